@@ -1,0 +1,146 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from .identity import mask_id_number, mask_phone
+from .models import (
+    Agreement,
+    Case,
+    CaseAccess,
+    CaseEvent,
+    CaseParty,
+    FollowUp,
+    Handoff,
+    MediationSession,
+    Membership,
+    Organization,
+    Party,
+)
+
+admin.site.site_header = _("大调解 管理后台")
+admin.site.site_title = _("大调解")
+admin.site.index_title = _("系统管理")
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "short_code", "kind", "network", "region", "parent"]
+    list_filter = ["kind", "network", "region"]
+    search_fields = ["name", "short_code"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "org", "role"]
+    list_filter = ["role"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "org__name"]
+    autocomplete_fields = ["org"]
+
+
+class CasePartyInline(admin.TabularInline):
+    model = CaseParty
+    extra = 0
+    autocomplete_fields = ["party"]
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class AgreementInline(ReadOnlyInline):
+    model = Agreement
+
+
+class SessionInline(ReadOnlyInline):
+    model = MediationSession
+
+
+class FollowUpInline(ReadOnlyInline):
+    model = FollowUp
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    list_display = [
+        "number",
+        "network",
+        "org",
+        "state",
+        "category",
+        "channel",
+        "priority",
+        "due_at",
+        "created_at",
+    ]
+    list_filter = ["network", "state", "channel", "category", "priority", "region"]
+    search_fields = ["number", "summary", "case_parties__party__name"]
+    list_select_related = ["org"]
+    # state changes go through the transition service only
+    readonly_fields = [
+        "number",
+        "state",
+        "network",
+        "org",
+        "registering_org",
+        "tracking_token",
+        "created_at",
+        "accepted_at",
+        "closed_at",
+        "archived_at",
+        "due_at",
+        "mediator",
+        "outcome",
+        "case_file",
+    ]
+    exclude = ["registered_by"]
+    inlines = [CasePartyInline, AgreementInline, SessionInline, FollowUpInline]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Party)
+class PartyAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "masked_id", "masked_phone"]
+    search_fields = ["name"]
+
+    @admin.display(description=_("公民身份号码"))
+    def masked_id(self, obj):
+        return mask_id_number(obj.id_number)
+
+    @admin.display(description=_("联系电话"))
+    def masked_phone(self, obj):
+        return mask_phone(obj.phone)
+
+
+@admin.register(Handoff)
+class HandoffAdmin(admin.ModelAdmin):
+    list_display = ["case", "kind", "org", "status", "due_at"]
+    list_filter = ["kind", "status"]
+
+
+@admin.register(CaseAccess)
+class CaseAccessAdmin(admin.ModelAdmin):
+    list_display = ["case", "org", "reason", "since"]
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(admin.ModelAdmin):
+    list_display = ["id", "case", "type", "at", "actor"]
+    list_filter = ["type"]
+    list_select_related = ["case", "actor"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

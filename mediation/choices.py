@@ -1,0 +1,194 @@
+"""The vocabulary of DESIGN.md §2 and §3. Code names are binding; labels are the UI text."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Network(models.TextChoices):
+    PEOPLE = "people", _("人民调解")
+    ADMINISTRATIVE = "administrative", _("行政调解")
+    JUDICIAL = "judicial", _("司法调解")
+    LAWYER = "lawyer", _("律师调解")
+
+
+NETWORK_WORD = {
+    Network.PEOPLE: "人调",
+    Network.ADMINISTRATIVE: "行调",
+    Network.JUDICIAL: "法调",
+    Network.LAWYER: "律调",
+}
+
+
+class OrgKind(models.TextChoices):
+    PEOPLE_COMMITTEE = "people_committee", _("人民调解委员会")
+    ADMIN_ORGAN = "admin_organ", _("行政机关")
+    COURT = "court", _("人民法院")
+    LAWYER_STUDIO = "lawyer_studio", _("律师调解工作室")
+    ARBITRATION = "arbitration", _("仲裁委员会")
+    PETITION_BUREAU = "petition_bureau", _("信访局")
+    JUSTICE_BUREAU = "justice_bureau", _("司法局/司法所")
+    LEGAL_SERVICE_CENTER = "legal_service_center", _("公共法律服务中心")
+    LEGAL_AID = "legal_aid", _("法律援助中心")
+
+
+KIND_NETWORK = {
+    OrgKind.PEOPLE_COMMITTEE: Network.PEOPLE,
+    OrgKind.ADMIN_ORGAN: Network.ADMINISTRATIVE,
+    OrgKind.COURT: Network.JUDICIAL,
+    OrgKind.LAWYER_STUDIO: Network.LAWYER,
+}
+MEDIATING_KINDS = frozenset(KIND_NETWORK)
+
+
+class Role(models.TextChoices):
+    INTAKE_CLERK = "intake_clerk", _("登记员")
+    MEDIATOR = "mediator", _("调解员")
+    ORG_HEAD = "org_head", _("负责人")
+    CLERK = "clerk", _("书记员")
+    JUDGE = "judge", _("法官")
+    ARBITRATOR = "arbitrator", _("仲裁员")
+    PETITION_OFFICER = "petition_officer", _("信访干部")
+    SUPERVISOR = "supervisor", _("监督管理")
+
+
+class Channel(models.TextChoices):
+    WALK_IN = "walk_in", _("窗口来访")
+    HOTLINE = "hotline", _("12348热线")
+    ONLINE = "online", _("网上申请")
+    PETITION_TRANSFER = "petition_transfer", _("信访转办")
+    COURT_REFERRAL = "court_referral", _("法院委派/委托调解")
+    POLICE_REFERRAL = "police_referral", _("公安移交")
+    PROACTIVE = "proactive", _("主动排查")
+    ORG_TRANSFER = "org_transfer", _("其他组织移交")
+
+
+class Category(models.TextChoices):
+    MARRIAGE_FAMILY = "marriage_family", _("婚姻家庭")
+    NEIGHBOUR = "neighbour", _("邻里")
+    HOUSING_LAND = "housing_land", _("房屋宅基地")
+    LAND_CONTRACT = "land_contract", _("土地承包流转")
+    CONTRACT = "contract", _("合同")
+    DAMAGES = "damages", _("损害赔偿")
+    LABOR = "labor", _("劳动争议")
+    MEDICAL = "medical", _("医疗")
+    TRAFFIC = "traffic", _("道路交通")
+    PROPERTY_MGMT = "property_mgmt", _("物业")
+    CONSUMER = "consumer", _("消费")
+    ENVIRONMENT = "environment", _("环境")
+    LAND_ACQUISITION = "land_acquisition", _("征地拆迁")
+    EDUCATION = "education", _("校园")
+    TOURISM = "tourism", _("旅游")
+    PRODUCTION = "production", _("生产经营")
+    FOREST_LAND = "forest_land", _("山林土地")
+    IP = "ip", _("知识产权")
+    INTERNET = "internet", _("互联网")
+    OTHER = "other", _("其他")
+
+
+class PartyRole(models.TextChoices):
+    APPLICANT = "applicant", _("申请人")
+    RESPONDENT = "respondent", _("被申请人")
+    THIRD_PARTY = "third_party", _("第三人")
+
+
+class PartyKind(models.TextChoices):
+    PERSON = "person", _("自然人")
+    ORGANIZATION = "organization", _("法人或其他组织")
+
+
+class Gender(models.TextChoices):
+    MALE = "male", _("男")
+    FEMALE = "female", _("女")
+
+
+class Tag(models.TextChoices):
+    ELDERLY = "elderly", _("老年人")
+    MINOR = "minor", _("未成年人")
+    DISABLED = "disabled", _("残疾人")
+    MILITARY_FAMILY = "military_family", _("军人军属")
+    VETERAN = "veteran", _("退役军人")
+    MIGRANT_WORKER = "migrant_worker", _("农民工")
+    LOW_INCOME = "low_income", _("低收入")
+    SINGLE_MOTHER = "single_mother", _("单亲母亲")
+    LEFT_BEHIND = "left_behind", _("留守妇女儿童")
+    POVERTY_HOUSEHOLD = "poverty_household", _("建档立卡户")
+
+
+PRIORITY_TAGS = frozenset({Tag.ELDERLY, Tag.DISABLED, Tag.MILITARY_FAMILY, Tag.VETERAN})
+DERIVED_TAGS = frozenset({Tag.ELDERLY, Tag.MINOR})
+
+
+class State(models.TextChoices):
+    REGISTERED = "registered", _("待受理")
+    ACCEPTED = "accepted", _("已受理")
+    MEDIATING = "mediating", _("调解中")
+    AGREED = "agreed", _("已达成协议")
+    CONFIRMING = "confirming", _("司法确认中")
+    CONFIRMED = "confirmed", _("已司法确认")
+    CONFIRMATION_REJECTED = "confirmation_rejected", _("不予确认")
+    FAILED = "failed", _("调解终止")
+    REFERRED = "referred", _("已移送")
+    DECLINED = "declined", _("不予受理")
+    WITHDRAWN = "withdrawn", _("已撤回")
+    CLOSED = "closed", _("已结案")
+    ARCHIVED = "archived", _("已归档")
+
+
+# States in which the case has reached an outcome (petition feedback opens on these).
+OUTCOME_STATES = frozenset(
+    {State.AGREED, State.CONFIRMED, State.FAILED, State.DECLINED, State.WITHDRAWN}
+)
+OPEN_STATES = frozenset({State.REGISTERED, State.ACCEPTED, State.MEDIATING, State.CONFIRMING})
+
+
+class FailReason(models.TextChoices):
+    PARTY_REFUSED = "party_refused", _("当事人拒绝调解")
+    NO_AGREEMENT = "no_agreement", _("未能达成协议")
+    TIMEOUT = "timeout", _("超过调解期限")
+    UNREACHABLE = "unreachable", _("无法联系当事人")
+    OTHER = "other", _("其他")
+
+
+class ReferRoute(models.TextChoices):
+    ARBITRATION = "arbitration", _("仲裁")
+    LITIGATION = "litigation", _("诉讼")
+    ADMINISTRATIVE_ADJUDICATION = "administrative_adjudication", _("行政裁决")
+
+
+ROUTE_TARGET_KIND = {
+    ReferRoute.ARBITRATION: OrgKind.ARBITRATION,
+    ReferRoute.LITIGATION: OrgKind.COURT,
+    ReferRoute.ADMINISTRATIVE_ADJUDICATION: OrgKind.ADMIN_ORGAN,
+}
+
+
+class AgreementForm(models.TextChoices):
+    WRITTEN = "written", _("书面协议")
+    ORAL = "oral", _("口头协议")
+
+
+class RiskLevel(models.TextChoices):
+    LOW = "low", _("低")
+    MEDIUM = "medium", _("中")
+    HIGH = "high", _("高")
+
+
+class EventType(models.TextChoices):
+    CASE_CREATED = "case.created", _("案件登记")
+    CASE_TRANSITIONED = "case.transitioned", _("状态变更")
+    CASE_ASSIGNED = "case.assigned", _("指派调解员")
+    CASE_UPDATED = "case.updated", _("案件更新")
+    HANDOFF_OPENED = "handoff.opened", _("衔接流程开启")
+    TASK_COMPLETED = "task.completed", _("任务完成")
+    DEADLINE_APPROACHING = "deadline.approaching", _("期限将至")
+    DEADLINE_OVERDUE = "deadline.overdue", _("已超期")
+    CASE_RISK_FLAGGED = "case.risk_flagged", _("矛盾激化风险")
+
+
+class HandoffKind(models.TextChoices):
+    CONFIRMATION = "confirmation", _("司法确认")
+    PETITION = "petition", _("访调对接")
+    COURT_REFERRAL = "court_referral", _("诉调对接")
+    ARBITRATION = "arbitration", _("移送仲裁")
+    LITIGATION = "litigation", _("移送诉讼")
+    ADMINISTRATIVE_ADJUDICATION = "administrative_adjudication", _("移送行政裁决")

@@ -1,0 +1,38 @@
+"""Domain errors. The API maps each to one HTTP status (one table, in mediation.api)."""
+
+
+class DomainError(Exception):
+    status = 400
+
+    def __init__(self, detail: str, errors: dict | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or {}
+
+
+class InvalidFields(DomainError):
+    """400: the input is wrong; `errors` maps field names to lists of messages."""
+
+    status = 400
+
+
+class NotPermitted(DomainError):
+    """403: the caller may see the case but may not do this."""
+
+    status = 403
+
+
+class NotVisible(DomainError):
+    """404: the case does not exist for this caller."""
+
+    status = 404
+
+
+class StateConflict(DomainError):
+    """409: stale or impossible transition; carries the current state."""
+
+    status = 409
+
+    def __init__(self, detail: str, current_state: str, errors: dict | None = None):
+        super().__init__(detail, errors)
+        self.current_state = current_state

@@ -1,0 +1,83 @@
+"""CaseEvent: the audit trail and the outbox (DESIGN.md §5).
+
+`record_event` is called inside the action's transaction; the push to sockets is
+scheduled with `transaction.on_commit`, so a rolled-back action is never announced.
+Event ids are made to follow commit order: on PostgreSQL every event insert first takes
+one transaction-level advisory lock (held to commit), on SQLite every write transaction
+is IMMEDIATE and therefore already serialised.
+"""
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from .models import CaseEvent
+
+# Arbitrary constant naming the "event insert" advisory lock.
+EVENT_LOCK_KEY = 72_720_001
+
+
+def actor_snapshot(user) -> dict | None:
+    if user is None:
+        return None
+    name = f"{user.last_name}{user.first_name}".strip() or user.get_username()
+    return {"id": user.pk, "name": name}
+
+
+def case_snapshot(case) -> dict:
+    return {
+        "id": case.pk,
+        "number": case.number,
+        "network": case.network,
+        "state": case.state,
+        "org": case.org_id,
+    }
+
+
+def _serialise_event_order():
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", [EVENT_LOCK_KEY])
+
+
+def record_event(case, type_: str, actor=None, data: dict | None = None, at=None) -> CaseEvent:
+    """Append one event for `case` and schedule its push after commit.
+
+    Must run inside the caller's atomic block (the one transaction per action)."""
+    assert connection.in_atomic_block, "record_event must run inside the action's transaction"
+    _serialise_event_order()
+    event = CaseEvent.objects.create(
+        case=case,
+        type=type_,
+        at=at or timezone.now(),
+        actor=actor,
+        payload={
+            "case": case_snapshot(case),
+            "actor": actor_snapshot(actor),
+            "data": data or {},
+            # organisations whose desks are told (current and former handlers, partners)
+            "orgs": sorted(set(case.access.values_list("org_id", flat=True)) | {case.org_id}),
+        },
+    )
+    message = serialise(event)
+    orgs = event.payload["orgs"]
+    transaction.on_commit(lambda: _push(message, orgs, case.pk))
+    return event
+
+
+def serialise(event: CaseEvent) -> dict:
+    """The one wire shape of an event (socket and REST)."""
+    p = event.payload
+    return {
+        "id": event.pk,
+        "type": event.type,
+        "at": timezone.localtime(event.at).isoformat(),
+        "case": p.get("case"),
+        "actor": p.get("actor"),
+        "data": p.get("data", {}),
+    }
+
+
+def _push(message: dict, orgs: list[int], case_id: int) -> None:
+    from . import live
+
+    live.publish(message, orgs=orgs, case_id=case_id)

@@ -1,0 +1,616 @@
+"""The domain model of DESIGN.md §2–§3.
+
+State changes happen only through `mediation.services.perform`, which calls the
+django-fsm transition methods below; `state` is protected against direct assignment.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from . import policies
+from .choices import (
+    KIND_NETWORK,
+    AgreementForm,
+    Category,
+    Channel,
+    EventType,
+    Gender,
+    HandoffKind,
+    Network,
+    OrgKind,
+    PartyKind,
+    PartyRole,
+    ReferRoute,
+    RiskLevel,
+    Role,
+    State,
+)
+
+
+class Organization(models.Model):
+    name = models.CharField(_("名称"), max_length=100, unique=True)
+    short_code = models.CharField(
+        _("简称代字"), max_length=8, unique=True, help_text=_("用于案号，如“红”")
+    )
+    kind = models.CharField(_("类型"), max_length=32, choices=OrgKind.choices)
+    # Derived from kind on save; stored so that queues and statistics can filter on it.
+    network = models.CharField(
+        _("调解类型"), max_length=16, choices=Network.choices, blank=True, editable=False
+    )
+    subtype = models.CharField(
+        _("细分"), max_length=32, blank=True, help_text=_("村/社区/乡镇/行业专业（医疗、交通…）")
+    )
+    region = models.CharField(_("所属乡镇（街道）"), max_length=50, blank=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    phone = models.CharField(_("电话"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("组织")
+        verbose_name_plural = _("组织")
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.network = KIND_NETWORK.get(self.kind, "")
+        super().save(*args, **kwargs)
+
+    @property
+    def is_mediating(self) -> bool:
+        return self.kind in KIND_NETWORK
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    org = models.ForeignKey(
+        Organization, verbose_name=_("组织"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("角色"), max_length=32, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("成员与角色")
+        verbose_name_plural = _("成员与角色")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "org", "role"], name="membership_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.user} @ {self.org} ({self.get_role_display()})"
+
+
+class CaseNumberSequence(models.Model):
+    """Per organisation, per year counter; locked row by row while a number is taken."""
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE)
+    year = models.PositiveIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("案号序列")
+        verbose_name_plural = _("案号序列")
+        constraints = [models.UniqueConstraint(fields=["org", "year"], name="case_seq_unique")]
+
+
+def new_tracking_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Case(ConcurrentTransitionMixin, models.Model):
+    number = models.CharField(_("案号"), max_length=64, unique=True)
+    network = models.CharField(_("调解类型"), max_length=16, choices=Network.choices)
+    org = models.ForeignKey(
+        Organization, verbose_name=_("当前组织"), on_delete=models.PROTECT, related_name="cases"
+    )
+    registering_org = models.ForeignKey(
+        Organization,
+        verbose_name=_("登记组织"),
+        on_delete=models.PROTECT,
+        related_name="registered_cases",
+    )
+    mediator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("调解员"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="mediated_cases",
+    )
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="registered_cases",
+    )
+    channel = models.CharField(_("来源渠道"), max_length=32, choices=Channel.choices)
+    category = models.CharField(_("纠纷类型"), max_length=32, choices=Category.choices)
+    summary = models.TextField(_("纠纷事实"))
+    claims = models.TextField(_("申请事项"), blank=True)
+    amount = models.DecimalField(
+        _("涉及金额"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    region = models.CharField(_("乡镇（街道）"), max_length=50, blank=True)
+    village = models.CharField(_("村（社区）"), max_length=50, blank=True)
+    priority = models.BooleanField(_("优先办理"), default=False)
+    state = FSMField(
+        _("状态"), max_length=32, choices=State.choices, default=State.REGISTERED, protected=True
+    )
+    created_at = models.DateTimeField(_("登记时间"))
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    due_at = models.DateTimeField(_("期限"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
+    archived_at = models.DateTimeField(_("归档时间"), null=True, blank=True)
+    outcome = models.CharField(_("结果"), max_length=32, blank=True)
+    respondent_consent_at = models.DateTimeField(_("被申请人同意调解时间"), null=True, blank=True)
+    end_reason = models.CharField(_("终止/不予受理原因"), max_length=32, blank=True)
+    end_note = models.TextField(_("说明"), blank=True)
+    routes_advised = models.TextField(_("告知的其他途径"), blank=True)
+    confirmation_court = models.ForeignKey(
+        Organization,
+        verbose_name=_("司法确认法院"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="confirmation_cases",
+    )
+    confirmation_requested_at = models.DateTimeField(_("申请司法确认时间"), null=True, blank=True)
+    ruling_date = models.DateField(_("裁定日期"), null=True, blank=True)
+    rejection_grounds = models.TextField(_("不予确认理由"), blank=True)
+    referral_route = models.CharField(
+        _("移送途径"), max_length=32, choices=ReferRoute.choices, blank=True
+    )
+    referral_org = models.ForeignKey(
+        Organization,
+        verbose_name=_("移送机构"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="referred_cases",
+    )
+    referral_result = models.TextField(_("移送处理结果"), blank=True)
+    risk_level = models.CharField(
+        _("激化风险"), max_length=8, choices=RiskLevel.choices, blank=True
+    )
+    risk_note = models.TextField(_("风险说明"), blank=True)
+    tracking_token = models.CharField(
+        _("查询令牌"), max_length=64, unique=True, default=new_tracking_token, editable=False
+    )
+    case_file = models.FileField(_("卷宗"), upload_to="case_files/%Y/", blank=True)
+
+    class Meta:
+        verbose_name = _("纠纷案件")
+        verbose_name_plural = _("纠纷案件")
+        ordering = ["-priority", "-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["org", "state"]),
+            models.Index(fields=["state", "due_at"]),
+            models.Index(fields=["-priority", "-created_at", "-id"], name="case_queue_order"),
+            models.Index(fields=["network", "created_at"]),
+            models.Index(fields=["region"]),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    # -- conditions (side-effect free) -------------------------------------------------
+
+    def _not_judicial(self) -> bool:
+        return self.network != Network.JUDICIAL
+
+    def _has_mediator(self) -> bool:
+        return self.mediator_id is not None
+
+    # -- transitions: DESIGN.md §3. Field checks live in mediation.transitions;
+    #    permission is the policy module; the service runs them in one transaction. ------
+
+    @transition(
+        field=state,
+        source=State.REGISTERED,
+        target=State.ACCEPTED,
+        permission=policies.transition_permission("accept"),
+    )
+    def accept(self, *, at, mediator, due_at):
+        self.mediator = mediator
+        self.accepted_at = at
+        self.due_at = due_at
+
+    @transition(
+        field=state,
+        source=State.REGISTERED,
+        target=State.DECLINED,
+        permission=policies.transition_permission("decline"),
+    )
+    def decline(self, *, at, reason, routes):
+        self.end_reason = "declined"
+        self.end_note = reason
+        self.routes_advised = routes
+        self.outcome = "declined"
+        self.due_at = None
+
+    @transition(
+        field=state,
+        source=[State.REGISTERED, State.ACCEPTED, State.MEDIATING],
+        target=State.REGISTERED,
+        permission=policies.transition_permission("transfer"),
+    )
+    def transfer(self, *, at, target_org, due_at):
+        self.org = target_org
+        self.network = target_org.network
+        self.mediator = None
+        self.accepted_at = None
+        self.respondent_consent_at = None
+        self.due_at = due_at
+
+    @transition(
+        field=state,
+        source=State.ACCEPTED,
+        target=State.MEDIATING,
+        conditions=[_has_mediator],
+        permission=policies.transition_permission("begin"),
+    )
+    def begin(self, *, at):
+        self.respondent_consent_at = at
+
+    @transition(
+        field=state,
+        source=State.MEDIATING,
+        target=State.MEDIATING,
+        permission=policies.transition_permission("extend"),
+    )
+    def extend(self, *, at, due_at):
+        self.due_at = due_at
+
+    @transition(
+        field=state,
+        source=[State.ACCEPTED, State.MEDIATING],
+        target=None,
+        permission=policies.transition_permission("reassign"),
+    )
+    def reassign(self, *, at, mediator):
+        # target=None keeps the state (django-fsm: "same state" transition)
+        self.mediator = mediator
+
+    @transition(
+        field=state,
+        source=State.MEDIATING,
+        target=State.AGREED,
+        permission=policies.transition_permission("reach_agreement"),
+    )
+    def reach_agreement(self, *, at):
+        self.outcome = "agreed"
+        self.due_at = None
+
+    @transition(
+        field=state,
+        source=[State.ACCEPTED, State.MEDIATING],
+        target=State.FAILED,
+        permission=policies.transition_permission("fail"),
+    )
+    def fail(self, *, at, reason, routes):
+        self.end_reason = reason
+        self.routes_advised = routes
+        self.outcome = "failed"
+        self.due_at = None
+
+    @transition(
+        field=state,
+        source=[State.REGISTERED, State.ACCEPTED, State.MEDIATING],
+        target=State.WITHDRAWN,
+        permission=policies.transition_permission("withdraw"),
+    )
+    def withdraw(self, *, at, note):
+        self.end_note = note
+        self.outcome = "withdrawn"
+        self.due_at = None
+
+    @transition(
+        field=state,
+        source=State.AGREED,
+        target=State.CONFIRMING,
+        conditions=[_not_judicial],
+        permission=policies.transition_permission("request_confirmation"),
+    )
+    def request_confirmation(self, *, at, court, due_at):
+        self.confirmation_court = court
+        self.confirmation_requested_at = at
+        self.due_at = due_at
+
+    @transition(
+        field=state,
+        source=State.CONFIRMING,
+        target=State.CONFIRMED,
+        conditions=[_not_judicial],
+        permission=policies.transition_permission("confirm"),
+    )
+    def confirm(self, *, at, ruling_date):
+        self.ruling_date = ruling_date
+        self.outcome = "confirmed"
+        self.due_at = None
+
+    @transition(
+        field=state,
+        source=State.CONFIRMING,
+        target=State.CONFIRMATION_REJECTED,
+        conditions=[_not_judicial],
+        permission=policies.transition_permission("reject_confirmation"),
+    )
+    def reject_confirmation(self, *, at, grounds, ruling_date):
+        self.rejection_grounds = grounds
+        self.ruling_date = ruling_date
+        self.outcome = "confirmation_rejected"
+        self.due_at = None
+
+    @transition(
+        field=state,
+        source=State.CONFIRMATION_REJECTED,
+        target=State.MEDIATING,
+        conditions=[_not_judicial],
+        permission=policies.transition_permission("resume"),
+    )
+    def resume(self, *, at, due_at):
+        self.outcome = ""
+        self.due_at = due_at
+
+    @transition(
+        field=state,
+        source=State.FAILED,
+        target=State.MEDIATING,
+        permission=policies.transition_permission("reopen"),
+    )
+    def reopen(self, *, at, due_at):
+        self.outcome = ""
+        self.end_reason = ""
+        self.due_at = due_at
+
+    @transition(
+        field=state,
+        source=[State.FAILED, State.CONFIRMATION_REJECTED],
+        target=State.REFERRED,
+        permission=policies.transition_permission("refer"),
+    )
+    def refer(self, *, at, route, target_org):
+        self.referral_route = route
+        self.referral_org = target_org
+        self.outcome = "referred"
+
+    @transition(
+        field=state,
+        source=State.REFERRED,
+        target=State.CLOSED,
+        permission=policies.transition_permission("record_result"),
+    )
+    def record_result(self, *, at, result):
+        self.referral_result = result
+        self.closed_at = at
+        self.due_at = None
+
+    @transition(
+        field=state,
+        source=[State.AGREED, State.CONFIRMED, State.FAILED, State.DECLINED, State.WITHDRAWN],
+        target=State.CLOSED,
+        permission=policies.transition_permission("close"),
+    )
+    def close(self, *, at):
+        self.closed_at = at
+        self.due_at = None
+
+    @transition(
+        field=state,
+        source=State.CLOSED,
+        target=State.ARCHIVED,
+        permission=policies.transition_permission("archive"),
+    )
+    def archive(self, *, at):
+        self.archived_at = at
+
+    # -- helpers --------------------------------------------------------------------------
+
+    @property
+    def current_agreement(self):
+        return self.agreements.order_by("-id").first()
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.state == State.ARCHIVED
+
+
+class CaseAccess(models.Model):
+    """Organisations that may see a case: current and former handlers, handoff partners.
+
+    Kept up to date by the services so visibility is one indexed lookup, not a walk over
+    the history on every request or socket delivery."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="access")
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="case_access")
+    reason = models.CharField(max_length=32)  # handler | former_handler | handoff
+    since = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("案件可见组织")
+        verbose_name_plural = _("案件可见组织")
+        constraints = [models.UniqueConstraint(fields=["case", "org"], name="case_access_unique")]
+        indexes = [models.Index(fields=["org", "case"])]
+
+
+class Party(models.Model):
+    kind = models.CharField(_("类别"), max_length=16, choices=PartyKind.choices)
+    name = models.CharField(_("姓名/名称"), max_length=100)
+    gender = models.CharField(_("性别"), max_length=8, choices=Gender.choices, blank=True)
+    ethnicity = models.CharField(_("民族"), max_length=20, blank=True)
+    id_number = models.CharField(_("公民身份号码"), max_length=18, blank=True, db_index=True)
+    birth_date = models.DateField(_("出生日期"), null=True, blank=True)
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
+    representative = models.CharField(_("法定代表人/负责人"), max_length=50, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    address = models.CharField(_("住址"), max_length=200, blank=True)
+    tags = models.JSONField(_("特殊群体"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("当事人")
+        verbose_name_plural = _("当事人")
+
+    def __str__(self):
+        return self.name
+
+
+class CaseParty(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="case_parties")
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="case_links")
+    role = models.CharField(_("诉讼地位"), max_length=16, choices=PartyRole.choices)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("案件当事人")
+        verbose_name_plural = _("案件当事人")
+        ordering = ["position", "id"]
+
+
+class Agreement(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="agreements")
+    form = models.CharField(_("协议形式"), max_length=16, choices=AgreementForm.choices)
+    terms = models.TextField(_("协议内容"))
+    performance_method = models.TextField(_("履行方式"))
+    performance_due = models.DateField(_("履行期限"))
+    effective_date = models.DateField(_("生效日期"))
+    concerns_status = models.BooleanField(_("涉及身份关系"), default=False)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("调解协议")
+        verbose_name_plural = _("调解协议")
+
+
+class MediationSession(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="sessions")
+    held_at = models.DateTimeField(_("时间"))
+    place = models.CharField(_("地点"), max_length=200)
+    attendees = models.TextField(_("参加人员"))
+    record = models.TextField(_("调解记录"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("调解记录")
+        verbose_name_plural = _("调解记录")
+        ordering = ["held_at", "id"]
+
+
+class FollowUp(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="follow_ups")
+    date = models.DateField(_("回访日期"))
+    performed = models.BooleanField(_("已履行"))
+    note = models.TextField(_("回访情况"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("回访记录")
+        verbose_name_plural = _("回访记录")
+        ordering = ["date", "id"]
+
+
+class Handoff(models.Model):
+    """A cross-agency handoff (§4): the partner organisation, its number and deadline.
+
+    The viewflow process in `workflows/` drives it; this row is the domain's view of it."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="handoffs")
+    kind = models.CharField(_("类型"), max_length=32, choices=HandoffKind.choices)
+    org = models.ForeignKey(
+        Organization, verbose_name=_("对接机构"), on_delete=models.PROTECT, related_name="handoffs"
+    )
+    external_number = models.CharField(_("对方编号"), max_length=64, blank=True)
+    due_at = models.DateTimeField(_("期限"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=16, default="open")
+    opened_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    result = models.TextField(_("结果"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("衔接")
+        verbose_name_plural = _("衔接")
+        ordering = ["id"]
+
+
+class Deadline(models.Model):
+    """One row per deadline that the sweep has announced; the unique key makes the
+    sweep idempotent: an event is emitted only by the insert that wins."""
+
+    key = models.CharField(max_length=120)
+    kind = models.CharField(max_length=16)  # approaching | overdue
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    due_at = models.DateTimeField()
+    emitted_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "kind"], name="deadline_once")]
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ValidationError("CaseEvent rows are append-only")
+
+    def delete(self):
+        raise ValidationError("CaseEvent rows are append-only")
+
+
+class CaseEvent(models.Model):
+    """Audit trail and outbox. Id order is commit order (see mediation.events)."""
+
+    id = models.BigAutoField(primary_key=True)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    type = models.CharField(_("事件"), max_length=32, choices=EventType.choices)
+    at = models.DateTimeField(_("时间"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    payload = models.JSONField(default=dict)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("案件事件")
+        verbose_name_plural = _("案件事件")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["case", "id"])]
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValidationError("CaseEvent rows are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("CaseEvent rows are append-only")

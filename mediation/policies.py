@@ -1,0 +1,196 @@
+"""Who may see and do what (DESIGN.md §1, §3, §5). The one place that answers it:
+models (django-fsm permissions), services, API, consumers and flows all ask here.
+
+Outsiders (who may not see a case) get 404 from the callers; insiders without the right
+get 403.
+"""
+
+from collections import defaultdict
+
+from django.db.models import Exists, OuterRef, Q
+
+from .choices import MEDIATING_KINDS, Role
+
+_CACHE_ATTR = "_dtj_roles"
+
+
+def roles_by_org(user) -> dict[int, frozenset[str]]:
+    """{org_id: {role, ...}} for the user, cached on the user object for one request."""
+    if user is None or not user.is_authenticated:
+        return {}
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is None:
+        from .models import Membership
+
+        acc = defaultdict(set)
+        for org_id, role in Membership.objects.filter(user=user).values_list("org_id", "role"):
+            acc[org_id].add(role)
+        cached = {org: frozenset(roles) for org, roles in acc.items()}
+        setattr(user, _CACHE_ATTR, cached)
+    return cached
+
+
+def forget(user) -> None:
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def org_ids(user) -> set[int]:
+    return set(roles_by_org(user))
+
+
+def has_role(user, org_id, *roles) -> bool:
+    return bool(roles_by_org(user).get(org_id, frozenset()) & set(roles))
+
+
+def has_role_anywhere(user, *roles) -> bool:
+    wanted = set(roles)
+    return any(r & wanted for r in roles_by_org(user).values())
+
+
+def is_supervisor(user) -> bool:
+    return has_role_anywhere(user, Role.SUPERVISOR)
+
+
+# -- visibility ------------------------------------------------------------------------
+
+
+def visible_cases(user, qs=None):
+    """Cases the user may see: handled now or before by one of their organisations, a
+    handoff partner of theirs, or anything for a supervisor. Used by every queryset."""
+    from .models import Case, CaseAccess
+
+    qs = Case.objects.all() if qs is None else qs
+    if user is None or not user.is_authenticated:
+        return qs.none()
+    if is_supervisor(user):
+        return qs
+    orgs = org_ids(user)
+    if not orgs:
+        return qs.none()
+    return qs.filter(Exists(CaseAccess.objects.filter(case_id=OuterRef("pk"), org_id__in=orgs)))
+
+
+def can_see(user, case) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    if is_supervisor(user):
+        return True
+    orgs = org_ids(user)
+    if not orgs:
+        return False
+    return case.access.filter(org_id__in=orgs).exists()
+
+
+def handles(user, case) -> bool:
+    """Member of the organisation now handling the case: may see full personal data."""
+    return case.org_id in roles_by_org(user)
+
+
+def visible_events(user, qs=None):
+    from .models import CaseEvent
+
+    qs = CaseEvent.objects.all() if qs is None else qs
+    if is_supervisor(user):
+        return qs
+    return qs.filter(case__in=visible_cases(user).values("pk"))
+
+
+# -- intake ----------------------------------------------------------------------------
+
+
+def may_register(user, org) -> bool:
+    """An intake clerk for any mediating organisation; a mediator, head or court clerk for
+    their own."""
+    if org.kind not in MEDIATING_KINDS:
+        return False
+    if has_role_anywhere(user, Role.INTAKE_CLERK):
+        return True
+    return has_role(user, org.id, Role.MEDIATOR, Role.ORG_HEAD, Role.CLERK)
+
+
+def may_record(user, case) -> bool:
+    """Sessions, follow-ups: the assigned mediator or a head/mediator of the current org."""
+    return case.mediator_id == user.id or has_role(user, case.org_id, Role.ORG_HEAD, Role.MEDIATOR)
+
+
+def may_flag_risk(user, case) -> bool:
+    """Any handler: a member of an organisation that may see the case (not only supervisors)."""
+    return bool(org_ids(user)) and can_see(user, case)
+
+
+# -- transitions -----------------------------------------------------------------------
+
+
+def _mediator(user, case):
+    return case.mediator_id is not None and case.mediator_id == user.id
+
+
+def _head(user, case):
+    return has_role(user, case.org_id, Role.ORG_HEAD)
+
+
+def _member(user, case, *roles):
+    return has_role(user, case.org_id, *roles)
+
+
+def _referral_target_staff(user, case):
+    if case.referral_org_id is None:
+        return _member(user, case, Role.MEDIATOR, Role.ORG_HEAD)
+    return has_role(
+        user, case.referral_org_id, Role.CLERK, Role.JUDGE, Role.ARBITRATOR, Role.ORG_HEAD
+    )
+
+
+def _petition_officer_of_case(user, case):
+    from .choices import HandoffKind
+
+    orgs = {o for o, r in roles_by_org(user).items() if Role.PETITION_OFFICER in r}
+    return bool(orgs) and case.handoffs.filter(kind=HandoffKind.PETITION, org_id__in=orgs).exists()
+
+
+RULES = {
+    "accept": lambda u, c: _member(u, c, Role.ORG_HEAD, Role.MEDIATOR),
+    "decline": _head,
+    "transfer": lambda u, c: _head(u, c) or has_role_anywhere(u, Role.INTAKE_CLERK),
+    "begin": lambda u, c: _mediator(u, c) or _head(u, c),
+    "extend": _head,
+    "reassign": _head,
+    "reach_agreement": _mediator,
+    "fail": lambda u, c: _mediator(u, c) or _head(u, c),
+    "withdraw": lambda u, c: (
+        _member(u, c, Role.MEDIATOR, Role.ORG_HEAD) or has_role_anywhere(u, Role.INTAKE_CLERK)
+    ),
+    "request_confirmation": _mediator,
+    "confirm": lambda u, c: (
+        c.confirmation_court_id is not None and has_role(u, c.confirmation_court_id, Role.JUDGE)
+    ),
+    "reject_confirmation": lambda u, c: (
+        c.confirmation_court_id is not None and has_role(u, c.confirmation_court_id, Role.JUDGE)
+    ),
+    "resume": _mediator,
+    "reopen": lambda u, c: _head(u, c) or _petition_officer_of_case(u, c),
+    "refer": lambda u, c: _mediator(u, c) or _head(u, c),
+    "record_result": _referral_target_staff,
+    "close": lambda u, c: _mediator(u, c) or _head(u, c),
+    "archive": _head,
+}
+
+
+def may_transition(user, case, name: str) -> bool:
+    rule = RULES.get(name)
+    return bool(rule and user is not None and user.is_authenticated and rule(user, case))
+
+
+def transition_permission(name: str):
+    """The django-fsm `permission=` callable for transition `name`."""
+
+    def check(instance, user):
+        return may_transition(user, instance, name)
+
+    check.__name__ = f"may_{name}"
+    return check
+
+
+def q_member_of(user):
+    return Q(org_id__in=org_ids(user))

@@ -1,0 +1,454 @@
+"""The one door for every change to a case (DESIGN.md §3).
+
+`perform` runs a transition: visibility, permission (policies), state and network
+conditions (django-fsm), fields (mediation.transitions), the FSM method, the rows written
+beside it and the CaseEvent, all in one transaction; the live push runs on commit.
+`register_case` is the intake used by every channel. Views, API, flows and commands call
+these and nothing else to change a case.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
+
+from . import policies
+from .choices import (
+    DERIVED_TAGS,
+    MEDIATING_KINDS,
+    NETWORK_WORD,
+    PRIORITY_TAGS,
+    Category,
+    Channel,
+    EventType,
+    Gender,
+    PartyKind,
+    PartyRole,
+    RiskLevel,
+    State,
+    Tag,
+)
+from .errors import InvalidFields, NotPermitted, NotVisible, StateConflict
+from .events import record_event
+from .identity import age_on, parse_resident_id, validate_credit_code, validate_phone
+from .models import (
+    Case,
+    CaseAccess,
+    CaseNumberSequence,
+    CaseParty,
+    FollowUp,
+    MediationSession,
+    Organization,
+    Party,
+)
+from .transitions import FORMS, TRANSITION_NAMES, acceptance_due, describe_fields
+
+# -- access ---------------------------------------------------------------------------
+
+
+def grant_access(case, org, reason: str, now) -> None:
+    """Let `org` see the case (and its earlier events) from now on. Idempotent."""
+    org_id = org.pk if hasattr(org, "pk") else org
+    obj, created = CaseAccess.objects.get_or_create(
+        case=case, org_id=org_id, defaults={"reason": reason, "since": now}
+    )
+    if not created and obj.reason != reason and reason == "handler":
+        CaseAccess.objects.filter(pk=obj.pk).update(reason=reason)
+
+
+def _load_for_update(case_or_id, user) -> Case:
+    pk = case_or_id.pk if isinstance(case_or_id, Case) else case_or_id
+    try:
+        # Row lock on PostgreSQL; on SQLite the IMMEDIATE transaction already serialises.
+        case = Case.objects.select_for_update().get(pk=pk)
+    except (Case.DoesNotExist, ValueError, TypeError):
+        raise NotVisible(_("案件不存在")) from None
+    if user is not None and not policies.can_see(user, case):
+        raise NotVisible(_("案件不存在"))
+    return case
+
+
+def _errors_of(form) -> dict:
+    errors = {k: [str(m) for m in v] for k, v in form.errors.items()}
+    if "__all__" in errors:
+        errors["non_field_errors"] = errors.pop("__all__")
+    return errors
+
+
+# -- transitions ------------------------------------------------------------------------
+
+
+def perform(case_or_id, name: str, user, data: dict | None = None, *, now=None) -> Case:
+    """Run transition `name` on a case as `user` with the caller's `data`.
+
+    Raises NotVisible (404), NotPermitted (403), StateConflict (409), InvalidFields (400);
+    on any of them nothing is written."""
+    if name not in FORMS:
+        raise NotVisible(_("没有名为“%(name)s”的操作") % {"name": name})
+    now = now or timezone.now()
+    with transaction.atomic():
+        case = _load_for_update(case_or_id, user)
+        if case.is_frozen:
+            raise StateConflict(_("案件已归档，不能再变更"), case.state)
+        if not policies.may_transition(user, case, name):
+            raise NotPermitted(_("您无权对该案件执行“%(op)s”") % {"op": FORMS[name].label})
+        method = getattr(case, name)
+        if not can_proceed(method):
+            raise StateConflict(
+                _("案件当前状态为“%(state)s”，不能执行“%(op)s”")
+                % {"state": case.get_state_display(), "op": FORMS[name].label},
+                case.state,
+            )
+        # django-fsm checks permission only when asked; ask, so both views agree.
+        if not has_transition_perm(method, user):
+            raise NotPermitted(_("您无权对该案件执行“%(op)s”") % {"op": FORMS[name].label})
+        form = FORMS[name](data or {}, case=case, user=user, now=now)
+        if not form.is_valid():
+            raise InvalidFields(_("提交的内容有误"), _errors_of(form))
+        source, previous_org = case.state, case.org_id
+        event_data = {"transition": name, "from": source, **form.event_data()}
+        method(at=now, **form.method_kwargs())
+        try:
+            case.save()
+        except ConcurrentTransition:
+            current = Case.objects.filter(pk=case.pk).values_list("state", flat=True).first()
+            raise StateConflict(_("案件状态已被他人更改，请刷新后重试"), current or "") from None
+        form.after(case)
+        if case.org_id != previous_org:
+            CaseAccess.objects.filter(case=case, org_id=previous_org).update(
+                reason="former_handler"
+            )
+            grant_access(case, case.org_id, "handler", now)
+        if name == "refer" and case.referral_org_id:
+            grant_access(case, case.referral_org_id, "handoff", now)
+        if name == "request_confirmation":
+            grant_access(case, case.confirmation_court_id, "handoff", now)
+        event_data["to"] = case.state
+        record_event(case, EventType.CASE_TRANSITIONED, user, event_data, at=now)
+        if name in ("accept", "reassign"):
+            record_event(
+                case, EventType.CASE_ASSIGNED, user, {"mediator": case.mediator_id}, at=now
+            )
+    _after_commit(case, name)
+    return case
+
+
+_after_hooks: dict[str, list] = {}
+
+
+def on_transition(name: str):
+    """Register `fn(case)` to run after a committed transition (slow work: PDFs)."""
+
+    def deco(fn):
+        _after_hooks.setdefault(name, []).append(fn)
+        return fn
+
+    return deco
+
+
+def _after_commit(case, name):
+    for fn in _after_hooks.get(name, ()):
+        transaction.on_commit(lambda fn=fn: fn(case))
+
+
+def available_transitions(case, user) -> list[dict]:
+    """What this user may run on this case now, each with its fields."""
+    if case.is_frozen:
+        return []
+    out = []
+    for name in TRANSITION_NAMES:
+        if policies.may_transition(user, case, name) and can_proceed(getattr(case, name)):
+            out.append(
+                {"name": name, "label": str(FORMS[name].label), "fields": describe_fields(name)}
+            )
+    return out
+
+
+# -- intake -----------------------------------------------------------------------------
+
+
+class _CaseForm(forms.Form):
+    org = forms.IntegerField()
+    channel = forms.ChoiceField(choices=Channel.choices)
+    category = forms.ChoiceField(choices=Category.choices)
+    summary = forms.CharField(max_length=20000)
+    claims = forms.CharField(max_length=20000, required=False)
+    amount = forms.DecimalField(
+        max_digits=14, decimal_places=2, min_value=Decimal(0), required=False
+    )
+    region = forms.CharField(max_length=50, required=False)
+    village = forms.CharField(max_length=50, required=False)
+
+
+class _PartyForm(forms.Form):
+    role = forms.ChoiceField(choices=PartyRole.choices)
+    kind = forms.ChoiceField(choices=PartyKind.choices)
+    name = forms.CharField(max_length=100)
+    gender = forms.ChoiceField(choices=Gender.choices, required=False)
+    ethnicity = forms.CharField(max_length=20, required=False)
+    id_number = forms.CharField(max_length=18, required=False)
+    birth_date = forms.DateField(required=False)
+    credit_code = forms.CharField(max_length=18, required=False)
+    representative = forms.CharField(max_length=50, required=False)
+    phone = forms.CharField(max_length=30, required=False)
+    address = forms.CharField(max_length=200, required=False)
+    tags = forms.JSONField(required=False)
+
+    def clean_id_number(self):
+        value = self.cleaned_data.get("id_number") or ""
+        return parse_resident_id(value).number if value else ""
+
+    def clean_phone(self):
+        value = self.cleaned_data.get("phone") or ""
+        return validate_phone(value) if value else ""
+
+    def clean_credit_code(self):
+        value = self.cleaned_data.get("credit_code") or ""
+        return validate_credit_code(value) if value else ""
+
+    def clean_tags(self):
+        tags = self.cleaned_data.get("tags") or []
+        if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+            raise ValidationError(_("特殊群体标签应为列表"))
+        unknown = sorted(set(tags) - set(Tag.values))
+        if unknown:
+            raise ValidationError(_("未知的特殊群体标签：%(tags)s") % {"tags": "、".join(unknown)})
+        return sorted(set(tags) - DERIVED_TAGS)  # derived tags come from the ID number
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == PartyKind.PERSON and data.get("id_number"):
+            rid = parse_resident_id(data["id_number"])
+            data["birth_date"] = rid.birth_date
+            if data.get("gender") and data["gender"] != rid.gender:
+                self.add_error("gender", _("性别与公民身份号码不符"))
+            data["gender"] = rid.gender
+        if data.get("kind") == PartyKind.ORGANIZATION:
+            data["gender"], data["id_number"], data["birth_date"] = "", "", None
+        return data
+
+
+def derived_tags(kind: str, birth_date, tags: list[str], today: dt.date) -> list[str]:
+    out = set(tags)
+    if kind == PartyKind.PERSON and birth_date:
+        age = age_on(birth_date, today)
+        if age >= 60:
+            out.add(Tag.ELDERLY)
+        if age < 18:
+            out.add(Tag.MINOR)
+    return sorted(out)
+
+
+def _allocate_number(org: Organization, year: int) -> str:
+    """Next number for (org, year), inside the caller's transaction: the counter row is
+    locked until commit, so numbers are never duplicated and a rollback leaves no gap."""
+    CaseNumberSequence.objects.bulk_create(
+        [CaseNumberSequence(org=org, year=year, last=0)], ignore_conflicts=True
+    )
+    seq = CaseNumberSequence.objects.select_for_update().get(org=org, year=year)
+    seq.last += 1
+    seq.save(update_fields=["last"])
+    word = NETWORK_WORD[org.network]
+    return f"（{year}）{org.short_code}{word}字第{seq.last:04d}号"
+
+
+def register_case(
+    user,
+    data: dict,
+    *,
+    channel: str | None = None,
+    now=None,
+    check_permission: bool = True,
+    extra_access=(),
+    event_data=None,
+) -> Case:
+    """Intake for every channel. `channel` forces the channel (petition, court referral)."""
+    now = now or timezone.now()
+    data = dict(data or {})
+    if channel:
+        data["channel"] = channel
+    form = _CaseForm(data)
+    errors = {} if form.is_valid() else _errors_of(form)
+    parties_in = data.get("parties")
+    parties = []
+    if not isinstance(parties_in, list) or not parties_in:
+        errors.setdefault("parties", []).append(_("至少需要一名申请人和一名被申请人"))
+    else:
+        for i, raw in enumerate(parties_in):
+            pform = _PartyForm(raw if isinstance(raw, dict) else {})
+            if pform.is_valid():
+                parties.append(pform.cleaned_data)
+                continue
+            who = raw.get("name") if isinstance(raw, dict) and raw.get("name") else f"#{i + 1}"
+            for field, messages in _errors_of(pform).items():
+                errors[f"parties[{i}].{field}"] = [
+                    _("当事人“%(who)s”：%(msg)s") % {"who": who, "msg": m} for m in messages
+                ]
+        roles = {p["role"] for p in parties}
+        if not errors and not {PartyRole.APPLICANT, PartyRole.RESPONDENT} <= roles:
+            errors.setdefault("parties", []).append(_("至少需要一名申请人和一名被申请人"))
+    org = None
+    if "org" not in errors and form.is_valid():
+        org = Organization.objects.filter(pk=form.cleaned_data["org"]).first()
+        if org is None:
+            errors["org"] = [_("组织不存在")]
+        elif org.kind not in MEDIATING_KINDS:
+            errors["org"] = [_("只能登记到调解组织")]
+    if errors:
+        raise InvalidFields(_("提交的内容有误"), errors)
+    if check_permission and not policies.may_register(user, org):
+        raise NotPermitted(_("您无权为该组织登记案件"))
+
+    cd = form.cleaned_data
+    today = timezone.localdate(now)
+    for p in parties:
+        p["tags"] = derived_tags(p["kind"], p.get("birth_date"), p.get("tags") or [], today)
+    priority = any(set(p["tags"]) & PRIORITY_TAGS for p in parties)
+    with transaction.atomic():
+        case = Case(
+            number=_allocate_number(org, timezone.localtime(now).year),
+            network=org.network,
+            org=org,
+            registering_org=org,
+            registered_by=user,
+            channel=cd["channel"],
+            category=cd["category"],
+            summary=cd["summary"],
+            claims=cd.get("claims") or "",
+            amount=cd.get("amount"),
+            region=cd.get("region") or org.region,
+            village=cd.get("village") or "",
+            priority=priority,
+            created_at=now,
+            due_at=acceptance_due(priority, now),
+        )
+        case.save()
+        for i, p in enumerate(parties):
+            party = Party.objects.create(
+                kind=p["kind"],
+                name=p["name"],
+                gender=p.get("gender") or "",
+                ethnicity=p.get("ethnicity") or "",
+                id_number=p.get("id_number") or "",
+                birth_date=p.get("birth_date"),
+                credit_code=p.get("credit_code") or "",
+                representative=p.get("representative") or "",
+                phone=p.get("phone") or "",
+                address=p.get("address") or "",
+                tags=p["tags"],
+            )
+            CaseParty.objects.create(case=case, party=party, role=p["role"], position=i)
+        grant_access(case, org, "handler", now)
+        for extra in extra_access:
+            grant_access(case, extra, "handoff", now)
+        record_event(
+            case,
+            EventType.CASE_CREATED,
+            user,
+            {"channel": case.channel, "priority": priority, **(event_data or {})},
+            at=now,
+        )
+    return case
+
+
+# -- records under a case ---------------------------------------------------------------
+
+
+class _SessionForm(forms.Form):
+    held_at = forms.DateTimeField()
+    place = forms.CharField(max_length=200)
+    attendees = forms.CharField(max_length=2000)
+    record = forms.CharField(max_length=50000)
+
+
+class _FollowUpForm(forms.Form):
+    date = forms.DateField()
+    performed = forms.NullBooleanField()
+    note = forms.CharField(max_length=5000, required=False)
+
+    def clean_performed(self):
+        value = self.cleaned_data.get("performed")
+        if value is None:
+            raise ValidationError(_("请填写协议是否已履行"))
+        return value
+
+
+def _record(case_or_id, user, allowed_states, check):
+    case = _load_for_update(case_or_id, user)
+    if case.is_frozen:
+        raise StateConflict(_("案件已归档，不能再变更"), case.state)
+    if not check(user, case):
+        raise NotPermitted(_("您无权在该案件中登记记录"))
+    if case.state not in allowed_states:
+        raise StateConflict(
+            _("案件当前状态为“%(state)s”，不能登记此记录") % {"state": case.get_state_display()},
+            case.state,
+        )
+    return case
+
+
+def add_session(case_or_id, user, data, *, now=None) -> MediationSession:
+    now = now or timezone.now()
+    with transaction.atomic():
+        case = _record(case_or_id, user, {State.ACCEPTED, State.MEDIATING}, policies.may_record)
+        form = _SessionForm(data or {})
+        if not form.is_valid():
+            raise InvalidFields(_("提交的内容有误"), _errors_of(form))
+        session = MediationSession.objects.create(
+            case=case, recorded_by=user, created_at=now, **form.cleaned_data
+        )
+        record_event(
+            case, EventType.CASE_UPDATED, user, {"record": "session", "session": session.pk}, at=now
+        )
+    return session
+
+
+def add_follow_up(case_or_id, user, data, *, now=None) -> FollowUp:
+    now = now or timezone.now()
+    with transaction.atomic():
+        case = _record(
+            case_or_id, user, {State.AGREED, State.CONFIRMED, State.CLOSED}, policies.may_record
+        )
+        form = _FollowUpForm(data or {})
+        if not form.is_valid():
+            raise InvalidFields(_("提交的内容有误"), _errors_of(form))
+        follow_up = FollowUp.objects.create(
+            case=case, recorded_by=user, created_at=now, **form.cleaned_data
+        )
+        record_event(
+            case,
+            EventType.CASE_UPDATED,
+            user,
+            {"record": "follow_up", "follow_up": follow_up.pk, "performed": follow_up.performed},
+            at=now,
+        )
+    return follow_up
+
+
+def flag_risk(case_or_id, user, data, *, now=None) -> Case:
+    now = now or timezone.now()
+    data = data or {}
+    level, note = data.get("level"), (data.get("note") or "").strip()
+    errors = {}
+    if level not in RiskLevel.values:
+        errors["level"] = [_("风险等级应为 low、medium 或 high")]
+    if not note:
+        errors["note"] = [_("请说明风险情况")]
+    with transaction.atomic():
+        case = _load_for_update(case_or_id, user)
+        if not policies.may_flag_risk(user, case):
+            raise NotPermitted(_("您无权标记该案件的风险"))
+        if errors:
+            raise InvalidFields(_("提交的内容有误"), errors)
+        # risk fields are not FSM state: a queryset update is fine here
+        Case.objects.filter(pk=case.pk).update(risk_level=level, risk_note=note, updated_at=now)
+        case.risk_level, case.risk_note = level, note
+        record_event(
+            case, EventType.CASE_RISK_FLAGGED, user, {"level": level, "note": note}, at=now
+        )
+    return case

@@ -1,0 +1,137 @@
+"""The named test world: the demo organisations and roles of DESIGN.md §10, and
+`make_case` to build a case in any state through the transition service."""
+
+import datetime as dt
+from types import SimpleNamespace
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from mediation import services
+from mediation.choices import State
+from mediation.demo import build_accounts, build_organizations
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_collection_modifyitems(config, items):
+    is_pg = connection.vendor == "postgresql"
+    skip_pg = pytest.mark.skip(reason="needs PostgreSQL (DATABASE_URL)")
+    for item in items:
+        if "postgres" in item.keywords and not is_pg:
+            item.add_marker(skip_pg)
+
+
+APPLICANT = {
+    "role": "applicant", "kind": "person", "name": "马建国", "gender": "male",
+    "ethnicity": "回族", "id_number": "640303195503010030", "phone": "13995312345",
+    "address": "红寺堡镇中圈塘村", "tags": ["veteran"],
+}
+RESPONDENT = {
+    "role": "respondent", "kind": "person", "name": "杨学军", "gender": "male",
+    "ethnicity": "汉族", "id_number": "640303198001010018", "phone": "13895300001",
+    "address": "红寺堡镇弘德村",
+}
+
+
+def case_body(org, **overrides):
+    body = {
+        "org": org.pk, "channel": "walk_in", "category": "neighbour",
+        "summary": "双方因院墙排水问题发生争执。", "claims": "请求改建排水沟。",
+        "amount": "3000.00", "region": "红寺堡镇",
+        "parties": [dict(APPLICANT), dict(RESPONDENT)],
+    }
+    body.update(overrides)
+    return body
+
+
+# Path of transitions from `registered` to each state, with who runs each step.
+AGREEMENT = {
+    "form": "written", "terms": "被申请人于十日内改建排水沟并赔偿申请人三千元。",
+    "performance_method": "现金支付", "performance_due": None, "effective_date": None,
+}
+
+
+class World(SimpleNamespace):
+    def org(self, name):
+        return self.orgs[name]
+
+    def make_case(self, state=State.REGISTERED, org=None, registrar=None, now=None, **overrides):
+        """A case registered and moved to `state` through the transition service."""
+        org = org or self.home
+        now = now or timezone.now()
+        registrar = registrar or self.intake
+        case = services.register_case(registrar, case_body(org, **overrides), now=now)
+        return self.advance(case, state, now=now)
+
+    def staff(self, org, role):
+        from mediation.models import Membership
+
+        return Membership.objects.filter(org=org, role=role).order_by("id").first().user
+
+    def advance(self, case, state, now=None):
+        now = now or timezone.now()
+        if state == State.REGISTERED:
+            return case
+        head = self.staff(case.org, "org_head")
+        mediator = self.staff(case.org, "mediator")
+        if case.org_id == self.home.pk:
+            head, mediator = self.head, self.mediator
+        run = lambda name, user, data=None: services.perform(case, name, user, data or {}, now=now)  # noqa: E731
+        if state == State.DECLINED:
+            return run("decline", head, {"reason": "不属于受理范围", "routes": "可向法院起诉"})
+        if state == State.WITHDRAWN:
+            return run("withdraw", head, {"note": "申请人撤回"})
+        case = run("accept", head, {"mediator": mediator.pk})
+        if state == State.ACCEPTED:
+            return case
+        case = run("begin", mediator, {"consent": True})
+        if state == State.MEDIATING:
+            return case
+        if state in (State.FAILED, State.REFERRED):
+            case = run("fail", mediator, {"reason": "no_agreement", "routes": "可向法院起诉"})
+            if state == State.REFERRED:
+                case = run("refer", mediator, {"route": "litigation"})
+            return case
+        today = timezone.localdate(now)
+        case = run("reach_agreement", mediator, {
+            **AGREEMENT, "performance_due": (today + dt.timedelta(days=10)).isoformat(),
+            "effective_date": today.isoformat(),
+        })
+        if state == State.AGREED:
+            return case
+        if state in (State.CONFIRMING, State.CONFIRMED, State.CONFIRMATION_REJECTED):
+            case = run("request_confirmation", mediator,
+                       {"court": self.court.pk, "joint_application": True})
+            if state == State.CONFIRMED:
+                case = run("confirm", self.judge)
+            elif state == State.CONFIRMATION_REJECTED:
+                case = run("reject_confirmation", self.judge, {"grounds": "违反法律规定"})
+            return case
+        services.add_follow_up(case, mediator, {"date": today.isoformat(), "performed": True},
+                               now=now)
+        case = run("close", mediator, {"note": "已履行"})
+        if state == State.ARCHIVED:
+            case = run("archive", head)
+        return case
+
+
+@pytest.fixture
+def world(db):
+    orgs = build_organizations()
+    users = build_accounts(orgs)
+    return World(
+        orgs=orgs, users=users, **users,
+        home=orgs["红寺堡镇人民调解委员会"],
+        other=orgs["太阳山镇人民调解委员会"],
+        court=orgs["红寺堡区人民法院"],
+        traffic_police=orgs["红寺堡区公安局交通警察大队"],
+        lawyer_studio=orgs["红寺堡区律师调解工作室"],
+        petition_bureau=orgs["红寺堡区信访局"],
+        arbitration=orgs["红寺堡区劳动人事争议仲裁委员会"],
+        center=orgs["红寺堡区公共法律服务中心"],
+    )
