@@ -123,19 +123,25 @@ CSRF_COOKIE_HTTPONLY = False
 # Channel layer: in-memory for the embedded default, Redis when REDIS_URL is set.
 REDIS_URL = env.str("REDIS_URL", default="")
 CHANNEL_LAYER_BACKEND = env.str("CHANNEL_LAYER_BACKEND", default="pubsub")
+# Separate prefixes keep parallel test runs (and districts sharing a Redis) apart.
+CHANNEL_LAYER_PREFIX = env.str("CHANNEL_LAYER_PREFIX", default="dtj")
 if REDIS_URL:
     if CHANNEL_LAYER_BACKEND not in {"pubsub", "core"}:
         raise ImproperlyConfigured("CHANNEL_LAYER_BACKEND must be 'pubsub' or 'core'")
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer"
-            if CHANNEL_LAYER_BACKEND == "pubsub"
-            else "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000}
-            if CHANNEL_LAYER_BACKEND == "core"
-            else {"hosts": [REDIS_URL]},
+    if CHANNEL_LAYER_BACKEND == "pubsub":
+        CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                "CONFIG": {"hosts": [REDIS_URL], "prefix": CHANNEL_LAYER_PREFIX},
+            }
         }
-    }
+    else:
+        CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "CONFIG": {"hosts": [REDIS_URL], "prefix": CHANNEL_LAYER_PREFIX, "capacity": 1000},
+            }
+        }
 else:
     CHANNEL_LAYERS = {
         "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}
