@@ -1,0 +1,1 @@
+"""`make bench`: each module here has `run(args) -> None` that prints its figures."""
