@@ -19,7 +19,6 @@ venv: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py compilemessages --ignore=.venv >/dev/null 2>&1 || true
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application
 
