@@ -148,10 +148,12 @@ else:
     }
 
 REST_FRAMEWORK = {
+    # Token first: its WWW-Authenticate header makes an anonymous API call a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
+    "EXCEPTION_HANDLER": "mediation.api.errors.exception_handler",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -166,6 +168,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "OrgKindEnum": "mediation.choices.OrgKind",
+        "PartyKindEnum": "mediation.choices.PartyKind",
+        "MemberRoleEnum": "mediation.choices.Role",
+        "PartyRoleEnum": "mediation.choices.PartyRole",
+    },
 }
 
 # Mediation time limits in days (People's Mediation Law practice; labour: LDMAL art. 14).

@@ -1,0 +1,106 @@
+"""One table from domain errors to HTTP, and one error shape for every error response.
+
+Every error, including DRF's own (401, 404, 405, 415, parse errors, throttling), answers
+`{"detail": "...", "errors": {field: [messages]}}`; a 409 also carries `current_state`.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from mediation.errors import DomainError, InvalidFields, NotPermitted, NotVisible, StateConflict
+
+STATUS = {
+    InvalidFields: status.HTTP_400_BAD_REQUEST,
+    NotPermitted: status.HTTP_403_FORBIDDEN,
+    NotVisible: status.HTTP_404_NOT_FOUND,
+    StateConflict: status.HTTP_409_CONFLICT,
+}
+
+
+def domain_status(exc: DomainError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return exc.status
+
+
+def _flatten(value) -> list[str]:
+    if isinstance(value, dict):
+        return [m for v in value.values() for m in _flatten(v)]
+    if isinstance(value, list | tuple):
+        return [m for v in value for m in _flatten(v)]
+    return [str(value)]
+
+
+def _field_errors(data, prefix="") -> dict[str, list[str]]:
+    """DRF's nested error structure → flat {"field" | "parties[1].id_number": [msgs]}."""
+    out: dict[str, list[str]] = {}
+    if isinstance(data, dict):
+        for key, value in data.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if isinstance(value, dict) or (
+                isinstance(value, list) and any(isinstance(v, dict | list) for v in value)
+            ):
+                if isinstance(value, list):
+                    for i, item in enumerate(value):
+                        if item:
+                            out.update(_field_errors(item, f"{name}[{i}]"))
+                else:
+                    out.update(_field_errors(value, name))
+            else:
+                out[name] = _flatten(value)
+    elif isinstance(data, list):
+        out[prefix or "non_field_errors"] = _flatten(data)
+    else:
+        out[prefix or "non_field_errors"] = [str(data)]
+    return out
+
+
+def error_body(detail: str, errors: dict | None = None, **extra) -> dict:
+    return {"detail": str(detail), "errors": errors or {}, **extra}
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        extra = {}
+        if isinstance(exc, StateConflict):
+            extra["current_state"] = exc.current_state
+        return Response(error_body(exc.detail, exc.errors, **extra), status=domain_status(exc))
+    if isinstance(exc, OverflowError):
+        # A date or number so far out of range that the database adapter cannot hold it.
+        return Response(
+            error_body(_("提交的内容有误"), {"non_field_errors": [_("数值或日期超出范围")]}),
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(_("未找到"))
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = error_body(_("提交的内容有误"), _field_errors(exc.detail))
+        return response
+    detail = response.data.get("detail") if isinstance(response.data, dict) else None
+    extra = {}
+    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+        extra["retry_after"] = int(exc.wait) + (0 if float(exc.wait).is_integer() else 1)
+    response.data = error_body(detail or _flatten(response.data)[0], {}, **extra)
+    return response
+
+
+def not_found(request, exception=None):
+    """handler404: the API's error shape under /api/, Django's page everywhere else."""
+    from django.http import JsonResponse
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            error_body(_("未找到")), status=404, json_dumps_params={"ensure_ascii": False}
+        )
+    return page_not_found(request, exception)

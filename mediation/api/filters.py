@@ -1,0 +1,75 @@
+"""Filters of GET /api/cases/ (DESIGN.md §6); the statistics reuse them."""
+
+import datetime as dt
+
+import django_filters
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from mediation.choices import OPEN_STATES, Category, Channel, Network, State
+from mediation.models import Case, CaseParty
+
+
+def _day_start(day: dt.date):
+    """Start of `day` in the site's time zone, or None when the date cannot be one."""
+    if day is None:
+        return None
+    try:
+        start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+        start.astimezone(dt.UTC)  # years 1 and 9999 overflow once shifted to UTC
+    except (OverflowError, ValueError):
+        return None
+    return start
+
+
+class CaseFilter(django_filters.FilterSet):
+    state = django_filters.MultipleChoiceFilter(choices=State.choices)
+    network = django_filters.ChoiceFilter(choices=Network.choices)
+    org = django_filters.NumberFilter(field_name="org_id", min_value=1, max_value=2**63 - 1)
+    category = django_filters.ChoiceFilter(choices=Category.choices)
+    channel = django_filters.ChoiceFilter(choices=Channel.choices)
+    priority = django_filters.BooleanFilter()
+    overdue = django_filters.BooleanFilter(method="filter_overdue")
+    region = django_filters.CharFilter()
+    q = django_filters.CharFilter(method="filter_q", max_length=100)
+    created_after = django_filters.DateFilter(method="filter_created_after")
+    created_before = django_filters.DateFilter(method="filter_created_before")
+
+    class Meta:
+        model = Case
+        fields = [
+            "state",
+            "network",
+            "org",
+            "category",
+            "channel",
+            "priority",
+            "overdue",
+            "region",
+            "q",
+            "created_after",
+            "created_before",
+        ]
+
+    def filter_overdue(self, qs, name, value):
+        if value is None:
+            return qs
+        overdue = Q(state__in=OPEN_STATES, due_at__lt=timezone.now())
+        return qs.filter(overdue) if value else qs.exclude(overdue)
+
+    def filter_q(self, qs, name, value):
+        value = value.strip()
+        if not value:
+            return qs
+        party = CaseParty.objects.filter(case_id=OuterRef("pk"), party__name__icontains=value)
+        return qs.filter(Q(number__icontains=value) | Q(summary__icontains=value) | Exists(party))
+
+    def filter_created_after(self, qs, name, value):
+        """On or after this day (Asia/Shanghai)."""
+        start = _day_start(value)
+        return qs if start is None else qs.filter(created_at__gte=start)
+
+    def filter_created_before(self, qs, name, value):
+        """Before the end of this day (Asia/Shanghai), i.e. the day itself is included."""
+        start = _day_start(value + dt.timedelta(days=1)) if value < dt.date.max else None
+        return qs if start is None else qs.filter(created_at__lt=start)

@@ -1,0 +1,153 @@
+"""Keyset (cursor) pagination over the queue order: priority first, newest first.
+
+DRF's CursorPagination keys on the first ordering field only and falls back to an offset
+for ties; with a boolean first field that offset grows with the table. This cursor holds
+the whole sort key (priority, created_at, id), so every page is one indexed range scan.
+"""
+
+import base64
+import binascii
+import datetime as dt
+import json
+from collections import OrderedDict
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import NotFound
+from rest_framework.pagination import BasePagination
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+
+def _encode(key: tuple, reverse: bool) -> str:
+    priority, created_at, pk = key
+    raw = json.dumps([int(priority), created_at.isoformat(), pk, int(reverse)])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode(value: str):
+    try:
+        padded = value + "=" * (-len(value) % 4)
+        priority, created, pk, reverse = json.loads(base64.urlsafe_b64decode(padded).decode())
+        created_at = dt.datetime.fromisoformat(created)
+        if created_at.tzinfo is None or not isinstance(pk, int) or not 0 <= pk < 2**63:
+            raise ValueError
+        return (bool(priority), created_at, pk), bool(reverse)
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, json.JSONDecodeError):
+        raise NotFound(_("无效的翻页游标")) from None
+
+
+def _after(key) -> Q:
+    """Rows after `key` in (-priority, -created_at, -id) order."""
+    p, c, i = key
+    return (
+        Q(priority__lt=p) | Q(priority=p, created_at__lt=c) | Q(priority=p, created_at=c, id__lt=i)
+    )
+
+
+def _before(key) -> Q:
+    p, c, i = key
+    return (
+        Q(priority__gt=p) | Q(priority=p, created_at__gt=c) | Q(priority=p, created_at=c, id__gt=i)
+    )
+
+
+class QueueCursorPagination(BasePagination):
+    cursor_query_param = "cursor"
+    page_size_query_param = "page_size"
+    ordering = ("-priority", "-created_at", "-id")
+
+    def get_page_size(self, request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        try:
+            size = int(raw) if raw is not None else DEFAULT_PAGE_SIZE
+        except ValueError:
+            size = DEFAULT_PAGE_SIZE
+        return max(1, min(size, MAX_PAGE_SIZE))
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        self.base_url = request.build_absolute_uri()
+        size = self.get_page_size(request)
+        raw = request.query_params.get(self.cursor_query_param)
+        key, reverse = _decode(raw) if raw else (None, False)
+        if reverse:
+            qs = queryset.order_by("priority", "created_at", "id")
+            if key is not None:
+                qs = qs.filter(_before(key))
+        else:
+            qs = queryset.order_by(*self.ordering)
+            if key is not None:
+                qs = qs.filter(_after(key))
+        rows = list(qs[: size + 1])
+        more = len(rows) > size
+        rows = rows[:size]
+        if reverse:
+            rows.reverse()
+            self.has_next, self.has_previous = key is not None, more
+        else:
+            self.has_next, self.has_previous = more, key is not None
+        self.page = rows
+        return rows
+
+    @staticmethod
+    def _key(obj):
+        return (obj.priority, obj.created_at, obj.pk)
+
+    def _link(self, key, reverse):
+        return replace_query_param(self.base_url, self.cursor_query_param, _encode(key, reverse))
+
+    def get_next_link(self):
+        if not self.has_next or not self.page:
+            return None
+        return self._link(self._key(self.page[-1]), False)
+
+    def get_previous_link(self):
+        if not self.has_previous:
+            return None
+        if not self.page:
+            return remove_query_param(self.base_url, self.cursor_query_param)
+        return self._link(self._key(self.page[0]), True)
+
+    def get_paginated_response(self, data):
+        return Response(
+            OrderedDict(
+                [
+                    ("next", self.get_next_link()),
+                    ("previous", self.get_previous_link()),
+                    ("results", data),
+                ]
+            )
+        )
+
+    def get_paginated_response_schema(self, schema):
+        return {
+            "type": "object",
+            "required": ["next", "previous", "results"],
+            "properties": {
+                "next": {"type": "string", "nullable": True, "format": "uri"},
+                "previous": {"type": "string", "nullable": True, "format": "uri"},
+                "results": schema,
+            },
+        }
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": "翻页游标（取自 next / previous 链接）",
+                "schema": {"type": "string"},
+            },
+            {
+                "name": self.page_size_query_param,
+                "required": False,
+                "in": "query",
+                "description": f"每页条数（1–{MAX_PAGE_SIZE}，默认 {DEFAULT_PAGE_SIZE}）",
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+            },
+        ]

@@ -1,0 +1,470 @@
+"""Wire shapes of DESIGN.md §6. Output serializers are read-only and explicit; input is
+validated by the services (one source of the Chinese field messages), and the input
+serializers here describe it for the OpenAPI schema.
+
+`case_json(case, user)` and `CaseDetailSerializer` are the case shape that every endpoint
+answering with a case uses (transitions, risk, and the workflow endpoints).
+"""
+
+from django.db.models import Prefetch
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field, inline_serializer
+from rest_framework import serializers
+
+from mediation import policies, services
+from mediation.choices import (
+    OPEN_STATES,
+    AgreementForm,
+    Category,
+    Channel,
+    EventType,
+    Gender,
+    HandoffKind,
+    Network,
+    OrgKind,
+    PartyKind,
+    PartyRole,
+    RiskLevel,
+    Role,
+    State,
+    Tag,
+)
+from mediation.identity import mask_id_number, mask_phone
+from mediation.models import (
+    Case,
+    CaseParty,
+    Handoff,
+    Membership,
+    Organization,
+)
+
+
+def display_name(user) -> str:
+    return f"{user.last_name}{user.first_name}".strip() or user.get_username()
+
+
+def _user(context):
+    return context["user"]
+
+
+# -- people and organisations -----------------------------------------------------------
+
+
+class UserRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.SerializerMethodField()
+
+    def get_name(self, obj) -> str:
+        return display_name(obj)
+
+
+class MembershipSerializer(serializers.Serializer):
+    org = serializers.IntegerField(source="org_id")
+    org_name = serializers.CharField(source="org.name")
+    role = serializers.ChoiceField(choices=Role.choices)
+    role_label = serializers.CharField(source="get_role_display")
+
+
+class MeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.SerializerMethodField()
+    is_supervisor = serializers.SerializerMethodField()
+    memberships = serializers.SerializerMethodField()
+
+    def get_name(self, obj) -> str:
+        return display_name(obj)
+
+    def get_is_supervisor(self, obj) -> bool:
+        return policies.is_supervisor(obj)
+
+    @extend_schema_field(MembershipSerializer(many=True))
+    def get_memberships(self, obj):
+        rows = Membership.objects.filter(user=obj).select_related("org").order_by("org_id", "role")
+        return MembershipSerializer(rows, many=True).data
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(choices=OrgKind.choices)
+    network = serializers.CharField(
+        help_text="people / administrative / judicial / lawyer，非调解组织为空"
+    )
+    parent = serializers.IntegerField(source="parent_id", allow_null=True)
+
+    class Meta:
+        model = Organization
+        fields = ["id", "name", "short_code", "kind", "network", "subtype", "region", "parent"]
+        read_only_fields = fields
+
+
+class MemberSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="user.id")
+    username = serializers.CharField(source="user.username")
+    name = serializers.SerializerMethodField()
+    role = serializers.ChoiceField(choices=Role.choices)
+    role_label = serializers.CharField(source="get_role_display")
+
+    def get_name(self, obj) -> str:
+        return display_name(obj.user)
+
+
+# -- case ------------------------------------------------------------------------------
+
+
+class PartySerializer(serializers.Serializer):
+    """A party as this caller may see it: ID numbers and phones masked unless the caller's
+    organisation handles the case (`masked` says which)."""
+
+    id = serializers.IntegerField(source="party.id")
+    role = serializers.ChoiceField(choices=PartyRole.choices)
+    role_label = serializers.CharField(source="get_role_display")
+    kind = serializers.ChoiceField(source="party.kind", choices=PartyKind.choices)
+    name = serializers.CharField(source="party.name")
+    gender = serializers.CharField(source="party.gender", help_text="male / female / 空")
+    ethnicity = serializers.CharField(source="party.ethnicity")
+    id_number = serializers.SerializerMethodField()
+    birth_date = serializers.SerializerMethodField()
+    credit_code = serializers.CharField(source="party.credit_code")
+    representative = serializers.CharField(source="party.representative")
+    phone = serializers.SerializerMethodField()
+    address = serializers.SerializerMethodField()
+    tags = serializers.ListField(source="party.tags", child=serializers.CharField())
+    masked = serializers.SerializerMethodField()
+
+    def _full(self, obj) -> bool:
+        cache = self.context.setdefault("_handles", {})
+        if obj.case_id not in cache:
+            cache[obj.case_id] = policies.handles(_user(self.context), obj.case)
+        return cache[obj.case_id]
+
+    def get_masked(self, obj) -> bool:
+        return not self._full(obj)
+
+    def get_id_number(self, obj) -> str:
+        value = obj.party.id_number
+        return value if self._full(obj) else mask_id_number(value)
+
+    @extend_schema_field(OpenApiTypes.DATE)
+    def get_birth_date(self, obj):
+        # The birth date is six digits of the ID number: shown only with the number.
+        d = obj.party.birth_date
+        return d.isoformat() if d and self._full(obj) else None
+
+    def get_phone(self, obj) -> str:
+        value = obj.party.phone
+        return value if self._full(obj) else mask_phone(value)
+
+    def get_address(self, obj) -> str:
+        return obj.party.address if self._full(obj) else ""
+
+
+class CaseListSerializer(serializers.ModelSerializer):
+    """One row of a queue. `available_transitions` is on the detail only (it needs the
+    case's history for some rules); everything else of the case JSON is here."""
+
+    org = serializers.IntegerField(source="org_id")
+    org_name = serializers.CharField(source="org.name")
+    network_label = serializers.CharField(source="get_network_display")
+    state = serializers.ChoiceField(choices=State.choices)
+    state_label = serializers.CharField(source="get_state_display")
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    category = serializers.ChoiceField(choices=Category.choices)
+    category_label = serializers.CharField(source="get_category_display")
+    mediator = UserRefSerializer(allow_null=True)
+    parties = serializers.SerializerMethodField()
+    overdue = serializers.SerializerMethodField()
+    risk_level = serializers.CharField(help_text="low / medium / high / 空")
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "number",
+            "network",
+            "network_label",
+            "org",
+            "org_name",
+            "state",
+            "state_label",
+            "channel",
+            "category",
+            "category_label",
+            "priority",
+            "region",
+            "created_at",
+            "due_at",
+            "overdue",
+            "risk_level",
+            "mediator",
+            "parties",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(PartySerializer(many=True))
+    def get_parties(self, obj):
+        links = obj.case_parties.all()
+        for link in links:
+            link.case = obj  # no query back to the case per party
+        return PartySerializer(links, many=True, context=self.context).data
+
+    def get_overdue(self, obj) -> bool:
+        now = self.context.get("now")
+        return bool(obj.state in OPEN_STATES and obj.due_at and now and obj.due_at < now)
+
+
+class AgreementSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    form = serializers.ChoiceField(choices=AgreementForm.choices)
+    terms = serializers.CharField()
+    performance_method = serializers.CharField()
+    performance_due = serializers.DateField()
+    effective_date = serializers.DateField()
+    concerns_status = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+
+
+class SessionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    held_at = serializers.DateTimeField()
+    place = serializers.CharField()
+    attendees = serializers.CharField()
+    record = serializers.CharField()
+    recorded_by = serializers.IntegerField(source="recorded_by_id", allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class FollowUpSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    date = serializers.DateField()
+    performed = serializers.BooleanField()
+    note = serializers.CharField()
+    recorded_by = serializers.IntegerField(source="recorded_by_id", allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class HandoffSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=HandoffKind.choices)
+    org = serializers.IntegerField(source="org_id")
+    org_name = serializers.CharField(source="org.name")
+    external_number = serializers.CharField()
+    due_at = serializers.DateTimeField(allow_null=True)
+    status = serializers.CharField()
+    opened_at = serializers.DateTimeField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+    result = serializers.CharField()
+
+
+class TransitionFieldSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    required = serializers.BooleanField()
+    type = serializers.ChoiceField(
+        choices=["string", "integer", "boolean", "date", "datetime", "choice"]
+    )
+    choices = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class AvailableTransitionSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    fields = TransitionFieldSerializer(many=True)
+
+
+class CaseDetailSerializer(CaseListSerializer):
+    registering_org = serializers.IntegerField(source="registering_org_id")
+    confirmation_court = serializers.IntegerField(source="confirmation_court_id", allow_null=True)
+    referral_org = serializers.IntegerField(source="referral_org_id", allow_null=True)
+    registered_by = serializers.IntegerField(source="registered_by_id", allow_null=True)
+    referral_route = serializers.CharField(
+        help_text="arbitration / litigation / administrative_adjudication / 空"
+    )
+    agreement = serializers.SerializerMethodField()
+    sessions = SessionSerializer(many=True)
+    follow_ups = FollowUpSerializer(many=True)
+    handoffs = HandoffSerializer(many=True)
+    available_transitions = serializers.SerializerMethodField()
+
+    class Meta(CaseListSerializer.Meta):
+        fields = [
+            *CaseListSerializer.Meta.fields,
+            "registering_org",
+            "registered_by",
+            "summary",
+            "claims",
+            "amount",
+            "village",
+            "accepted_at",
+            "closed_at",
+            "archived_at",
+            "updated_at",
+            "outcome",
+            "respondent_consent_at",
+            "end_reason",
+            "end_note",
+            "routes_advised",
+            "confirmation_court",
+            "confirmation_requested_at",
+            "ruling_date",
+            "rejection_grounds",
+            "referral_route",
+            "referral_org",
+            "referral_result",
+            "risk_note",
+            "agreement",
+            "sessions",
+            "follow_ups",
+            "handoffs",
+            "available_transitions",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(AgreementSerializer(allow_null=True))
+    def get_agreement(self, obj):
+        agreements = list(obj.agreements.all())
+        if not agreements:
+            return None
+        return AgreementSerializer(max(agreements, key=lambda a: a.pk)).data
+
+    @extend_schema_field(AvailableTransitionSerializer(many=True))
+    def get_available_transitions(self, obj):
+        return services.available_transitions(obj, _user(self.context))
+
+
+def case_list_queryset(qs):
+    parties = CaseParty.objects.select_related("party").order_by("position", "id")
+    return qs.select_related("org", "mediator").prefetch_related(
+        Prefetch("case_parties", queryset=parties)
+    )
+
+
+def case_detail_queryset(qs=None):
+    qs = Case.objects.all() if qs is None else qs
+    return case_list_queryset(qs).prefetch_related(
+        "agreements",
+        "sessions",
+        "follow_ups",
+        Prefetch("handoffs", queryset=Handoff.objects.select_related("org")),
+    )
+
+
+def case_json(case, user, *, now=None) -> dict:
+    """The case JSON of §6 for `user` (masking and available transitions are theirs).
+
+    Reloads the case with everything the detail shows, so callers may pass any instance."""
+    from django.utils import timezone
+
+    fresh = case_detail_queryset().get(pk=case.pk)
+    context = {"user": user, "now": now or timezone.now()}
+    return CaseDetailSerializer(fresh, context=context).data
+
+
+# -- input shapes (validated by the services; declared here for the schema) ---------------
+
+
+class PartyInputSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=PartyRole.choices)
+    kind = serializers.ChoiceField(choices=PartyKind.choices)
+    name = serializers.CharField(max_length=100)
+    gender = serializers.ChoiceField(choices=Gender.choices, required=False)
+    ethnicity = serializers.CharField(max_length=20, required=False)
+    id_number = serializers.CharField(
+        max_length=18, required=False, help_text="18位公民身份号码（校验码校验）"
+    )
+    birth_date = serializers.DateField(required=False)
+    credit_code = serializers.CharField(max_length=18, required=False)
+    representative = serializers.CharField(max_length=50, required=False)
+    phone = serializers.CharField(max_length=30, required=False)
+    address = serializers.CharField(max_length=200, required=False)
+    tags = serializers.ListField(child=serializers.ChoiceField(choices=Tag.choices), required=False)
+
+
+class CaseRegisterSerializer(serializers.Serializer):
+    org = serializers.IntegerField(help_text="接收案件的调解组织")
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    category = serializers.ChoiceField(choices=Category.choices)
+    summary = serializers.CharField(max_length=20000)
+    claims = serializers.CharField(max_length=20000, required=False)
+    amount = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True
+    )
+    region = serializers.CharField(max_length=50, required=False)
+    village = serializers.CharField(max_length=50, required=False)
+    parties = PartyInputSerializer(many=True)
+
+
+class SessionInputSerializer(serializers.Serializer):
+    held_at = serializers.DateTimeField()
+    place = serializers.CharField(max_length=200)
+    attendees = serializers.CharField(max_length=2000)
+    record = serializers.CharField(max_length=50000)
+
+
+class FollowUpInputSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    performed = serializers.BooleanField()
+    note = serializers.CharField(max_length=5000, required=False)
+
+
+class RiskInputSerializer(serializers.Serializer):
+    level = serializers.ChoiceField(choices=RiskLevel.choices)
+    note = serializers.CharField(max_length=5000)
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"})
+
+
+TokenResponseSerializer = inline_serializer("Token", {"token": serializers.CharField()})
+
+
+# -- events and errors ------------------------------------------------------------------
+
+
+class EventCaseSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    network = serializers.ChoiceField(choices=Network.choices)
+    state = serializers.ChoiceField(choices=State.choices)
+    org = serializers.IntegerField()
+
+
+class EventActorSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class EventSerializer(serializers.Serializer):
+    """The one wire shape of an event (mediation.events.serialise), for the schema."""
+
+    id = serializers.IntegerField()
+    type = serializers.ChoiceField(choices=EventType.choices)
+    at = serializers.DateTimeField()
+    case = EventCaseSerializer()
+    actor = EventActorSerializer(allow_null=True)
+    data = serializers.DictField()
+
+
+EventPageSerializer = inline_serializer(
+    "EventPage",
+    {
+        "results": EventSerializer(many=True),
+        "next_since": serializers.IntegerField(help_text="下次请求的 since"),
+        "has_more": serializers.BooleanField(),
+    },
+)
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class ConflictSerializer(ErrorSerializer):
+    current_state = serializers.CharField(help_text="案件当前状态")
+
+
+class ThrottledSerializer(ErrorSerializer):
+    retry_after = serializers.IntegerField(required=False, help_text="秒")

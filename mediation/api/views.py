@@ -1,0 +1,446 @@
+"""REST API (DESIGN.md §6). Views are thin: parse, call one service, answer the case JSON;
+domain errors become HTTP in mediation.api.errors (one table)."""
+
+import hashlib
+import time
+
+from django.contrib.auth import authenticate
+from django.core.cache import cache
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.decorators import action
+from rest_framework.exceptions import Throttled
+from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
+from rest_framework.views import APIView
+
+from mediation import policies, services, stats
+from mediation.errors import InvalidFields, NotVisible
+from mediation.events import serialise
+from mediation.models import CaseEvent, Membership, Organization
+from mediation.transitions import TRANSITION_NAMES
+
+from . import serializers as s
+from .filters import CaseFilter
+from .pagination import QueueCursorPagination
+from .schema import TRANSITION_BODY
+
+# -- documentation helpers --------------------------------------------------------------
+
+_ERROR_TEXT = {
+    400: "输入有误：errors 按字段列出中文提示（当事人字段形如 parties[1].id_number）",
+    401: "未登录或令牌无效",
+    403: "无权执行此操作（可见该案件但无此权限）",
+    404: "不存在或不可见",
+    405: "不支持的方法",
+    409: "状态冲突：current_state 为案件当前状态",
+    415: "不支持的内容类型",
+    429: "请求过于频繁（登录失败次数过多）",
+}
+
+
+def errors(*codes):
+    out = {}
+    for code in codes:
+        serializer = {409: s.ConflictSerializer, 429: s.ThrottledSerializer}.get(
+            code, s.ErrorSerializer
+        )
+        out[code] = OpenApiResponse(serializer, description=_ERROR_TEXT[code])
+    return out
+
+
+AUTH_ERRORS = (401, 405)
+CASE_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="案件 id")
+
+
+# -- body helpers ----------------------------------------------------------------------
+
+
+def _scalar(value):
+    # Django form fields parse text; a JSON number or object where a date is expected must
+    # become a 400, not an AttributeError deep inside the form.
+    if value is None or isinstance(value, str | bool):
+        return value
+    if isinstance(value, int | float):
+        return str(value)
+    return str(value) if not isinstance(value, list | dict) else value
+
+
+def json_object(request) -> dict:
+    data = request.data
+    if isinstance(data, QueryDict):
+        data = data.dict()
+    if not isinstance(data, dict):
+        raise InvalidFields(
+            _("请求体应为 JSON 对象"), {"non_field_errors": [_("请求体应为 JSON 对象")]}
+        )
+    return dict(data)
+
+
+def form_data(request, keep=()) -> dict:
+    return {k: (v if k in keep else _scalar(v)) for k, v in json_object(request).items()}
+
+
+def registration_data(request) -> dict:
+    data = form_data(request, keep=("parties",))
+    parties = data.get("parties")
+    if isinstance(parties, list):
+        data["parties"] = [
+            {k: (v if k == "tags" else _scalar(v)) for k, v in p.items()}
+            if isinstance(p, dict)
+            else p
+            for p in parties
+        ]
+    return data
+
+
+# -- authentication ---------------------------------------------------------------------
+
+
+class LoginFailures:
+    """Failed logins counted per client address and per username (the LOGIN rate, e.g.
+    10/min); while either is over the limit the token endpoint answers 429 before it even
+    checks the password, so guessing is slow and a locked name stays locked."""
+
+    prefix = "dtj-login-fail"
+
+    def __init__(self, request, username: str):
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get("login") or "10/min"
+        self.limit, self.window = SimpleRateThrottle.parse_rate(None, rate)
+        ident = BaseThrottle().get_ident(request)
+        self.keys = [f"{self.prefix}:ip:{ident}"]
+        if username:
+            name = hashlib.sha256(username.strip().lower().encode()).hexdigest()
+            self.keys.append(f"{self.prefix}:user:{name}")
+
+    def _history(self, key, now):
+        return [t for t in cache.get(key, []) if t > now - self.window]
+
+    def check(self):
+        now = time.time()
+        waits = []
+        for key in self.keys:
+            history = self._history(key, now)
+            if len(history) >= self.limit:
+                waits.append(history[-self.limit] + self.window - now)
+        if waits:
+            raise Throttled(
+                wait=max(1, max(waits)),
+                detail=_("登录失败次数过多，请稍后再试"),
+            )
+
+    def record(self):
+        now = time.time()
+        for key in self.keys:
+            cache.set(key, [*self._history(key, now), now], self.window)
+
+
+class TokenView(APIView):
+    parser_classes = [JSONParser]
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="auth_token",
+        summary="用用户名和密码换取 API 令牌",
+        request=s.TokenRequestSerializer,
+        responses={200: s.TokenResponseSerializer, **errors(400, 405, 415, 429)},
+        auth=[],
+        tags=["auth"],
+    )
+    def post(self, request):
+        data = json_object(request)
+        username = data.get("username") if isinstance(data.get("username"), str) else ""
+        password = data.get("password") if isinstance(data.get("password"), str) else ""
+        failures = LoginFailures(request, username)
+        failures.check()
+        missing = {
+            k: [_("该字段是必填项。")]
+            for k, v in (("username", username), ("password", password))
+            if not v
+        }
+        if missing:
+            raise InvalidFields(_("提交的内容有误"), missing)
+        user = authenticate(request, username=username, password=password)
+        if user is None or not user.is_active:
+            failures.record()
+            raise InvalidFields(
+                _("用户名或密码错误"), {"non_field_errors": [_("用户名或密码错误")]}
+            )
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+class MeView(APIView):
+    @extend_schema(
+        operation_id="me",
+        summary="当前用户",
+        responses={200: s.MeSerializer, **errors(*AUTH_ERRORS)},
+    )
+    def get(self, request):
+        return Response(s.MeSerializer(request.user).data)
+
+
+# -- organisations ----------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="组织机构",
+        responses={200: s.OrganizationSerializer(many=True), **errors(*AUTH_ERRORS)},
+    ),
+    retrieve=extend_schema(
+        summary="组织详情", responses={200: s.OrganizationSerializer, **errors(404, *AUTH_ERRORS)}
+    ),
+)
+class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Organization.objects.order_by("id")
+    serializer_class = s.OrganizationSerializer
+    filter_backends = []
+    pagination_class = None
+
+    @extend_schema(
+        summary="组织成员及角色",
+        responses={200: s.MemberSerializer(many=True), **errors(404, *AUTH_ERRORS)},
+    )
+    @action(detail=True)
+    def members(self, request, pk=None):
+        org = self.get_object()
+        rows = (
+            Membership.objects.filter(org=org, user__is_active=True)
+            .select_related("user")
+            .order_by("role", "user_id")
+        )
+        return Response(s.MemberSerializer(rows, many=True).data)
+
+
+# -- cases ------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="可见案件（游标分页，优先案件在前）",
+        responses={200: s.CaseListSerializer(many=True), **errors(400, 404, *AUTH_ERRORS)},
+    ),
+    retrieve=extend_schema(
+        summary="案件详情",
+        parameters=[CASE_ID],
+        responses={200: s.CaseDetailSerializer, **errors(404, *AUTH_ERRORS)},
+    ),
+)
+class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    parser_classes = [JSONParser]
+    serializer_class = s.CaseDetailSerializer
+    pagination_class = QueueCursorPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = CaseFilter
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        user = self.request.user
+        if self.action == "list":
+            return policies.visible_cases(user, s.case_list_queryset(s.Case.objects.all()))
+        return policies.visible_cases(user, s.case_detail_queryset())
+
+    def get_serializer_class(self):
+        return s.CaseListSerializer if self.action == "list" else s.CaseDetailSerializer
+
+    def get_serializer_context(self):
+        return {
+            **super().get_serializer_context(),
+            "user": self.request.user,
+            "now": timezone.now(),
+        }
+
+    def get_object(self):
+        # Visibility is the queryset: a case the caller may not see does not exist for them.
+        obj = self.get_queryset().filter(pk=self.kwargs["pk"]).first()
+        if obj is None:
+            raise NotVisible(_("案件不存在"))
+        return obj
+
+    def _case(self, case):
+        return Response(s.case_json(case, self.request.user))
+
+    @extend_schema(
+        summary="登记案件",
+        request=s.CaseRegisterSerializer,
+        responses={201: s.CaseDetailSerializer, **errors(400, 403, 415, *AUTH_ERRORS)},
+    )
+    def create(self, request):
+        case = services.register_case(request.user, registration_data(request))
+        return Response(s.case_json(case, request.user), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="执行状态变更",
+        description=(
+            "请求体字段取决于 name（见 DESIGN §6 与案件详情的 available_transitions）："
+            + "；".join(f"{n}" for n in TRANSITION_NAMES)
+        ),
+        parameters=[
+            CASE_ID,
+            OpenApiParameter(
+                "name",
+                str,
+                OpenApiParameter.PATH,
+                enum=list(TRANSITION_NAMES),
+                description="操作名",
+            ),
+        ],
+        request={"application/json": TRANSITION_BODY},
+        responses={200: s.CaseDetailSerializer, **errors(400, 403, 404, 409, 415, *AUTH_ERRORS)},
+    )
+    @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)")
+    def transition(self, request, pk=None, name=None):
+        case = services.perform(int(pk), name, request.user, form_data(request))
+        return self._case(case)
+
+    @extend_schema(
+        summary="案件事件（审计记录）",
+        parameters=[CASE_ID],
+        responses={200: s.EventSerializer(many=True), **errors(404, *AUTH_ERRORS)},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def events(self, request, pk=None):
+        case = self.get_object()
+        rows = CaseEvent.objects.filter(case=case).select_related(None).order_by("id")
+        return Response([serialise(e) for e in rows])
+
+    @extend_schema(
+        summary="登记调解记录",
+        parameters=[CASE_ID],
+        request=s.SessionInputSerializer,
+        responses={201: s.SessionSerializer, **errors(400, 403, 404, 409, 415, *AUTH_ERRORS)},
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def sessions(self, request, pk=None):
+        session = services.add_session(int(pk), request.user, form_data(request))
+        return Response(s.SessionSerializer(session).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="登记回访记录",
+        parameters=[CASE_ID],
+        request=s.FollowUpInputSerializer,
+        responses={201: s.FollowUpSerializer, **errors(400, 403, 404, 409, 415, *AUTH_ERRORS)},
+    )
+    @action(detail=True, methods=["post"], url_path="follow-ups", filter_backends=[])
+    def follow_ups(self, request, pk=None):
+        follow_up = services.add_follow_up(int(pk), request.user, form_data(request))
+        return Response(s.FollowUpSerializer(follow_up).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="标记矛盾激化风险",
+        parameters=[CASE_ID],
+        request=s.RiskInputSerializer,
+        responses={200: s.CaseDetailSerializer, **errors(400, 403, 404, 415, *AUTH_ERRORS)},
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def risk(self, request, pk=None):
+        case = services.flag_risk(int(pk), request.user, form_data(request))
+        return self._case(case)
+
+
+# -- events and statistics --------------------------------------------------------------
+
+EVENT_PAGE = 200
+
+
+class EventQuery(serializers.Serializer):
+    since = serializers.IntegerField(min_value=0, max_value=2**63 - 1, required=False, default=0)
+    limit = serializers.IntegerField(
+        min_value=1, max_value=1000, required=False, default=EVENT_PAGE
+    )
+
+
+class EventsView(GenericAPIView):
+    filter_backends = []
+    pagination_class = None
+
+    @extend_schema(
+        summary="事件流（since 之后、按 id 顺序，与 WebSocket 相同）",
+        parameters=[EventQuery],
+        responses={200: s.EventPageSerializer, **errors(400, *AUTH_ERRORS)},
+    )
+    def get(self, request):
+        query = EventQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        since, limit = query.validated_data["since"], query.validated_data["limit"]
+        rows = list(
+            policies.visible_events(request.user).filter(id__gt=since).order_by("id")[: limit + 1]
+        )
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return Response(
+            {
+                "results": [serialise(e) for e in rows],
+                "next_since": rows[-1].pk if rows else since,
+                "has_more": more,
+            }
+        )
+
+
+_COUNT = inline_serializer(
+    "Count",
+    {
+        "key": serializers.CharField(),
+        "label": serializers.CharField(),
+        "count": serializers.IntegerField(),
+    },
+    many=True,
+)
+StatsSerializer = inline_serializer(
+    "StatsSummary",
+    {
+        "as_of": serializers.DateTimeField(),
+        "total": serializers.IntegerField(),
+        "by_network": _COUNT,
+        "by_category": _COUNT,
+        "by_channel": _COUNT,
+        "by_region": _COUNT,
+        "by_month": _COUNT,
+        "agreed": serializers.IntegerField(),
+        "ended": serializers.IntegerField(),
+        "success_rate": serializers.FloatField(allow_null=True, help_text="agreed ÷ ended"),
+        "confirmation_requested": serializers.IntegerField(),
+        "confirmed": serializers.IntegerField(),
+        "confirmation_rate": serializers.FloatField(allow_null=True),
+        "overdue": serializers.IntegerField(),
+        "priority": serializers.IntegerField(),
+        "priority_share": serializers.FloatField(allow_null=True),
+    },
+)
+
+
+class StatsSummaryView(GenericAPIView):
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = CaseFilter
+    pagination_class = None
+
+    def get_queryset(self):
+        return policies.visible_cases(self.request.user)
+
+    @extend_schema(
+        summary="统计：按调解类型、纠纷类型、渠道、乡镇、月份；成功率、司法确认率、超期、优先",
+        responses={200: StatsSerializer, **errors(400, *AUTH_ERRORS)},
+    )
+    def get(self, request):
+        qs = self.filter_queryset(self.get_queryset())
+        data = stats.summary(qs, timezone.now())
+        data["as_of"] = serializers.DateTimeField().to_representation(data["as_of"])
+        return Response(data)
