@@ -8,6 +8,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/", include("mediation.api.urls")),
+    path("", include("mediation.urls")),
 ]
 
 # JSON 404 under /api/ (one error shape), the regular page elsewhere.

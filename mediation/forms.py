@@ -1,0 +1,314 @@
+"""Page forms (server-rendered UI). They collect and render input only: every rule is
+checked by mediation.services, whose InvalidFields errors are put back on these forms so
+the message appears next to the field that caused it."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from . import policies
+from .choices import (
+    MEDIATING_KINDS,
+    ROUTE_TARGET_KIND,
+    Category,
+    Channel,
+    Gender,
+    OrgKind,
+    PartyKind,
+    PartyRole,
+    Role,
+    Tag,
+)
+from .models import Membership, Organization
+from .transitions import FORMS
+
+BLANK = [("", "—")]
+
+# -- queue filters ---------------------------------------------------------------------
+
+
+class CaseFilterForm(forms.Form):
+    q = forms.CharField(label=_("搜索"), required=False, max_length=100)
+    state = forms.ChoiceField(label=_("状态"), required=False)
+    network = forms.ChoiceField(label=_("调解类型"), required=False)
+    category = forms.ChoiceField(label=_("纠纷类型"), required=False)
+    overdue = forms.BooleanField(label=_("仅看超期"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        from .choices import Network, State
+
+        super().__init__(*args, **kwargs)
+        self.fields["state"].choices = [("", _("全部状态")), *State.choices]
+        self.fields["network"].choices = [("", _("全部类型")), *Network.choices]
+        self.fields["category"].choices = [("", _("全部纠纷")), *Category.choices]
+        self.fields["q"].widget.attrs["placeholder"] = _("案号、当事人姓名或事实")
+
+
+# -- intake ----------------------------------------------------------------------------
+
+
+def registrable_orgs(user):
+    """Organisations this user may register a case for (policy decides, page lists)."""
+    orgs = Organization.objects.filter(kind__in=MEDIATING_KINDS).order_by("kind", "id")
+    return [o for o in orgs if policies.may_register(user, o)]
+
+
+class IntakeForm(forms.Form):
+    org = forms.ChoiceField(label=_("受理组织"))
+    channel = forms.ChoiceField(label=_("来源渠道"), choices=Channel.choices, initial="walk_in")
+    category = forms.ChoiceField(label=_("纠纷类型"), choices=[*BLANK, *Category.choices])
+    summary = forms.CharField(
+        label=_("纠纷事实"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    claims = forms.CharField(
+        label=_("申请事项"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    amount = forms.CharField(
+        label=_("涉及金额（元）"),
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    region = forms.CharField(label=_("乡镇（街道）"), required=False)
+    village = forms.CharField(label=_("村（社区）"), required=False)
+
+    # Fields the service validates; everything stays optional here so its messages win.
+    SERVICE_FIELDS = ("org", "channel", "category", "summary", "claims", "amount", "region")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        orgs = registrable_orgs(user)
+        self.fields["org"].choices = [*BLANK, *((str(o.pk), o.name) for o in orgs)]
+        if len(orgs) == 1:
+            self.fields["org"].initial = str(orgs[0].pk)
+        for f in self.fields.values():
+            f.required = False
+
+    def payload(self) -> dict:
+        d = self.data
+        body = {k: (d.get(k) or "").strip() for k in (*self.SERVICE_FIELDS, "village")}
+        if not body["amount"]:
+            body.pop("amount")
+        return body
+
+
+class PartyForm(forms.Form):
+    role = forms.ChoiceField(label=_("地位"), choices=PartyRole.choices)
+    kind = forms.ChoiceField(label=_("类别"), choices=PartyKind.choices)
+    name = forms.CharField(label=_("姓名/名称"), max_length=100)
+    gender = forms.ChoiceField(label=_("性别"), choices=[*BLANK, *Gender.choices])
+    ethnicity = forms.CharField(label=_("民族"), max_length=20)
+    id_number = forms.CharField(label=_("公民身份号码"), max_length=18)
+    credit_code = forms.CharField(label=_("统一社会信用代码"), max_length=18)
+    representative = forms.CharField(label=_("法定代表人/负责人"), max_length=50)
+    phone = forms.CharField(label=_("联系电话"), max_length=30)
+    address = forms.CharField(label=_("住址"), max_length=200)
+    tags = forms.MultipleChoiceField(
+        label=_("特殊群体"),
+        choices=[(t.value, t.label) for t in Tag if t not in (Tag.ELDERLY, Tag.MINOR)],
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    TEXT = ("name", "ethnicity", "id_number", "credit_code", "representative", "phone", "address")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for f in self.fields.values():
+            f.required = False
+
+    def is_blank(self) -> bool:
+        return not any((self._raw(k) or "").strip() for k in self.TEXT)
+
+    def _raw(self, key):
+        return self.data.get(self.add_prefix(key))
+
+    def payload(self) -> dict:
+        body = {k: (self._raw(k) or "").strip() for k in ("role", "kind", "gender", *self.TEXT)}
+        body["tags"] = self.data.getlist(self.add_prefix("tags")) if self.data else []
+        return {k: v for k, v in body.items() if v not in ("", None)} | {"tags": body["tags"]}
+
+
+PartyFormSet = forms.formset_factory(PartyForm, extra=0, max_num=20, absolute_max=20)
+
+INITIAL_PARTIES = [
+    {"role": PartyRole.APPLICANT, "kind": PartyKind.PERSON},
+    {"role": PartyRole.RESPONDENT, "kind": PartyKind.PERSON},
+]
+
+
+def apply_intake_errors(form, formset, index_map, errors: dict) -> None:
+    """Put the service's InvalidFields errors (`parties[1].id_number`, `summary`, …) next
+    to the fields they name; anything unknown becomes a form-wide message."""
+    for key, messages in errors.items():
+        if key.startswith("parties[") and "]." in key:
+            raw_index, field = key[len("parties[") :].split("].", 1)
+            try:
+                pform = formset.forms[index_map[int(raw_index)]]
+            except (ValueError, IndexError):
+                pform = None
+            if pform is not None and field in pform.fields:
+                for m in messages:
+                    pform.add_error(field, m)
+                continue
+        if key in form.fields:
+            for m in messages:
+                form.add_error(key, m)
+        else:
+            for m in messages:
+                form.add_error(None, m)
+
+
+# -- transitions -------------------------------------------------------------------------
+
+
+def _org_choices(kinds):
+    orgs = Organization.objects.filter(kind__in=kinds).order_by("kind", "id")
+    return [*BLANK, *((str(o.pk), o.name) for o in orgs)]
+
+
+def _mediator_choices(case):
+    User = get_user_model()
+    ids = Membership.objects.filter(
+        org_id=case.org_id, role__in=[Role.MEDIATOR, Role.ORG_HEAD]
+    ).values("user_id")
+    users = User.objects.filter(pk__in=ids, is_active=True).order_by("id")
+    return [*BLANK, *((str(u.pk), f"{u.last_name}{u.first_name}" or u.username) for u in users)]
+
+
+def _select_for(name, field_name, case):
+    """Choices for the id fields of a transition, so nobody types an organisation id."""
+    if field_name in ("mediator",):
+        return _mediator_choices(case)
+    if field_name == "court":
+        return _org_choices([OrgKind.COURT])
+    if name == "transfer" and field_name == "target_org":
+        return [c for c in _org_choices(MEDIATING_KINDS) if c[0] != str(case.org_id)]
+    if name == "refer" and field_name == "target_org":
+        return [("", _("系统外机构（不选）")), *_org_choices(set(ROUTE_TARGET_KIND.values()))[1:]]
+    return None
+
+
+def transition_form(case, spec: dict, data=None, errors: dict | None = None):
+    """A page form for one entry of services.available_transitions(case, user)."""
+    name = spec["name"]
+    source = FORMS[name].base_fields
+    fields = {}
+    for f in spec["fields"]:
+        label, required, kind = f["label"], f["required"], f["type"]
+        choices = _select_for(name, f["name"], case)
+        if choices is not None:
+            field = forms.ChoiceField(label=label, choices=choices, required=required)
+        elif kind == "choice":
+            field = forms.ChoiceField(
+                label=label,
+                choices=[*BLANK, *source[f["name"]].choices],
+                required=required,
+            )
+        elif kind == "boolean":
+            field = forms.BooleanField(label=label, required=False)
+        elif kind == "date":
+            field = forms.CharField(
+                label=label, required=required, widget=forms.DateInput(attrs={"type": "date"})
+            )
+        elif kind == "datetime":
+            field = forms.CharField(
+                label=label,
+                required=required,
+                widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+            )
+        elif kind == "integer":
+            field = forms.IntegerField(label=label, required=required)
+        else:
+            long = f["name"] in ("terms", "reason", "routes", "note", "grounds", "result")
+            widget = forms.Textarea(attrs={"rows": 2}) if long else forms.TextInput()
+            field = forms.CharField(label=label, required=required, widget=widget)
+        field.widget.attrs.setdefault("data-required", "1" if required else "0")
+        fields[f["name"]] = field
+    # Native `required` would stop the post with the browser's own wording; the service's
+    # Chinese messages are the ones shown.
+    fields["use_required_attribute"] = False
+    form_class = type(f"{name.title()}PageForm", (forms.Form,), fields)
+    form = form_class(data=data, prefix=name)
+    form.name, form.label = name, spec["label"]
+    if errors:
+        form.is_bound = True
+        form._errors = forms.utils.ErrorDict()
+        for key, messages in errors.items():
+            target = key if key in form.fields else None
+            form._errors.setdefault(
+                target or forms.forms.NON_FIELD_ERRORS, form.error_class()
+            ).extend(messages)
+    return form
+
+
+def transition_payload(spec: dict, post) -> dict:
+    """The service's body from the page's POST: checkboxes become booleans, blanks vanish."""
+    name = spec["name"]
+    body = {}
+    for f in spec["fields"]:
+        key = f"{name}-{f['name']}"
+        if f["type"] == "boolean":
+            body[f["name"]] = post.get(key) in ("on", "true", "1")
+            continue
+        value = (post.get(key) or "").strip()
+        if value:
+            body[f["name"]] = value
+    return body
+
+
+# -- records under a case ----------------------------------------------------------------
+
+
+class SessionForm(forms.Form):
+    held_at = forms.CharField(
+        label=_("时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    place = forms.CharField(label=_("地点"))
+    attendees = forms.CharField(label=_("参加人员"))
+    record = forms.CharField(label=_("调解记录"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "session")
+        super().__init__(*args, **kwargs)
+        for f in self.fields.values():
+            f.required = False
+
+
+class FollowUpForm(forms.Form):
+    date = forms.CharField(label=_("回访日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    performed = forms.ChoiceField(
+        label=_("协议履行情况"),
+        choices=[*BLANK, ("true", _("已履行")), ("false", _("未履行"))],
+    )
+    note = forms.CharField(label=_("回访情况"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "followup")
+        super().__init__(*args, **kwargs)
+        for f in self.fields.values():
+            f.required = False
+
+
+def record_payload(form) -> dict:
+    return {
+        name: (form.data.get(form.add_prefix(name)) or "").strip()
+        for name in form.fields
+        if (form.data.get(form.add_prefix(name)) or "").strip()
+    }
+
+
+def apply_errors(form, errors: dict) -> None:
+    for key, messages in errors.items():
+        for m in messages:
+            form.add_error(key if key in form.fields else None, m)
+
+
+# -- public portal ------------------------------------------------------------------------
+
+
+class TrackForm(forms.Form):
+    number = forms.CharField(label=_("案号"), max_length=64)
+    phone = forms.CharField(label=_("申请人联系电话"), max_length=30)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["number"].widget.attrs["placeholder"] = "（2026）红人调字第0007号"

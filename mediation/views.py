@@ -1,0 +1,586 @@
+"""Server-rendered pages for mediators, clerks, petition officers and the public portal.
+
+Views are thin: visibility and rights come from mediation.policies, every change goes
+through mediation.services, and domain errors become the page's 400/403/404/409.
+"""
+
+import hashlib
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.db.models import Max, Prefetch, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from . import forms as page_forms
+from . import policies, services
+from .choices import OPEN_STATES, EventType, FailReason, PartyRole, ReferRoute, State
+from .errors import InvalidFields, NotPermitted, NotVisible, StateConflict
+from .identity import mask_id_number, mask_name, mask_phone
+from .models import Case, CaseParty
+
+PAGE_SIZE = 25
+SESSION_STATES = {State.ACCEPTED, State.MEDIATING}
+FOLLOW_UP_STATES = {State.AGREED, State.CONFIRMED, State.CLOSED}
+
+
+# -- login -------------------------------------------------------------------------------
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login (CSRF-protected) with a lockout after repeated failures per
+    username (等保 login-failure handling); counters live in the cache."""
+
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+    def _key(self):
+        username = (self.request.POST.get("username") or "").strip().lower()
+        return "login-fail:" + hashlib.sha256(username.encode()).hexdigest()
+
+    def post(self, request, *args, **kwargs):
+        limit = getattr(settings, "LOGIN_FAILURE_LIMIT", 5)
+        if cache.get(self._key(), 0) >= limit:
+            form = self.get_form()
+            form.errors.clear()
+            form.add_error(None, _("登录失败次数过多，账号已临时锁定，请15分钟后再试"))
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        key = self._key()
+        cache.add(key, 0, timeout=getattr(settings, "LOGIN_LOCKOUT_SECONDS", 15 * 60))
+        try:
+            cache.incr(key)
+        except ValueError:
+            cache.set(key, 1, timeout=getattr(settings, "LOGIN_LOCKOUT_SECONDS", 15 * 60))
+        return super().form_invalid(form)
+
+    def form_valid(self, form):
+        cache.delete(self._key())
+        return super().form_valid(form)
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def _person_name(user):
+    if user is None:
+        return ""
+    return f"{user.last_name}{user.first_name}".strip() or user.get_username()
+
+
+def _last_event_id(user) -> int:
+    """The newest event id this user may see: the live script resumes from here."""
+    return policies.visible_events(user).aggregate(m=Max("id"))["m"] or 0
+
+
+def _is_overdue(case, now) -> bool:
+    return bool(case.due_at and case.due_at < now and case.state in OPEN_STATES)
+
+
+def _party_rows(case, full: bool):
+    rows = []
+    for link in case.case_parties.all():
+        p = link.party
+        rows.append(
+            {
+                "role": link.get_role_display(),
+                "role_code": link.role,
+                "kind": p.get_kind_display(),
+                "name": p.name,
+                "gender": p.get_gender_display(),
+                "ethnicity": p.ethnicity,
+                "id_number": p.id_number if full else mask_id_number(p.id_number),
+                "credit_code": p.credit_code,
+                "representative": p.representative,
+                "phone": p.phone if full else mask_phone(p.phone),
+                "address": p.address if full else "",
+                "tags": [_tag_label(t) for t in p.tags],
+            }
+        )
+    return rows
+
+
+def _tag_label(code):
+    from .choices import Tag
+
+    try:
+        return Tag(code).label
+    except ValueError:
+        return code
+
+
+def _state_label(code):
+    try:
+        return State(code).label
+    except ValueError:
+        return code
+
+
+def event_text(event) -> str:
+    """One line describing an event in the timeline (shared by page and live fragment)."""
+    data = event.payload.get("data", {})
+    if event.type == EventType.CASE_TRANSITIONED:
+        from .transitions import FORMS
+
+        form = FORMS.get(data.get("transition"))
+        op = str(form.label) if form else data.get("transition", "")
+        return _("%(op)s：%(src)s → %(dst)s") % {
+            "op": op,
+            "src": _state_label(data.get("from", "")),
+            "dst": _state_label(data.get("to", "")),
+        }
+    if event.type == EventType.CASE_UPDATED:
+        if data.get("record") == "session":
+            return _("登记调解记录")
+        if data.get("record") == "follow_up":
+            return _("登记回访记录")
+    if event.type == EventType.CASE_RISK_FLAGGED:
+        return _("标记矛盾激化风险（%(level)s）：%(note)s") % {
+            "level": data.get("level", ""),
+            "note": data.get("note", ""),
+        }
+    return event.get_type_display()
+
+
+def _timeline(case):
+    events = list(case.events.select_related("actor").order_by("-id"))
+    return [
+        {
+            "id": e.id,
+            "type": e.type,
+            "type_label": e.get_type_display(),
+            "at": e.at,
+            "actor": (e.payload.get("actor") or {}).get("name", ""),
+            "text": event_text(e),
+        }
+        for e in events
+    ]
+
+
+def _documents(case, agreement):
+    kinds = [("application", _("调解申请书"))]
+    if case.accepted_at or case.state not in (State.REGISTERED, State.DECLINED):
+        kinds += [("acceptance", _("受理登记表")), ("rights_notice", _("权利义务告知书"))]
+    if case.sessions.exists():
+        kinds.append(("session_record", _("调解记录")))
+    if agreement:
+        if agreement.form == "oral":
+            kinds.append(("oral_agreement", _("口头协议登记表")))
+        else:
+            kinds.append(("agreement", _("调解协议书")))
+    if case.confirmation_requested_at:
+        kinds.append(("confirmation_application", _("司法确认申请书")))
+    if case.outcome == "failed" or case.state == State.FAILED:
+        kinds.append(("termination_notice", _("终止调解告知书")))
+    if case.referral_route:
+        kinds.append(("transfer_letter", _("移送函")))
+    if case.follow_ups.exists():
+        kinds.append(("follow_up", _("回访记录")))
+    if case.state == State.ARCHIVED:
+        kinds.append(("case_file", _("卷宗")))
+    return [
+        {"kind": k, "label": label, "url": f"/api/cases/{case.pk}/documents/{k}.pdf"}
+        for k, label in kinds
+    ]
+
+
+def _visible_case_or_404(user, pk):
+    case = get_object_or_404(
+        policies.visible_cases(user).select_related("org", "mediator", "registering_org"), pk=pk
+    )
+    return case
+
+
+# -- queue -------------------------------------------------------------------------------
+
+
+@login_required
+def case_list(request):
+    form = page_forms.CaseFilterForm(request.GET or None)
+    qs = policies.visible_cases(request.user).select_related("org", "mediator")
+    now = timezone.now()
+    if form.is_bound and form.is_valid():
+        f = form.cleaned_data
+        if f["state"]:
+            qs = qs.filter(state=f["state"])
+        if f["network"]:
+            qs = qs.filter(network=f["network"])
+        if f["category"]:
+            qs = qs.filter(category=f["category"])
+        if f["overdue"]:
+            qs = qs.filter(due_at__lt=now, state__in=OPEN_STATES)
+        if f["q"]:
+            q = f["q"].strip()
+            qs = qs.filter(
+                Q(number__icontains=q)
+                | Q(summary__icontains=q)
+                | Q(pk__in=CaseParty.objects.filter(party__name__icontains=q).values("case_id"))
+            )
+    qs = qs.order_by("-priority", "-created_at", "-id").prefetch_related(
+        Prefetch("case_parties", queryset=CaseParty.objects.select_related("party"))
+    )
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = []
+    for case in page.object_list:
+        full = policies.handles(request.user, case)
+        names = {PartyRole.APPLICANT: [], PartyRole.RESPONDENT: []}
+        for link in case.case_parties.all():
+            if link.role in names:
+                name = link.party.name
+                names[link.role].append(name if full else mask_name(name))
+        rows.append(
+            {
+                "case": case,
+                "applicants": "、".join(names[PartyRole.APPLICANT]),
+                "respondents": "、".join(names[PartyRole.RESPONDENT]),
+                "overdue": _is_overdue(case, now),
+                "mediator": _person_name(case.mediator),
+            }
+        )
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "cases/list.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "query": params.urlencode(),
+            "may_register": bool(page_forms.registrable_orgs(request.user)),
+            "last_event_id": _last_event_id(request.user),
+            "state_labels": dict(State.choices),
+            "nav": "cases",
+        },
+    )
+
+
+# -- intake ------------------------------------------------------------------------------
+
+
+@login_required
+def case_new(request):
+    if not page_forms.registrable_orgs(request.user):
+        return render(request, "error.html", {"message": _("您无权登记案件")}, status=403)
+    status = 200
+    if request.method == "POST":
+        form = page_forms.IntakeForm(request.POST, user=request.user)
+        formset = page_forms.PartyFormSet(request.POST, prefix="parties")
+        form.is_valid()
+        formset.is_valid()
+        body = form.payload()
+        index_map = []  # service index -> formset index (blank rows are skipped)
+        parties = []
+        for i, pform in enumerate(formset.forms):
+            if pform.is_blank():
+                continue
+            index_map.append(i)
+            parties.append(pform.payload())
+        body["parties"] = parties
+        try:
+            case = services.register_case(request.user, body)
+        except InvalidFields as exc:
+            page_forms.apply_intake_errors(form, formset, index_map, exc.errors)
+            status = 400
+        except NotPermitted as exc:
+            form.add_error("org", exc.detail)
+            status = 403
+        else:
+            messages.success(request, _("已登记，案号%(number)s") % {"number": case.number})
+            return redirect("case_detail", pk=case.pk)
+    else:
+        form = page_forms.IntakeForm(user=request.user)
+        formset = page_forms.PartyFormSet(prefix="parties", initial=page_forms.INITIAL_PARTIES)
+    return render(
+        request,
+        "cases/new.html",
+        {"form": form, "formset": formset, "nav": "new"},
+        status=status,
+    )
+
+
+# -- detail ------------------------------------------------------------------------------
+
+
+def _detail_context(
+    request, case, *, open_form=None, form_errors=None, session_form=None, follow_up_form=None
+):
+    user = request.user
+    specs = services.available_transitions(case, user)
+    forms_ = []
+    for spec in specs:
+        if spec["name"] == open_form:
+            forms_.append(
+                page_forms.transition_form(case, spec, data=request.POST, errors=form_errors)
+            )
+        else:
+            forms_.append(page_forms.transition_form(case, spec))
+    full = policies.handles(user, case)
+    agreement = case.current_agreement
+    may_record = policies.may_record(user, case) and not case.is_frozen
+    now = timezone.now()
+    return {
+        "case": case,
+        "full": full,
+        "parties": _party_rows(case, full),
+        "agreement": agreement,
+        "sessions": list(case.sessions.all()),
+        "follow_ups": list(case.follow_ups.all()),
+        "handoffs": list(case.handoffs.select_related("org")),
+        "timeline": _timeline(case),
+        "transition_forms": forms_,
+        "open_form": open_form,
+        "session_form": session_form
+        or (page_forms.SessionForm() if may_record and case.state in SESSION_STATES else None),
+        "follow_up_form": follow_up_form
+        or (page_forms.FollowUpForm() if may_record and case.state in FOLLOW_UP_STATES else None),
+        "documents": _documents(case, agreement),
+        "overdue": _is_overdue(case, now),
+        "mediator": _person_name(case.mediator),
+        "last_event_id": _last_event_id(user),
+        "state_labels": dict(State.choices),
+        "end_reason": _choice_label(FailReason, case.end_reason),
+        "referral_route": _choice_label(ReferRoute, case.referral_route),
+        "nav": "cases",
+    }
+
+
+def _choice_label(choices, value):
+    try:
+        return choices(value).label
+    except ValueError:
+        return value
+
+
+@login_required
+def case_detail(request, pk):
+    case = _visible_case_or_404(request.user, pk)
+    return render(request, "cases/detail.html", _detail_context(request, case))
+
+
+@login_required
+def case_fragment(request, pk):
+    """The live parts of the detail page, fetched by live.js after an event."""
+    case = _visible_case_or_404(request.user, pk)
+    return render(request, "cases/_live.html", _detail_context(request, case))
+
+
+def _render_detail_error(request, case_pk, status, message, **ctx):
+    case = _visible_case_or_404(request.user, case_pk)
+    if message:
+        messages.error(request, message)
+    return render(
+        request, "cases/detail.html", _detail_context(request, case, **ctx), status=status
+    )
+
+
+@login_required
+@require_POST
+def case_transition(request, pk, name):
+    case = _visible_case_or_404(request.user, pk)
+    spec = next(
+        (s for s in services.available_transitions(case, request.user) if s["name"] == name),
+        None,
+    )
+    if spec is None:
+        # Run it anyway: the service answers with the precise 403/409 for this user and state.
+        from .transitions import FORMS, describe_fields
+
+        if name not in FORMS:
+            raise Http404
+        spec = {"name": name, "label": str(FORMS[name].label), "fields": describe_fields(name)}
+    body = page_forms.transition_payload(spec, request.POST)
+    try:
+        case = services.perform(case.pk, name, request.user, body)
+    except InvalidFields as exc:
+        return _render_detail_error(
+            request, pk, 400, exc.detail, open_form=name, form_errors=exc.errors
+        )
+    except NotPermitted as exc:
+        return _render_detail_error(request, pk, 403, exc.detail)
+    except StateConflict as exc:
+        return _render_detail_error(request, pk, 409, exc.detail)
+    except NotVisible:
+        raise Http404 from None
+    messages.success(
+        request,
+        _("已完成“%(op)s”，案件状态：%(state)s")
+        % {"op": spec["label"], "state": case.get_state_display()},
+    )
+    return redirect("case_detail", pk=case.pk)
+
+
+def _record_view(request, pk, form_class, service_fn, ctx_key, done_message):
+    _visible_case_or_404(request.user, pk)
+    form = form_class(request.POST)
+    form.is_valid()
+    body = page_forms.record_payload(form)
+    if form_class is page_forms.FollowUpForm and "performed" in body:
+        body["performed"] = body["performed"] == "true"
+    try:
+        service_fn(pk, request.user, body)
+    except InvalidFields as exc:
+        page_forms.apply_errors(form, exc.errors)
+        return _render_detail_error(request, pk, 400, exc.detail, **{ctx_key: form})
+    except NotPermitted as exc:
+        return _render_detail_error(request, pk, 403, exc.detail)
+    except StateConflict as exc:
+        return _render_detail_error(request, pk, 409, exc.detail)
+    except NotVisible:
+        raise Http404 from None
+    messages.success(request, done_message)
+    return redirect(reverse("case_detail", args=[pk]) + "#records")
+
+
+@login_required
+@require_POST
+def case_add_session(request, pk):
+    return _record_view(
+        request,
+        pk,
+        page_forms.SessionForm,
+        services.add_session,
+        "session_form",
+        _("已登记调解记录"),
+    )
+
+
+@login_required
+@require_POST
+def case_add_follow_up(request, pk):
+    return _record_view(
+        request,
+        pk,
+        page_forms.FollowUpForm,
+        services.add_follow_up,
+        "follow_up_form",
+        _("已登记回访记录"),
+    )
+
+
+# -- task inbox ----------------------------------------------------------------------------
+
+
+@login_required
+def task_list(request):
+    try:
+        from workflows import services as workflow_services
+    except ImportError:
+        workflow_services = None
+    tasks = None
+    if workflow_services is not None and hasattr(workflow_services, "inbox"):
+        tasks = workflow_services.inbox(request.user)
+    return render(request, "tasks/list.html", {"tasks": tasks, "nav": "tasks"})
+
+
+# -- public portal -------------------------------------------------------------------------
+
+
+def _client_ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _hit(key: str, limit: int, window: int) -> bool:
+    """Count one attempt under `key`; True when the limit for the window is exceeded."""
+    cache.add(key, 0, timeout=window)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window)
+        count = 1
+    return count > limit
+
+
+def _normalise_number(value: str) -> str:
+    return (value or "").strip().replace("(", "（").replace(")", "）").replace(" ", "")
+
+
+def _normalise_phone(value: str) -> str:
+    return "".join(ch for ch in (value or "") if ch.isdigit())
+
+
+def _public_view(case) -> dict:
+    """What the portal may show: state, dates, masked names; nothing else personal."""
+    parties = case.case_parties.select_related("party").order_by("position", "id")
+    transitions = [
+        {"at": e.at, "text": _state_label(e.payload.get("data", {}).get("to", ""))}
+        for e in case.events.filter(type=EventType.CASE_TRANSITIONED).order_by("id")
+    ]
+    return {
+        "number": case.number,
+        "state": case.state,
+        "state_label": case.get_state_display(),
+        "network_label": case.get_network_display(),
+        "category_label": case.get_category_display(),
+        "org_name": case.org.name,
+        "org_phone": case.org.phone,
+        "created_at": case.created_at,
+        "accepted_at": case.accepted_at,
+        "due_at": case.due_at if case.state in OPEN_STATES else None,
+        "closed_at": case.closed_at,
+        "applicants": [mask_name(p.party.name) for p in parties if p.role == PartyRole.APPLICANT],
+        "respondents": [mask_name(p.party.name) for p in parties if p.role == PartyRole.RESPONDENT],
+        "history": transitions,
+    }
+
+
+@never_cache
+def track(request):
+    """Case number + the applicant's phone. Any mismatch gets one generic answer, and
+    attempts are limited per address and per case number (numbers are sequential)."""
+    form = page_forms.TrackForm(request.POST or None)
+    result, error, status = None, None, 200
+    if request.method == "POST" and form.is_valid():
+        number = _normalise_number(form.cleaned_data["number"])
+        phone = _normalise_phone(form.cleaned_data["phone"])
+        window = getattr(settings, "PORTAL_RATE_WINDOW_SECONDS", 15 * 60)
+        ip_key = "track-ip:" + _client_ip(request)
+        num_key = "track-no:" + hashlib.sha256(number.encode()).hexdigest()
+        over_ip = _hit(ip_key, getattr(settings, "PORTAL_RATE_PER_IP", 20), window)
+        over_num = _hit(num_key, getattr(settings, "PORTAL_RATE_PER_CASE", 5), window)
+        if over_ip or over_num:
+            error, status = _("查询过于频繁，请稍后再试"), 429
+        else:
+            case = Case.objects.select_related("org").filter(number=number).first()
+            match = case is not None and any(
+                _normalise_phone(link.party.phone) == phone and phone
+                for link in case.case_parties.select_related("party").filter(
+                    role=PartyRole.APPLICANT
+                )
+            )
+            if match:
+                result = _public_view(case)
+            else:
+                error, status = _("未查询到匹配的案件，请核对案号和申请人联系电话"), 404
+    elif request.method == "POST":
+        status = 400
+    return render(
+        request,
+        "portal/track.html",
+        {"form": form, "result": result, "error": error},
+        status=status,
+    )
+
+
+@never_cache
+def track_token(request, token):
+    case = Case.objects.select_related("org").filter(tracking_token=token).first()
+    if case is None or not token:
+        return render(
+            request,
+            "portal/track.html",
+            {"form": page_forms.TrackForm(), "error": _("查询链接无效")},
+            status=404,
+        )
+    return render(request, "portal/result.html", {"result": _public_view(case)})

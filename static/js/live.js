@@ -1,0 +1,183 @@
+// Live updates over /ws/events/ (DESIGN.md §5). Server messages are event JSON; the client
+// resumes from the last id it saw, so nothing is lost across a reconnect. Without a socket
+// server the page simply stays as rendered.
+(function () {
+  "use strict";
+  var body = document.body;
+  var mode = body.getAttribute("data-live");
+  if (!mode || !("WebSocket" in window)) return;
+
+  var KEY = "dtj:lastEventId";
+  var caseId = parseInt(body.getAttribute("data-case") || "0", 10);
+  var labelsEl = document.getElementById("state-labels");
+  var labels = labelsEl ? JSON.parse(labelsEl.textContent) : {};
+  var dot = document.getElementById("live-status");
+  var delay = 1000;
+  var socket = null;
+  var refreshing = false;
+  var refreshAgain = false;
+  var dirty = false;
+
+  function stored() {
+    try { return parseInt(sessionStorage.getItem(KEY) || "0", 10) || 0; } catch (e) { return 0; }
+  }
+  // The page is current as of the id it was rendered with; never resume from further back.
+  var lastId = Math.max(stored(), parseInt(body.getAttribute("data-last-event") || "0", 10) || 0);
+  function remember(id) {
+    if (id > lastId) lastId = id;
+    try { sessionStorage.setItem(KEY, String(lastId)); } catch (e) { /* private mode */ }
+  }
+  remember(lastId);
+
+  function showBanner() {
+    var b = document.getElementById("live-banner");
+    if (b) b.hidden = false;
+  }
+  var reloadLink = document.getElementById("live-banner-reload");
+  if (reloadLink) reloadLink.addEventListener("click", function (e) { e.preventDefault(); location.reload(); });
+
+  // Forms being filled in are never replaced under the user's hands.
+  document.addEventListener("input", function (e) {
+    if (e.target.closest && e.target.closest("form[data-track-dirty]")) dirty = true;
+  });
+
+  function setBadge(container, state) {
+    if (!container) return;
+    var badge = container.querySelector(".badge.state");
+    if (!badge) return;
+    badge.className = "badge state state-" + state;
+    badge.setAttribute("data-state", state);
+    badge.textContent = labels[state] || state;
+  }
+
+  function fmt(at) {
+    var d = new Date(at);
+    if (isNaN(d)) return at;
+    // Asia/Shanghai is UTC+8 without daylight saving: show the wall time of the desk.
+    var t = new Date(d.getTime() + 8 * 3600 * 1000);
+    function p(n) { return (n < 10 ? "0" : "") + n; }
+    return t.getUTCFullYear() + "-" + p(t.getUTCMonth() + 1) + "-" + p(t.getUTCDate()) + " " +
+      p(t.getUTCHours()) + ":" + p(t.getUTCMinutes());
+  }
+
+  function prependEvent(ev) {
+    var list = document.getElementById("timeline");
+    if (!list || list.querySelector('[data-event="' + ev.id + '"]')) return;
+    var li = document.createElement("li");
+    li.className = "ev new";
+    li.setAttribute("data-event", ev.id);
+    var time = document.createElement("time");
+    time.textContent = fmt(ev.at);
+    var text = document.createElement("span");
+    text.className = "ev-text";
+    var d = ev.data || {};
+    text.textContent = d.to ? ((labels[d.from] || d.from || "") + " → " + (labels[d.to] || d.to)) : ev.type;
+    li.appendChild(time);
+    li.appendChild(text);
+    if (ev.actor && ev.actor.name) {
+      var who = document.createElement("span");
+      who.className = "ev-actor";
+      who.textContent = ev.actor.name;
+      li.appendChild(who);
+    }
+    list.insertBefore(li, list.firstChild);
+  }
+
+  function refreshFragment() {
+    var url = body.getAttribute("data-fragment-url");
+    if (!url) return;
+    if (refreshing) { refreshAgain = true; return; }
+    refreshing = true;
+    fetch(url, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.text(); })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var target = document.getElementById("case-live");
+        if (!target) return;
+        if (!dirty) {
+          var openForms = [];
+          target.querySelectorAll("details[open][data-transition]").forEach(function (d) {
+            openForms.push(d.getAttribute("data-transition"));
+          });
+          target.innerHTML = doc.body.innerHTML;
+          openForms.forEach(function (n) {
+            var d = target.querySelector('details[data-transition="' + n + '"]');
+            if (d) d.open = true;
+          });
+        } else {
+          // Keep the half-filled form; refresh what is read-only and say so.
+          ["case-head", "timeline"].forEach(function (id) {
+            var fresh = doc.getElementById(id), old = document.getElementById(id);
+            if (fresh && old) old.replaceWith(fresh);
+          });
+          showBanner();
+        }
+      })
+      .catch(function () { showBanner(); })
+      .then(function () {
+        refreshing = false;
+        if (refreshAgain) { refreshAgain = false; refreshFragment(); }
+      });
+  }
+
+  function onEvent(ev) {
+    if (typeof ev.id !== "number" || ev.id <= lastId) return;
+    remember(ev.id);
+    var c = ev.case || {};
+    if (mode === "case") {
+      if (c.id !== caseId) return;
+      if (c.state) setBadge(document.getElementById("case-head"), c.state);
+      prependEvent(ev);
+      refreshFragment();
+    } else if (mode === "list") {
+      var row = document.querySelector('tr[data-case="' + c.id + '"]');
+      if (row && c.state) {
+        setBadge(row.querySelector(".state-cell"), c.state);
+        row.classList.remove("flash");
+        void row.offsetWidth; // restart the highlight animation
+        row.classList.add("flash");
+      }
+      if (!row || ev.type === "case.created") showBanner();
+    }
+  }
+
+  function onMessage(msg) {
+    var data;
+    try { data = JSON.parse(msg.data); } catch (e) { return; }
+    if (data && data.type === "resync_required") {
+      if (mode === "case") refreshFragment(); else showBanner();
+      return;
+    }
+    if (data && typeof data.id === "number") onEvent(data);
+  }
+
+  function connect() {
+    var proto = location.protocol === "https:" ? "wss://" : "ws://";
+    try {
+      socket = new WebSocket(proto + location.host + "/ws/events/");
+    } catch (e) {
+      return schedule();
+    }
+    socket.onopen = function () {
+      delay = 1000;
+      if (dot) dot.hidden = false;
+      socket.send(JSON.stringify({ action: "resume", since: lastId }));
+      if (mode === "case" && caseId) socket.send(JSON.stringify({ action: "watch", "case": caseId }));
+    };
+    socket.onmessage = onMessage;
+    socket.onclose = function () {
+      if (dot) dot.hidden = true;
+      schedule();
+    };
+    socket.onerror = function () { /* onclose follows; stay quiet */ };
+  }
+
+  function schedule() {
+    var wait = delay + Math.floor(Math.random() * 500);
+    delay = Math.min(delay * 2, 30000);
+    setTimeout(connect, wait);
+  }
+
+  window.datiaojieLive = { lastId: function () { return lastId; } };
+  connect();
+})();
