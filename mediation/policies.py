@@ -149,6 +149,26 @@ def _petition_officer_of_case(user, case):
     return bool(orgs) and case.handoffs.filter(kind=HandoffKind.PETITION, org_id__in=orgs).exists()
 
 
+def _referring_court_clerk(user, case):
+    """The clerk of the court that referred the case for mediation (诉调对接): files the
+    parties' confirmation application or the case itself from the court.outcome task."""
+    from .choices import Channel, HandoffKind
+
+    if case.channel != Channel.COURT_REFERRAL:
+        return False
+    orgs = {o for o, r in roles_by_org(user).items() if Role.CLERK in r}
+    return (
+        bool(orgs)
+        and case.handoffs.filter(kind=HandoffKind.COURT_REFERRAL, org_id__in=orgs).exists()
+    )
+
+
+def _confirmation_court(user, case, *roles):
+    return case.confirmation_court_id is not None and has_role(
+        user, case.confirmation_court_id, *roles
+    )
+
+
 RULES = {
     "accept": lambda u, c: _member(u, c, Role.ORG_HEAD, Role.MEDIATOR),
     "decline": _head,
@@ -161,20 +181,50 @@ RULES = {
     "withdraw": lambda u, c: (
         _member(u, c, Role.MEDIATOR, Role.ORG_HEAD) or has_role_anywhere(u, Role.INTAKE_CLERK)
     ),
-    "request_confirmation": _mediator,
-    "confirm": lambda u, c: (
-        c.confirmation_court_id is not None and has_role(u, c.confirmation_court_id, Role.JUDGE)
-    ),
-    "reject_confirmation": lambda u, c: (
-        c.confirmation_court_id is not None and has_role(u, c.confirmation_court_id, Role.JUDGE)
-    ),
+    "request_confirmation": lambda u, c: _mediator(u, c) or _referring_court_clerk(u, c),
+    "confirm": lambda u, c: _confirmation_court(u, c, Role.JUDGE),
+    # the judge rejects; the clerk refuses an application at intake (不予受理)
+    "reject_confirmation": lambda u, c: _confirmation_court(u, c, Role.JUDGE, Role.CLERK),
     "resume": _mediator,
     "reopen": lambda u, c: _head(u, c) or _petition_officer_of_case(u, c),
-    "refer": lambda u, c: _mediator(u, c) or _head(u, c),
+    "refer": lambda u, c: _mediator(u, c) or _head(u, c) or _referring_court_clerk(u, c),
     "record_result": _referral_target_staff,
     "close": lambda u, c: _mediator(u, c) or _head(u, c),
     "archive": _head,
 }
+
+
+# -- workflow tasks (DESIGN.md §4, §6): who in the receiving organisation completes them --
+
+TASK_ROLES = {
+    "confirmation.register": (Role.CLERK,),
+    "confirmation.decide": (Role.JUDGE,),
+    "petition.feedback": (Role.MEDIATOR, Role.ORG_HEAD),
+    "petition.review": (Role.PETITION_OFFICER,),
+    "court.outcome": (Role.CLERK, Role.JUDGE),
+    "referral.acknowledge": (Role.CLERK, Role.JUDGE, Role.ARBITRATOR, Role.ORG_HEAD),
+    "referral.result": (Role.CLERK, Role.JUDGE, Role.ARBITRATOR, Role.ORG_HEAD),
+}
+
+
+def may_see_task(user, org_id) -> bool:
+    """Members of the receiving organisation and supervisors see a task; others get 404."""
+    return org_id in roles_by_org(user) or is_supervisor(user)
+
+
+def may_complete_task(user, task_type: str, org_id) -> bool:
+    """The workflow engine checks nothing when driven from code: every completion asks here."""
+    return has_role(user, org_id, *TASK_ROLES.get(task_type, ()))
+
+
+def may_transfer_petition(user) -> list[int]:
+    """Petition bureaus on whose behalf the user may transfer a petition dispute."""
+    return sorted(o for o, r in roles_by_org(user).items() if Role.PETITION_OFFICER in r)
+
+
+def may_refer_to_mediation(user) -> list[int]:
+    """Courts on whose behalf the user (a court clerk) may refer a dispute to mediation."""
+    return sorted(o for o, r in roles_by_org(user).items() if Role.CLERK in r)
 
 
 def may_transition(user, case, name: str) -> bool:

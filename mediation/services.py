@@ -134,11 +134,22 @@ def perform(case_or_id, name: str, user, data: dict | None = None, *, now=None) 
             record_event(
                 case, EventType.CASE_ASSIGNED, user, {"mediator": case.mediator_id}, at=now
             )
+        for fn in _in_transaction_hooks:
+            fn(case, name, user, now)
     _after_commit(case, name)
     return case
 
 
 _after_hooks: dict[str, list] = {}
+_in_transaction_hooks: list = []
+
+
+def in_transition(fn):
+    """Register `fn(case, name, user, now)` to run inside every transition's transaction,
+    after its event: the workflows start and advance their handoffs there, so a case and
+    its flow tasks commit (or roll back) together."""
+    _in_transaction_hooks.append(fn)
+    return fn
 
 
 def on_transition(name: str):

@@ -6,3 +6,7 @@ class WorkflowsConfig(AppConfig):
     name = "workflows"
     verbose_name = _("跨部门衔接流程")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # Registers the in-transaction hook that starts and advances the flows.
+        from . import services  # noqa: F401

@@ -1,0 +1,186 @@
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from mediation.choices import State
+from mediation.models import CaseEvent, Handoff, Membership
+from workflows.models import CaseTask
+
+from .conftest import complete, inbox, one_task
+
+NUMBER = "（2026）宁0303民特12号"
+
+
+@pytest.fixture
+def confirming(world):
+    return world.make_case(State.CONFIRMING)
+
+
+def decisions(task):
+    return {d["decision"]: [f["name"] for f in d["fields"]] for d in task["decisions"]}
+
+
+def test_clerk_registers_and_judge_confirms(world, confirming, as_user):
+    clerk, judge = as_user(world.clerk), as_user(world.judge)
+    task = one_task(clerk, "confirmation.register", confirming)
+    assert task["org"] == world.court.pk
+    assert decisions(task) == {"register": ["number"], "refuse": ["reason", "note"]}
+    assert inbox(judge, case=confirming) == []  # the judge's turn comes after registration
+
+    resp = complete(clerk, task, decision="register", number=NUMBER)
+    assert resp.status_code == 200, resp.content
+    assert resp.json()["task"]["status"] == "done"
+
+    task = one_task(judge, "confirmation.decide", confirming)
+    assert set(decisions(task)) == {"confirm", "reject", "extend"}
+    resp = complete(judge, task, decision="confirm", ruling_date="2026-11-20")
+    assert resp.status_code == 200, resp.content
+    confirming.refresh_from_db()
+    assert confirming.state == State.CONFIRMED
+    assert confirming.ruling_date == dt.date(2026, 11, 20)
+    handoff = Handoff.objects.get(case=confirming, kind="confirmation")
+    assert (handoff.status, handoff.result, handoff.external_number) == (
+        "closed",
+        "confirmed",
+        NUMBER,
+    )
+    assert inbox(judge, case=confirming) == []
+    # a second completion of the same task is a conflict
+    again = complete(judge, task, decision="confirm")
+    assert again.status_code == 409
+    assert again.json()["current_state"] == State.CONFIRMED
+
+
+def test_handoff_events_reach_both_sides(world, confirming, as_user):
+    clerk = as_user(world.clerk)
+    complete(
+        clerk,
+        one_task(clerk, "confirmation.register", confirming),
+        decision="register",
+        number=NUMBER,
+    )
+    opened = CaseEvent.objects.get(case=confirming, type="handoff.opened")
+    done = CaseEvent.objects.get(case=confirming, type="task.completed")
+    for event in (opened, done):
+        assert {world.home.pk, world.court.pk} <= set(event.payload["orgs"])
+    assert done.payload["data"]["type"] == "confirmation.register"
+    assert done.payload["data"]["decision"] == "register"
+    assert done.actor == world.clerk
+    # the mediating organisation reads them through the events API too
+    resp = as_user(world.mediator).get(f"/api/cases/{confirming.pk}/events/")
+    assert resp.status_code == 200
+    body = resp.json()
+    items = body["results"] if isinstance(body, dict) else body
+    assert {"handoff.opened", "task.completed"} <= {e["type"] for e in items}
+
+
+def test_judge_rejects(world, confirming, as_user):
+    clerk, judge = as_user(world.clerk), as_user(world.judge)
+    complete(
+        clerk,
+        one_task(clerk, "confirmation.register", confirming),
+        decision="register",
+        number=NUMBER,
+    )
+    task = one_task(judge, "confirmation.decide", confirming)
+    resp = complete(judge, task, decision="reject")
+    assert resp.status_code == 400
+    assert "grounds" in resp.json()["errors"]
+    resp = complete(judge, task, decision="reject", grounds="协议内容违反法律强制性规定")
+    assert resp.status_code == 200, resp.content
+    confirming.refresh_from_db()
+    assert confirming.state == State.CONFIRMATION_REJECTED
+    assert confirming.rejection_grounds == "协议内容违反法律强制性规定"
+
+
+@pytest.mark.parametrize("reason", ["wrong_court", "late", "not_joint"])
+def test_clerk_refuses_at_intake(world, confirming, as_user, reason):
+    clerk = as_user(world.clerk)
+    task = one_task(clerk, "confirmation.register", confirming)
+    resp = complete(clerk, task, decision="refuse", reason=reason, note="材料不全")
+    assert resp.status_code == 200, resp.content
+    confirming.refresh_from_db()
+    # refused applications go back to the mediator: resume or refer from here
+    assert confirming.state == State.CONFIRMATION_REJECTED
+    assert confirming.rejection_grounds.startswith("不予受理：")
+    assert inbox(as_user(world.judge), case=confirming) == []
+    names = {
+        t["name"]
+        for t in as_user(world.mediator)
+        .get(f"/api/cases/{confirming.pk}/")
+        .json()["available_transitions"]
+    }
+    assert {"resume", "refer"} <= names
+
+
+def test_bad_decision_and_fields(world, confirming, as_user):
+    clerk = as_user(world.clerk)
+    task = one_task(clerk, "confirmation.register", confirming)
+    assert complete(clerk, task, decision="confirm").status_code == 400
+    assert complete(clerk, task).status_code == 400
+    resp = complete(clerk, task, decision="refuse", reason="bored")
+    assert resp.status_code == 400 and "reason" in resp.json()["errors"]
+    assert complete(clerk, task, decision="register").status_code == 400
+    assert CaseTask.objects.get(pk=task["id"]).status == "NEW"
+
+
+def test_outsider_and_wrong_role(world, confirming, as_user):
+    clerk, judge = as_user(world.clerk), as_user(world.judge)
+    complete(
+        clerk,
+        one_task(clerk, "confirmation.register", confirming),
+        decision="register",
+        number=NUMBER,
+    )
+    task = one_task(judge, "confirmation.decide", confirming)
+    for outsider in (world.outsider, world.mediator, world.petition):
+        client = as_user(outsider)
+        assert inbox(client, case=confirming) == []
+        resp = complete(client, task, decision="confirm")
+        assert resp.status_code == 404, outsider
+    # the court clerk is an insider without the judge's role
+    assert complete(clerk, task, decision="confirm").status_code == 403
+    assert complete(as_user(world.outsider), {"id": 999999}, decision="x").status_code == 404
+    confirming.refresh_from_db()
+    assert confirming.state == State.CONFIRMING
+
+
+def test_one_extension_with_approval(world, confirming, as_user):
+    clerk, judge = as_user(world.clerk), as_user(world.judge)
+    complete(
+        clerk,
+        one_task(clerk, "confirmation.register", confirming),
+        decision="register",
+        number=NUMBER,
+    )
+    task = one_task(judge, "confirmation.decide", confirming)
+    # self-approval and a clerk's approval are refused
+    for approver in (world.judge, world.clerk):
+        resp = complete(judge, task, decision="extend", approved_by=approver.pk, reason="案情复杂")
+        assert resp.status_code == 400, approver
+    president = world.users["supervisor"].__class__.objects.create_user("president")
+    Membership.objects.create(user=president, org=world.court, role="org_head")
+    resp = complete(judge, task, decision="extend", approved_by=president.pk, reason="案情复杂")
+    assert resp.status_code == 200, resp.content
+    second = one_task(judge, "confirmation.decide", confirming)
+    first_due = dt.datetime.fromisoformat(task["due_at"])
+    assert dt.datetime.fromisoformat(second["due_at"]) - first_due == dt.timedelta(days=10)
+    assert set(decisions(second)) == {"confirm", "reject"}  # allowed once
+    handoff = Handoff.objects.get(case=confirming, kind="confirmation")
+    assert handoff.due_at == dt.datetime.fromisoformat(second["due_at"])
+    assert complete(judge, second, decision="confirm").status_code == 200
+
+
+def test_direct_ruling_leaves_no_dangling_task(world):
+    """make_case(CONFIRMED) runs confirm directly: the flow's open task is cancelled."""
+    case = world.make_case(State.CONFIRMED)
+    assert not CaseTask.objects.filter(case=case, status__in=["NEW", "ASSIGNED"]).exists()
+    assert Handoff.objects.get(case=case, kind="confirmation").status == "closed"
+
+
+def test_due_dates(world, as_user):
+    now = timezone.now()
+    case = world.make_case(State.CONFIRMING, now=now)
+    task = CaseTask.objects.get(case=case, kind="confirmation.register")
+    assert task.due_at == now + dt.timedelta(days=3)

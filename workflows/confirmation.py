@@ -1,0 +1,217 @@
+"""Judicial confirmation 司法确认 (DESIGN.md §4.1).
+
+request_confirmation (mediator) → the court clerk registers the application under a
+民特/调确字 number or refuses it at intake (3 days) → the judge confirms or rejects within
+15 days of registration; one 10-day extension, approved by the court's head or another
+judge and recorded, loops back to the judge with the later due date.
+"""
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from viewflow import this
+from viewflow.workflow import flow
+
+from mediation import services
+from mediation.choices import HandoffKind, Role, State
+from mediation.models import Membership
+
+from .common import (
+    DecisionForm,
+    FlowBase,
+    close_handoff,
+    days,
+    iso,
+    open_handoff,
+    parse_iso,
+    set_handoff_due,
+)
+from .nodes import CaseTaskNode
+
+REFUSAL_REASONS = [
+    ("wrong_court", gettext_lazy("不属于本院管辖")),
+    ("late", gettext_lazy("超过协议生效之日起30日的申请期限")),
+    ("not_joint", gettext_lazy("非双方共同申请")),
+]
+
+
+class RegisterForm(DecisionForm):
+    number = forms.CharField(label=gettext_lazy("案号"), max_length=64)
+
+
+class RefuseForm(DecisionForm):
+    reason = forms.ChoiceField(label=gettext_lazy("不予受理理由"), choices=REFUSAL_REASONS)
+    note = forms.CharField(label=gettext_lazy("说明"), max_length=2000, required=False)
+
+
+class ConfirmForm(DecisionForm):
+    ruling_date = forms.DateField(label=gettext_lazy("裁定日期"), required=False)
+
+
+class RejectForm(ConfirmForm):
+    grounds = forms.CharField(label=gettext_lazy("不予确认理由"), max_length=4000)
+
+
+class ExtendForm(DecisionForm):
+    approved_by = forms.IntegerField(label=gettext_lazy("批准人"))
+    reason = forms.CharField(label=gettext_lazy("延长理由"), max_length=2000)
+
+    def clean_approved_by(self):
+        pk = self.cleaned_data["approved_by"]
+        approver = get_user_model().objects.filter(pk=pk, is_active=True).first()
+        ok = (
+            approver is not None
+            and Membership.objects.filter(
+                user=approver, org_id=self.task.org_id, role__in=[Role.ORG_HEAD, Role.JUDGE]
+            ).exists()
+        )
+        if not ok:
+            raise forms.ValidationError(_("批准人须为本院负责人或其他法官"))
+        if approver.pk == self.user.pk:
+            raise forms.ValidationError(_("延长审查期限须经他人批准"))
+        return approver.pk
+
+
+class ConfirmationFlow(FlowBase, flow.Flow):
+    """司法确认"""
+
+    start = (
+        flow.StartHandle(this.start_process)
+        .Annotation(title=gettext_lazy("申请司法确认"))
+        .Next(this.register)
+    )
+    register = (
+        CaseTaskNode(
+            "confirmation.register",
+            org=this.court_of,
+            due=this.register_due,
+            decisions=this.register_decisions,
+            handler=this.on_register,
+            expects=[State.CONFIRMING],
+        )
+        .Annotation(title=gettext_lazy("书记员立案登记"))
+        .Next(this.is_registered)
+    )
+    is_registered = (
+        flow.If(this.registered)
+        .Annotation(title=gettext_lazy("是否立案"))
+        .Then(this.decide)
+        .Else(this.end)
+    )
+    decide = (
+        CaseTaskNode(
+            "confirmation.decide",
+            org=this.court_of,
+            due=this.decide_due,
+            decisions=this.decide_decisions,
+            handler=this.on_decide,
+            expects=[State.CONFIRMING],
+        )
+        .Annotation(title=gettext_lazy("法官审查并裁定"))
+        .Next(this.is_extended)
+    )
+    is_extended = (
+        flow.If(this.just_extended)
+        .Annotation(title=gettext_lazy("是否延长审查期限"))
+        .Then(this.decide)
+        .Else(this.end)
+    )
+    end = flow.End().Annotation(title=gettext_lazy("司法确认结束"))
+
+    # -- start ---------------------------------------------------------------------------
+
+    def start_process(self, activation, case, actor, now):
+        due = now + days(settings.CONFIRMATION_REGISTER_DAYS)
+        process = activation.process
+        process.case = case
+        process.handoff = open_handoff(
+            case, HandoffKind.CONFIRMATION, case.confirmation_court, actor, now, due_at=due
+        )
+        process.data = {"extended": False}
+        return process
+
+    # -- nodes' parameters -----------------------------------------------------------
+
+    def court_of(self, process):
+        return process.case.confirmation_court_id
+
+    def register_due(self, process, prev, now):
+        return now + days(settings.CONFIRMATION_REGISTER_DAYS)
+
+    def decide_due(self, process, prev, now):
+        return parse_iso(process.data.get("decide_due"))
+
+    def register_decisions(self, task):
+        return {"register": RegisterForm, "refuse": RefuseForm}
+
+    def decide_decisions(self, task):
+        out = {"confirm": ConfirmForm, "reject": RejectForm}
+        if not task.process.coerced.data.get("extended"):
+            out["extend"] = ExtendForm
+        return out
+
+    def registered(self, activation):
+        return bool(activation.process.data.get("registered_at"))
+
+    def just_extended(self, activation):
+        prev = activation.task.previous.order_by("-pk").first()
+        return bool(prev and prev.coerced.decision.get("decision") == "extend")
+
+    # -- decisions -------------------------------------------------------------------
+
+    def on_register(self, activation, user, decision, data, now):
+        process = activation.process
+        if decision == "register":
+            due = now + days(settings.CONFIRMATION_DECIDE_DAYS)
+            process.data.update(registered_at=iso(now), decide_due=iso(due), number=data["number"])
+            process.save(update_fields=["data"])
+            handoff = process.handoff
+            handoff.external_number = data["number"]
+            handoff.data = {**handoff.data, "registered_at": iso(now)}
+            handoff.due_at = due
+            handoff.save(update_fields=["external_number", "data", "due_at"])
+            return {"number": data["number"], "decide_due": iso(due)}
+        # Refused at intake (不予受理): the application leaves the court. The only way out
+        # of `confirming` other than `confirm` is `reject_confirmation`, which lands in
+        # `confirmation_rejected`, from where the mediator may resume mediation (to amend
+        # the agreement or re-apply) or refer the dispute on: exactly the paths a refused
+        # application leaves open. The grounds say it was an intake refusal.
+        label = dict(REFUSAL_REASONS)[data["reason"]]
+        grounds = _("不予受理：%(reason)s") % {"reason": label}
+        if data.get("note"):
+            grounds = f"{grounds}（{data['note']}）"
+        services.perform(
+            process.case_id, "reject_confirmation", user, {"grounds": grounds}, now=now
+        )
+        close_handoff(process.handoff, "refused", now)
+        return {"reason": data["reason"]}
+
+    def on_decide(self, activation, user, decision, data, now):
+        process = activation.process
+        if decision == "extend":
+            due = activation.task.due_at + days(settings.CONFIRMATION_EXTENSION_DAYS)
+            process.data.update(
+                extended=True,
+                decide_due=iso(due),
+                extension={
+                    "approved_by": data["approved_by"],
+                    "reason": data["reason"],
+                    "by": user.pk,
+                    "at": iso(now),
+                },
+            )
+            process.save(update_fields=["data"])
+            set_handoff_due(process.handoff, due)
+            return {"approved_by": data["approved_by"], "due_at": iso(due)}
+        ruling = data.get("ruling_date")
+        fields = {"ruling_date": ruling.isoformat() if ruling else ""}
+        if decision == "confirm":
+            services.perform(process.case_id, "confirm", user, fields, now=now)
+            close_handoff(process.handoff, "confirmed", now)
+        else:
+            fields["grounds"] = data["grounds"]
+            services.perform(process.case_id, "reject_confirmation", user, fields, now=now)
+            close_handoff(process.handoff, "rejected", now)
+        return {}

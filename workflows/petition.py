@@ -1,0 +1,127 @@
+"""Petition transfer 访调对接 (DESIGN.md §4.2).
+
+The petition officer transfers a petition dispute to a mediation organisation with a
+feedback due date; the case registers there (channel petition_transfer). When the case
+reaches an outcome (agreed, confirmed, failed, declined, withdrawn) the mediation
+organisation writes its feedback; the petition officer accepts it (办结) or returns it
+(退回重办). A returned failed case is reopened (back to mediating) and the flow waits for
+its next outcome. An agreed, confirmed, declined or withdrawn case has no way back to
+mediating in the state machine (an agreement binds the parties; only they or a court can
+undo it), so a return there asks the organisation for a supplementary feedback instead.
+"""
+
+from django import forms
+from django.utils.translation import gettext_lazy
+from viewflow import this
+from viewflow.workflow import flow
+
+from mediation import services
+from mediation.choices import State
+
+from .common import DecisionForm, FlowBase, NoteForm, RequiredNoteForm, close_handoff, iso
+from .nodes import CaseTaskNode
+
+
+class FeedbackForm(DecisionForm):
+    feedback = forms.CharField(label=gettext_lazy("办理情况反馈"), max_length=4000)
+
+
+class PetitionFlow(FlowBase, flow.Flow):
+    """访调对接"""
+
+    start = (
+        flow.StartHandle(this.start_process)
+        .Annotation(title=gettext_lazy("信访转办"))
+        .Next(this.await_outcome)
+    )
+    await_outcome = flow.Handle().Annotation(title=gettext_lazy("等待调解结果")).Next(this.feedback)
+    feedback = (
+        CaseTaskNode(
+            "petition.feedback",
+            org=this.mediation_org,
+            due=this.feedback_due,
+            decisions=this.feedback_decisions,
+            handler=this.on_feedback,
+        )
+        .Annotation(title=gettext_lazy("调解组织反馈办理结果"))
+        .Next(this.review)
+    )
+    review = (
+        CaseTaskNode(
+            "petition.review",
+            org=this.bureau,
+            decisions=this.review_decisions,
+            handler=this.on_review,
+        )
+        .Annotation(title=gettext_lazy("信访部门审核反馈"))
+        .Next(this.after_review)
+    )
+    after_review = (
+        flow.Switch()
+        .Annotation(title=gettext_lazy("审核结论"))
+        .Case(this.await_outcome, this.reopened)
+        .Case(this.feedback, this.returned)
+        .Default(this.end)
+    )
+    end = flow.End().Annotation(title=gettext_lazy("信访事项办结"))
+
+    def start_process(self, activation, case, handoff):
+        process = activation.process
+        process.case = case
+        process.handoff = handoff
+        process.data = {"reviews": []}
+        return process
+
+    def mediation_org(self, process):
+        return process.case.org_id
+
+    def bureau(self, process):
+        return process.handoff.org_id
+
+    def feedback_due(self, process, prev, now):
+        return process.handoff.due_at
+
+    def feedback_decisions(self, task):
+        return {"submit": FeedbackForm}
+
+    def review_decisions(self, task):
+        return {"accept": NoteForm, "return": RequiredNoteForm}
+
+    def reopened(self, activation):
+        return activation.process.data.get("last_review") == "reopened"
+
+    def returned(self, activation):
+        return activation.process.data.get("last_review") == "returned"
+
+    def on_feedback(self, activation, user, decision, data, now):
+        process = activation.process
+        process.data["feedback"] = {
+            "text": data["feedback"],
+            "state": process.case.state,
+            "by": user.pk,
+            "at": iso(now),
+        }
+        process.save(update_fields=["data"])
+        handoff = process.handoff
+        handoff.data = {**handoff.data, "feedback_at": iso(now), "case_state": process.case.state}
+        handoff.save(update_fields=["data"])
+        return {"state": process.case.state}
+
+    def on_review(self, activation, user, decision, data, now):
+        process = activation.process
+        case = process.case
+        if decision == "accept":
+            outcome = "accepted"
+            close_handoff(process.handoff, "handled", now)
+        elif case.state == State.FAILED:
+            # 退回重办: the policy lets the petition officer of the case reopen it.
+            services.perform(case.pk, "reopen", user, {"note": data["note"]}, now=now)
+            outcome = "reopened"
+        else:
+            outcome = "returned"
+        process.data["last_review"] = outcome
+        process.data.setdefault("reviews", []).append(
+            {"decision": decision, "outcome": outcome, "note": data.get("note", ""), "at": iso(now)}
+        )
+        process.save(update_fields=["data"])
+        return {"outcome": outcome}

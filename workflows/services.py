@@ -1,0 +1,350 @@
+"""The doors into the flows: start a handoff, list an inbox, complete a task.
+
+Every case change inside a flow goes through `mediation.services.perform`; the engine
+itself checks no permission when driven from code, so `complete_task` asks the policy
+module first, then runs the decision and the engine step under the flow's lock in one
+transaction (IMMEDIATE on SQLite, a process row lock on PostgreSQL).
+
+Flows that follow a transition (judicial confirmation after request_confirmation, the
+referral after refer, the outcome tasks of petition transfers and court referrals) are
+started inside that transition's transaction (`services.in_transition`), not after its
+commit: a case in `confirming` without its court task, or a flow for a transition that
+rolled back, can then never exist; the cost is that the transition waits for a few more
+inserts.
+"""
+
+import datetime as dt
+
+from django import forms
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+from viewflow.workflow.status import PROCESS, STATUS
+
+from mediation import policies
+from mediation import services as case_services
+from mediation.choices import OUTCOME_STATES, Channel, EventType, HandoffKind
+from mediation.errors import InvalidFields, NotPermitted, NotVisible, StateConflict
+from mediation.events import record_event
+from mediation.models import Organization
+
+from .common import close_handoff, days, open_handoff
+from .confirmation import ConfirmationFlow
+from .court import CourtReferralFlow
+from .models import CaseProcess, CaseTask
+from .nodes import CaseTaskNode, driving, is_driving, is_quiet
+from .petition import PetitionFlow
+from .referral import ReferralFlow
+
+OPEN = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
+FLOWS = (ConfirmationFlow, PetitionFlow, CourtReferralFlow, ReferralFlow)
+
+
+def _errors_of(form) -> dict:
+    errors = {k: [str(m) for m in v] for k, v in form.errors.items()}
+    if "__all__" in errors:
+        errors["non_field_errors"] = errors.pop("__all__")
+    return errors
+
+
+# -- inbox ----------------------------------------------------------------------------------
+
+
+def open_tasks(user):
+    """The caller's open tasks: their organisations' tasks that their role completes."""
+    orgs = policies.org_ids(user)
+    qs = (
+        CaseTask.objects.filter(status__in=OPEN, org_id__in=orgs)
+        .exclude(kind="")
+        .select_related("case", "org", "process")
+        .order_by("due_at", "pk")
+    )
+    return [t for t in qs if policies.may_complete_task(user, t.kind, t.org_id)]
+
+
+def decisions_of(task) -> dict:
+    return task.flow_task.decisions_for(task)
+
+
+def describe_decisions(task) -> list[dict]:
+    out = []
+    for value, form_class in decisions_of(task).items():
+        fields = []
+        for name, field in form_class.base_fields.items():
+            kind = {
+                forms.IntegerField: "integer",
+                forms.DateField: "date",
+                forms.DateTimeField: "datetime",
+                forms.ChoiceField: "choice",
+            }.get(type(field), "boolean" if isinstance(field, forms.BooleanField) else "string")
+            item = {"name": name, "label": str(field.label), "required": field.required}
+            item["type"] = kind
+            if isinstance(field, forms.ChoiceField):
+                item["choices"] = [c for c, _label in field.choices]
+            fields.append(item)
+        out.append({"decision": value, "fields": fields})
+    return out
+
+
+def get_task(task_id, user) -> CaseTask:
+    """A task the user may see (member of the receiving organisation or supervisor)."""
+    try:
+        task = CaseTask.objects.exclude(kind="").select_related("case").get(pk=int(task_id))
+    except (CaseTask.DoesNotExist, ValueError, TypeError):
+        raise NotVisible(_("任务不存在")) from None
+    if not policies.may_see_task(user, task.org_id):
+        raise NotVisible(_("任务不存在"))
+    return task
+
+
+# -- completing a task --------------------------------------------------------------------
+
+
+def complete_task(task_id, user, data: dict | None, *, now=None) -> CaseTask:
+    """Complete a task with `{"decision": …, …fields}`: 404 / 403 / 409 / 400 as the API."""
+    now = now or timezone.now()
+    data = dict(data or {})
+    task = get_task(task_id, user)
+    if not policies.may_complete_task(user, task.kind, task.org_id):
+        raise NotPermitted(_("您无权办理该任务"))
+    flow_class = task.flow_task.flow_class
+    # Outer transaction first: on SQLite it is the IMMEDIATE write lock; the flow lock
+    # then pins the process row on PostgreSQL. The status is re-read under both.
+    with transaction.atomic(), flow_class.lock(task.process_id):
+        task.refresh_from_db()
+        case = task.case
+        if task.status not in OPEN:
+            raise StateConflict(_("该任务已办结或已取消"), case.state if case else "")
+        choices = decisions_of(task)
+        decision = data.pop("decision", None)
+        if decision not in choices:
+            raise InvalidFields(
+                _("提交的内容有误"),
+                {"decision": [_("可选的处理决定：%(d)s") % {"d": "、".join(choices)}]},
+            )
+        form = choices[decision](data, task=task, user=user)
+        if not form.is_valid():
+            raise InvalidFields(_("提交的内容有误"), _errors_of(form))
+        activation = task.flow_task.activation_class(task)
+        with driving(task_ids={task.pk}, now=now):
+            extra = task.flow_task.handle(activation, user, decision, form.cleaned_data, now)
+            task.decision = {"decision": decision, **_jsonable(form.cleaned_data)}
+            task.completed_by = user
+            if activation.assign.can_proceed():
+                activation.assign(user)
+            activation.start(None)
+            task.started = now
+            activation.execute()
+        CaseTask.objects.filter(pk=task.pk).update(finished=now)
+        case.refresh_from_db()
+        record_event(
+            case,
+            EventType.TASK_COMPLETED,
+            user,
+            {
+                "task": task.pk,
+                "type": task.kind,
+                "org": task.org_id,
+                "decision": decision,
+                **(extra or {}),
+            },
+            at=now,
+        )
+    return task
+
+
+def _jsonable(data: dict) -> dict:
+    out = {}
+    for key, value in data.items():
+        out[key] = value.isoformat() if isinstance(value, dt.date | dt.datetime) else value
+    return out
+
+
+# -- starting handoffs from the API -------------------------------------------------------
+
+
+def _deadline(value, field, errors, now, default=None):
+    if value in (None, ""):
+        if default is None:
+            errors[field] = [_("请填写期限")]
+        return default
+    parsed = parse_datetime(str(value))
+    if parsed is None:
+        day = parse_date(str(value))
+        if day is not None:
+            # a date means the end of that day, local time
+            parsed = timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59)))
+    elif timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed)
+    if parsed is None:
+        errors[field] = [_("日期格式应为 YYYY-MM-DD 或 ISO 8601 时间")]
+    elif parsed <= now:
+        errors[field] = [_("期限须晚于当前时间")]
+    return parsed
+
+
+def _acting_org(orgs: list[int], requested, field, errors):
+    if not orgs:
+        return None
+    if requested in (None, ""):
+        return orgs[0]
+    try:
+        requested = int(requested)
+    except (TypeError, ValueError):
+        requested = None
+    if requested not in orgs:
+        errors[field] = [_("您不属于该机构")]
+        return None
+    return requested
+
+
+def start_petition_transfer(user, data: dict, *, now=None):
+    """访调对接: register the case at the mediation organisation and open the handoff."""
+    now = now or timezone.now()
+    data = dict(data or {})
+    bureaus = policies.may_transfer_petition(user)
+    if not bureaus:
+        raise NotPermitted(_("只有信访干部可以转办信访事项"))
+    errors = {}
+    number = str(data.pop("petition_number", "") or "").strip()
+    if not number:
+        errors["petition_number"] = [_("请填写信访件编号")]
+    due = _deadline(data.pop("feedback_due", None), "feedback_due", errors, now)
+    bureau_id = _acting_org(bureaus, data.pop("petition_bureau", None), "petition_bureau", errors)
+    if errors:
+        raise InvalidFields(_("提交的内容有误"), errors)
+    bureau = Organization.objects.get(pk=bureau_id)
+    with transaction.atomic(), driving(now=now):
+        case = case_services.register_case(
+            user,
+            data,
+            channel=Channel.PETITION_TRANSFER,
+            now=now,
+            check_permission=False,
+            extra_access=[bureau],
+            event_data={"petition_number": number},
+        )
+        handoff = open_handoff(
+            case, HandoffKind.PETITION, bureau, user, now, external_number=number, due_at=due
+        )
+        PetitionFlow.start.run(case=case, handoff=handoff)
+    return case
+
+
+def referral_due(kind: str, summary: bool, now):
+    if kind == "pre_filing":
+        return now + days(settings.REFERRAL_PRE_FILING_DAYS)
+    if summary:
+        return now + days(settings.REFERRAL_SUMMARY_DAYS)
+    return now + days(settings.REFERRAL_POST_FILING_DAYS)
+
+
+def start_court_referral(user, data: dict, *, now=None):
+    """诉调对接: a court clerk refers a dispute to a mediation organisation."""
+    now = now or timezone.now()
+    data = dict(data or {})
+    courts = policies.may_refer_to_mediation(user)
+    if not courts:
+        raise NotPermitted(_("只有法院书记员可以委派或委托调解"))
+    errors = {}
+    number = str(data.pop("referral_number", "") or "").strip()
+    if not number:
+        errors["referral_number"] = [_("请填写委派/委托调解编号")]
+    kind = data.pop("kind", "pre_filing") or "pre_filing"
+    if kind not in ("pre_filing", "post_filing"):
+        errors["kind"] = [_("应为 pre_filing（委派）或 post_filing（委托）")]
+    summary = data.pop("summary_procedure", False)
+    if not isinstance(summary, bool):
+        errors["summary_procedure"] = [_("应为 true 或 false")]
+        summary = False
+    default_due = referral_due(kind, summary, now) if "kind" not in errors else now
+    due = _deadline(data.pop("due_at", None), "due_at", errors, now, default=default_due)
+    court_id = _acting_org(courts, data.pop("court", None), "court", errors)
+    if errors:
+        raise InvalidFields(_("提交的内容有误"), errors)
+    court = Organization.objects.get(pk=court_id)
+    with transaction.atomic(), driving(now=now):
+        case = case_services.register_case(
+            user,
+            data,
+            channel=Channel.COURT_REFERRAL,
+            now=now,
+            check_permission=False,
+            extra_access=[court],
+            event_data={"referral_number": number, "kind": kind},
+        )
+        handoff = open_handoff(
+            case,
+            HandoffKind.COURT_REFERRAL,
+            court,
+            user,
+            now,
+            external_number=number,
+            due_at=due,
+            data={"kind": kind, "summary_procedure": summary},
+        )
+        CourtReferralFlow.start.run(case=case, handoff=handoff)
+    return case
+
+
+# -- keeping flows in step with the case (runs inside every transition) -------------------
+
+
+@case_services.in_transition
+def on_case_transition(case, name, user, now):
+    with driving(now=now):
+        _cancel_stale(case, now)
+        if name == "request_confirmation":
+            ConfirmationFlow.start.run(case=case, actor=user, now=now)
+        elif name == "refer" and case.referral_org_id and not is_quiet("referral"):
+            ReferralFlow.start.run(case=case, actor=user, now=now)
+        _advance_outcome(case)
+
+
+def _advance_outcome(case):
+    """Release the flows waiting for this case's outcome (petition, court referral)."""
+    if case.state not in OUTCOME_STATES:
+        return
+    # Handle rows carry no case of their own: find them through their process.
+    waiting = CaseTask.objects.filter(
+        process__caseprocess__case=case, status=STATUS.NEW, flow_task_type="FUNCTION"
+    )
+    for task in waiting:
+        node = task.flow_task
+        if node is None or node.name != "await_outcome":
+            continue
+        node.run(task)
+
+
+def _cancel_stale(case, now):
+    """A task whose case has moved on by another door (e.g. the judge's ruling entered
+    directly, a result recorded outside the referral flow) is cancelled with its flow,
+    so no inbox keeps a task nobody can complete."""
+    tasks = CaseTask.objects.filter(case_id=case.pk, status__in=OPEN).exclude(kind="")
+    for task in tasks:
+        node = task.flow_task
+        if not isinstance(node, CaseTaskNode) or not node.expects or is_driving(task.pk):
+            continue
+        if case.state in node.expects:
+            continue
+        process = task.process.coerced
+        flow_class = node.flow_class
+        with flow_class.lock(process.pk):
+            activation = node.activation_class(task)
+            if activation.cancel.can_proceed():
+                activation.cancel()
+            if not process.task_set.filter(status__in=OPEN).exists():
+                process.status = PROCESS.CANCELED
+                process.finished = now
+                process.save(update_fields=["status", "finished"])
+            close_handoff(process.handoff, f"superseded:{case.state}", now)
+
+
+def task_is_open(task) -> bool:
+    return task.status in OPEN
+
+
+def process_for(case, flow_class):
+    return CaseProcess.objects.filter(case=case, flow_class=flow_class).order_by("-pk").first()
