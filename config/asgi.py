@@ -9,8 +9,17 @@ from channels.routing import ProtocolTypeRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
+from mediation import live  # noqa: E402
+from mediation.routing import websocket_application  # noqa: E402
+
 # The embedded default serves its own static files (no CDN, no nginx needed for `make run`).
 http_app = ASGIStaticFilesHandler(django_asgi_app) if settings.SERVE_STATIC else django_asgi_app
 
-# Websocket routing is added by the live-updates work (mediation.routing).
-application = ProtocolTypeRouter({"http": http_app})
+router = ProtocolTypeRouter({"http": http_app, "websocket": websocket_application()})
+
+
+async def application(scope, receive, send):
+    # daphne has no lifespan events: bind the live hub (publisher, relay) to the server's
+    # loop on the first call of any kind. Cheap after the first call.
+    await live.ensure_started()
+    return await router(scope, receive, send)

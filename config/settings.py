@@ -144,8 +144,10 @@ if REDIS_URL:
         }
 else:
     CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}
+        "default": {"BACKEND": "mediation.live.InMemoryLayer", "CONFIG": {"capacity": 1000}}
     }
+# Embedded default: how often the ASGI process looks for events committed elsewhere.
+LIVE_RELAY_INTERVAL = env.float("LIVE_RELAY_INTERVAL", default=1.0)
 
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes an anonymous API call a 401, not a 403.

@@ -1,0 +1,228 @@
+"""`/ws/events/`: the live event stream of DESIGN.md §5.
+
+Authentication: the session cookie, or `{"action": "auth", "token": "<API token>"}` as the
+first message. Once authenticated the socket joins `org.<id>` for each of the user's
+organisations, `user.<id>`, and `district` for supervisors; membership is read afresh
+whenever a group is joined.
+
+Client messages: `resume` (replay since an id, then live; also `?since=N` on the URL,
+which replays before any live event is dispatched), `watch` / `unwatch` a case.
+Server messages: the event JSON of §5, plus control messages whose type has no dot:
+`ready`, `resumed`, `resync_required`, `watching`, `unwatched`, `error`.
+
+Event messages are pushed without the per-message `aclose_old_connections()` thread hop
+that Channels runs before every handler: forwarding pre-encoded text touches no database.
+"""
+
+import asyncio
+import json
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.utils.translation import gettext as _
+
+from . import policies
+from .live import EVENT_MESSAGE, Deduper, encode
+
+RESYNC_LIMIT = 1000
+AUTH_TIMEOUT = 10.0
+CLOSE_UNAUTHENTICATED = 4401
+
+
+def _membership(user) -> tuple[list[int], bool]:
+    policies.forget(user)
+    return sorted(policies.org_ids(user)), policies.is_supervisor(user)
+
+
+def _user_for_token(key: str):
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.select_related("user").filter(key=key).first()
+    if token is None or not token.user.is_active:
+        return None
+    return token.user
+
+
+def _replay(user, since: int) -> list[tuple[int, str]] | None:
+    """Events after `since` that the user may see, in id order; None past the limit."""
+    from .events import serialise
+
+    policies.forget(user)
+    rows = list(
+        policies.visible_events(user).filter(id__gt=since).order_by("id")[: RESYNC_LIMIT + 1]
+    )
+    if len(rows) > RESYNC_LIMIT:
+        return None
+    return [(e.pk, encode(serialise(e))) for e in rows]
+
+
+def _may_watch(user, case_id: int) -> bool:
+    from .models import Case
+
+    case = Case.objects.filter(pk=case_id).first()
+    policies.forget(user)
+    return case is not None and policies.can_see(user, case)
+
+
+class EventsConsumer(AsyncWebsocketConsumer):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = None
+        self.sent = Deduper()
+        self.joined: set[str] = set()
+        self.auth_timer = None
+
+    async def dispatch(self, message):
+        # Hot path: one pushed event, no thread hop, no database.
+        if message["type"] == EVENT_MESSAGE:
+            if self.user is not None and self.sent.first_time(message["id"]):
+                await self.base_send({"type": "websocket.send", "text": message["text"]})
+            return
+        await super().dispatch(message)
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    async def websocket_connect(self, message):
+        await self.accept()
+        user = self.scope.get("user")
+        if user is not None and user.is_authenticated:
+            await self._authenticated(user)
+            since = self._since_from_query()
+            if since is not None:
+                await self._resume(since)
+        else:
+            loop = asyncio.get_running_loop()
+            self.auth_timer = loop.call_later(AUTH_TIMEOUT, self._auth_timeout)
+
+    def _auth_timeout(self):
+        if self.user is None:
+            asyncio.ensure_future(self.close(code=CLOSE_UNAUTHENTICATED))
+
+    def _since_from_query(self):
+        raw = parse_qs(self.scope.get("query_string", b"").decode("latin1")).get("since")
+        if not raw:
+            return None
+        try:
+            return max(0, int(raw[0]))
+        except ValueError:
+            return None
+
+    async def websocket_disconnect(self, message):
+        if self.auth_timer is not None:
+            self.auth_timer.cancel()
+        for group in list(self.joined):
+            await self.channel_layer.group_discard(group, self.channel_name)
+        self.joined.clear()
+        await super().websocket_disconnect(message)
+
+    async def _join(self, group):
+        if group not in self.joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.joined.add(group)
+
+    async def _authenticated(self, user):
+        orgs, supervisor = await database_sync_to_async(_membership)(user)
+        groups = [f"org.{o}" for o in orgs] + [f"user.{user.pk}"]
+        if supervisor:
+            groups.append("district")
+        for group in groups:
+            await self._join(group)
+        self.user = user
+        if self.auth_timer is not None:
+            self.auth_timer.cancel()
+            self.auth_timer = None
+        await self._control({"type": "ready", "user": user.pk})
+
+    # -- client messages ---------------------------------------------------------------
+
+    async def receive(self, text_data=None, bytes_data=None):
+        try:
+            content = json.loads(text_data or "")
+            action = content.get("action")
+        except (ValueError, AttributeError):
+            await self._error(_("消息格式错误"))
+            return
+        if self.user is None:
+            if action != "auth":
+                await self._error(_("请先登录"), action=action)
+                await self.close(code=CLOSE_UNAUTHENTICATED)
+                return
+            user = None
+            token = content.get("token")
+            if isinstance(token, str) and token:
+                user = await database_sync_to_async(_user_for_token)(token)
+            if user is None:
+                await self._error(_("令牌无效"), action="auth")
+                await self.close(code=CLOSE_UNAUTHENTICATED)
+                return
+            await self._authenticated(user)
+            return
+        handler = {
+            "auth": self._already_authenticated,
+            "resume": self._on_resume,
+            "watch": self._on_watch,
+            "unwatch": self._on_unwatch,
+        }.get(action)
+        if handler is None:
+            await self._error(_("未知的操作"), action=action)
+            return
+        await handler(content)
+
+    async def _already_authenticated(self, content):
+        await self._control({"type": "ready", "user": self.user.pk})
+
+    async def _on_resume(self, content):
+        since = content.get("since")
+        if isinstance(since, bool) or not isinstance(since, int) or since < 0:
+            await self._error(_("since 必须是非负整数"), action="resume")
+            return
+        await self._resume(since)
+
+    async def _resume(self, since: int):
+        # Handlers run one at a time: live events arriving during the query wait in the
+        # channel and are dispatched after the replay; the de-duplicator drops the ones
+        # the replay already sent, so the stream stays in order, without gaps or repeats.
+        events = await database_sync_to_async(_replay)(self.user, since)
+        if events is None:
+            await self._control({"type": "resync_required"})
+            return
+        last = since
+        for event_id, text in events:
+            if self.sent.first_time(event_id):
+                await self.send(text_data=text)
+            last = event_id
+        await self._control({"type": "resumed", "last": last, "count": len(events)})
+
+    def _case_id(self, content):
+        case_id = content.get("case")
+        if isinstance(case_id, bool) or not isinstance(case_id, int):
+            return None
+        return case_id
+
+    async def _on_watch(self, content):
+        case_id = self._case_id(content)
+        if case_id is None or not await database_sync_to_async(_may_watch)(self.user, case_id):
+            await self._error(_("案件不存在或无权查看"), action="watch", case=case_id)
+            return
+        await self._join(f"case.{case_id}")
+        await self._control({"type": "watching", "case": case_id})
+
+    async def _on_unwatch(self, content):
+        case_id = self._case_id(content)
+        if case_id is None:
+            await self._error(_("案件编号无效"), action="unwatch")
+            return
+        group = f"case.{case_id}"
+        if group in self.joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+            self.joined.discard(group)
+        await self._control({"type": "unwatched", "case": case_id})
+
+    # -- helpers -----------------------------------------------------------------------
+
+    async def _control(self, message):
+        await self.send(text_data=encode(message))
+
+    async def _error(self, text, **extra):
+        await self._control({"type": "error", "message": text, **extra})
