@@ -97,7 +97,7 @@ class EventsConsumer(AsyncWebsocketConsumer):
 
     def _auth_timeout(self):
         if self.user is None:
-            asyncio.ensure_future(self.close(code=CLOSE_UNAUTHENTICATED))
+            self.auth_timer = asyncio.ensure_future(self.close(code=CLOSE_UNAUTHENTICATED))
 
     def _since_from_query(self):
         raw = parse_qs(self.scope.get("query_string", b"").decode("latin1")).get("since")
