@@ -187,64 +187,80 @@ def _select_for(name, field_name, case):
     return None
 
 
-def transition_form(case, spec: dict, data=None, errors: dict | None = None):
-    """A page form for one entry of services.available_transitions(case, user)."""
-    name = spec["name"]
-    source = FORMS[name].base_fields
-    fields = {}
-    for f in spec["fields"]:
-        label, required, kind = f["label"], f["required"], f["type"]
-        choices = _select_for(name, f["name"], case)
+def described_form(prefix, label, fields, source_fields, select_for, data=None, errors=None):
+    """A page form from a field description (services.available_transitions or a task's
+    decisions): the same list the API publishes, rendered as inputs."""
+    built = {}
+    for f in fields:
+        label_, required, kind = f["label"], f["required"], f["type"]
+        choices = select_for(f["name"])
         if choices is not None:
-            field = forms.ChoiceField(label=label, choices=choices, required=required)
+            field = forms.ChoiceField(label=label_, choices=choices, required=required)
         elif kind == "choice":
             field = forms.ChoiceField(
-                label=label,
-                choices=[*BLANK, *source[f["name"]].choices],
+                label=label_,
+                choices=[*BLANK, *source_fields[f["name"]].choices],
                 required=required,
             )
         elif kind == "boolean":
-            field = forms.BooleanField(label=label, required=False)
+            field = forms.BooleanField(label=label_, required=False)
         elif kind == "date":
             field = forms.CharField(
-                label=label, required=required, widget=forms.DateInput(attrs={"type": "date"})
+                label=label_, required=required, widget=forms.DateInput(attrs={"type": "date"})
             )
         elif kind == "datetime":
             field = forms.CharField(
-                label=label,
+                label=label_,
                 required=required,
                 widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
             )
         elif kind == "integer":
-            field = forms.IntegerField(label=label, required=required)
+            field = forms.IntegerField(label=label_, required=required)
         else:
-            long = f["name"] in ("terms", "reason", "routes", "note", "grounds", "result")
+            long = f["name"] in LONG_TEXT
             widget = forms.Textarea(attrs={"rows": 2}) if long else forms.TextInput()
-            field = forms.CharField(label=label, required=required, widget=widget)
-        field.widget.attrs.setdefault("data-required", "1" if required else "0")
-        fields[f["name"]] = field
+            field = forms.CharField(label=label_, required=required, widget=widget)
+        built[f["name"]] = field
     # Native `required` would stop the post with the browser's own wording; the service's
     # Chinese messages are the ones shown.
-    fields["use_required_attribute"] = False
-    form_class = type(f"{name.title()}PageForm", (forms.Form,), fields)
-    form = form_class(data=data, prefix=name)
-    form.name, form.label = name, spec["label"]
+    built["use_required_attribute"] = False
+    form_class = type("DescribedPageForm", (forms.Form,), built)
+    form = form_class(data=data, prefix=prefix)
+    form.name, form.label = prefix, label
     if errors:
         form.is_bound = True
         form._errors = forms.utils.ErrorDict()
         for key, messages in errors.items():
-            target = key if key in form.fields else None
-            form._errors.setdefault(
-                target or forms.forms.NON_FIELD_ERRORS, form.error_class()
-            ).extend(messages)
+            target = key if key in form.fields else forms.forms.NON_FIELD_ERRORS
+            form._errors.setdefault(target, form.error_class()).extend(messages)
     return form
+
+
+LONG_TEXT = ("terms", "reason", "routes", "note", "grounds", "result", "feedback")
+
+
+def transition_form(case, spec: dict, data=None, errors: dict | None = None):
+    """A page form for one entry of services.available_transitions(case, user)."""
+    name = spec["name"]
+    return described_form(
+        name,
+        spec["label"],
+        spec["fields"],
+        FORMS[name].base_fields,
+        lambda field: _select_for(name, field, case),
+        data=data,
+        errors=errors,
+    )
 
 
 def transition_payload(spec: dict, post) -> dict:
     """The service's body from the page's POST: checkboxes become booleans, blanks vanish."""
-    name = spec["name"]
+    return described_payload(spec["name"], spec["fields"], post)
+
+
+def described_payload(name, fields, post) -> dict:
     body = {}
-    for f in spec["fields"]:
+    for f in fields:
         key = f"{name}-{f['name']}"
         if f["type"] == "boolean":
             body[f["name"]] = post.get(key) in ("on", "true", "1")
@@ -253,6 +269,64 @@ def transition_payload(spec: dict, post) -> dict:
         if value:
             body[f["name"]] = value
     return body
+
+
+# -- workflow tasks --------------------------------------------------------------------------
+
+DECISION_LABELS = {
+    "register": _("登记受理"),
+    "refuse": _("不予受理"),
+    "confirm": _("裁定确认有效"),
+    "reject": _("裁定不予确认"),
+    "extend": _("延长审查期限"),
+    "submit": _("提交办理情况反馈"),
+    "accept": _("接收"),
+    "return": _("退回重办"),
+    "decline": _("不予受理"),
+    "record": _("登记处理结果"),
+    "mediation_document": _("出具调解书"),
+    "file": _("立案"),
+    "acknowledge": _("知悉"),
+}
+DECISION_LABELS_BY_TASK = {
+    ("petition.review", "accept"): _("认可反馈（办结）"),
+    ("court.outcome", "confirm"): _("申请司法确认"),
+    ("referral.acknowledge", "accept"): _("受理"),
+}
+
+
+def _task_select_for(task, field_name):
+    if field_name == "approved_by":
+        User = get_user_model()
+        ids = Membership.objects.filter(
+            org_id=task.org_id, role__in=[Role.ORG_HEAD, Role.JUDGE]
+        ).values("user_id")
+        users = User.objects.filter(pk__in=ids, is_active=True).order_by("id")
+        return [*BLANK, *((str(u.pk), f"{u.last_name}{u.first_name}" or u.username) for u in users)]
+    return None
+
+
+def task_forms(task, described, decision_classes, data=None, open_decision=None, errors=None):
+    """One form per decision a task accepts (workflows.services.describe_decisions)."""
+    out = []
+    for item in described:
+        decision = item["decision"]
+        label = DECISION_LABELS_BY_TASK.get((task.kind, decision)) or DECISION_LABELS.get(
+            decision, decision
+        )
+        is_open = decision == open_decision
+        form = described_form(
+            f"t{task.pk}-{decision}",
+            label,
+            item["fields"],
+            decision_classes[decision].base_fields,
+            lambda field: _task_select_for(task, field),
+            data=data if is_open else None,
+            errors=errors if is_open else None,
+        )
+        form.decision, form.is_open = decision, is_open
+        out.append(form)
+    return out
 
 
 # -- records under a case ----------------------------------------------------------------

@@ -16,6 +16,7 @@ urlpatterns = [
     path("cases/<int:pk>/sessions/", views.case_add_session, name="case_add_session"),
     path("cases/<int:pk>/follow-ups/", views.case_add_follow_up, name="case_add_follow_up"),
     path("tasks/", views.task_list, name="task_list"),
+    path("tasks/<int:pk>/complete/", views.task_complete, name="task_complete"),
     path("track/", views.track, name="track"),
     path("track/<str:token>/", views.track_token, name="track_token"),
 ]

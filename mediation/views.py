@@ -472,16 +472,81 @@ def case_add_follow_up(request, pk):
 # -- task inbox ----------------------------------------------------------------------------
 
 
-@login_required
-def task_list(request):
+def _workflow_services():
     try:
         from workflows import services as workflow_services
-    except ImportError:
-        workflow_services = None
-    tasks = None
-    if workflow_services is not None and hasattr(workflow_services, "inbox"):
-        tasks = workflow_services.inbox(request.user)
-    return render(request, "tasks/list.html", {"tasks": tasks, "nav": "tasks"})
+    except ImportError:  # the handoff flows are optional for the pages
+        return None
+    return workflow_services
+
+
+def _task_rows(request, ws, open_task=None, open_decision=None, errors=None):
+    now = timezone.now()
+    rows = []
+    for task in ws.open_tasks(request.user):
+        is_open = task.pk == open_task
+        rows.append(
+            {
+                "task": task,
+                "title": str(task.flow_task.task_title) if task.flow_task else task.kind,
+                "overdue": bool(task.due_at and task.due_at < now),
+                "forms": page_forms.task_forms(
+                    task,
+                    ws.describe_decisions(task),
+                    ws.decisions_of(task),
+                    data=request.POST if is_open else None,
+                    open_decision=open_decision if is_open else None,
+                    errors=errors if is_open else None,
+                ),
+            }
+        )
+    return rows
+
+
+@login_required
+def task_list(request, *, status=200, open_task=None, open_decision=None, errors=None):
+    ws = _workflow_services()
+    rows = None if ws is None else _task_rows(request, ws, open_task, open_decision, errors)
+    return render(request, "tasks/list.html", {"rows": rows, "nav": "tasks"}, status=status)
+
+
+@login_required
+@require_POST
+def task_complete(request, pk):
+    ws = _workflow_services()
+    if ws is None:
+        raise Http404
+    decision = request.POST.get("decision", "")
+    try:
+        task = ws.get_task(pk, request.user)
+    except NotVisible:
+        raise Http404 from None
+    described = (
+        {d["decision"]: d["fields"] for d in ws.describe_decisions(task)}
+        if (ws.task_is_open(task))
+        else {}
+    )
+    body = {"decision": decision}
+    if decision in described:
+        body.update(
+            page_forms.described_payload(
+                f"t{task.pk}-{decision}", described[decision], request.POST
+            )
+        )
+    try:
+        ws.complete_task(task.pk, request.user, body)
+    except InvalidFields as exc:
+        messages.error(request, exc.detail)
+        return task_list(
+            request, status=400, open_task=task.pk, open_decision=decision, errors=exc.errors
+        )
+    except (NotPermitted, StateConflict) as exc:
+        messages.error(request, exc.detail)
+        return task_list(request, status=exc.status)
+    except NotVisible:
+        raise Http404 from None
+    messages.success(request, _("任务已办理：%(case)s") % {"case": task.case.number})
+    return redirect("task_list")
 
 
 # -- public portal -------------------------------------------------------------------------
