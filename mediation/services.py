@@ -30,6 +30,7 @@ from .choices import (
     PartyKind,
     PartyRole,
     RiskLevel,
+    Role,
     State,
     Tag,
 )
@@ -91,6 +92,18 @@ def perform(case_or_id, name: str, user, data: dict | None = None, *, now=None) 
     if name not in FORMS:
         raise NotVisible(_("没有名为“%(name)s”的操作") % {"name": name})
     now = now or timezone.now()
+    try:
+        case = _perform_atomic(case_or_id, name, user, data, now)
+    except ConcurrentTransition:
+        # Read after the block: the failed save has broken (and rolled back) its transaction.
+        pk = case_or_id.pk if isinstance(case_or_id, Case) else case_or_id
+        current = Case.objects.filter(pk=pk).values_list("state", flat=True).first()
+        raise StateConflict(_("案件状态已被他人更改，请刷新后重试"), current or "") from None
+    _after_commit(case, name)
+    return case
+
+
+def _perform_atomic(case_or_id, name, user, data, now) -> Case:
     with transaction.atomic():
         case = _load_for_update(case_or_id, user)
         if case.is_frozen:
@@ -113,11 +126,7 @@ def perform(case_or_id, name: str, user, data: dict | None = None, *, now=None) 
         source, previous_org = case.state, case.org_id
         event_data = {"transition": name, "from": source, **form.event_data()}
         method(at=now, **form.method_kwargs())
-        try:
-            case.save()
-        except ConcurrentTransition:
-            current = Case.objects.filter(pk=case.pk).values_list("state", flat=True).first()
-            raise StateConflict(_("案件状态已被他人更改，请刷新后重试"), current or "") from None
+        case.save()  # ConcurrentTransition on a stale state: mapped to 409 by perform
         form.after(case)
         if case.org_id != previous_org:
             CaseAccess.objects.filter(case=case, org_id=previous_org).update(
@@ -136,7 +145,6 @@ def perform(case_or_id, name: str, user, data: dict | None = None, *, now=None) 
             )
         for fn in _in_transaction_hooks:
             fn(case, name, user, now)
-    _after_commit(case, name)
     return case
 
 
@@ -355,6 +363,10 @@ def register_case(
             )
             CaseParty.objects.create(case=case, party=party, role=p["role"], position=i)
         grant_access(case, org, "handler", now)
+        # The intake desk routes what it registers (transfer, withdraw): it must see it.
+        for org_id, roles in policies.roles_by_org(user).items():
+            if Role.INTAKE_CLERK in roles and org_id != org.pk:
+                grant_access(case, org_id, "intake", now)
         for extra in extra_access:
             grant_access(case, extra, "handoff", now)
         record_event(
