@@ -196,6 +196,8 @@ DEADLINE_APPROACHING_FRACTION = env.float("DEADLINE_APPROACHING_FRACTION", defau
 
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 PDF_FONT_PATH = env.str("PDF_FONT_PATH", default="")
+# auto: embedded TTF when a font file is found, else built-in STSong-Light; or ttf / cid.
+PDF_FONT_MODE = env.str("PDF_FONT_MODE", default="auto")
 
 LOGGING = {
     "version": 1,

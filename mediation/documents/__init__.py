@@ -1,0 +1,62 @@
+"""Official documents as PDFs (DESIGN.md §7).
+
+`render(kind, case)` builds one document; `applies(kind, case)` says whether it exists for
+the case now, and why not; `KINDS` lists them. Importing this package (done by
+`MediationConfig.ready`) registers the archive hook that stores the case file.
+"""
+
+from . import fonts as fonts
+from .kinds import FILING_ORDER, KINDS, Ctx
+
+CASE_FILE = "case_file"
+ALL_KINDS = [*FILING_ORDER, CASE_FILE]
+TITLES = {**{code: kind.title for code, kind in KINDS.items()}, CASE_FILE: "卷宗"}
+
+
+class UnknownKind(LookupError):
+    pass
+
+
+class NotApplicable(LookupError):
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def applies(kind: str, case) -> tuple[bool, str]:
+    if kind == CASE_FILE:
+        return True, ""
+    if kind not in KINDS:
+        raise UnknownKind(kind)
+    return KINDS[kind].applies(case)
+
+
+def render(kind: str, case, *, full: bool = True, font_mode: str | None = None) -> bytes:
+    """The PDF of `kind` for `case`. `full=False` masks ID and phone numbers (a caller
+    outside the handling organisation). Raises UnknownKind, NotApplicable."""
+    return render_ctx(kind, Ctx(case, font=fonts.font_name(font_mode), full=full))
+
+
+def render_ctx(kind: str, ctx: Ctx) -> bytes:
+    from reportlab.platypus import PageBreak
+
+    from .casefile import build_case_file
+    from .layout import build_pdf
+
+    if kind == CASE_FILE:
+        return build_case_file(ctx)
+    if kind not in KINDS:
+        raise UnknownKind(kind)
+    k = KINDS[kind]
+    ok, reason = k.check(ctx)
+    if not ok:
+        raise NotApplicable(str(reason))
+    story = []
+    for section in k.sections(ctx):
+        if story:
+            story.append(PageBreak())
+        story += section
+    return build_pdf(story, case=ctx.case, font=ctx.font, title=f"{k.title} {ctx.case.number}")
+
+
+from . import hooks  # noqa: E402,F401  (registers the archive hook)

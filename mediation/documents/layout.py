@@ -1,0 +1,287 @@
+"""Page layout shared by every document: A4 pages with the case number and the tracking
+QR code in the header, page numbers in the footer, Chinese styles, dates and helpers."""
+
+import datetime as dt
+import io
+from types import SimpleNamespace
+from xml.sax.saxutils import escape
+
+from django.utils import timezone
+from reportlab.graphics import renderPDF
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Frame,
+    KeepTogether,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+PAGE_W, PAGE_H = A4
+MARGIN_X = 25 * mm
+MARGIN_TOP = 32 * mm
+MARGIN_BOTTOM = 22 * mm
+CONTENT_W = PAGE_W - 2 * MARGIN_X
+QR_SIZE = 20 * mm
+
+_styles: dict[str, SimpleNamespace] = {}
+
+
+def styles(font: str) -> SimpleNamespace:
+    """Paragraph styles for one font, built once. Every style wraps CJK text."""
+    s = _styles.get(font)
+    if s is None:
+        base = ParagraphStyle(
+            "body", fontName=font, fontSize=12, leading=21, wordWrap="CJK", alignment=TA_LEFT
+        )
+
+        def derive(name, **kw):
+            return ParagraphStyle(name, parent=base, **kw)
+
+        s = _styles[font] = SimpleNamespace(
+            font=font,
+            body=base,
+            indent=derive("indent", firstLineIndent=24),
+            title=derive("title", fontSize=20, leading=30, alignment=TA_CENTER, spaceAfter=4),
+            cover_title=derive("cover_title", fontSize=30, leading=44, alignment=TA_CENTER),
+            subtitle=derive("subtitle", fontSize=13, leading=20, alignment=TA_CENTER),
+            number=derive("number", fontSize=11, leading=18, alignment=TA_RIGHT, spaceAfter=6),
+            heading=derive("heading", fontSize=13, leading=22, spaceBefore=6),
+            right=derive("right", alignment=TA_RIGHT),
+            cell=derive("cell", fontSize=10.5, leading=15),
+            cell_label=derive("cell_label", fontSize=10.5, leading=15, alignment=TA_CENTER),
+            small=derive("small", fontSize=9, leading=13),
+        )
+    return s
+
+
+# -- text helpers ---------------------------------------------------------------------
+
+CN_DIGITS = "〇一二三四五六七八九"
+
+
+def _cn_number(n: int) -> str:
+    """1..31 in Chinese numerals as written in dates (十一, 二十五, 三十)."""
+    tens, ones = divmod(n, 10)
+    if tens == 0:
+        return CN_DIGITS[ones]
+    head = "" if tens == 1 else CN_DIGITS[tens]
+    return head + "十" + (CN_DIGITS[ones] if ones else "")
+
+
+def cn_date(value) -> str:
+    """二〇二六年十一月二十五日 — the form used in the signature line of documents."""
+    if value is None:
+        return "    年  月  日"
+    d = _as_date(value)
+    year = "".join(CN_DIGITS[int(c)] for c in str(d.year))
+    return f"{year}年{_cn_number(d.month)}月{_cn_number(d.day)}日"
+
+
+def ymd(value) -> str:
+    """2026年11月25日"""
+    if value is None:
+        return ""
+    d = _as_date(value)
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def ymd_hm(value) -> str:
+    if value is None:
+        return ""
+    t = timezone.localtime(value)
+    return f"{t.year}年{t.month}月{t.day}日 {t:%H:%M}"
+
+
+def _as_date(value) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value
+
+
+def paras(text: str, style) -> list:
+    """Plain text (user input) as paragraphs, one per line. No markup: every paragraph is
+    one style run, so it takes the Chinese-aware single-run splitter."""
+    out = []
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if line:
+            out.append(Paragraph(escape(line), style))
+    return out
+
+
+def para(text: str, style) -> Paragraph:
+    return Paragraph(escape(text or ""), style)
+
+
+def gap(h=4):
+    return Spacer(1, h * mm)
+
+
+GRID = TableStyle(
+    [
+        ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 4),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+    ]
+)
+
+
+def form_table(s, rows, col_widths=None):
+    """A bordered form: rows of [label, value, label, value, ...]; None merges left."""
+    ncols = max(len(r) for r in rows)
+    if col_widths is None:
+        if ncols == 2:
+            col_widths = [32 * mm, CONTENT_W - 32 * mm]
+        else:
+            label_w = 26 * mm
+            value_w = (CONTENT_W - label_w * (ncols // 2)) / (ncols - ncols // 2)
+            col_widths = [label_w if i % 2 == 0 else value_w for i in range(ncols)]
+    data, spans = [], []
+    for r, row in enumerate(rows):
+        cells = []
+        for c in range(ncols):
+            value = row[c] if c < len(row) else None
+            if value is None and c > 0:
+                cells.append("")
+                continue
+            style = s.cell_label if c % 2 == 0 and len(row) > 1 else s.cell
+            cells.append(value if hasattr(value, "wrap") else para(str(value), style))
+        # a row shorter than the table stretches its last value over the remaining columns
+        if len(row) < ncols:
+            spans.append(("SPAN", (len(row) - 1, r), (ncols - 1, r)))
+        data.append(cells)
+    table = Table(data, colWidths=col_widths, hAlign="CENTER")
+    table.setStyle(GRID)
+    if spans:
+        table.setStyle(TableStyle(spans))
+    return table
+
+
+def list_table(s, header, rows, col_widths):
+    """A bordered list with a header row that repeats on each page."""
+    data = [[para(h, s.cell_label) for h in header]]
+    data += [[c if hasattr(c, "wrap") else para(str(c), s.cell) for c in row] for row in rows]
+    table = Table(data, colWidths=col_widths, repeatRows=1, hAlign="CENTER")
+    table.setStyle(GRID)
+    table.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.92, 0.92, 0.92))]))
+    return table
+
+
+def signature_block(s, lines, date=None):
+    """Signature lines (label, then a rule to sign on), kept together with the date."""
+    rows = [[para(label, s.body), ""] for label in lines]
+    table = Table(rows, colWidths=[CONTENT_W * 0.64, CONTENT_W * 0.3], hAlign="RIGHT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("LINEBELOW", (1, 0), (1, -1), 0.5, colors.black),
+                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                ("TOPPADDING", (0, 0), (-1, -1), 9),
+            ]
+        )
+    )
+    items = [gap(6), table]
+    if date is not None:
+        items += [gap(4), para(date, s.right)]
+    return KeepTogether(items)
+
+
+# -- pages ----------------------------------------------------------------------------
+
+
+def tracking_url(case) -> str:
+    from django.conf import settings
+
+    return f"{settings.PORTAL_BASE_URL.rstrip('/')}/track/{case.tracking_token}/"
+
+
+def _qr_drawing(url: str, size: float) -> Drawing:
+    widget = QrCodeWidget(url, barLevel="M")
+    x0, y0, x1, y1 = widget.getBounds()
+    w, h = x1 - x0, y1 - y0
+    d = Drawing(size, size, transform=[size / w, 0, 0, size / h, -x0 * size / w, -y0 * size / h])
+    d.add(widget)
+    return d
+
+
+class CaseDocTemplate(BaseDocTemplate):
+    """A4 with the case number and tracking QR code on every page.
+
+    The QR code is drawn once per PDF as a form XObject and placed on each page, so a
+    forty-page case file does not carry forty copies of its vector modules."""
+
+    def __init__(self, buf, *, case, font, title, footer=""):
+        super().__init__(
+            buf,
+            pagesize=A4,
+            leftMargin=MARGIN_X,
+            rightMargin=MARGIN_X,
+            topMargin=MARGIN_TOP,
+            bottomMargin=MARGIN_BOTTOM,
+            title=title,
+            author=case.org.name,
+            subject=case.number,
+            creator="Datiaojie",
+        )
+        self.case, self.font, self.footer = case, font, footer
+        self.url = tracking_url(case)
+        frame = Frame(
+            self.leftMargin,
+            self.bottomMargin,
+            self.width,
+            self.height,
+            id="body",
+            leftPadding=0,
+            rightPadding=0,
+            topPadding=0,
+            bottomPadding=0,
+        )
+        self.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=self._decorate)])
+        self._qr_ready = False
+
+    def _decorate(self, canvas, doc):
+        canvas.saveState()
+        if not self._qr_ready:
+            canvas.beginForm("dtj_qr")
+            renderPDF.draw(
+                _qr_drawing(self.url, QR_SIZE),
+                canvas,
+                PAGE_W - MARGIN_X - QR_SIZE,
+                PAGE_H - 8 * mm - QR_SIZE,
+            )
+            canvas.endForm()
+            self._qr_ready = True
+        canvas.doForm("dtj_qr")
+        canvas.setFont(self.font, 8)
+        canvas.drawCentredString(
+            PAGE_W - MARGIN_X - QR_SIZE / 2, PAGE_H - 11 * mm - QR_SIZE, "扫码查询办理进度"
+        )
+        canvas.setFont(self.font, 10.5)
+        canvas.drawString(MARGIN_X, PAGE_H - 18 * mm, f"案号：{self.case.number}")
+        canvas.setLineWidth(0.5)
+        canvas.line(
+            MARGIN_X, PAGE_H - 20 * mm, PAGE_W - MARGIN_X - QR_SIZE - 4 * mm, PAGE_H - 20 * mm
+        )
+        canvas.setFont(self.font, 9)
+        canvas.drawCentredString(PAGE_W / 2, 12 * mm, f"第 {doc.page} 页")
+        if self.footer:
+            canvas.drawString(MARGIN_X, 12 * mm, self.footer)
+        canvas.restoreState()
+
+
+def build_pdf(flowables, *, case, font, title, footer="", template_cls=CaseDocTemplate) -> bytes:
+    buf = io.BytesIO()
+    doc = template_cls(buf, case=case, font=font, title=title, footer=footer)
+    doc.build(flowables)
+    return buf.getvalue()

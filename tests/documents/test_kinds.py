@@ -1,0 +1,415 @@
+"""Every document kind, generated from a realistic case and read back with pdftotext."""
+
+import pytest
+
+from mediation import documents, services
+from mediation.choices import State
+from mediation.documents.layout import cn_date, ymd
+
+from .conftest import (
+    add_session,
+    agree,
+    assert_in_order,
+    assert_present,
+    flat,
+    ink_fraction,
+    page_count,
+    pdftotext,
+    today,
+)
+
+
+def text_of(kind, case, **kw):
+    pdf = documents.render(kind, case, **kw)
+    assert pdf.startswith(b"%PDF")
+    return pdf, pdftotext(pdf)
+
+
+def test_application(world, font_mode):
+    case = world.make_case(State.REGISTERED)
+    pdf, text = text_of("application", case)
+    assert_in_order(
+        text,
+        [
+            "红寺堡镇人民调解委员会",
+            "调解申请书",
+            f"编号：{case.number}",
+            "申请人：马建国，男，回族",
+            "640303195503010030",
+            "被申请人：杨学军",
+            "申请事项",
+            "请求改建排水沟。",
+            "事实和理由",
+            "双方因院墙排水问题发生争执。",
+            "涉及金额：人民币3000.00元",
+            "此致",
+            "红寺堡镇人民调解委员会",
+            "申请人：马建国（签名或盖章）",
+            cn_date(case.created_at),
+        ],
+        case.number,
+    )
+    assert ink_fraction(pdf) > 0.01
+
+
+def test_acceptance_and_rights_notice(world, font_mode):
+    case = world.make_case(State.ACCEPTED)
+    _pdf, text = text_of("acceptance", case)
+    assert_in_order(
+        text,
+        [
+            "受理登记表",
+            case.number,
+            "当事人情况",
+            "纠纷简要情况",
+            "双方因院墙排水问题发生争执。",
+            "受理意见",
+            "由马桂兰担任人民调解员",
+            "负责人（签名）",
+        ],
+        case.number,
+    )
+    assert_present(
+        text,
+        [
+            "受理日期",
+            ymd(case.accepted_at),
+            "承办调解员",
+            "马桂兰",
+            "马建国（老年人、退役军人）",
+            "640303195503010030",
+            "被申请人",
+            "杨学军",
+            "640303198001010018",
+            "13895300001",
+        ],
+    )
+    _pdf, text = text_of("rights_notice", case)
+    assert_in_order(
+        text,
+        [
+            "权利义务告知书",
+            case.number,
+            "马建国、杨学军：",
+            "当事人享有下列权利",
+            "（一）选择或者接受调解员",
+            "（四）自主表达意愿、自愿达成调解协议",
+            "当事人应当履行下列义务",
+            "（一）如实陈述纠纷事实",
+            "（三）尊重对方当事人行使权利",
+            "本案人民调解员为马桂兰",
+            "红寺堡镇人民调解委员会（盖章）",
+            cn_date(case.accepted_at),
+            "马建国已阅知（签名）",
+            "杨学军已阅知（签名）",
+        ],
+        case.number,
+    )
+
+
+def test_session_record_one_form_per_session(world, font_mode):
+    case = world.make_case(State.MEDIATING)
+    add_session(world, case, "第一次调解：双方陈述。", n=2)
+    add_session(world, case, "第二次调解：被申请人同意改建。", n=1)
+    pdf, text = text_of("session_record", case)
+    assert_in_order(
+        text,
+        [
+            "调解记录（第1次）",
+            case.number,
+            "调解情况记录",
+            "第一次调解：双方陈述。",
+            "马建国（签名）",
+            "杨学军（签名）",
+            "调解记录（第2次）",
+            "调解情况记录",
+            "第二次调解：被申请人同意改建。",
+        ],
+        case.number,
+    )
+    assert_present(
+        text, ["红寺堡镇人民调解委员会调解室", "马建国、杨学军", "马建国与杨学军邻里纠纷"]
+    )
+    assert page_count(pdf) == 2
+
+
+def test_agreement_carries_what_the_law_asks(agreed_case, font_mode):
+    case, a = agreed_case, agreed_case.current_agreement
+    pdf, text = text_of("agreement", case)
+    assert_in_order(
+        text,
+        [
+            "调解协议书",
+            f"编号：{case.number}",
+            "申请人：马建国",
+            "640303195503010030",
+            "被申请人：杨学军",
+            "640303198001010018",
+            "纠纷主要事实、争议事项",
+            "双方因院墙排水问题发生争执。",
+            "争议事项",
+            "请求改建排水沟。",
+            "经调解，双方当事人自愿达成如下协议",
+            "被申请人于十日内改建排水沟并赔偿申请人三千元。",
+            "履行方式、时限",
+            "现金一次性支付",
+            f"履行期限：{ymd(a.performance_due)}前履行完毕",
+            f"本协议自{ymd(a.effective_date)}起生效",
+            "三十日内共同向人民法院申请司法确认",
+            "本协议一式3份",
+            "申请人：马建国（签名、盖章或按指印）",
+            "被申请人：杨学军（签名、盖章或按指印）",
+            "人民调解员：马桂兰（签名）",
+            "红寺堡镇人民调解委员会（盖章）",
+            cn_date(a.effective_date),
+        ],
+        case.number,
+    )
+    assert "年" in cn_date(a.effective_date) and "〇" in cn_date(a.effective_date)
+    assert ink_fraction(pdf) > 0.01
+
+
+def test_masked_personal_data(agreed_case):
+    _pdf, text = text_of("agreement", agreed_case, full=False)
+    assert "640303********0030" in text
+    assert "640303195503010030" not in text
+    assert "13995312345" not in text and "139****2345" in text
+
+
+def test_oral_agreement(world, font_mode):
+    case = world.make_case(State.MEDIATING)
+    case = agree(world, case, form="oral", terms="被申请人当场赔偿申请人五百元。")
+    _pdf, text = text_of("oral_agreement", case)
+    assert_in_order(
+        text,
+        [
+            "口头协议登记表",
+            case.number,
+            "当事人以口头方式达成调解协议",
+            "马建国（签名）",
+            "杨学军（签名）",
+            "红寺堡镇人民调解委员会（盖章）",
+        ],
+        case.number,
+    )
+    assert_present(
+        text,
+        [
+            "申请人马建国",
+            "被申请人杨学军",
+            "双方因院墙排水问题发生争执。",
+            "被申请人当场赔偿申请人五百元。",
+            "现金一次性支付",
+        ],
+    )
+    ok, reason = documents.applies("agreement", case)
+    assert not ok and "口头协议" in reason
+
+
+def test_confirmation_application(world, font_mode):
+    case = world.make_case(State.CONFIRMING)
+    _pdf, text = text_of("confirmation_application", case)
+    assert_in_order(
+        text,
+        [
+            "司法确认申请书",
+            case.number,
+            "申请人：马建国",
+            "被申请人：杨学军",
+            "请求事项",
+            "请求确认申请人于",
+            "经红寺堡镇人民调解委员会主持调解达成的调解协议有效",
+            "事实和理由",
+            "双方因院墙排水问题发生争执。",
+            "被申请人于十日内改建排水沟并赔偿申请人三千元。",
+            "申请人承诺",
+            "此致",
+            "红寺堡区人民法院",
+            "申请人：马建国（签名或盖章）",
+            cn_date(case.confirmation_requested_at),
+        ],
+        case.number,
+    )
+    rejected = world.make_case(State.CONFIRMATION_REJECTED)
+    _pdf, text = text_of("confirmation_application", rejected)
+    assert_in_order(text, ["司法确认申请书", "法院处理结果", "裁定不予确认", "违反法律规定"])
+
+
+def test_lawyer_network_failure(world, font_mode):
+    case = world.make_case(State.FAILED, org=world.lawyer_studio)
+    assert case.number.startswith("（") and "律调字" in case.number
+    _pdf, text = text_of("termination_notice", case)
+    assert_in_order(
+        text,
+        [
+            "红寺堡区律师调解工作室",
+            "终止调解告知书",
+            case.number,
+            "马建国、杨学军：",
+            "马建国与杨学军邻里纠纷一案",
+            "因未能达成协议",
+            "决定终止调解",
+            "你（单位）可以通过下列途径维护自己的权利",
+            "可向法院起诉",
+            "特此告知",
+            "红寺堡区律师调解工作室（盖章）",
+        ],
+        case.number,
+    )
+    _pdf, text = text_of("undisputed_facts", case)
+    assert_in_order(
+        text,
+        [
+            "无争议事实记载",
+            case.number,
+            "申请人：马建国",
+            "被申请人：杨学军",
+            "双方当事人未能达成调解协议",
+            "一、双方当事人无争议的事实",
+            "双方因院墙排水问题发生争执。",
+            "二、双方当事人仍有争议的事项",
+            "请求改建排水沟。",
+            "无需对调解过程中已确认的无争议事实举证",
+            "马建国（签名）",
+            "杨学军（签名）",
+            "律师调解员：丁明（签名）",
+        ],
+        case.number,
+    )
+    people = world.make_case(State.FAILED)
+    ok, reason = documents.applies("undisputed_facts", people)
+    assert not ok and "律师调解" in reason
+
+
+def test_transfer_letter_for_referral_and_for_transfer(world, font_mode):
+    case = world.make_case(State.FAILED)
+    case = services.perform(
+        case, "refer", world.mediator, {"route": "arbitration", "target_org": world.arbitration.pk}
+    )
+    _pdf, text = text_of("transfer_letter", case)
+    assert_in_order(
+        text,
+        [
+            "移送函",
+            case.number,
+            "红寺堡区劳动人事争议仲裁委员会：",
+            "马建国与杨学军邻里纠纷一案",
+            "调解终止",
+            "通过仲裁途径依法处理",
+            "联系人：马桂兰",
+            "红寺堡镇人民调解委员会（盖章）",
+        ],
+        case.number,
+    )
+    moved = world.make_case(State.ACCEPTED)
+    moved = services.perform(
+        moved,
+        "transfer",
+        world.head,
+        {"target_org": world.other.pk, "reason": "纠纷发生地在太阳山镇"},
+    )
+    _pdf, text = text_of("transfer_letter", moved)
+    assert_in_order(
+        text,
+        [
+            "移送函",
+            moved.number,
+            "太阳山镇人民调解委员会：",
+            "因纠纷发生地在太阳山镇",
+            "红寺堡镇人民调解委员会现将该纠纷移交你单位调解",
+        ],
+        moved.number,
+    )
+
+
+def test_follow_up(world, font_mode):
+    case = world.make_case(State.CLOSED)
+    _pdf, text = text_of("follow_up", case)
+    assert_in_order(
+        text, ["回访记录", case.number, "回访情况", "回访人（签名）", cn_date(today())], case.number
+    )
+    assert_present(
+        text,
+        [
+            "回访日期",
+            ymd(today()),
+            "申请人马建国",
+            "被申请人杨学军",
+            "被申请人于十日内改建排水沟并赔偿申请人三千元",
+            "已履行",
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    ("state", "kind", "reason"),
+    [
+        (State.REGISTERED, "acceptance", "尚未受理"),
+        (State.DECLINED, "acceptance", "不予受理"),
+        (State.ACCEPTED, "session_record", "尚无调解记录"),
+        (State.MEDIATING, "agreement", "尚未达成调解协议"),
+        (State.AGREED, "confirmation_application", "未申请司法确认"),
+        (State.AGREED, "termination_notice", "未终止调解"),
+        (State.MEDIATING, "transfer_letter", "未移送或移交"),
+        (State.AGREED, "follow_up", "尚无回访记录"),
+    ],
+)
+def test_not_applicable_has_a_reason(world, state, kind, reason):
+    case = world.make_case(state)
+    ok, why = documents.applies(kind, case)
+    assert not ok and reason in why
+    with pytest.raises(documents.NotApplicable) as exc:
+        documents.render(kind, case)
+    assert reason in exc.value.reason
+
+
+def test_judicial_network_has_no_confirmation(world):
+    case = world.make_case(State.AGREED, org=world.court)
+    ok, why = documents.applies("confirmation_application", case)
+    assert not ok and "法院调解" in why
+
+
+def test_case_file_files_every_document_in_order(world, font_mode):
+    case = world.make_case(State.MEDIATING)
+    add_session(world, case, "第一次调解记录。", n=2)
+    add_session(world, case, "第二次调解记录。", n=1)
+    case = world.advance(case, State.ARCHIVED) if False else agree(world, case)
+    services.add_follow_up(case, world.mediator, {"date": today().isoformat(), "performed": True})
+    case = services.perform(case, "close", world.mediator, {"note": "已履行"})
+    pdf = documents.render("case_file", case)
+    text = pdftotext(pdf)
+    titles = [
+        "调解申请书",
+        "受理登记表",
+        "权利义务告知书",
+        "调解记录（第1次）",
+        "调解记录（第2次）",
+        "调解协议书",
+        "回访记录",
+        "案件流转记录",
+    ]
+    # cover, then contents listing every document, then the documents in that order
+    assert_in_order(text, ["人民调解卷宗", "卷内目录", *titles[:-1], "案件流转记录"], case.number)
+    assert_present(text, ["申请人：马建国；被申请人：杨学军", "案件登记", "开始调解", "达成协议"])
+    # the page numbers in the contents are the pages the documents start on
+    contents = pdftotext(pdf, 2, layout=True)
+    pages = page_count(pdf)
+    for title in titles:
+        row = next(line for line in contents.splitlines() if title in line)
+        start = int(row.split()[-1])
+        assert 3 <= start <= pages
+        assert flat(pdftotext(pdf, start), case.number).startswith(
+            "红寺堡镇人民调解委员会" + title if title != "案件流转记录" else title
+        ), (title, start)
+
+
+def test_font_modes_embed_or_not(agreed_case, settings):
+    settings.PDF_FONT_MODE = "ttf"
+    ttf = documents.render("agreement", agreed_case)
+    settings.PDF_FONT_MODE = "cid"
+    cid = documents.render("agreement", agreed_case)
+    assert b"/FontFile2" in ttf  # embedded TrueType subset
+    assert b"STSong-Light" in cid and b"/FontFile" not in cid
+    for pdf in (ttf, cid):
+        assert "被申请人于十日内改建排水沟并赔偿申请人三千元。" in pdftotext(pdf)
+        assert ink_fraction(pdf) > 0.01
