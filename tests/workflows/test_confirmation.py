@@ -184,3 +184,62 @@ def test_due_dates(world, as_user):
     case = world.make_case(State.CONFIRMING, now=now)
     task = CaseTask.objects.get(case=case, kind="confirmation.register")
     assert task.due_at == now + dt.timedelta(days=3)
+
+
+def request_confirmation(client, case, court, joint=True):
+    return client.post(
+        f"/api/cases/{case.pk}/transitions/request_confirmation/",
+        {"court": court.pk, "joint_application": joint},
+        format="json",
+    )
+
+
+def test_not_joint_application_is_refused(world, as_user):
+    case = world.make_case(State.AGREED)
+    resp = request_confirmation(as_user(world.mediator), case, world.court, joint=False)
+    assert resp.status_code == 400
+    assert "joint_application" in resp.json()["errors"]
+    case.refresh_from_db()
+    assert case.state == State.AGREED
+    assert not CaseTask.objects.filter(case=case).exists()
+    assert not Handoff.objects.filter(case=case).exists()
+
+
+def test_thirty_day_limit(world, as_user):
+    import time_machine
+
+    t0 = dt.datetime(2026, 10, 1, 2, 0, tzinfo=dt.UTC)  # 10:00 in Ningxia
+    with time_machine.travel(t0, tick=False):
+        late = world.make_case(State.AGREED, now=t0)
+        in_time = world.make_case(State.AGREED, now=t0)
+    mediator = as_user(world.mediator)
+    with time_machine.travel(t0 + dt.timedelta(days=31), tick=False):
+        resp = request_confirmation(mediator, late, world.court)
+        assert resp.status_code == 400
+        assert "30" in str(resp.json()["errors"])
+        assert not CaseTask.objects.filter(case=late).exists()
+    with time_machine.travel(t0 + dt.timedelta(days=30), tick=False):
+        resp = request_confirmation(mediator, in_time, world.court)
+        assert resp.status_code == 200, resp.content
+        assert one_task(as_user(world.clerk), "confirmation.register", in_time)
+
+
+def test_request_starts_the_flow_in_the_same_transaction(world, as_user):
+    """A request that fails after the flow started leaves neither the state nor a task."""
+    from django.db import transaction
+
+    from mediation import services
+
+    case = world.make_case(State.AGREED)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.perform(
+            case,
+            "request_confirmation",
+            world.mediator,
+            {"court": world.court.pk, "joint_application": True},
+        )
+        assert CaseTask.objects.filter(case=case, kind="confirmation.register").exists()
+        raise RuntimeError("rolled back")
+    case.refresh_from_db()
+    assert case.state == State.AGREED
+    assert not CaseTask.objects.filter(case=case).exists()

@@ -1,0 +1,136 @@
+import datetime as dt
+from io import StringIO
+
+import pytest
+import time_machine
+from django.core.management import call_command
+
+from mediation.choices import State
+from mediation.deadlines import sweep
+from mediation.models import CaseEvent, Membership
+
+from .conftest import complete, one_task
+
+T0 = dt.datetime(2026, 11, 2, 1, 0, tzinfo=dt.UTC)
+
+
+def run_sweep():
+    out = StringIO()
+    call_command("sweep_deadlines", stdout=out)
+    return dict(pair.split("=") for pair in out.getvalue().split())
+
+
+def deadline_events(case, kind, **data):
+    events = CaseEvent.objects.filter(case=case, type=f"deadline.{kind}")
+    return [e for e in events if all(e.payload["data"].get(k) == v for k, v in data.items())]
+
+
+@pytest.fixture
+def registered_confirmation(world, as_user):
+    with time_machine.travel(T0, tick=False):
+        case = world.make_case(State.CONFIRMING, now=T0)
+        clerk = as_user(world.clerk)
+        task = one_task(clerk, "confirmation.register", case)
+        complete(clerk, task, decision="register", number="（2026）宁0303民特12号")
+    return case
+
+
+def at(days, minutes=0):
+    return time_machine.travel(T0 + dt.timedelta(days=days, minutes=minutes), tick=False)
+
+
+def test_fifteen_day_decision_deadline(world, registered_confirmation):
+    case = registered_confirmation
+    decide = {"task_type": "confirmation.decide"}
+    with at(11, 23 * 60 + 59):
+        run_sweep()
+        assert deadline_events(case, "approaching", **decide) == []
+    with at(12, 1):  # 80% of 15 days
+        assert run_sweep()["approaching"] == "1"
+        assert len(deadline_events(case, "approaching", **decide)) == 1
+    with at(14, 23 * 60):
+        run_sweep()
+        assert deadline_events(case, "overdue", **decide) == []
+    with at(15, 1):
+        assert run_sweep()["overdue"] == "1"
+        [event] = deadline_events(case, "overdue", **decide)
+        assert event.payload["data"]["org"] == world.court.pk
+        assert {world.home.pk, world.court.pk} <= set(event.payload["orgs"])
+        assert run_sweep() == {"checked": "1", "approaching": "0", "overdue": "0"}
+    assert len(deadline_events(case, "overdue", **decide)) == 1
+
+
+def test_extension_moves_the_decision_deadline(world, registered_confirmation, as_user):
+    case = registered_confirmation
+    president = world.clerk.__class__.objects.create_user("president")
+    Membership.objects.create(user=president, org=world.court, role="org_head")
+    judge = as_user(world.judge)
+    with at(10):
+        task = one_task(judge, "confirmation.decide", case)
+        resp = complete(judge, task, decision="extend", approved_by=president.pk, reason="鉴定")
+        assert resp.status_code == 200
+    with at(15, 1):  # the original 15 days have passed: not overdue any more
+        run_sweep()
+        assert deadline_events(case, "overdue") == []
+    with at(25, -1):
+        run_sweep()
+        assert deadline_events(case, "overdue") == []
+    with at(25, 1):
+        run_sweep()
+        [event] = deadline_events(case, "overdue", task_type="confirmation.decide")
+        assert event.payload["data"]["due_at"].startswith("2026-11-27T09:00")  # T0+25d, +08:00
+    with at(26):
+        task = one_task(judge, "confirmation.decide", case)
+        assert complete(judge, task, decision="confirm").status_code == 200
+    with at(30):
+        assert run_sweep()["overdue"] == "0"
+
+
+def test_sweep_twice_emits_each_event_once(world):
+    with time_machine.travel(T0, tick=False):
+        registered = world.make_case(State.REGISTERED, now=T0)  # 1 day: priority (veteran)
+        mediating = world.make_case(State.MEDIATING, now=T0)  # 30 days
+    with at(40):
+        first = run_sweep()
+        assert first["overdue"] == "2"
+        second = run_sweep()
+        assert second["overdue"] == "0" and second["approaching"] == "0"
+    for case in (registered, mediating):
+        assert len(deadline_events(case, "overdue")) == 1
+        assert deadline_events(case, "approaching") == []  # already overdue when first seen
+
+
+def test_approaching_then_overdue_for_a_case(world):
+    with time_machine.travel(T0, tick=False):
+        case = world.make_case(
+            State.MEDIATING,
+            now=T0,
+            parties=[
+                {"role": "applicant", "kind": "person", "name": "李四"},
+                {"role": "respondent", "kind": "person", "name": "王五"},
+            ],
+        )
+    assert not case.priority
+    with at(23):
+        assert sweep()["approaching"] == 0
+    with at(24, 1):  # 80% of 30 days
+        assert sweep()["approaching"] == 1
+        assert sweep()["approaching"] == 0
+    with at(30, 1):
+        assert sweep()["overdue"] == 1
+    assert len(deadline_events(case, "approaching", subject="case")) == 1
+    assert len(deadline_events(case, "overdue", subject="case")) == 1
+
+
+def test_concurrent_announcement_loses_quietly(world):
+    """The Deadline insert decides: a second sweep that read before the first committed
+    finds the row taken and emits nothing."""
+    from mediation import deadlines
+
+    with time_machine.travel(T0, tick=False):
+        case = world.make_case(State.MEDIATING, now=T0)
+    now = T0 + dt.timedelta(days=31)
+    [item] = [i for i in deadlines._case_items() if i.case_id == case.pk]
+    assert deadlines._announce(item, "overdue", now) is True
+    assert deadlines._announce(item, "overdue", now) is False
+    assert len(deadline_events(case, "overdue")) == 1

@@ -1,0 +1,125 @@
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from mediation.choices import State
+from mediation.models import Case, CaseAccess, Handoff
+from tests.conftest import case_body
+
+from .conftest import complete, inbox, one_task
+
+
+@pytest.fixture
+def transfer(world, as_user):
+    def make(**overrides):
+        body = {
+            **case_body(world.home),
+            "petition_number": "宁红信转〔2026〕15号",
+            "feedback_due": (timezone.localdate() + dt.timedelta(days=30)).isoformat(),
+            **overrides,
+        }
+        resp = as_user(world.petition).post("/api/petitions/transfers/", body, format="json")
+        assert resp.status_code == 201, resp.content
+        return Case.objects.get(pk=resp.json()["id"])
+
+    return make
+
+
+def test_only_petition_officers_transfer(world, as_user):
+    body = {**case_body(world.home), "petition_number": "X", "feedback_due": "2099-01-01"}
+    for user in (world.mediator, world.clerk, world.intake):
+        resp = as_user(user).post("/api/petitions/transfers/", body, format="json")
+        assert resp.status_code == 403, user
+
+
+def test_transfer_validation(world, as_user):
+    client = as_user(world.petition)
+    resp = client.post("/api/petitions/transfers/", case_body(world.home), format="json")
+    assert resp.status_code == 400
+    assert {"petition_number", "feedback_due"} <= set(resp.json()["errors"])
+    body = {**case_body(world.home), "petition_number": "X", "feedback_due": "2001-01-01"}
+    assert client.post("/api/petitions/transfers/", body, format="json").status_code == 400
+    body = {
+        **case_body(world.petition_bureau),
+        "petition_number": "X",
+        "feedback_due": "2099-01-01",
+    }
+    resp = client.post("/api/petitions/transfers/", body, format="json")
+    assert resp.status_code == 400 and "org" in resp.json()["errors"]
+    assert not Case.objects.exists()
+
+
+def test_petition_flow_accepted(world, transfer, as_user):
+    case = transfer()
+    assert case.channel == "petition_transfer" and case.org == world.home
+    assert CaseAccess.objects.filter(case=case, org=world.petition_bureau).exists()
+    handoff = Handoff.objects.get(case=case, kind="petition")
+    assert handoff.external_number == "宁红信转〔2026〕15号"
+    mediator, petition = as_user(world.mediator), as_user(world.petition)
+    assert inbox(mediator, case=case) == []  # nothing until an outcome
+    world.advance(case, State.AGREED)
+
+    task = one_task(mediator, "petition.feedback", case)
+    assert task["due_at"] is not None
+    assert one_task(as_user(world.head), "petition.feedback", case)["id"] == task["id"]
+    assert complete(as_user(world.outsider), task, decision="submit").status_code == 404
+    resp = complete(mediator, task, decision="submit", feedback="双方达成协议，已履行。")
+    assert resp.status_code == 200, resp.content
+
+    review = one_task(petition, "petition.review", case)
+    assert {d["decision"] for d in review["decisions"]} == {"accept", "return"}
+    assert complete(mediator, review, decision="accept").status_code == 404
+    assert complete(petition, review, decision="accept").status_code == 200
+    handoff.refresh_from_db()
+    assert (handoff.status, handoff.result) == ("closed", "handled")
+    assert inbox(petition, case=case) == [] and inbox(mediator, case=case) == []
+
+
+def test_returned_failed_case_goes_back_to_mediating(world, transfer, as_user):
+    case = transfer()
+    world.advance(case, State.FAILED)
+    mediator, petition = as_user(world.mediator), as_user(world.petition)
+    complete(
+        mediator,
+        one_task(mediator, "petition.feedback", case),
+        decision="submit",
+        feedback="双方分歧较大，调解终止。",
+    )
+    review = one_task(petition, "petition.review", case)
+    assert complete(petition, review, decision="return").status_code == 400  # note required
+    resp = complete(petition, review, decision="return", note="请进一步做好释法说理工作")
+    assert resp.status_code == 200, resp.content
+    case.refresh_from_db()
+    assert case.state == State.MEDIATING
+    assert resp.json()["case"]["state"] == State.MEDIATING
+    # the flow waits for the next outcome, then asks for feedback again
+    assert inbox(mediator, case=case) == []
+    from mediation import services
+
+    services.perform(case, "fail", world.mediator, {"reason": "no_agreement", "routes": "诉讼"})
+    assert one_task(mediator, "petition.feedback", case)
+
+
+def test_returned_agreed_case_asks_for_supplementary_feedback(world, transfer, as_user):
+    case = transfer()
+    world.advance(case, State.AGREED)
+    mediator, petition = as_user(world.mediator), as_user(world.petition)
+    complete(
+        mediator,
+        one_task(mediator, "petition.feedback", case),
+        decision="submit",
+        feedback="已达成协议",
+    )
+    review = one_task(petition, "petition.review", case)
+    resp = complete(petition, review, decision="return", note="请补充协议履行情况")
+    assert resp.status_code == 200, resp.content
+    case.refresh_from_db()
+    assert case.state == State.AGREED  # an agreement binds the parties: no way back
+    assert one_task(mediator, "petition.feedback", case)
+
+
+def test_declined_at_intake_opens_feedback(world, transfer, as_user):
+    case = transfer()
+    world.advance(case, State.DECLINED)
+    assert one_task(as_user(world.head), "petition.feedback", case)
