@@ -37,6 +37,7 @@ class CaseFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         from .choices import Network, State
 
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["state"].choices = [("", _("全部状态")), *State.choices]
         self.fields["network"].choices = [("", _("全部类型")), *Network.choices]

@@ -1,0 +1,57 @@
+"""Seed the browser-test server's own database (run in a subprocess with its settings):
+the named test world and a few cases, printed as JSON for the tests."""
+
+import json
+import os
+import sys
+
+
+def main():
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.browser.settings")
+    django.setup()
+    from django.db import transaction
+
+    from mediation import services
+    from mediation.choices import State
+    from mediation.demo import build_accounts, build_organizations
+    from tests.conftest import World
+
+    with transaction.atomic():
+        orgs = build_organizations()
+        users = build_accounts(orgs)
+    world = World(
+        orgs=orgs,
+        users=users,
+        **users,
+        home=orgs["红寺堡镇人民调解委员会"],
+        other=orgs["太阳山镇人民调解委员会"],
+        court=orgs["红寺堡区人民法院"],
+    )
+    out = {}
+    for name, state in (
+        ("accepted", State.ACCEPTED),
+        ("live", State.ACCEPTED),
+        ("live_list", State.REGISTERED),
+        ("screenshot", State.MEDIATING),
+    ):
+        case = world.make_case(state)
+        if name == "screenshot":
+            services.add_session(
+                case,
+                world.mediator,
+                {
+                    "held_at": "2026-11-20T09:30",
+                    "place": "红寺堡镇调解室",
+                    "attendees": "马建国、杨学军、调解员马桂兰",
+                    "record": "双方陈述了院墙排水问题的经过，同意在十日内再次协商。",
+                },
+            )
+        out[name] = {"id": case.pk, "number": case.number}
+    out["home"] = world.home.pk
+    json.dump(out, sys.stdout, ensure_ascii=False)
+
+
+if __name__ == "__main__":
+    main()
