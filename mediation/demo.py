@@ -265,6 +265,16 @@ def _staff(org, role):
     return m.user if m else None
 
 
+def _complete_court_task(case, kind, user, data, t):
+    from workflows.models import CaseTask
+    from workflows.services import complete_task
+
+    if isinstance(data, str):
+        data = {"decision": "register", "number": data}
+    task = CaseTask.objects.get(case=case, kind=kind, status="NEW")
+    complete_task(task.pk, user, data, now=t)
+
+
 def drive(case, target, rng, users, orgs, t):
     """Move a registered case to `target` through the transition service."""
     head = _staff(case.org, Role.ORG_HEAD)
@@ -341,10 +351,16 @@ def drive(case, target, rng, users, orgs, t):
         step("request_confirmation", mediator, {"court": court.pk, "joint_application": True})
         if target == State.CONFIRMING:
             return
+        # The court's side runs through the confirmation flow's tasks (clerk, then judge).
+        t = min(t + dt.timedelta(days=1), timezone.now())
+        number = f"（{t.year}）宁0303民特{case.pk}号"
+        _complete_court_task(case, "confirmation.register", users["clerk"], number, t)
+        t = min(t + dt.timedelta(days=4), timezone.now())
         if target == State.CONFIRMED:
-            step("confirm", judge, {}, days=5)
+            _complete_court_task(case, "confirmation.decide", judge, {"decision": "confirm"}, t)
         else:
-            step("reject_confirmation", judge, {"grounds": "协议内容违反法律强制性规定"}, days=5)
+            grounds = {"decision": "reject", "grounds": "协议内容违反法律强制性规定"}
+            _complete_court_task(case, "confirmation.decide", judge, grounds, t)
         return
     if target in (State.CLOSED, State.ARCHIVED):
         services.add_follow_up(
