@@ -2,6 +2,7 @@
 domain errors become HTTP in mediation.api.errors (one table)."""
 
 import hashlib
+import json
 import time
 
 from django.contrib.auth import authenticate
@@ -74,12 +75,12 @@ CASE_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, descri
 
 def _scalar(value):
     # Django form fields parse text; a JSON number or object where a date is expected must
-    # become a 400, not an AttributeError deep inside the form.
+    # become a 400 with the field's message, not an AttributeError deep inside the form.
     if value is None or isinstance(value, str | bool):
         return value
     if isinstance(value, int | float):
         return str(value)
-    return str(value) if not isinstance(value, list | dict) else value
+    return json.dumps(value, ensure_ascii=False)
 
 
 def json_object(request) -> dict:

@@ -1,0 +1,156 @@
+"""GET /api/cases/: filters, q, keyset pagination in queue order, constant query count."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from mediation.choices import State
+from tests.conftest import APPLICANT, RESPONDENT
+
+PLAIN = {
+    **APPLICANT,
+    "name": "白玉梅",
+    "id_number": "640303199001010020",
+    "tags": [],
+    "gender": "female",
+}  # 36 years old, no priority tag
+
+
+def plain_parties(name="白玉梅"):
+    return [{**PLAIN, "name": name}, dict(RESPONDENT)]
+
+
+def ids(r):
+    assert r.status_code == 200, r.content
+    return [row["id"] for row in r.json()["results"]]
+
+
+@pytest.fixture
+def spread(world):
+    """A handful of cases that differ in every filtered field."""
+    now = timezone.now()
+    c = {}
+    c["priority"] = world.make_case(State.REGISTERED, now=now - dt.timedelta(days=3))
+    c["plain"] = world.make_case(
+        State.MEDIATING, parties=plain_parties(), now=now - dt.timedelta(days=1)
+    )
+    c["labor"] = world.make_case(
+        State.REGISTERED,
+        category="labor",
+        channel="hotline",
+        parties=plain_parties("苏小花"),
+        summary="拖欠工资三个月",
+        now=now - dt.timedelta(days=2),
+    )
+    c["closed"] = world.make_case(
+        State.CLOSED, parties=plain_parties(), now=now - dt.timedelta(days=40)
+    )
+    c["lawyer"] = world.make_case(
+        State.REGISTERED, org=world.lawyer_studio, region="太阳山镇", parties=plain_parties()
+    )
+    c["traffic"] = world.make_case(
+        State.REGISTERED, org=world.traffic_police, category="traffic", parties=plain_parties()
+    )
+    return c
+
+
+def test_queue_order_priority_first_then_newest(api, world, spread):
+    got = ids(api(world.supervisor).get("/api/cases/"))
+    assert got[0] == spread["priority"].pk
+    rest = [c for c in got[1:]]
+    created = {c.pk: c.created_at for c in spread.values()}
+    assert rest == sorted(rest, key=lambda pk: created[pk], reverse=True)
+
+
+def test_filters(api, world, spread):
+    c = api(world.supervisor)
+    assert ids(c.get("/api/cases/?state=mediating")) == [spread["plain"].pk]
+    assert set(ids(c.get("/api/cases/?state=mediating&state=closed"))) == {
+        spread["plain"].pk,
+        spread["closed"].pk,
+    }
+    assert ids(c.get("/api/cases/?network=lawyer")) == [spread["lawyer"].pk]
+    assert ids(c.get(f"/api/cases/?org={world.traffic_police.pk}")) == [spread["traffic"].pk]
+    assert ids(c.get("/api/cases/?category=labor")) == [spread["labor"].pk]
+    assert ids(c.get("/api/cases/?channel=hotline")) == [spread["labor"].pk]
+    assert ids(c.get("/api/cases/?priority=true")) == [spread["priority"].pk]
+    assert spread["priority"].pk not in ids(c.get("/api/cases/?priority=false"))
+    assert ids(c.get("/api/cases/?region=太阳山镇")) == [spread["lawyer"].pk]
+    today = timezone.localdate()
+    recent = ids(c.get(f"/api/cases/?created_after={(today - dt.timedelta(days=2)).isoformat()}"))
+    assert spread["closed"].pk not in recent and spread["plain"].pk in recent
+    old = ids(c.get(f"/api/cases/?created_before={(today - dt.timedelta(days=30)).isoformat()}"))
+    assert old == [spread["closed"].pk]
+
+
+def test_bad_filter_values_are_400(api, world, spread):
+    r = api(world.supervisor).get("/api/cases/?state=flying&created_after=yesterday")
+    assert r.status_code == 400
+    assert {"state", "created_after"} <= set(r.json()["errors"])
+
+
+def test_q_searches_number_party_names_and_summary(api, world, spread):
+    c = api(world.supervisor)
+    assert ids(c.get("/api/cases/?q=苏小花")) == [spread["labor"].pk]
+    assert ids(c.get("/api/cases/?q=拖欠工资")) == [spread["labor"].pk]
+    number = spread["traffic"].number
+    assert ids(c.get("/api/cases/", {"q": number})) == [spread["traffic"].pk]
+    assert set(ids(c.get("/api/cases/?q=马建国"))) == {spread["priority"].pk}
+
+
+def test_overdue(api, world, spread):
+    c = api(world.supervisor)
+    # The priority case's acceptance decision was due a day after it came in, 3 days ago.
+    assert ids(c.get("/api/cases/?overdue=true")) == [spread["priority"].pk]
+    assert spread["priority"].pk not in ids(c.get("/api/cases/?overdue=false"))
+    with time_machine.travel(timezone.now() + dt.timedelta(days=40)):
+        late = set(ids(c.get("/api/cases/?overdue=true")))
+    assert spread["closed"].pk not in late and spread["plain"].pk in late
+
+
+def test_visibility_of_the_list(api, world, spread):
+    mine = set(ids(api(world.head).get("/api/cases/?page_size=100")))
+    home = {k for k in ("priority", "plain", "labor", "closed")}
+    assert mine == {spread[k].pk for k in home}
+    assert ids(api(world.outsider).get("/api/cases/")) == []
+
+
+def test_cursor_pagination_walks_forward_and_back(api, world):
+    now = timezone.now()
+    made = [
+        world.make_case(parties=plain_parties(), now=now - dt.timedelta(minutes=i))
+        for i in range(7)
+    ]
+    c = api(world.head)
+    r = c.get("/api/cases/?page_size=3")
+    pages = [ids(r)]
+    assert r.json()["previous"] is None
+    while r.json()["next"]:
+        r = c.get(r.json()["next"])
+        pages.append(ids(r))
+    assert [len(p) for p in pages] == [3, 3, 1]
+    assert [pk for p in pages for pk in p] == [m.pk for m in made]
+    back = c.get(r.json()["previous"])
+    assert ids(back) == pages[1]
+    assert ids(c.get(back.json()["previous"])) == pages[0]
+    assert c.get("/api/cases/?cursor=garbage").status_code == 404
+
+
+@pytest.mark.parametrize("size", [5, 50])
+def test_list_uses_a_constant_number_of_queries(api, world, size, django_assert_num_queries):
+    now = timezone.now()
+    for i in range(52):
+        parties = plain_parties() if i % 3 else None
+        extra = {"parties": parties} if parties else {}
+        state = State.ACCEPTED if i % 2 else State.REGISTERED
+        world.make_case(state, now=now - dt.timedelta(minutes=i), **extra)
+    client = api(world.head)
+    # token → user, the caller's organisations, the page, its parties (with their rows)
+    with django_assert_num_queries(4):
+        r = client.get(f"/api/cases/?page_size={size}")
+    rows = r.json()["results"]
+    assert len(rows) == size
+    assert all(len(row["parties"]) == 2 for row in rows)
+    assert any(row["mediator"] for row in rows)

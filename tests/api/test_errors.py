@@ -1,0 +1,182 @@
+"""Every error answers {"detail", "errors"}; 409 adds current_state; outsiders get 404,
+insiders without the right 403."""
+
+import pytest
+from django.conf import settings
+
+from mediation.choices import State
+from mediation.models import Case, CaseEvent, Party
+from tests.conftest import RESPONDENT, case_body
+
+
+def assert_shape(r, status):
+    assert r.status_code == status, (r.status_code, r.content)
+    body = r.json()
+    assert isinstance(body["detail"], str) and body["detail"]
+    assert isinstance(body["errors"], dict)
+    return body
+
+
+def test_400_bad_id_number_names_the_party_and_writes_nothing(api, world):
+    bad = {**RESPONDENT, "id_number": "640303198001010019"}  # wrong check digit
+    body = case_body(world.home, parties=[case_body(world.home)["parties"][0], bad])
+    before = (Case.objects.count(), Party.objects.count(), CaseEvent.objects.count())
+    r = api(world.intake).post("/api/cases/", body, format="json")
+    err = assert_shape(r, 400)
+    assert list(err["errors"]) == ["parties[1].id_number"]
+    (message,) = err["errors"]["parties[1].id_number"]
+    assert "杨学军" in message and "公民身份号码校验码错误" in message
+    assert (Case.objects.count(), Party.objects.count(), CaseEvent.objects.count()) == before
+
+
+def test_400_missing_fields_and_wrong_types(api, world):
+    c = api(world.intake)
+    err = assert_shape(c.post("/api/cases/", {"org": world.home.pk}, format="json"), 400)
+    assert {"channel", "category", "summary", "parties"} <= set(err["errors"])
+    # a JSON array instead of an object, a number where a date is expected
+    assert_shape(c.post("/api/cases/", [1, 2], format="json"), 400)
+    case = world.make_case(State.MEDIATING)
+    r = api(world.mediator).post(
+        f"/api/cases/{case.pk}/transitions/reach_agreement/",
+        {
+            "form": "written",
+            "terms": "x",
+            "performance_method": "x",
+            "performance_due": 20261201,
+            "effective_date": {"y": 1},
+        },
+        format="json",
+    )
+    err = assert_shape(r, 400)
+    assert {"performance_due", "effective_date"} <= set(err["errors"])
+
+
+def test_400_parse_error_and_415(api, world):
+    c = api(world.intake)
+    r = c.generic("POST", "/api/cases/", "{not json", content_type="application/json")
+    assert_shape(r, 400)
+    r = c.post("/api/cases/", {"org": "1"})  # multipart: this API speaks JSON only
+    assert_shape(r, 415)
+
+
+def test_401_anonymous_and_bad_token(api):
+    r = api().get("/api/cases/")
+    assert_shape(r, 401)
+    assert r.headers["WWW-Authenticate"].startswith("Token")
+    client = api()
+    client.credentials(HTTP_AUTHORIZATION="Token nope")
+    assert_shape(client.get("/api/me/"), 401)
+
+
+def test_403_insider_without_the_right(api, world):
+    case = world.make_case(State.REGISTERED)
+    r = api(world.mediator).post(
+        f"/api/cases/{case.pk}/transitions/decline/",
+        {"reason": "x", "routes": "y"},
+        format="json",
+    )
+    body = assert_shape(r, 403)
+    assert "不予受理" in body["detail"]
+    # registering for someone else's organisation
+    r = api(world.mediator).post("/api/cases/", case_body(world.other), format="json")
+    assert_shape(r, 403)
+    assert Case.objects.filter(org=world.other).count() == 0
+
+
+def test_404_for_outsiders_on_every_case_endpoint(api, world):
+    case = world.make_case(State.MEDIATING)
+    c = api(world.outsider)
+    base = f"/api/cases/{case.pk}"
+    assert_shape(c.get(f"{base}/"), 404)
+    assert_shape(c.get(f"{base}/events/"), 404)
+    assert_shape(
+        c.post(f"{base}/transitions/fail/", {"reason": "other", "routes": "x"}, format="json"), 404
+    )
+    assert_shape(c.post(f"{base}/sessions/", {}, format="json"), 404)
+    assert_shape(c.post(f"{base}/follow-ups/", {}, format="json"), 404)
+    assert_shape(c.post(f"{base}/risk/", {"level": "high", "note": "x"}, format="json"), 404)
+    assert case.pk not in [row["id"] for row in c.get("/api/cases/").json()["results"]]
+    # the same answer as for a case that does not exist at all
+    assert c.get("/api/cases/999999/").json() == c.get(f"{base}/").json()
+
+
+def test_404_unknown_transition_and_unknown_api_url(api, world):
+    case = world.make_case()
+    assert_shape(
+        api(world.head).post(f"/api/cases/{case.pk}/transitions/fly/", {}, format="json"), 404
+    )
+    assert_shape(api(world.head).get("/api/no-such-thing/"), 404)
+
+
+def test_405(api, world):
+    case = world.make_case()
+    assert_shape(api(world.head).delete(f"/api/cases/{case.pk}/"), 405)
+
+
+def test_409_carries_current_state(api, world):
+    case = world.make_case(State.REGISTERED)
+    r = api(world.head).post(
+        f"/api/cases/{case.pk}/transitions/begin/", {"consent": True}, format="json"
+    )
+    body = assert_shape(r, 409)
+    assert body["current_state"] == "registered"
+    assert "待受理" in body["detail"]
+
+
+def test_429_on_the_token_endpoint_after_failed_logins(api, world, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"login": "3/min"},
+    }
+    c = api()
+    for _ in range(3):
+        r = c.post("/api/auth/token/", {"username": "head", "password": "wrong"}, format="json")
+        assert_shape(r, 400)
+    # Now even the right password is refused for a while, with a clear body and header.
+    r = c.post(
+        "/api/auth/token/", {"username": "head", "password": settings.DEMO_PASSWORD}, format="json"
+    )
+    body = assert_shape(r, 429)
+    assert "登录失败次数过多" in body["detail"]
+    assert body["retry_after"] >= 1 and int(r.headers["Retry-After"]) >= 1
+    # The name stays locked from another address; another name from another address is fine.
+    r = c.post(
+        "/api/auth/token/",
+        {"username": "head", "password": settings.DEMO_PASSWORD},
+        format="json",
+        REMOTE_ADDR="10.0.0.9",
+    )
+    assert_shape(r, 429)
+    r = c.post(
+        "/api/auth/token/",
+        {"username": "mediator", "password": settings.DEMO_PASSWORD},
+        format="json",
+        REMOTE_ADDR="10.0.0.9",
+    )
+    assert r.status_code == 200 and r.json()["token"]
+
+
+def test_successful_logins_do_not_count(api, world, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"login": "2/min"},
+    }
+    c = api()
+    for _ in range(4):
+        r = c.post(
+            "/api/auth/token/",
+            {"username": "head", "password": settings.DEMO_PASSWORD},
+            format="json",
+        )
+        assert r.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/me/", "/api/events/", "/api/stats/summary/", "/api/organizations/"]
+)
+def test_every_endpoint_needs_authentication(api, path):
+    assert_shape(api().get(path), 401)
+
+
+def test_demo_password_is_a_setting():
+    assert settings.DEMO_PASSWORD

@@ -1,0 +1,61 @@
+"""ID numbers and phones are full only for the organisation handling the case (§9)."""
+
+from mediation.choices import State
+from mediation.models import CaseEvent
+
+FULL_ID, FULL_PHONE = "640303195503010030", "13995312345"
+MASKED_ID, MASKED_PHONE = "640303********0030", "139****2345"
+
+
+def applicant(r):
+    assert r.status_code == 200, r.content
+    body = r.json()
+    return body["parties"][0]
+
+
+def test_handler_sees_full_data(api, world):
+    case = world.make_case(State.MEDIATING)
+    p = applicant(api(world.mediator2).get(f"/api/cases/{case.pk}/"))
+    assert (p["id_number"], p["phone"], p["masked"]) == (FULL_ID, FULL_PHONE, False)
+    assert p["birth_date"] == "1955-03-01" and p["address"]
+
+
+def test_supervisor_sees_masked_data_in_detail_and_list(api, world):
+    case = world.make_case(State.MEDIATING)
+    c = api(world.supervisor)
+    p = applicant(c.get(f"/api/cases/{case.pk}/"))
+    assert (p["id_number"], p["phone"], p["masked"]) == (MASKED_ID, MASKED_PHONE, True)
+    assert p["birth_date"] is None and p["address"] == ""
+    assert p["name"] == "马建国"  # names are not masked inside the agencies
+    row = c.get("/api/cases/").json()["results"][0]
+    assert row["parties"][0]["id_number"] == MASKED_ID
+    assert FULL_ID not in c.get("/api/cases/").content.decode()
+
+
+def test_former_handler_sees_masked_and_new_handler_full(api, world):
+    case = world.make_case(State.REGISTERED)
+    r = api(world.head).post(
+        f"/api/cases/{case.pk}/transitions/transfer/",
+        {"target_org": world.other.pk, "reason": "属地管辖"},
+        format="json",
+    )
+    assert r.status_code == 200, r.json()
+    # The head answers with the case as they now see it: no longer handled by them.
+    assert r.json()["parties"][0]["id_number"] == MASKED_ID
+    assert applicant(api(world.head).get(f"/api/cases/{case.pk}/"))["masked"] is True
+    assert applicant(api(world.outsider).get(f"/api/cases/{case.pk}/"))["id_number"] == FULL_ID
+
+
+def test_court_as_handoff_partner_sees_masked(api, world):
+    case = world.make_case(State.CONFIRMING)
+    p = applicant(api(world.judge).get(f"/api/cases/{case.pk}/"))
+    assert p["id_number"] == MASKED_ID and p["phone"] == MASKED_PHONE
+
+
+def test_outsider_sees_nothing_at_all(api, world):
+    case = world.make_case(State.MEDIATING)
+    c = api(world.outsider)
+    assert c.get(f"/api/cases/{case.pk}/").status_code == 404
+    assert c.get("/api/cases/").json()["results"] == []
+    assert c.get("/api/events/").json()["results"] == []
+    assert CaseEvent.objects.filter(case=case).exists()
