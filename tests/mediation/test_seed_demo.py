@@ -1,0 +1,52 @@
+"""seed_demo: the demo organisations, accounts and cases; running it again changes nothing."""
+
+from io import StringIO
+
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from mediation import demo
+from mediation.models import Case, CaseEvent, Membership, Organization
+
+
+def _counts():
+    return {
+        "orgs": Organization.objects.count(),
+        "users": get_user_model().objects.count(),
+        "memberships": Membership.objects.count(),
+        "cases": Case.objects.count(),
+        "events": CaseEvent.objects.count(),
+        "states": sorted(Case.objects.values_list("number", "state")),
+    }
+
+
+def test_seed_is_idempotent(db):
+    # a slice of the plan keeps the test fast; the second run goes through the command
+    result = demo.seed(count=24)
+    assert result["cases_created"] == 24
+    first = _counts()
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    assert "cases created: 0" in out.getvalue()
+    assert _counts() == first
+    demo.seed(count=24)
+    assert _counts() == first
+
+
+def test_seed_demo_accounts_and_organisations(db, settings):
+    demo.seed(count=12)
+    User = get_user_model()
+    for username, org_name, role, _full in demo.ACCOUNTS:
+        user = User.objects.get(username=username)
+        assert user.check_password(settings.DEMO_PASSWORD), username
+        assert Membership.objects.filter(user=user, org__name=org_name, role=role).exists()
+    networks = set(Organization.objects.exclude(network="").values_list("network", flat=True))
+    assert networks == {"people", "administrative", "judicial", "lawyer"}
+    # every mediating organisation can act: a head and a mediator each
+    for org in Organization.objects.exclude(network=""):
+        roles = set(Membership.objects.filter(org=org).values_list("role", flat=True))
+        assert {"org_head", "mediator"} <= roles, org.name
+    assert Case.objects.count() == 12
+    # every case's history starts with its registration
+    for case in Case.objects.all():
+        assert case.events.order_by("id").first().type == "case.created"
