@@ -2,8 +2,10 @@
 
 import datetime as dt
 import importlib.util
+import json
 import os
 import shutil
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -184,3 +186,73 @@ def test_list_row_updates_live(server, new_page):
     expect(row.locator(".badge.state")).to_have_text("已受理", timeout=10_000)
     assert watcher.evaluate("window.__notReloaded") is True
     assert watcher.errors == [] and head.errors == []
+
+
+def _wait_for(page, predicate, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        page.wait_for_timeout(100)
+
+
+def test_live_script_protocol_resume_and_reconnect(server, new_page):
+    """live.js against a scripted socket: resume + watch on connect, an event updates the
+    page, the last id survives in sessionStorage, and a dropped socket is reopened with a
+    resume from that id. The detail fragment is made unreachable, so what changes on the
+    page comes from the event alone (and the page says there is news)."""
+    page = new_page("mediator")
+    sockets, received = [], []
+
+    def handler(ws):
+        sockets.append(ws)
+        ws.on_message(lambda message: received.append((len(sockets), json.loads(message))))
+
+    page.route_web_socket("**/ws/events/", handler)
+    page.route("**/cases/*/live/", lambda route: route.abort())
+    case = open_case(page, server, "screenshot")
+    _wait_for(page, lambda: len(received) >= 2)
+    (_, resume), (_, watch) = received[:2]
+    assert resume["action"] == "resume" and resume["since"] > 0
+    assert watch == {"action": "watch", "case": case["id"]}
+
+    event_id = resume["since"] + 1
+    sockets[0].send(json.dumps({"type": "ready"}))  # control messages are ignored
+    sockets[0].send(
+        json.dumps(
+            {
+                "id": event_id,
+                "type": "case.transitioned",
+                "at": "2026-11-25T10:00:00+08:00",
+                "case": {"id": case["id"], "number": case["number"], "state": "agreed"},
+                "actor": {"id": 1, "name": "马桂兰"},
+                "data": {"transition": "reach_agreement", "from": "mediating", "to": "agreed"},
+            }
+        )
+    )
+    expect(state_badge(page)).to_have_text("已达成协议")
+    expect(page.locator(f'#timeline li[data-event="{event_id}"]')).to_contain_text(
+        "调解中 → 已达成协议"
+    )
+    expect(page.locator("#live-banner")).to_be_visible()
+    assert page.evaluate("sessionStorage.getItem('dtj:lastEventId')") == str(event_id)
+
+    sockets[0].close()
+    _wait_for(page, lambda: len(sockets) >= 2)
+    _wait_for(page, lambda: any(n == 2 for n, _ in received))
+    again = [m for n, m in received if n == 2]
+    assert again[0] == {"action": "resume", "since": event_id}
+    assert page.errors == []
+
+
+def test_pages_work_without_a_socket_server(server, new_page):
+    page = new_page("mediator")
+    attempts = []
+    page.route_web_socket("**/ws/events/", lambda ws: (attempts.append(ws), ws.close()))
+    open_case(page, server, "screenshot")
+    _wait_for(page, lambda: len(attempts) >= 2)  # keeps trying, with backoff
+    expect(page.locator("#live-status")).to_be_hidden()
+    expect(page.locator("#live-banner")).to_be_hidden()
+    page.goto(server["url"] + "/")
+    expect(page.locator("table.cases")).to_be_visible()
+    assert page.errors == []
