@@ -21,6 +21,7 @@ Each event is serialised and JSON-encoded once; consumers forward the pre-encode
 from __future__ import annotations
 
 import asyncio
+import atexit
 import json
 import logging
 import threading
@@ -216,7 +217,7 @@ def start(loop: asyncio.AbstractEventLoop | None = None) -> Hub:
     with _lock:
         if _hub is not None and _hub.loop is loop and not loop.is_closed():
             return _hub
-        if _hub is not None and not _hub.owns_thread and not _hub.loop.is_closed():
+        if _hub is not None and not _hub.loop.is_closed():
             _hub.loop.call_soon_threadsafe(_hub.stop)
         _hub = Hub(loop, relay=relays())
         _hub.start()
@@ -252,13 +253,16 @@ def current_hub() -> Hub | None:
     return _hub
 
 
+_thread: Hub | None = None
+
+
 def _thread_hub() -> Hub:
-    """Outside an ASGI server (commands, shells): a daemon thread with one loop, so the
-    Redis connection is opened once per process, not once per event."""
-    global _hub
+    """Outside an ASGI server (commands, shells): a daemon thread with one loop for the
+    life of the process, so the Redis connection is opened once, not once per event."""
+    global _thread
     with _lock:
-        if _hub is not None and not _hub.loop.is_closed():
-            return _hub
+        if _thread is not None:
+            return _thread
         loop = asyncio.new_event_loop()
         ready = threading.Event()
 
@@ -271,8 +275,22 @@ def _thread_hub() -> Hub:
         ready.wait()
         hub = Hub(loop, relay=False, owns_thread=True)
         loop.call_soon_threadsafe(hub.start)
-        _hub = hub
+        atexit.register(_stop_thread_hub, hub)
+        _thread = hub
         return hub
+
+
+def _stop_thread_hub(hub: Hub) -> None:
+    async def shutdown():
+        tasks = hub.tasks
+        hub.stop()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    try:
+        asyncio.run_coroutine_threadsafe(shutdown(), hub.loop).result(timeout=2)
+        hub.loop.call_soon_threadsafe(hub.loop.stop)
+    except Exception:
+        pass
 
 
 def publish(message: dict, *, orgs, case_id) -> None:
@@ -284,7 +302,9 @@ def publish(message: dict, *, orgs, case_id) -> None:
             hub.loop.call_soon_threadsafe(hub.wake.set)
         # No relay in this process: the ASGI process's relay finds the row by polling.
         return
-    hub = _hub if _hub is not None and not _hub.loop.is_closed() else _thread_hub()
+    hub = _hub
+    if hub is None or hub.loop.is_closed() or not hub.loop.is_running():
+        hub = _thread_hub()
     if hub.owns_thread:
         # A short-lived process may exit right after its commit: wait for the push.
         async def enqueue():
