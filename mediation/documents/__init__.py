@@ -6,11 +6,12 @@ the case now, and why not; `KINDS` lists them. Importing this package (done by
 """
 
 from . import fonts as fonts
-from .kinds import FILING_ORDER, KINDS, Ctx
+from .kinds import FILING_ORDER as FILING_ORDER
+from .kinds import KINDS, Ctx
 
 CASE_FILE = "case_file"
-ALL_KINDS = [*FILING_ORDER, CASE_FILE]
-TITLES = {**{code: kind.title for code, kind in KINDS.items()}, CASE_FILE: "卷宗"}
+ALL_KINDS = list(KINDS)
+TITLES = {code: kind.title for code, kind in KINDS.items()}
 
 
 class UnknownKind(LookupError):
@@ -24,11 +25,16 @@ class NotApplicable(LookupError):
 
 
 def applies(kind: str, case) -> tuple[bool, str]:
-    if kind == CASE_FILE:
-        return True, ""
     if kind not in KINDS:
         raise UnknownKind(kind)
     return KINDS[kind].applies(case)
+
+
+def available(case) -> list[tuple[str, str]]:
+    """[(kind, title)] of the documents that exist for the case now, in filing order
+    (the links a case page shows)."""
+    ctx = Ctx(case, font="")
+    return [(code, kind.title) for code, kind in KINDS.items() if kind.check(ctx)[0]]
 
 
 def render(kind: str, case, *, full: bool = True, font_mode: str | None = None) -> bytes:

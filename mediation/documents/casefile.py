@@ -53,9 +53,12 @@ def describe_event(event) -> tuple[str, str]:
     elif event.type == EventType.CASE_CREATED:
         detail = "优先办理" if data.get("priority") else ""
     elif event.type == EventType.CASE_UPDATED:
-        detail = {"session": "登记调解记录", "follow_up": "登记回访记录"}.get(
-            data.get("record"), ""
-        )
+        record = data.get("record")
+        if record == "export":
+            kind = KINDS.get(data.get("document"))
+            detail = f"导出文书：{kind.title if kind else data.get('document', '')}"
+        else:
+            detail = {"session": "登记调解记录", "follow_up": "登记回访记录"}.get(record, "")
     elif event.type == EventType.CASE_RISK_FLAGGED:
         level = data.get("level")
         level = str(RiskLevel(level).label) if level in RiskLevel.values else level
@@ -130,7 +133,7 @@ def _story(ctx: Ctx, pages: dict, numbers: dict | None):
         label, detail = describe_event(event)
         actor = person_name(event.actor) if event.actor_id else "系统"
         log.append([str(event.pk), ymd_hm(event.at), label, actor, detail or "—"])
-    widths = [16 * mm, 36 * mm, 30 * mm, 22 * mm]
+    widths = [14 * mm, 40 * mm, 30 * mm, 22 * mm]
     widths.append(CONTENT_W - sum(widths))
     story.append(list_table(s, ["编号", "时间", "事项", "操作人", "说明"], log, widths))
     return story

@@ -661,4 +661,5 @@ _ORDER = [
     ),
 ]
 FILING_ORDER = [k.code for k in _ORDER]
-KINDS: dict[str, Kind] = {k.code: k for k in _ORDER}
+# The case file (卷宗) exists at every stage: regenerated on demand, stored at archive.
+KINDS: dict[str, Kind] = {k.code: k for k in [*_ORDER, Kind("case_file", "卷宗", _always, None)]}

@@ -413,3 +413,19 @@ def test_font_modes_embed_or_not(agreed_case, settings):
     for pdf in (ttf, cid):
         assert "被申请人于十日内改建排水沟并赔偿申请人三千元。" in pdftotext(pdf)
         assert ink_fraction(pdf) > 0.01
+
+
+def test_available_lists_what_applies_in_filing_order(world):
+    case = world.make_case(State.FAILED, org=world.lawyer_studio)
+    assert [code for code, _title in documents.available(case)] == [
+        "application",
+        "acceptance",
+        "rights_notice",
+        "termination_notice",
+        "undisputed_facts",
+        "case_file",
+    ]
+    assert documents.available(world.make_case(State.REGISTERED)) == [
+        ("application", "调解申请书"),
+        ("case_file", "卷宗"),
+    ]
