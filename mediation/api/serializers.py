@@ -7,6 +7,7 @@ answering with a case uses (transitions, risk, and the workflow endpoints).
 """
 
 from django.db.models import Prefetch
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
@@ -45,6 +46,94 @@ def display_name(user) -> str:
 
 def _user(context):
     return context["user"]
+
+
+# Queues are read far more often than anything else; DRF's field-by-field serialisation
+# (a serializer per nested party, deep copies, lazy labels) cost more than the SQL at 50 rows.
+# The case and party shapes below are therefore written out by hand in to_representation,
+# with their fields still declared on the serializers for the OpenAPI schema; a test keeps
+# the two in step.
+
+
+def labels(context) -> dict:
+    """Choice labels in the active language, computed once per request."""
+    cached = context.get("_labels")
+    if cached is None:
+        cached = {
+            name: {value: str(label) for value, label in cls.choices}
+            for name, cls in (
+                ("network", Network),
+                ("state", State),
+                ("category", Category),
+                ("party_role", PartyRole),
+            )
+        }
+        context["_labels"] = cached
+    return cached
+
+
+def dt_json(value):
+    if value is None:
+        return None
+    value = timezone.localtime(value)
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def date_json(value):
+    return None if value is None else value.isoformat()
+
+
+def party_json(link, full: bool, lab: dict) -> dict:
+    p = link.party
+    return {
+        "id": p.pk,
+        "role": link.role,
+        "role_label": lab["party_role"].get(link.role, link.role),
+        "kind": p.kind,
+        "name": p.name,
+        "gender": p.gender,
+        "ethnicity": p.ethnicity,
+        "id_number": p.id_number if full else mask_id_number(p.id_number),
+        # The birth date is six digits of the ID number: shown only with the number.
+        "birth_date": date_json(p.birth_date) if full else None,
+        "credit_code": p.credit_code,
+        "representative": p.representative,
+        "phone": p.phone if full else mask_phone(p.phone),
+        "address": p.address if full else "",
+        "tags": list(p.tags or []),
+        "masked": not full,
+    }
+
+
+def case_row(case, context) -> dict:
+    lab = labels(context)
+    full = policies.handles(_user(context), case)
+    now = context.get("now")
+    m = case.mediator
+    return {
+        "id": case.pk,
+        "number": case.number,
+        "network": case.network,
+        "network_label": lab["network"].get(case.network, case.network),
+        "org": case.org_id,
+        "org_name": case.org.name,
+        "state": case.state,
+        "state_label": lab["state"].get(case.state, case.state),
+        "channel": case.channel,
+        "category": case.category,
+        "category_label": lab["category"].get(case.category, case.category),
+        "priority": case.priority,
+        "region": case.region,
+        "created_at": dt_json(case.created_at),
+        "due_at": dt_json(case.due_at),
+        "overdue": bool(case.state in OPEN_STATES and case.due_at and now and case.due_at < now),
+        "risk_level": case.risk_level,
+        "mediator": None
+        if m is None
+        else {"id": m.pk, "username": m.username, "name": display_name(m)},
+        "parties": [party_json(link, full, lab) for link in case.case_parties.all()],
+    }
 
 
 # -- people and organisations -----------------------------------------------------------
@@ -132,6 +221,9 @@ class PartySerializer(serializers.Serializer):
     tags = serializers.ListField(source="party.tags", child=serializers.CharField())
     masked = serializers.SerializerMethodField()
 
+    def to_representation(self, instance):
+        return party_json(instance, self._full(instance), labels(self.context))
+
     def _full(self, obj) -> bool:
         cache = self.context.setdefault("_handles", {})
         if obj.case_id not in cache:
@@ -201,16 +293,15 @@ class CaseListSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def to_representation(self, instance):
+        return case_row(instance, self.context)
+
     @extend_schema_field(PartySerializer(many=True))
-    def get_parties(self, obj):
-        links = obj.case_parties.all()
-        for link in links:
-            link.case = obj  # no query back to the case per party
-        return PartySerializer(links, many=True, context=self.context).data
+    def get_parties(self, obj):  # declared for the schema; case_row writes the value
+        return case_row(obj, self.context)["parties"]
 
     def get_overdue(self, obj) -> bool:
-        now = self.context.get("now")
-        return bool(obj.state in OPEN_STATES and obj.due_at and now and obj.due_at < now)
+        return case_row(obj, self.context)["overdue"]
 
 
 class AgreementSerializer(serializers.Serializer):
@@ -320,6 +411,43 @@ class CaseDetailSerializer(CaseListSerializer):
         ]
         read_only_fields = fields
 
+    def to_representation(self, instance):
+        c = instance
+        data = case_row(c, self.context)
+        data.update(
+            {
+                "registering_org": c.registering_org_id,
+                "registered_by": c.registered_by_id,
+                "summary": c.summary,
+                "claims": c.claims,
+                "amount": None if c.amount is None else f"{c.amount:.2f}",
+                "village": c.village,
+                "accepted_at": dt_json(c.accepted_at),
+                "closed_at": dt_json(c.closed_at),
+                "archived_at": dt_json(c.archived_at),
+                "updated_at": dt_json(c.updated_at),
+                "outcome": c.outcome,
+                "respondent_consent_at": dt_json(c.respondent_consent_at),
+                "end_reason": c.end_reason,
+                "end_note": c.end_note,
+                "routes_advised": c.routes_advised,
+                "confirmation_court": c.confirmation_court_id,
+                "confirmation_requested_at": dt_json(c.confirmation_requested_at),
+                "ruling_date": date_json(c.ruling_date),
+                "rejection_grounds": c.rejection_grounds,
+                "referral_route": c.referral_route,
+                "referral_org": c.referral_org_id,
+                "referral_result": c.referral_result,
+                "risk_note": c.risk_note,
+                "agreement": self.get_agreement(c),
+                "sessions": SessionSerializer(c.sessions.all(), many=True).data,
+                "follow_ups": FollowUpSerializer(c.follow_ups.all(), many=True).data,
+                "handoffs": HandoffSerializer(c.handoffs.all(), many=True).data,
+                "available_transitions": self.get_available_transitions(c),
+            }
+        )
+        return data
+
     @extend_schema_field(AgreementSerializer(allow_null=True))
     def get_agreement(self, obj):
         agreements = list(obj.agreements.all())
@@ -353,8 +481,6 @@ def case_json(case, user, *, now=None) -> dict:
     """The case JSON of §6 for `user` (masking and available transitions are theirs).
 
     Reloads the case with everything the detail shows, so callers may pass any instance."""
-    from django.utils import timezone
-
     fresh = case_detail_queryset().get(pk=case.pk)
     context = {"user": user, "now": now or timezone.now()}
     return CaseDetailSerializer(fresh, context=context).data

@@ -59,3 +59,20 @@ def test_outsider_sees_nothing_at_all(api, world):
     assert c.get("/api/cases/").json()["results"] == []
     assert c.get("/api/events/").json()["results"] == []
     assert CaseEvent.objects.filter(case=case).exists()
+
+
+def test_hand_written_shapes_match_the_declared_fields(api, world):
+    """The case and party JSON are written by hand for speed; the schema is generated from
+    the declared serializer fields. Keep them identical."""
+    from mediation.api.serializers import (
+        CaseDetailSerializer,
+        CaseListSerializer,
+        PartySerializer,
+    )
+
+    case = world.make_case(State.MEDIATING)
+    detail = api(world.head).get(f"/api/cases/{case.pk}/").json()
+    row = api(world.head).get("/api/cases/").json()["results"][0]
+    assert list(detail) == list(CaseDetailSerializer().fields)
+    assert list(row) == list(CaseListSerializer().fields)
+    assert list(row["parties"][0]) == list(PartySerializer().fields)
