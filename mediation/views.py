@@ -168,30 +168,13 @@ def _timeline(case):
     ]
 
 
-def _documents(case, agreement):
-    kinds = [("application", _("调解申请书"))]
-    if case.accepted_at or case.state not in (State.REGISTERED, State.DECLINED):
-        kinds += [("acceptance", _("受理登记表")), ("rights_notice", _("权利义务告知书"))]
-    if case.sessions.exists():
-        kinds.append(("session_record", _("调解记录")))
-    if agreement:
-        if agreement.form == "oral":
-            kinds.append(("oral_agreement", _("口头协议登记表")))
-        else:
-            kinds.append(("agreement", _("调解协议书")))
-    if case.confirmation_requested_at:
-        kinds.append(("confirmation_application", _("司法确认申请书")))
-    if case.outcome == "failed" or case.state == State.FAILED:
-        kinds.append(("termination_notice", _("终止调解告知书")))
-    if case.referral_route:
-        kinds.append(("transfer_letter", _("移送函")))
-    if case.follow_ups.exists():
-        kinds.append(("follow_up", _("回访记录")))
-    if case.state == State.ARCHIVED:
-        kinds.append(("case_file", _("卷宗")))
+def _documents(case):
+    """Links to the documents that exist for the case now (mediation.documents decides)."""
+    from . import documents
+
     return [
-        {"kind": k, "label": label, "url": f"/api/cases/{case.pk}/documents/{k}.pdf"}
-        for k, label in kinds
+        {"kind": kind, "label": title, "url": f"/api/cases/{case.pk}/documents/{kind}.pdf"}
+        for kind, title in documents.available(case)
     ]
 
 
@@ -345,14 +328,25 @@ def _detail_context(
         or (page_forms.SessionForm() if may_record and case.state in SESSION_STATES else None),
         "follow_up_form": follow_up_form
         or (page_forms.FollowUpForm() if may_record and case.state in FOLLOW_UP_STATES else None),
-        "documents": _documents(case, agreement),
+        "documents": _documents(case),
         "overdue": _is_overdue(case, now),
         "mediator": _person_name(case.mediator),
         "last_event_id": _last_event_id(user),
         "state_labels": dict(State.choices),
+        "live_labels": _live_labels(),
         "end_reason": _choice_label(FailReason, case.end_reason),
         "referral_route": _choice_label(ReferRoute, case.referral_route),
         "nav": "cases",
+    }
+
+
+def _live_labels() -> dict:
+    """Labels live.js needs to describe an event the same way the timeline does."""
+    from .transitions import FORMS
+
+    return {
+        "transitions": {name: str(form.label) for name, form in FORMS.items()},
+        "events": dict(EventType.choices),
     }
 
 

@@ -11,6 +11,10 @@
   var caseId = parseInt(body.getAttribute("data-case") || "0", 10);
   var labelsEl = document.getElementById("state-labels");
   var labels = labelsEl ? JSON.parse(labelsEl.textContent) : {};
+  var liveEl = document.getElementById("live-labels");
+  var more = liveEl ? JSON.parse(liveEl.textContent) : {};
+  var opLabels = more.transitions || {};
+  var eventLabels = more.events || {};
   var dot = document.getElementById("live-status");
   var delay = 1000;
   var socket = null;
@@ -71,7 +75,12 @@
     var text = document.createElement("span");
     text.className = "ev-text";
     var d = ev.data || {};
-    text.textContent = d.to ? ((labels[d.from] || d.from || "") + " → " + (labels[d.to] || d.to)) : ev.type;
+    if (d.to) {
+      var op = opLabels[d.transition] || d.transition || "";
+      text.textContent = op + "：" + (labels[d.from] || d.from || "") + " → " + (labels[d.to] || d.to);
+    } else {
+      text.textContent = eventLabels[ev.type] || ev.type;
+    }
     li.appendChild(time);
     li.appendChild(text);
     if (ev.actor && ev.actor.name) {

@@ -232,7 +232,7 @@ def test_live_script_protocol_resume_and_reconnect(server, new_page):
     )
     expect(state_badge(page)).to_have_text("已达成协议")
     expect(page.locator(f'#timeline li[data-event="{event_id}"]')).to_contain_text(
-        "调解中 → 已达成协议"
+        "达成协议：调解中 → 已达成协议"
     )
     expect(page.locator("#live-banner")).to_be_visible()
     assert page.evaluate("sessionStorage.getItem('dtj:lastEventId')") == str(event_id)

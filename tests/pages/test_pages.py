@@ -285,6 +285,9 @@ def test_session_and_follow_up_forms(client, world):
     assert r.status_code == 302
     case.refresh_from_db()
     assert case.state == State.AGREED and case.follow_ups.get().performed is True
+    page = text(client.get(f"/cases/{case.pk}/"))
+    assert f"/api/cases/{case.pk}/documents/agreement.pdf" in page
+    assert f"/api/cases/{case.pk}/documents/follow_up.pdf" in page
 
 
 def test_fragment_is_visibility_checked(client, world):
