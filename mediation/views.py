@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -31,6 +32,11 @@ from .models import Case, CaseParty
 PAGE_SIZE = 25
 SESSION_STATES = {State.ACCEPTED, State.MEDIATING}
 FOLLOW_UP_STATES = {State.AGREED, State.CONFIRMED, State.CLOSED}
+HANDOFF_STATUS = {
+    "open": gettext_lazy("办理中"),
+    "closed": gettext_lazy("已办结"),
+    "cancelled": gettext_lazy("已取消"),
+}
 
 
 # -- login -------------------------------------------------------------------------------
@@ -145,6 +151,19 @@ def event_text(event) -> str:
             return _("登记调解记录")
         if data.get("record") == "follow_up":
             return _("登记回访记录")
+    if event.type == EventType.TASK_COMPLETED:
+        from .forms import DECISION_LABELS, DECISION_LABELS_BY_TASK
+
+        kind, decision = data.get("type", ""), data.get("decision", "")
+        label = DECISION_LABELS_BY_TASK.get((kind, decision)) or DECISION_LABELS.get(decision)
+        if label:
+            return _("衔接任务办结：%(decision)s") % {"decision": label}
+    if event.type == EventType.HANDOFF_OPENED:
+        from .choices import HandoffKind
+
+        kind = data.get("kind") or ""
+        if kind in HandoffKind.values:
+            return _("衔接流程开启：%(kind)s") % {"kind": HandoffKind(kind).label}
     if event.type == EventType.CASE_RISK_FLAGGED:
         return _("标记矛盾激化风险（%(level)s）：%(note)s") % {
             "level": data.get("level", ""),
@@ -320,7 +339,10 @@ def _detail_context(
         "agreement": agreement,
         "sessions": list(case.sessions.all()),
         "follow_ups": list(case.follow_ups.all()),
-        "handoffs": list(case.handoffs.select_related("org")),
+        "handoffs": [
+            {"h": h, "status": HANDOFF_STATUS.get(h.status, h.status)}
+            for h in case.handoffs.select_related("org")
+        ],
         "timeline": _timeline(case),
         "transition_forms": forms_,
         "open_form": open_form,

@@ -48,6 +48,10 @@ def test_clerk_registers_and_judge_confirms_through_the_inbox(client, world):
     assert r.status_code == 302
     case.refresh_from_db()
     assert case.state == State.CONFIRMED
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "衔接流程开启：司法确认" in page
+    assert "衔接任务办结：登记受理" in page and "衔接任务办结：裁定确认有效" in page
+    assert "（2026）宁0303民特12号" in page and "已办结" in page
 
 
 def test_tasks_of_other_orgs_are_hidden(client, world):
