@@ -16,11 +16,12 @@ from .choices import (
     OrgKind,
     PartyKind,
     PartyRole,
+    ReferRoute,
     Role,
     Tag,
 )
 from .models import Membership, Organization
-from .transitions import FORMS
+from .transitions import FORMS, refer_routes
 
 BLANK = [("", "—")]
 
@@ -183,6 +184,8 @@ def _select_for(name, field_name, case):
         return _org_choices([OrgKind.COURT])
     if name == "transfer" and field_name == "target_org":
         return [c for c in _org_choices(MEDIATING_KINDS) if c[0] != str(case.org_id)]
+    if name == "refer" and field_name == "route":
+        return [*BLANK, *((r, ReferRoute(r).label) for r in refer_routes(case.network))]
     if name == "refer" and field_name == "target_org":
         return [("", _("系统外机构（不选）")), *_org_choices(set(ROUTE_TARGET_KIND.values()))[1:]]
     return None

@@ -471,3 +471,18 @@ def test_portal_needs_no_login_and_hides_staff_nav(client, world):
     page = text(client.get("/track/"))
     assert "案件进度查询" in page and "退出" not in page
     assert Organization.objects.exists()
+
+
+def test_refer_form_offers_the_routes_of_the_network(client, world):
+    case = world.make_case(State.FAILED)
+    login(client, world.head)
+    forms_ = {f.name: f for f in client.get(f"/cases/{case.pk}/").context["transition_forms"]}
+    routes = [c[0] for c in forms_["refer"].fields["route"].choices if c[0]]
+    assert routes == ["arbitration", "litigation"]  # people's mediation: no adjudication
+    r = client.post(
+        f"/cases/{case.pk}/transitions/refer/",
+        {"refer-route": "arbitration", "refer-target_org": world.arbitration.pk},
+    )
+    assert r.status_code == 302
+    case.refresh_from_db()
+    assert case.state == State.REFERRED and case.referral_org == world.arbitration
