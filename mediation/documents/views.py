@@ -10,6 +10,8 @@ from urllib.parse import quote
 from django.db import transaction
 from django.http import FileResponse, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
@@ -31,6 +33,12 @@ class _AnyAccept(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
+def _errors(*codes):
+    from ..api.views import errors  # the API's one error shape, documented once
+
+    return errors(*codes)
+
+
 def _not_found(detail):
     return JsonResponse({"detail": str(detail), "errors": {}}, status=404)
 
@@ -39,6 +47,21 @@ class CaseDocumentView(APIView):
     renderer_classes = [JSONRenderer]
     content_negotiation_class = _AnyAccept
 
+    @extend_schema(
+        operation_id="case_document",
+        summary="案件文书（PDF）",
+        description="kind 为文书种类；不适用于案件当前状态的文书返回 404，detail 说明原因。"
+        "非承办组织的用户看到的身份证号码、电话号码经过遮蔽。",
+        parameters=[
+            OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="案件 id"),
+            OpenApiParameter("kind", OpenApiTypes.STR, OpenApiParameter.PATH, enum=ALL_KINDS),
+        ],
+        responses={
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="PDF"),
+            **_errors(401, 404, 405),
+        },
+        tags=["cases"],
+    )
     def get(self, request, pk, kind):
         case = (
             Case.objects.select_related("org", "mediator", "confirmation_court", "referral_org")
