@@ -17,6 +17,7 @@ from .choices import (
     PartyKind,
     PartyRole,
     ReferRoute,
+    RiskLevel,
     Role,
     Tag,
 )
@@ -361,6 +362,17 @@ class FollowUpForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("prefix", "followup")
+        super().__init__(*args, **kwargs)
+        for f in self.fields.values():
+            f.required = False
+
+
+class RiskForm(forms.Form):
+    level = forms.ChoiceField(label=_("风险等级"), choices=[*BLANK, *RiskLevel.choices])
+    note = forms.CharField(label=_("风险情况"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "risk")
         super().__init__(*args, **kwargs)
         for f in self.fields.values():
             f.required = False

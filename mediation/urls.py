@@ -15,6 +15,7 @@ urlpatterns = [
     path("cases/<int:pk>/transitions/<slug:name>/", views.case_transition, name="case_transition"),
     path("cases/<int:pk>/sessions/", views.case_add_session, name="case_add_session"),
     path("cases/<int:pk>/follow-ups/", views.case_add_follow_up, name="case_add_follow_up"),
+    path("cases/<int:pk>/risk/", views.case_flag_risk, name="case_flag_risk"),
     path("tasks/", views.task_list, name="task_list"),
     path("tasks/<int:pk>/complete/", views.task_complete, name="task_complete"),
     path("track/", views.track, name="track"),

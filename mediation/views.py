@@ -24,7 +24,15 @@ from django.views.decorators.http import require_POST
 
 from . import forms as page_forms
 from . import policies, services
-from .choices import OPEN_STATES, EventType, FailReason, PartyRole, ReferRoute, State
+from .choices import (
+    OPEN_STATES,
+    EventType,
+    FailReason,
+    PartyRole,
+    ReferRoute,
+    RiskLevel,
+    State,
+)
 from .errors import InvalidFields, NotPermitted, NotVisible, StateConflict
 from .identity import mask_id_number, mask_name, mask_phone
 from .models import Case, CaseParty
@@ -166,7 +174,7 @@ def event_text(event) -> str:
             return _("衔接流程开启：%(kind)s") % {"kind": HandoffKind(kind).label}
     if event.type == EventType.CASE_RISK_FLAGGED:
         return _("标记矛盾激化风险（%(level)s）：%(note)s") % {
-            "level": data.get("level", ""),
+            "level": _choice_label(RiskLevel, data.get("level", "")),
             "note": data.get("note", ""),
         }
     return event.get_type_display()
@@ -316,7 +324,14 @@ def case_new(request):
 
 
 def _detail_context(
-    request, case, *, open_form=None, form_errors=None, session_form=None, follow_up_form=None
+    request,
+    case,
+    *,
+    open_form=None,
+    form_errors=None,
+    session_form=None,
+    follow_up_form=None,
+    risk_form=None,
 ):
     user = request.user
     specs = services.available_transitions(case, user)
@@ -350,6 +365,8 @@ def _detail_context(
         or (page_forms.SessionForm() if may_record and case.state in SESSION_STATES else None),
         "follow_up_form": follow_up_form
         or (page_forms.FollowUpForm() if may_record and case.state in FOLLOW_UP_STATES else None),
+        "risk_form": risk_form
+        or (page_forms.RiskForm() if policies.may_flag_risk(user, case) else None),
         "documents": _documents(case),
         "overdue": _is_overdue(case, now),
         "mediator": _person_name(case.mediator),
@@ -483,6 +500,25 @@ def case_add_follow_up(request, pk):
         "follow_up_form",
         _("已登记回访记录"),
     )
+
+
+@login_required
+@require_POST
+def case_flag_risk(request, pk):
+    _visible_case_or_404(request.user, pk)
+    form = page_forms.RiskForm(request.POST)
+    form.is_valid()
+    try:
+        services.flag_risk(pk, request.user, page_forms.record_payload(form))
+    except InvalidFields as exc:
+        page_forms.apply_errors(form, exc.errors)
+        return _render_detail_error(request, pk, 400, exc.detail, risk_form=form)
+    except NotPermitted as exc:
+        return _render_detail_error(request, pk, 403, exc.detail)
+    except NotVisible:
+        raise Http404 from None
+    messages.success(request, _("已标记矛盾激化风险，监督部门将即时收到提示"))
+    return redirect("case_detail", pk=pk)
 
 
 # -- task inbox ----------------------------------------------------------------------------

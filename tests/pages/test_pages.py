@@ -486,3 +486,22 @@ def test_refer_form_offers_the_routes_of_the_network(client, world):
     assert r.status_code == 302
     case.refresh_from_db()
     assert case.state == State.REFERRED and case.referral_org == world.arbitration
+
+
+def test_flag_risk_from_the_case_page(client, world):
+    case = world.make_case(State.MEDIATING)
+    login(client, world.mediator)
+    bad = client.post(f"/cases/{case.pk}/risk/", {"risk-level": "high"})
+    assert bad.status_code == 400 and "请说明风险情况" in text(bad)
+    ok = client.post(
+        f"/cases/{case.pk}/risk/", {"risk-level": "high", "risk-note": "双方扬言聚集上访"}
+    )
+    assert ok.status_code == 302
+    case.refresh_from_db()
+    assert case.risk_level == "high"
+    assert "风险·高" in text(client.get("/"))
+    page = text(client.get(f"/cases/{case.pk}/"))
+    assert "标记矛盾激化风险（high）：双方扬言聚集上访" not in page
+    assert "标记矛盾激化风险（高）：双方扬言聚集上访" in page
+    login(client, world.outsider)
+    assert client.post(f"/cases/{case.pk}/risk/", {"risk-level": "low"}).status_code == 404
