@@ -24,6 +24,7 @@ import asyncio
 import atexit
 import json
 import logging
+import os
 import threading
 import time
 from collections import deque
@@ -293,8 +294,19 @@ def _stop_thread_hub(hub: Hub) -> None:
         pass
 
 
+# Benchmark hook (bench/ws.py): append "<event id> <wall time>" at each commit.
+_COMMIT_LOG = os.environ.get("LIVE_COMMIT_LOG", "")
+
+
+def _stamp(event_id) -> None:
+    with open(_COMMIT_LOG, "a") as f:
+        f.write(f"{event_id} {time.time():.6f}\n")
+
+
 def publish(message: dict, *, orgs, case_id) -> None:
     """Called on commit (from sync code) with the serialised event."""
+    if _COMMIT_LOG:
+        _stamp(message["id"])
     if relays():
         hub = _hub
         if hub is not None and hub.relay_mode and not hub.loop.is_closed():
