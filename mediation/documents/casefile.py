@@ -5,7 +5,7 @@ from django.utils import timezone
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, PageBreak
 
-from ..choices import EventType, RiskLevel, State
+from ..choices import EventType, FailReason, RiskLevel, State
 from ..transitions import FORMS
 from .kinds import FILING_ORDER, KINDS, Ctx, person_name
 from .layout import CONTENT_W, build_pdf, cn_date, form_table, gap, list_table, para, ymd, ymd_hm
@@ -48,8 +48,9 @@ def describe_event(event) -> tuple[str, str]:
         if name in FORMS:
             label = str(FORMS[name].label)
         detail = f"{_state_label(data.get('from'))} → {_state_label(data.get('to'))}"
-        if data.get("reason") and isinstance(data["reason"], str):
-            detail += f"；{data['reason']}"
+        reason = data.get("reason")
+        if reason and isinstance(reason, str):
+            detail += f"；{FailReason(reason).label if reason in FailReason.values else reason}"
     elif event.type == EventType.CASE_CREATED:
         detail = "优先办理" if data.get("priority") else ""
     elif event.type == EventType.CASE_UPDATED:

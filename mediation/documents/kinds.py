@@ -114,6 +114,13 @@ class Ctx:
     def mediator_title(self):
         return "人民调解员" if self.case.network == Network.PEOPLE else "调解员"
 
+    def basis(self, articles) -> str:
+        """The legal basis cited: the People's Mediation Law binds people's mediation;
+        the other networks follow it by reference."""
+        if self.case.network == Network.PEOPLE:
+            return f"根据《中华人民共和国人民调解法》{articles}的规定"
+        return f"参照《中华人民共和国人民调解法》{articles}的规定"
+
     def id_number(self, party):
         return party.id_number if self.full else mask_id_number(party.id_number)
 
@@ -282,7 +289,7 @@ def build_rights_notice(ctx: Ctx):
             f"本{ORG_WORD.get(case.network, '组织')}已于{ymd(case.accepted_at)}受理。"
             "调解遵循当事人自愿、平等的原则，不违背法律、法规和国家政策，尊重当事人的权利，"
             "不因调解而阻止当事人依法通过仲裁、行政、司法等途径维护自己的权利。"
-            "根据《中华人民共和国人民调解法》第二十三条、第二十四条的规定，现将你（单位）"
+            f"{ctx.basis('第二十三条、第二十四条')}，现将你（单位）"
             "在调解活动中享有的权利和承担的义务告知如下：",
             s.indent,
         ),
@@ -449,7 +456,7 @@ def build_termination_notice(ctx: Ctx):
         para(f"{ctx.names(everyone)}：", s.body),
         para(
             f"{ctx.dispute}一案，本{ORG_WORD.get(case.network, '组织')}于{ymd(case.accepted_at)}"
-            f"受理并进行调解。因{reason}，根据《中华人民共和国人民调解法》第二十六条的规定，"
+            f"受理并进行调解。因{reason}，{ctx.basis('第二十六条')}，"
             "决定终止调解。",
             s.indent,
         ),
