@@ -243,3 +243,12 @@ def test_request_starts_the_flow_in_the_same_transaction(world, as_user):
     case.refresh_from_db()
     assert case.state == State.AGREED
     assert not CaseTask.objects.filter(case=case).exists()
+
+
+def test_admin_lists_are_read_only(world, client, django_user_model):
+    world.make_case(State.CONFIRMING)
+    admin_user = django_user_model.objects.create_superuser("root", password="x")
+    client.force_login(admin_user)
+    for path in ("/admin/workflows/casetask/", "/admin/workflows/caseprocess/"):
+        assert client.get(path).status_code == 200
+    assert client.get("/admin/workflows/casetask/add/").status_code == 403
