@@ -42,7 +42,6 @@ def _world():
     User = get_user_model()
     now = timezone.now()
     org = Organization(name="红寺堡镇人民调解委员会", short_code="红", kind="people_committee")
-    org.save = None  # never written
     mediator = User(username="mediator", last_name="马", first_name="桂兰")
     case = Case(
         number="（2026）红人调字第0007号",

@@ -92,6 +92,13 @@ def find_breaks(chars, widths, max_widths, hard=None):
             k = b
             while k > start + 1 and _bad_break(chars, k):
                 k -= 1
+            # Pushing a closing mark down must not cut a number or code in two
+            # ("…64030319550301003" / "0，住址"): take the whole Latin run down with it.
+            m = k
+            while m > start + 1 and _is_latin(chars[m]) and _is_latin(chars[m - 1]):
+                m -= 1
+            if m != k and m > (start + b) >> 1 and not _bad_break(chars, m):
+                k = m
             if not _bad_break(chars, k):
                 b = k
             else:

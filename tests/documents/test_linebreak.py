@@ -69,6 +69,21 @@ def test_find_breaks(text, width, first_line):
         assert line[-1] not in FORBIDDEN_END
 
 
+def test_a_number_is_not_cut_to_keep_a_comma_off_the_line_start():
+    text = (
+        "申请人：马建国，男，回族，1955年3月1日出生，公民身份号码：640303195503010030，"
+        "住址：红寺堡镇"
+    )
+    widths = [10 if ord(c) >= 0x3000 else 5 for c in text]
+    # the line is full just before "，": the comma may not start the next line, and the
+    # ID number may not be split to avoid it — the number goes down whole
+    lines = linebreak.dumb_split(text, widths, sum(widths[: text.index("，住址")]))
+    assert [line[1] for line in lines][:2] == [
+        "申请人：马建国，男，回族，1955年3月1日出生，公民身份号码：",
+        "640303195503010030，住址：红寺堡镇",
+    ]
+
+
 def test_several_style_runs_follow_the_same_rules():
     font = fonts.font_name("cid")
     style = ParagraphStyle("t", fontName=font, fontSize=10, leading=14, wordWrap="CJK")
