@@ -505,3 +505,19 @@ def test_flag_risk_from_the_case_page(client, world):
     assert "标记矛盾激化风险（高）：双方扬言聚集上访" in page
     login(client, world.outsider)
     assert client.post(f"/cases/{case.pk}/risk/", {"risk-level": "low"}).status_code == 404
+
+
+def test_list_query_count_does_not_grow_with_rows(client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    login(client, world.mediator)
+    world.make_case()
+    with CaptureQueriesContext(connection) as few:
+        client.get("/")
+    for _ in range(12):
+        world.make_case()
+    with CaptureQueriesContext(connection) as many:
+        r = client.get("/")
+    assert len(r.context["rows"]) == 13
+    assert len(many) == len(few)
