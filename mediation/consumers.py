@@ -10,8 +10,9 @@ which replays before any live event is dispatched), `watch` / `unwatch` a case.
 Server messages: the event JSON of §5, plus control messages whose type has no dot:
 `ready`, `resumed`, `resync_required`, `watching`, `unwatched`, `error`.
 
-Event messages are pushed without the per-message `aclose_old_connections()` thread hop
-that Channels runs before every handler: forwarding pre-encoded text touches no database.
+Events reach the socket through the process's hub (mediation.live.Hub), which holds the
+one layer channel of this process and calls `push` with the pre-encoded text: no channel,
+queue, task or `aclose_old_connections()` thread hop per socket and event.
 """
 
 import asyncio
@@ -22,8 +23,8 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.utils.translation import gettext as _
 
-from . import policies
-from .live import EVENT_MESSAGE, Deduper, encode
+from . import live, policies
+from .live import Deduper, encode
 
 RESYNC_LIMIT = 1000
 AUTH_TIMEOUT = 10.0
@@ -66,24 +67,30 @@ def _may_watch(user, case_id: int) -> bool:
 
 
 class EventsConsumer(AsyncWebsocketConsumer):
+    # No layer channel per socket: the hub receives for the whole process (see above).
+    channel_layer_alias = "__per_process_hub__"
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = None
         self.sent = Deduper()
         self.joined: set[str] = set()
         self.auth_timer = None
+        self.hub = None
+        self.replaying = False
+        self.pending: list[dict] = []
 
-    async def dispatch(self, message):
-        # Hot path: one pushed event, no thread hop, no database.
-        if message["type"] == EVENT_MESSAGE:
-            if self.user is not None and self.sent.first_time(message["id"]):
-                await self.base_send({"type": "websocket.send", "text": message["text"]})
-            return
-        await super().dispatch(message)
+    async def push(self, message):
+        """Hot path, called by the hub for each event of a group this socket is in."""
+        if self.replaying:
+            self.pending.append(message)
+        elif self.sent.first_time(message["id"]):
+            await self.base_send({"type": "websocket.send", "text": message["text"]})
 
     # -- lifecycle ---------------------------------------------------------------------
 
     async def websocket_connect(self, message):
+        self.hub = await live.ensure_started()
         await self.accept()
         user = self.scope.get("user")
         if user is not None and user.is_authenticated:
@@ -112,13 +119,13 @@ class EventsConsumer(AsyncWebsocketConsumer):
         if self.auth_timer is not None:
             self.auth_timer.cancel()
         for group in list(self.joined):
-            await self.channel_layer.group_discard(group, self.channel_name)
+            await self.hub.leave(group, self)
         self.joined.clear()
         await super().websocket_disconnect(message)
 
     async def _join(self, group):
         if group not in self.joined:
-            await self.channel_layer.group_add(group, self.channel_name)
+            await self.hub.join(group, self)
             self.joined.add(group)
 
     async def _authenticated(self, user):
@@ -180,19 +187,29 @@ class EventsConsumer(AsyncWebsocketConsumer):
         await self._resume(since)
 
     async def _resume(self, since: int):
-        # Handlers run one at a time: live events arriving during the query wait in the
-        # channel and are dispatched after the replay; the de-duplicator drops the ones
-        # the replay already sent, so the stream stays in order, without gaps or repeats.
-        events = await database_sync_to_async(_replay)(self.user, since)
-        if events is None:
-            await self._control({"type": "resync_required"})
-            return
-        last = since
-        for event_id, text in events:
-            if self.sent.first_time(event_id):
-                await self.send(text_data=text)
-            last = event_id
-        await self._control({"type": "resumed", "last": last, "count": len(events)})
+        # Live events arriving during the replay are held back and sent after it; the
+        # de-duplicator drops the ones the replay already sent, so the stream stays in
+        # order, without gaps or repeats.
+        self.replaying = True
+        try:
+            events = await database_sync_to_async(_replay)(self.user, since)
+            if events is None:
+                await self._control({"type": "resync_required"})
+            else:
+                last = since
+                for event_id, text in events:
+                    if self.sent.first_time(event_id):
+                        await self.send(text_data=text)
+                    last = event_id
+                await self._control({"type": "resumed", "last": last, "count": len(events)})
+        finally:
+            # Still "replaying" while the held-back events go out: anything arriving
+            # meanwhile joins the end of the same queue.
+            while self.pending:
+                message = self.pending.pop(0)
+                if self.sent.first_time(message["id"]):
+                    await self.base_send({"type": "websocket.send", "text": message["text"]})
+            self.replaying = False
 
     def _case_id(self, content):
         case_id = content.get("case")
@@ -215,7 +232,7 @@ class EventsConsumer(AsyncWebsocketConsumer):
             return
         group = f"case.{case_id}"
         if group in self.joined:
-            await self.channel_layer.group_discard(group, self.channel_name)
+            await self.hub.leave(group, self)
             self.joined.discard(group)
         await self._control({"type": "unwatched", "case": case_id})
 

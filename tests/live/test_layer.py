@@ -11,8 +11,8 @@ from mediation import live
 
 def test_event_text_is_encoded_once_and_is_plain_json():
     msg = {"id": 1, "type": "case.created", "case": {"number": "（2026）红人调字第0001号"}}
-    lm = live.layer_message(msg)
-    assert lm == {"type": "event.message", "id": 1, "text": lm["text"]}
+    lm = live.layer_message(msg, "org.3")
+    assert lm == {"type": "event.message", "id": 1, "text": lm["text"], "group": "org.3"}
     assert json.loads(lm["text"]) == msg
     assert "红人调字" in lm["text"]  # UTF-8 text, not \\u escapes
 

@@ -1,6 +1,8 @@
 """The /ws/events/ protocol of DESIGN.md §5 through the real ASGI application (origin
 check, auth middleware, router, consumer, channel layer, live hub)."""
 
+import time
+
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
@@ -307,3 +309,43 @@ async def test_malformed_and_unknown_messages_get_an_error(world):
     await comm.send_json_to({"action": "resume", "since": "x"})
     assert (await comm.receive_json_from())["type"] == "error"
     await comm.disconnect()
+
+
+async def test_live_event_during_replay_comes_after_it(world, monkeypatch):
+    from mediation import consumers
+
+    case = await make_case(world, state=State.REGISTERED)
+    since = await last_event_id()
+    await perform(case, "accept", world.head, {"mediator": world.mediator.pk})
+    missed = await events_of(case, after=since)
+    original = consumers._replay
+
+    def slow_replay(user, since):
+        rows = original(user, since)
+        # An event commits while the replay is on its way out.
+        services.perform(case, "begin", world.mediator, {"consent": True})
+        time.sleep(0.5)
+        return rows
+
+    monkeypatch.setattr(consumers, "_replay", slow_replay)
+    comm = await open_socket(world.mediator)
+    await comm.send_json_to({"action": "resume", "since": since})
+    got = [await comm.receive_json_from(timeout=5)]
+    got += await drain(comm, timeout=1.0)
+    assert [m.get("id") for m in got[:2]] == [e["id"] for e in missed]
+    assert got[2]["type"] == "resumed"
+    assert [m["data"]["transition"] for m in got[3:]] == ["begin"]
+    await comm.disconnect()
+
+
+async def test_socket_leaving_does_not_silence_the_others(world):
+    case = await make_case(world)
+    first = await open_socket(world.mediator)
+    second = await open_socket(world.mediator2)
+    await first.disconnect()
+    await perform(case, "begin", world.mediator, {"consent": True})
+    assert [m["type"] for m in await drain(second)] == ["case.transitioned"]
+    hub = live.current_hub()
+    assert len(hub.members[f"org.{world.home.pk}"]) == 1
+    await second.disconnect()
+    assert not hub.members  # the last socket gone: the hub left every group
