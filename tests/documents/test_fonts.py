@@ -6,7 +6,7 @@ from django.core.exceptions import ImproperlyConfigured
 from mediation.documents import fonts
 
 
-def test_auto_prefers_the_embedded_font_when_installed(settings):
+def test_auto_prefers_the_embedded_font_when_installed(settings, ttf_font):
     settings.PDF_FONT_MODE = "auto"
     settings.PDF_FONT_PATH = ""
     assert fonts.font_path() == fonts.WQY_PATH

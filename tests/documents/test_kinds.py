@@ -403,7 +403,7 @@ def test_case_file_files_every_document_in_order(world, font_mode):
         ), (title, start)
 
 
-def test_font_modes_embed_or_not(agreed_case, settings):
+def test_font_modes_embed_or_not(agreed_case, settings, ttf_font):
     settings.PDF_FONT_MODE = "ttf"
     ttf = documents.render("agreement", agreed_case)
     settings.PDF_FONT_MODE = "cid"
