@@ -521,3 +521,16 @@ def test_list_query_count_does_not_grow_with_rows(client, world):
         r = client.get("/")
     assert len(r.context["rows"]) == 13
     assert len(many) == len(few)
+
+
+def test_english_ui_through_django_i18n(client, world):
+    case = world.make_case(State.ACCEPTED)
+    login(client, world.mediator)
+    page = text(client.get("/"))
+    assert "案件列表" in page and 'value="en"' in page
+    r = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert r.status_code == 302
+    page = text(client.get("/"))
+    assert "Cases" in page and "Accepted" in page and "案件列表" not in page
+    detail = text(client.get(f"/cases/{case.pk}/"))
+    assert "Begin mediation" in detail and "Respondent consents to mediation" in detail
