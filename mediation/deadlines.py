@@ -28,6 +28,7 @@ from .events import record_event
 from .models import Case, Deadline, Handoff
 
 APPROACHING, OVERDUE = "approaching", "overdue"
+SWEPT_HANDOFFS = ("court_referral", "petition")
 
 
 @dataclass
@@ -75,9 +76,20 @@ def _task_items():
     rows = (
         CaseTask.objects.filter(status__in=["NEW", "ASSIGNED", "STARTED"], due_at__isnull=False)
         .exclude(kind="")
-        .values_list("pk", "case_id", "kind", "org_id", "created", "due_at")
+        .values_list(
+            "pk",
+            "case_id",
+            "kind",
+            "org_id",
+            "created",
+            "due_at",
+            "process__caseprocess__handoff__kind",
+            "process__caseprocess__handoff__due_at",
+        )
     )
-    for pk, case_id, kind, org_id, created, due in rows:
+    for pk, case_id, kind, org_id, created, due, handoff_kind, handoff_due in rows:
+        if handoff_kind in SWEPT_HANDOFFS and handoff_due == due:
+            continue  # the same date as its handoff (petition feedback): announced once, there
         yield Item(
             f"task:{pk}:{_stamp(due)}",
             case_id,
@@ -89,7 +101,7 @@ def _task_items():
 
 def _handoff_items():
     rows = Handoff.objects.filter(
-        status="open", due_at__isnull=False, kind__in=["court_referral", "petition"]
+        status="open", due_at__isnull=False, kind__in=SWEPT_HANDOFFS
     ).values_list("pk", "case_id", "kind", "org_id", "opened_at", "due_at")
     for pk, case_id, kind, org_id, opened, due in rows:
         yield Item(

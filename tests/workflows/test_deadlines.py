@@ -134,3 +134,29 @@ def test_concurrent_announcement_loses_quietly(world):
     assert deadlines._announce(item, "overdue", now) is True
     assert deadlines._announce(item, "overdue", now) is False
     assert len(deadline_events(case, "overdue")) == 1
+
+
+def test_petition_feedback_date_is_announced_once(world, as_user):
+    from tests.conftest import case_body
+
+    body = {
+        **case_body(world.home),
+        "petition_number": "宁红信转〔2026〕15号",
+        "feedback_due": (T0 + dt.timedelta(days=10)).isoformat(),
+    }
+    with time_machine.travel(T0, tick=False):
+        resp = as_user(world.petition).post("/api/petitions/transfers/", body, format="json")
+        assert resp.status_code == 201
+    from mediation.models import Case
+
+    case = Case.objects.get(pk=resp.json()["id"])
+    with at(2):
+        world.advance(case, State.FAILED, now=T0 + dt.timedelta(days=2))
+        assert one_task(as_user(world.mediator), "petition.feedback", case)["due_at"]
+    with at(10, 1):
+        sweep()
+        sweep()
+    overdue = deadline_events(case, "overdue")
+    assert [e.payload["data"]["subject"] for e in overdue] == ["handoff"]
+    assert overdue[0].payload["data"]["kind"] == "petition"
+    assert {world.home.pk, world.petition_bureau.pk} <= set(overdue[0].payload["orgs"])
