@@ -33,7 +33,7 @@ from mediation.models import Organization
 from .common import close_handoff, days, open_handoff
 from .confirmation import ConfirmationFlow
 from .court import CourtReferralFlow
-from .models import CaseProcess, CaseTask
+from .models import CaseTask
 from .nodes import CaseTaskNode, driving, is_driving, is_quiet
 from .petition import PetitionFlow
 from .referral import ReferralFlow
@@ -344,7 +344,3 @@ def _cancel_stale(case, now):
 
 def task_is_open(task) -> bool:
     return task.status in OPEN
-
-
-def process_for(case, flow_class):
-    return CaseProcess.objects.filter(case=case, flow_class=flow_class).order_by("-pk").first()
