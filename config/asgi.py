@@ -19,7 +19,7 @@ router = ProtocolTypeRouter({"http": http_app, "websocket": websocket_applicatio
 
 
 async def application(scope, receive, send):
-    # daphne has no lifespan events: bind the live hub (publisher, relay) to the server's
-    # loop on the first call of any kind. Cheap after the first call.
-    await live.ensure_started()
+    # daphne has no lifespan events: bind the live hub (publisher, relay, fan-out) to the
+    # server's loop on the first call of any kind. Cheap after the first call.
+    live.touch()
     return await router(scope, receive, send)

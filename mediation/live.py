@@ -165,7 +165,14 @@ class Hub:
     async def _fanout(self) -> None:
         layer = get_channel_layer()
         while True:
-            message = await layer.receive(self.channel)
+            try:
+                message = await layer.receive(self.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # e.g. a Redis timeout or restart: keep receiving
+                log.exception("live hub receive failed; retrying")
+                await asyncio.sleep(0.5)
+                continue
             try:
                 if message.get("type") != EVENT_MESSAGE:
                     continue
@@ -231,8 +238,13 @@ class Hub:
 
         interval = float(getattr(settings, "LIVE_RELAY_INTERVAL", 1.0))
         layer = get_channel_layer()
+        while layer is not None and self.channel is None:
+            try:
+                self.channel = await layer.new_channel(prefix="hub.")
+            except Exception:  # Redis not up yet: sockets wait, HTTP goes on
+                log.exception("live hub cannot open its channel; retrying")
+                await asyncio.sleep(interval)
         if layer is not None:
-            self.channel = await layer.new_channel(prefix="hub.")
             self.tasks.append(self.loop.create_task(self._fanout()))
             self.tasks.append(self.loop.create_task(self._refresh()))
         if self.relay_mode:
@@ -292,14 +304,21 @@ def start(loop: asyncio.AbstractEventLoop | None = None) -> Hub:
         return _hub
 
 
-async def ensure_started() -> Hub:
-    """For the ASGI app: the hub of the running loop, started if needed. The first call
-    waits until the relay knows where the outbox ends, so nothing committed after a
-    socket connects can be mistaken for history."""
+def touch() -> Hub:
+    """For the ASGI app, on every call: the hub of the running loop, started if needed."""
     hub = _hub
     loop = asyncio.get_running_loop()
     if hub is None or hub.loop is not loop:
         hub = start(loop)
+    return hub
+
+
+async def ensure_started() -> Hub:
+    """For sockets: the running hub, once ready — its layer channel exists and the relay
+    knows where the outbox ends, so nothing committed after a socket connects can be
+    mistaken for history. (HTTP requests need not wait: no socket can have missed an
+    event committed before the first socket was accepted.)"""
+    hub = touch()
     if not hub.ready.is_set():
         await hub.ready.wait()
     return hub
