@@ -534,3 +534,9 @@ def test_english_ui_through_django_i18n(client, world):
     assert "Cases" in page and "Accepted" in page and "案件列表" not in page
     detail = text(client.get(f"/cases/{case.pk}/"))
     assert "Begin mediation" in detail and "Respondent consents to mediation" in detail
+
+
+def test_browser_language_does_not_switch_the_ui_away_from_chinese(client, world):
+    login(client, world.mediator)
+    page = text(client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9"))
+    assert "案件列表" in page
