@@ -1,8 +1,10 @@
 """Sessions, follow-ups, risk flags, the event stream, statistics, organisations, docs."""
 
 import datetime as dt
+import re
 
 import time_machine
+from django.contrib.staticfiles import finders
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -156,6 +158,10 @@ def test_schema_is_valid_openapi_and_docs_are_served_locally(api, tmp_path):
     html = docs.content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in html
     assert "cdn" not in html.lower() and "https://" not in html
+    assets = re.findall(r'(?:src|href)="/static/([^"]+)"', html)
+    assert len(assets) >= 3
+    for asset in assets:  # every asset the page loads is a file the project serves
+        assert finders.find(asset), asset
 
 
 def test_transition_body_schema_lists_every_transition(api):
