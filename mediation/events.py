@@ -43,25 +43,31 @@ def record_event(case, type_: str, actor=None, data: dict | None = None, at=None
     """Append one event for `case` and schedule its push after commit.
 
     Must run inside the caller's atomic block (the one transaction per action)."""
+    return record_events(case, [(type_, data)], actor, at)[0]
+
+
+def record_events(case, items, actor=None, at=None) -> list[CaseEvent]:
+    """Append several events of one action, [(type, data), ...], in order: the lock and
+    the organisations to tell are taken once for all of them."""
     assert connection.in_atomic_block, "record_event must run inside the action's transaction"
     _serialise_event_order()
-    event = CaseEvent.objects.create(
-        case=case,
-        type=type_,
-        at=at or timezone.now(),
-        actor=actor,
-        payload={
-            "case": case_snapshot(case),
-            "actor": actor_snapshot(actor),
-            "data": data or {},
-            # organisations whose desks are told (current and former handlers, partners)
-            "orgs": sorted(set(case.access.values_list("org_id", flat=True)) | {case.org_id}),
-        },
-    )
-    message = serialise(event)
-    orgs = event.payload["orgs"]
-    transaction.on_commit(lambda: _push(message, orgs, case.pk))
-    return event
+    at = at or timezone.now()
+    # organisations whose desks are told (current and former handlers, partners)
+    orgs = sorted(set(case.access.values_list("org_id", flat=True)) | {case.org_id})
+    snapshot, who = case_snapshot(case), actor_snapshot(actor)
+    events = []
+    for type_, data in items:
+        event = CaseEvent.objects.create(
+            case=case,
+            type=type_,
+            at=at,
+            actor=actor,
+            payload={"case": snapshot, "actor": who, "data": data or {}, "orgs": orgs},
+        )
+        message = serialise(event)
+        transaction.on_commit(lambda message=message: _push(message, orgs, case.pk))
+        events.append(event)
+    return events
 
 
 def serialise(event: CaseEvent) -> dict:

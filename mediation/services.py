@@ -35,7 +35,7 @@ from .choices import (
     Tag,
 )
 from .errors import InvalidFields, NotPermitted, NotVisible, StateConflict
-from .events import record_event
+from .events import record_event, record_events
 from .identity import age_on, parse_resident_id, validate_credit_code, validate_phone
 from .models import (
     Case,
@@ -103,6 +103,13 @@ def perform(case_or_id, name: str, user, data: dict | None = None, *, now=None) 
     return case
 
 
+_CASE_FIELDS = [f.attname for f in Case._meta.concrete_fields if not f.primary_key]
+
+
+def _values(case) -> dict:
+    return {name: getattr(case, name) for name in _CASE_FIELDS}
+
+
 def _perform_atomic(case_or_id, name, user, data, now) -> Case:
     with transaction.atomic():
         case = _load_for_update(case_or_id, user)
@@ -125,8 +132,11 @@ def _perform_atomic(case_or_id, name, user, data, now) -> Case:
             raise InvalidFields(_("提交的内容有误"), _errors_of(form))
         source, previous_org = case.state, case.org_id
         event_data = {"transition": name, "from": source, **form.event_data()}
+        before = _values(case)
         method(at=now, **form.method_kwargs())
-        case.save()  # ConcurrentTransition on a stale state: mapped to 409 by perform
+        # Write only what the transition changed (the state check still guards the row).
+        changed = [name for name, value in _values(case).items() if before[name] != value]
+        case.save(update_fields=[*changed, "updated_at"])  # stale state: 409, see perform
         form.after(case)
         if case.org_id != previous_org:
             CaseAccess.objects.filter(case=case, org_id=previous_org).update(
@@ -138,11 +148,10 @@ def _perform_atomic(case_or_id, name, user, data, now) -> Case:
         if name == "request_confirmation":
             grant_access(case, case.confirmation_court_id, "handoff", now)
         event_data["to"] = case.state
-        record_event(case, EventType.CASE_TRANSITIONED, user, event_data, at=now)
+        events = [(EventType.CASE_TRANSITIONED, event_data)]
         if name in ("accept", "reassign"):
-            record_event(
-                case, EventType.CASE_ASSIGNED, user, {"mediator": case.mediator_id}, at=now
-            )
+            events.append((EventType.CASE_ASSIGNED, {"mediator": case.mediator_id}))
+        record_events(case, events, user, at=now)
         for fn in _in_transaction_hooks:
             fn(case, name, user, now)
     return case

@@ -82,6 +82,15 @@ class TransitionForm(forms.Form):
         return {}
 
     def _org_member(self, user_id, field):
+        roles = [Role.MEDIATOR, Role.ORG_HEAD]
+        member = (
+            Membership.objects.select_related("user")
+            .filter(user_id=user_id, user__is_active=True, org_id=self.case.org_id, role__in=roles)
+            .first()
+        )
+        if member is not None:
+            return member.user
+        # Not a mediator here: find out which message applies.
         User = get_user_model()
         try:
             user = User.objects.get(pk=user_id, is_active=True)

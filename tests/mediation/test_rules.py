@@ -415,3 +415,16 @@ def _body(world, **overrides):
     from tests.conftest import case_body
 
     return case_body(world.home, **overrides)
+
+
+def test_inactive_or_unknown_mediator_is_refused(world):
+    case = world.make_case(State.REGISTERED)
+    world.mediator2.is_active = False
+    world.mediator2.save()
+    err = refused(InvalidFields, case, "accept", world.head, {"mediator": world.mediator2.pk})
+    assert err.errors["mediator"] == ["用户不存在"]
+    err = refused(InvalidFields, case, "accept", world.head, {"mediator": 99999})
+    assert err.errors["mediator"] == ["用户不存在"]
+    # an org head may be assigned as the mediator too
+    case = services.perform(case, "accept", world.head, {"mediator": world.head.pk})
+    assert case.mediator_id == world.head.pk
