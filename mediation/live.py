@@ -130,6 +130,7 @@ class Hub:
         self.ready = asyncio.Event()
         self.channel: str | None = None
         self.members: dict[str, set] = {}
+        self.executor = None
 
     # local fan-out -------------------------------------------------------------------
 
@@ -208,9 +209,13 @@ class Hub:
     # relaying (embedded default) -------------------------------------------------------
 
     async def _relay(self) -> None:
-        from channels.db import database_sync_to_async
+        from asgiref.sync import sync_to_async
 
-        fetch = database_sync_to_async(_events_after)
+        # Not thread-sensitive: the shared sync thread is busy finishing the very request
+        # whose commit woke us (rendering its response); waiting behind it cost ~100 ms.
+        # One dedicated thread keeps one database connection for the relay.
+        self.executor = _relay_executor()
+        fetch = sync_to_async(_events_after, thread_sensitive=False, executor=self.executor)
         interval = float(getattr(settings, "LIVE_RELAY_INTERVAL", 1.0))
         while True:
             try:
@@ -269,6 +274,18 @@ class Hub:
         for task in self.tasks:
             task.cancel()
         self.tasks = []
+        if self.executor is not None:
+            from django.db import connections
+
+            self.executor.submit(connections.close_all)
+            self.executor.shutdown(wait=False)
+            self.executor = None
+
+
+def _relay_executor():
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-relay")
 
 
 def _last_event_id() -> int:
@@ -278,9 +295,12 @@ def _last_event_id() -> int:
 
 
 def _events_after(last_id: int) -> list[tuple[dict, list, int]]:
+    from django.db import close_old_connections
+
     from .events import serialise
     from .models import CaseEvent
 
+    close_old_connections()  # drop a connection the database closed meanwhile
     rows = CaseEvent.objects.filter(id__gt=last_id).order_by("id")[:RELAY_BATCH]
     return [(serialise(e), e.payload.get("orgs", []), e.case_id) for e in rows]
 
