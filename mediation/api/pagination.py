@@ -11,7 +11,8 @@ import datetime as dt
 import json
 from collections import OrderedDict
 
-from django.db.models import Q
+from django.db.models import F
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import BasePagination
@@ -40,19 +41,19 @@ def _decode(value: str):
         raise NotFound(_("无效的翻页游标")) from None
 
 
-def _after(key) -> Q:
-    """Rows after `key` in (-priority, -created_at, -id) order."""
-    p, c, i = key
-    return (
-        Q(priority__lt=p) | Q(priority=p, created_at__lt=c) | Q(priority=p, created_at=c, id__lt=i)
-    )
+def _sort_key():
+    return Tuple(F("priority"), F("created_at"), F("id"))
 
 
-def _before(key) -> Q:
-    p, c, i = key
-    return (
-        Q(priority__gt=p) | Q(priority=p, created_at__gt=c) | Q(priority=p, created_at=c, id__gt=i)
-    )
+def _after(key):
+    """Rows after `key` in (-priority, -created_at, -id) order, as one row-value comparison
+    `(priority, created_at, id) < (…)` so the database seeks into the queue index instead
+    of filtering its way down to the cursor."""
+    return TupleLessThan(_sort_key(), key)
+
+
+def _before(key):
+    return TupleGreaterThan(_sort_key(), key)
 
 
 class QueueCursorPagination(BasePagination):
