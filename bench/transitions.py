@@ -73,6 +73,8 @@ def run(args) -> None:
             env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
             env.update(DATABASE_URL=url, DJANGO_SETTINGS_MODULE="config.settings")
             env.update(MEDIA_ROOT=f"{tmp}/media", PYTHONPATH=str(REPO))
+            # Production settings: DEBUG would record every query and skew the figures.
+            env.update(DEBUG="false", SECRET_KEY="bench-only-secret", LOG_LEVEL="ERROR")
             proc = subprocess.run(
                 [sys.executable, "-m", "bench.transitions", "--worker", *args],
                 cwd=REPO,

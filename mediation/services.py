@@ -13,6 +13,7 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
@@ -64,9 +65,12 @@ def grant_access(case, org, reason: str, now) -> None:
 
 def _load_for_update(case_or_id, user) -> Case:
     pk = case_or_id.pk if isinstance(case_or_id, Case) else case_or_id
+    qs = Case.objects.select_for_update()
+    if _probes:
+        qs = qs.annotate(**{key: probe(OuterRef("pk")) for key, probe in _probes.items()})
     try:
         # Row lock on PostgreSQL; on SQLite the IMMEDIATE transaction already serialises.
-        case = Case.objects.select_for_update().get(pk=pk)
+        case = qs.get(pk=pk)
     except (Case.DoesNotExist, ValueError, TypeError):
         raise NotVisible(_("案件不存在")) from None
     if user is not None and not policies.can_see(user, case):
@@ -159,14 +163,25 @@ def _perform_atomic(case_or_id, name, user, data, now) -> Case:
 
 _after_hooks: dict[str, list] = {}
 _in_transaction_hooks: list = []
+_probes: dict = {}
 
 
-def in_transition(fn):
+def in_transition(fn=None, *, probe=None):
     """Register `fn(case, name, user, now)` to run inside every transition's transaction,
     after its event: the workflows start and advance their handoffs there, so a case and
-    its flow tasks commit (or roll back) together."""
-    _in_transaction_hooks.append(fn)
-    return fn
+    its flow tasks commit (or roll back) together.
+
+    `probe(case_ref)`, optional, returns a query expression that the service annotates on
+    the row it locks, as `probe_<fn name>`: the hook learns whether it has anything to do
+    without a query of its own on the hot path."""
+
+    def deco(fn):
+        _in_transaction_hooks.append(fn)
+        if probe is not None:
+            _probes[f"probe_{fn.__name__}"] = probe
+        return fn
+
+    return deco(fn) if fn is not None else deco
 
 
 def on_transition(name: str):

@@ -18,6 +18,7 @@ import datetime as dt
 from django import forms
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
@@ -33,7 +34,7 @@ from mediation.models import Organization
 from .common import close_handoff, days, open_handoff
 from .confirmation import ConfirmationFlow
 from .court import CourtReferralFlow
-from .models import CaseTask
+from .models import CaseProcess, CaseTask
 from .nodes import CaseTaskNode, driving, is_driving, is_quiet
 from .petition import PetitionFlow
 from .referral import ReferralFlow
@@ -292,8 +293,20 @@ def start_court_referral(user, data: dict, *, now=None):
 # -- keeping flows in step with the case (runs inside every transition) -------------------
 
 
-@case_services.in_transition
+def _running_flows(case_ref):
+    return Exists(CaseProcess.objects.filter(case_id=case_ref, status=PROCESS.NEW))
+
+
+@case_services.in_transition(probe=_running_flows)
 def on_case_transition(case, name, user, now):
+    starts = name == "request_confirmation" or (name == "refer" and case.referral_org_id)
+    # Most transitions touch a case with no running flow: the service's locking SELECT
+    # already answered whether one runs (the probe), so those return at once.
+    running = getattr(case, "probe_on_case_transition", None)
+    if running is None:
+        running = CaseProcess.objects.filter(case_id=case.pk, status=PROCESS.NEW).exists()
+    if not starts and not running:
+        return
     with driving(now=now):
         _cancel_stale(case, now)
         if name == "request_confirmation":
