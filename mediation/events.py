@@ -7,6 +7,8 @@ one transaction-level advisory lock (held to commit), on SQLite every write tran
 is IMMEDIATE and therefore already serialised.
 """
 
+import json
+
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -62,22 +64,59 @@ def record_events(case, items, actor=None, at=None) -> list[CaseEvent]:
     the organisations to tell are taken once for all of them."""
     assert connection.in_atomic_block, "record_event must run inside the action's transaction"
     at = at or timezone.now()
-    # organisations whose desks are told (current and former handlers, partners)
-    orgs = sorted(set(_lock_and_read_access(case)) | {case.org_id})
     snapshot, who = case_snapshot(case), actor_snapshot(actor)
-    events = []
-    for type_, data in items:
-        event = CaseEvent.objects.create(
-            case=case,
-            type=type_,
-            at=at,
-            actor=actor,
-            payload={"case": snapshot, "actor": who, "data": data or {}, "orgs": orgs},
-        )
+    if connection.vendor == "postgresql":
+        events, orgs = _insert_locked_pg(case, items, actor, at, snapshot, who)
+    else:
+        # organisations whose desks are told (current and former handlers, partners)
+        orgs = sorted(set(_lock_and_read_access(case)) | {case.org_id})
+        events = [
+            CaseEvent.objects.create(
+                case=case,
+                type=type_,
+                at=at,
+                actor=actor,
+                payload={"case": snapshot, "actor": who, "data": data or {}, "orgs": orgs},
+            )
+            for type_, data in items
+        ]
+    for event in events:
         message = serialise(event)
         transaction.on_commit(lambda message=message: _push(message, orgs, case.pk))
-        events.append(event)
     return events
+
+
+def _insert_locked_pg(case, items, actor, at, snapshot, who):
+    """PostgreSQL, one round trip: take the event-order lock, read the organisations to
+    tell, insert the events. The lock sits in a one-row CTE that every inserted row joins,
+    so it is held before any id is drawn from the sequence."""
+    table, access = CaseEvent._meta.db_table, CaseAccess._meta.db_table
+    rows, params = [], [EVENT_LOCK_KEY, case.pk, case.org_id]
+    for i, (type_, data) in enumerate(items):
+        rows.append("(%s, %s, %s::jsonb)")
+        params += [i, type_, json.dumps({"case": snapshot, "actor": who, "data": data or {}})]
+    sql = (
+        "WITH ctx AS MATERIALIZED (SELECT pg_advisory_xact_lock(%s) AS locked, "
+        f"ARRAY(SELECT DISTINCT o FROM (SELECT org_id AS o FROM {access} WHERE case_id = %s "
+        "UNION SELECT %s) u ORDER BY o) AS orgs) "
+        f"INSERT INTO {table} (case_id, type, at, actor_id, payload) "
+        "SELECT %s, v.type, %s, %s, v.payload || jsonb_build_object('orgs', to_jsonb(ctx.orgs)) "
+        f"FROM (VALUES {', '.join(rows)}) AS v(pos, type, payload) CROSS JOIN ctx "
+        "ORDER BY v.pos RETURNING id, payload"
+    )
+    # Positional parameters follow the SQL's order: the CTE, then the SELECT, then VALUES.
+    head, values = params[:3], params[3:]
+    with connection.cursor() as cur:
+        cur.execute(sql, [*head, case.pk, at, actor.pk if actor else None, *values])
+        returned = sorted(cur.fetchall())  # ids were drawn in VALUES order
+    events = []
+    for (type_, _data), (pk, payload) in zip(items, returned, strict=True):
+        if isinstance(payload, str):
+            payload = json.loads(payload)
+        event = CaseEvent(id=pk, case=case, type=type_, at=at, actor=actor, payload=payload)
+        event._state.adding, event._state.db = False, connection.alias
+        events.append(event)
+    return events, events[0].payload["orgs"] if events else []
 
 
 def serialise(event: CaseEvent) -> dict:

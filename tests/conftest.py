@@ -42,22 +42,37 @@ def pytest_collection_modifyitems(config, items):
 
 
 APPLICANT = {
-    "role": "applicant", "kind": "person", "name": "马建国", "gender": "male",
-    "ethnicity": "回族", "id_number": "640303195503010030", "phone": "13995312345",
-    "address": "红寺堡镇中圈塘村", "tags": ["veteran"],
+    "role": "applicant",
+    "kind": "person",
+    "name": "马建国",
+    "gender": "male",
+    "ethnicity": "回族",
+    "id_number": "640303195503010030",
+    "phone": "13995312345",
+    "address": "红寺堡镇中圈塘村",
+    "tags": ["veteran"],
 }
 RESPONDENT = {
-    "role": "respondent", "kind": "person", "name": "杨学军", "gender": "male",
-    "ethnicity": "汉族", "id_number": "640303198001010018", "phone": "13895300001",
+    "role": "respondent",
+    "kind": "person",
+    "name": "杨学军",
+    "gender": "male",
+    "ethnicity": "汉族",
+    "id_number": "640303198001010018",
+    "phone": "13895300001",
     "address": "红寺堡镇弘德村",
 }
 
 
 def case_body(org, **overrides):
     body = {
-        "org": org.pk, "channel": "walk_in", "category": "neighbour",
-        "summary": "双方因院墙排水问题发生争执。", "claims": "请求改建排水沟。",
-        "amount": "3000.00", "region": "红寺堡镇",
+        "org": org.pk,
+        "channel": "walk_in",
+        "category": "neighbour",
+        "summary": "双方因院墙排水问题发生争执。",
+        "claims": "请求改建排水沟。",
+        "amount": "3000.00",
+        "region": "红寺堡镇",
         "parties": [dict(APPLICANT), dict(RESPONDENT)],
     }
     body.update(overrides)
@@ -66,8 +81,11 @@ def case_body(org, **overrides):
 
 # Path of transitions from `registered` to each state, with who runs each step.
 AGREEMENT = {
-    "form": "written", "terms": "被申请人于十日内改建排水沟并赔偿申请人三千元。",
-    "performance_method": "现金支付", "performance_due": None, "effective_date": None,
+    "form": "written",
+    "terms": "被申请人于十日内改建排水沟并赔偿申请人三千元。",
+    "performance_method": "现金支付",
+    "performance_due": None,
+    "effective_date": None,
 }
 
 
@@ -113,22 +131,31 @@ class World(SimpleNamespace):
                 case = run("refer", mediator, {"route": "litigation"})
             return case
         today = timezone.localdate(now)
-        case = run("reach_agreement", mediator, {
-            **AGREEMENT, "performance_due": (today + dt.timedelta(days=10)).isoformat(),
-            "effective_date": today.isoformat(),
-        })
+        case = run(
+            "reach_agreement",
+            mediator,
+            {
+                **AGREEMENT,
+                "performance_due": (today + dt.timedelta(days=10)).isoformat(),
+                "effective_date": today.isoformat(),
+            },
+        )
         if state == State.AGREED:
             return case
         if state in (State.CONFIRMING, State.CONFIRMED, State.CONFIRMATION_REJECTED):
-            case = run("request_confirmation", mediator,
-                       {"court": self.court.pk, "joint_application": True})
+            case = run(
+                "request_confirmation",
+                mediator,
+                {"court": self.court.pk, "joint_application": True},
+            )
             if state == State.CONFIRMED:
                 case = run("confirm", self.judge)
             elif state == State.CONFIRMATION_REJECTED:
                 case = run("reject_confirmation", self.judge, {"grounds": "违反法律规定"})
             return case
-        services.add_follow_up(case, mediator, {"date": today.isoformat(), "performed": True},
-                               now=now)
+        services.add_follow_up(
+            case, mediator, {"date": today.isoformat(), "performed": True}, now=now
+        )
         case = run("close", mediator, {"note": "已履行"})
         if state == State.ARCHIVED:
             case = run("archive", head)
@@ -140,7 +167,9 @@ def world(db):
     orgs = build_organizations()
     users = build_accounts(orgs)
     return World(
-        orgs=orgs, users=users, **users,
+        orgs=orgs,
+        users=users,
+        **users,
         home=orgs["红寺堡镇人民调解委员会"],
         other=orgs["太阳山镇人民调解委员会"],
         court=orgs["红寺堡区人民法院"],
