@@ -21,6 +21,7 @@ from .choices import (
     Category,
     Channel,
     FailReason,
+    HandoffKind,
     Network,
     OrgKind,
     ReferRoute,
@@ -36,6 +37,21 @@ def mediation_days(case) -> int:
     if case.channel == Channel.COURT_REFERRAL:
         return settings.MEDIATION_DAYS_COURT_REFERRAL
     return settings.MEDIATION_DAYS_DEFAULT
+
+
+def mediation_due(case, now):
+    """When mediation must end, set at acceptance. A court referral carries the court's
+    own limit (委派 30 days, 委托 15, summary procedure 7) on its handoff; that governs."""
+    if case.channel == Channel.COURT_REFERRAL:
+        referral = (
+            case.handoffs.filter(kind=HandoffKind.COURT_REFERRAL, status="open")
+            .exclude(due_at=None)
+            .order_by("-id")
+            .first()
+        )
+        if referral is not None:
+            return referral.due_at
+    return now + dt.timedelta(days=mediation_days(case))
 
 
 def acceptance_due(priority: bool, now):
@@ -116,10 +132,9 @@ class AcceptForm(TransitionForm):
         return data
 
     def method_kwargs(self):
-        days = mediation_days(self.case)
         return {
             "mediator": self.cleaned_data["mediator_user"],
-            "due_at": self.now + dt.timedelta(days=days),
+            "due_at": mediation_due(self.case, self.now),
         }
 
     def event_data(self):

@@ -45,6 +45,16 @@ def test_default_due_dates(world, refer, extra, days):
     assert CaseAccess.objects.filter(case=case, org=world.court).exists()
 
 
+def test_accepted_referral_is_due_at_the_courts_limit(world, refer):
+    """A 委托 referral under the summary procedure runs 7 days from the referral, not the
+    30-day default of the court-referral channel."""
+    with time_machine.travel(NOW, tick=False):
+        case = refer(kind="post_filing", summary_procedure=True)
+    later = NOW + dt.timedelta(days=1)
+    case = services.perform(case, "accept", world.head, {"mediator": world.mediator.pk}, now=later)
+    assert case.due_at == NOW + dt.timedelta(days=7)
+
+
 def test_explicit_due_and_validation(world, refer, as_user):
     case = refer(due_at="2099-03-01T12:00:00+08:00")
     assert Handoff.objects.get(case=case).due_at.isoformat().startswith("2099-03-01T04:00")
