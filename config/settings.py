@@ -145,10 +145,13 @@ if REDIS_URL:
         }
 else:
     CHANNEL_LAYERS = {
-        "default": {"BACKEND": "mediation.live.InMemoryLayer", "CONFIG": {"capacity": 1000}}
+        # Carries nothing across processes; live delivery reads the outbox (mediation.live).
+        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}
     }
-# Embedded default: how often the ASGI process looks for events committed elsewhere.
-LIVE_RELAY_INTERVAL = env.float("LIVE_RELAY_INTERVAL", default=1.0)
+# How often each daphne process's relay polls the outbox for events it was not woken for:
+# on the embedded default the way commits of cron/shell processes are found; with Redis
+# only the safety net for a lost wake-up.
+LIVE_RELAY_INTERVAL = env.float("LIVE_RELAY_INTERVAL", default=5.0 if REDIS_URL else 1.0)
 
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes an anonymous API call a 401, not a 403.
@@ -208,3 +211,15 @@ LOGGING = {
 }
 CREDIT_CODE_STRICT = env.bool("CREDIT_CODE_STRICT", default=False)
 SERVE_STATIC = env.bool("SERVE_STATIC", default=True)
+PDF_FONT_SUBFONT = env.int("PDF_FONT_SUBFONT", default=0)
+LITIGATION_FILING_DAYS = env.int("LITIGATION_FILING_DAYS", default=7)
+
+# Login lockout and portal rate limits count in the cache: with several daphne processes
+# set CACHE_URL to a shared cache (e.g. redis://127.0.0.1:6379/1) or each process counts
+# on its own.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60)
+PORTAL_RATE_WINDOW_SECONDS = env.int("PORTAL_RATE_WINDOW_SECONDS", default=15 * 60)
+PORTAL_RATE_PER_IP = env.int("PORTAL_RATE_PER_IP", default=20)
+PORTAL_RATE_PER_CASE = env.int("PORTAL_RATE_PER_CASE", default=5)

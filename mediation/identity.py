@@ -78,7 +78,7 @@ def validate_credit_code(value: str, *, strict_checksum: bool | None = None) -> 
     if not _CREDIT_RE.match(code):
         raise ValidationError(_("统一社会信用代码应为18位数字或大写字母"), code="credit_code")
     if strict_checksum is None:
-        strict_checksum = getattr(settings, "CREDIT_CODE_STRICT", False)
+        strict_checksum = settings.CREDIT_CODE_STRICT
     if strict_checksum and credit_check_char(code[:17]) != code[17]:
         raise ValidationError(_("统一社会信用代码校验码不正确"), code="credit_checksum")
     return code

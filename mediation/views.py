@@ -62,7 +62,7 @@ class LoginView(auth_views.LoginView):
         return "login-fail:" + hashlib.sha256(username.encode()).hexdigest()
 
     def post(self, request, *args, **kwargs):
-        limit = getattr(settings, "LOGIN_FAILURE_LIMIT", 5)
+        limit = settings.LOGIN_FAILURE_LIMIT
         if cache.get(self._key(), 0) >= limit:
             form = self.get_form()
             form.errors.clear()
@@ -72,11 +72,11 @@ class LoginView(auth_views.LoginView):
 
     def form_invalid(self, form):
         key = self._key()
-        cache.add(key, 0, timeout=getattr(settings, "LOGIN_LOCKOUT_SECONDS", 15 * 60))
+        cache.add(key, 0, timeout=settings.LOGIN_LOCKOUT_SECONDS)
         try:
             cache.incr(key)
         except ValueError:
-            cache.set(key, 1, timeout=getattr(settings, "LOGIN_LOCKOUT_SECONDS", 15 * 60))
+            cache.set(key, 1, timeout=settings.LOGIN_LOCKOUT_SECONDS)
         return super().form_invalid(form)
 
     def form_valid(self, form):
@@ -661,11 +661,11 @@ def track(request):
     if request.method == "POST" and form.is_valid():
         number = _normalise_number(form.cleaned_data["number"])
         phone = _normalise_phone(form.cleaned_data["phone"])
-        window = getattr(settings, "PORTAL_RATE_WINDOW_SECONDS", 15 * 60)
+        window = settings.PORTAL_RATE_WINDOW_SECONDS
         ip_key = "track-ip:" + _client_ip(request)
         num_key = "track-no:" + hashlib.sha256(number.encode()).hexdigest()
-        over_ip = _hit(ip_key, getattr(settings, "PORTAL_RATE_PER_IP", 20), window)
-        over_num = _hit(num_key, getattr(settings, "PORTAL_RATE_PER_CASE", 5), window)
+        over_ip = _hit(ip_key, settings.PORTAL_RATE_PER_IP, window)
+        over_num = _hit(num_key, settings.PORTAL_RATE_PER_CASE, window)
         if over_ip or over_num:
             error, status = _("查询过于频繁，请稍后再试"), 429
         else:

@@ -19,7 +19,7 @@ from .common import DecisionForm, FlowBase, close_handoff, days, iso, open_hando
 from .nodes import CaseTaskNode
 
 # Civil Procedure Law art. 126: a court decides on filing within 7 days.
-LITIGATION_FILING_DAYS = getattr(settings, "LITIGATION_FILING_DAYS", 7)
+LITIGATION_FILING_DAYS = settings.LITIGATION_FILING_DAYS
 
 
 class AcceptForm(DecisionForm):

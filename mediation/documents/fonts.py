@@ -30,7 +30,7 @@ _registered: dict[str, str] = {}
 
 
 def font_path() -> str:
-    configured = getattr(settings, "PDF_FONT_PATH", "") or ""
+    configured = settings.PDF_FONT_PATH or ""
     if configured:
         if not os.path.exists(configured):
             raise ImproperlyConfigured(f"PDF_FONT_PATH {configured!r} does not exist")
@@ -39,7 +39,7 @@ def font_path() -> str:
 
 
 def configured_mode() -> str:
-    mode = (getattr(settings, "PDF_FONT_MODE", "") or "auto").lower()
+    mode = (settings.PDF_FONT_MODE or "auto").lower()
     if mode not in {"auto", "ttf", "cid"}:
         raise ImproperlyConfigured("PDF_FONT_MODE must be auto, ttf or cid")
     if mode == "auto":
@@ -56,7 +56,7 @@ def _register(mode: str) -> str:
             raise ImproperlyConfigured(
                 "PDF_FONT_MODE=ttf but no font: set PDF_FONT_PATH or install fonts-wqy-microhei"
             )
-        index = int(getattr(settings, "PDF_FONT_SUBFONT", 0) or 0)
+        index = int(settings.PDF_FONT_SUBFONT or 0)
         kwargs = {"subfontIndex": index} if path.lower().endswith(".ttc") else {}
         pdfmetrics.registerFont(TTFont(TTF_NAME, path, **kwargs))
         return TTF_NAME
