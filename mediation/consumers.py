@@ -10,9 +10,10 @@ which replays before any live event is dispatched), `watch` / `unwatch` a case.
 Server messages: the event JSON of §5, plus control messages whose type has no dot:
 `ready`, `resumed`, `resync_required`, `watching`, `unwatched`, `error`.
 
-Events reach the socket through the process's hub (mediation.live.Hub), which holds the
-one layer channel of this process and calls `push` with the pre-encoded text: no channel,
-queue, task or `aclose_old_connections()` thread hop per socket and event.
+Events reach the socket through the process's hub (mediation.live.Hub): its relay reads
+the outbox in id order and calls `push` with the pre-encoded text of each event whose
+groups the socket is in: no layer channel, queue, task or `aclose_old_connections()`
+thread hop per socket and event.
 """
 
 import asyncio
@@ -67,7 +68,7 @@ def _may_watch(user, case_id: int) -> bool:
 
 
 class EventsConsumer(AsyncWebsocketConsumer):
-    # No layer channel per socket: the hub receives for the whole process (see above).
+    # No layer channel per socket: the hub delivers for the whole process (see above).
     channel_layer_alias = "__per_process_hub__"
 
     def __init__(self, *args, **kwargs):

@@ -1,27 +1,33 @@
-"""Fan-out of committed events to the channel layer groups (DESIGN.md §5).
+"""Delivery of committed events to the sockets (DESIGN.md §5).
 
 Groups: `org.<id>` per organisation in the event's "orgs" list (the case's CaseAccess at
 write time), `case.<id>` for watchers, `district` for supervisors.
 
-Two delivery mechanisms, one per deployment, never both (so no event is pushed twice):
+One delivery path on every deployment: the database outbox. Every daphne process runs a
+relay that reads CaseEvent rows with an id above the last one it delivered, in id order,
+and hands each to the sockets of this process in the event's groups. Event ids follow
+commit order (mediation/events.py), so a reader of `id > last` in id order never skips an
+event, and every socket sees events in increasing id order, whichever process committed
+them. (When processes published their own commits, a socket could see 11 from one
+process before 10 from another; resuming "since 11" then lost 10.)
 
-* Embedded default (in-memory layer): the layer lives inside one process and cannot carry
-  events committed by another process (a cron command, a shell). The ASGI process runs a
-  relay task that reads CaseEvent rows with an id above the last one relayed and publishes
-  them in id order. A commit in the ASGI process only wakes the relay (no wait for the
-  next poll); a commit elsewhere is picked up by the periodic poll.
-* Redis: every process publishes its own commits directly. Publishing runs on one
-  long-lived event loop per process (the server's loop inside daphne, a daemon thread
-  elsewhere) from one ordered queue, so no Redis connection is opened per event and the
-  events of one process reach the layer in commit order.
+What wakes a relay:
 
-Each event is serialised and JSON-encoded once; consumers forward the pre-encoded text.
+* a commit in its own process, directly (no round trip through the channel layer);
+* with Redis, a wake-up ("new events up to id N") that every committing process sends to
+  the one group `relay` after commit (daphne processes, cron commands, shells), so a
+  commit anywhere wakes the relays of all processes at once;
+* a poll every LIVE_RELAY_INTERVAL seconds, the safety net for a lost wake-up (Redis
+  down, a full channel dropping messages) and, on the embedded default (no shared
+  layer), the way commits of other processes (cron, shell) are found.
+
+The channel layer therefore carries only wake-ups, never event payloads. Each event is
+serialised and JSON-encoded once per process, on the relay's thread.
 """
 
 from __future__ import annotations
 
 import asyncio
-import atexit
 import json
 import logging
 import os
@@ -34,7 +40,8 @@ from django.conf import settings
 
 log = logging.getLogger(__name__)
 
-EVENT_MESSAGE = "event.message"
+WAKE = "relay.wake"
+WAKE_GROUP = "relay"
 RELAY_BATCH = 500
 
 
@@ -46,167 +53,128 @@ def encode(message: dict) -> str:
     return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
 
 
-def layer_message(message: dict, group: str | None = None) -> dict:
-    """What travels through the layer: the event id (for de-duplication), its text, and
-    the group it was sent to (the receiving hub fans it out to that group's sockets)."""
-    return {"type": EVENT_MESSAGE, "id": message["id"], "text": encode(message), "group": group}
+def shared_layer():
+    """The channel layer that reaches other processes (Redis), or None (embedded default:
+    an in-process layer that could only wake this process, which a commit does directly)."""
+    layer = get_channel_layer()
+    if layer is None or isinstance(layer, InMemoryChannelLayer):
+        return None
+    return layer
 
 
-def relays() -> bool:
-    """True on the embedded default: the in-process relay is the one delivery path."""
-    return isinstance(get_channel_layer(), InMemoryChannelLayer)
+def _interval() -> float:
+    return float(getattr(settings, "LIVE_RELAY_INTERVAL", 1.0))
 
 
-class InMemoryLayer(InMemoryChannelLayer):
-    """The stock in-memory layer made O(N) per broadcast.
-
-    The stock layer walks every channel to expire old messages on each receive (1,000
-    sockets = 1,000,000 checks per broadcast), deep-copies the message per channel and
-    starts a task per channel. Here expiry runs at most once a second and a group send
-    puts the same (read-only) message on each queue directly."""
-
-    _last_clean = 0.0
-
-    def _maybe_clean(self):
-        now = time.monotonic()
-        if now - self._last_clean >= 1.0:
-            self._last_clean = now
-            self._clean_expired()
-
-    async def receive(self, channel):
-        self.require_valid_channel_name(channel)
-        self._maybe_clean()
-        queue = self.channels.get(channel)
-        if queue is None:
-            queue = self.channels[channel] = asyncio.Queue(maxsize=self.get_capacity(channel))
-        try:
-            _, message = await queue.get()
-        finally:
-            if queue.empty() and self.channels.get(channel) is queue:
-                del self.channels[channel]
-        return message
-
-    async def group_send(self, group, message):
-        assert isinstance(message, dict), "Message is not a dict"
-        self.require_valid_group_name(group)
-        self._maybe_clean()
-        members = self.groups.get(group)
-        if not members:
-            return
-        expires = time.time() + self.expiry
-        item = (expires, message)
-        for channel in list(members):
-            queue = self.channels.get(channel)
-            if queue is None:
-                queue = self.channels[channel] = asyncio.Queue(maxsize=self.get_capacity(channel))
-            if not queue.full():
-                queue.put_nowait(item)
-            # A full channel drops the message, as the stock layer does; the client
-            # recovers it with resume-from-id.
-
-
-# -- the per-process hub: the loop that publishes, the relay -----------------------------
+# -- the per-process hub: relay, wake-ups, local fan-out ----------------------------------
 
 
 class Hub:
-    """Owns the event loop this process publishes from, the ordered publish queue, (on
-    the embedded default) the relay task, and the local fan-out.
+    """One per daphne process, on the server's event loop.
 
-    Local fan-out: the hub holds ONE channel of the layer, joined to every group that has
-    a socket in this process, and hands each event to those sockets itself. The stock way
-    (one layer channel per socket) costs per socket and per event a queue, a task wake-up,
-    a decode and, in Channels >= 4.2, a thread hop; here it is one call that writes the
-    pre-encoded frame. Group membership is still per group and re-checked on join."""
+    Fan-out: a table group -> sockets of this process. The relay hands each event to the
+    union of the sockets of its groups (once per socket), writing the pre-encoded text: no
+    layer channel, queue, task or thread hop per socket and event."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, *, relay: bool, owns_thread=False):
+    def __init__(self, loop: asyncio.AbstractEventLoop):
         self.loop = loop
-        self.relay_mode = relay
-        self.owns_thread = owns_thread
-        self.queue: asyncio.Queue = asyncio.Queue()
         self.wake = asyncio.Event()
         self.last_relayed: int | None = None
-        self.tasks: list[asyncio.Task] = []
         self.relayed = 0
+        self.tasks: list[asyncio.Task] = []
         self.ready = asyncio.Event()
-        self.channel: str | None = None
         self.members: dict[str, set] = {}
+        self.layer = None  # the shared layer, when there is one
+        self.channel: str | None = None  # this hub's channel on it, once subscribed
+        self.to_announce = 0
+        self.announce = asyncio.Event()
         self.executor = None
 
     # local fan-out -------------------------------------------------------------------
 
     async def join(self, group: str, socket) -> None:
-        members = self.members.get(group)
-        if members is None:
-            members = self.members[group] = set()
-        members.add(socket)
-        if len(members) == 1:
-            await get_channel_layer().group_add(group, self.channel)
+        self.members.setdefault(group, set()).add(socket)
 
     async def leave(self, group: str, socket) -> None:
         members = self.members.get(group)
-        if members is None or socket not in members:
-            return
-        members.discard(socket)
-        if not members:
-            del self.members[group]
-            await get_channel_layer().group_discard(group, self.channel)
+        if members is not None:
+            members.discard(socket)
+            if not members:
+                del self.members[group]
 
-    async def _refresh(self) -> None:
-        # Layers forget group members after `group_expiry` (a day by default); a hub lives
-        # longer than that, so it renews its memberships.
-        layer = get_channel_layer()
+    async def deliver(self, event_id: int, text: str, orgs, case_id) -> None:
+        groups = [self.members.get(g) for g in groups_for(orgs, case_id)]
+        sockets = set().union(*(g for g in groups if g))
+        message = {"id": event_id, "text": text}
+        for socket in sockets:
+            try:
+                await socket.push(message)
+            except Exception:  # one broken socket must not starve the others
+                log.exception("push of event %s to a socket failed", event_id)
+
+    # wake-ups --------------------------------------------------------------------------
+
+    def wake_up(self, upto: int | None = None) -> None:
+        """Run the relay now: events up to `upto` (None: unknown) were committed."""
+        last = self.last_relayed
+        if upto is None or last is None or upto > last:
+            self.wake.set()
+
+    def committed(self, upto: int) -> None:
+        """A commit in this process (on the hub's loop): wake the local relay, and the
+        relays of the other processes through the shared layer."""
+        self.wake_up(upto)
+        if self.layer is not None and upto > self.to_announce:
+            self.to_announce = upto
+            self.announce.set()
+
+    async def _announcer(self) -> None:
+        # One wake-up in flight at a time carrying the highest id committed so far: a
+        # burst of commits costs a few messages, not one per event.
         while True:
-            await asyncio.sleep(3600)
-            for group in list(self.members):
-                try:
-                    await layer.group_add(group, self.channel)
-                except Exception:
-                    log.exception("renewing group %s failed", group)
+            await self.announce.wait()
+            self.announce.clear()
+            try:
+                await send_wake(self.layer, self.to_announce)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the other processes' polls find the events
+                log.exception("wake-up for events up to %s failed", self.to_announce)
 
-    async def _fanout(self) -> None:
-        layer = get_channel_layer()
+    async def _listen(self) -> None:
+        layer = self.layer
         while True:
             try:
+                if self.channel is None:
+                    await self._subscribe()
                 message = await layer.receive(self.channel)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # e.g. a Redis timeout or restart: keep receiving
+            except Exception:  # Redis down or restarting: the poll delivers meanwhile
                 log.exception("live hub receive failed; retrying")
-                await asyncio.sleep(0.5)
+                await asyncio.sleep(min(_interval(), 1.0))
                 continue
-            try:
-                if message.get("type") != EVENT_MESSAGE:
-                    continue
-                for socket in list(self.members.get(message.get("group"), ())):
-                    try:
-                        await socket.push(message)
-                    except Exception:  # one broken socket must not starve the others
-                        log.exception("push to a socket failed")
-            except Exception:
-                log.exception("fan-out of %r failed", message.get("id"))
+            if message.get("type") == WAKE:
+                upto = message.get("upto")
+                self.wake_up(upto if isinstance(upto, int) else None)
 
-    # publishing ----------------------------------------------------------------------
+    async def _subscribe(self) -> None:
+        channel = await self.layer.new_channel(prefix="hub.")
+        await self.layer.group_add(WAKE_GROUP, channel)
+        self.channel = channel
 
-    async def _send(self, message: dict, orgs, case_id) -> None:
-        layer = get_channel_layer()
-        if layer is None:
-            return
-        for group in groups_for(orgs, case_id):
-            try:
-                await layer.group_send(group, layer_message(message, group))
-            except Exception:  # a lost push is recovered by the client's resume-from-id
-                log.exception("push of event %s to %s failed", message.get("id"), group)
-
-    async def _publisher(self) -> None:
+    async def _refresh(self) -> None:
+        # The core layer forgets group members after `group_expiry` (a day by default); a
+        # hub lives longer than that, so it renews its membership.
         while True:
-            message, orgs, case_id, done = await self.queue.get()
-            try:
-                await self._send(message, orgs, case_id)
-            finally:
-                if done is not None:
-                    done.set()
+            await asyncio.sleep(3600)
+            if self.channel is not None:
+                try:
+                    await self.layer.group_add(WAKE_GROUP, self.channel)
+                except Exception:
+                    log.exception("renewing the wake-up subscription failed")
 
-    # relaying (embedded default) -------------------------------------------------------
+    # relaying --------------------------------------------------------------------------
 
     async def _relay(self) -> None:
         from asgiref.sync import sync_to_async
@@ -216,19 +184,18 @@ class Hub:
         # One dedicated thread keeps one database connection for the relay.
         self.executor = _relay_executor()
         fetch = sync_to_async(_events_after, thread_sensitive=False, executor=self.executor)
-        interval = float(getattr(settings, "LIVE_RELAY_INTERVAL", 1.0))
         while True:
             try:
-                await asyncio.wait_for(self.wake.wait(), timeout=interval)
+                await asyncio.wait_for(self.wake.wait(), timeout=_interval())
             except TimeoutError:
                 pass
             self.wake.clear()
             try:
                 while True:
                     rows = await fetch(self.last_relayed)
-                    for message, orgs, case_id in rows:
-                        await self._send(message, orgs, case_id)
-                        self.last_relayed = message["id"]
+                    for event_id, text, orgs, case_id in rows:
+                        await self.deliver(event_id, text, orgs, case_id)
+                        self.last_relayed = event_id
                         self.relayed += 1
                     if len(rows) < RELAY_BATCH:
                         break
@@ -236,39 +203,35 @@ class Hub:
                 raise
             except Exception:  # the database may be briefly unavailable; poll again
                 log.exception("event relay failed; retrying")
-                await asyncio.sleep(interval)
+                await asyncio.sleep(_interval())
 
     async def _boot(self) -> None:
         from channels.db import database_sync_to_async
 
-        interval = float(getattr(settings, "LIVE_RELAY_INTERVAL", 1.0))
-        layer = get_channel_layer()
-        while layer is not None and self.channel is None:
+        self.layer = shared_layer()
+        if self.layer is not None:
+            # Subscribe before reading where the outbox ends, so no commit falls between.
+            # Redis being down does not hold sockets back: the poll delivers meanwhile and
+            # the listener keeps trying to subscribe.
             try:
-                self.channel = await layer.new_channel(prefix="hub.")
-            except Exception:  # Redis not up yet: sockets wait, HTTP goes on
-                log.exception("live hub cannot open its channel; retrying")
-                await asyncio.sleep(interval)
-        if layer is not None:
-            self.tasks.append(self.loop.create_task(self._fanout()))
+                await self._subscribe()
+            except Exception:
+                log.exception("live hub cannot subscribe to wake-ups; the poll delivers")
+            self.tasks.append(self.loop.create_task(self._listen()))
+            self.tasks.append(self.loop.create_task(self._announcer()))
             self.tasks.append(self.loop.create_task(self._refresh()))
-        if self.relay_mode:
-            # Where the outbox ends now: everything after it is relayed.
-            while self.last_relayed is None:
-                try:
-                    self.last_relayed = await database_sync_to_async(_last_event_id)()
-                except Exception:
-                    log.exception("event relay cannot read the outbox; retrying")
-                    await asyncio.sleep(interval)
-            self.tasks.append(self.loop.create_task(self._relay()))
+        # Where the outbox ends now: everything after it is relayed.
+        while self.last_relayed is None:
+            try:
+                self.last_relayed = await database_sync_to_async(_last_event_id)()
+            except Exception:
+                log.exception("event relay cannot read the outbox; retrying")
+                await asyncio.sleep(_interval())
+        self.tasks.append(self.loop.create_task(self._relay()))
         self.ready.set()
 
     def start(self) -> None:
-        self.tasks.append(self.loop.create_task(self._publisher()))
-        if self.owns_thread:
-            self.ready.set()  # a command's publisher: no sockets, no relay
-        else:
-            self.tasks.append(self.loop.create_task(self._boot()))
+        self.tasks.append(self.loop.create_task(self._boot()))
 
     def stop(self) -> None:
         for task in self.tasks:
@@ -280,6 +243,10 @@ class Hub:
             self.executor.submit(connections.close_all)
             self.executor.shutdown(wait=False)
             self.executor = None
+
+
+async def send_wake(layer, upto: int) -> None:
+    await layer.group_send(WAKE_GROUP, {"type": WAKE, "upto": upto})
 
 
 def _relay_executor():
@@ -294,7 +261,8 @@ def _last_event_id() -> int:
     return CaseEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
 
 
-def _events_after(last_id: int) -> list[tuple[dict, list, int]]:
+def _events_after(last_id: int) -> list[tuple[int, str, list, int]]:
+    """The next rows of the outbox, in id order, as (id, text, orgs, case id)."""
     from django.db import close_old_connections
 
     from .events import serialise
@@ -302,7 +270,7 @@ def _events_after(last_id: int) -> list[tuple[dict, list, int]]:
 
     close_old_connections()  # drop a connection the database closed meanwhile
     rows = CaseEvent.objects.filter(id__gt=last_id).order_by("id")[:RELAY_BATCH]
-    return [(serialise(e), e.payload.get("orgs", []), e.case_id) for e in rows]
+    return [(e.pk, encode(serialise(e)), e.payload.get("orgs", []), e.case_id) for e in rows]
 
 
 _hub: Hub | None = None
@@ -319,7 +287,7 @@ def start(loop: asyncio.AbstractEventLoop | None = None) -> Hub:
             return _hub
         if _hub is not None and not _hub.loop.is_closed():
             _hub.loop.call_soon_threadsafe(_hub.stop)
-        _hub = Hub(loop, relay=relays())
+        _hub = Hub(loop)
         _hub.start()
         return _hub
 
@@ -334,10 +302,10 @@ def touch() -> Hub:
 
 
 async def ensure_started() -> Hub:
-    """For sockets: the running hub, once ready — its layer channel exists and the relay
-    knows where the outbox ends, so nothing committed after a socket connects can be
-    mistaken for history. (HTTP requests need not wait: no socket can have missed an
-    event committed before the first socket was accepted.)"""
+    """For sockets: the running hub, once ready — subscribed to wake-ups and knowing
+    where the outbox ends, so nothing committed after a socket connects can be mistaken
+    for history. (HTTP requests need not wait: no socket can have missed an event
+    committed before the first socket was accepted.)"""
     hub = touch()
     if not hub.ready.is_set():
         await hub.ready.wait()
@@ -360,16 +328,16 @@ def current_hub() -> Hub | None:
     return _hub
 
 
-_thread: Hub | None = None
+_waker: asyncio.AbstractEventLoop | None = None
 
 
-def _thread_hub() -> Hub:
+def _waker_loop() -> asyncio.AbstractEventLoop:
     """Outside an ASGI server (commands, shells): a daemon thread with one loop for the
     life of the process, so the Redis connection is opened once, not once per event."""
-    global _thread
+    global _waker
     with _lock:
-        if _thread is not None:
-            return _thread
+        if _waker is not None:
+            return _waker
         loop = asyncio.new_event_loop()
         ready = threading.Event()
 
@@ -378,26 +346,10 @@ def _thread_hub() -> Hub:
             ready.set()
             loop.run_forever()
 
-        threading.Thread(target=run, name="live-publisher", daemon=True).start()
+        threading.Thread(target=run, name="live-waker", daemon=True).start()
         ready.wait()
-        hub = Hub(loop, relay=False, owns_thread=True)
-        loop.call_soon_threadsafe(hub.start)
-        atexit.register(_stop_thread_hub, hub)
-        _thread = hub
-        return hub
-
-
-def _stop_thread_hub(hub: Hub) -> None:
-    async def shutdown():
-        tasks = hub.tasks
-        hub.stop()
-        await asyncio.gather(*tasks, return_exceptions=True)
-
-    try:
-        asyncio.run_coroutine_threadsafe(shutdown(), hub.loop).result(timeout=2)
-        hub.loop.call_soon_threadsafe(hub.loop.stop)
-    except Exception:
-        pass
+        _waker = loop
+        return loop
 
 
 # Benchmark hook (bench/ws.py): append "<event id> <wall time>" at each commit.
@@ -409,41 +361,33 @@ def _stamp(event_id) -> None:
         f.write(f"{event_id} {time.time():.6f}\n")
 
 
-def publish(message: dict, *, orgs, case_id) -> None:
-    """Called on commit (from sync code) with the serialised event."""
+def publish(message: dict, *, orgs=None, case_id=None) -> None:
+    """Called on commit (from sync code) with the serialised event: wake the relays. The
+    event itself travels through the database, read by each process's relay."""
+    event_id = message["id"]
     if _COMMIT_LOG:
-        _stamp(message["id"])
-    if relays():
-        hub = _hub
-        if hub is not None and hub.relay_mode and not hub.loop.is_closed():
-            # The relay reads the row and publishes it, in id order with everything else.
-            hub.loop.call_soon_threadsafe(hub.wake.set)
-        # No relay in this process: the ASGI process's relay finds the row by polling.
-        return
+        _stamp(event_id)
     hub = _hub
-    if hub is None or hub.loop.is_closed() or not hub.loop.is_running():
-        hub = _thread_hub()
-    if hub.owns_thread:
-        # A short-lived process may exit right after its commit: wait for the push.
-        async def enqueue():
-            flag = asyncio.Event()
-            hub.queue.put_nowait((message, orgs, case_id, flag))
-            await flag.wait()
-
-        future = asyncio.run_coroutine_threadsafe(enqueue(), hub.loop)
-        try:
-            future.result(timeout=5)
-        except Exception:
-            log.exception("push of event %s failed", message.get("id"))
+    if hub is not None and not hub.loop.is_closed() and hub.loop.is_running():
+        hub.loop.call_soon_threadsafe(hub.committed, event_id)
         return
+    # No server loop in this process (a command, a shell): only the other processes'
+    # relays need waking, through the shared layer; on the embedded default their poll
+    # finds the rows.
+    if shared_layer() is None:
+        return
+    # A short-lived process may exit right after its commit: wait for the wake-up.
+    future = asyncio.run_coroutine_threadsafe(_wake_others(event_id), _waker_loop())
     try:
-        running = asyncio.get_running_loop()
-    except RuntimeError:
-        running = None
-    if running is hub.loop:
-        hub.queue.put_nowait((message, orgs, case_id, None))
-    else:
-        hub.loop.call_soon_threadsafe(hub.queue.put_nowait, (message, orgs, case_id, None))
+        future.result(timeout=5)
+    except Exception:
+        log.exception("wake-up for event %s failed; the servers' poll finds it", event_id)
+
+
+async def _wake_others(upto: int) -> None:
+    layer = shared_layer()
+    if layer is not None:
+        await send_wake(layer, upto)
 
 
 class Deduper:

@@ -1,10 +1,13 @@
 """End to end through a real daphne process and a real websocket client (`websockets`):
 transitions over HTTP reach the right sockets and only those; resume after a disconnect;
-with Redis, an event raised in one daphne process reaches a socket on another."""
+with Redis, an event raised in one daphne process reaches a socket on another, and events
+committed through several processes reach every socket in id order, none missing."""
 
 import asyncio
 import json
 import os
+import subprocess
+import sys
 import urllib.request
 
 import pytest
@@ -13,11 +16,11 @@ from django.db import connection
 from rest_framework.authtoken.models import Token
 from websockets.asyncio.client import connect
 
-from mediation import services
+from mediation import live, services
 from mediation.choices import State
 from mediation.models import CaseEvent
 
-from .daphne import Daphne, database_url
+from .daphne import ROOT, Daphne, database_url
 
 pytestmark = [
     pytest.mark.live,
@@ -27,6 +30,8 @@ pytestmark = [
 ]
 
 redis_only = pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL")
+# With Redis only wake-ups can deliver within these tests: the safety-net poll is too slow.
+SLOW_POLL = {"LIVE_RELAY_INTERVAL": "60"}
 
 
 @pytest.fixture
@@ -34,8 +39,8 @@ def server_factory(world):
     """Start daphne processes on the test database; always stopped, before the flush."""
     started = []
 
-    def start():
-        d = Daphne(database_url(connection.settings_dict)).start()
+    def start(env=None):
+        d = Daphne(database_url(connection.settings_dict), env=env).start()
         started.append(d)
         return d
 
@@ -153,9 +158,9 @@ async def test_missed_three_events_are_replayed_in_order(world, tokens, server_f
 
 
 async def test_commit_made_outside_the_server_reaches_sockets(world, tokens, server_factory):
-    """A command or shell commits in another process: the relay (embedded) or the
-    process's own publisher (Redis) gets it to the sockets."""
-    server = server_factory()
+    """A command or shell commits in another process: the server's relay finds the row
+    (embedded: by its poll; Redis: woken by the command's wake-up)."""
+    server = server_factory(SLOW_POLL if os.environ.get("REDIS_URL") else None)
     case = await make_case(world, State.ACCEPTED)
     ws = await open_client(server, tokens["head"])
     await sync_to_async(services.perform)(case, "begin", world.mediator, {"consent": True})
@@ -197,3 +202,80 @@ async def test_event_through_process_a_reaches_socket_on_process_b(world, tokens
     assert await silent(outsider_on_b)
     await on_b.close()
     await outsider_on_b.close()
+
+
+@redis_only
+async def test_commit_in_one_process_wakes_the_relay_of_another(world, tokens, server_factory):
+    a, b = server_factory(SLOW_POLL), server_factory(SLOW_POLL)
+    case = await make_case(world, State.ACCEPTED)
+    on_b = await open_client(b, tokens["mediator2"])
+    await transition(a, tokens["mediator"], case.pk, "begin", {"consent": True})
+    event = await recv(on_b, timeout=5)
+    assert event["case"]["id"] == case.pk and event["data"]["transition"] == "begin"
+    await on_b.close()
+
+
+@redis_only
+async def test_events_committed_through_two_processes_arrive_in_id_order(
+    world, tokens, server_factory, monkeypatch
+):
+    """DESIGN §5: no event lost across a reconnect. A client resumes "since" the last id it
+    saw, so it must never see an id before a smaller one. Here event N commits in one
+    process with its wake-up lost, N+1 commits through daphne B, and more commit through
+    A and B concurrently: sockets on A and on B receive all of them, strictly in id order."""
+    a, b = server_factory(SLOW_POLL), server_factory(SLOW_POLL)
+    cases = [await make_case(world, State.ACCEPTED) for _ in range(8)]
+    since = await last_event_id()
+    on_a = await open_client(a, tokens["supervisor"])  # district: every event
+    on_b = await open_client(b, tokens["mediator2"])  # the home organisation
+
+    with monkeypatch.context() as m:  # a commit whose wake-up never leaves its process
+        m.setattr(live, "publish", lambda *args, **kwargs: None)
+        await sync_to_async(services.perform)(cases[0], "begin", world.mediator, {"consent": True})
+    await transition(b, tokens["mediator"], cases[1].pk, "begin", {"consent": True})
+    await asyncio.gather(
+        *(
+            transition(a if i % 2 else b, tokens["mediator"], c.pk, "begin", {"consent": True})
+            for i, c in enumerate(cases[2:])
+        )
+    )
+    expected = await sync_to_async(list)(
+        CaseEvent.objects.filter(id__gt=since).order_by("id").values_list("id", flat=True)
+    )
+    assert len(expected) == 8
+    for ws in (on_a, on_b):
+        got = [(await recv(ws, timeout=5))["id"] for _ in expected]
+        assert got == expected
+    # The lost wake-up turning up late delivers nothing twice.
+    await sync_to_async(live.publish)({"id": expected[0]})
+    assert await silent(on_a, 0.5) and await silent(on_b, 0.1)
+    await on_a.close()
+    await on_b.close()
+
+
+@redis_only
+async def test_manage_py_shell_commit_wakes_the_server(world, tokens, server_factory):
+    """A real short-lived command process: it publishes its wake-up before it exits."""
+    server = server_factory(SLOW_POLL)
+    case = await make_case(world, State.ACCEPTED)
+    ws = await open_client(server, tokens["head"])
+    code = (
+        "from django.contrib.auth import get_user_model; from mediation import services; "
+        "from mediation.models import Case; "
+        f"services.perform(Case.objects.get(pk={case.pk}), 'begin', "
+        f"get_user_model().objects.get(pk={world.mediator.pk}), {{'consent': True}})"
+    )
+    env = {**server.env}
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    event = await recv(ws, timeout=5)
+    assert event["data"]["transition"] == "begin" and event["case"]["id"] == case.pk
+    await ws.close()

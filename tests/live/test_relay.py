@@ -1,0 +1,122 @@
+"""The relay (mediation.live.Hub) without sockets or a server: what a wake-up makes it
+deliver, in which order, how often, and to whom."""
+
+import asyncio
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from mediation import live
+from mediation.choices import State
+from mediation.models import CaseEvent
+
+pytestmark = [
+    pytest.mark.asyncio,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("loop_cleanup"),
+]
+
+
+class Socket:
+    """Stands in for a consumer: records what the hub pushes."""
+
+    def __init__(self):
+        self.got = []
+
+    async def push(self, message):
+        self.got.append(message["id"])
+
+
+@sync_to_async
+def add_events(case, n, org=None):
+    """Commit n events without any wake-up (as another process would, its wake lost)."""
+    payload = {"case": {"id": case.pk}, "actor": None, "data": {}, "orgs": [org or case.org_id]}
+    CaseEvent.objects.bulk_create(
+        CaseEvent(case=case, type="case.updated", at=case.created_at, payload=payload)
+        for _ in range(n)
+    )
+    return list(CaseEvent.objects.filter(case=case).order_by("-id").values_list("id", flat=True))[
+        :n
+    ][::-1]
+
+
+async def wait_for(predicate, timeout=5.0):
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+
+
+async def quiet_hub(settings):
+    """A started hub whose poll cannot fire during the test: only wake-ups move it."""
+    settings.LIVE_RELAY_INTERVAL = 60
+    hub = await live.ensure_started()
+    return hub
+
+
+async def test_wake_up_for_n_delivers_every_undelivered_row_up_to_n_in_order_once(world, settings):
+    case = await sync_to_async(world.make_case)(State.ACCEPTED)
+    hub = await quiet_hub(settings)
+    member, watcher, outsider = Socket(), Socket(), Socket()
+    await hub.join(f"org.{world.home.pk}", member)
+    await hub.join(f"case.{case.pk}", member)  # in two of the event's groups
+    await hub.join(f"case.{case.pk}", watcher)
+    await hub.join(f"org.{world.other.pk}", outsider)
+
+    first = await add_events(case, 3)
+    await asyncio.sleep(0.3)
+    assert member.got == []  # committed, but nobody woke the relay
+    second = await add_events(case, 2)
+    hub.wake_up(second[-1])  # one wake-up for the newest id
+    await wait_for(lambda: len(member.got) == 5)
+    assert member.got == first + second  # the earlier rows too, in id order, once each
+    assert watcher.got == first + second
+    assert outsider.got == []
+
+    hub.wake_up(second[-1])  # a repeated (or late) wake-up delivers nothing again
+    hub.wake_up(first[0])
+    await asyncio.sleep(0.3)
+    assert member.got == first + second and hub.last_relayed == second[-1]
+
+
+async def test_relay_crosses_batches_in_order(world, settings, monkeypatch):
+    monkeypatch.setattr(live, "RELAY_BATCH", 4)
+    case = await sync_to_async(world.make_case)(State.ACCEPTED)
+    hub = await quiet_hub(settings)
+    sock = Socket()
+    await hub.join("district", sock)
+    ids = await add_events(case, 11)
+    hub.wake_up(ids[-1])
+    await wait_for(lambda: len(sock.got) == 11)
+    assert sock.got == ids
+
+
+async def test_wake_up_message_from_the_layer_moves_the_relay(world, settings):
+    """What another process sends through Redis (`relay.wake`) reaches this hub's relay.
+    On the embedded default there is no shared layer and nothing to subscribe to."""
+    case = await sync_to_async(world.make_case)(State.ACCEPTED)
+    hub = await quiet_hub(settings)
+    sock = Socket()
+    await hub.join("district", sock)
+    ids = await add_events(case, 2)
+    layer = live.shared_layer()
+    if layer is None:
+        assert hub.channel is None
+        hub.wake_up(ids[-1])
+    else:
+        assert hub.channel is not None
+        await live.send_wake(layer, ids[-1])
+    await wait_for(lambda: len(sock.got) == 2)
+    assert sock.got == ids
+
+
+async def test_commit_in_this_process_wakes_the_relay_directly(world, settings):
+    from mediation import services
+
+    case = await sync_to_async(world.make_case)(State.ACCEPTED)
+    hub = await quiet_hub(settings)
+    sock = Socket()
+    await hub.join(f"org.{world.home.pk}", sock)
+    await sync_to_async(services.perform)(case, "begin", world.mediator, {"consent": True})
+    await wait_for(lambda: len(sock.got) == 1, timeout=3)
+    assert sock.got == [await sync_to_async(lambda: CaseEvent.objects.latest("id").pk)()]
