@@ -1,11 +1,16 @@
 """Live updates at 1,000 sockets (issue 4): `python -m bench ws [--sockets=N] [--events=K]`.
 
 For each deployment — a bare `websockets` broadcast server (the floor), daphne on the
-embedded in-memory layer, daphne on Redis (pub/sub layer, then the core layer) — one
-lean client process opens N sockets (all in one organisation's group, answering pings);
-then K transitions are made over HTTP one at a time (latency) and K more from four
-concurrent posters (throughput). Latency runs from the transition's commit (stamped by
-the server on commit, mediation.live) to the event's arrival at the last socket.
+embedded default, daphne on Redis with the transitions posted to the same process, then
+to a second daphne process (pub/sub layer, then the core layer) — one lean client
+process opens N sockets (all in one organisation's group, answering pings); then K
+transitions are made over HTTP one at a time (latency) and K more from four concurrent
+posters (throughput). Latency runs from the transition's commit (stamped by the
+committing server, mediation.live) to the event's arrival at the last socket.
+
+Every daphne process delivers by reading the outbox (mediation.live): a commit in the
+sockets' own process wakes its relay directly; a commit in another process reaches it as
+a Redis wake-up, so the "other process" rows measure the Redis path.
 
 Everything runs on this machine (127.0.0.1): a temporary SQLite file database, the
 Redis at REDIS_URL (default redis://127.0.0.1:6379/0; skipped when it does not answer).
@@ -308,7 +313,12 @@ def _post(base, path, token, body):
         return resp.status
 
 
-def run_daphne(label, n, k, workdir, extra_env):
+def _daphne(port, env):
+    cmd = [PY, "-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", str(port)]
+    return subprocess.Popen([*cmd, "config.asgi:application"], cwd=ROOT, env=env)
+
+
+def run_daphne(label, n, k, workdir, extra_env, *, other_process=False):
     db = os.path.join(workdir, f"{label}.sqlite3")
     stamp = os.path.join(workdir, f"{label}-stamps.txt")
     env = {
@@ -329,25 +339,16 @@ def run_daphne(label, n, k, workdir, extra_env):
     world = json.loads(setup.stdout.strip().splitlines()[-1])
     port = _free_port()
     env["LIVE_COMMIT_LOG"] = stamp
-    proc = subprocess.Popen(
-        [
-            PY,
-            "-m",
-            "daphne",
-            "-v",
-            "0",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "config.asgi:application",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    proc = _daphne(port, env)
+    writer = None
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_port(port, proc)
+        if other_process:  # transitions go to a second process; sockets stay on the first
+            writer_port = _free_port()
+            writer = _daphne(writer_port, env)
+            _wait_port(writer_port, writer)
+            base = f"http://127.0.0.1:{writer_port}"
         clients = Clients(f"ws://127.0.0.1:{port}/ws/events/", n, world["listener"], workdir)
         time.sleep(1.0)
         rss = _rss_mib(proc.pid)
@@ -379,6 +380,7 @@ def run_daphne(label, n, k, workdir, extra_env):
         res["rss"] = rss
         return res
     finally:
+        _stop(writer)
         _stop(proc)
 
 
@@ -403,29 +405,32 @@ def run(args):
     with tempfile.TemporaryDirectory() as workdir:
         results["bare websockets"] = run_bare(n, k, workdir)
         embedded = {"REDIS_URL": ""}
-        results["daphne, embedded"] = run_daphne("embedded", n, k, workdir, embedded)
+        results["embedded"] = run_daphne("embedded", n, k, workdir, embedded)
         if _redis_up(redis_url):
-            for backend in ("pubsub", "core"):
+            runs = [("pubsub", False), ("pubsub", True), ("core", True)]
+            for backend, other in runs:
                 env = {
                     "REDIS_URL": redis_url,
                     "CHANNEL_LAYER_BACKEND": backend,
                     "CHANNEL_LAYER_PREFIX": f"dtj_bench_{os.getpid()}",
                 }
-                results[f"daphne, Redis {backend}"] = run_daphne(backend, n, k, workdir, env)
+                name = f"Redis {backend}, {'other' if other else 'same'} process"
+                label = f"{backend}-{'other' if other else 'same'}"
+                results[name] = run_daphne(label, n, k, workdir, env, other_process=other)
         else:
             print(f"Redis at {redis_url} does not answer: Redis runs skipped")
     bare = results["bare websockets"]
     print(
-        f"{'deployment':<22} {'median ms':>9} {'p99 ms':>8} {'×bare med':>9} {'×bare p99':>9} "
+        f"{'deployment':<28} {'median ms':>9} {'p99 ms':>8} {'×bare med':>9} {'×bare p99':>9} "
         f"{'deliv/s':>9} {'delivered':>11} {'RSS MiB':>8}"
     )
     for name, r in results.items():
         print(
-            f"{name:<22} {r['median']:9.1f} {r['p99']:8.1f} {r['median'] / bare['median']:9.1f} "
+            f"{name:<28} {r['median']:9.1f} {r['p99']:8.1f} {r['median'] / bare['median']:9.1f} "
             f"{r['p99'] / bare['p99']:9.1f} {r['throughput']:9.0f} "
             f"{r['delivered']:>5}/{r['expected']:<5} {r['rss']:8.1f}"
         )
-    targets = {"daphne, embedded": 20, "daphne, Redis pubsub": 8}
+    targets = {"embedded": 20, "Redis pubsub, same process": 8, "Redis pubsub, other process": 8}
     for name, limit in targets.items():
         if name in results:
             ratio = results[name]["median"] / bare["median"]
