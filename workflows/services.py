@@ -216,21 +216,46 @@ def start_petition_transfer(user, data: dict, *, now=None):
     bureau_id = _acting_org(bureaus, data.pop("petition_bureau", None), "petition_bureau", errors)
     if errors:
         raise InvalidFields(_("提交的内容有误"), errors)
-    bureau = Organization.objects.get(pk=bureau_id)
+    return _register_with_handoff(
+        user,
+        data,
+        now,
+        Channel.PETITION_TRANSFER,
+        HandoffKind.PETITION,
+        PetitionFlow,
+        partner=Organization.objects.get(pk=bureau_id),
+        number=number,
+        due=due,
+        event_data={"petition_number": number},
+    )
+
+
+def _register_with_handoff(
+    user, data, now, channel, kind, flow, *, partner, number, due, event_data, handoff_data=None
+):
+    """The case registers at the mediation organisation with the partner's sight of it,
+    the handoff opens and its flow starts: all or nothing."""
     with transaction.atomic(), driving(now=now):
         case = case_services.register_case(
             user,
             data,
-            channel=Channel.PETITION_TRANSFER,
+            channel=channel,
             now=now,
             check_permission=False,
-            extra_access=[bureau],
-            event_data={"petition_number": number},
+            extra_access=[partner],
+            event_data=event_data,
         )
         handoff = open_handoff(
-            case, HandoffKind.PETITION, bureau, user, now, external_number=number, due_at=due
+            case,
+            kind,
+            partner,
+            user,
+            now,
+            external_number=number,
+            due_at=due,
+            data=handoff_data,
         )
-        PetitionFlow.start.run(case=case, handoff=handoff)
+        flow.start.run(case=case, handoff=handoff)
     return case
 
 
@@ -265,29 +290,19 @@ def start_court_referral(user, data: dict, *, now=None):
     court_id = _acting_org(courts, data.pop("court", None), "court", errors)
     if errors:
         raise InvalidFields(_("提交的内容有误"), errors)
-    court = Organization.objects.get(pk=court_id)
-    with transaction.atomic(), driving(now=now):
-        case = case_services.register_case(
-            user,
-            data,
-            channel=Channel.COURT_REFERRAL,
-            now=now,
-            check_permission=False,
-            extra_access=[court],
-            event_data={"referral_number": number, "kind": kind},
-        )
-        handoff = open_handoff(
-            case,
-            HandoffKind.COURT_REFERRAL,
-            court,
-            user,
-            now,
-            external_number=number,
-            due_at=due,
-            data={"kind": kind, "summary_procedure": summary},
-        )
-        CourtReferralFlow.start.run(case=case, handoff=handoff)
-    return case
+    return _register_with_handoff(
+        user,
+        data,
+        now,
+        Channel.COURT_REFERRAL,
+        HandoffKind.COURT_REFERRAL,
+        CourtReferralFlow,
+        partner=Organization.objects.get(pk=court_id),
+        number=number,
+        due=due,
+        event_data={"referral_number": number, "kind": kind},
+        handoff_data={"kind": kind, "summary_procedure": summary},
+    )
 
 
 # -- keeping flows in step with the case (runs inside every transition) -------------------
