@@ -148,7 +148,12 @@ def _petition_officer_of_case(user, case):
     from .choices import HandoffKind
 
     orgs = {o for o, r in roles_by_org(user).items() if Role.PETITION_OFFICER in r}
-    return bool(orgs) and case.handoffs.filter(kind=HandoffKind.PETITION, org_id__in=orgs).exists()
+    return bool(orgs) and _has_handoff(case, HandoffKind.PETITION, orgs)
+
+
+def _has_handoff(case, kind, orgs) -> bool:
+    # .all() reads a prefetched list (queues answer many cases at once) or runs one query.
+    return any(h.kind == kind and h.org_id in orgs for h in case.handoffs.all())
 
 
 def _referring_court_clerk(user, case):
@@ -159,10 +164,7 @@ def _referring_court_clerk(user, case):
     if case.channel != Channel.COURT_REFERRAL:
         return False
     orgs = {o for o, r in roles_by_org(user).items() if Role.CLERK in r}
-    return (
-        bool(orgs)
-        and case.handoffs.filter(kind=HandoffKind.COURT_REFERRAL, org_id__in=orgs).exists()
-    )
+    return bool(orgs) and _has_handoff(case, HandoffKind.COURT_REFERRAL, orgs)
 
 
 def _confirmation_court(user, case, *roles):

@@ -143,10 +143,11 @@ def test_cursor_pagination_walks_forward_and_back(api, world):
     ("who", "queries"),
     [
         # token → user, the caller's organisations, the bounded count of the cases their
-        # organisations may see (sparse callers start from those ids), the page, its parties
-        ("head", 5),
+        # organisations may see (sparse callers start from those ids), the page, its parties,
+        # its handoffs (the rules behind available_transitions read them)
+        ("head", 6),
         # a supervisor sees everything: no organisation filter, no count
-        ("supervisor", 4),
+        ("supervisor", 5),
     ],
 )
 def test_list_uses_a_constant_number_of_queries(
@@ -165,6 +166,12 @@ def test_list_uses_a_constant_number_of_queries(
     assert len(rows) == size
     assert all(len(row["parties"]) == 2 for row in rows)
     assert any(row["mediator"] for row in rows)
+    offered = {row["state"]: {t["name"] for t in row["available_transitions"]} for row in rows}
+    if who == "head":
+        assert {"accept", "decline"} <= offered["registered"]
+        assert {"begin", "reassign"} <= offered["accepted"]
+    else:  # a supervisor watches; acting is the handling organisation's
+        assert all(names == set() for names in offered.values())
 
 
 def test_dense_callers_skip_the_id_list(api, world, settings, monkeypatch):
