@@ -144,13 +144,17 @@ def _worker(args) -> None:
     fail = {"reason": "no_agreement", "routes": "可向人民法院起诉"}
     reopen = {"note": "双方同意再次调解"}
 
+    assigned = {c.pk: c.mediator_id for c in service_cases}
+
     def service_round(count):
+        # who is assigned is tracked here, as the raw round does, so both loops do the same
+        # work besides the transitions themselves
         done = 0
         while done < count:
             for case in service_cases:
-                assigned = Case.objects.values_list("mediator_id", flat=True).get(pk=case.pk)
-                actor = mediator if assigned == mediator.pk else mediator2
+                actor = mediator if assigned[case.pk] == mediator.pk else mediator2
                 other = mediator2 if actor == mediator else mediator
+                assigned[case.pk] = other.pk
                 services.perform(case.pk, "fail", actor, fail)
                 services.perform(case.pk, "reopen", head, reopen)
                 services.perform(

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -63,16 +63,37 @@ def grant_access(case, org, reason: str, now) -> None:
         CaseAccess.objects.filter(pk=obj.pk).update(reason=reason)
 
 
+_PK_SENTINEL = -72_720_001
+_locking_select: dict[tuple, tuple[str, list]] = {}
+
+
+def _locking_select_sql() -> tuple[str, list]:
+    """The SELECT … FOR UPDATE of one case (with the hooks' probes), compiled once per
+    database: only the id changes between transitions, and rebuilding the same SQL through
+    the ORM was a fifth of the service's time on its hottest path."""
+    alias = connection.alias
+    key = (alias, *_probes)  # a hook registered later gets its probe compiled in
+    if key not in _locking_select:
+        qs = Case.objects.select_for_update()
+        if _probes:
+            qs = qs.annotate(**{key: probe(OuterRef("pk")) for key, probe in _probes.items()})
+        sql, params = qs.filter(pk=_PK_SENTINEL).query.get_compiler(alias).as_sql()
+        _locking_select[key] = (sql, list(params))
+    return _locking_select[key]
+
+
 def _load_for_update(case_or_id, user) -> Case:
     pk = case_or_id.pk if isinstance(case_or_id, Case) else case_or_id
-    qs = Case.objects.select_for_update()
-    if _probes:
-        qs = qs.annotate(**{key: probe(OuterRef("pk")) for key, probe in _probes.items()})
     try:
-        # Row lock on PostgreSQL; on SQLite the IMMEDIATE transaction already serialises.
-        case = qs.get(pk=pk)
-    except (Case.DoesNotExist, ValueError, TypeError):
+        pk = int(pk)
+    except (ValueError, TypeError):
         raise NotVisible(_("案件不存在")) from None
+    sql, params = _locking_select_sql()
+    # Row lock on PostgreSQL; on SQLite the IMMEDIATE transaction already serialises.
+    rows = list(Case.objects.raw(sql, [pk if p == _PK_SENTINEL else p for p in params]))
+    if not rows:
+        raise NotVisible(_("案件不存在"))
+    case = rows[0]
     if user is not None and not policies.can_see(user, case):
         raise NotVisible(_("案件不存在"))
     return case
@@ -114,6 +135,21 @@ def _values(case) -> dict:
     return {name: getattr(case, name) for name in _CASE_FIELDS}
 
 
+def _write_changes(case, attnames, source) -> None:
+    """UPDATE only the changed columns, guarded by the state read under the lock (what
+    django-fsm's ConcurrentTransitionMixin does, without rebuilding the ORM query)."""
+    fields = [Case._meta.get_field(a) for a in attnames]
+    qn = connection.ops.quote_name
+    sets = ", ".join(f"{qn(f.column)} = %s" for f in fields)
+    values = [f.get_db_prep_save(getattr(case, f.attname), connection) for f in fields]
+    table, where = qn(Case._meta.db_table), f"{qn('id')} = %s AND {qn('state')} = %s"
+    with connection.cursor() as cur:
+        cur.execute(f"UPDATE {table} SET {sets} WHERE {where}", [*values, case.pk, source])
+        if cur.rowcount != 1:
+            raise ConcurrentTransition("the case's state changed since it was read")
+    case._update_initial_state()  # django-fsm: later saves compare with the new state
+
+
 def _perform_atomic(case_or_id, name, user, data, now) -> Case:
     with transaction.atomic():
         case = _load_for_update(case_or_id, user)
@@ -140,7 +176,8 @@ def _perform_atomic(case_or_id, name, user, data, now) -> Case:
         method(at=now, **form.method_kwargs())
         # Write only what the transition changed (the state check still guards the row).
         changed = [name for name, value in _values(case).items() if before[name] != value]
-        case.save(update_fields=[*changed, "updated_at"])  # stale state: 409, see perform
+        case.updated_at = now
+        _write_changes(case, [*changed, "updated_at"], source)  # stale state: 409, see perform
         form.after(case)
         if case.org_id != previous_org:
             CaseAccess.objects.filter(case=case, org_id=previous_org).update(
