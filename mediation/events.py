@@ -12,7 +12,7 @@ import json
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .models import CaseAccess, CaseEvent
+from .models import Case, CaseAccess, CaseEvent
 
 # Arbitrary constant naming the "event insert" advisory lock.
 EVENT_LOCK_KEY = 72_720_001
@@ -59,15 +59,25 @@ def record_event(case, type_: str, actor=None, data: dict | None = None, at=None
     return record_events(case, [(type_, data)], actor, at)[0]
 
 
-def record_events(case, items, actor=None, at=None) -> list[CaseEvent]:
+class StaleCase(Exception):
+    """The guarded case UPDATE matched no row: the state changed since it was read."""
+
+
+def record_events(case, items, actor=None, at=None, *, case_update=None) -> list[CaseEvent]:
     """Append several events of one action, [(type, data), ...], in order: the lock and
-    the organisations to tell are taken once for all of them."""
+    the organisations to tell are taken once for all of them.
+
+    `case_update` = (set_sql, params, expected_state): the action's write of the case row,
+    guarded by the state it read; on PostgreSQL it runs in the same statement as the
+    inserts, and no event is written (StaleCase) when it matches no row."""
     assert connection.in_atomic_block, "record_event must run inside the action's transaction"
     at = at or timezone.now()
     snapshot, who = case_snapshot(case), actor_snapshot(actor)
     if connection.vendor == "postgresql":
-        events, orgs = _insert_locked_pg(case, items, actor, at, snapshot, who)
+        events, orgs = _insert_locked_pg(case, items, actor, at, snapshot, who, case_update)
     else:
+        if case_update is not None:
+            _update_case(case, *case_update)
         # organisations whose desks are told (current and former handlers, partners)
         orgs = sorted(set(_lock_and_read_access(case)) | {case.org_id})
         events = [
@@ -86,29 +96,55 @@ def record_events(case, items, actor=None, at=None) -> list[CaseEvent]:
     return events
 
 
-def _insert_locked_pg(case, items, actor, at, snapshot, who):
-    """PostgreSQL, one round trip: take the event-order lock, read the organisations to
-    tell, insert the events. The lock sits in a one-row CTE that every inserted row joins,
-    so it is held before any id is drawn from the sequence."""
+def _case_where():
+    qn = connection.ops.quote_name
+    return qn(Case._meta.db_table), f"{qn('id')} = %s AND {qn('state')} = %s"
+
+
+def _update_case(case, set_sql, params, expected_state) -> None:
+    table, where = _case_where()
+    with connection.cursor() as cur:
+        cur.execute(
+            f"UPDATE {table} SET {set_sql} WHERE {where}", [*params, case.pk, expected_state]
+        )
+        if cur.rowcount != 1:
+            raise StaleCase(case.pk)
+
+
+def _insert_locked_pg(case, items, actor, at, snapshot, who, case_update=None):
+    """PostgreSQL, one round trip: (write the case row,) take the event-order lock, read
+    the organisations to tell, insert the events. The lock sits in a one-row CTE that
+    every inserted row joins, so it is held before any id is drawn from the sequence; with
+    a case update that CTE reads from the UPDATE, so a stale write inserts nothing."""
     table, access = CaseEvent._meta.db_table, CaseAccess._meta.db_table
-    rows, params = [], [EVENT_LOCK_KEY, case.pk, case.org_id]
+    rows, values = [], []
     for i, (type_, data) in enumerate(items):
         rows.append("(%s, %s, %s::jsonb)")
-        params += [i, type_, json.dumps({"case": snapshot, "actor": who, "data": data or {}})]
+        values += [i, type_, json.dumps({"case": snapshot, "actor": who, "data": data or {}})]
+    head, source = [], ""
+    if case_update is not None:
+        set_sql, set_params, expected_state = case_update
+        case_table, where = _case_where()
+        head = [*set_params, case.pk, expected_state]
+        source = f"upd AS (UPDATE {case_table} SET {set_sql} WHERE {where} RETURNING 1), "
     sql = (
-        "WITH ctx AS MATERIALIZED (SELECT pg_advisory_xact_lock(%s) AS locked, "
+        f"WITH {source}ctx AS MATERIALIZED (SELECT pg_advisory_xact_lock(%s) AS locked, "
         f"ARRAY(SELECT DISTINCT o FROM (SELECT org_id AS o FROM {access} WHERE case_id = %s "
-        "UNION SELECT %s) u ORDER BY o) AS orgs) "
-        f"INSERT INTO {table} (case_id, type, at, actor_id, payload) "
+        "UNION SELECT %s) u ORDER BY o) AS orgs"
+        + (" FROM upd) " if source else ") ")
+        + f"INSERT INTO {table} (case_id, type, at, actor_id, payload) "
         "SELECT %s, v.type, %s, %s, v.payload || jsonb_build_object('orgs', to_jsonb(ctx.orgs)) "
         f"FROM (VALUES {', '.join(rows)}) AS v(pos, type, payload) CROSS JOIN ctx "
         "ORDER BY v.pos RETURNING id, payload"
     )
-    # Positional parameters follow the SQL's order: the CTE, then the SELECT, then VALUES.
-    head, values = params[:3], params[3:]
+    # Positional parameters follow the SQL's order: the UPDATE, the CTE, the SELECT, VALUES.
+    params = [*head, EVENT_LOCK_KEY, case.pk, case.org_id, case.pk, at]
+    params += [actor.pk if actor else None, *values]
     with connection.cursor() as cur:
-        cur.execute(sql, [*head, case.pk, at, actor.pk if actor else None, *values])
+        cur.execute(sql, params)
         returned = sorted(cur.fetchall())  # ids were drawn in VALUES order
+    if case_update is not None and not returned:
+        raise StaleCase(case.pk)
     events = []
     for (type_, _data), (pk, payload) in zip(items, returned, strict=True):
         if isinstance(payload, str):

@@ -36,7 +36,7 @@ from .choices import (
     Tag,
 )
 from .errors import InvalidFields, NotPermitted, NotVisible, StateConflict
-from .events import record_event, record_events
+from .events import StaleCase, record_event, record_events
 from .identity import age_on, parse_resident_id, validate_credit_code, validate_phone
 from .models import (
     Case,
@@ -135,19 +135,15 @@ def _values(case) -> dict:
     return {name: getattr(case, name) for name in _CASE_FIELDS}
 
 
-def _write_changes(case, attnames, source) -> None:
-    """UPDATE only the changed columns, guarded by the state read under the lock (what
-    django-fsm's ConcurrentTransitionMixin does, without rebuilding the ORM query)."""
+def _case_changes(case, attnames, source) -> tuple[str, list, str]:
+    """The SET clause for the changed columns and the state the write is guarded by (the
+    guard django-fsm's ConcurrentTransitionMixin applies, without rebuilding the ORM
+    query); mediation.events runs it with the action's events."""
     fields = [Case._meta.get_field(a) for a in attnames]
     qn = connection.ops.quote_name
     sets = ", ".join(f"{qn(f.column)} = %s" for f in fields)
     values = [f.get_db_prep_save(getattr(case, f.attname), connection) for f in fields]
-    table, where = qn(Case._meta.db_table), f"{qn('id')} = %s AND {qn('state')} = %s"
-    with connection.cursor() as cur:
-        cur.execute(f"UPDATE {table} SET {sets} WHERE {where}", [*values, case.pk, source])
-        if cur.rowcount != 1:
-            raise ConcurrentTransition("the case's state changed since it was read")
-    case._update_initial_state()  # django-fsm: later saves compare with the new state
+    return sets, values, source
 
 
 def _perform_atomic(case_or_id, name, user, data, now) -> Case:
@@ -177,7 +173,6 @@ def _perform_atomic(case_or_id, name, user, data, now) -> Case:
         # Write only what the transition changed (the state check still guards the row).
         changed = [name for name, value in _values(case).items() if before[name] != value]
         case.updated_at = now
-        _write_changes(case, [*changed, "updated_at"], source)  # stale state: 409, see perform
         form.after(case)
         if case.org_id != previous_org:
             CaseAccess.objects.filter(case=case, org_id=previous_org).update(
@@ -192,7 +187,14 @@ def _perform_atomic(case_or_id, name, user, data, now) -> Case:
         events = [(EventType.CASE_TRANSITIONED, event_data)]
         if name in ("accept", "reassign"):
             events.append((EventType.CASE_ASSIGNED, {"mediator": case.mediator_id}))
-        record_events(case, events, user, at=now)
+        # The case row is written with the events (one round trip on PostgreSQL); a stale
+        # state writes nothing and becomes a 409 in perform.
+        write = _case_changes(case, [*changed, "updated_at"], source)
+        try:
+            record_events(case, events, user, at=now, case_update=write)
+        except StaleCase:
+            raise ConcurrentTransition("the case's state changed since it was read") from None
+        case._update_initial_state()  # django-fsm: later saves compare with the new state
         for fn in _in_transaction_hooks:
             fn(case, name, user, now)
     return case
