@@ -29,12 +29,12 @@ from mediation import services as case_services
 from mediation.choices import OUTCOME_STATES, Channel, EventType, HandoffKind
 from mediation.errors import InvalidFields, NotPermitted, NotVisible, StateConflict
 from mediation.events import record_event
-from mediation.models import Organization
+from mediation.models import Handoff, Organization
 
 from .common import close_handoff, days, open_handoff
 from .confirmation import ConfirmationFlow
 from .court import CourtReferralFlow
-from .models import CaseProcess, CaseTask
+from .models import CaseTask
 from .nodes import CaseTaskNode, driving, is_driving, is_quiet
 from .petition import PetitionFlow
 from .referral import ReferralFlow
@@ -309,7 +309,10 @@ def start_court_referral(user, data: dict, *, now=None):
 
 
 def _running_flows(case_ref):
-    return Exists(CaseProcess.objects.filter(case_id=case_ref, status=PROCESS.NEW))
+    # Every flow opens its Handoff row when it starts and closes it when it ends (or is
+    # cancelled), so "an open handoff" is the domain's own word for "a flow is running",
+    # and a probe on that one indexed table is cheaper than joining viewflow's tables.
+    return Exists(Handoff.objects.filter(case_id=case_ref, status="open"))
 
 
 @case_services.in_transition(probe=_running_flows)
@@ -319,7 +322,7 @@ def on_case_transition(case, name, user, now):
     # already answered whether one runs (the probe), so those return at once.
     running = getattr(case, "probe_on_case_transition", None)
     if running is None:
-        running = CaseProcess.objects.filter(case_id=case.pk, status=PROCESS.NEW).exists()
+        running = Handoff.objects.filter(case_id=case.pk, status="open").exists()
     if not starts and not running:
         return
     with driving(now=now):

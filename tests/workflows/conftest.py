@@ -1,7 +1,25 @@
 import pytest
 from rest_framework.test import APIClient
+from viewflow.workflow.status import PROCESS
 
 from mediation import policies
+
+
+@pytest.fixture(autouse=True)
+def running_flow_means_open_handoff(db):
+    """After every flow test: a running process has an open Handoff and a finished one a
+    closed Handoff. The transition service's probe relies on it to skip the workflows hook
+    for cases without a running flow."""
+    yield
+    from workflows.models import CaseProcess
+
+    for process in CaseProcess.objects.select_related("handoff"):
+        if process.handoff is None:
+            continue
+        running = process.status == PROCESS.NEW
+        assert (process.handoff.status == "open") == running, (
+            f"process {process.pk} is {process.status} but its handoff is {process.handoff.status}"
+        )
 
 
 @pytest.fixture
