@@ -30,6 +30,7 @@ from .identity import validate_phone
 from .models import Consultation, Organization, ScreeningFinding, ScreeningRound
 
 MAX_FOUND = 50
+MAX_PARTIES = 20
 
 
 def _errors_of(form, prefix="") -> dict:
@@ -84,8 +85,11 @@ def record_screening(user, data: dict, *, now=None) -> ScreeningRound:
                 errors.update(_errors_of(fform, f"found[{i}]."))
                 continue
             parties = raw.get("parties") or []
-            if not isinstance(parties, list):
+            if not isinstance(parties, list) or not all(isinstance(p, dict) for p in parties):
                 errors[f"found[{i}].parties"] = [_("当事人应为列表")]
+                continue
+            if len(parties) > MAX_PARTIES:
+                errors[f"found[{i}].parties"] = [_("当事人最多%(n)d人") % {"n": MAX_PARTIES}]
                 continue
             found.append({**fform.cleaned_data, "parties": parties})
     org = None

@@ -26,7 +26,14 @@ from mediation.identity import mask_phone
 from mediation.models import ScreeningFinding
 
 from . import serializers as s
-from .views import AUTH_ERRORS, errors, json_object, registration_data
+from .views import (
+    AUTH_ERRORS,
+    _scalar,
+    errors,
+    form_data,
+    party_list,
+    registration_data,
+)
 
 # -- shapes ------------------------------------------------------------------------------
 
@@ -144,7 +151,14 @@ class ScreeningListView(APIView):
         responses={201: ScreeningSerializer, **errors(400, 403, 415, *AUTH_ERRORS)},
     )
     def post(self, request):
-        body = json_object(request)
+        body = form_data(request, keep=("found",))
+        if isinstance(body.get("found"), list):
+            body["found"] = [
+                {k: (party_list(v) if k == "parties" else _scalar(v)) for k, v in f.items()}
+                if isinstance(f, dict)
+                else f
+                for f in body["found"]
+            ]
         round_ = prevention.record_screening(request.user, body)
         round_ = _rounds(request.user).get(pk=round_.pk)
         return Response(ScreeningSerializer(round_).data, status=status.HTTP_201_CREATED)
@@ -201,7 +215,7 @@ class ConsultationListView(APIView):
         responses={201: ConsultationSerializer, **errors(400, 403, 415, *AUTH_ERRORS)},
     )
     def post(self, request):
-        row = prevention.record_consultation(request.user, json_object(request))
+        row = prevention.record_consultation(request.user, form_data(request))
         data = ConsultationSerializer(row, context={"user": request.user}).data
         return Response(data, status=status.HTTP_201_CREATED)
 
