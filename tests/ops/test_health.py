@@ -41,26 +41,32 @@ def test_readyz_is_503_json_when_the_database_fails(monkeypatch):
     assert body["checks"]["database"] == {"ok": False, "error": "OperationalError"}
 
 
-@pytest.mark.django_db
-def test_readyz_is_503_when_redis_is_unreachable(settings, monkeypatch):
-    # A Redis layer whose server does not answer (a closed port): not ready.
+@pytest.fixture
+def redis_layer(settings):
+    """use(url): the Redis pub/sub layer at `url` for this test."""
     from channels.layers import channel_layers
 
+    def use(url):
+        settings.REDIS_URL = url
+        settings.CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                "CONFIG": {"hosts": [url]},
+            }
+        }
+        channel_layers.backends = {}
+
+    yield use
+    channel_layers.backends = {}
+
+
+@pytest.mark.django_db
+def test_readyz_is_503_when_redis_is_unreachable(redis_layer):
+    # A Redis layer whose server does not answer (a closed port): not ready.
     from tests.live.daphne import free_port
 
-    url = f"redis://127.0.0.1:{free_port()}/0"
-    settings.REDIS_URL = url
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [url]},
-        }
-    }
-    channel_layers.backends = {}
-    try:
-        r = Client().get("/readyz")
-    finally:
-        channel_layers.backends = {}
+    redis_layer(f"redis://127.0.0.1:{free_port()}/0")
+    r = Client().get("/readyz")
     assert r.status_code == 503
     layer = r.json()["checks"]["channel_layer"]
     assert layer["ok"] is False and layer["backend"] == "redis"
@@ -69,26 +75,14 @@ def test_readyz_is_503_when_redis_is_unreachable(settings, monkeypatch):
 
 @pytest.mark.redis
 @pytest.mark.django_db
-def test_readyz_pings_a_real_redis(settings):
+def test_readyz_pings_a_real_redis(redis_layer):
     import os
-
-    from channels.layers import channel_layers
 
     url = os.environ.get("REDIS_URL")
     if not url:
         pytest.skip("needs REDIS_URL")
-    settings.REDIS_URL = url
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [url]},
-        }
-    }
-    channel_layers.backends = {}
-    try:
-        check = health._check_channel_layer()
-    finally:
-        channel_layers.backends = {}
+    redis_layer(url)
+    check = health._check_channel_layer()
     assert check["ok"] is True and check["backend"] == "redis"
 
 
