@@ -230,10 +230,6 @@ LOGGING = {
 # Addresses (or networks) that may read /metrics. Behind nginx the connection comes from
 # nginx, which restricts /metrics to the Prometheus host itself (deploy/nginx).
 METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
-# The deadline sweep inside the server (the embedded default: no cron needed). A
-# deployment of several daphne processes turns it off and runs one sweep from the systemd
-# timer instead (deploy/systemd/datiaojie-sweep.timer): one sweeper, not N.
-SWEEP_IN_SERVER = env.bool("SWEEP_IN_SERVER", default=True)
 CREDIT_CODE_STRICT = env.bool("CREDIT_CODE_STRICT", default=False)
 SERVE_STATIC = env.bool("SERVE_STATIC", default=True)
 PDF_FONT_SUBFONT = env.int("PDF_FONT_SUBFONT", default=0)
