@@ -614,3 +614,14 @@ class CaseEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError("CaseEvent rows are append-only")
+
+
+# The supervision records (§8) live in their own module; importing them here registers them.
+from .supervision_models import (  # noqa: E402
+    AuditEvent,
+    Complaint,
+    MediatorProfile,
+    NegativeListEntry,
+)
+
+__all_supervision__ = (AuditEvent, Complaint, MediatorProfile, NegativeListEntry)

@@ -1,0 +1,360 @@
+"""The supervisor's figures (DESIGN.md §8), every one computed by the database in aggregate
+queries over the cases the caller may see; the API, the dashboard, the workbook and the
+monthly report all read them from here.
+
+A figure whose data is missing is None (shown as "无数据"), never a silent 0: a rate with
+no denominator, an average with nothing to average, the 排查 counts before screenings
+exist.
+
+Period: cases registered (created_at, Asia/Shanghai days) from `start` to `end` inclusive.
+"Now" figures — overdue, open high-risk flags — describe today and ignore the period.
+"""
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from django.db.models import (
+    Avg,
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from . import policies
+from .choices import OPEN_STATES, Category, Channel, EventType, HandoffKind, Network
+from .errors import InvalidFields
+from .models import Agreement, Case, CaseEvent, FollowUp, Handoff, Organization
+
+AGREED_OUTCOMES = ("agreed", "confirmed")
+# Every case whose mediation reached an outcome; declined cases were never mediated.
+ENDED_OUTCOMES = ("agreed", "confirmed", "confirmation_rejected", "failed", "referred", "withdrawn")
+EARLIEST = dt.date(2000, 1, 1)
+LATEST = dt.date(2100, 12, 31)
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+@dataclass(frozen=True)
+class Filters:
+    start: dt.date | None = None
+    end: dt.date | None = None
+    network: str = ""
+    region: str = ""
+
+    def as_dict(self) -> dict:
+        return {
+            "from": self.start.isoformat() if self.start else "",
+            "to": self.end.isoformat() if self.end else "",
+            "network": self.network,
+            "region": self.region,
+        }
+
+
+def known_regions() -> list[str]:
+    """The townships/streets of the district: the regions of its organisations."""
+    rows = Organization.objects.exclude(region="").values_list("region", flat=True)
+    return sorted(set(rows))
+
+
+def _date(value, field, errors) -> dt.date | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        if not _DATE.match(value):
+            raise ValueError
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        errors[field] = [_("日期格式应为 YYYY-MM-DD，且须是真实存在的日期")]
+        return None
+    if not EARLIEST <= day <= LATEST:
+        errors[field] = [_("日期超出可统计的范围（2000年至2100年）")]
+        return None
+    return day
+
+
+def parse_filters(params) -> Filters:
+    """`from`, `to`, `network`, `region` from a query dict; 400 with the reason otherwise."""
+    errors: dict[str, list[str]] = {}
+    start = _date(params.get("from"), "from", errors)
+    end = _date(params.get("to"), "to", errors)
+    if start and end and start > end:
+        errors["to"] = [_("截止日期不得早于起始日期")]
+    network = (params.get("network") or "").strip()
+    if network and network not in Network.values:
+        errors["network"] = [
+            _("未知的调解类型“%(v)s”，应为 people、administrative、judicial 或 lawyer")
+            % {"v": network[:20]}
+        ]
+    region = (params.get("region") or "").strip()
+    if region and region not in known_regions():
+        errors["region"] = [_("未知的乡镇（街道）“%(v)s”") % {"v": region[:20]}]
+    if errors:
+        raise InvalidFields(_("统计条件有误"), errors)
+    return Filters(start, end, network, region)
+
+
+def parse_month(value: str) -> tuple[dt.date, dt.date]:
+    """'2026-11' → (first day, last day); an impossible month is a 400."""
+    m = _MONTH.match(value or "")
+    year, month = (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+    if not m or not 1 <= month <= 12 or not EARLIEST.year <= year <= LATEST.year:
+        raise InvalidFields(_("统计条件有误"), {"month": [_("月份格式应为 YYYY-MM，如 2026-11")]})
+    first = dt.date(year, month, 1)
+    nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
+    return first, nxt - dt.timedelta(days=1)
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def scoped(user, filters: Filters, *, period=True, base=None):
+    """The visible cases under the filters (without the period when period=False); `base`
+    is a queryset already narrowed further (the case list's own filters)."""
+    qs = policies.visible_cases(user, Case.objects.all() if base is None else base)
+    if filters.network:
+        qs = qs.filter(network=filters.network)
+    if filters.region:
+        qs = qs.filter(region=filters.region)
+    if period and filters.start:
+        qs = qs.filter(created_at__gte=_day_start(filters.start))
+    if period and filters.end:
+        qs = qs.filter(created_at__lt=_day_start(filters.end + dt.timedelta(days=1)))
+    return qs.order_by()
+
+
+def rate(part, whole):
+    return round(part / whole, 4) if whole else None
+
+
+def _counts(qs, field: str, labels: dict | None = None) -> list[dict]:
+    rows = qs.values(field).annotate(n=Count("id")).order_by("-n", field)
+    return [
+        {
+            "key": r[field] or "",
+            "label": str(labels.get(r[field], r[field])) if labels else (r[field] or _("未填写")),
+            "count": r["n"],
+        }
+        for r in rows
+    ]
+
+
+def _months(qs, filters: Filters) -> list[dict]:
+    rows = qs.annotate(m=TruncMonth("created_at")).values("m").annotate(n=Count("id"))
+    counts = {}
+    for r in rows:
+        if r["m"] is not None:
+            key = timezone.localtime(r["m"]).strftime("%Y-%m")
+            counts[key] = counts.get(key, 0) + r["n"]
+    first = filters.start.strftime("%Y-%m") if filters.start else min(counts, default=None)
+    last = filters.end.strftime("%Y-%m") if filters.end else max(counts, default=None)
+    out = []
+    if first and last:
+        y, m = int(first[:4]), int(first[5:])
+        while f"{y:04d}-{m:02d}" <= last and len(out) < 240:
+            key = f"{y:04d}-{m:02d}"
+            out.append({"key": key, "label": f"{y}年{m}月", "count": counts.get(key, 0)})
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def _duration_days(value) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.timedelta):
+        return round(value.total_seconds() / 86400, 1)
+    return round(float(value) / 86400e6, 1)  # microseconds (SQLite)
+
+
+def live_figures(user, filters: Filters, now=None, base=None) -> dict:
+    """The figures of today that move with events: overdue now, open high-risk flags."""
+    now = now or timezone.now()
+    qs = scoped(user, filters, period=False, base=base)
+    return qs.aggregate(
+        overdue=Count("id", filter=Q(state__in=OPEN_STATES, due_at__lt=now)),
+        high_risk=Count("id", filter=Q(state__in=OPEN_STATES, risk_level="high")),
+    )
+
+
+def high_risk_cases(user, filters: Filters, limit=20) -> list[dict]:
+    qs = (
+        scoped(user, filters, period=False)
+        .filter(state__in=OPEN_STATES, risk_level="high")
+        .select_related("org")
+        .order_by("-updated_at", "-id")[:limit]
+    )
+    return [
+        {"id": c.pk, "number": c.number, "org": c.org.name, "note": c.risk_note[:200]} for c in qs
+    ]
+
+
+def _petition_feedback(qs, now) -> dict:
+    """访调对接 feedback on time: of the petition handoffs whose feedback was due (or given),
+    the share whose feedback task was completed by the due date."""
+    feedback = CaseEvent.objects.filter(
+        case_id=OuterRef("case_id"),
+        type=EventType.TASK_COMPLETED,
+        payload__data__type="petition.feedback",
+    )
+    handoffs = Handoff.objects.filter(
+        kind=HandoffKind.PETITION, case__in=qs.values("pk"), due_at__isnull=False
+    ).annotate(given=Exists(feedback), on_time=Exists(feedback.filter(at__lte=OuterRef("due_at"))))
+    row = handoffs.aggregate(
+        due=Count("id", filter=Q(given=True) | Q(due_at__lt=now)),
+        on_time=Count("id", filter=Q(on_time=True)),
+    )
+    return {
+        "petition_feedback_due": row["due"],
+        "petition_feedback_on_time": row["on_time"],
+        "petition_feedback_rate": rate(row["on_time"], row["due"]),
+    }
+
+
+def _performance(qs) -> dict:
+    """Performance of agreements, from the latest follow-up (回访) of each agreed case."""
+    latest = FollowUp.objects.filter(case_id=OuterRef("pk")).order_by("-date", "-id")
+    row = (
+        qs.filter(outcome__in=AGREED_OUTCOMES)
+        .filter(Exists(FollowUp.objects.filter(case_id=OuterRef("pk"))))
+        .annotate(performed=Subquery(latest.values("performed")[:1]))
+        .aggregate(
+            followed=Count("id"),
+            performed=Count("id", filter=Q(performed=True)),
+        )
+    )
+    return {
+        "followed_up": row["followed"],
+        "performed": row["performed"],
+        "performance_rate": rate(row["performed"], row["followed"]),
+    }
+
+
+def summary(user, filters: Filters, now=None, base=None) -> dict:
+    now = now or timezone.now()
+    qs = scoped(user, filters, base=base)
+    closed_span = ExpressionWrapper(F("closed_at") - F("created_at"), output_field=DurationField())
+    t = qs.aggregate(
+        total=Count("id"),
+        agreed=Count("id", filter=Q(outcome__in=AGREED_OUTCOMES)),
+        ended=Count("id", filter=Q(outcome__in=ENDED_OUTCOMES)),
+        confirmation_requested=Count("id", filter=Q(confirmation_requested_at__isnull=False)),
+        confirmed=Count("id", filter=Q(outcome="confirmed")),
+        priority=Count("id", filter=Q(priority=True)),
+        amount_cases=Count("amount"),
+        amount_total=Sum("amount"),
+        closed=Count("closed_at"),
+        avg_close=Avg(closed_span, filter=Q(closed_at__isnull=False)),
+    )
+    live = live_figures(user, filters, now, base=base)
+    data = {
+        "as_of": now,
+        "filters": filters.as_dict(),
+        "total": t["total"],
+        "by_network": _counts(qs, "network", dict(Network.choices)),
+        "by_category": _counts(qs, "category", dict(Category.choices)),
+        "by_channel": _counts(qs, "channel", dict(Channel.choices)),
+        "by_region": _counts(qs, "region"),
+        "by_month": _months(qs, filters),
+        "agreed": t["agreed"],
+        "ended": t["ended"],
+        "success_rate": rate(t["agreed"], t["ended"]),
+        "confirmation_requested": t["confirmation_requested"],
+        "confirmed": t["confirmed"],
+        "confirmation_rate": rate(t["confirmed"], t["confirmation_requested"]),
+        **_performance(qs),
+        "amount_cases": t["amount_cases"],
+        "amount_total": (
+            f"{t['amount_total']:.2f}"
+            if t["amount_cases"] and t["amount_total"] is not None
+            else None
+        ),
+        "closed": t["closed"],
+        "avg_days_to_close": _duration_days(t["avg_close"]) if t["closed"] else None,
+        "overdue": live["overdue"],
+        "high_risk": live["high_risk"],
+        "priority": t["priority"],
+        "priority_share": rate(t["priority"], t["total"]),
+        **_petition_feedback(qs, now),
+    }
+    return data
+
+
+# -- 人民调解工作统计表 (the Ministry of Justice's people's-mediation table) ----------------
+
+
+def screening_counts(filters: Filters):
+    """矛盾纠纷排查 counts for the period: {"times": n, "found": n} — or None while the
+    platform keeps no screening records (DESIGN §6 POST /api/screenings/, a later issue).
+    The one place to plug the screenings query in."""
+    return None
+
+
+MINISTRY_COLUMNS = [
+    ("accepted", gettext_lazy("受理纠纷（件）")),
+    ("succeeded", gettext_lazy("调解成功（件）")),
+    ("written", gettext_lazy("书面协议（份）")),
+    ("oral", gettext_lazy("口头协议（件）")),
+    ("amount", gettext_lazy("涉及金额（元）")),
+    ("confirmation_requested", gettext_lazy("申请司法确认（件）")),
+    ("confirmed", gettext_lazy("司法确认有效（件）")),
+]
+
+
+def ministry_table(user, filters: Filters) -> dict:
+    """Disputes of people's mediation by category for the period: accepted, succeeded,
+    agreements written/oral, amounts, judicial confirmations; and the 排查 counts."""
+    if filters.network and filters.network != Network.PEOPLE:
+        return {"rows": None, "total": None, "screening": screening_counts(filters)}
+    qs = scoped(user, Filters(filters.start, filters.end, Network.PEOPLE, filters.region))
+    rows = {
+        r["category"]: r
+        for r in qs.values("category").annotate(
+            accepted=Count("id", filter=Q(accepted_at__isnull=False)),
+            succeeded=Count("id", filter=Q(outcome__in=AGREED_OUTCOMES)),
+            amount=Sum("amount", filter=Q(accepted_at__isnull=False)),
+            confirmation_requested=Count("id", filter=Q(confirmation_requested_at__isnull=False)),
+            confirmed=Count("id", filter=Q(outcome="confirmed")),
+        )
+    }
+    forms = (
+        Agreement.objects.filter(case__in=qs.values("pk"))
+        .values("case__category", "form")
+        .annotate(n=Count("case_id", distinct=True))
+    )
+    by_form = {(r["case__category"], r["form"]): r["n"] for r in forms}
+    out, total = [], {k: 0 for k, _label in MINISTRY_COLUMNS}
+    for code, label in Category.choices:
+        r = rows.get(code, {})
+        row = {
+            "key": code,
+            "label": str(label),
+            "accepted": r.get("accepted", 0),
+            "succeeded": r.get("succeeded", 0),
+            "written": by_form.get((code, "written"), 0),
+            "oral": by_form.get((code, "oral"), 0),
+            "amount": r.get("amount") or 0,
+            "confirmation_requested": r.get("confirmation_requested", 0),
+            "confirmed": r.get("confirmed", 0),
+        }
+        for k in total:
+            total[k] += row[k]
+        row["amount"] = f"{row['amount']:.2f}"
+        out.append(row)
+    total["amount"] = f"{total['amount']:.2f}"
+    return {"rows": out, "total": total, "screening": screening_counts(filters)}
+
+
+def columns():
+    return [(k, str(label)) for k, label in MINISTRY_COLUMNS]
