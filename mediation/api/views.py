@@ -329,7 +329,13 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)")
     def transition(self, request, pk=None, name=None):
         case = services.perform(int(pk), name, request.user, form_data(request))
-        return self._case(case)
+        body = s.case_json(case, request.user)
+        if name in ("accept", "reassign") and case.mediator_id:
+            # The assigned mediator is on the negative list (不良执业信息): say so.
+            from mediation.complaints import warnings_for
+
+            body["warnings"] = warnings_for([case.mediator_id]).get(case.mediator_id, [])
+        return Response(body)
 
     @extend_schema(
         summary="案件事件（审计记录）",
