@@ -228,10 +228,10 @@ def _performance(qs) -> dict:
     row = (
         qs.filter(outcome__in=AGREED_OUTCOMES)
         .filter(Exists(FollowUp.objects.filter(case_id=OuterRef("pk"))))
-        .annotate(performed=Subquery(latest.values("performed")[:1]))
+        .annotate(last_performed=Subquery(latest.values("performed")[:1]))
         .aggregate(
             followed=Count("id"),
-            performed=Count("id", filter=Q(performed=True)),
+            performed=Count("id", filter=Q(last_performed=True)),
         )
     )
     return {
