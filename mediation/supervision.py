@@ -210,10 +210,14 @@ def _petition_feedback(qs, now) -> dict:
     )
     handoffs = Handoff.objects.filter(
         kind=HandoffKind.PETITION, case__in=qs.values("pk"), due_at__isnull=False
-    ).annotate(given=Exists(feedback), on_time=Exists(feedback.filter(at__lte=OuterRef("due_at"))))
+    ).annotate(
+        # (annotation names differ from the aggregate names: an alias would shadow them)
+        fb_given=Exists(feedback),
+        fb_in_time=Exists(feedback.filter(at__lte=OuterRef("due_at"))),
+    )
     row = handoffs.aggregate(
-        due=Count("id", filter=Q(given=True) | Q(due_at__lt=now)),
-        on_time=Count("id", filter=Q(on_time=True)),
+        due=Count("id", filter=Q(fb_given=True) | Q(due_at__lt=now)),
+        on_time=Count("id", filter=Q(fb_in_time=True)),
     )
     return {
         "petition_feedback_due": row["due"],

@@ -159,3 +159,46 @@ def test_dashboard_is_for_supervisors(client, world):
     assert client.get("/").status_code == 200  # a head's home stays the queue
     assert client.get("/supervision/").status_code == 403
     assert client.get("/supervision/live.json").status_code == 403
+
+
+def test_petition_feedback_on_time(api, world):
+    """访调对接: one feedback given in time, one late, one not given after its due date."""
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
+    from mediation import services
+    from mediation.models import Case
+    from tests.conftest import case_body
+    from tests.workflows.conftest import complete, one_task
+
+    petition, mediator = api(world.petition), api(world.mediator)
+    today = timezone.localdate()
+
+    def transfer(days):
+        body = {
+            **case_body(world.home),
+            "petition_number": f"宁红信转〔2026〕{days}号",
+            "feedback_due": (today + dt.timedelta(days=days)).isoformat(),
+        }
+        r = petition.post("/api/petitions/transfers/", body, format="json")
+        assert r.status_code == 201, r.content
+        case = Case.objects.get(pk=r.json()["id"])
+        return services.perform(case, "withdraw", world.head, {"note": "申请人撤回"})
+
+    def feed_back(case):
+        task = one_task(mediator, "petition.feedback", case)
+        r = complete(mediator, task, decision="submit", feedback="申请人已撤回，矛盾已化解。")
+        assert r.status_code == 200, r.content
+
+    in_time, late = transfer(30), transfer(2)
+    transfer(3)  # its feedback never comes
+    feed_back(in_time)
+    before = api(world.supervisor).get("/api/stats/summary/").json()
+    assert (before["petition_feedback_due"], before["petition_feedback_on_time"]) == (1, 1)
+    with time_machine.travel(timezone.now() + dt.timedelta(days=6)):
+        feed_back(late)
+        s = api(world.supervisor).get("/api/stats/summary/").json()
+    assert (s["petition_feedback_due"], s["petition_feedback_on_time"]) == (3, 1)
+    assert s["petition_feedback_rate"] == round(1 / 3, 4)
