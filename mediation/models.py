@@ -208,6 +208,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["-priority", "-created_at", "-id"], name="case_queue_order"),
             models.Index(fields=["network", "created_at"]),
             models.Index(fields=["region"]),
+            # statistics: the partial months at a period's edges (mediation.statcache)
+            models.Index(fields=["created_at"], name="case_created_at"),
         ]
 
     def __str__(self):
@@ -619,9 +621,18 @@ class CaseEvent(models.Model):
 # The supervision records (§8) live in their own module; importing them here registers them.
 from .supervision_models import (  # noqa: E402
     AuditEvent,
+    CaseStatMonth,
     Complaint,
     MediatorProfile,
     NegativeListEntry,
+    StatCursor,
 )
 
-__all_supervision__ = (AuditEvent, Complaint, MediatorProfile, NegativeListEntry)
+__all_supervision__ = (
+    AuditEvent,
+    CaseStatMonth,
+    Complaint,
+    MediatorProfile,
+    NegativeListEntry,
+    StatCursor,
+)

@@ -15,7 +15,6 @@ import re
 from dataclasses import dataclass
 
 from django.db.models import (
-    Avg,
     Count,
     DurationField,
     Exists,
@@ -139,25 +138,117 @@ def rate(part, whole):
     return round(part / whole, 4) if whole else None
 
 
-def _counts(qs, field: str, labels: dict | None = None) -> list[dict]:
-    rows = qs.values(field).annotate(n=Count("id")).order_by("-n", field)
+SUMS = (
+    "n",
+    "agreed",
+    "ended",
+    "confirmation_requested",
+    "confirmed",
+    "priority",
+    "amount_cases",
+    "amount_sum",
+    "closed",
+    "close_seconds",
+    "followed_up",
+    "performed",
+)
+DIMS = ("network", "region", "channel", "category", "month")
+
+
+def _seconds(value) -> float:
+    if value is None:
+        return 0.0
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds()
+    return float(value) / 1e6  # microseconds (SQLite)
+
+
+def month_key(value) -> str:
+    """'YYYY-MM' of a TruncMonth value (an aware datetime, or a date from the table)."""
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value)
+    return value.strftime("%Y-%m")
+
+
+def figure_aggregates() -> dict:
+    """The summed figures of a set of cases, as aggregate expressions (one pass)."""
+    span = ExpressionWrapper(F("closed_at") - F("created_at"), output_field=DurationField())
+    return {
+        "n": Count("id"),
+        "agreed": Count("id", filter=Q(outcome__in=AGREED_OUTCOMES)),
+        "ended": Count("id", filter=Q(outcome__in=ENDED_OUTCOMES)),
+        "confirmation_requested": Count("id", filter=Q(confirmation_requested_at__isnull=False)),
+        "confirmed": Count("id", filter=Q(outcome="confirmed")),
+        "priority": Count("id", filter=Q(priority=True)),
+        "amount_cases": Count("amount"),
+        "amount_sum": Sum("amount"),
+        "closed": Count("closed_at"),
+        "close_seconds": Sum(span, filter=Q(closed_at__isnull=False)),
+    }
+
+
+def performance_rows(qs, group_by=()):
+    """Agreed cases with a follow-up, and those whose latest follow-up says performed."""
+    latest = FollowUp.objects.filter(case_id=OuterRef("pk")).order_by("-date", "-id")
+    qs = (
+        qs.filter(outcome__in=AGREED_OUTCOMES)
+        .filter(Exists(FollowUp.objects.filter(case_id=OuterRef("pk"))))
+        # (not named like the aggregate below: an alias would shadow the annotation)
+        .annotate(last_performed=Subquery(latest.values("performed")[:1]))
+    )
+    agg = {
+        "followed_up": Count("id"),
+        "performed": Count("id", filter=Q(last_performed=True)),
+    }
+    if group_by:
+        return qs.values(*group_by).annotate(**agg).order_by()
+    return qs.aggregate(**agg)
+
+
+def empty_parts() -> dict:
+    return {"sums": dict.fromkeys(SUMS, 0), **{d: {} for d in DIMS}}
+
+
+def add_parts(a: dict, b: dict) -> dict:
+    for k in SUMS:
+        a["sums"][k] += b["sums"][k] or 0
+    for d in DIMS:
+        for key, n in b[d].items():
+            a[d][key] = a[d].get(key, 0) + n
+    return a
+
+
+def raw_parts(qs) -> dict:
+    """The summed figures and distributions of a queryset of cases, read from the cases."""
+    parts = empty_parts()
+    t = qs.aggregate(**figure_aggregates())
+    t["close_seconds"] = _seconds(t["close_seconds"])
+    t["amount_sum"] = t["amount_sum"] or 0
+    t.update(performance_rows(qs))
+    parts["sums"] = {k: t[k] or 0 for k in SUMS}
+    for d in ("network", "region", "channel", "category"):
+        rows = qs.values(d).annotate(c=Count("id")).order_by()
+        parts[d] = {r[d] or "": r["c"] for r in rows}
+    for r in qs.annotate(m=TruncMonth("created_at")).values("m").annotate(c=Count("id")).order_by():
+        if r["m"] is not None:
+            key = month_key(r["m"])
+            parts["month"][key] = parts["month"].get(key, 0) + r["c"]
+    return parts
+
+
+def _rows(counts: dict, labels: dict | None = None) -> list[dict]:
+    rows = sorted(((k, n) for k, n in counts.items() if n), key=lambda kv: (-kv[1], kv[0]))
     return [
         {
-            "key": r[field] or "",
-            "label": str(labels.get(r[field], r[field])) if labels else (r[field] or _("未填写")),
-            "count": r["n"],
+            "key": k,
+            "label": str(labels.get(k, k)) if labels else (k or _("未填写")),
+            "count": n,
         }
-        for r in rows
+        for k, n in rows
     ]
 
 
-def _months(qs, filters: Filters) -> list[dict]:
-    rows = qs.annotate(m=TruncMonth("created_at")).values("m").annotate(n=Count("id"))
-    counts = {}
-    for r in rows:
-        if r["m"] is not None:
-            key = timezone.localtime(r["m"]).strftime("%Y-%m")
-            counts[key] = counts.get(key, 0) + r["n"]
+def _months(counts: dict, filters: Filters) -> list[dict]:
     first = filters.start.strftime("%Y-%m") if filters.start else min(counts, default=None)
     last = filters.end.strftime("%Y-%m") if filters.end else max(counts, default=None)
     out = []
@@ -170,12 +261,8 @@ def _months(qs, filters: Filters) -> list[dict]:
     return out
 
 
-def _duration_days(value) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.timedelta):
-        return round(value.total_seconds() / 86400, 1)
-    return round(float(value) / 86400e6, 1)  # microseconds (SQLite)
+def _duration_days(seconds: float, closed: int) -> float | None:
+    return round(seconds / closed / 86400, 1) if closed else None
 
 
 def live_figures(user, filters: Filters, now=None, base=None) -> dict:
@@ -226,73 +313,50 @@ def _petition_feedback(qs, now) -> dict:
     }
 
 
-def _performance(qs) -> dict:
-    """Performance of agreements, from the latest follow-up (回访) of each agreed case."""
-    latest = FollowUp.objects.filter(case_id=OuterRef("pk")).order_by("-date", "-id")
-    row = (
-        qs.filter(outcome__in=AGREED_OUTCOMES)
-        .filter(Exists(FollowUp.objects.filter(case_id=OuterRef("pk"))))
-        .annotate(last_performed=Subquery(latest.values("performed")[:1]))
-        .aggregate(
-            followed=Count("id"),
-            performed=Count("id", filter=Q(last_performed=True)),
-        )
-    )
-    return {
-        "followed_up": row["followed"],
-        "performed": row["performed"],
-        "performance_rate": rate(row["performed"], row["followed"]),
-    }
+def _parts(user, filters: Filters, base=None) -> dict:
+    """Supervisors over the whole district read the monthly summary (mediation.statcache)
+    for whole months and the cases themselves only for the partial months at the edges of
+    the period; anyone else, or a narrower set (`base`), reads the cases."""
+    if base is None and policies.is_supervisor(user):
+        from . import statcache
+
+        return statcache.parts(filters, lambda f: raw_parts(scoped(user, f)))
+    return raw_parts(scoped(user, filters, base=base))
 
 
 def summary(user, filters: Filters, now=None, base=None) -> dict:
     now = now or timezone.now()
-    qs = scoped(user, filters, base=base)
-    closed_span = ExpressionWrapper(F("closed_at") - F("created_at"), output_field=DurationField())
-    t = qs.aggregate(
-        total=Count("id"),
-        agreed=Count("id", filter=Q(outcome__in=AGREED_OUTCOMES)),
-        ended=Count("id", filter=Q(outcome__in=ENDED_OUTCOMES)),
-        confirmation_requested=Count("id", filter=Q(confirmation_requested_at__isnull=False)),
-        confirmed=Count("id", filter=Q(outcome="confirmed")),
-        priority=Count("id", filter=Q(priority=True)),
-        amount_cases=Count("amount"),
-        amount_total=Sum("amount"),
-        closed=Count("closed_at"),
-        avg_close=Avg(closed_span, filter=Q(closed_at__isnull=False)),
-    )
+    p = _parts(user, filters, base)
+    t = p["sums"]
     live = live_figures(user, filters, now, base=base)
-    data = {
+    return {
         "as_of": now,
         "filters": filters.as_dict(),
-        "total": t["total"],
-        "by_network": _counts(qs, "network", dict(Network.choices)),
-        "by_category": _counts(qs, "category", dict(Category.choices)),
-        "by_channel": _counts(qs, "channel", dict(Channel.choices)),
-        "by_region": _counts(qs, "region"),
-        "by_month": _months(qs, filters),
+        "total": t["n"],
+        "by_network": _rows(p["network"], dict(Network.choices)),
+        "by_category": _rows(p["category"], dict(Category.choices)),
+        "by_channel": _rows(p["channel"], dict(Channel.choices)),
+        "by_region": _rows(p["region"]),
+        "by_month": _months(p["month"], filters),
         "agreed": t["agreed"],
         "ended": t["ended"],
         "success_rate": rate(t["agreed"], t["ended"]),
         "confirmation_requested": t["confirmation_requested"],
         "confirmed": t["confirmed"],
         "confirmation_rate": rate(t["confirmed"], t["confirmation_requested"]),
-        **_performance(qs),
+        "followed_up": t["followed_up"],
+        "performed": t["performed"],
+        "performance_rate": rate(t["performed"], t["followed_up"]),
         "amount_cases": t["amount_cases"],
-        "amount_total": (
-            f"{t['amount_total']:.2f}"
-            if t["amount_cases"] and t["amount_total"] is not None
-            else None
-        ),
+        "amount_total": f"{t['amount_sum']:.2f}" if t["amount_cases"] else None,
         "closed": t["closed"],
-        "avg_days_to_close": _duration_days(t["avg_close"]) if t["closed"] else None,
+        "avg_days_to_close": _duration_days(t["close_seconds"], t["closed"]),
         "overdue": live["overdue"],
         "high_risk": live["high_risk"],
         "priority": t["priority"],
-        "priority_share": rate(t["priority"], t["total"]),
-        **_petition_feedback(qs, now),
+        "priority_share": rate(t["priority"], t["n"]),
+        **_petition_feedback(scoped(user, filters, base=base), now),
     }
-    return data
 
 
 # -- 人民调解工作统计表 (the Ministry of Justice's people's-mediation table) ----------------

@@ -228,3 +228,38 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError("AuditEvent rows are append-only")
+
+
+class CaseStatMonth(models.Model):
+    """Pre-aggregated figures of the cases registered in one month (Asia/Shanghai), one
+    network and one township: `dim` "" holds the totals; "channel" and "category" rows
+    hold one distribution key each. Kept current from the CaseEvent outbox by
+    mediation.statcache so the district summary reads thousands of rows, not millions."""
+
+    month = models.DateField()
+    network = models.CharField(max_length=16)
+    region = models.CharField(max_length=50)
+    dim = models.CharField(max_length=16)
+    key = models.CharField(max_length=32)
+    n = models.IntegerField(default=0)
+    agreed = models.IntegerField(default=0)
+    ended = models.IntegerField(default=0)
+    confirmation_requested = models.IntegerField(default=0)
+    confirmed = models.IntegerField(default=0)
+    priority = models.IntegerField(default=0)
+    amount_cases = models.IntegerField(default=0)
+    amount_sum = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+    closed = models.IntegerField(default=0)
+    close_seconds = models.FloatField(default=0)
+    followed_up = models.IntegerField(default=0)
+    performed = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["month", "network", "region"])]
+
+
+class StatCursor(models.Model):
+    """The last CaseEvent folded into CaseStatMonth; one row, locked while refreshing."""
+
+    last_event = models.BigIntegerField(default=0)
+    refreshed_at = models.DateTimeField(null=True, blank=True)

@@ -3,7 +3,12 @@ an empty period, each filter, and the 400s for impossible filters."""
 
 import pytest
 
+from mediation.choices import State
 from mediation.supervision import parse_filters, summary
+
+from .conftest import at
+
+PERIOD = "from=2026-03-01&to=2026-07-31"
 
 pytestmark = pytest.mark.django_db
 
@@ -102,9 +107,33 @@ def test_a_head_sees_figures_of_the_cases_it_may_see(api, world, district):
 
 
 def test_figures_are_aggregate_queries(world, district, django_assert_max_num_queries):
-    filters = parse_filters({"from": "2026-03-01", "to": "2026-07-31"})
-    with django_assert_max_num_queries(12):
+    """A constant number of queries whatever the number of cases: the first read builds
+    the monthly summary; later reads fold in only the events since."""
+    filters = parse_filters({"from": "2026-03-07", "to": "2026-07-31"})
+    summary(world.supervisor, filters)
+    with django_assert_max_num_queries(24):
         summary(world.supervisor, filters)
+
+
+def test_monthly_summary_follows_every_change(api, world, district):
+    """Partial months at the edges come from the cases; whole months from the summary,
+    which follows a transition, a correction and a new case at the next read."""
+    from mediation import services
+
+    sup = api(world.supervisor)
+    s = sup.get("/api/stats/summary/?from=2026-03-07&to=2026-04-10").json()
+    assert s["total"] == 2  # B (03-10) and C (04-02); not A (03-05), not D (04-20)
+    whole = sup.get(f"/api/stats/summary/?{PERIOD}").json()
+    assert (whole["ended"], whole["agreed"]) == (4, 2)
+    services.perform(
+        district["D"], "fail", world.outsider, {"reason": "no_agreement", "routes": "诉讼"}
+    )
+    after = sup.get(f"/api/stats/summary/?{PERIOD}").json()
+    assert (after["ended"], after["agreed"], after["overdue"]) == (5, 2, 1)
+    world.make_case(State.REGISTERED, now=at(5, 3), category="labor")
+    later = sup.get(f"/api/stats/summary/?{PERIOD}").json()
+    assert later["total"] == 8 and counts(later["by_category"])["labor"] == 2
+    assert [m["count"] for m in later["by_month"]] == [2, 2, 2, 1, 1]
 
 
 def test_ministry_table(api, world, district):
