@@ -105,3 +105,24 @@ def test_assigning_a_listed_mediator_warns(api, world, profiles, client):
         format="json",
     )
     assert clean.json()["warnings"] == []
+
+
+def test_the_admin_maintains_the_roster(client, world, django_user_model):
+    root = django_user_model.objects.create_superuser("root", "root@example.cn", "pw-root-1")
+    client.force_login(root)
+    r = client.post(
+        "/admin/mediation/mediatorprofile/add/",
+        {
+            "user": world.mediator.pk,
+            "employment": "full_time",
+            "kind": "lawyer",
+            "specialty_codes": ["labor", "contract"],
+            "phone": "",
+            "note": "",
+        },
+    )
+    assert r.status_code == 302, r.content[:2000]
+    assert MediatorProfile.objects.get(user=world.mediator).specialty_list == ["labor", "contract"]
+    for model in ("complaint", "negativelistentry", "auditevent", "mediatorprofile"):
+        assert client.get(f"/admin/mediation/{model}/").status_code == 200
+    assert client.get("/admin/mediation/complaint/add/").status_code == 403
