@@ -210,6 +210,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["region"]),
             # statistics: the partial months at a period's edges (mediation.statcache)
             models.Index(fields=["created_at"], name="case_created_at"),
+            # statistics: the open high-risk flags (mediation.supervision.live_figures)
+            models.Index(fields=["risk_level", "state"], name="case_risk_state"),
         ]
 
     def __str__(self):
