@@ -74,6 +74,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "mediation.context_processors.desks",
+                "mediation.supervision_views.supervisor_context",
             ],
         },
     },
@@ -245,3 +246,8 @@ LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60)
 PORTAL_RATE_WINDOW_SECONDS = env.int("PORTAL_RATE_WINDOW_SECONDS", default=15 * 60)
 PORTAL_RATE_PER_IP = env.int("PORTAL_RATE_PER_IP", default=20)
 PORTAL_RATE_PER_CASE = env.int("PORTAL_RATE_PER_CASE", default=5)
+
+# Supervision (DESIGN.md §8): the bureau's own time limit for handling a complaint about a
+# mediator (no statute fixes one), and how many complaints one address may file per window.
+COMPLAINT_HANDLE_DAYS = env.int("COMPLAINT_HANDLE_DAYS", default=30)
+COMPLAINT_RATE_PER_IP = env.int("COMPLAINT_RATE_PER_IP", default=5)

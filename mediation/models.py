@@ -209,6 +209,10 @@ class Case(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["-priority", "-created_at", "-id"], name="case_queue_order"),
             models.Index(fields=["network", "created_at"]),
             models.Index(fields=["region"]),
+            # statistics: the partial months at a period's edges (mediation.statcache)
+            models.Index(fields=["created_at"], name="case_created_at"),
+            # statistics: the open high-risk flags (mediation.supervision.live_figures)
+            models.Index(fields=["risk_level", "state"], name="case_risk_state"),
         ]
 
     def __str__(self):
@@ -688,3 +692,23 @@ class Consultation(models.Model):
         verbose_name_plural = _("法律咨询")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["org", "created_at"])]
+
+
+# The supervision records (§8) live in their own module; importing them here registers them.
+from .supervision_models import (  # noqa: E402
+    AuditEvent,
+    CaseStatMonth,
+    Complaint,
+    MediatorProfile,
+    NegativeListEntry,
+    StatCursor,
+)
+
+__all_supervision__ = (
+    AuditEvent,
+    CaseStatMonth,
+    Complaint,
+    MediatorProfile,
+    NegativeListEntry,
+    StatCursor,
+)

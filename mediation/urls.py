@@ -3,10 +3,19 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from . import supervision_views as sv
 from . import views, views_prevention
 
 urlpatterns = [
-    path("", views.case_list, name="case_list"),
+    path("", sv.home, name="home"),
+    path("cases/", views.case_list, name="case_list"),
+    path("supervision/", sv.dashboard, name="supervision_dashboard"),
+    path("supervision/live.json", sv.live_figures, name="supervision_live"),
+    path("supervision/ministry/", sv.ministry, name="supervision_ministry"),
+    path("supervision/mediators/", sv.mediator_roster, name="supervision_roster"),
+    path("supervision/complaints/", sv.complaint_list, name="supervision_complaints"),
+    path("supervision/complaints/<int:pk>/", sv.complaint_detail, name="supervision_complaint"),
+    path("complain/", sv.portal_complaint, name="portal_complaint"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("cases/new/", views.case_new, name="case_new"),
