@@ -192,3 +192,11 @@ class HandoffKind(models.TextChoices):
     ARBITRATION = "arbitration", _("移送仲裁")
     LITIGATION = "litigation", _("移送诉讼")
     ADMINISTRATIVE_ADJUDICATION = "administrative_adjudication", _("移送行政裁决")
+
+
+class AttachmentKind(models.TextChoices):
+    ID_COPY = "id_copy", _("身份证明")
+    AUTHORIZATION = "authorization", _("授权委托书")
+    EVIDENCE = "evidence", _("证据材料")
+    RECEIPT = "receipt", _("履行凭证")
+    OTHER = "other", _("其他材料")
