@@ -110,30 +110,71 @@ class Part:
         self.first = 0
 
 
+class Paper:
+    """An attachment as the case file needs it: kind, title, type and bytes."""
+
+    def __init__(self, kind, title, content_type, data):
+        self.kind, self.title, self.content_type, self.data = kind, title, content_type, data
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type != "application/pdf"
+
+
 def _reader(data: bytes):
     from pypdf import PdfReader
 
     return PdfReader(io.BytesIO(data))
 
 
-def _image_pages(case, font, attachments) -> list:
+# An image is placed at no more than this resolution on its A4 page: a 12-megapixel
+# photo is scaled down before it is embedded, a scan at 150-200 dpi goes in as it is.
+IMAGE_DPI = 200
+
+
+def _placeable(paper: Paper, box_w: float, box_h: float):
+    """(ImageReader, width px, height px) of an attachment image, scaled down when it has
+    more pixels than the page can show; a JPEG that fits is embedded as it is."""
+    from PIL import Image
+    from reportlab.lib.utils import ImageReader
+
+    with Image.open(io.BytesIO(paper.data)) as image:
+        iw, ih = image.size
+        limit_w, limit_h = box_w / 72 * IMAGE_DPI, box_h / 72 * IMAGE_DPI
+        if iw * ih <= 2 * limit_w * limit_h:
+            return ImageReader(io.BytesIO(paper.data)), iw, ih
+        scale = min(limit_w / iw, limit_h / ih)
+        size = (max(1, int(iw * scale)), max(1, int(ih * scale)))
+        if image.format == "JPEG":
+            image.draft("RGB", size)  # decode at a fraction of the size: much faster
+        small = image.convert("RGB" if image.mode not in ("L", "RGB") else image.mode)
+        small.thumbnail(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
+        buf = io.BytesIO()
+        small.save(buf, "JPEG", quality=88)
+        return ImageReader(io.BytesIO(buf.getvalue())), iw, ih
+
+
+def _image_pages(case, font, papers: list[Paper]) -> list:
     """Each image attachment scaled onto an A4 page of its own under a caption: one
     reportlab canvas for all of them."""
-    from reportlab.lib.utils import ImageReader
+    from reportlab import rl_config
     from reportlab.pdfgen.canvas import Canvas
 
+    if not papers:
+        return []
+    # Binary image streams: ASCII85 (reportlab's default, in pure Python) costs more
+    # than placing the image and makes the file a quarter larger.
+    rl_config.useA85 = 0
     buf = io.BytesIO()
     canvas = Canvas(buf, pagesize=(PAGE_W, PAGE_H))
     margin, top = 20 * mm, 28 * mm
-    for att in attachments:
+    box_w, box_h = PAGE_W - 2 * margin, PAGE_H - top - margin
+    for paper in papers:
         canvas.setFont(font, 11)
-        canvas.drawString(margin, PAGE_H - 18 * mm, f"{att.get_kind_display()}：{att.name}")
+        canvas.drawString(margin, PAGE_H - 18 * mm, paper.title)
         canvas.setFont(font, 9)
         canvas.drawString(margin, PAGE_H - 23 * mm, f"案号：{case.number}")
-        with att.file.open("rb") as fh:
-            image = ImageReader(io.BytesIO(fh.read()))
-        iw, ih = image.getSize()
-        box_w, box_h = PAGE_W - 2 * margin, PAGE_H - top - margin
+        image, iw, ih = _placeable(paper, box_w, box_h)
         scale = min(box_w / iw, box_h / ih)
         w, h = iw * scale, ih * scale
         canvas.drawImage(image, (PAGE_W - w) / 2, PAGE_H - top - h, w, h)
@@ -142,39 +183,42 @@ def _image_pages(case, font, attachments) -> list:
     return list(_reader(buf.getvalue()).pages)
 
 
-def _attachment_parts(case, font) -> dict:
+def _attachment_parts(case, font, papers: list[Paper]) -> dict:
     """{attachment kind: [Part]} in upload order; images rendered in one pass."""
-    atts = list(case.attachments.order_by("id"))
-    images = [a for a in atts if a.content_type != "application/pdf"]
-    image_pages = dict(zip([a.pk for a in images], _image_pages(case, font, images), strict=True))
+    images = [p for p in papers if p.is_image]
+    image_pages = dict(zip(map(id, images), _image_pages(case, font, images), strict=True))
     parts: dict[str, list[Part]] = {}
-    for att in atts:
-        title = f"{att.get_kind_display()}：{att.name}"
-        if att.pk in image_pages:
-            pages = [image_pages[att.pk]]
+    for paper in papers:
+        if paper.is_image:
+            pages = [image_pages[id(paper)]]
         else:
-            with att.file.open("rb") as fh:
-                pages = list(_reader(fh.read()).pages)
-        parts.setdefault(att.kind, []).append(Part(title, pages, "附件"))
+            pages = list(_reader(paper.data).pages)
+        parts.setdefault(paper.kind, []).append(Part(paper.title, pages, "附件"))
     return parts
 
 
-def _document_parts(case, full) -> dict:
+def gather(case, full: bool) -> tuple[dict, list[Paper]]:
+    """The stored records ({kind: [(title, pdf)]}, current versions, filing order) and
+    the attachments of a case, read from the store."""
     from . import records
 
-    parts = {}
+    docs = {}
     for kind, code in FILE_ORDER:
         if kind != "doc":
             continue
-        docs = records.ensure(case, code)
-        parts[code] = [
-            Part(
-                doc.title + (f"（第{n}次）" if len(docs) > 1 else ""),
-                list(_reader(records.read(doc, full=full)).pages),
-            )
-            for n, doc in enumerate(docs, start=1)
+        stored = records.ensure(case, code)
+        docs[code] = [
+            (d.title + (f"（第{n}次）" if len(stored) > 1 else ""), records.read(d, full=full))
+            for n, d in enumerate(stored, start=1)
         ]
-    return parts
+    papers = []
+    for att in case.attachments.order_by("id"):
+        with att.file.open("rb") as fh:
+            data = fh.read()
+        papers.append(
+            Paper(att.kind, f"{att.get_kind_display()}：{att.name}", att.content_type, data)
+        )
+    return docs, papers
 
 
 def _cover(ctx: Ctx):
@@ -189,7 +233,7 @@ def _cover(ctx: Ctx):
         ["结案日期", ymd(case.closed_at) or "—"],
         ["调解结果", OUTCOME.get(case.outcome, case.outcome or "—")],
         ["归档日期", ymd(case.archived_at) or "—"],
-        ["保管期限", retention(case)],
+        ["保管期限", retention(ctx)],
     ]
     return [
         gap(25),
@@ -205,10 +249,10 @@ def _cover(ctx: Ctx):
     ]
 
 
-def retention(case) -> str:
+def retention(ctx: Ctx) -> str:
     """保管期限: an agreement (its performance may be sued on for years) is kept long,
     the rest short (DOCUMENT_RETENTION_* settings)."""
-    if case.outcome in ("agreed", "confirmed") or case.agreements.exists():
+    if ctx.case.outcome in ("agreed", "confirmed") or ctx.agreement is not None:
         return settings.DOCUMENT_RETENTION_AGREED
     return settings.DOCUMENT_RETENTION_OTHER
 
@@ -260,7 +304,7 @@ def _back_page(ctx: Ctx, parts: list[Part], total: int, images: int) -> bytes:
             + "。",
             s.indent,
         ),
-        para(f"保管期限：{retention(case)}", s.indent),
+        para(f"保管期限：{retention(ctx)}", s.indent),
         gap(10),
         form_table(
             s,
@@ -312,21 +356,29 @@ def _stamp(writer, page, number: int, font_ref) -> None:
 
 def assemble(case, *, full: bool = True, font: str | None = None) -> tuple[bytes, int]:
     """The 卷宗 of `case` from its stored documents and attachments: (PDF, page count)."""
+    from . import fonts
+
+    docs, papers = gather(case, full)
+    return assemble_from(Ctx(case, font=font or fonts.font_name(), full=full), docs, papers)
+
+
+def assemble_from(ctx: Ctx, docs: dict, papers: list[Paper]) -> tuple[bytes, int]:
+    """Cover and contents, the records and attachments in filing order, the event log,
+    the 备考表; every page after the contents stamped with its 卷内页号."""
     from pypdf import PdfWriter
     from pypdf.generic import DictionaryObject, NameObject
 
-    from . import fonts
-
-    font = font or fonts.font_name()
-    ctx = Ctx(case, font=font, full=full)
-    docs = _document_parts(case, full)
-    atts = _attachment_parts(case, font)
+    case = ctx.case
+    doc_parts = {
+        code: [Part(title, list(_reader(pdf).pages)) for title, pdf in items]
+        for code, items in docs.items()
+    }
+    att_parts = _attachment_parts(case, ctx.font, papers)
     parts: list[Part] = []
     for kind, code in FILE_ORDER:
-        parts += (docs if kind == "doc" else atts).get(code, [])
-    images = sum(1 for a in case.attachments.all() if a.content_type != "application/pdf")
-    log = Part("案件流转记录", list(_reader(_log(ctx)).pages), "案卷")
-    parts.append(log)
+        parts += (doc_parts if kind == "doc" else att_parts).get(code, [])
+    images = sum(1 for p in papers if p.is_image)
+    parts.append(Part("案件流转记录", list(_reader(_log(ctx)).pages), "案卷"))
     number = 1
     for part in parts:
         part.first = number
