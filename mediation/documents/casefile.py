@@ -105,8 +105,9 @@ def describe_event(event) -> tuple[str, str]:
 class Part:
     """One entry of the contents: a title and its pages (pypdf page objects)."""
 
-    def __init__(self, title, pages, note=""):
+    def __init__(self, title, pages, note="", own=False):
         self.title, self.pages, self.note = title, pages, note
+        self.own = own  # the volume's own pages (log, 备考表), not a filed paper
         self.first = 0
 
 
@@ -294,7 +295,7 @@ def _back_page(ctx: Ctx, parts: list[Part], total: int, images: int) -> bytes:
     s, case = ctx.s, ctx.case
     archive = ctx.last_transition("archive")
     filer = person_name(archive.actor) if archive and archive.actor_id else ""
-    count = sum(1 for p in parts if p.note != "案卷")
+    count = sum(1 for p in parts if not p.own)
     story = [
         para("卷内备考表", s.title),
         gap(6),
@@ -378,12 +379,12 @@ def assemble_from(ctx: Ctx, docs: dict, papers: list[Paper]) -> tuple[bytes, int
     for kind, code in FILE_ORDER:
         parts += (doc_parts if kind == "doc" else att_parts).get(code, [])
     images = sum(1 for p in papers if p.is_image)
-    parts.append(Part("案件流转记录", list(_reader(_log(ctx)).pages), "案卷"))
+    parts.append(Part("案件流转记录", list(_reader(_log(ctx)).pages), own=True))
     number = 1
     for part in parts:
         part.first = number
         number += len(part.pages)
-    back = Part("卷内备考表", [], "案卷")
+    back = Part("卷内备考表", [], own=True)
     back.first = number
     back.pages = list(_reader(_back_page(ctx, parts, number, images)).pages)
     parts.append(back)

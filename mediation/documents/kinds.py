@@ -328,15 +328,22 @@ def build_acceptance(ctx: Ctx):
         consent = f"被申请人已于{ymd(case.respondent_consent_at)}同意调解。"
     else:
         consent = "调解开始前，将征询被申请人是否同意调解；一方明确拒绝的，不得调解。"
-    out += [
-        para("受理意见", s.heading),
-        para(
-            f"经审查，该纠纷属于{ctx.self_word}受理范围，决定予以受理，"
-            f"由{ctx.mediator_name}担任{ctx.mediator_title}。{consent}",
-            s.indent,
-        ),
-        signature_block(s, ["负责人（签名）：", "登记人（签名）："], cn_date(case.accepted_at)),
-    ]
+    # the opinion and its signatures stay on one page
+    out.append(
+        KeepTogether(
+            [
+                para("受理意见", s.heading),
+                para(
+                    f"经审查，该纠纷属于{ctx.self_word}受理范围，决定予以受理，"
+                    f"由{ctx.mediator_name}担任{ctx.mediator_title}。{consent}",
+                    s.indent,
+                ),
+                signature_block(
+                    s, ["负责人（签名）：", "登记人（签名）："], cn_date(case.accepted_at)
+                ),
+            ]
+        )
+    )
     return [out]
 
 
@@ -464,14 +471,19 @@ def build_agreement(ctx: Ctx):
                 s.indent,
             )
         )
-    out.append(para(f"本协议一式{copies}份，当事人、{ctx.org.name}各持一份。", s.indent))
-    signatures = signature_block(
-        s,
+    # The last clause goes with the signatures: a signature page never stands bare.
+    signatures = KeepTogether(
         [
-            f"{PartyRole(link.role).label}：{link.party.name}（签名、盖章或按指印）"
-            for link in ctx.links
+            para(f"本协议一式{copies}份，当事人、{ctx.org.name}各持一份。", s.indent),
+            signature_block(
+                s,
+                [
+                    f"{PartyRole(link.role).label}：{link.party.name}（签名、盖章或按指印）"
+                    for link in ctx.links
+                ]
+                + [f"{ctx.mediator_title}：{ctx.mediator_name}（签名）"],
+            ),
         ]
-        + [f"{ctx.mediator_title}：{ctx.mediator_name}（签名）"],
     )
     out += ctx.seal(a.effective_date, signatures)
     return [out]
@@ -526,14 +538,14 @@ def build_mediation_statement(ctx: Ctx):
         *paras(a.terms, s.indent),
         para(f"履行方式：{a.performance_method}；履行期限：{ymd(a.performance_due)}前。", s.indent),
         para("上述协议，不违反法律规定，本院予以确认。", s.indent),
-        para(
-            f"本调解书经双方当事人签收后，即具有法律效力（{ctx.law('agreement')}）。",
-            s.indent,
-        ),
     ]
     clerk = _court_clerk(ctx.org)
     signed = KeepTogether(
         [
+            para(
+                f"本调解书经双方当事人签收后，即具有法律效力（{ctx.law('agreement')}）。",
+                s.indent,
+            ),
             gap(8),
             para(f"审判员　{ctx.mediator_name or '　　　　'}", s.right),
             gap(2),
