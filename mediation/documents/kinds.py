@@ -170,7 +170,9 @@ class Ctx:
 
     @property
     def mediator_title(self):
-        return "人民调解员" if self.case.network == Network.PEOPLE else "调解员"
+        return {Network.PEOPLE: "人民调解员", Network.LAWYER: "律师调解员"}.get(
+            self.case.network, "调解员"
+        )
 
     @property
     def self_word(self) -> str:
