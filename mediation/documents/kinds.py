@@ -221,7 +221,12 @@ class Ctx:
                 bits.append(f"住所：{party.address}")
         if party.phone:
             bits.append(f"联系电话：{self.phone(party)}")
-        return f"{role_label}：" + "，".join(bits) + "。"
+        text = f"{role_label}：" + "，".join(bits) + "。"
+        rep = getattr(party, "representative_info", None)  # guardian or agent, when recorded
+        if rep and rep.get("name"):
+            word = "法定代理人（监护人）" if rep.get("kind") == "guardian" else "委托代理人"
+            text += f"{word}：{rep['name']}。"
+        return text
 
     def party_paras(self, roles=(PartyRole.APPLICANT, PartyRole.RESPONDENT, PartyRole.THIRD_PARTY)):
         out = []
@@ -622,6 +627,10 @@ def build_confirmation_application(ctx: Ctx):
     applicants = confirmation_applicants(ctx)
     out = ctx.head(ctx.title("confirmation_application"))
     out += [para(ctx.particulars(p, "申请人"), s.body) for p in applicants]
+    consenting = set(getattr(case, "confirmation_consent_of", None) or [])
+    others = [link.party for link in ctx.links if link.party_id in consenting]
+    if others:
+        out.append(para(f"{ctx.names(others)}已同意由申请人申请司法确认（同意书附后）。", s.indent))
     out += [
         para("请求事项：", s.heading),
         para(
