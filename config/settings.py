@@ -205,6 +205,11 @@ PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 PDF_FONT_PATH = env.str("PDF_FONT_PATH", default="")
 # auto: embedded TTF when a font file is found, else built-in STSong-Light; or ttf / cid.
 PDF_FONT_MODE = env.str("PDF_FONT_MODE", default="auto")
+# 卷宗 保管期限 printed on the cover and the 备考表: cases with an agreement, the others.
+DOCUMENT_RETENTION_AGREED = env.str("DOCUMENT_RETENTION_AGREED", default="长期（三十年）")
+DOCUMENT_RETENTION_OTHER = env.str("DOCUMENT_RETENTION_OTHER", default="短期（十年）")
+# Uploaded attachments (PDF, JPEG, PNG), stored under MEDIA_ROOT, which is never served.
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
 
 # Logs: JSON lines (one object a line, with actor and case number, ID and phone numbers
 # masked) by default when DEBUG is off; plain text for a developer. See mediation/logs.py.

@@ -309,6 +309,4 @@ def consultation_counts(start: dt.date | None, end: dt.date | None) -> list[dict
         qs.values("topic").annotate(n=Count("id"), registered=Count("case")).order_by("-n", "topic")
     )
     labels = dict(ConsultationTopic.choices)
-    return [
-        {"label": str(labels.get(r["topic"], r["topic"])), "count": r["n"], **r} for r in rows
-    ]
+    return [{"label": str(labels.get(r["topic"], r["topic"])), "count": r["n"], **r} for r in rows]

@@ -3,8 +3,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from . import attachment_pages, views, views_prevention
 from . import supervision_views as sv
-from . import views, views_prevention
 
 urlpatterns = [
     path("", sv.home, name="home"),
@@ -25,6 +25,11 @@ urlpatterns = [
     path("cases/<int:pk>/sessions/", views.case_add_session, name="case_add_session"),
     path("cases/<int:pk>/follow-ups/", views.case_add_follow_up, name="case_add_follow_up"),
     path("cases/<int:pk>/risk/", views.case_flag_risk, name="case_flag_risk"),
+    path(
+        "cases/<int:pk>/attachments/",
+        attachment_pages.case_upload_attachment,
+        name="case_upload_attachment",
+    ),
     path("tasks/", views.task_list, name="task_list"),
     path("tasks/<int:pk>/complete/", views.task_complete, name="task_complete"),
     path("screenings/", views_prevention.screening_list, name="screening_list"),

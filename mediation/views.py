@@ -26,6 +26,7 @@ from . import forms as page_forms
 from . import policies, services
 from .choices import (
     OPEN_STATES,
+    AttachmentKind,
     EventType,
     FailReason,
     PartyRole,
@@ -393,6 +394,8 @@ def _detail_context(
         "risk_form": risk_form
         or (page_forms.RiskForm() if policies.may_flag_risk(user, case) else None),
         "documents": _documents(case),
+        "attachments": list(case.attachments.all()),
+        "attachment_kinds": AttachmentKind.choices if may_record else None,
         "overdue": _is_overdue(case, now),
         "mediator": _person_name(case.mediator),
         "last_event_id": _last_event_id(user),
