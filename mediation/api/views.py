@@ -1,12 +1,9 @@
 """REST API (DESIGN.md §6). Views are thin: parse, call one service, answer the case JSON;
 domain errors become HTTP in mediation.api.errors (one table)."""
 
-import hashlib
 import json
-import time
 
-from django.contrib.auth import authenticate
-from django.core.cache import cache
+from django.contrib.auth import authenticate, user_logged_in
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,13 +19,10 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
-from rest_framework.exceptions import Throttled
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
-from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 from rest_framework.views import APIView
 
 from mediation import policies, services, stats
@@ -114,44 +108,6 @@ def registration_data(request) -> dict:
 # -- authentication ---------------------------------------------------------------------
 
 
-class LoginFailures:
-    """Failed logins counted per client address and per username (the LOGIN rate, e.g.
-    10/min); while either is over the limit the token endpoint answers 429 before it even
-    checks the password, so guessing is slow and a locked name stays locked."""
-
-    prefix = "dtj-login-fail"
-
-    def __init__(self, request, username: str):
-        rate = api_settings.DEFAULT_THROTTLE_RATES.get("login") or "10/min"
-        self.limit, self.window = SimpleRateThrottle.parse_rate(None, rate)
-        ident = BaseThrottle().get_ident(request)
-        self.keys = [f"{self.prefix}:ip:{ident}"]
-        if username:
-            name = hashlib.sha256(username.strip().lower().encode()).hexdigest()
-            self.keys.append(f"{self.prefix}:user:{name}")
-
-    def _history(self, key, now):
-        return [t for t in cache.get(key, []) if t > now - self.window]
-
-    def check(self):
-        now = time.time()
-        waits = []
-        for key in self.keys:
-            history = self._history(key, now)
-            if len(history) >= self.limit:
-                waits.append(history[-self.limit] + self.window - now)
-        if waits:
-            raise Throttled(
-                wait=max(1, max(waits)),
-                detail=_("登录失败次数过多，请稍后再试"),
-            )
-
-    def record(self):
-        now = time.time()
-        for key in self.keys:
-            cache.set(key, [*self._history(key, now), now], self.window)
-
-
 class TokenView(APIView):
     parser_classes = [JSONParser]
     authentication_classes = []
@@ -169,8 +125,6 @@ class TokenView(APIView):
         data = json_object(request)
         username = data.get("username") if isinstance(data.get("username"), str) else ""
         password = data.get("password") if isinstance(data.get("password"), str) else ""
-        failures = LoginFailures(request, username)
-        failures.check()
         missing = {
             k: [_("该字段是必填项。")]
             for k, v in (("username", username), ("password", password))
@@ -178,12 +132,14 @@ class TokenView(APIView):
         }
         if missing:
             raise InvalidFields(_("提交的内容有误"), missing)
-        user = authenticate(request, username=username, password=password)
+        # The Django request: a refused login flags it for the lockout (config.security).
+        user = authenticate(request._request, username=username, password=password)
         if user is None or not user.is_active:
-            failures.record()
             raise InvalidFields(
                 _("用户名或密码错误"), {"non_field_errors": [_("用户名或密码错误")]}
             )
+        # A login like any other: last_login, the access log and the lockout's reset.
+        user_logged_in.send(sender=type(user), request=request._request, user=user)
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 
