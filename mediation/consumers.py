@@ -38,12 +38,9 @@ def _membership(user) -> tuple[list[int], bool]:
 
 
 def _user_for_token(key: str):
-    from rest_framework.authtoken.models import Token
+    from config import tokens
 
-    token = Token.objects.select_related("user").filter(key=key).first()
-    if token is None or not token.user.is_active:
-        return None
-    return token.user
+    return tokens.user_for(key)
 
 
 def _replay(user, since: int) -> list[tuple[int, str]] | None:

@@ -3,7 +3,10 @@ domain errors become HTTP in mediation.api.errors (one table)."""
 
 import json
 
-from django.contrib.auth import authenticate, user_logged_in
+from django.contrib.auth import authenticate, update_session_auth_hash, user_logged_in
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,15 +19,17 @@ from drf_spectacular.utils import (
     extend_schema_view,
     inline_serializer,
 )
+from knox.auth import TokenAuthentication
+from knox.models import AuthToken
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import JSONParser
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config import tokens
 from mediation import policies, services, stats
 from mediation.errors import InvalidFields, NotVisible
 from mediation.events import serialise
@@ -108,6 +113,16 @@ def registration_data(request) -> dict:
 # -- authentication ---------------------------------------------------------------------
 
 
+def required_strings(request, *names) -> list[str]:
+    """The named string fields of a JSON body; a 400 naming each one missing."""
+    data = json_object(request)
+    values = [data.get(n) if isinstance(data.get(n), str) else "" for n in names]
+    missing = {n: [_("该字段是必填项。")] for n, v in zip(names, values, strict=True) if not v}
+    if missing:
+        raise InvalidFields(_("提交的内容有误"), missing)
+    return values
+
+
 class TokenView(APIView):
     parser_classes = [JSONParser]
     authentication_classes = []
@@ -122,16 +137,7 @@ class TokenView(APIView):
         tags=["auth"],
     )
     def post(self, request):
-        data = json_object(request)
-        username = data.get("username") if isinstance(data.get("username"), str) else ""
-        password = data.get("password") if isinstance(data.get("password"), str) else ""
-        missing = {
-            k: [_("该字段是必填项。")]
-            for k, v in (("username", username), ("password", password))
-            if not v
-        }
-        if missing:
-            raise InvalidFields(_("提交的内容有误"), missing)
+        username, password = required_strings(request, "username", "password")
         # The Django request: a refused login flags it for the lockout (config.security).
         user = authenticate(request._request, username=username, password=password)
         if user is None or not user.is_active:
@@ -140,8 +146,74 @@ class TokenView(APIView):
             )
         # A login like any other: last_login, the access log and the lockout's reset.
         user_logged_in.send(sender=type(user), request=request._request, user=user)
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        return Response({"token": tokens.issue(user)})
+
+    @extend_schema(
+        operation_id="auth_token_revoke",
+        summary="注销当前 API 令牌",
+        request=None,
+        responses={204: None, **errors(400, *AUTH_ERRORS)},
+        tags=["auth"],
+    )
+    def delete(self, request):
+        if not isinstance(request.auth, AuthToken):
+            raise InvalidFields(
+                _("当前请求未使用 API 令牌"), {"non_field_errors": [_("当前请求未使用 API 令牌")]}
+            )
+        tokens.revoke(request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    # POST (log in) is open; DELETE acts on the caller's own token.
+    def get_authenticators(self):
+        if self.request.method == "DELETE":
+            return [TokenAuthentication()]
+        return []
+
+    def get_permissions(self):
+        if self.request.method == "DELETE":
+            return [IsAuthenticated()]
+        return [AllowAny()]
+
+
+class PasswordView(APIView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        operation_id="auth_password",
+        summary="修改本人密码（所有 API 令牌随之失效）",
+        request=s.PasswordChangeSerializer,
+        responses={200: s.DetailSerializer, **errors(400, 415, 429, *AUTH_ERRORS)},
+        tags=["auth"],
+    )
+    def post(self, request):
+        data = json_object(request)
+        old = data.get("old_password") if isinstance(data.get("old_password"), str) else ""
+        new = data.get("new_password") if isinstance(data.get("new_password"), str) else ""
+        missing = {
+            k: [_("该字段是必填项。")]
+            for k, v in (("old_password", old), ("new_password", new))
+            if not v
+        }
+        if missing:
+            raise InvalidFields(_("提交的内容有误"), missing)
+        user = request.user
+        # Through authenticate(): a wrong old password counts toward the lockout like any
+        # failed login, so a stolen token cannot be used to guess the password.
+        if authenticate(request._request, username=user.get_username(), password=old) is None:
+            raise InvalidFields(_("原密码错误"), {"old_password": [_("原密码错误")]})
+        try:
+            validate_password(new, user)
+        except DjangoValidationError as exc:
+            raise InvalidFields(
+                _("新密码不符合要求"), {"new_password": list(exc.messages)}
+            ) from None
+        with transaction.atomic():
+            user.set_password(new)
+            user.save(update_fields=["password"])
+            tokens.revoke_all(user)
+        if request.auth is None:  # a browser session: keep this one signed in
+            update_session_auth_hash(request._request, user)
+        return Response({"detail": _("密码已修改，所有 API 令牌已失效")})
 
 
 class MeView(APIView):
