@@ -168,6 +168,8 @@ else:
 # How often each daphne process's relay polls the outbox for events it was not woken for:
 # on the embedded default the way commits of cron/shell processes are found; with Redis
 # only the safety net for a lost wake-up.
+# How soon an open socket notices that its user was deactivated or lost a membership.
+SOCKET_RECHECK_SECONDS = env.float("SOCKET_RECHECK_SECONDS", default=2.0)
 LIVE_RELAY_INTERVAL = env.float("LIVE_RELAY_INTERVAL", default=5.0 if REDIS_URL else 1.0)
 
 REST_FRAMEWORK = {

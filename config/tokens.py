@@ -3,7 +3,6 @@ pushes the expiry forward (idle timeout, API_TOKEN_IDLE_MINUTES) up to an absolu
 (API_TOKEN_MAX_HOURS). One place issues, checks and revokes them, for the REST API and for
 the websocket's first-message login alike."""
 
-from django.contrib.auth import get_user_model
 from knox.auth import TokenAuthentication
 from knox.models import AuthToken
 from rest_framework.exceptions import AuthenticationFailed
@@ -14,13 +13,13 @@ def issue(user) -> str:
     return key
 
 
-def user_for(key: str):
-    """The active user a token belongs to, or None (unknown, expired, revoked, inactive)."""
+def check(key: str) -> tuple | None:
+    """(user, token row) for a live token of an active user; None when unknown, expired,
+    revoked or the user is inactive."""
     try:
-        user, _token = TokenAuthentication().authenticate_credentials(key.encode())
+        return TokenAuthentication().authenticate_credentials(key.encode())
     except (AuthenticationFailed, UnicodeError):
         return None
-    return user
 
 
 def revoke(token: AuthToken) -> None:
@@ -29,7 +28,3 @@ def revoke(token: AuthToken) -> None:
 
 def revoke_all(user) -> int:
     return AuthToken.objects.filter(user=user).delete()[0]
-
-
-def users_with_tokens():
-    return get_user_model().objects.filter(auth_token_set__isnull=False).distinct()

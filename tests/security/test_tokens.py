@@ -97,10 +97,10 @@ def test_password_change_needs_login(world):
 
 
 def test_revoked_token_cannot_open_a_socket(world):
-    from mediation.consumers import _user_for_token
+    from mediation.consumers import _token_login
 
     token = token_for(world.head)
-    assert _user_for_token(token) == world.head
+    assert _token_login(token)[0] == world.head
     client_with(token).delete("/api/auth/token/")
-    assert _user_for_token(token) is None
-    assert _user_for_token("garbage\udcff") is None
+    assert _token_login(token) == (None, None)
+    assert _token_login("garbage\udcff") == (None, None)
