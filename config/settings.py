@@ -168,6 +168,11 @@ else:
 # How often each daphne process's relay polls the outbox for events it was not woken for:
 # on the embedded default the way commits of cron/shell processes are found; with Redis
 # only the safety net for a lost wake-up.
+# Request bodies (config.limits): JSON and forms up to DATA_UPLOAD_MAX_MEMORY_SIZE, multipart
+# uploads (attachments of at most 20 MB, DESIGN §6) up to UPLOAD_MAX_BYTES.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("REQUEST_MAX_BYTES", default=1024 * 1024)
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=21 * 1024 * 1024)
+
 # How soon an open socket notices that its user was deactivated or lost a membership.
 SOCKET_RECHECK_SECONDS = env.float("SOCKET_RECHECK_SECONDS", default=2.0)
 LIVE_RELAY_INTERVAL = env.float("LIVE_RELAY_INTERVAL", default=5.0 if REDIS_URL else 1.0)
@@ -175,12 +180,17 @@ LIVE_RELAY_INTERVAL = env.float("LIVE_RELAY_INTERVAL", default=5.0 if REDIS_URL 
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes an anonymous API call a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "config.tokens.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "EXCEPTION_HANDLER": "mediation.api.errors.exception_handler",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PARSER_CLASSES": [
+        "config.limits.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     # REMOTE_ADDR is already the client (config.security.TrustedProxyMiddleware).
     "NUM_PROXIES": 0,

@@ -3,12 +3,25 @@ pushes the expiry forward (idle timeout, API_TOKEN_IDLE_MINUTES) up to an absolu
 (API_TOKEN_MAX_HOURS). One place issues, checks and revokes them, for the REST API and for
 the websocket's first-message login alike."""
 
-from knox.auth import TokenAuthentication
+from django.utils import timezone
+from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 from knox.models import AuthToken
 from rest_framework.exceptions import AuthenticationFailed
 
 
+class TokenAuthentication(KnoxTokenAuthentication):
+    """knox's check, without its sweep of the user's other tokens on every request (one
+    query each time); expired tokens are swept when the user logs in again (`issue`)."""
+
+    def _cleanup_token(self, auth_token) -> bool:
+        if auth_token.expiry is not None and auth_token.expiry < timezone.now():
+            auth_token.delete()
+            return True
+        return False
+
+
 def issue(user) -> str:
+    AuthToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
     _instance, key = AuthToken.objects.create(user)
     return key
 

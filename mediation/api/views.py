@@ -19,17 +19,17 @@ from drf_spectacular.utils import (
     extend_schema_view,
     inline_serializer,
 )
-from knox.auth import TokenAuthentication
 from knox.models import AuthToken
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config import tokens
+from config.limits import BoundedJSONParser
+from config.tokens import TokenAuthentication
 from mediation import policies, services, stats
 from mediation.errors import InvalidFields, NotVisible
 from mediation.events import serialise
@@ -124,7 +124,7 @@ def required_strings(request, *names) -> list[str]:
 
 
 class TokenView(APIView):
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
     authentication_classes = []
     permission_classes = [AllowAny]
 
@@ -165,18 +165,18 @@ class TokenView(APIView):
 
     # POST (log in) is open; DELETE acts on the caller's own token.
     def get_authenticators(self):
-        if self.request.method == "DELETE":
+        if getattr(self.request, "method", None) == "DELETE":
             return [TokenAuthentication()]
         return []
 
     def get_permissions(self):
-        if self.request.method == "DELETE":
+        if getattr(self.request, "method", None) == "DELETE":
             return [IsAuthenticated()]
         return [AllowAny()]
 
 
 class PasswordView(APIView):
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     @extend_schema(
         operation_id="auth_password",
@@ -293,7 +293,7 @@ def narrow_to_sparse_access(user, qs):
     ),
 )
 class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
     serializer_class = s.CaseDetailSerializer
     pagination_class = QueueCursorPagination
     filter_backends = [DjangoFilterBackend]
