@@ -56,6 +56,11 @@ def live_access(user_ids) -> dict[int, tuple[frozenset[int], bool]]:
     return {uid: (frozenset(orgs[uid]), uid in supervisors) for uid in active}
 
 
+def may_see_staff(user, org) -> bool:
+    """An organisation's staff list: its own members and supervisors (DESIGN §9)."""
+    return org.pk in org_ids(user) or is_supervisor(user)
+
+
 def org_ids(user) -> set[int]:
     return set(roles_by_org(user))
 

@@ -31,7 +31,7 @@ from config import tokens
 from config.limits import BoundedJSONParser
 from config.tokens import TokenAuthentication
 from mediation import policies, services, stats
-from mediation.errors import InvalidFields, NotVisible
+from mediation.errors import InvalidFields, NotPermitted, NotVisible
 from mediation.events import serialise
 from mediation.models import Case, CaseAccess, CaseEvent, Membership, Organization
 from mediation.transitions import TRANSITION_NAMES
@@ -251,6 +251,8 @@ class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True)
     def members(self, request, pk=None):
         org = self.get_object()
+        if not policies.may_see_staff(request.user, org):
+            raise NotPermitted(_("只有本机构成员和司法局可查看其人员名单"))
         rows = (
             Membership.objects.filter(org=org, user__is_active=True)
             .select_related("user")
