@@ -50,6 +50,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.security.TrustedProxyMiddleware",
+    "config.middleware.AccessLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -300,6 +301,14 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
+    "loggers": {
+        # Paths only, never query strings (config.middleware.AccessLogMiddleware).
+        "datiaojie.access": {
+            "handlers": ["console"],
+            "level": env.str("ACCESS_LOG_LEVEL", default="INFO"),
+            "propagate": False,
+        },
+    },
 }
 CREDIT_CODE_STRICT = env.bool("CREDIT_CODE_STRICT", default=False)
 SERVE_STATIC = env.bool("SERVE_STATIC", default=True)

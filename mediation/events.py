@@ -12,6 +12,7 @@ import json
 from django.db import connection, transaction
 from django.utils import timezone
 
+from .identity import mask_in
 from .models import Case, CaseAccess, CaseEvent
 
 # Arbitrary constant naming the "event insert" advisory lock.
@@ -72,6 +73,9 @@ def record_events(case, items, actor=None, at=None, *, case_update=None) -> list
     inserts, and no event is written (StaleCase) when it matches no row."""
     assert connection.in_atomic_block, "record_event must run inside the action's transaction"
     at = at or timezone.now()
+    # Events reach every organisation that follows the case and the whole district: ID and
+    # phone numbers typed into notes and reasons are masked (DESIGN §9).
+    items = [(type_, mask_in(data)) for type_, data in items]
     snapshot, who = case_snapshot(case), actor_snapshot(actor)
     if connection.vendor == "postgresql":
         events, orgs = _insert_locked_pg(case, items, actor, at, snapshot, who, case_update)
