@@ -114,6 +114,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# PostgreSQL role the application runs as, when migrations run as the owner role: granted
+# data rights after each migrate, the audit table SELECT/INSERT only (config.db_roles).
+DB_APP_ROLE = env.str("DB_APP_ROLE", default="")
 
 # 等保 composition and history (config.passwords; where it differs from ASVS is noted there).
 PASSWORD_HISTORY = env.int("PASSWORD_HISTORY", default=5)
