@@ -118,6 +118,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # data rights after each migrate, the audit table SELECT/INSERT only (config.db_roles).
 DB_APP_ROLE = env.str("DB_APP_ROLE", default="")
 
+# Master key for personal data at rest (SM4 + HMAC-SM3 lookups, mediation.crypto): 64 hex
+# digits. The default is public and for development only; `check --deploy` refuses it.
+# Changing it makes stored ID and phone numbers unreadable: keep it with the backups.
+DEV_PII_KEY = "6474" * 16
+PII_KEY = env.str("PII_KEY", default=DEV_PII_KEY)
+try:
+    if len(bytes.fromhex(PII_KEY)) != 32:
+        raise ValueError
+except ValueError:
+    raise ImproperlyConfigured("PII_KEY must be 64 hexadecimal digits") from None
+
 # 等保 composition and history (config.passwords; where it differs from ASVS is noted there).
 PASSWORD_HISTORY = env.int("PASSWORD_HISTORY", default=5)
 AUTH_PASSWORD_VALIDATORS = [

@@ -17,6 +17,6 @@ class MediationConfig(AppConfig):
         # The application's database role: data rights, the audit table append-only.
         from django.db.models.signals import post_migrate
 
-        from config import db_roles
+        from config import checks, db_roles  # noqa: F401  (checks registers itself)
 
         post_migrate.connect(db_roles.on_post_migrate, sender=self)

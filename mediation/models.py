@@ -30,6 +30,7 @@ from .choices import (
     Role,
     State,
 )
+from .crypto import EncryptedCharField, LookupDigestField
 
 
 class Organization(models.Model):
@@ -458,11 +459,14 @@ class Party(models.Model):
     name = models.CharField(_("姓名/名称"), max_length=100)
     gender = models.CharField(_("性别"), max_length=8, choices=Gender.choices, blank=True)
     ethnicity = models.CharField(_("民族"), max_length=20, blank=True)
-    id_number = models.CharField(_("公民身份号码"), max_length=18, blank=True, db_index=True)
+    # Encrypted at rest (SM4), found by keyed hash (mediation.crypto).
+    id_number = EncryptedCharField(_("公民身份号码"), max_length=18, blank=True)
+    id_number_digest = LookupDigestField(source="id_number", kind="id_number")
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
     credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
     representative = models.CharField(_("法定代表人/负责人"), max_length=50, blank=True)
-    phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    phone = EncryptedCharField(_("联系电话"), max_length=30, blank=True)
+    phone_digest = LookupDigestField(source="phone", kind="phone")
     address = models.CharField(_("住址"), max_length=200, blank=True)
     tags = models.JSONField(_("特殊群体"), default=list, blank=True)
 

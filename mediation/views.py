@@ -33,6 +33,7 @@ from .choices import (
     RiskLevel,
     State,
 )
+from .crypto import party_search_q
 from .errors import InvalidFields, NotPermitted, NotVisible, StateConflict
 from .identity import mask_id_number, mask_name, mask_phone
 from .models import Case, CaseParty
@@ -209,7 +210,7 @@ def case_list(request):
             qs = qs.filter(
                 Q(number__icontains=q)
                 | Q(summary__icontains=q)
-                | Q(pk__in=CaseParty.objects.filter(party__name__icontains=q).values("case_id"))
+                | Q(pk__in=CaseParty.objects.filter(party_search_q(q)).values("case_id"))
             )
     qs = qs.order_by("-priority", "-created_at", "-id").prefetch_related(
         Prefetch("case_parties", queryset=CaseParty.objects.select_related("party"))

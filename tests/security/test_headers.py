@@ -17,6 +17,7 @@ PRODUCTION = {
     "TRUSTED_PROXY_COUNT": "1",
     "SECRET_KEY": secrets.token_urlsafe(50),
     "ALLOWED_HOSTS": "tiaojie.example.gov.cn",
+    "PII_KEY": secrets.token_hex(32),
 }
 
 
