@@ -202,7 +202,15 @@ def test_petition_feedback_on_time(api, world):
     from tests.conftest import case_body
     from tests.workflows.conftest import complete, one_task
 
-    petition, mediator = api(world.petition), api(world.mediator)
+    from rest_framework.test import APIClient
+
+    def session(user):
+        # The test travels days ahead: API tokens would expire idle (knox), sessions don't.
+        client = APIClient()
+        client.force_authenticate(user)
+        return client
+
+    petition, mediator = session(world.petition), session(world.mediator)
     today = timezone.localdate()
 
     def transfer(days):
