@@ -196,13 +196,12 @@ def test_petition_feedback_on_time(api, world):
 
     import time_machine
     from django.utils import timezone
+    from rest_framework.test import APIClient
 
     from mediation import services
     from mediation.models import Case
     from tests.conftest import case_body
     from tests.workflows.conftest import complete, one_task
-
-    from rest_framework.test import APIClient
 
     def session(user):
         # The test travels days ahead: API tokens would expire idle (knox), sessions don't.
