@@ -10,10 +10,12 @@ from .models import (
     CaseParty,
     FollowUp,
     Handoff,
+    Holiday,
     MediationSession,
     Membership,
     Organization,
     Party,
+    TimeLimit,
 )
 
 admin.site.site_header = _("大调解 管理后台")
@@ -144,3 +146,20 @@ class CaseEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(TimeLimit)
+class TimeLimitAdmin(admin.ModelAdmin):
+    """The legal time limits; model validation refuses a non-positive count or an
+    empty basis. Saving clears the clocks' cache (mediation.clocks)."""
+
+    list_display = ["stage", "network", "category", "count", "unit", "start", "extension", "basis"]
+    list_filter = ["stage", "unit"]
+    search_fields = ["basis"]
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    list_display = ["date", "is_working_day", "note"]
+    list_filter = ["is_working_day"]
+    date_hierarchy = "date"

@@ -10,6 +10,7 @@ class MediationConfig(AppConfig):
     def ready(self):
         # Registers the archive hook (case file PDF) with the transition service, and the
         # documents' CJK font once per process rather than on the first download.
-        from . import documents
+        from . import checks, clocks, documents  # noqa: F401  (checks registers itself)
 
         documents.fonts.register()
+        clocks.connect_signals()

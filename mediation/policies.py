@@ -206,6 +206,7 @@ TASK_ROLES = {
     "petition.feedback": (Role.MEDIATOR, Role.ORG_HEAD),
     "petition.review": (Role.PETITION_OFFICER,),
     "court.outcome": (Role.CLERK, Role.JUDGE),
+    "referral.filing": (Role.CLERK, Role.JUDGE, Role.ARBITRATOR, Role.ORG_HEAD),
     "referral.acknowledge": (Role.CLERK, Role.JUDGE, Role.ARBITRATOR, Role.ORG_HEAD),
     "referral.result": (Role.CLERK, Role.JUDGE, Role.ARBITRATOR, Role.ORG_HEAD),
 }

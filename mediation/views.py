@@ -22,8 +22,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from . import clocks, policies, services
 from . import forms as page_forms
-from . import policies, services
 from .choices import (
     OPEN_STATES,
     EventType,
@@ -96,6 +96,13 @@ def _person_name(user):
 def _last_event_id(user) -> int:
     """The newest event id this user may see: the live script resumes from here."""
     return policies.visible_events(user).aggregate(m=Max("id"))["m"] or 0
+
+
+def _due_left(case, now) -> str:
+    """ "剩余 12 个工作日": days left in the clock's own unit (mediation.clocks)."""
+    if not case.due_at or case.state not in OPEN_STATES:
+        return ""
+    return clocks.days_left_label(case.due_at, case.due_unit, now)
 
 
 def _is_overdue(case, now) -> bool:
@@ -255,6 +262,7 @@ def case_list(request):
                 "applicants": "、".join(names[PartyRole.APPLICANT]),
                 "respondents": "、".join(names[PartyRole.RESPONDENT]),
                 "overdue": _is_overdue(case, now),
+                "due_left": _due_left(case, now),
                 "mediator": _person_name(case.mediator),
             }
         )
@@ -269,6 +277,10 @@ def case_list(request):
             "rows": rows,
             "query": params.urlencode(),
             "may_register": bool(page_forms.registrable_orgs(request.user)),
+            # the supervisor answers for the district's clocks: a year on weekends only
+            "calendar_warnings": clocks.calendar_warnings(now)
+            if policies.is_supervisor(request.user)
+            else [],
             "last_event_id": _last_event_id(request.user),
             "state_labels": dict(State.choices),
             "nav": "cases",
@@ -369,6 +381,7 @@ def _detail_context(
         or (page_forms.RiskForm() if policies.may_flag_risk(user, case) else None),
         "documents": _documents(case),
         "overdue": _is_overdue(case, now),
+        "due_left": _due_left(case, now),
         "mediator": _person_name(case.mediator),
         "last_event_id": _last_event_id(user),
         "state_labels": dict(State.choices),

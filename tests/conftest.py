@@ -18,6 +18,17 @@ def _fast_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_clocks():
+    """The calendar and limits are cached per process; a test's rolled-back Holiday or
+    TimeLimit rows must not outlive it."""
+    from mediation import clocks
+
+    clocks.reset_cache()
+    yield
+    clocks.reset_cache()
+
+
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(
     request, django_db_modify_db_settings_parallel_suffix, tmp_path_factory
