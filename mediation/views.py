@@ -555,6 +555,9 @@ def _task_rows(request, ws, open_task=None, open_decision=None, errors=None):
                 "task": task,
                 "title": str(task.flow_task.task_title) if task.flow_task else task.kind,
                 "overdue": bool(task.due_at and task.due_at < now),
+                "due_left": clocks.days_left_label(
+                    task.due_at, ((task.data or {}).get("clock") or {}).get("unit", ""), now
+                ),
                 "forms": page_forms.task_forms(
                     task,
                     ws.describe_decisions(task),

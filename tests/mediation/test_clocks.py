@@ -239,6 +239,18 @@ def test_medical_mediation_runs_thirty_working_days(world, client):
     assert body["due_left"] == "剩余 18 个工作日"  # 8, 9, 10 Oct and three full weeks
 
 
+def test_case_pages_show_the_basis_on_hover_and_days_left(world, client):
+    case = _accept(world, _case(world, local(2026, 9, 10, 9), category="medical"),
+                   local(2026, 9, 14, 10))  # fmt: skip
+    client.force_login(world.mediator)
+    with time_machine.travel(local(2026, 9, 30, 10), tick=False):
+        listing = client.get("/").content.decode()
+        detail = client.get(f"/cases/{case.pk}/").content.decode()
+    for page in (listing, detail):
+        assert f'title="{case.due_basis}"' in page
+        assert "剩余 18 个工作日" in page
+
+
 def test_labour_mediation_runs_fifteen_days_from_registration(world):
     case = _case(world, local(2026, 3, 2, 10), category="labor")
     case = _accept(world, case, local(2026, 3, 6, 10))
