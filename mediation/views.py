@@ -24,8 +24,10 @@ from django.views.decorators.http import require_POST
 
 from . import clocks, policies, services
 from . import forms as page_forms
+from .api.serializers import petition_json
 from .choices import (
     OPEN_STATES,
+    Channel,
     EventType,
     FailReason,
     PartyRole,
@@ -382,6 +384,7 @@ def _detail_context(
         "documents": _documents(case),
         "overdue": _is_overdue(case, now),
         "due_left": _due_left(case, now),
+        "petition": petition_json(case) if case.channel == Channel.PETITION_TRANSFER else None,
         "mediator": _person_name(case.mediator),
         "last_event_id": _last_event_id(user),
         "state_labels": dict(State.choices),

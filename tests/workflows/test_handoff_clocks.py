@@ -42,7 +42,7 @@ def petition_case(world, as_user):
     return Case.objects.get(pk=resp.json()["id"])
 
 
-def test_petition_clocks_run_on_the_handoff_and_show_to_the_officer(world, petition_case, as_user):
+def test_petition_clocks_show_to_the_officer(world, petition_case, as_user, client):
     case = petition_case
     petition = as_user(world.petition)
     with time_machine.travel(TRANSFER_AT, tick=False):
@@ -53,6 +53,11 @@ def test_petition_clocks_run_on_the_handoff_and_show_to_the_officer(world, petit
     assert body["handle_due"] == end_of("2026-11-27")
     assert "《信访工作条例》" in body["handle_basis"]
     assert body["number"] == "宁红信转〔2026〕21号" and body["notified_on"] is None
+    client.force_login(world.petition)
+    with time_machine.travel(TRANSFER_AT, tick=False):
+        page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "办理期限 2026-11-27" in page and "告知信访人期限 2026-10-10" in page
+    assert f'title="{body["handle_basis"]}"' in page
 
     # The notice clock is swept until the officer records the notice.
     with time_machine.travel(local(2026, 10, 11, 0, 0, 1), tick=False):
