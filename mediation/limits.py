@@ -24,6 +24,7 @@ class Stage(models.TextChoices):
     LABOUR_ARBITRATION_ACCEPT = "labour_arbitration_accept", _("劳动仲裁受理")
     LABOUR_ARBITRATION_AWARD = "labour_arbitration_award", _("劳动仲裁裁决")
     LITIGATION_FILING = "litigation_filing", _("法院立案审查")
+    LEGAL_AID_REVIEW = "legal_aid_review", _("法律援助审查")
 
 
 class Unit(models.TextChoices):
@@ -42,6 +43,7 @@ class StartEvent(models.TextChoices):
     COURT_REGISTRATION = "court_registration", _("司法确认立案之日")
     FILING = "filing", _("收到当事人申请（起诉）之日")
     ARBITRATION_ACCEPTED = "arbitration_accepted", _("仲裁委员会受理之日")
+    LEGAL_AID_APPLICATION = "legal_aid_application", _("收到法律援助申请（移送）之日")
 
 
 ANY = ""
@@ -227,5 +229,16 @@ SEEDED = [
         StartEvent.FILING,
         0,
         "人民法院收到起诉状之日起7日内决定是否立案（《民事诉讼法》第一百二十六条）",
+    ),
+    (
+        ANY,
+        ANY,
+        Stage.LEGAL_AID_REVIEW,
+        7,
+        Unit.CALENDAR,
+        StartEvent.LEGAL_AID_APPLICATION,
+        0,
+        "法律援助机构自收到法律援助申请之日起7日内审查并作出是否给予法律援助的决定"
+        "（《中华人民共和国法律援助法》第四十三条）",
     ),
 ]

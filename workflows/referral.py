@@ -1,4 +1,4 @@
-"""Arbitration / litigation referral 移送仲裁、诉讼 (DESIGN.md §4.4).
+"""Arbitration / litigation / legal-aid referral 移送仲裁、诉讼、法律援助 (DESIGN.md §4.4).
 
 Started when `refer` commits with a target organisation in the system. The mediating
 body only advises: the parties file, so an arbitration commission or a court first
@@ -6,7 +6,9 @@ records the party's filing (referral.filing), and its clocks start on that day �
 arbitration decides acceptance within 5 days (LDMAL art 29), a court decides on filing
 within 7 (CPL art 126). The body then acknowledges and later records its result, which
 closes the case (record_result); a labour award is due 45 days after acceptance, with
-one extension of at most 15 (LDMAL art 43).
+one extension of at most 15 (LDMAL art 43). A legal aid centre receives the application
+and decides within 7 days of the referral whether to grant aid (《中华人民共和国法律援助法》
+第四十三条): 给予援助 or 不予援助 with the reason.
 """
 
 import datetime as dt
@@ -70,6 +72,20 @@ class ResultForm(DecisionForm):
     result = forms.CharField(label=gettext_lazy("处理结果"), max_length=4000)
 
 
+class ReceiveForm(DecisionForm):
+    number = forms.CharField(label=gettext_lazy("申请编号"), max_length=64, required=False)
+
+
+class GrantForm(DecisionForm):
+    note = forms.CharField(
+        label=gettext_lazy("援助安排（如指派的律师）"), max_length=2000, required=False
+    )
+
+
+class RefuseAidForm(DecisionForm):
+    reason = forms.CharField(label=gettext_lazy("不予援助理由"), max_length=2000)
+
+
 class ReferralFlow(FlowBase, flow.Flow):
     """移送仲裁/诉讼"""
 
@@ -104,7 +120,7 @@ class ReferralFlow(FlowBase, flow.Flow):
             handler=this.on_acknowledge,
             expects=[State.REFERRED],
         )
-        .Annotation(title=gettext_lazy("接收机构决定是否受理"))
+        .Annotation(title=gettext_lazy("接收机构决定是否受理（法律援助中心：收到申请）"))
         .Next(this.is_accepted)
     )
     is_accepted = (
@@ -122,7 +138,7 @@ class ReferralFlow(FlowBase, flow.Flow):
             handler=this.on_result,
             expects=[State.REFERRED],
         )
-        .Annotation(title=gettext_lazy("登记处理结果"))
+        .Annotation(title=gettext_lazy("登记处理结果（法律援助中心：是否给予援助）"))
         .Next(this.is_extended)
     )
     is_extended = (
@@ -136,14 +152,32 @@ class ReferralFlow(FlowBase, flow.Flow):
     def start_process(self, activation, case, actor, now):
         process = activation.process
         process.case = case
+        aid = clocks.clock(Stage.LEGAL_AID_REVIEW, now) if self._is_aid(case) else None
         process.handoff = open_handoff(
             case,
             HandoffKind(case.referral_route),
             case.referral_org,
             actor,
             now,
+            due_at=aid.due if aid else None,
+            data={"clock": clocks.clock_json(aid)} if aid else None,
         )
         return process
+
+    @staticmethod
+    def _is_aid(case) -> bool:
+        return case.referral_route == ReferRoute.LEGAL_AID
+
+    def _legal_aid(self, process) -> bool:
+        return self._is_aid(process.case)
+
+    def _aid_clock(self, process):
+        """The 7 days of 法律援助法 art 43 run from the referral, not from the receipt."""
+        c = process.handoff.data.get("clock") or {}
+        if not c:
+            return process.handoff.due_at
+        start, due = parse_iso(c["start"]), parse_iso(c["due"])
+        return clocks.fixed_clock(Stage.LEGAL_AID_REVIEW, start, due, c["basis"], c["unit"])
 
     @staticmethod
     def _labour(case) -> bool:
@@ -165,9 +199,13 @@ class ReferralFlow(FlowBase, flow.Flow):
         return process.case.referral_org_id
 
     def acknowledge_due(self, process, prev, now):
+        if self._legal_aid(process):
+            return self._aid_clock(process)
         return self._acknowledge_clock(process.case, parse_iso(process.data.get("filed_at")))
 
     def result_due(self, process, prev, now):
+        if self._legal_aid(process):
+            return self._aid_clock(process)
         award = process.data.get("award")
         if not award:
             return None
@@ -198,9 +236,14 @@ class ReferralFlow(FlowBase, flow.Flow):
         return {"filed_on": filed_on.isoformat(), "due_at": iso(handoff.due_at)}
 
     def acknowledge_decisions(self, task):
+        if self._legal_aid(task.process.coerced):
+            # Receipt only: whether to grant aid is the decision of the result step.
+            return {"accept": ReceiveForm}
         return {"accept": AcceptForm, "decline": DeclineForm}
 
     def result_decisions(self, task):
+        if self._legal_aid(task.process.coerced):
+            return {"grant": GrantForm, "refuse": RefuseAidForm}
         out = {"record": ResultForm}
         data = task.process.coerced.data
         if data.get("award") and not data.get("award_extended"):
@@ -222,7 +265,8 @@ class ReferralFlow(FlowBase, flow.Flow):
             process.save(update_fields=["data"])
             handoff.external_number = data.get("number") or ""
             handoff.data = {**handoff.data, "accepted_at": iso(now)}
-            handoff.due_at = None
+            if not self._legal_aid(process):
+                handoff.due_at = None
             if self._labour(process.case):
                 award = clocks.clock(Stage.LABOUR_ARBITRATION_AWARD, now)
                 process.data["award"] = clocks.clock_json(award)
@@ -251,8 +295,13 @@ class ReferralFlow(FlowBase, flow.Flow):
             handoff.due_at = longer.due
             handoff.save(update_fields=["data", "due_at"])
             return {"days": data["days"], "due_at": iso(longer.due)}
-        services.perform(
-            process.case_id, "record_result", user, {"result": data["result"]}, now=now
-        )
+        if decision == "grant":
+            note = data.get("note") or ""
+            result = _("给予法律援助") + (_("：%(note)s") % {"note": note} if note else "")
+        elif decision == "refuse":
+            result = _("不予法律援助：%(reason)s") % {"reason": data["reason"]}
+        else:
+            result = data["result"]
+        services.perform(process.case_id, "record_result", user, {"result": result}, now=now)
         close_handoff(process.handoff, "result_recorded", now)
-        return {}
+        return {"result": result} if decision in ("grant", "refuse") else {}

@@ -97,6 +97,16 @@ SEEDED = [
         "《劳动争议调解仲裁法》第四十三条",
     ),
     ("litigation_filing", "", "", 7, "calendar", "filing", 0, "《民事诉讼法》第一百二十六条"),
+    (
+        "legal_aid_review",
+        "",
+        "",
+        7,
+        "calendar",
+        "legal_aid_application",
+        0,
+        "《中华人民共和国法律援助法》第四十三条",
+    ),
 ]
 
 
