@@ -35,6 +35,7 @@ from .choices import (
     State,
     Tag,
 )
+from .clocks import acceptance_clock
 from .documents import records
 from .errors import InvalidFields, NotPermitted, NotVisible, StateConflict
 from .events import StaleCase, record_event, record_events
@@ -55,7 +56,7 @@ from .models import (
     Organization,
     Party,
 )
-from .transitions import FORMS, TRANSITION_NAMES, acceptance_due, describe_fields
+from .transitions import FORMS, TRANSITION_NAMES, describe_fields
 
 # -- access ---------------------------------------------------------------------------
 
@@ -421,8 +422,8 @@ def register_case(
             village=cd.get("village") or "",
             priority=priority,
             created_at=now,
-            due_at=acceptance_due(priority, now),
         )
+        case.set_clock(acceptance_clock(priority, now))
         case.save()
         for i, p in enumerate(parties):
             party = Party.objects.create(
