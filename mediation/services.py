@@ -537,7 +537,9 @@ def add_follow_up(case_or_id, user, data, *, now=None) -> FollowUp:
 def flag_risk(case_or_id, user, data, *, now=None) -> Case:
     now = now or timezone.now()
     data = data or {}
-    level, note = data.get("level"), (data.get("note") or "").strip()
+    level, raw_note = data.get("level"), data.get("note")
+    # JSON may carry anything here: only text is a note (a boolean was a 500).
+    note = raw_note.strip() if isinstance(raw_note, str) else ""
     errors = {}
     if level not in RiskLevel.values:
         errors["level"] = [_("风险等级应为 low、medium 或 high")]
