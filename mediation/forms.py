@@ -21,6 +21,7 @@ from .choices import (
     Role,
     Tag,
 )
+from .forms_desks import DateInput
 from .models import Membership, Organization
 from .transitions import FORMS, refer_routes
 
@@ -210,9 +211,7 @@ def described_form(prefix, label, fields, source_fields, select_for, data=None, 
         elif kind == "boolean":
             field = forms.BooleanField(label=label_, required=False)
         elif kind == "date":
-            field = forms.CharField(
-                label=label_, required=required, widget=forms.DateInput(attrs={"type": "date"})
-            )
+            field = forms.CharField(label=label_, required=required, widget=DateInput())
         elif kind == "datetime":
             field = forms.CharField(
                 label=label_,
@@ -353,7 +352,7 @@ class SessionForm(forms.Form):
 
 
 class FollowUpForm(forms.Form):
-    date = forms.CharField(label=_("回访日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.CharField(label=_("回访日期"), widget=DateInput())
     performed = forms.ChoiceField(
         label=_("协议履行情况"),
         choices=[*BLANK, ("true", _("已履行")), ("false", _("未履行"))],

@@ -23,7 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from . import forms as page_forms
-from . import policies, services
+from . import policies, services, task_cards
 from .choices import (
     OPEN_STATES,
     EventType,
@@ -36,6 +36,7 @@ from .choices import (
 from .errors import InvalidFields, NotPermitted, NotVisible, StateConflict
 from .identity import mask_id_number, mask_name, mask_phone
 from .models import Case, CaseParty
+from .views_corrections import corrections_context
 
 PAGE_SIZE = 25
 SESSION_STATES = {State.ACCEPTED, State.MEDIATING}
@@ -332,6 +333,7 @@ def _detail_context(
     session_form=None,
     follow_up_form=None,
     risk_form=None,
+    kept_form=None,
 ):
     user = request.user
     specs = services.available_transitions(case, user)
@@ -367,6 +369,8 @@ def _detail_context(
         or (page_forms.FollowUpForm() if may_record and case.state in FOLLOW_UP_STATES else None),
         "risk_form": risk_form
         or (page_forms.RiskForm() if policies.may_flag_risk(user, case) else None),
+        "corrections": corrections_context(user, case),
+        "kept_form": kept_form,
         "documents": _documents(case),
         "overdue": _is_overdue(case, now),
         "mediator": _person_name(case.mediator),
@@ -443,7 +447,16 @@ def case_transition(request, pk, name):
     except NotPermitted as exc:
         return _render_detail_error(request, pk, 403, exc.detail)
     except StateConflict as exc:
-        return _render_detail_error(request, pk, 409, exc.detail)
+        # Someone else moved the case: say to what, offer what applies now, and keep
+        # everything this user typed (an agreement may be pages long).
+        current = _state_label(exc.current_state)
+        return _render_detail_error(
+            request,
+            pk,
+            409,
+            _("案件已被他人变更为：%(state)s") % {"state": current},
+            kept_form=page_forms.transition_form(case, spec, data=request.POST),
+        )
     except NotVisible:
         raise Http404 from None
     messages.success(
@@ -542,6 +555,7 @@ def _task_rows(request, ws, open_task=None, open_decision=None, errors=None):
                 "task": task,
                 "title": str(task.flow_task.task_title) if task.flow_task else task.kind,
                 "overdue": bool(task.due_at and task.due_at < now),
+                "card": task_cards.card_for(task),
                 "forms": page_forms.task_forms(
                     task,
                     ws.describe_decisions(task),

@@ -12,7 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
-from mediation import policies, services
+from mediation import limits, policies, services
 from mediation.choices import (
     OPEN_STATES,
     AgreementForm,
@@ -496,7 +496,7 @@ def case_json(case, user, *, now=None) -> dict:
 class PartyInputSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=PartyRole.choices)
     kind = serializers.ChoiceField(choices=PartyKind.choices)
-    name = serializers.CharField(max_length=100)
+    name = serializers.CharField(max_length=limits.NAME)
     gender = serializers.ChoiceField(choices=Gender.choices, required=False)
     ethnicity = serializers.CharField(max_length=20, required=False)
     id_number = serializers.CharField(
@@ -514,14 +514,73 @@ class CaseRegisterSerializer(serializers.Serializer):
     org = serializers.IntegerField(help_text="接收案件的调解组织")
     channel = serializers.ChoiceField(choices=Channel.choices)
     category = serializers.ChoiceField(choices=Category.choices)
-    summary = serializers.CharField(max_length=20000)
-    claims = serializers.CharField(max_length=20000, required=False)
+    summary = serializers.CharField(max_length=limits.SUMMARY)
+    claims = serializers.CharField(max_length=limits.CLAIMS, required=False)
     amount = serializers.DecimalField(
         max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True
     )
     region = serializers.CharField(max_length=50, required=False)
     village = serializers.CharField(max_length=50, required=False)
     parties = PartyInputSerializer(many=True)
+
+
+class CaseCorrectionSerializer(serializers.Serializer):
+    """PATCH /api/cases/{id}/: any subset of these."""
+
+    summary = serializers.CharField(max_length=limits.SUMMARY, required=False)
+    claims = serializers.CharField(max_length=limits.CLAIMS, required=False)
+    amount = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True
+    )
+    region = serializers.CharField(max_length=limits.REGION, required=False)
+    category = serializers.ChoiceField(choices=Category.choices, required=False)
+
+
+class PartyCorrectionSerializer(serializers.Serializer):
+    """PATCH /api/cases/{id}/parties/{pid}/: any subset of these."""
+
+    kind = serializers.ChoiceField(choices=PartyKind.choices, required=False)
+    name = serializers.CharField(max_length=limits.NAME, required=False)
+    gender = serializers.ChoiceField(choices=Gender.choices, required=False)
+    ethnicity = serializers.CharField(max_length=limits.ETHNICITY, required=False)
+    id_number = serializers.CharField(max_length=18, required=False)
+    credit_code = serializers.CharField(max_length=18, required=False)
+    representative = serializers.CharField(max_length=limits.REPRESENTATIVE, required=False)
+    phone = serializers.CharField(max_length=limits.PHONE, required=False)
+    address = serializers.CharField(max_length=limits.ADDRESS, required=False)
+    tags = serializers.ListField(child=serializers.ChoiceField(choices=Tag.choices), required=False)
+
+
+class PortalPartySerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=PartyKind.choices, required=False)
+    name = serializers.CharField(max_length=limits.NAME)
+    id_number = serializers.CharField(max_length=18, required=False)
+    credit_code = serializers.CharField(max_length=18, required=False)
+    phone = serializers.CharField(max_length=limits.PHONE, required=False)
+    address = serializers.CharField(max_length=limits.ADDRESS, required=False)
+
+
+class PortalApplicationSerializer(serializers.Serializer):
+    """POST /api/portal/applications/ (no login)."""
+
+    applicant = PortalPartySerializer(help_text="申请人（自然人，须填联系电话和公民身份号码）")
+    respondent = PortalPartySerializer(help_text="对方当事人")
+    category = serializers.ChoiceField(choices=Category.choices)
+    summary = serializers.CharField(max_length=limits.SUMMARY)
+    claims = serializers.CharField(max_length=limits.CLAIMS, required=False)
+    org = serializers.IntegerField(required=False, help_text="调解组织；或只填 region")
+    region = serializers.CharField(max_length=limits.REGION, required=False)
+    privacy_consent = serializers.BooleanField(help_text="同意个人信息处理说明，须为 true")
+
+
+PortalApplicationResponseSerializer = inline_serializer(
+    "PortalApplicationResponse",
+    {
+        "number": serializers.CharField(),
+        "tracking_url": serializers.CharField(),
+        "org": serializers.CharField(),
+    },
+)
 
 
 class SessionInputSerializer(serializers.Serializer):

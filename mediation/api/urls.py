@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from . import views
+from .portal import PortalApplicationView
 
 router = SimpleRouter()
 router.register("organizations", views.OrganizationViewSet, basename="organization")
@@ -12,5 +13,6 @@ urlpatterns = [
     path("me/", views.MeView.as_view(), name="api-me"),
     path("events/", views.EventsView.as_view(), name="api-events"),
     path("stats/summary/", views.StatsSummaryView.as_view(), name="api-stats-summary"),
+    path("portal/applications/", PortalApplicationView.as_view(), name="api-portal-apply"),
     *router.urls,
 ]
