@@ -101,7 +101,7 @@ def handoff_form_view(request, *, form_class, start, template, context, done):
             index_map.append(i)
             parties.append(pform.payload())
         body["parties"] = parties
-        if not form.errors:
+        if not form.errors and not any(f.errors for f in formset.forms):
             try:
                 case = start(request.user, body)
             except InvalidFields as exc:

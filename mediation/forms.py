@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from . import policies
+from . import limits, policies
 from .choices import (
     MEDIATING_KINDS,
     ROUTE_TARGET_KIND,
@@ -62,18 +62,24 @@ class IntakeForm(forms.Form):
     channel = forms.ChoiceField(label=_("来源渠道"), choices=Channel.choices, initial="walk_in")
     category = forms.ChoiceField(label=_("纠纷类型"), choices=[*BLANK, *Category.choices])
     summary = forms.CharField(
-        label=_("纠纷事实"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("纠纷事实"),
+        required=False,
+        max_length=limits.SUMMARY,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     claims = forms.CharField(
-        label=_("申请事项"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("申请事项"),
+        required=False,
+        max_length=limits.CLAIMS,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     amount = forms.CharField(
         label=_("涉及金额（元）"),
         required=False,
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
-    region = forms.CharField(label=_("乡镇（街道）"), required=False)
-    village = forms.CharField(label=_("村（社区）"), required=False)
+    region = forms.CharField(label=_("乡镇（街道）"), required=False, max_length=limits.REGION)
+    village = forms.CharField(label=_("村（社区）"), required=False, max_length=limits.REGION)
 
     # Fields the service validates; everything stays optional here so its messages win.
     SERVICE_FIELDS = ("org", "channel", "category", "summary", "claims", "amount", "region")
@@ -98,14 +104,25 @@ class IntakeForm(forms.Form):
 class PartyForm(forms.Form):
     role = forms.ChoiceField(label=_("地位"), choices=PartyRole.choices)
     kind = forms.ChoiceField(label=_("类别"), choices=PartyKind.choices)
-    name = forms.CharField(label=_("姓名/名称"), max_length=100)
+    name = forms.CharField(
+        label=_("姓名/名称"), max_length=limits.NAME, error_messages=limits.MESSAGES
+    )
     gender = forms.ChoiceField(label=_("性别"), choices=[*BLANK, *Gender.choices])
-    ethnicity = forms.CharField(label=_("民族"), max_length=20)
-    id_number = forms.CharField(label=_("公民身份号码"), max_length=18)
-    credit_code = forms.CharField(label=_("统一社会信用代码"), max_length=18)
-    representative = forms.CharField(label=_("法定代表人/负责人"), max_length=50)
-    phone = forms.CharField(label=_("联系电话"), max_length=30)
-    address = forms.CharField(label=_("住址"), max_length=200)
+    ethnicity = forms.CharField(
+        label=_("民族"), max_length=limits.ETHNICITY, error_messages=limits.MESSAGES
+    )
+    # ID numbers and credit codes: the service's checksum message is the one that helps
+    id_number = forms.CharField(label=_("公民身份号码"))
+    credit_code = forms.CharField(label=_("统一社会信用代码"))
+    representative = forms.CharField(
+        label=_("法定代表人/负责人"),
+        max_length=limits.REPRESENTATIVE,
+        error_messages=limits.MESSAGES,
+    )
+    phone = forms.CharField(label=_("联系电话"), max_length=limits.PHONE)
+    address = forms.CharField(
+        label=_("住址"), max_length=limits.ADDRESS, error_messages=limits.MESSAGES
+    )
     tags = forms.MultipleChoiceField(
         label=_("特殊群体"),
         choices=[(t.value, t.label) for t in Tag if t not in (Tag.ELDERLY, Tag.MINOR)],

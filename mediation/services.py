@@ -769,25 +769,30 @@ def apply_online(data: dict, *, now=None) -> Case:
             errors["region"] = [_("该乡镇（街道）暂无人民调解委员会，请直接选择调解组织")]
     else:
         errors["org"] = [_("请选择调解组织或所在乡镇（街道）")]
+    applicant_body = {**(applicant or {}), "role": PartyRole.APPLICANT, "kind": PartyKind.PERSON}
+    respondent_body = {"kind": PartyKind.PERSON, **(respondent or {})}
+    respondent_body["role"] = PartyRole.RESPONDENT
+    # Every message at once (a phone and a consent missing are both said), before writing.
+    for key, raw, given in (
+        ("applicant", applicant_body, applicant),
+        ("respondent", respondent_body, respondent),
+    ):
+        pform = _PartyForm(raw)
+        if given is not None and not pform.is_valid():
+            for field, messages in _errors_of(pform).items():
+                errors.setdefault(f"{key}.{field}", []).extend(messages)
     body = {
-        "org": org.pk if org else None,
+        "org": org.pk if org else 0,
+        "channel": Channel.ONLINE,
         "category": data.get("category") or "",
         "summary": data.get("summary") or "",
         "claims": data.get("claims") or "",
         "region": data.get("region") or (org.region if org else ""),
-        "parties": [
-            {**(applicant or {}), "role": PartyRole.APPLICANT},
-            {"kind": PartyKind.PERSON, **(respondent or {}), "role": PartyRole.RESPONDENT},
-        ],
+        "parties": [applicant_body, respondent_body],
     }
-    if applicant is not None:
-        body["parties"][0]["kind"] = PartyKind.PERSON
-    try:
-        if errors:
-            raise InvalidFields(_("提交的内容有误"), {})
-        return register_case(None, body, channel=Channel.ONLINE, now=now, check_permission=False)
-    except InvalidFields as exc:
-        for key, messages in exc.errors.items():
-            key = key.replace("parties[0].", "applicant.").replace("parties[1].", "respondent.")
-            errors.setdefault(key, []).extend(messages)
-        raise InvalidFields(_("提交的内容有误"), errors) from None
+    form = _CaseForm(body)
+    if not form.is_valid():
+        errors.update({k: v for k, v in _errors_of(form).items() if k != "org"})
+    if errors:
+        raise InvalidFields(_("提交的内容有误"), errors)
+    return register_case(None, body, channel=Channel.ONLINE, now=now, check_permission=False)
