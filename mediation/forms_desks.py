@@ -279,3 +279,30 @@ class CourtReferralForm(HandoffCaseForm):
         if self.value("due_at"):
             body["due_at"] = self.value("due_at")
         return body
+
+
+CORRECTED_FIELD_LABELS = {
+    "summary": _("纠纷事实"),
+    "claims": _("申请事项"),
+    "amount": _("涉及金额"),
+    "region": _("乡镇（街道）"),
+    "category": _("纠纷类型"),
+    "kind": _("当事人类别"),
+    "name": _("姓名/名称"),
+    "gender": _("性别"),
+    "ethnicity": _("民族"),
+    "id_number": _("公民身份号码"),
+    "credit_code": _("统一社会信用代码"),
+    "representative": _("法定代表人/负责人"),
+    "phone": _("联系电话"),
+    "address": _("住址"),
+    "tags": _("特殊群体"),
+}
+
+
+def correction_text(data: dict) -> str:
+    """The timeline's line for a correction event: what was corrected, by name."""
+    fields = "、".join(str(CORRECTED_FIELD_LABELS.get(f, f)) for f in data.get("fields", []))
+    if data.get("correction") == "party":
+        return str(_("更正当事人信息：%(fields)s")) % {"fields": fields}
+    return str(_("更正案件信息：%(fields)s")) % {"fields": fields}

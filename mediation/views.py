@@ -160,6 +160,10 @@ def event_text(event) -> str:
             return _("登记调解记录")
         if data.get("record") == "follow_up":
             return _("登记回访记录")
+        if data.get("correction"):
+            from .forms_desks import correction_text
+
+            return correction_text(data)
     if event.type == EventType.TASK_COMPLETED:
         from .forms import DECISION_LABELS, DECISION_LABELS_BY_TASK
 

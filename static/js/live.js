@@ -136,6 +136,35 @@
       });
   }
 
+  // A case the list does not show yet (new, transferred here): redraw the rows in place.
+  var listing = false, listAgain = false;
+  function refreshList() {
+    var tbody = document.querySelector("table.cases tbody");
+    if (!tbody) { showBanner(); return; }
+    if (listing) { listAgain = true; return; }
+    listing = true;
+    var known = {};
+    tbody.querySelectorAll("tr[data-case]").forEach(function (r) { known[r.getAttribute("data-case")] = 1; });
+    fetch(location.href, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.text(); })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var fresh = doc.querySelector("table.cases tbody");
+        if (!fresh) throw new Error("no list");
+        tbody.replaceWith(fresh);
+        var count = doc.querySelector(".count"), old = document.querySelector(".count");
+        if (count && old) old.replaceWith(count);
+        fresh.querySelectorAll("tr[data-case]").forEach(function (r) {
+          if (!known[r.getAttribute("data-case")]) r.classList.add("flash", "new-row");
+        });
+      })
+      .catch(function () { showBanner(); })
+      .then(function () {
+        listing = false;
+        if (listAgain) { listAgain = false; refreshList(); }
+      });
+  }
+
   function onEvent(ev) {
     if (typeof ev.id !== "number" || ev.id <= lastId) return;
     remember(ev.id);
@@ -154,7 +183,7 @@
         void row.offsetWidth; // restart the highlight animation
         row.classList.add("flash");
       }
-      if (!row || ev.type === "case.created") showBanner();
+      if (!row || ev.type === "case.created") refreshList();
     }
   }
 
