@@ -274,6 +274,14 @@ def transition_form(case, spec: dict, data=None, errors: dict | None = None):
     )
 
 
+def kept_form(case, spec: dict, data):
+    """The form a user submitted when the case had moved on (409): their values, without
+    the field messages of a validation that never ran."""
+    form = transition_form(case, spec, data=data)
+    form._errors = forms.utils.ErrorDict()
+    return form
+
+
 def transition_payload(spec: dict, post) -> dict:
     """The service's body from the page's POST: checkboxes become booleans, blanks vanish."""
     return described_payload(spec["name"], spec["fields"], post)

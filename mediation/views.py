@@ -459,7 +459,7 @@ def case_transition(request, pk, name):
             pk,
             409,
             _("案件已被他人变更为：%(state)s") % {"state": current},
-            kept_form=page_forms.transition_form(case, spec, data=request.POST),
+            kept_form=page_forms.kept_form(case, spec, request.POST),
         )
     except NotVisible:
         raise Http404 from None
