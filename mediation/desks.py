@@ -37,6 +37,29 @@ def parties_line(links, full: bool) -> str:
     }
 
 
+HANDOFF_RESULTS = {
+    "confirmation_requested": gettext_lazy("调解成功，已申请司法确认"),
+    "mediation_document": gettext_lazy("调解成功，法院出具调解书"),
+    "filed": gettext_lazy("调解不成，已立案"),
+    "acknowledged": gettext_lazy("法院已知悉调解结果"),
+    "handled": gettext_lazy("已办结"),
+}
+
+
+def result_label(handoff) -> str:
+    """The handoff's recorded result in words (codes from workflows.common.close_handoff)."""
+    code = handoff.result or ""
+    if code in HANDOFF_RESULTS:
+        return str(HANDOFF_RESULTS[code])
+    if code.startswith("superseded:"):
+        from .choices import State
+
+        state = code.split(":", 1)[1]
+        label = State(state).label if state in State.values else state
+        return _("案件已转为：%(state)s") % {"state": label}
+    return code
+
+
 def handoff_status(handoff) -> str:
     data = handoff.data or {}
     if handoff.status == "closed":
@@ -78,7 +101,7 @@ def handoff_rows(user, kind, orgs, limit=100) -> list[dict]:
                 "status_label": HANDOFF_STATUS[status],
                 "overdue": bool(h.due_at and h.due_at < now and status in ("waiting", "returned")),
                 "feedback": (h.data or {}).get("feedback", ""),
-                "result": h.result or (h.data or {}).get("result", ""),
+                "result": result_label(h),
             }
         )
     return rows
@@ -94,13 +117,7 @@ def handoff_form_view(request, *, form_class, start, template, context, done):
         form.is_valid()
         formset.is_valid()
         body = form.payload()
-        index_map, parties = [], []
-        for i, pform in enumerate(formset.forms):
-            if pform.is_blank():
-                continue
-            index_map.append(i)
-            parties.append(pform.payload())
-        body["parties"] = parties
+        index_map, body["parties"] = page_forms.formset_parties(formset)
         if not form.errors and not any(f.errors for f in formset.forms):
             try:
                 case = start(request.user, body)

@@ -156,6 +156,18 @@ INITIAL_PARTIES = [
 ]
 
 
+def formset_parties(formset) -> tuple[list[int], list[dict]]:
+    """The service's `parties` from a party formset, and for each its formset index
+    (blank rows are skipped), so the service's `parties[i].…` errors find their row."""
+    index_map, parties = [], []
+    for i, pform in enumerate(formset.forms):
+        if pform.is_blank():
+            continue
+        index_map.append(i)
+        parties.append(pform.payload())
+    return index_map, parties
+
+
 def apply_intake_errors(form, formset, index_map, errors: dict) -> None:
     """Put the service's InvalidFields errors (`parties[1].id_number`, `summary`, …) next
     to the fields they name; anything unknown becomes a form-wide message."""

@@ -605,7 +605,11 @@ class CaseEvent(models.Model):
         verbose_name = _("案件事件")
         verbose_name_plural = _("案件事件")
         ordering = ["id"]
-        indexes = [models.Index(fields=["case", "id"])]
+        indexes = [
+            models.Index(fields=["case", "id"]),
+            # the alerts banner on every page: recent events of the alert types
+            models.Index(fields=["type", "at"], name="caseevent_type_at"),
+        ]
 
     def save(self, *args, **kwargs):
         if not self._state.adding:

@@ -745,23 +745,26 @@ def apply_online(data: dict, *, now=None) -> Case:
     if applicant is None:
         errors["applicant"] = [_("请填写申请人信息")]
     else:
-        if not (applicant.get("phone") or "").strip():
+        if not str(applicant.get("phone") or "").strip():
             errors["applicant.phone"] = [_("请填写申请人联系电话，用于查询进度")]
-        if not (applicant.get("id_number") or "").strip():
+        if not str(applicant.get("id_number") or "").strip():
             errors["applicant.id_number"] = [_("请填写申请人公民身份号码")]
     if respondent is None:
         errors["respondent"] = [_("请填写对方当事人信息")]
-    org_id = data.get("org")
+    org_id, region = data.get("org"), data.get("region")
+    region = region.strip() if isinstance(region, str) else ""
     org = None
     if org_id not in (None, ""):
+        try:
+            org_id = int(org_id)
+        except (TypeError, ValueError):
+            org_id = None
         org = Organization.objects.filter(pk=org_id, kind__in=MEDIATING_KINDS).first()
         if org is None:
             errors["org"] = [_("请选择调解组织")]
-    elif (data.get("region") or "").strip():
+    elif region:
         org = (
-            Organization.objects.filter(
-                kind="people_committee", region=data["region"].strip(), subtype="township"
-            )
+            Organization.objects.filter(kind="people_committee", region=region, subtype="township")
             .order_by("id")
             .first()
         )
@@ -787,7 +790,7 @@ def apply_online(data: dict, *, now=None) -> Case:
         "category": data.get("category") or "",
         "summary": data.get("summary") or "",
         "claims": data.get("claims") or "",
-        "region": data.get("region") or (org.region if org else ""),
+        "region": region or (org.region if org else ""),
         "parties": [applicant_body, respondent_body],
     }
     form = _CaseForm(body)

@@ -295,14 +295,7 @@ def case_new(request):
         form.is_valid()
         formset.is_valid()
         body = form.payload()
-        index_map = []  # service index -> formset index (blank rows are skipped)
-        parties = []
-        for i, pform in enumerate(formset.forms):
-            if pform.is_blank():
-                continue
-            index_map.append(i)
-            parties.append(pform.payload())
-        body["parties"] = parties
+        index_map, body["parties"] = page_forms.formset_parties(formset)
         try:
             case = services.register_case(request.user, body)
         except InvalidFields as exc:

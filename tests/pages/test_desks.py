@@ -391,3 +391,11 @@ def test_chinese_error_pages(client, world):
     from django.template.loader import render_to_string
 
     assert "系统暂时出错" in render_to_string("500.html")
+
+
+def test_court_desk_says_each_result_in_words():
+    from mediation.desks import result_label
+
+    assert result_label(Handoff(result="filed")) == "调解不成，已立案"
+    assert result_label(Handoff(result="confirmation_requested")) == "调解成功，已申请司法确认"
+    assert result_label(Handoff(result="superseded:withdrawn")) == "案件已转为：已撤回"
