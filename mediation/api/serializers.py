@@ -268,6 +268,13 @@ class AvailableTransitionSerializer(serializers.Serializer):
     fields = TransitionFieldSerializer(many=True)
 
 
+class PetitionSerializer(serializers.Serializer):
+    number = serializers.CharField(help_text="信访件编号")
+    feedback = serializers.CharField(help_text="调解组织的办理情况反馈（全文）")
+    return_note = serializers.CharField(help_text="信访部门退回重办意见")
+    handle_due = serializers.DateTimeField(allow_null=True, help_text="反馈期限")
+
+
 class CaseListSerializer(serializers.ModelSerializer):
     """One row of a queue: the case JSON of DESIGN §6 without the records under the case
     (agreement, sessions, follow-ups, handoffs), which are on the detail."""
@@ -314,6 +321,20 @@ class CaseListSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance):
         return case_row(instance, self.context)
+
+    @extend_schema_field(PetitionSerializer(allow_null=True))
+    def get_petition(self, obj):
+        """§6 `petition`, for a petition transfer: the handoff row is its record."""
+        handoff = next((h for h in obj.handoffs.all() if h.kind == HandoffKind.PETITION), None)
+        if handoff is None:
+            return None
+        data = handoff.data or {}
+        return {
+            "number": handoff.external_number,
+            "feedback": data.get("feedback", ""),
+            "return_note": data.get("return_note", ""),
+            "handle_due": dt_json(handoff.due_at),
+        }
 
     @extend_schema_field(AvailableTransitionSerializer(many=True))
     def get_available_transitions(self, obj):  # declared for the schema; case_row writes it
@@ -382,6 +403,7 @@ class CaseDetailSerializer(CaseListSerializer):
     sessions = SessionSerializer(many=True)
     follow_ups = FollowUpSerializer(many=True)
     handoffs = HandoffSerializer(many=True)
+    petition = serializers.SerializerMethodField()
     available_transitions = serializers.SerializerMethodField()
 
     class Meta(CaseListSerializer.Meta):
@@ -414,6 +436,7 @@ class CaseDetailSerializer(CaseListSerializer):
             "sessions",
             "follow_ups",
             "handoffs",
+            "petition",
             "available_transitions",
         ]
         read_only_fields = fields
@@ -450,6 +473,7 @@ class CaseDetailSerializer(CaseListSerializer):
                 "sessions": SessionSerializer(c.sessions.all(), many=True).data,
                 "follow_ups": FollowUpSerializer(c.follow_ups.all(), many=True).data,
                 "handoffs": HandoffSerializer(c.handoffs.all(), many=True).data,
+                "petition": self.get_petition(c),
                 "available_transitions": self.get_available_transitions(c),
             }
         )
@@ -461,6 +485,20 @@ class CaseDetailSerializer(CaseListSerializer):
         if not agreements:
             return None
         return AgreementSerializer(max(agreements, key=lambda a: a.pk)).data
+
+    @extend_schema_field(PetitionSerializer(allow_null=True))
+    def get_petition(self, obj):
+        """§6 `petition`, for a petition transfer: the handoff row is its record."""
+        handoff = next((h for h in obj.handoffs.all() if h.kind == HandoffKind.PETITION), None)
+        if handoff is None:
+            return None
+        data = handoff.data or {}
+        return {
+            "number": handoff.external_number,
+            "feedback": data.get("feedback", ""),
+            "return_note": data.get("return_note", ""),
+            "handle_due": dt_json(handoff.due_at),
+        }
 
     @extend_schema_field(AvailableTransitionSerializer(many=True))
     def get_available_transitions(self, obj):

@@ -399,3 +399,35 @@ def test_court_desk_says_each_result_in_words():
     assert result_label(Handoff(result="filed")) == "调解不成，已立案"
     assert result_label(Handoff(result="confirmation_requested")) == "调解成功，已申请司法确认"
     assert result_label(Handoff(result="superseded:withdrawn")) == "案件已转为：已撤回"
+
+
+def test_case_json_carries_the_petition_feedback_and_return_note(world):
+    api = APIClient()
+    api.force_authenticate(world.petition)
+    body = {
+        "org": world.home.pk,
+        "channel": "walk_in",
+        "category": "neighbour",
+        "summary": "院墙排水纠纷。",
+        "parties": [
+            {"role": "applicant", "kind": "person", "name": "马建国"},
+            {"role": "respondent", "kind": "person", "name": "杨学军"},
+        ],
+        "petition_number": "宁红信转〔2026〕30号",
+        "feedback_due": due_in(20),
+    }
+    created = api.post("/api/petitions/transfers/", body, format="json")
+    case = Case.objects.get(pk=created.json()["id"])
+    world.advance(case, State.FAILED)
+    task = next(t for t in workflow_services.open_tasks(world.head) if t.case_id == case.pk)
+    workflow_services.complete_task(
+        task.pk, world.head, {"decision": "submit", "feedback": "已终止"}
+    )
+    review = next(t for t in workflow_services.open_tasks(world.petition) if t.case_id == case.pk)
+    workflow_services.complete_task(
+        review.pk, world.petition, {"decision": "return", "note": "请再次组织调解"}
+    )
+    petition = api.get(f"/api/cases/{case.pk}/").json()["petition"]
+    assert petition["number"] == "宁红信转〔2026〕30号"
+    assert petition["feedback"] == "已终止" and petition["return_note"] == "请再次组织调解"
+    assert petition["handle_due"].startswith(due_in(20))
