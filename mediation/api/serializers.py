@@ -13,6 +13,7 @@ from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from mediation import limits, policies, services
+from mediation.attachments import attachment_json
 from mediation.choices import (
     OPEN_STATES,
     AgreementForm,
@@ -322,19 +323,9 @@ class CaseListSerializer(serializers.ModelSerializer):
     def to_representation(self, instance):
         return case_row(instance, self.context)
 
-    @extend_schema_field(PetitionSerializer(allow_null=True))
-    def get_petition(self, obj):
-        """§6 `petition`, for a petition transfer: the handoff row is its record."""
-        handoff = next((h for h in obj.handoffs.all() if h.kind == HandoffKind.PETITION), None)
-        if handoff is None:
-            return None
-        data = handoff.data or {}
-        return {
-            "number": handoff.external_number,
-            "feedback": data.get("feedback", ""),
-            "return_note": data.get("return_note", ""),
-            "handle_due": dt_json(handoff.due_at),
-        }
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_attachments(self, obj):
+        return [attachment_json(a) for a in obj.attachments.all()]
 
     @extend_schema_field(AvailableTransitionSerializer(many=True))
     def get_available_transitions(self, obj):  # declared for the schema; case_row writes it
@@ -404,6 +395,7 @@ class CaseDetailSerializer(CaseListSerializer):
     follow_ups = FollowUpSerializer(many=True)
     handoffs = HandoffSerializer(many=True)
     petition = serializers.SerializerMethodField()
+    attachments = serializers.SerializerMethodField()
     available_transitions = serializers.SerializerMethodField()
 
     class Meta(CaseListSerializer.Meta):
@@ -437,6 +429,7 @@ class CaseDetailSerializer(CaseListSerializer):
             "follow_ups",
             "handoffs",
             "petition",
+            "attachments",
             "available_transitions",
         ]
         read_only_fields = fields
@@ -474,6 +467,7 @@ class CaseDetailSerializer(CaseListSerializer):
                 "follow_ups": FollowUpSerializer(c.follow_ups.all(), many=True).data,
                 "handoffs": HandoffSerializer(c.handoffs.all(), many=True).data,
                 "petition": self.get_petition(c),
+                "attachments": [attachment_json(a) for a in c.attachments.all()],
                 "available_transitions": self.get_available_transitions(c),
             }
         )
@@ -500,6 +494,10 @@ class CaseDetailSerializer(CaseListSerializer):
             "handle_due": dt_json(handoff.due_at),
         }
 
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_attachments(self, obj):
+        return [attachment_json(a) for a in obj.attachments.all()]
+
     @extend_schema_field(AvailableTransitionSerializer(many=True))
     def get_available_transitions(self, obj):
         return services.available_transitions(obj, _user(self.context))
@@ -516,7 +514,9 @@ def case_list_queryset(qs):
 
 def case_detail_queryset(qs=None):
     qs = Case.objects.all() if qs is None else qs
-    return case_list_queryset(qs).prefetch_related("agreements", "sessions", "follow_ups")
+    return case_list_queryset(qs).prefetch_related(
+        "agreements", "sessions", "follow_ups", "attachments"
+    )
 
 
 def case_json(case, user, *, now=None) -> dict:
