@@ -87,7 +87,8 @@ def test_petition_transfer_feedback_review_and_return_note(server, new_page):
     # the mediation organisation accepts, mediates, ends it and gives its feedback
     head.get_by_role("link", name=number).click()
     form = open_transition(head, "accept")
-    form.get_by_label("调解员").select_option(label="马桂兰")
+    option = form.locator("option", has_text="马桂兰").first.get_attribute("value")
+    form.get_by_label("调解员").select_option(option)
     submit(head, "accept")
     expect(state_badge(head)).to_have_text("已受理")
     mediator = new_page("mediator")

@@ -183,7 +183,8 @@ def test_list_row_updates_live(server, new_page):
     open_case(head, server, "live_list")
     form = head.locator('details[data-transition="accept"]')
     form.locator("summary").click()
-    form.get_by_label("调解员").select_option(label="杨志强")
+    option = form.locator("option", has_text="杨志强").first.get_attribute("value")
+    form.get_by_label("调解员").select_option(option)
     form.get_by_role("button", name="提交").click()
     expect(state_badge(head)).to_have_text("已受理")
 
