@@ -10,7 +10,7 @@ from django.conf import settings  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
 from config.limits import BodyLimitMiddleware  # noqa: E402
-from mediation import live, metrics  # noqa: E402
+from mediation import live, metrics, sweeper  # noqa: E402
 from mediation.routing import websocket_application  # noqa: E402
 
 # The embedded default serves its own static files (no CDN, no nginx needed for `make run`).
@@ -28,4 +28,6 @@ async def application(scope, receive, send):
     # daphne has no lifespan events: bind the live hub (publisher, relay, fan-out) to the
     # server's loop on the first call of any kind. Cheap after the first call.
     live.touch()
+    # Deadlines are swept inside the server on the embedded default (no cron needed).
+    sweeper.start()
     return await router(scope, receive, send)

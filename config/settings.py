@@ -5,6 +5,7 @@ that are unsafe or malformed fail loudly at start-up.
 """
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import environ
@@ -15,12 +16,40 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 
-DEBUG = env.bool("DEBUG", default=True)
+# Off unless a developer asks (DEBUG=true): `make run` shows users the Chinese error
+# pages, never Django's technical ones (DESIGN.md §9).
+DEBUG = env.bool("DEBUG", default=False)
+
+
+def _local_secret_key(path: Path) -> str:
+    """A key generated once for this checkout and kept beside it (git-ignored), so the
+    embedded default starts without configuration and sessions survive a restart.
+    Deployments with several processes or machines set SECRET_KEY (docs/deployment.md)."""
+    import secrets
+    import tempfile
+
+    if not path.exists():
+        # Written aside, then linked into place: concurrent first starts agree on one key.
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(64) + "\n")
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
+    key = path.read_text().strip()
+    if len(key) < 50:
+        raise ImproperlyConfigured(f"{path} holds no usable SECRET_KEY")
+    return key
+
+
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
-    SECRET_KEY = "dev-only-insecure-key-datiaojie"
+    SECRET_KEY = _local_secret_key(
+        Path(env.str("SECRET_KEY_FILE", default=str(BASE_DIR / ".secret_key")))
+    )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="datiaojie-demo")
@@ -297,6 +326,11 @@ SPECTACULAR_SETTINGS = {
 # limit changes made by another process.
 DEADLINE_APPROACHING_FRACTION = env.float("DEADLINE_APPROACHING_FRACTION", default=0.8)
 CLOCK_CACHE_RECHECK_SECONDS = env.int("CLOCK_CACHE_RECHECK_SECONDS", default=60)
+# The deadline sweep inside each daphne process, every this many seconds (0: off). On by
+# default on the embedded default, where no cron is set up; with Redis (several processes)
+# a cron job or systemd timer runs `sweep_deadlines` instead (docs/deadlines.md). The
+# sweep is idempotent, so running it in several places only repeats the check.
+DEADLINE_SWEEP_SECONDS = env.float("DEADLINE_SWEEP_SECONDS", default=0 if REDIS_URL else 300)
 
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 PDF_FONT_PATH = env.str("PDF_FONT_PATH", default="")
@@ -373,6 +407,8 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 PORTAL_RATE_WINDOW_SECONDS = env.int("PORTAL_RATE_WINDOW_SECONDS", default=15 * 60)
 PORTAL_RATE_PER_IP = env.int("PORTAL_RATE_PER_IP", default=20)
 PORTAL_RATE_PER_CASE = env.int("PORTAL_RATE_PER_CASE", default=5)
+# Online applications (网上申请调解) per client address and window.
+PORTAL_APPLY_PER_IP = env.int("PORTAL_APPLY_PER_IP", default=5)
 
 # Supervision (DESIGN.md §8): the bureau's own time limit for handling a complaint about a
 # mediator (no statute fixes one), and how many complaints one address may file per window.

@@ -1,6 +1,7 @@
-"""Template context every page needs: which desks' links the nav shows for this user."""
+"""Template context every page needs: which desks' links the nav shows for this user, and
+their unread alerts (banner and nav counter)."""
 
-from . import policies
+from . import alerts, policies
 from .choices import OrgKind, Role
 
 
@@ -23,5 +24,15 @@ def desks(request):
             "consultations": supervisor or bool(policies.consultation_orgs(user)),
         }
 
+    from .forms import registrable_orgs
+
     # Computed only when a template reads it (error pages, fragments don't).
-    return {"nav_desks": nav}
+    return {
+        "nav_desks": nav,
+        "desk_nav": {
+            "register": bool(registrable_orgs(user)),
+            "petition": bool(policies.may_transfer_petition(user)),
+            "court": bool(policies.may_refer_to_mediation(user)),
+        },
+        "alerts": alerts.summary(user),
+    }

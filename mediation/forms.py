@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from . import policies
+from . import lengths, policies
 from .choices import (
     MEDIATING_KINDS,
     ROUTE_TARGET_KIND,
@@ -21,6 +21,7 @@ from .choices import (
     Role,
     Tag,
 )
+from .forms_desks import DateInput
 from .models import Membership, Organization
 from .transitions import FORMS, refer_routes
 
@@ -61,18 +62,24 @@ class IntakeForm(forms.Form):
     channel = forms.ChoiceField(label=_("来源渠道"), choices=Channel.choices, initial="walk_in")
     category = forms.ChoiceField(label=_("纠纷类型"), choices=[*BLANK, *Category.choices])
     summary = forms.CharField(
-        label=_("纠纷事实"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("纠纷事实"),
+        required=False,
+        max_length=lengths.SUMMARY,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     claims = forms.CharField(
-        label=_("申请事项"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("申请事项"),
+        required=False,
+        max_length=lengths.CLAIMS,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     amount = forms.CharField(
         label=_("涉及金额（元）"),
         required=False,
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
-    region = forms.CharField(label=_("乡镇（街道）"), required=False)
-    village = forms.CharField(label=_("村（社区）"), required=False)
+    region = forms.CharField(label=_("乡镇（街道）"), required=False, max_length=lengths.REGION)
+    village = forms.CharField(label=_("村（社区）"), required=False, max_length=lengths.REGION)
 
     # Fields the service validates; everything stays optional here so its messages win.
     SERVICE_FIELDS = ("org", "channel", "category", "summary", "claims", "amount", "region")
@@ -97,14 +104,25 @@ class IntakeForm(forms.Form):
 class PartyForm(forms.Form):
     role = forms.ChoiceField(label=_("地位"), choices=PartyRole.choices)
     kind = forms.ChoiceField(label=_("类别"), choices=PartyKind.choices)
-    name = forms.CharField(label=_("姓名/名称"), max_length=100)
+    name = forms.CharField(
+        label=_("姓名/名称"), max_length=lengths.NAME, error_messages=lengths.MESSAGES
+    )
     gender = forms.ChoiceField(label=_("性别"), choices=[*BLANK, *Gender.choices])
-    ethnicity = forms.CharField(label=_("民族"), max_length=20)
-    id_number = forms.CharField(label=_("公民身份号码"), max_length=18)
-    credit_code = forms.CharField(label=_("统一社会信用代码"), max_length=18)
-    representative = forms.CharField(label=_("法定代表人/负责人"), max_length=50)
-    phone = forms.CharField(label=_("联系电话"), max_length=30)
-    address = forms.CharField(label=_("住址"), max_length=200)
+    ethnicity = forms.CharField(
+        label=_("民族"), max_length=lengths.ETHNICITY, error_messages=lengths.MESSAGES
+    )
+    # ID numbers and credit codes: the service's checksum message is the one that helps
+    id_number = forms.CharField(label=_("公民身份号码"))
+    credit_code = forms.CharField(label=_("统一社会信用代码"))
+    representative = forms.CharField(
+        label=_("法定代表人/负责人"),
+        max_length=lengths.REPRESENTATIVE,
+        error_messages=lengths.MESSAGES,
+    )
+    phone = forms.CharField(label=_("联系电话"), max_length=lengths.PHONE)
+    address = forms.CharField(
+        label=_("住址"), max_length=lengths.ADDRESS, error_messages=lengths.MESSAGES
+    )
     tags = forms.MultipleChoiceField(
         label=_("特殊群体"),
         choices=[(t.value, t.label) for t in Tag if t not in (Tag.ELDERLY, Tag.MINOR)],
@@ -136,6 +154,18 @@ INITIAL_PARTIES = [
     {"role": PartyRole.APPLICANT, "kind": PartyKind.PERSON},
     {"role": PartyRole.RESPONDENT, "kind": PartyKind.PERSON},
 ]
+
+
+def formset_parties(formset) -> tuple[list[int], list[dict]]:
+    """The service's `parties` from a party formset, and for each its formset index
+    (blank rows are skipped), so the service's `parties[i].…` errors find their row."""
+    index_map, parties = [], []
+    for i, pform in enumerate(formset.forms):
+        if pform.is_blank():
+            continue
+        index_map.append(i)
+        parties.append(pform.payload())
+    return index_map, parties
 
 
 def apply_intake_errors(form, formset, index_map, errors: dict) -> None:
@@ -224,9 +254,7 @@ def described_form(prefix, label, fields, source_fields, select_for, data=None, 
         elif kind == "boolean":
             field = forms.BooleanField(label=label_, required=False)
         elif kind == "date":
-            field = forms.CharField(
-                label=label_, required=required, widget=forms.DateInput(attrs={"type": "date"})
-            )
+            field = forms.CharField(label=label_, required=required, widget=DateInput())
         elif kind == "datetime":
             field = forms.CharField(
                 label=label_,
@@ -270,6 +298,14 @@ def transition_form(case, spec: dict, data=None, errors: dict | None = None):
         data=data,
         errors=errors,
     )
+
+
+def kept_form(case, spec: dict, data):
+    """The form a user submitted when the case had moved on (409): their values, without
+    the field messages of a validation that never ran."""
+    form = transition_form(case, spec, data=data)
+    form._errors = forms.utils.ErrorDict()
+    return form
 
 
 def transition_payload(spec: dict, post) -> dict:
@@ -372,7 +408,7 @@ class SessionForm(forms.Form):
 
 
 class FollowUpForm(forms.Form):
-    date = forms.CharField(label=_("回访日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.CharField(label=_("回访日期"), widget=DateInput())
     performed = forms.ChoiceField(
         label=_("协议履行情况"),
         choices=[*BLANK, ("true", _("已履行")), ("false", _("未履行"))],

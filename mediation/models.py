@@ -12,7 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from . import policies
+from . import lengths, policies
 from .choices import (
     KIND_NETWORK,
     AgreementForm,
@@ -148,8 +148,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
     )
     channel = models.CharField(_("来源渠道"), max_length=32, choices=Channel.choices)
     category = models.CharField(_("纠纷类型"), max_length=32, choices=Category.choices)
-    summary = models.TextField(_("纠纷事实"))
-    claims = models.TextField(_("申请事项"), blank=True)
+    summary = models.TextField(_("纠纷事实"), max_length=lengths.SUMMARY)
+    claims = models.TextField(_("申请事项"), blank=True, max_length=lengths.CLAIMS)
     amount = models.DecimalField(
         _("涉及金额"), max_digits=14, decimal_places=2, null=True, blank=True
     )
@@ -482,7 +482,7 @@ class CaseAccess(models.Model):
 
 class Party(models.Model):
     kind = models.CharField(_("类别"), max_length=16, choices=PartyKind.choices)
-    name = models.CharField(_("姓名/名称"), max_length=100)
+    name = models.CharField(_("姓名/名称"), max_length=lengths.NAME)
     gender = models.CharField(_("性别"), max_length=8, choices=Gender.choices, blank=True)
     ethnicity = models.CharField(_("民族"), max_length=20, blank=True)
     # Encrypted at rest (SM4), found by keyed hash (mediation.crypto).
@@ -635,7 +635,11 @@ class CaseEvent(models.Model):
         verbose_name = _("案件事件")
         verbose_name_plural = _("案件事件")
         ordering = ["id"]
-        indexes = [models.Index(fields=["case", "id"])]
+        indexes = [
+            models.Index(fields=["case", "id"]),
+            # the alerts banner on every page: recent events of the alert types
+            models.Index(fields=["type", "at"], name="caseevent_type_at"),
+        ]
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
@@ -644,6 +648,23 @@ class CaseEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError("CaseEvent rows are append-only")
+
+
+class AlertRead(models.Model):
+    """A user has read (acknowledged) one alert: a deadline or risk event stays in their
+    banner and nav counter until then (DESIGN.md §3: a banner that stays until
+    acknowledged, not a flash)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    event = models.ForeignKey(CaseEvent, on_delete=models.CASCADE, related_name="+")
+    read_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("提醒已读")
+        verbose_name_plural = _("提醒已读")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "event"], name="alert_read_once"),
+        ]
 
 
 # -- before and beside the dispute: screening (排查) and consultations (法律咨询) -----------

@@ -111,8 +111,34 @@ def can_see(user, case) -> bool:
 
 
 def handles(user, case) -> bool:
-    """Member of the organisation now handling the case: may see full personal data."""
-    return case.org_id in roles_by_org(user)
+    """May see full personal data: a member of the organisation now handling the case, or
+    the intake clerk who registered it while it still waits for acceptance (they check
+    and correct what they just typed; once another organisation accepts it, it is theirs)."""
+    return case.org_id in roles_by_org(user) or _fresh_intake(user, case)
+
+
+def _fresh_intake(user, case) -> bool:
+    from .choices import State
+
+    return (
+        user is not None
+        and case.registered_by_id is not None
+        and case.registered_by_id == user.pk
+        and case.state == State.REGISTERED
+        and has_role_anywhere(user, Role.INTAKE_CLERK)
+    )
+
+
+def may_correct(user, case) -> bool:
+    """Corrections of a registered case or its parties (DESIGN.md §6 PATCH): the handling
+    organisation's mediators, head and clerks, the assigned mediator, and the intake clerk
+    while the case they registered waits for acceptance. The archive freezes the file
+    (the service answers 409 for that, not 403)."""
+    return (
+        case.mediator_id == user.pk
+        or has_role(user, case.org_id, Role.MEDIATOR, Role.ORG_HEAD, Role.CLERK)
+        or _fresh_intake(user, case)
+    )
 
 
 def visible_events(user, qs=None):

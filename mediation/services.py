@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
-from . import policies
+from . import lengths, policies
 from .choices import (
     DERIVED_TAGS,
     MEDIATING_KINDS,
@@ -41,6 +41,9 @@ from .errors import InvalidFields, NotPermitted, NotVisible, StateConflict
 from .events import StaleCase, record_event, record_events
 from .identity import (
     age_on,
+    mask_id_number,
+    mask_name,
+    mask_phone,
     parse_resident_id,
     reject_direction_controls,
     validate_credit_code,
@@ -268,29 +271,46 @@ class _CaseForm(forms.Form):
     org = forms.IntegerField()
     channel = forms.ChoiceField(choices=Channel.choices)
     category = forms.ChoiceField(choices=Category.choices)
-    summary = forms.CharField(max_length=20000)
-    claims = forms.CharField(max_length=20000, required=False)
+    summary = forms.CharField(max_length=lengths.SUMMARY, error_messages=lengths.MESSAGES)
+    claims = forms.CharField(
+        max_length=lengths.CLAIMS, required=False, error_messages=lengths.MESSAGES
+    )
     amount = forms.DecimalField(
         max_digits=14, decimal_places=2, min_value=Decimal(0), required=False
     )
-    region = forms.CharField(max_length=50, required=False)
-    village = forms.CharField(max_length=50, required=False)
+    region = forms.CharField(
+        max_length=lengths.REGION, required=False, error_messages=lengths.MESSAGES
+    )
+    village = forms.CharField(
+        max_length=lengths.REGION, required=False, error_messages=lengths.MESSAGES
+    )
 
 
 class _PartyForm(forms.Form):
     role = forms.ChoiceField(choices=PartyRole.choices)
     kind = forms.ChoiceField(choices=PartyKind.choices)
-    name = forms.CharField(max_length=100, validators=[reject_direction_controls])
+    name = forms.CharField(
+        max_length=lengths.NAME,
+        error_messages=lengths.MESSAGES,
+        validators=[reject_direction_controls],
+    )
     gender = forms.ChoiceField(choices=Gender.choices, required=False)
-    ethnicity = forms.CharField(max_length=20, required=False)
+    ethnicity = forms.CharField(
+        max_length=lengths.ETHNICITY, required=False, error_messages=lengths.MESSAGES
+    )
     id_number = forms.CharField(max_length=18, required=False)
     birth_date = forms.DateField(required=False)
     credit_code = forms.CharField(max_length=18, required=False)
     representative = forms.CharField(
-        max_length=50, required=False, validators=[reject_direction_controls]
+        max_length=lengths.REPRESENTATIVE,
+        required=False,
+        error_messages=lengths.MESSAGES,
+        validators=[reject_direction_controls],
     )
-    phone = forms.CharField(max_length=30, required=False)
-    address = forms.CharField(max_length=200, required=False)
+    phone = forms.CharField(max_length=lengths.PHONE, required=False)
+    address = forms.CharField(
+        max_length=lengths.ADDRESS, required=False, error_messages=lengths.MESSAGES
+    )
     tags = forms.JSONField(required=False)
 
     def clean_id_number(self):
@@ -558,3 +578,254 @@ def flag_risk(case_or_id, user, data, *, now=None) -> Case:
             case, EventType.CASE_RISK_FLAGGED, user, {"level": level, "note": note}, at=now
         )
     return case
+
+
+# -- corrections (PATCH /api/cases/{id}/ and …/parties/{pid}/) -----------------------------
+
+CORRECTABLE_CASE_FIELDS = ("summary", "claims", "amount", "region", "category")
+CORRECTABLE_PARTY_FIELDS = (
+    "kind",
+    "name",
+    "gender",
+    "ethnicity",
+    "id_number",
+    "credit_code",
+    "representative",
+    "phone",
+    "address",
+    "tags",
+)
+# What a correction event may carry of a value: events reach every desk that sees the
+# case, so personal values are masked and free text is named, never copied.
+_EVENT_VALUE = {
+    "name": mask_name,
+    "id_number": mask_id_number,
+    "phone": mask_phone,
+    "summary": None,
+    "claims": None,
+    "address": None,
+}
+
+
+def _event_value(field, value):
+    if field in _EVENT_VALUE:
+        fn = _EVENT_VALUE[field]
+        return fn(value or "") if fn else None
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _changes(field_values: dict, before: dict) -> dict:
+    return {
+        field: {"from": _event_value(field, before[field]), "to": _event_value(field, value)}
+        for field, value in field_values.items()
+    }
+
+
+def _load_for_correction(case_or_id, user) -> Case:
+    case = _load_for_update(case_or_id, user)
+    if case.is_frozen:
+        raise StateConflict(_("案件已归档，卷宗已封存，不能再更正"), case.state)
+    if not policies.may_correct(user, case):
+        raise NotPermitted(_("只有办理组织可以更正案件信息"))
+    return case
+
+
+def _unknown_fields(data, allowed) -> dict:
+    unknown = sorted(set(data) - set(allowed))
+    if not unknown:
+        return {}
+    return {
+        "non_field_errors": [
+            _("不能更正的字段：%(f)s（可更正：%(ok)s）")
+            % {"f": "、".join(unknown), "ok": "、".join(allowed)}
+        ]
+    }
+
+
+def correct_case(case_or_id, user, data: dict, *, now=None) -> Case:
+    """Correct the registered facts of a case (summary, claims, amount, region, category):
+    one `case.updated` event names the changed fields. Nothing else of the case changes
+    here: its state only by `perform`."""
+    now = now or timezone.now()
+    data = dict(data or {})
+    errors = _unknown_fields(data, CORRECTABLE_CASE_FIELDS)
+    with transaction.atomic():
+        case = _load_for_correction(case_or_id, user)
+        before = {f: getattr(case, f) for f in CORRECTABLE_CASE_FIELDS}
+        merged = {**before, **data, "org": case.org_id, "channel": case.channel}
+        if merged.get("amount") is None:
+            merged.pop("amount")
+        form = _CaseForm(merged)
+        if not form.is_valid():
+            errors.update({k: v for k, v in _errors_of(form).items() if k in data})
+        if errors:
+            raise InvalidFields(_("提交的内容有误"), errors)
+        cd = form.cleaned_data
+        new = {f: cd.get(f) if f == "amount" else (cd.get(f) or "") for f in data}
+        changed = {f: v for f, v in new.items() if v != before[f]}
+        if changed:
+            Case.objects.filter(pk=case.pk).update(**changed, updated_at=now)
+            for f, v in changed.items():
+                setattr(case, f, v)
+            event = record_event(
+                case,
+                EventType.CASE_UPDATED,
+                user,
+                {
+                    "correction": "case",
+                    "fields": sorted(changed),
+                    "changes": _changes(changed, before),
+                },
+                at=now,
+            )
+            _documents_after_correction(case, sorted(changed), event)
+    return case
+
+
+def _documents_after_correction(case, fields, event) -> None:
+    # Stored documents are records: those that print a corrected field get a new version
+    # after commit (mediation.documents.records); the old versions stay.
+    from .documents import records
+
+    records.after_correction(case, fields, event)
+
+
+def correct_party(case_or_id, party_id, user, data: dict, *, now=None) -> Party:
+    """Correct one party of a case; derived tags (elderly, minor) and the case's priority
+    follow a changed ID number."""
+    now = now or timezone.now()
+    data = dict(data or {})
+    errors = _unknown_fields(data, CORRECTABLE_PARTY_FIELDS)
+    with transaction.atomic():
+        case = _load_for_correction(case_or_id, user)
+        link = (
+            CaseParty.objects.select_related("party").filter(case=case, party_id=party_id).first()
+        )
+        if link is None:
+            raise NotVisible(_("该案件没有这名当事人"))
+        party = link.party
+        before = {f: getattr(party, f) for f in CORRECTABLE_PARTY_FIELDS}
+        manual_tags = sorted(set(party.tags) - DERIVED_TAGS)
+        merged = {**before, "tags": manual_tags, **data, "role": link.role}
+        if merged.get("kind") == PartyKind.ORGANIZATION:
+            # an organisation has no gender or ID number: drop what a person carried
+            merged.update(gender="", id_number="")
+        elif "id_number" in data or "gender" in data:
+            merged.setdefault("gender", "")
+        pform = _PartyForm({k: v for k, v in merged.items() if v is not None})
+        if not pform.is_valid():
+            errors.update(_errors_of(pform))
+        if errors:
+            raise InvalidFields(_("提交的内容有误"), errors)
+        cd = pform.cleaned_data
+        today = timezone.localdate(now)
+        new = {f: cd.get(f) or ("" if f != "tags" else []) for f in CORRECTABLE_PARTY_FIELDS}
+        new["tags"] = derived_tags(cd["kind"], cd.get("birth_date"), cd.get("tags") or [], today)
+        changed = {f: v for f, v in new.items() if v != before[f]}
+        if changed:
+            Party.objects.filter(pk=party.pk).update(**changed, birth_date=cd.get("birth_date"))
+            for f, v in changed.items():
+                setattr(party, f, v)
+            priority = (
+                CaseParty.objects.filter(case=case)
+                .exclude(party=party)
+                .values_list("party__tags", flat=True)
+            )
+            is_priority = bool(set(new["tags"]) & PRIORITY_TAGS) or any(
+                set(tags or []) & PRIORITY_TAGS for tags in priority
+            )
+            if is_priority != case.priority:
+                Case.objects.filter(pk=case.pk).update(priority=is_priority, updated_at=now)
+                case.priority = is_priority
+            event = record_event(
+                case,
+                EventType.CASE_UPDATED,
+                user,
+                {
+                    "correction": "party",
+                    "party": party.pk,
+                    "fields": sorted(changed),
+                    "changes": _changes(changed, before),
+                },
+                at=now,
+            )
+            _documents_after_correction(case, ["party"], event)
+    return party
+
+
+# -- online application (网上申请调解, POST /api/portal/applications/) ------------------------
+
+
+def apply_online(data: dict, *, now=None) -> Case:
+    """A party applies without an account: one applicant (a natural person who gives a
+    phone and an ID number, so the case can be tracked and the person identified) and the
+    other side; the chosen organisation, or the township's people's mediation committee.
+    Consent to the privacy notice is required (个人信息保护法 art 14: consent must be
+    given freely and explicitly)."""
+    data = dict(data or {})
+    errors: dict = {}
+    if data.get("privacy_consent") is not True:
+        errors["privacy_consent"] = [
+            _("请阅读并同意个人信息处理说明（《个人信息保护法》第十四条）")
+        ]
+    applicant = data.get("applicant") if isinstance(data.get("applicant"), dict) else None
+    respondent = data.get("respondent") if isinstance(data.get("respondent"), dict) else None
+    if applicant is None:
+        errors["applicant"] = [_("请填写申请人信息")]
+    else:
+        if not str(applicant.get("phone") or "").strip():
+            errors["applicant.phone"] = [_("请填写申请人联系电话，用于查询进度")]
+        if not str(applicant.get("id_number") or "").strip():
+            errors["applicant.id_number"] = [_("请填写申请人公民身份号码")]
+    if respondent is None:
+        errors["respondent"] = [_("请填写对方当事人信息")]
+    org_id, region = data.get("org"), data.get("region")
+    region = region.strip() if isinstance(region, str) else ""
+    org = None
+    if org_id not in (None, ""):
+        try:
+            org_id = int(org_id)
+        except (TypeError, ValueError):
+            org_id = None
+        org = Organization.objects.filter(pk=org_id, kind__in=MEDIATING_KINDS).first()
+        if org is None:
+            errors["org"] = [_("请选择调解组织")]
+    elif region:
+        org = (
+            Organization.objects.filter(kind="people_committee", region=region, subtype="township")
+            .order_by("id")
+            .first()
+        )
+        if org is None:
+            errors["region"] = [_("该乡镇（街道）暂无人民调解委员会，请直接选择调解组织")]
+    else:
+        errors["org"] = [_("请选择调解组织或所在乡镇（街道）")]
+    applicant_body = {**(applicant or {}), "role": PartyRole.APPLICANT, "kind": PartyKind.PERSON}
+    respondent_body = {"kind": PartyKind.PERSON, **(respondent or {})}
+    respondent_body["role"] = PartyRole.RESPONDENT
+    # Every message at once (a phone and a consent missing are both said), before writing.
+    for key, raw, given in (
+        ("applicant", applicant_body, applicant),
+        ("respondent", respondent_body, respondent),
+    ):
+        pform = _PartyForm(raw)
+        if given is not None and not pform.is_valid():
+            for field, messages in _errors_of(pform).items():
+                errors.setdefault(f"{key}.{field}", []).extend(messages)
+    body = {
+        "org": org.pk if org else 0,
+        "channel": Channel.ONLINE,
+        "category": data.get("category") or "",
+        "summary": data.get("summary") or "",
+        "claims": data.get("claims") or "",
+        "region": region or (org.region if org else ""),
+        "parties": [applicant_body, respondent_body],
+    }
+    form = _CaseForm(body)
+    if not form.is_valid():
+        errors.update({k: v for k, v in _errors_of(form).items() if k != "org"})
+    if errors:
+        raise InvalidFields(_("提交的内容有误"), errors)
+    return register_case(None, body, channel=Channel.ONLINE, now=now, check_permission=False)

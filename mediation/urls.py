@@ -3,7 +3,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import attachment_pages, views, views_prevention
+from . import (
+    attachment_pages,
+    views,
+    views_alerts,
+    views_corrections,
+    views_court,
+    views_petition,
+    views_portal,
+    views_prevention,
+)
 from . import supervision_views as sv
 
 urlpatterns = [
@@ -25,13 +34,25 @@ urlpatterns = [
     path("cases/<int:pk>/sessions/", views.case_add_session, name="case_add_session"),
     path("cases/<int:pk>/follow-ups/", views.case_add_follow_up, name="case_add_follow_up"),
     path("cases/<int:pk>/risk/", views.case_flag_risk, name="case_flag_risk"),
+    path("cases/<int:pk>/correct/", views_corrections.case_correct, name="case_correct"),
+    path(
+        "cases/<int:pk>/parties/<int:pid>/correct/",
+        views_corrections.party_correct,
+        name="party_correct",
+    ),
+    path("petitions/", views_petition.petition_desk, name="petition_desk"),
+    path("court/referrals/", views_court.court_desk, name="court_desk"),
+    path("alerts/", views_alerts.current, name="alerts"),
+    path("alerts/read/", views_alerts.read, name="alerts_read_all"),
+    path("alerts/<int:event_id>/read/", views_alerts.read, name="alert_read"),
+    path("tasks/", views.task_list, name="task_list"),
+    path("tasks/<int:pk>/complete/", views.task_complete, name="task_complete"),
+    path("apply/", views_portal.apply, name="portal_apply"),
     path(
         "cases/<int:pk>/attachments/",
         attachment_pages.case_upload_attachment,
         name="case_upload_attachment",
     ),
-    path("tasks/", views.task_list, name="task_list"),
-    path("tasks/<int:pk>/complete/", views.task_complete, name="task_complete"),
     path("screenings/", views_prevention.screening_list, name="screening_list"),
     path(
         "screenings/<int:pk>/found/<int:fid>/register/",

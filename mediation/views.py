@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from . import clocks, policies, services
+from . import clocks, policies, services, task_cards
 from . import forms as page_forms
 from .api.serializers import petition_json
 from .choices import (
@@ -40,6 +40,7 @@ from .crypto import party_search_q
 from .errors import InvalidFields, NotPermitted, NotVisible, StateConflict
 from .identity import mask_id_number, mask_name, mask_phone
 from .models import Case, CaseParty
+from .views_corrections import corrections_context
 
 PAGE_SIZE = 25
 SESSION_STATES = {State.ACCEPTED, State.MEDIATING}
@@ -146,6 +147,10 @@ def event_text(event) -> str:
             return _("登记调解记录")
         if data.get("record") == "follow_up":
             return _("登记回访记录")
+        if data.get("correction"):
+            from .forms_desks import correction_text
+
+            return correction_text(data)
     if event.type == EventType.TASK_COMPLETED:
         from .forms import DECISION_LABELS, DECISION_LABELS_BY_TASK
 
@@ -295,14 +300,7 @@ def intake_page(request, register, *, initial=None, parties=None, origin=None):
         form.is_valid()
         formset.is_valid()
         body = form.payload()
-        index_map = []  # service index -> formset index (blank rows are skipped)
-        parties_in = []
-        for i, pform in enumerate(formset.forms):
-            if pform.is_blank():
-                continue
-            index_map.append(i)
-            parties_in.append(pform.payload())
-        body["parties"] = parties_in
+        index_map, body["parties"] = page_forms.formset_parties(formset)
         try:
             case = register(body)
         except InvalidFields as exc:
@@ -342,6 +340,7 @@ def _detail_context(
     session_form=None,
     follow_up_form=None,
     risk_form=None,
+    kept_form=None,
 ):
     user = request.user
     specs = services.available_transitions(case, user)
@@ -382,6 +381,8 @@ def _detail_context(
         or (page_forms.FollowUpForm() if may_record and case.state in FOLLOW_UP_STATES else None),
         "risk_form": risk_form
         or (page_forms.RiskForm() if policies.may_flag_risk(user, case) else None),
+        "corrections": corrections_context(user, case),
+        "kept_form": kept_form,
         "documents": _documents(case),
         "attachments": list(case.attachments.all()),
         "attachment_kinds": AttachmentKind.choices if may_record else None,
@@ -462,7 +463,16 @@ def case_transition(request, pk, name):
     except NotPermitted as exc:
         return _render_detail_error(request, pk, 403, exc.detail)
     except StateConflict as exc:
-        return _render_detail_error(request, pk, 409, exc.detail)
+        # Someone else moved the case: say to what, offer what applies now, and keep
+        # everything this user typed (an agreement may be pages long).
+        current = _state_label(exc.current_state)
+        return _render_detail_error(
+            request,
+            pk,
+            409,
+            _("案件已被他人变更为：%(state)s") % {"state": current},
+            kept_form=page_forms.kept_form(case, spec, request.POST),
+        )
     except NotVisible:
         raise Http404 from None
     messages.success(
@@ -569,6 +579,7 @@ def _task_rows(request, ws, open_task=None, open_decision=None, errors=None):
                 "due_left": clocks.days_left_label(
                     task.due_at, ((task.data or {}).get("clock") or {}).get("unit", ""), now
                 ),
+                "card": task_cards.card_for(task),
                 "forms": page_forms.task_forms(
                     task,
                     ws.describe_decisions(task),

@@ -16,6 +16,8 @@ from mediation.demo import build_accounts, build_organizations
 @pytest.fixture(autouse=True)
 def _fast_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tests that drive the ASGI app in-process count their events: no background sweep.
+    settings.DEADLINE_SWEEP_SECONDS = 0
 
 
 @pytest.fixture(autouse=True)

@@ -103,11 +103,13 @@ class PetitionFlow(FlowBase, flow.Flow):
         }
         process.save(update_fields=["data"])
         handoff = process.handoff
+        # The handoff row is the domain's record: the case page, the petition desk and the
+        # case file read the feedback there, without reaching into the flow's tables.
         handoff.data = {
             **handoff.data,
+            "feedback": data["feedback"],
             "feedback_at": iso(now),
             "case_state": process.case.state,
-            "feedback": data["feedback"],
         }
         handoff.save(update_fields=["data"])
         return {"state": process.case.state}
@@ -133,4 +135,14 @@ class PetitionFlow(FlowBase, flow.Flow):
             {"decision": decision, "outcome": outcome, "note": data.get("note", ""), "at": iso(now)}
         )
         process.save(update_fields=["data"])
+        handoff = process.handoff
+        review = {"decision": decision, "outcome": outcome, "note": data.get("note", "")}
+        handoff.data = {
+            **handoff.data,
+            "reviews": [*handoff.data.get("reviews", []), {**review, "at": iso(now)}],
+        }
+        if decision == "return":
+            handoff.data["return_note"] = data.get("note", "")
+            handoff.data["returned_at"] = iso(now)
+        handoff.save(update_fields=["data"])
         return {"outcome": outcome}

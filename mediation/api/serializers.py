@@ -12,7 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
-from mediation import clocks, policies, services
+from mediation import clocks, lengths, policies, services
 from mediation.attachments import attachment_json
 from mediation.choices import (
     OPEN_STATES,
@@ -295,6 +295,13 @@ class AvailableTransitionSerializer(serializers.Serializer):
     fields = TransitionFieldSerializer(many=True)
 
 
+class PetitionSerializer(serializers.Serializer):
+    number = serializers.CharField(help_text="信访件编号")
+    feedback = serializers.CharField(help_text="调解组织的办理情况反馈（全文）")
+    return_note = serializers.CharField(help_text="信访部门退回重办意见")
+    handle_due = serializers.DateTimeField(allow_null=True, help_text="反馈期限")
+
+
 class CaseListSerializer(serializers.ModelSerializer):
     """One row of a queue: the case JSON of DESIGN §6 without the records under the case
     (agreement, sessions, follow-ups, handoffs), which are on the detail."""
@@ -441,6 +448,7 @@ class CaseDetailSerializer(CaseListSerializer):
     sessions = SessionSerializer(many=True)
     follow_ups = FollowUpSerializer(many=True)
     handoffs = HandoffSerializer(many=True)
+    petition = serializers.SerializerMethodField()
     attachments = serializers.SerializerMethodField()
     available_transitions = serializers.SerializerMethodField()
 
@@ -474,6 +482,7 @@ class CaseDetailSerializer(CaseListSerializer):
             "sessions",
             "follow_ups",
             "handoffs",
+            "petition",
             "attachments",
             "available_transitions",
         ]
@@ -511,6 +520,7 @@ class CaseDetailSerializer(CaseListSerializer):
                 "sessions": SessionSerializer(c.sessions.all(), many=True).data,
                 "follow_ups": FollowUpSerializer(c.follow_ups.all(), many=True).data,
                 "handoffs": HandoffSerializer(c.handoffs.all(), many=True).data,
+                "petition": self.get_petition(c),
                 "attachments": [attachment_json(a) for a in c.attachments.all()],
                 "available_transitions": self.get_available_transitions(c),
             }
@@ -523,6 +533,20 @@ class CaseDetailSerializer(CaseListSerializer):
         if not agreements:
             return None
         return AgreementSerializer(max(agreements, key=lambda a: a.pk)).data
+
+    @extend_schema_field(PetitionSerializer(allow_null=True))
+    def get_petition(self, obj):
+        """§6 `petition`, for a petition transfer: the handoff row is its record."""
+        handoff = next((h for h in obj.handoffs.all() if h.kind == HandoffKind.PETITION), None)
+        if handoff is None:
+            return None
+        data = handoff.data or {}
+        return {
+            "number": handoff.external_number,
+            "feedback": data.get("feedback", ""),
+            "return_note": data.get("return_note", ""),
+            "handle_due": dt_json(handoff.due_at),
+        }
 
     @extend_schema_field(serializers.ListField(child=serializers.DictField()))
     def get_attachments(self, obj):
@@ -564,7 +588,7 @@ def case_json(case, user, *, now=None) -> dict:
 class PartyInputSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=PartyRole.choices)
     kind = serializers.ChoiceField(choices=PartyKind.choices)
-    name = serializers.CharField(max_length=100)
+    name = serializers.CharField(max_length=lengths.NAME)
     gender = serializers.ChoiceField(choices=Gender.choices, required=False)
     ethnicity = serializers.CharField(max_length=20, required=False)
     id_number = serializers.CharField(
@@ -582,14 +606,73 @@ class CaseRegisterSerializer(serializers.Serializer):
     org = serializers.IntegerField(help_text="接收案件的调解组织")
     channel = serializers.ChoiceField(choices=Channel.choices)
     category = serializers.ChoiceField(choices=Category.choices)
-    summary = serializers.CharField(max_length=20000)
-    claims = serializers.CharField(max_length=20000, required=False)
+    summary = serializers.CharField(max_length=lengths.SUMMARY)
+    claims = serializers.CharField(max_length=lengths.CLAIMS, required=False)
     amount = serializers.DecimalField(
         max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True
     )
     region = serializers.CharField(max_length=50, required=False)
     village = serializers.CharField(max_length=50, required=False)
     parties = PartyInputSerializer(many=True)
+
+
+class CaseCorrectionSerializer(serializers.Serializer):
+    """PATCH /api/cases/{id}/: any subset of these."""
+
+    summary = serializers.CharField(max_length=lengths.SUMMARY, required=False)
+    claims = serializers.CharField(max_length=lengths.CLAIMS, required=False)
+    amount = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True
+    )
+    region = serializers.CharField(max_length=lengths.REGION, required=False)
+    category = serializers.ChoiceField(choices=Category.choices, required=False)
+
+
+class PartyCorrectionSerializer(serializers.Serializer):
+    """PATCH /api/cases/{id}/parties/{pid}/: any subset of these."""
+
+    kind = serializers.ChoiceField(choices=PartyKind.choices, required=False)
+    name = serializers.CharField(max_length=lengths.NAME, required=False)
+    gender = serializers.ChoiceField(choices=Gender.choices, required=False)
+    ethnicity = serializers.CharField(max_length=lengths.ETHNICITY, required=False)
+    id_number = serializers.CharField(max_length=18, required=False)
+    credit_code = serializers.CharField(max_length=18, required=False)
+    representative = serializers.CharField(max_length=lengths.REPRESENTATIVE, required=False)
+    phone = serializers.CharField(max_length=lengths.PHONE, required=False)
+    address = serializers.CharField(max_length=lengths.ADDRESS, required=False)
+    tags = serializers.ListField(child=serializers.ChoiceField(choices=Tag.choices), required=False)
+
+
+class PortalPartySerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=PartyKind.choices, required=False)
+    name = serializers.CharField(max_length=lengths.NAME)
+    id_number = serializers.CharField(max_length=18, required=False)
+    credit_code = serializers.CharField(max_length=18, required=False)
+    phone = serializers.CharField(max_length=lengths.PHONE, required=False)
+    address = serializers.CharField(max_length=lengths.ADDRESS, required=False)
+
+
+class PortalApplicationSerializer(serializers.Serializer):
+    """POST /api/portal/applications/ (no login)."""
+
+    applicant = PortalPartySerializer(help_text="申请人（自然人，须填联系电话和公民身份号码）")
+    respondent = PortalPartySerializer(help_text="对方当事人")
+    category = serializers.ChoiceField(choices=Category.choices)
+    summary = serializers.CharField(max_length=lengths.SUMMARY)
+    claims = serializers.CharField(max_length=lengths.CLAIMS, required=False)
+    org = serializers.IntegerField(required=False, help_text="调解组织；或只填 region")
+    region = serializers.CharField(max_length=lengths.REGION, required=False)
+    privacy_consent = serializers.BooleanField(help_text="同意个人信息处理说明，须为 true")
+
+
+PortalApplicationResponseSerializer = inline_serializer(
+    "PortalApplicationResponse",
+    {
+        "number": serializers.CharField(),
+        "tracking_url": serializers.CharField(),
+        "org": serializers.CharField(),
+    },
+)
 
 
 class SessionInputSerializer(serializers.Serializer):

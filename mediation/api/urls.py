@@ -3,6 +3,7 @@ from rest_framework.routers import SimpleRouter
 
 from . import prevention, views
 from . import supervision as sv
+from .portal import PortalApplicationView
 
 router = SimpleRouter()
 router.register("organizations", views.OrganizationViewSet, basename="organization")
@@ -13,6 +14,7 @@ urlpatterns = [
     path("auth/password/", views.PasswordView.as_view(), name="api-password"),
     path("me/", views.MeView.as_view(), name="api-me"),
     path("events/", views.EventsView.as_view(), name="api-events"),
+    path("portal/applications/", PortalApplicationView.as_view(), name="api-portal-apply"),
     path("screenings/", prevention.ScreeningListView.as_view(), name="api-screenings"),
     path(
         "screenings/unscreened/",

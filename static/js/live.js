@@ -3,9 +3,15 @@
 // server the page simply stays as rendered.
 (function () {
   "use strict";
+  if (window.datiaojieLive) return; // loaded by the base page and by a page of its own
   var body = document.body;
-  var mode = body.getAttribute("data-live");
+  // Every signed-in page listens (alerts); lists and case pages also update in place.
+  var mode = body.getAttribute("data-live") || (document.getElementById("alerts-bar") ? "page" : null);
   if (!mode || !("WebSocket" in window)) return;
+  window.datiaojieLive = { lastId: function () { return lastId; } };
+  var ALERTS = { "deadline.approaching": 1, "deadline.overdue": 1, "case.risk_flagged": 1 };
+  var conn = document.getElementById("live-conn");
+  var everOpen = false;
 
   var KEY = "dtj:lastEventId";
   var caseId = parseInt(body.getAttribute("data-case") || "0", 10);
@@ -115,7 +121,8 @@
           });
         } else {
           // Keep the half-filled form; refresh what is read-only and say so.
-          ["case-head", "timeline"].forEach(function (id) {
+          // the read-only panels follow the case; the half-typed forms stay untouched
+          ["case-head", "facts", "parties", "agreement", "handoffs", "petition", "timeline"].forEach(function (id) {
             var fresh = doc.getElementById(id), old = document.getElementById(id);
             if (fresh && old) old.replaceWith(fresh);
           });
@@ -129,10 +136,40 @@
       });
   }
 
+  // A case the list does not show yet (new, transferred here): redraw the rows in place.
+  var listing = false, listAgain = false;
+  function refreshList() {
+    var tbody = document.querySelector("table.cases tbody");
+    if (!tbody) { showBanner(); return; }
+    if (listing) { listAgain = true; return; }
+    listing = true;
+    var known = {};
+    tbody.querySelectorAll("tr[data-case]").forEach(function (r) { known[r.getAttribute("data-case")] = 1; });
+    fetch(location.href, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.text(); })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var fresh = doc.querySelector("table.cases tbody");
+        if (!fresh) throw new Error("no list");
+        tbody.replaceWith(fresh);
+        var count = doc.querySelector(".count"), old = document.querySelector(".count");
+        if (count && old) old.replaceWith(count);
+        fresh.querySelectorAll("tr[data-case]").forEach(function (r) {
+          if (!known[r.getAttribute("data-case")]) r.classList.add("flash", "new-row");
+        });
+      })
+      .catch(function () { showBanner(); })
+      .then(function () {
+        listing = false;
+        if (listAgain) { listAgain = false; refreshList(); }
+      });
+  }
+
   function onEvent(ev) {
     if (typeof ev.id !== "number" || ev.id <= lastId) return;
     remember(ev.id);
     var c = ev.case || {};
+    if (ALERTS[ev.type] && window.datiaojieAlerts) window.datiaojieAlerts.reload();
     if (mode === "case") {
       if (c.id !== caseId) return;
       if (c.state) setBadge(document.getElementById("case-head"), c.state);
@@ -146,7 +183,7 @@
         void row.offsetWidth; // restart the highlight animation
         row.classList.add("flash");
       }
-      if (!row || ev.type === "case.created") showBanner();
+      if (!row || ev.type === "case.created") refreshList();
     }
   }
 
@@ -169,13 +206,18 @@
     }
     socket.onopen = function () {
       delay = 1000;
+      everOpen = true;
       if (dot) dot.hidden = false;
-      socket.send(JSON.stringify({ action: "resume", since: lastId }));
+      if (conn) conn.hidden = true;
+      // a page without a known position listens live only (no replay of old history)
+      if (lastId > 0 || mode !== "page") socket.send(JSON.stringify({ action: "resume", since: lastId }));
       if (mode === "case" && caseId) socket.send(JSON.stringify({ action: "watch", "case": caseId }));
     };
     socket.onmessage = onMessage;
     socket.onclose = function () {
       if (dot) dot.hidden = true;
+      // said in words once a connection was lost (a page that never connected stays quiet)
+      if (conn && everOpen) conn.hidden = false;
       schedule();
     };
     socket.onerror = function () { /* onclose follows; stay quiet */ };
@@ -187,6 +229,5 @@
     setTimeout(connect, wait);
   }
 
-  window.datiaojieLive = { lastId: function () { return lastId; } };
   connect();
 })();

@@ -45,7 +45,10 @@ def _server_env(tmp: Path) -> dict:
         SQLITE_PATH=str(tmp / "browser.sqlite3"),
         MEDIA_ROOT=str(tmp / "media"),
         DEMO_PASSWORD=PASSWORD,
-        DEBUG="true",
+        # as users meet it (Chinese error pages); the deadline sweep runs inside the server
+        DEBUG="false",
+        SECRET_KEY="browser-tests-only-" + "x" * 40,
+        DEADLINE_SWEEP_SECONDS="1",
         SERVE_STATIC="true",
         PYTHONPATH=str(ROOT),
         LOG_LEVEL="WARNING",
@@ -124,6 +127,9 @@ def new_page(browser, server):
         page = ctx.new_page()
         page.errors = []
         page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+        # every request the page makes, to prove none leaves the host (no CDN, no CAPTCHA)
+        page.requests_seen = []
+        page.on("request", lambda req: page.requests_seen.append(req.url))
         if username:
             page.goto(server["url"] + "/login/")
             page.fill("#id_username", username)

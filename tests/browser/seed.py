@@ -58,6 +58,21 @@ def main():
         parties=[{**plain_party("applicant", "罗玉梅"), "tags": ["low_income"]}, dict(RESPONDENT)],
     )
     out["legal_aid"] = {"id": aid.pk, "number": aid.number}
+    for name, state in (
+        ("conflict", State.MEDIATING),
+        ("risk", State.MEDIATING),
+        ("correct", State.ACCEPTED),
+        ("confirming", State.CONFIRMING),
+    ):
+        case = world.make_case(state)
+        out[name] = {"id": case.pk, "number": case.number}
+    # registered ten days ago: its acceptance deadline is long past, for the server's sweep
+    import datetime as dt
+
+    from django.utils import timezone
+
+    late = world.make_case(State.REGISTERED, now=timezone.now() - dt.timedelta(days=10))
+    out["overdue"] = {"id": late.pk, "number": late.number}
     out["home"] = world.home.pk
     json.dump(out, sys.stdout, ensure_ascii=False)
 

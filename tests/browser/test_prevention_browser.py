@@ -32,7 +32,7 @@ def test_legal_aid_referral_decided_by_the_centre(server, new_page):
     expect(form.locator(".legal-aid-hint")).to_contain_text("罗玉梅符合法律援助条件")
     form.get_by_label("移送途径").select_option(label="法律援助")
     form.get_by_label("接收机构").select_option(label="红寺堡区法律援助中心")
-    page.get_by_role("button", name="确认移送").click()
+    form.get_by_role("button", name="提交").click()
     expect(state_badge(page)).to_have_text("已移送")
     expect(page.locator("#handoffs")).to_contain_text("转法律援助")
 
@@ -42,12 +42,12 @@ def test_legal_aid_referral_decided_by_the_centre(server, new_page):
     expect(task).to_contain_text("红寺堡区法律援助中心")
     task.locator('details[data-decision="accept"] summary').click()
     task.get_by_label("申请编号").fill("红援受〔2026〕8号")
-    task.get_by_role("button", name="确认受理").click()
+    task.locator('details[data-decision="accept"]').get_by_role("button", name="提交").click()
     task = officer.locator("section.task", has_text=case["number"])
     task.locator('details[data-decision="grant"] summary').click()
     task.get_by_label("援助安排（如指派的律师）").fill("指派王律师代理诉讼")
     shot(officer, "legal-aid-task")
-    task.get_by_role("button", name="确认给予法律援助").click()
+    task.locator('details[data-decision="grant"]').get_by_role("button", name="提交").click()
     expect(officer.locator("section.task", has_text=case["number"])).to_have_count(0)
 
     page.reload()

@@ -187,7 +187,7 @@ def test_accept_form_offers_org_mediators_and_assigns(client, world):
     case = world.make_case()
     login(client, world.head)
     page = text(client.get(f"/cases/{case.pk}/"))
-    assert f'<option value="{world.mediator2.pk}">杨志强</option>' in page
+    assert f'<option value="{world.mediator2.pk}">杨志强（' in page  # with the roster's notes
     r = client.post(
         f"/cases/{case.pk}/transitions/accept/", {"accept-mediator": world.mediator2.pk}
     )
@@ -245,7 +245,26 @@ def test_stale_transition_is_409_with_current_state(client, world):
     login(client, world.mediator)
     r = client.post(f"/cases/{case.pk}/transitions/begin/", {"begin-consent": "on"})
     assert r.status_code == 409
-    assert "案件当前状态为“调解中”，不能执行“开始调解”" in text(r)
+    # says what the case became, keeps the submitted form, offers what applies now
+    assert "案件已被他人变更为：调解中" in text(r)
+    assert 'id="conflict"' in text(r) and "“开始调解”未能提交" in text(r)
+    assert 'data-transition="reach_agreement"' in text(r)
+
+
+def test_409_keeps_the_typed_agreement(client, world):
+    case = world.make_case(State.FAILED)
+    login(client, world.mediator)
+    terms = "被申请人于2026年12月10日前支付修缮费三千元。" * 40
+    r = client.post(
+        f"/cases/{case.pk}/transitions/reach_agreement/",
+        {"reach_agreement-form": "written", "reach_agreement-terms": terms},
+    )
+    assert r.status_code == 409
+    page = text(r)
+    assert "案件已被他人变更为：调解终止" in page
+    assert terms in page  # nothing typed is lost
+    # the actions of the current state (failed: refer for the mediator) are offered
+    assert 'data-transition="refer"' in page
 
 
 def test_session_and_follow_up_forms(client, world):

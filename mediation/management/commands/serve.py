@@ -1,0 +1,76 @@
+"""`make run`: serve the product on daphne and say where, once it answers: the address
+and the demo accounts (DESIGN.md §9). Thin: the server is daphne itself, in a child
+process; this command waits for it to answer, prints, and forwards Ctrl-C."""
+
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from mediation.demo import ACCOUNTS
+
+
+def wait_until_up(url: str, proc, timeout: float = 60.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return False
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return True
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
+def ready_text(url: str) -> str:
+    from mediation.choices import Role
+
+    lines = [
+        "",
+        f"大调解已启动：{url}",
+        f"案件进度查询：{url}/track/    网上申请调解：{url}/apply/",
+        f"演示账号（密码：{settings.DEMO_PASSWORD}）：",
+    ]
+    for username, org, role, name in ACCOUNTS:
+        lines.append(f"  {username:<15}{name}  {org} · {Role(role).label}")
+    lines.append("按 Ctrl-C 停止。")
+    return "\n".join(lines)
+
+
+class Command(BaseCommand):
+    help = "启动服务（daphne），就绪后打印访问地址和演示账号"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+
+    def handle(self, *args, host, port, **options):
+        cmd = [
+            sys.executable,
+            "-m",
+            "daphne",
+            "-b",
+            host,
+            "-p",
+            str(port),
+            "config.asgi:application",
+        ]
+        proc = subprocess.Popen(cmd)
+        signal.signal(signal.SIGTERM, lambda *_: proc.terminate())
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        url = f"http://{shown}:{port}"
+        try:
+            if not wait_until_up(url + "/login/", proc):
+                proc.terminate()
+                raise CommandError("服务未能启动，请查看上面的日志")
+            self.stdout.write(ready_text(url))
+            self.stdout.flush()
+            proc.wait()
+        except KeyboardInterrupt:
+            proc.terminate()
+            proc.wait(timeout=10)
