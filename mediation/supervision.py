@@ -373,10 +373,17 @@ def summary(user, filters: Filters, now=None, base=None) -> dict:
 
 
 def screening_counts(filters: Filters):
-    """矛盾纠纷排查 counts for the period: {"times": n, "found": n} — or None while the
-    platform keeps no screening records (DESIGN §6 POST /api/screenings/, a later issue).
-    The one place to plug the screenings query in."""
-    return None
+    """矛盾纠纷排查 counts for the period: {"times": rounds, "found": disputes found,
+    "registered": of which registered as cases} — None when no committee recorded a round
+    in it (无数据), and for networks other than people's mediation, which does not screen."""
+    from . import prevention
+
+    if filters.network and filters.network != Network.PEOPLE:
+        return None
+    counts = prevention.screening_counts(filters.start, filters.end, filters.region)
+    if counts["rounds"] is None:
+        return None
+    return {"times": counts["rounds"], "found": counts["found"], "registered": counts["registered"]}
 
 
 MINISTRY_COLUMNS = [

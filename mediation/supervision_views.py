@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
-from . import charts, complaints, policies, roster, supervision
+from . import charts, complaints, policies, prevention, roster, supervision
 from .choices import MEDIATING_KINDS, Category, Network, Role
 from .errors import InvalidFields, NotPermitted, NotVisible, StateConflict
 from .models import Complaint, Membership, Organization
@@ -101,6 +101,11 @@ def dashboard(request):
         _figure(_("未结高风险（件）"), data["high_risk"], fid="fig-high-risk"),
         _figure(_("优先群体占比"), data["priority_share"], fmt="pct", fid="fig-priority"),
         _figure(_("信访反馈按期率"), data["petition_feedback_rate"], fmt="pct", fid="fig-petition"),
+        _figure(
+            _("本月未开展排查的调解委员会"),
+            prevention.committees_without_screening(timezone.localdate()).count(),
+            fid="fig-unscreened",
+        ),
     ]
     chart_svgs = [
         (
@@ -120,6 +125,16 @@ def dashboard(request):
             charts.hbar(_("按乡镇（街道）"), data["by_region"], chart_id="chart-region"),
         ),
     ]
+    chart_svgs.append(
+        (
+            _("法律咨询（按咨询类别）"),
+            charts.hbar(
+                _("法律咨询（按咨询类别）"),
+                prevention.consultation_counts(filters.start, filters.end),
+                chart_id="chart-consultations",
+            ),
+        )
+    )
     month_svg = charts.vbar(_("按月份"), data["by_month"], chart_id="chart-month")
     query = request.GET.urlencode() if not errors else ""
     return render(

@@ -3,8 +3,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from . import attachment_pages, views, views_prevention
 from . import supervision_views as sv
-from . import views
 
 urlpatterns = [
     path("", sv.home, name="home"),
@@ -25,8 +25,25 @@ urlpatterns = [
     path("cases/<int:pk>/sessions/", views.case_add_session, name="case_add_session"),
     path("cases/<int:pk>/follow-ups/", views.case_add_follow_up, name="case_add_follow_up"),
     path("cases/<int:pk>/risk/", views.case_flag_risk, name="case_flag_risk"),
+    path(
+        "cases/<int:pk>/attachments/",
+        attachment_pages.case_upload_attachment,
+        name="case_upload_attachment",
+    ),
     path("tasks/", views.task_list, name="task_list"),
     path("tasks/<int:pk>/complete/", views.task_complete, name="task_complete"),
+    path("screenings/", views_prevention.screening_list, name="screening_list"),
+    path(
+        "screenings/<int:pk>/found/<int:fid>/register/",
+        views_prevention.screening_register,
+        name="screening_register",
+    ),
+    path("consultations/", views_prevention.consultation_list, name="consultation_list"),
+    path(
+        "consultations/<int:pk>/register/",
+        views_prevention.consultation_register,
+        name="consultation_register",
+    ),
     path("track/", views.track, name="track"),
     path("track/<str:token>/", views.track_token, name="track_token"),
 ]

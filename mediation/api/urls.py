@@ -1,8 +1,8 @@
 from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
+from . import prevention, views
 from . import supervision as sv
-from . import views
 
 router = SimpleRouter()
 router.register("organizations", views.OrganizationViewSet, basename="organization")
@@ -12,6 +12,23 @@ urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
     path("me/", views.MeView.as_view(), name="api-me"),
     path("events/", views.EventsView.as_view(), name="api-events"),
+    path("screenings/", prevention.ScreeningListView.as_view(), name="api-screenings"),
+    path(
+        "screenings/unscreened/",
+        prevention.UnscreenedView.as_view(),
+        name="api-screenings-unscreened",
+    ),
+    path(
+        "screenings/<int:pk>/found/<int:fid>/register/",
+        prevention.ScreeningFindingRegisterView.as_view(),
+        name="api-screening-register",
+    ),
+    path("consultations/", prevention.ConsultationListView.as_view(), name="api-consultations"),
+    path(
+        "consultations/<int:pk>/register/",
+        prevention.ConsultationRegisterView.as_view(),
+        name="api-consultation-register",
+    ),
     path("stats/summary/", sv.StatsSummaryView.as_view(), name="api-stats-summary"),
     path("stats/ministry/", sv.MinistryTableView.as_view(), name="api-stats-ministry"),
     path("stats/export.xlsx", sv.StatsExportView.as_view(), name="api-stats-export"),
