@@ -7,7 +7,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Max
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -138,9 +137,6 @@ def dashboard(request):
     )
     month_svg = charts.vbar(_("按月份"), data["by_month"], chart_id="chart-month")
     query = request.GET.urlencode() if not errors else ""
-    from .models import CaseEvent
-
-    last_event = CaseEvent.objects.aggregate(m=Max("id"))["m"] or 0
     return render(
         request,
         "supervision/dashboard.html",
@@ -156,7 +152,6 @@ def dashboard(request):
             "query": query,
             "case_query": _case_query(filters),
             "month": timezone.localdate().strftime("%Y-%m"),
-            "last_event_id": last_event,
             "nav": "supervision",
         },
         status=400 if errors else 200,

@@ -70,19 +70,19 @@ def _workbook(title: str) -> str:
     )
 
 
-_SPECIAL = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f]|^\s|\s$")
+def _text(value: str) -> str:
+    if "&" in value or "<" in value or ">" in value:
+        value = escape(value)
+    if value[:1].isspace() or value[-1:].isspace():
+        return f'<t xml:space="preserve">{value}</t>'
+    return f"<t>{value}</t>"
 
 
 def _cell(value, style: str) -> str:
     if value is None or value == "":
         return "<c/>"
-    if isinstance(value, str):
-        text, space = value, ""
-        if _SPECIAL.search(text):  # the rare text that needs work: one search for the rest
-            text = escape(_ILLEGAL.sub("", text))
-            if text[:1].isspace() or text[-1:].isspace():
-                space = ' xml:space="preserve"'
-        return f'<c t="inlineStr"{style}><is><t{space}>{text}</t></is></c>'
+    if type(value) is str:
+        return f'<c t="inlineStr"{style}><is>{_text(value)}</is></c>'
     if isinstance(value, bool):
         return f'<c t="b"{style}><v>{int(value)}</v></c>'
     if isinstance(value, int | float):
@@ -108,7 +108,9 @@ class SheetWriter:
     def append(self, values, *, bold=False):
         self.rows += 1
         style = ' s="1"' if bold else ""
-        cells = "".join(_cell(v, style) for v in values)
+        cells = "".join([_cell(v, style) for v in values])
+        if _ILLEGAL.search(cells):  # control characters are not XML: drop them (one search)
+            cells = _ILLEGAL.sub("", cells)
         self._buffer.append(f'<row r="{self.rows}">{cells}</row>')
         if len(self._buffer) >= _FLUSH:
             self._flush()

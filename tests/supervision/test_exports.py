@@ -88,6 +88,7 @@ def test_case_workbook_uses_the_list_filters_and_masks(api, world, district):
     labour_rows = list(labour["案件清单"].iter_rows(min_row=2, values_only=True))
     assert [r[0] for r in labour_rows] == [district["B"].number]
     assert labour_rows[0][5] == "劳动争议"
+    assert labour_rows[0][header.index("登记时间")] == "2026-03-10 09:00"  # Asia/Shanghai
     event = AuditEvent.objects.filter(type="export.cases_xlsx").order_by("id").last()
     assert event.payload["filters"] == {"category": ["labor"], "state": ["failed"]}
     assert event.payload["rows"] == 1
