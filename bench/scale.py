@@ -371,14 +371,9 @@ def _token(user) -> str:
 
 
 def _p50(client, url, headers, runs=25):
-    for _ in range(3):
-        r = client.get(url, **headers)
-        assert r.status_code == 200, (url, r.status_code, r.content[:300])
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        r = client.get(url, **headers)
-        times.append((time.perf_counter() - started) * 1000)
+    from bench.api import _timed
+
+    times, _queries, r = _timed(client, url, headers, runs)
     return statistics.median(times), r
 
 
@@ -505,20 +500,23 @@ def _prepare_http(db: str) -> dict:
 
 
 def _http_world() -> dict:
-    from mediation.models import Case, Membership
+    from mediation.models import Membership
 
     head = Membership.objects.get(user__username="head", role="org_head").user
-    mediators = list(
-        Membership.objects.filter(org__memberships__user=head, role="mediator")
-        .values_list("user_id", flat=True)
-        .distinct()[:2]
-    )
-    cases = list(
-        Case.objects.filter(org__memberships__user=head, state="mediating")
-        .values_list("id", flat=True)
-        .distinct()[:400]
-    )
+    mediators, cases = _head_work(head, 400)
     return {"token": _token(head), "mediators": mediators, "cases": cases}
+
+
+def _head_work(head, n: int) -> tuple[list[int], list[int]]:
+    """Two mediators of the head's organisation and `n` of its cases in mediation."""
+    from mediation.models import Case, Membership
+
+    mediators = Membership.objects.filter(org__memberships__user=head, role="mediator")
+    cases = Case.objects.filter(org__memberships__user=head, state="mediating")
+    return (
+        list(mediators.values_list("user_id", flat=True).distinct()[:2]),
+        list(cases.values_list("id", flat=True).distinct()[:n]),
+    )
 
 
 WRK_POST = """
