@@ -186,7 +186,10 @@ def _select_for(name, field_name, case):
     if name == "transfer" and field_name == "target_org":
         return [c for c in _org_choices(MEDIATING_KINDS) if c[0] != str(case.org_id)]
     if name == "refer" and field_name == "route":
-        return [*BLANK, *((r, ReferRoute(r).label) for r in refer_routes(case.network))]
+        routes = refer_routes(case.network)
+        if not policies.legal_aid_parties(case):  # offered only where a party qualifies
+            routes = [r for r in routes if r != ReferRoute.LEGAL_AID]
+        return [*BLANK, *((r, ReferRoute(r).label) for r in routes)]
     if name == "refer" and field_name == "target_org":
         return [("", _("系统外机构（不选）")), *_org_choices(set(ROUTE_TARGET_KIND.values()))[1:]]
     return None
@@ -292,11 +295,14 @@ DECISION_LABELS = {
     "mediation_document": _("出具调解书"),
     "file": _("立案"),
     "acknowledge": _("知悉"),
+    "grant": _("给予法律援助"),
 }
 DECISION_LABELS_BY_TASK = {
     ("petition.review", "accept"): _("认可反馈（办结）"),
     ("court.outcome", "confirm"): _("申请司法确认"),
     ("referral.acknowledge", "accept"): _("受理"),
+    ("referral.result", "grant"): _("给予法律援助"),
+    ("referral.result", "refuse"): _("不予法律援助"),
 }
 
 

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import views, views_prevention
 
 urlpatterns = [
     path("", views.case_list, name="case_list"),
@@ -18,6 +18,18 @@ urlpatterns = [
     path("cases/<int:pk>/risk/", views.case_flag_risk, name="case_flag_risk"),
     path("tasks/", views.task_list, name="task_list"),
     path("tasks/<int:pk>/complete/", views.task_complete, name="task_complete"),
+    path("screenings/", views_prevention.screening_list, name="screening_list"),
+    path(
+        "screenings/<int:pk>/found/<int:fid>/register/",
+        views_prevention.screening_register,
+        name="screening_register",
+    ),
+    path("consultations/", views_prevention.consultation_list, name="consultation_list"),
+    path(
+        "consultations/<int:pk>/register/",
+        views_prevention.consultation_register,
+        name="consultation_register",
+    ),
     path("track/", views.track, name="track"),
     path("track/<str:token>/", views.track_token, name="track_token"),
 ]

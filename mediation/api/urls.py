@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import prevention, views
 
 router = SimpleRouter()
 router.register("organizations", views.OrganizationViewSet, basename="organization")
@@ -12,5 +12,22 @@ urlpatterns = [
     path("me/", views.MeView.as_view(), name="api-me"),
     path("events/", views.EventsView.as_view(), name="api-events"),
     path("stats/summary/", views.StatsSummaryView.as_view(), name="api-stats-summary"),
+    path("screenings/", prevention.ScreeningListView.as_view(), name="api-screenings"),
+    path(
+        "screenings/unscreened/",
+        prevention.UnscreenedView.as_view(),
+        name="api-screenings-unscreened",
+    ),
+    path(
+        "screenings/<int:pk>/found/<int:fid>/register/",
+        prevention.ScreeningFindingRegisterView.as_view(),
+        name="api-screening-register",
+    ),
+    path("consultations/", prevention.ConsultationListView.as_view(), name="api-consultations"),
+    path(
+        "consultations/<int:pk>/register/",
+        prevention.ConsultationRegisterView.as_view(),
+        name="api-consultation-register",
+    ),
     *router.urls,
 ]

@@ -98,16 +98,20 @@ def form_data(request, keep=()) -> dict:
     return {k: (v if k in keep else _scalar(v)) for k, v in json_object(request).items()}
 
 
+def party_list(parties):
+    """Registration-shaped parties with every field but `tags` as text (see _scalar)."""
+    if not isinstance(parties, list):
+        return parties
+    return [
+        {k: (v if k == "tags" else _scalar(v)) for k, v in p.items()} if isinstance(p, dict) else p
+        for p in parties
+    ]
+
+
 def registration_data(request) -> dict:
     data = form_data(request, keep=("parties",))
-    parties = data.get("parties")
-    if isinstance(parties, list):
-        data["parties"] = [
-            {k: (v if k == "tags" else _scalar(v)) for k, v in p.items()}
-            if isinstance(p, dict)
-            else p
-            for p in parties
-        ]
+    if "parties" in data:
+        data["parties"] = party_list(data["parties"])
     return data
 
 
