@@ -22,7 +22,8 @@ load average, because this 2-core machine is shared and the numbers are noisy):
 * import — 100,000 generated register rows (XLSX) through `import_cases` into a fresh
   database (≤ 2 minutes).
 
-Options: --cases=N (1000000), --events-per-case=N (10), --reload, --seconds=N (wrk, 10),
+Options: --runs=N (25, per latency figure), --cases=N (1000000), --events-per-case=N (10),
+--reload, --seconds=N (wrk, 10),
 --sockets=N (5000), --rows=N (100000), --workers=N (cores), --db=NAME (dtj_scale).
 """
 
@@ -395,6 +396,7 @@ def data_worker(args) -> None:
     from mediation.models import Case, CaseEvent, Membership
 
     client = Client()
+    runs = _opt(args, "runs", 25)
     head = Membership.objects.get(user__username="head", role="org_head").user
     supervisor = Membership.objects.filter(user__username="supervisor").first().user
     for label, user in (("head (township)", head), ("supervisor (all)", supervisor)):
@@ -408,7 +410,7 @@ def data_worker(args) -> None:
                 at = min(int(total * depth), max(total - 51, 0))
                 key = ordered.values_list("priority", "created_at", "id")[at]
                 url += "&cursor=" + _encode(key, False)
-            p50, r = _p50(client, url, headers)
+            p50, r = _p50(client, url, headers, runs)
             assert len(r.json()["results"]) == 50
             _line(f"list, {label} of {total:,}, depth {depth:.1%}", p50, 60)
     headers = {"HTTP_AUTHORIZATION": f"Token {_token(head)}"}
@@ -419,7 +421,7 @@ def data_worker(args) -> None:
     last = CaseEvent.objects.order_by("-id").values_list("id", flat=True).first()
     for label, user in (("supervisor", supervisor), ("head", head)):
         h = {"HTTP_AUTHORIZATION": f"Token {_token(user)}"}
-        p50, r = _p50(client, f"/api/events/?since={last - 500}", h)
+        p50, r = _p50(client, f"/api/events/?since={last - 500}", h, runs)
         _line(
             f"GET /api/events/?since=<last-500>, {label} ({len(r.json()['results'])} rows)", p50, 30
         )
@@ -795,11 +797,14 @@ def import_worker(args) -> None:
         write_workbook(path, generate())
         say(f"generated {rows:,}-row register: {time.perf_counter() - started:.1f} s")
         started = time.perf_counter()
+        cpu = time.process_time()
         report = import_file(path)
         seconds = time.perf_counter() - started
+        cpu = time.process_time() - cpu
     assert report.imported == rows and not report.errors, (report.imported, report.errors[:3])
     assert Case.objects.count() == rows
     say(
-        f"import_cases {rows:,} rows: {seconds:.1f} s ({rows / seconds:,.0f} rows/s) "
+        f"import_cases {rows:,} rows: {seconds:.1f} s ({rows / seconds:,.0f} rows/s; this "
+        f"process's CPU {cpu:.1f} s) "
         f"{'ok' if seconds <= 120 else 'OVER 2 min'}   [{load_average()}]"
     )
