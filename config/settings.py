@@ -74,6 +74,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "mediation.context_processors.desks",
+                "mediation.supervision_views.supervisor_context",
             ],
         },
     },
@@ -204,6 +205,11 @@ PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 PDF_FONT_PATH = env.str("PDF_FONT_PATH", default="")
 # auto: embedded TTF when a font file is found, else built-in STSong-Light; or ttf / cid.
 PDF_FONT_MODE = env.str("PDF_FONT_MODE", default="auto")
+# 卷宗 保管期限 printed on the cover and the 备考表: cases with an agreement, the others.
+DOCUMENT_RETENTION_AGREED = env.str("DOCUMENT_RETENTION_AGREED", default="长期（三十年）")
+DOCUMENT_RETENTION_OTHER = env.str("DOCUMENT_RETENTION_OTHER", default="短期（十年）")
+# Uploaded attachments (PDF, JPEG, PNG), stored under MEDIA_ROOT, which is never served.
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
 
 # Logs: JSON lines (one object a line, with actor and case number, ID and phone numbers
 # masked) by default when DEBUG is off; plain text for a developer. See mediation/logs.py.
@@ -245,3 +251,8 @@ LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60)
 PORTAL_RATE_WINDOW_SECONDS = env.int("PORTAL_RATE_WINDOW_SECONDS", default=15 * 60)
 PORTAL_RATE_PER_IP = env.int("PORTAL_RATE_PER_IP", default=20)
 PORTAL_RATE_PER_CASE = env.int("PORTAL_RATE_PER_CASE", default=5)
+
+# Supervision (DESIGN.md §8): the bureau's own time limit for handling a complaint about a
+# mediator (no statute fixes one), and how many complaints one address may file per window.
+COMPLAINT_HANDLE_DAYS = env.int("COMPLAINT_HANDLE_DAYS", default=30)
+COMPLAINT_RATE_PER_IP = env.int("COMPLAINT_RATE_PER_IP", default=5)

@@ -216,3 +216,11 @@ CONSULTATION_CHANNELS = (Channel.HOTLINE, Channel.WALK_IN)
 # Parties who qualify for legal aid without the economic-hardship review (《中华人民共和国
 # 法律援助法》第四十二条: the elderly, the disabled, 优抚对象) or on it (第三十一条: 经济困难).
 LEGAL_AID_TAGS = PRIORITY_TAGS | {Tag.LOW_INCOME, Tag.POVERTY_HOUSEHOLD}
+
+
+class AttachmentKind(models.TextChoices):
+    ID_COPY = "id_copy", _("身份证明")
+    AUTHORIZATION = "authorization", _("授权委托书")
+    EVIDENCE = "evidence", _("证据材料")
+    RECEIPT = "receipt", _("履行凭证")
+    OTHER = "other", _("其他材料")

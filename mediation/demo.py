@@ -379,10 +379,39 @@ def drive(case, target, rng, users, orgs, t):
             step("archive", head, {})
 
 
+MEDIATOR_TYPES = [
+    ("full_time", "staff", ["neighbour", "marriage_family", "housing_land"]),
+    ("part_time", "legal_literate", ["neighbour", "land_contract"]),
+    ("part_time", "retired_judicial", ["contract", "damages", "labor"]),
+    ("part_time", "lawyer", ["contract", "labor", "medical"]),
+    ("part_time", "village_counsel", ["housing_land", "forest_land", "land_acquisition"]),
+    ("full_time", "staff", ["traffic", "damages", "consumer"]),
+]
+
+
+def build_mediator_profiles() -> int:
+    """A roster entry (DESIGN §8) for every mediator without one: type and specialties
+    from a fixed rotation, so the roster and the suggestions have something to show."""
+    from .models import MediatorProfile
+
+    made = 0
+    members = Membership.objects.filter(role=Role.MEDIATOR).order_by("user_id")
+    for i, user_id in enumerate(dict.fromkeys(m.user_id for m in members)):
+        if MediatorProfile.objects.filter(user_id=user_id).exists():
+            continue
+        employment, kind, specialties = MEDIATOR_TYPES[i % len(MEDIATOR_TYPES)]
+        profile = MediatorProfile(user_id=user_id, employment=employment, kind=kind)
+        profile.set_specialties(specialties)
+        profile.save()
+        made += 1
+    return made
+
+
 def seed(stdout=None, count=len(PLAN)) -> dict:
     with transaction.atomic():
         orgs = build_organizations()
         users = build_accounts(orgs)
+        build_mediator_profiles()
     existing = Case.objects.filter(registered_by__username__in=["intake", "mediator"]).count()
     if existing:
         return {"organizations": len(orgs), "cases_created": 0}

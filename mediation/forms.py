@@ -169,12 +169,23 @@ def _org_choices(kinds):
 
 
 def _mediator_choices(case):
-    User = get_user_model()
-    ids = Membership.objects.filter(
-        org_id=case.org_id, role__in=[Role.MEDIATOR, Role.ORG_HEAD]
-    ).values("user_id")
-    users = User.objects.filter(pk__in=ids, is_active=True).order_by("id")
-    return [*BLANK, *((str(u.pk), f"{u.last_name}{u.first_name}" or u.username) for u in users)]
+    """The organisation's mediators, suggested ones first (specialty in the dispute's
+    category, the case's township, lightest load), each with a warning when the mediator
+    is on the negative list (不良执业信息)."""
+    from . import roster
+
+    choices = [*BLANK]
+    for m in roster.suggest(case):
+        notes = []
+        if m["specialty_match"]:
+            notes.append(_("擅长此类纠纷"))
+        if m["region_match"]:
+            notes.append(_("同乡镇"))
+        notes.append(_("在办%(n)s件") % {"n": m["load"]})
+        if m["negative_list"]:
+            notes.append(_("⚠ 有不良执业信息"))
+        choices.append((str(m["id"]), f"{m['name']}（{'，'.join(str(n) for n in notes)}）"))
+    return choices
 
 
 def _select_for(name, field_name, case):

@@ -329,3 +329,38 @@ def visible_consultations(user, qs=None):
 def sees_caller(user, consultation) -> bool:
     """The caller's phone in full: only the desk that took the call."""
     return consultation.org_id in roles_by_org(user)
+
+
+# -- supervision (DESIGN.md §8): complaints, the negative list, the roster, exports --------
+
+
+def may_supervise(user) -> bool:
+    """Statistics exports, complaint handling and the negative list: supervisors only."""
+    return user is not None and user.is_authenticated and is_supervisor(user)
+
+
+def visible_complaints(user, qs=None):
+    """Supervisors see every complaint; a mediator sees the complaints about themself and
+    nobody else's (an organisation's staff do not read complaints about colleagues)."""
+    from .models import Complaint
+
+    qs = Complaint.objects.all() if qs is None else qs
+    if user is None or not user.is_authenticated:
+        return qs.none()
+    if is_supervisor(user):
+        return qs
+    return qs.filter(mediator=user)
+
+
+def may_see_roster(user) -> bool:
+    """The roster: supervisors and the staff of mediating organisations (heads assign)."""
+    if user is None or not user.is_authenticated:
+        return False
+    return is_supervisor(user) or has_role_anywhere(user, Role.ORG_HEAD, Role.MEDIATOR)
+
+
+def roster_scope(user, qs):
+    """Mediators a user may look up: all for a supervisor, their organisations' otherwise."""
+    if is_supervisor(user):
+        return qs
+    return qs.filter(memberships__org_id__in=org_ids(user)).distinct()

@@ -182,12 +182,17 @@ def committees_without_screening(month: dt.date):
     )
 
 
-def screening_counts(start: dt.date, end: dt.date, orgs=None) -> dict:
-    """排查 figures for the Ministry's table over [start, end]: rounds held, disputes found,
-    of which registered as cases; `None` when no round was recorded (无数据, not 0)."""
-    rounds = ScreeningRound.objects.filter(period_end__gte=start, period_start__lte=end)
-    if orgs is not None:
-        rounds = rounds.filter(org_id__in=orgs)
+def screening_counts(start: dt.date | None, end: dt.date | None, region: str = "") -> dict:
+    """排查 figures for the Ministry's table over [start, end] (open ends allowed): rounds
+    held, disputes found, of which registered as cases; `None` when no round was recorded
+    (无数据, not 0)."""
+    rounds = ScreeningRound.objects.all()
+    if start:
+        rounds = rounds.filter(period_end__gte=start)
+    if end:
+        rounds = rounds.filter(period_start__lte=end)
+    if region:
+        rounds = rounds.filter(org__region=region)
     agg = rounds.aggregate(
         n_rounds=Count("id", distinct=True),
         n_found=Count("found", distinct=True),
@@ -292,15 +297,16 @@ def register_consultation(user, pk, data: dict, *, now=None):
     return case
 
 
-def consultation_counts(start: dt.date, end: dt.date) -> list[dict]:
-    """Consultations by topic over [start, end] (dates in Asia/Shanghai), by the database."""
+def consultation_counts(start: dt.date | None, end: dt.date | None) -> list[dict]:
+    """Consultations by topic over [start, end] (dates in Asia/Shanghai, open ends
+    allowed), by the database; each row also carries `count` for the dashboard's chart."""
+    qs = Consultation.objects.all()
+    if start:
+        qs = qs.filter(created_at__date__gte=start)
+    if end:
+        qs = qs.filter(created_at__date__lte=end)
     rows = (
-        Consultation.objects.filter(created_at__date__gte=start, created_at__date__lte=end)
-        .values("topic")
-        .annotate(n=Count("id"), registered=Count("case"))
-        .order_by("-n", "topic")
+        qs.values("topic").annotate(n=Count("id"), registered=Count("case")).order_by("-n", "topic")
     )
     labels = dict(ConsultationTopic.choices)
-    return [
-        {"topic": r["topic"], "label": str(labels.get(r["topic"], r["topic"])), **r} for r in rows
-    ]
+    return [{"label": str(labels.get(r["topic"], r["topic"])), "count": r["n"], **r} for r in rows]

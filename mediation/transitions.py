@@ -275,9 +275,24 @@ class FailForm(TransitionForm):
     label = gettext_lazy("终止调解")
     reason = forms.ChoiceField(label=gettext_lazy("终止原因"), choices=FailReason.choices)
     routes = forms.CharField(label=gettext_lazy("告知的其他途径"), max_length=2000)
+    # Lawyer mediation only: the facts both sides accept, recorded for a later suit
+    # (《关于开展律师调解试点工作的意见》).
+    undisputed_facts = forms.CharField(
+        label=gettext_lazy("无争议事实（律师调解）"), max_length=20000, required=False
+    )
+
+    def clean_undisputed_facts(self):
+        value = (self.cleaned_data.get("undisputed_facts") or "").strip()
+        if value and self.case.network != Network.LAWYER:
+            raise forms.ValidationError(_("无争议事实记载仅适用于律师调解"))
+        return value
 
     def method_kwargs(self):
-        return {"reason": self.cleaned_data["reason"], "routes": self.cleaned_data["routes"]}
+        return {
+            "reason": self.cleaned_data["reason"],
+            "routes": self.cleaned_data["routes"],
+            "undisputed_facts": self.cleaned_data["undisputed_facts"],
+        }
 
     def event_data(self):
         return {"reason": self.cleaned_data["reason"]}

@@ -26,6 +26,7 @@ from . import forms as page_forms
 from . import policies, services
 from .choices import (
     OPEN_STATES,
+    AttachmentKind,
     EventType,
     FailReason,
     PartyRole,
@@ -393,6 +394,8 @@ def _detail_context(
         "risk_form": risk_form
         or (page_forms.RiskForm() if policies.may_flag_risk(user, case) else None),
         "documents": _documents(case),
+        "attachments": list(case.attachments.all()),
+        "attachment_kinds": AttachmentKind.choices if may_record else None,
         "overdue": _is_overdue(case, now),
         "mediator": _person_name(case.mediator),
         "last_event_id": _last_event_id(user),
@@ -476,6 +479,11 @@ def case_transition(request, pk, name):
         _("已完成“%(op)s”，案件状态：%(state)s")
         % {"op": spec["label"], "state": case.get_state_display()},
     )
+    if name in ("accept", "reassign") and case.mediator_id:
+        from .complaints import warnings_for
+
+        for text in warnings_for([case.mediator_id]).get(case.mediator_id, []):
+            messages.warning(request, _("所指派的调解员有%(text)s") % {"text": text})
     return redirect("case_detail", pk=case.pk)
 
 

@@ -243,3 +243,29 @@ def test_consultation_counts_by_topic_in_the_period(world):
     counts = prevention.consultation_counts(dt.date(2026, 11, 1), dt.date(2026, 11, 30))
     assert [(c["topic"], c["n"]) for c in counts] == [("legal_advice", 2), ("notary", 1)]
     assert counts[0]["label"] == "法律咨询"
+
+
+def test_screening_counts_reach_the_ministry_table_and_the_dashboard(world, api, client):
+    from mediation import supervision
+
+    period = supervision.Filters(start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 30))
+    assert supervision.ministry_table(world.supervisor, period)["screening"] is None  # 无数据
+    mediator = api(world.mediator)
+    data = mediator.post("/api/screenings/", round_body(world.home), format="json").json()
+    mediator.post(
+        f"/api/screenings/{data['id']}/found/{data['found'][0]['id']}/register/", {}, format="json"
+    )
+    table = supervision.ministry_table(world.supervisor, period)
+    assert table["screening"] == {"times": 1, "found": 2, "registered": 1}
+    # by township: the round belongs to 红寺堡镇, not to 太阳山镇
+    other = supervision.Filters(start=period.start, end=period.end, region="太阳山镇")
+    assert supervision.ministry_table(world.supervisor, other)["screening"] is None
+    # another network does not screen
+    admin = supervision.Filters(start=period.start, end=period.end, network="administrative")
+    assert supervision.ministry_table(world.supervisor, admin)["screening"] is None
+
+    prevention.record_consultation(world.intake, CONSULTATION)
+    client.force_login(world.supervisor)
+    page = client.get("/supervision/?from=2026-11-01&to=2026-11-30").content.decode()
+    assert 'id="chart-consultations"' in page and "纠纷求助" in page
+    assert "本月未开展排查的调解委员会" in page

@@ -34,7 +34,7 @@ def test_nav_links_by_desk(client, world):
     assert 'href="/screenings/"' in body and 'href="/consultations/"' not in body
     _, body = page(client, world.intake, "/")
     assert 'href="/consultations/"' in body and 'href="/screenings/"' not in body
-    _, body = page(client, world.supervisor, "/")
+    _, body = page(client, world.supervisor, "/cases/")
     assert 'href="/consultations/"' in body and 'href="/screenings/"' in body
 
 
