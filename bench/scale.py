@@ -151,6 +151,15 @@ def setup_worker(_args) -> None:
     build_accounts(build_organizations())
 
 
+def migrate_worker(_args) -> None:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
 _ZERO = {
     "character varying": "",
     "text": "",
