@@ -13,3 +13,10 @@ class MediationConfig(AppConfig):
         from . import documents
 
         documents.fonts.register()
+
+        # The application's database role: data rights, the audit table append-only.
+        from django.db.models.signals import post_migrate
+
+        from config import checks, db_roles  # noqa: F401  (checks registers itself)
+
+        post_migrate.connect(db_roles.on_post_migrate, sender=self)

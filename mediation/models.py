@@ -32,6 +32,7 @@ from .choices import (
     Role,
     State,
 )
+from .crypto import EncryptedCharField, LookupDigestField
 
 
 class Organization(models.Model):
@@ -468,11 +469,14 @@ class Party(models.Model):
     name = models.CharField(_("姓名/名称"), max_length=100)
     gender = models.CharField(_("性别"), max_length=8, choices=Gender.choices, blank=True)
     ethnicity = models.CharField(_("民族"), max_length=20, blank=True)
-    id_number = models.CharField(_("公民身份号码"), max_length=18, blank=True, db_index=True)
+    # Encrypted at rest (SM4), found by keyed hash (mediation.crypto).
+    id_number = EncryptedCharField(_("公民身份号码"), max_length=18, blank=True)
+    id_number_digest = LookupDigestField(source="id_number", kind="id_number")
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
     credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
     representative = models.CharField(_("法定代表人/负责人"), max_length=50, blank=True)
-    phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    phone = EncryptedCharField(_("联系电话"), max_length=30, blank=True)
+    phone_digest = LookupDigestField(source="phone", kind="phone")
     address = models.CharField(_("住址"), max_length=200, blank=True)
     tags = models.JSONField(_("特殊群体"), default=list, blank=True)
 
@@ -785,3 +789,20 @@ __all_supervision__ = (
     NegativeListEntry,
     StatCursor,
 )
+
+
+class PasswordHistory(models.Model):
+    """Hashes of a user's previous passwords, so a change cannot go back to a recent one
+    (等保 2.0 level 3 identification: password complexity and regular change;
+    config.passwords.HistoryValidator)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="password_history"
+    )
+    password = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("历史密码")
+        verbose_name_plural = _("历史密码")

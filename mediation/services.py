@@ -38,7 +38,13 @@ from .choices import (
 from .documents import records
 from .errors import InvalidFields, NotPermitted, NotVisible, StateConflict
 from .events import StaleCase, record_event, record_events
-from .identity import age_on, parse_resident_id, validate_credit_code, validate_phone
+from .identity import (
+    age_on,
+    parse_resident_id,
+    reject_direction_controls,
+    validate_credit_code,
+    validate_phone,
+)
 from .models import (
     Case,
     CaseAccess,
@@ -273,13 +279,15 @@ class _CaseForm(forms.Form):
 class _PartyForm(forms.Form):
     role = forms.ChoiceField(choices=PartyRole.choices)
     kind = forms.ChoiceField(choices=PartyKind.choices)
-    name = forms.CharField(max_length=100)
+    name = forms.CharField(max_length=100, validators=[reject_direction_controls])
     gender = forms.ChoiceField(choices=Gender.choices, required=False)
     ethnicity = forms.CharField(max_length=20, required=False)
     id_number = forms.CharField(max_length=18, required=False)
     birth_date = forms.DateField(required=False)
     credit_code = forms.CharField(max_length=18, required=False)
-    representative = forms.CharField(max_length=50, required=False)
+    representative = forms.CharField(
+        max_length=50, required=False, validators=[reject_direction_controls]
+    )
     phone = forms.CharField(max_length=30, required=False)
     address = forms.CharField(max_length=200, required=False)
     tags = forms.JSONField(required=False)

@@ -34,6 +34,7 @@ from .choices import (
     RiskLevel,
     State,
 )
+from .crypto import party_search_q
 from .errors import InvalidFields, NotPermitted, NotVisible, StateConflict
 from .identity import mask_id_number, mask_name, mask_phone
 from .models import Case, CaseParty
@@ -54,37 +55,11 @@ HANDOFF_STATUS = {
 
 
 class LoginView(auth_views.LoginView):
-    """Django's login (CSRF-protected) with a lockout after repeated failures per
-    username (等保 login-failure handling); counters live in the cache."""
+    """Django's login (CSRF-protected). The lockout after repeated failures is the one every
+    way in shares (config.security, django-axes)."""
 
     template_name = "registration/login.html"
     redirect_authenticated_user = True
-
-    def _key(self):
-        username = (self.request.POST.get("username") or "").strip().lower()
-        return "login-fail:" + hashlib.sha256(username.encode()).hexdigest()
-
-    def post(self, request, *args, **kwargs):
-        limit = settings.LOGIN_FAILURE_LIMIT
-        if cache.get(self._key(), 0) >= limit:
-            form = self.get_form()
-            form.errors.clear()
-            form.add_error(None, _("登录失败次数过多，账号已临时锁定，请15分钟后再试"))
-            return self.render_to_response(self.get_context_data(form=form), status=429)
-        return super().post(request, *args, **kwargs)
-
-    def form_invalid(self, form):
-        key = self._key()
-        cache.add(key, 0, timeout=settings.LOGIN_LOCKOUT_SECONDS)
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, timeout=settings.LOGIN_LOCKOUT_SECONDS)
-        return super().form_invalid(form)
-
-    def form_valid(self, form):
-        cache.delete(self._key())
-        return super().form_valid(form)
 
 
 # -- helpers -------------------------------------------------------------------------------
@@ -238,7 +213,7 @@ def case_list(request):
             qs = qs.filter(
                 Q(number__icontains=q)
                 | Q(summary__icontains=q)
-                | Q(pk__in=CaseParty.objects.filter(party__name__icontains=q).values("case_id"))
+                | Q(pk__in=CaseParty.objects.filter(party_search_q(q)).values("case_id"))
             )
     qs = qs.order_by("-priority", "-created_at", "-id").prefetch_related(
         Prefetch("case_parties", queryset=CaseParty.objects.select_related("party"))
@@ -638,6 +613,7 @@ def task_complete(request, pk):
 
 
 def _client_ip(request) -> str:
+    # Already resolved from the trusted proxy hops (config.security.TrustedProxyMiddleware).
     return request.META.get("REMOTE_ADDR", "")
 
 

@@ -564,6 +564,14 @@ class TokenRequestSerializer(serializers.Serializer):
 TokenResponseSerializer = inline_serializer("Token", {"token": serializers.CharField()})
 
 
+class PasswordChangeSerializer(serializers.Serializer):
+    old_password = serializers.CharField(style={"input_type": "password"})
+    new_password = serializers.CharField(style={"input_type": "password"})
+
+
+DetailSerializer = inline_serializer("Detail", {"detail": serializers.CharField()})
+
+
 # -- events and errors ------------------------------------------------------------------
 
 

@@ -13,9 +13,9 @@ import urllib.request
 import pytest
 from asgiref.sync import sync_to_async
 from django.db import connection
-from rest_framework.authtoken.models import Token
 from websockets.asyncio.client import connect
 
+from config import tokens as api_tokens
 from mediation import live, services
 from mediation.choices import State
 from mediation.models import CaseEvent
@@ -54,7 +54,7 @@ def server_factory(world):
 @pytest.fixture
 def tokens(world):
     return {
-        name: Token.objects.get_or_create(user=getattr(world, name))[0].key
+        name: api_tokens.issue(getattr(world, name))
         for name in ("mediator", "mediator2", "head", "outsider", "supervisor")
     }
 
