@@ -24,7 +24,14 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-COUNTED = ["mediation_case", "mediation_caseevent", "mediation_party", "mediation_handoff"]
+COUNTED = [
+    "mediation_case",
+    "mediation_caseevent",
+    "mediation_party",
+    "mediation_handoff",
+    "mediation_document",
+    "mediation_attachment",
+]
 
 
 class BackupError(Exception):

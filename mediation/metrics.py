@@ -113,20 +113,27 @@ class OverdueCollector:
         yield family
 
 
+_OVERDUE = OverdueCollector()
+_registered = False
+
+
 def registry() -> CollectorRegistry:
+    """What /metrics reports: every process's samples from the shared directory
+    (multiprocess mode), or this process's own registry; plus the overdue count."""
+    global _registered
     if MULTIPROCESS:
         from prometheus_client import multiprocess
 
         reg = CollectorRegistry()
         multiprocess.MultiProcessCollector(reg)
-    else:
-        from prometheus_client import REGISTRY
+        reg.register(_OVERDUE)
+        return reg
+    from prometheus_client import REGISTRY
 
-        reg = CollectorRegistry()
-        for collector in list(REGISTRY._collector_to_names):
-            reg.register(collector)
-    reg.register(OverdueCollector())
-    return reg
+    if not _registered:
+        REGISTRY.register(_OVERDUE)
+        _registered = True
+    return REGISTRY
 
 
 def allowed(address: str) -> bool:

@@ -1,7 +1,8 @@
 """Backup and restore (issue 15): `manage.py backup` takes the database (SQLite online
 backup API / pg_dump) and the media files; the backup is restored into a fresh database
-and a fresh media directory as docs/deploy.md says, and every case, event and stored case
-file PDF is found there (`manage.py backup --verify` on the restored system agrees)."""
+and a fresh media directory as docs/deploy.md says, and every case, event, stored document,
+case file PDF and uploaded attachment is found there (`manage.py backup --verify` on the
+restored system agrees)."""
 
 import json
 import os
@@ -15,7 +16,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from mediation.models import Case, CaseEvent
+from mediation.models import Attachment, Case, CaseEvent, Document
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,14 +30,24 @@ def media(tmp_path, settings):
 def populate(world):
     # Transactional tests: every action commits and its on-commit hooks (the archive's
     # case file PDF) run, and the backup (another connection, or pg_dump) sees the rows.
+    from tests.documents.test_records import client_for, pdf_bytes, upload
+
+    mediating = None
     for state in ("registered", "mediating", "failed", "archived", "archived"):
-        world.make_case(state)
+        case = world.make_case(state)
+        mediating = case if state == "mediating" else mediating
+    r = upload(client_for(world.mediator), mediating, "evidence", "evidence.pdf", pdf_bytes())
+    assert r.status_code == 201, r.content
     archived = list(Case.objects.filter(state="archived").exclude(case_file=""))
     assert len(archived) == 2
+    stored = {d.file.name for d in Document.objects.all()}
+    stored |= {a.file.name for a in Attachment.objects.all()}
+    assert any(name.startswith("attachments/") for name in stored)
     return {
         "cases": set(Case.objects.values_list("number", flat=True)),
         "events": set(CaseEvent.objects.values_list("id", "type")),
         "files": {c.number: c.case_file.name for c in archived},
+        "stored": stored,
     }
 
 
@@ -70,9 +81,11 @@ def check_restored(cur, before, media_root: Path, placeholder="?"):
     cur.execute("SELECT number, case_file FROM mediation_case WHERE case_file <> ''")
     files = dict(cur.fetchall())
     assert files == before["files"]
-    for name in files.values():
-        pdf = (media_root / name).read_bytes()
-        assert pdf.startswith(b"%PDF") and pdf == (Path(connection_media()) / name).read_bytes()
+    cur.execute("SELECT file FROM mediation_document UNION SELECT file FROM mediation_attachment")
+    assert {r[0] for r in cur.fetchall()} == before["stored"]
+    for name in [*files.values(), *before["stored"]]:
+        data = (media_root / name).read_bytes()
+        assert data == (Path(connection_media()) / name).read_bytes(), name
 
 
 def connection_media():
@@ -93,7 +106,7 @@ def test_sqlite_backup_restores_every_case_event_and_file(world, media, tmp_path
     # every stored file: case files, the documents store and attachments
     media_root = Path(connection_media())
     stored = {str(p.relative_to(media_root)) for p in media_root.rglob("*") if p.is_file()}
-    assert set(before["files"].values()) <= stored
+    assert set(before["files"].values()) | before["stored"] <= stored
     assert set(manifest["media"]) == stored
 
     # Restore: the database file is the backup (copied into place with the server stopped).
