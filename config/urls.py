@@ -4,8 +4,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from mediation.api.attachments import AttachmentDownloadView, AttachmentUploadView
 from mediation.documents.views import document_pdf
+from mediation.health import healthz, readyz
+from mediation.metrics import metrics_view
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("workflows.urls")),

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from . import policies
 from .choices import (
     MEDIATING_KINDS,
     ROUTE_TARGET_KIND,
@@ -67,8 +68,15 @@ def refer_routes(network: str) -> list[str]:
             ReferRoute.ARBITRATION,
             ReferRoute.LITIGATION,
             ReferRoute.ADMINISTRATIVE_ADJUDICATION,
+            ReferRoute.LEGAL_AID,
         ]
-    return [ReferRoute.ARBITRATION, ReferRoute.LITIGATION]
+    return [ReferRoute.ARBITRATION, ReferRoute.LITIGATION, ReferRoute.LEGAL_AID]
+
+
+LEGAL_AID_REFUSAL = gettext_lazy(
+    "当事人均不符合法律援助条件：须为经济困难（低收入、建档立卡户）或属老年人、残疾人、"
+    "军人军属、退役军人等群体（《中华人民共和国法律援助法》第三十一条、第四十二条）"
+)
 
 
 class MustBeTrue(forms.BooleanField):
@@ -382,6 +390,14 @@ class ReferForm(TransitionForm):
             return data
         target_id = data.get("target_org")
         data["target"] = None
+        if route == ReferRoute.LEGAL_AID:
+            if not policies.legal_aid_parties(self.case):
+                self.add_error("route", LEGAL_AID_REFUSAL)
+                return data
+            if target_id is None:
+                # The legal aid centre reviews the application itself (法律援助法 art 43).
+                self.add_error("target_org", _("转法律援助须选择法律援助中心"))
+                return data
         if route and target_id is not None:
             org = Organization.objects.filter(pk=target_id).first()
             if org is None:
