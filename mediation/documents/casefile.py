@@ -20,6 +20,7 @@ from .layout import (
     CONTENT_W,
     PAGE_H,
     PAGE_W,
+    RENDER_LOCK,
     build_pdf,
     cn_date,
     form_table,
@@ -159,13 +160,19 @@ def _image_pages(case, font, papers: list[Paper]) -> list:
     """Each image attachment scaled onto an A4 page of its own under a caption: one
     reportlab canvas for all of them."""
     from reportlab import rl_config
-    from reportlab.pdfgen.canvas import Canvas
 
     if not papers:
         return []
     # Binary image streams: ASCII85 (reportlab's default, in pure Python) costs more
     # than placing the image and makes the file a quarter larger.
     rl_config.useA85 = 0
+    with RENDER_LOCK:
+        return _draw_images(case, font, papers)
+
+
+def _draw_images(case, font, papers: list[Paper]) -> list:
+    from reportlab.pdfgen.canvas import Canvas
+
     buf = io.BytesIO()
     canvas = Canvas(buf, pagesize=(PAGE_W, PAGE_H))
     margin, top = 20 * mm, 28 * mm

@@ -3,6 +3,7 @@ QR code in the header, page numbers in the footer, Chinese styles, dates and hel
 
 import datetime as dt
 import io
+import threading
 from functools import lru_cache
 from itertools import groupby
 from types import SimpleNamespace
@@ -303,8 +304,15 @@ class CaseDocTemplate(BaseDocTemplate):
         canvas.restoreState()
 
 
+# reportlab's TrueType font keeps its subsetting state on the shared font object: two
+# threads building PDFs at once corrupt each other's subsets (KeyError in makeSubset).
+# Building is CPU-bound under the GIL anyway, so one build at a time costs nothing.
+RENDER_LOCK = threading.RLock()
+
+
 def build_pdf(flowables, *, case, font, title, footer="", template_cls=CaseDocTemplate) -> bytes:
     buf = io.BytesIO()
     doc = template_cls(buf, case=case, font=font, title=title, footer=footer)
-    doc.build(flowables)
+    with RENDER_LOCK:
+        doc.build(flowables)
     return buf.getvalue()

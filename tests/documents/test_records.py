@@ -342,3 +342,33 @@ def test_text_fixes(world, font_mode):
     declined = world.make_case(State.DECLINED)
     text = flat(pdftotext(documents.render("decline_notice", declined)))
     assert "因不属于受理范围，本委员会决定不予受理" in text and "可向法院起诉" in text
+
+
+def test_parallel_renders_keep_their_font_subsets(agreed_case, ttf_font):
+    """Requests render in threads: reportlab's shared TrueType subsetting state must not
+    be corrupted by two builds at once."""
+    import threading
+
+    from mediation.documents import Ctx, fonts, render_section
+
+    font = fonts.font_name("ttf")
+    ctxs = []
+    for _ in range(6):
+        ctx = Ctx(agreed_case, font=font)
+        _preload = (ctx.org, ctx.links, ctx.agreement, ctx.events, ctx.mediator_name)
+        ctxs.append(ctx)
+    results, errors = [], []
+
+    def work(ctx):
+        try:
+            for _ in range(3):
+                results.append(render_section("agreement", ctx, 0))
+        except Exception as exc:  # any failure in a thread is the finding
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=work, args=(c,)) for c in ctxs]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert errors == [] and len(results) == 18
+    for pdf in results[::5]:
+        assert "被申请人于十日内改建排水沟并赔偿申请人三千元。" in pdftotext(pdf)
