@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from config.admin_site import ReadOnlyAdminMixin
+
 from .identity import mask_id_number, mask_phone
 from .models import (
     Agreement,
@@ -15,10 +17,6 @@ from .models import (
     Organization,
     Party,
 )
-
-admin.site.site_header = _("大调解 管理后台")
-admin.site.site_title = _("大调解")
-admin.site.index_title = _("系统管理")
 
 
 @admin.register(Organization)
@@ -131,16 +129,7 @@ class CaseAccessAdmin(admin.ModelAdmin):
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(admin.ModelAdmin):
+class CaseEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "case", "type", "at", "actor"]
     list_filter = ["type"]
     list_select_related = ["case", "actor"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
