@@ -53,9 +53,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "config.security.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
-    # Paths only, never query strings (search terms): mediation.logs.
     "mediation.logs.RequestLogMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.ChineseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -295,21 +294,11 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Mediation time limits in days (People's Mediation Law practice; labour: LDMAL art. 14).
-MEDIATION_DAYS_DEFAULT = env.int("MEDIATION_DAYS_DEFAULT", default=30)
-MEDIATION_DAYS_LABOR = env.int("MEDIATION_DAYS_LABOR", default=15)
-MEDIATION_DAYS_COURT_REFERRAL = env.int("MEDIATION_DAYS_COURT_REFERRAL", default=30)
-ACCEPT_DECISION_DAYS = env.int("ACCEPT_DECISION_DAYS", default=3)
-ACCEPT_DECISION_DAYS_PRIORITY = env.int("ACCEPT_DECISION_DAYS_PRIORITY", default=1)
-CONFIRMATION_APPLY_DAYS = env.int("CONFIRMATION_APPLY_DAYS", default=30)
-CONFIRMATION_REGISTER_DAYS = env.int("CONFIRMATION_REGISTER_DAYS", default=3)
-CONFIRMATION_DECIDE_DAYS = env.int("CONFIRMATION_DECIDE_DAYS", default=15)
-CONFIRMATION_EXTENSION_DAYS = env.int("CONFIRMATION_EXTENSION_DAYS", default=10)
-REFERRAL_PRE_FILING_DAYS = env.int("REFERRAL_PRE_FILING_DAYS", default=30)
-REFERRAL_POST_FILING_DAYS = env.int("REFERRAL_POST_FILING_DAYS", default=15)
-REFERRAL_SUMMARY_DAYS = env.int("REFERRAL_SUMMARY_DAYS", default=7)
-ARBITRATION_ACCEPT_DAYS = env.int("ARBITRATION_ACCEPT_DAYS", default=5)
+# Legal time limits live in the TimeLimit table (mediation.clocks), not here. What is
+# left is not law: when the sweep warns, and how often a process looks for calendar or
+# limit changes made by another process.
 DEADLINE_APPROACHING_FRACTION = env.float("DEADLINE_APPROACHING_FRACTION", default=0.8)
+CLOCK_CACHE_RECHECK_SECONDS = env.int("CLOCK_CACHE_RECHECK_SECONDS", default=60)
 
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 PDF_FONT_PATH = env.str("PDF_FONT_PATH", default="")
@@ -341,7 +330,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # Request and event lines (INFO) are the operator's record; LOG_REQUESTS=false quiets them.
     "loggers": {
-        "datiaojie": {"level": "INFO" if env.bool("LOG_REQUESTS", default=not DEBUG) else LOG_LEVEL}
+        "datiaojie": {
+            "level": "INFO" if env.bool("LOG_REQUESTS", default=not DEBUG) else LOG_LEVEL
+        },
     },
 }
 # Addresses (or networks) that may read /metrics. Behind nginx the connection comes from
@@ -350,7 +341,6 @@ METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1
 CREDIT_CODE_STRICT = env.bool("CREDIT_CODE_STRICT", default=False)
 SERVE_STATIC = env.bool("SERVE_STATIC", default=True)
 PDF_FONT_SUBFONT = env.int("PDF_FONT_SUBFONT", default=0)
-LITIGATION_FILING_DAYS = env.int("LITIGATION_FILING_DAYS", default=7)
 
 
 # One login lockout for every way in (login page, admin login, token endpoint): django-axes,

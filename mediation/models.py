@@ -32,6 +32,7 @@ from .choices import (
     Role,
     State,
 )
+from .clock_models import Holiday, TimeLimit  # noqa: F401  (models of this app)
 from .crypto import EncryptedCharField, LookupDigestField
 
 
@@ -161,6 +162,12 @@ class Case(ConcurrentTransitionMixin, models.Model):
     created_at = models.DateTimeField(_("登记时间"))
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     due_at = models.DateTimeField(_("期限"), null=True, blank=True)
+    # The clock behind due_at (mediation.clocks): when it started, its unit and the rule
+    # with its citation, so the 80% point and "days left" count in the law's own unit.
+    due_from = models.DateTimeField(_("期限起算"), null=True, blank=True)
+    due_unit = models.CharField(_("期限单位"), max_length=8, blank=True)
+    due_basis = models.CharField(_("期限依据"), max_length=400, blank=True)
+    materials_received_at = models.DateTimeField(_("签收移交材料时间"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
     archived_at = models.DateTimeField(_("归档时间"), null=True, blank=True)
@@ -240,10 +247,12 @@ class Case(ConcurrentTransitionMixin, models.Model):
         target=State.ACCEPTED,
         permission=policies.transition_permission("accept"),
     )
-    def accept(self, *, at, mediator, due_at):
+    def accept(self, *, at, mediator, clock, materials_received_at=None):
         self.mediator = mediator
         self.accepted_at = at
-        self.due_at = due_at
+        if materials_received_at is not None:
+            self.materials_received_at = materials_received_at
+        self.set_clock(clock)
 
     @transition(
         field=state,
@@ -264,13 +273,13 @@ class Case(ConcurrentTransitionMixin, models.Model):
         target=State.REGISTERED,
         permission=policies.transition_permission("transfer"),
     )
-    def transfer(self, *, at, target_org, due_at):
+    def transfer(self, *, at, target_org, clock):
         self.org = target_org
         self.network = target_org.network
         self.mediator = None
         self.accepted_at = None
         self.respondent_consent_at = None
-        self.due_at = due_at
+        self.set_clock(clock)
 
     @transition(
         field=state,
@@ -288,8 +297,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
         target=State.MEDIATING,
         permission=policies.transition_permission("extend"),
     )
-    def extend(self, *, at, due_at):
-        self.due_at = due_at
+    def extend(self, *, at, clock):
+        self.set_clock(clock)
 
     @transition(
         field=state,
@@ -342,10 +351,10 @@ class Case(ConcurrentTransitionMixin, models.Model):
         conditions=[_not_judicial],
         permission=policies.transition_permission("request_confirmation"),
     )
-    def request_confirmation(self, *, at, court, due_at):
+    def request_confirmation(self, *, at, court, clock):
         self.confirmation_court = court
         self.confirmation_requested_at = at
-        self.due_at = due_at
+        self.set_clock(clock)
 
     @transition(
         field=state,
@@ -379,9 +388,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
         conditions=[_not_judicial],
         permission=policies.transition_permission("resume"),
     )
-    def resume(self, *, at, due_at):
+    def resume(self, *, at, clock):
         self.outcome = ""
-        self.due_at = due_at
+        self.set_clock(clock)
 
     @transition(
         field=state,
@@ -389,10 +398,10 @@ class Case(ConcurrentTransitionMixin, models.Model):
         target=State.MEDIATING,
         permission=policies.transition_permission("reopen"),
     )
-    def reopen(self, *, at, due_at):
+    def reopen(self, *, at, clock):
         self.outcome = ""
         self.end_reason = ""
-        self.due_at = due_at
+        self.set_clock(clock)
 
     @transition(
         field=state,
@@ -436,6 +445,13 @@ class Case(ConcurrentTransitionMixin, models.Model):
         self.archived_at = at
 
     # -- helpers --------------------------------------------------------------------------
+
+    def set_clock(self, clock) -> None:
+        """Run the case on `clock` (a mediation.clocks.Clock), or on none."""
+        self.due_at = clock.due if clock else None
+        self.due_from = clock.start if clock else None
+        self.due_unit = clock.unit if clock else ""
+        self.due_basis = clock.basis if clock else ""
 
     @property
     def current_agreement(self):

@@ -239,6 +239,7 @@ TASK_ROLES = {
     "petition.feedback": (Role.MEDIATOR, Role.ORG_HEAD),
     "petition.review": (Role.PETITION_OFFICER,),
     "court.outcome": (Role.CLERK, Role.JUDGE),
+    "referral.filing": RECEIVING_ROLES,
     "referral.acknowledge": RECEIVING_ROLES,
     "referral.result": RECEIVING_ROLES,
 }

@@ -35,6 +35,7 @@ from .choices import (
     State,
     Tag,
 )
+from .clocks import acceptance_clock
 from .documents import records
 from .errors import InvalidFields, NotPermitted, NotVisible, StateConflict
 from .events import StaleCase, record_event, record_events
@@ -55,7 +56,7 @@ from .models import (
     Organization,
     Party,
 )
-from .transitions import FORMS, TRANSITION_NAMES, acceptance_due, describe_fields
+from .transitions import FORMS, TRANSITION_NAMES, describe_fields
 
 # -- access ---------------------------------------------------------------------------
 
@@ -421,8 +422,8 @@ def register_case(
             village=cd.get("village") or "",
             priority=priority,
             created_at=now,
-            due_at=acceptance_due(priority, now),
         )
+        case.set_clock(acceptance_clock(priority, now))
         case.save()
         for i, p in enumerate(parties):
             party = Party.objects.create(
@@ -536,7 +537,9 @@ def add_follow_up(case_or_id, user, data, *, now=None) -> FollowUp:
 def flag_risk(case_or_id, user, data, *, now=None) -> Case:
     now = now or timezone.now()
     data = data or {}
-    level, note = data.get("level"), (data.get("note") or "").strip()
+    level, raw_note = data.get("level"), data.get("note")
+    # JSON may carry anything here: only text is a note (a boolean was a 500).
+    note = raw_note.strip() if isinstance(raw_note, str) else ""
     errors = {}
     if level not in RiskLevel.values:
         errors["level"] = [_("风险等级应为 low、medium 或 high")]

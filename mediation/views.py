@@ -22,11 +22,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from . import clocks, policies, services
 from . import forms as page_forms
-from . import policies, services
+from .api.serializers import petition_json
 from .choices import (
     OPEN_STATES,
     AttachmentKind,
+    Channel,
     EventType,
     FailReason,
     PartyRole,
@@ -74,6 +76,13 @@ def _person_name(user):
 def _last_event_id(user) -> int:
     """The newest event id this user may see: the live script resumes from here."""
     return policies.visible_events(user).aggregate(m=Max("id"))["m"] or 0
+
+
+def _due_left(case, now) -> str:
+    """ "剩余 12 个工作日": days left in the clock's own unit (mediation.clocks)."""
+    if not case.due_at or case.state not in OPEN_STATES:
+        return ""
+    return clocks.days_left_label(case.due_at, case.due_unit, now)
 
 
 def _is_overdue(case, now) -> bool:
@@ -233,6 +242,7 @@ def case_list(request):
                 "applicants": "、".join(names[PartyRole.APPLICANT]),
                 "respondents": "、".join(names[PartyRole.RESPONDENT]),
                 "overdue": _is_overdue(case, now),
+                "due_left": _due_left(case, now),
                 "mediator": _person_name(case.mediator),
             }
         )
@@ -247,6 +257,10 @@ def case_list(request):
             "rows": rows,
             "query": params.urlencode(),
             "may_register": bool(page_forms.registrable_orgs(request.user)),
+            # the supervisor answers for the district's clocks: a year on weekends only
+            "calendar_warnings": clocks.calendar_warnings(now)
+            if policies.is_supervisor(request.user)
+            else [],
             "last_event_id": _last_event_id(request.user),
             "state_labels": dict(State.choices),
             "nav": "cases",
@@ -372,6 +386,8 @@ def _detail_context(
         "attachments": list(case.attachments.all()),
         "attachment_kinds": AttachmentKind.choices if may_record else None,
         "overdue": _is_overdue(case, now),
+        "due_left": _due_left(case, now),
+        "petition": petition_json(case) if case.channel == Channel.PETITION_TRANSFER else None,
         "mediator": _person_name(case.mediator),
         "last_event_id": _last_event_id(user),
         "state_labels": dict(State.choices),
@@ -550,6 +566,9 @@ def _task_rows(request, ws, open_task=None, open_decision=None, errors=None):
                 "task": task,
                 "title": str(task.flow_task.task_title) if task.flow_task else task.kind,
                 "overdue": bool(task.due_at and task.due_at < now),
+                "due_left": clocks.days_left_label(
+                    task.due_at, ((task.data or {}).get("clock") or {}).get("unit", ""), now
+                ),
                 "forms": page_forms.task_forms(
                     task,
                     ws.describe_decisions(task),

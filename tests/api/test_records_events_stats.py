@@ -49,6 +49,11 @@ def test_risk_flag_emits_an_event_that_the_supervisor_sees(api, world):
     assert r.status_code == 200 and r.json()["risk_level"] == "high"
     r = api(world.mediator).post(f"/api/cases/{case.pk}/risk/", {"level": "severe"}, format="json")
     assert r.status_code == 400 and {"level", "note"} <= set(r.json()["errors"])
+    # a note that is not text is a field message, not a 500 (schemathesis found `true`)
+    r = api(world.mediator).post(
+        f"/api/cases/{case.pk}/risk/", {"level": "low", "note": True}, format="json"
+    )
+    assert r.status_code == 400 and "note" in r.json()["errors"]
     events = api(world.supervisor).get(f"/api/events/?since={since}").json()["results"]
     assert [e["type"] for e in events] == ["case.risk_flagged"]
     assert events[0]["data"] == {"level": "high", "note": "扬言上访"}
