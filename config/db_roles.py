@@ -13,6 +13,8 @@ the application role once (docs/deployment.md).
 from django.db import connection as default_connection
 
 AUDIT_TABLE = "mediation_caseevent"
+# Tables the application may only read and append to: the case trail and the admin log.
+APPEND_ONLY = (AUDIT_TABLE, "django_admin_log")
 
 
 def grant_app_role(role: str, connection=None) -> None:
@@ -33,11 +35,12 @@ def grant_app_role(role: str, connection=None) -> None:
             f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {r}",
             f"ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA public "
             f"GRANT USAGE, SELECT ON SEQUENCES TO {r}",
-            # The audit trail: read and append, nothing else.
-            f"REVOKE ALL ON {qn(AUDIT_TABLE)} FROM {r}",
-            f"GRANT SELECT, INSERT ON {qn(AUDIT_TABLE)} TO {r}",
         ):
             cur.execute(sql)
+        # The audit trails: read and append, nothing else.
+        for table in APPEND_ONLY:
+            cur.execute(f"REVOKE ALL ON {qn(table)} FROM {r}")
+            cur.execute(f"GRANT SELECT, INSERT ON {qn(table)} TO {r}")
 
 
 def on_post_migrate(sender, using="default", **kwargs):

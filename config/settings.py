@@ -56,7 +56,7 @@ DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="datiaojie-demo")
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    "config.apps.SecureAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "knox",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -79,7 +81,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.security.TrustedProxyMiddleware",
-    "config.middleware.AccessLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "mediation.logs.RequestLogMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -89,6 +90,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so it sees the flag a refused authenticate() left on the request.
@@ -364,12 +366,6 @@ LOGGING = {
     "loggers": {
         "datiaojie": {
             "level": "INFO" if env.bool("LOG_REQUESTS", default=not DEBUG) else LOG_LEVEL
-        },
-        # Paths only, never query strings (config.middleware.AccessLogMiddleware).
-        "datiaojie.access": {
-            "handlers": ["console"],
-            "level": env.str("ACCESS_LOG_LEVEL", default="INFO"),
-            "propagate": False,
         },
     },
 }

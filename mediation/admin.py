@@ -2,6 +2,8 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from config.admin_site import ReadOnlyAdminMixin
+
 from .choices import Category
 from .identity import mask_id_number, mask_phone
 from .models import (
@@ -23,10 +25,6 @@ from .models import (
     Party,
     TimeLimit,
 )
-
-admin.site.site_header = _("大调解 管理后台")
-admin.site.site_title = _("大调解")
-admin.site.index_title = _("系统管理")
 
 
 @admin.register(Organization)
@@ -139,19 +137,10 @@ class CaseAccessAdmin(admin.ModelAdmin):
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(admin.ModelAdmin):
+class CaseEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "case", "type", "at", "actor"]
     list_filter = ["type"]
     list_select_related = ["case", "actor"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # -- supervision (DESIGN.md §8): the roster is maintained here; complaints and the negative
@@ -185,15 +174,8 @@ class MediatorProfileAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "user__last_name", "user__first_name"]
 
 
-class _ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class _ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    pass
 
 
 @admin.register(Complaint)

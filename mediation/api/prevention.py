@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.limits import BoundedJSONParser
 from mediation import policies, prevention
 from mediation.choices import (
     CONSULTATION_CHANNELS,
@@ -129,7 +129,7 @@ def _rounds(user):
 
 
 class ScreeningListView(APIView):
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     @extend_schema(
         summary="排查记录",
@@ -165,7 +165,7 @@ class ScreeningListView(APIView):
 
 
 class ScreeningFindingRegisterView(APIView):
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     @extend_schema(
         summary="将排查发现的纠纷登记为案件（主动排查）",
@@ -199,7 +199,7 @@ class UnscreenedView(APIView):
 
 
 class ConsultationListView(APIView):
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     @extend_schema(
         summary="法律咨询记录",
@@ -221,7 +221,7 @@ class ConsultationListView(APIView):
 
 
 class ConsultationRegisterView(APIView):
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     @extend_schema(
         summary="将法律咨询登记为纠纷案件",

@@ -12,11 +12,11 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers, status
 from rest_framework.exceptions import Throttled
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.limits import BoundedJSONParser
 from mediation import complaints, exports, policies, roster, supervision
 from mediation.choices import Category, Network
 from mediation.errors import InvalidFields, NotPermitted, NotVisible
@@ -262,7 +262,7 @@ class ComplaintSubmitSerializer(serializers.Serializer):
 
 
 class ComplaintListView(APIView):
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "POST" else super().get_permissions()
@@ -336,7 +336,7 @@ class ComplaintDetailView(APIView):
 
 
 class ComplaintTransitionView(APIView):
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     @extend_schema(
         summary="办理投诉",

@@ -254,8 +254,15 @@ def test_request_starts_the_flow_in_the_same_transaction(world, as_user):
 
 def test_admin_lists_are_read_only(world, client, django_user_model):
     world.make_case(State.CONFIRMING)
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
     admin_user = django_user_model.objects.create_superuser("root", password="x")
     client.force_login(admin_user)
+    # The admin needs the second factor too (config.admin_site): a verified TOTP device.
+    device = TOTPDevice.objects.create(user=admin_user, name="phone", confirmed=True)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
     for path in ("/admin/workflows/casetask/", "/admin/workflows/caseprocess/"):
         assert client.get(path).status_code == 200
     assert client.get("/admin/workflows/casetask/add/").status_code == 403

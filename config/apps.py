@@ -1,0 +1,17 @@
+from django.contrib.admin.apps import AdminConfig
+
+
+class SecureAdminConfig(AdminConfig):
+    """django.contrib.admin with the TOTP-protected site (config.admin_roles)."""
+
+    default_site = "config.admin_site.SecureAdminSite"
+
+    def ready(self):
+        super().ready()
+        from django.contrib import admin
+        from django.db.models.signals import post_migrate
+
+        from . import admin_roles
+
+        admin_roles.register(admin.site)
+        post_migrate.connect(admin_roles.ensure_groups, sender=self)
