@@ -724,7 +724,8 @@ class Consultation(models.Model):
     question = models.TextField(_("咨询问题"), max_length=5000)
     answer = models.TextField(_("解答内容"), max_length=5000)
     caller_name = models.CharField(_("来电（访）人"), max_length=50, blank=True)
-    caller_phone = models.CharField(_("联系电话"), max_length=30)
+    caller_phone = EncryptedCharField(_("联系电话"), max_length=30)
+    caller_phone_digest = LookupDigestField(source="caller_phone", kind="phone")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )

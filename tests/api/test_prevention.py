@@ -269,3 +269,18 @@ def test_screening_counts_reach_the_ministry_table_and_the_dashboard(world, api,
     page = client.get("/supervision/?from=2026-11-01&to=2026-11-30").content.decode()
     assert 'id="chart-consultations"' in page and "纠纷求助" in page
     assert "本月未开展排查的调解委员会" in page
+
+
+def test_caller_phone_is_encrypted_at_rest_and_found_by_digest(world):
+    from django.db import connection
+
+    from mediation.crypto import digest
+
+    row = prevention.record_consultation(world.intake, CONSULTATION)
+    with connection.cursor() as cur:
+        cur.execute("SELECT caller_phone FROM mediation_consultation WHERE id = %s", [row.pk])
+        stored = cur.fetchone()[0]
+    assert stored.startswith("sm4$") and "13995367890" not in stored
+    assert Consultation.objects.get(pk=row.pk).caller_phone == "13995367890"
+    found = Consultation.objects.filter(caller_phone_digest=digest("phone", "13995367890"))
+    assert list(found) == [row]
