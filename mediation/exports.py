@@ -18,6 +18,7 @@ from openpyxl.styles import Font
 
 from . import supervision
 from .choices import Category, Channel, Network, PartyRole, State
+from .crypto import decrypt
 from .identity import mask_id_number, mask_phone
 from .models import CaseParty
 from .xlsx import SheetWriter
@@ -239,8 +240,9 @@ def case_rows(qs):
         ):
             side = parties.setdefault(case_id, {}).setdefault(role, [[], [], []])
             side[0].append(name)
-            side[1].append(mask_id_number(id_number))
-            side[2].append(mask_phone(phone))
+            # read past the model fields: the stored values are SM4 ciphertext (crypto)
+            side[1].append(mask_id_number(decrypt(id_number)))
+            side[2].append(mask_phone(decrypt(phone)))
         for r in chunk:
             p = parties.get(r[0], {})
             app = p.get(PartyRole.APPLICANT, [[], [], []])
