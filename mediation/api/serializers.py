@@ -448,7 +448,6 @@ class CaseDetailSerializer(CaseListSerializer):
     sessions = SessionSerializer(many=True)
     follow_ups = FollowUpSerializer(many=True)
     handoffs = HandoffSerializer(many=True)
-    petition = serializers.SerializerMethodField()
     attachments = serializers.SerializerMethodField()
     available_transitions = serializers.SerializerMethodField()
 
@@ -533,20 +532,6 @@ class CaseDetailSerializer(CaseListSerializer):
         if not agreements:
             return None
         return AgreementSerializer(max(agreements, key=lambda a: a.pk)).data
-
-    @extend_schema_field(PetitionSerializer(allow_null=True))
-    def get_petition(self, obj):
-        """§6 `petition`, for a petition transfer: the handoff row is its record."""
-        handoff = next((h for h in obj.handoffs.all() if h.kind == HandoffKind.PETITION), None)
-        if handoff is None:
-            return None
-        data = handoff.data or {}
-        return {
-            "number": handoff.external_number,
-            "feedback": data.get("feedback", ""),
-            "return_note": data.get("return_note", ""),
-            "handle_due": dt_json(handoff.due_at),
-        }
 
     @extend_schema_field(serializers.ListField(child=serializers.DictField()))
     def get_attachments(self, obj):

@@ -431,4 +431,5 @@ def test_case_json_carries_the_petition_feedback_and_return_note(world):
     petition = api.get(f"/api/cases/{case.pk}/").json()["petition"]
     assert petition["number"] == "宁红信转〔2026〕30号"
     assert petition["feedback"] == "已终止" and petition["return_note"] == "请再次组织调解"
-    assert petition["handle_due"].startswith(due_in(20))
+    # the feedback date the officer set; handle_due is the petition's own 60-day clock
+    assert petition["feedback_due"].startswith(due_in(20))
