@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
-from . import charts, complaints, policies, prevention, roster, supervision
+from . import charts, clocks, complaints, policies, prevention, roster, supervision
 from .choices import MEDIATING_KINDS, Category, Network, Role
 from .errors import InvalidFields, NotPermitted, NotVisible, StateConflict
 from .models import Complaint, Membership, Organization
@@ -152,6 +152,8 @@ def dashboard(request):
             "query": query,
             "case_query": _case_query(filters),
             "month": timezone.localdate().strftime("%Y-%m"),
+            # a year the official calendar does not know counts weekends only (clocks)
+            "calendar_warnings": clocks.calendar_warnings(now),
             "nav": "supervision",
         },
         status=400 if errors else 200,

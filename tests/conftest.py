@@ -198,3 +198,19 @@ def world(db):
         arbitration=orgs["红寺堡区劳动人事争议仲裁委员会"],
         center=orgs["红寺堡区公共法律服务中心"],
     )
+
+
+@pytest.fixture
+def admin_client(db, admin_user):
+    """pytest-django's admin client, past the admin's second factor: the admin asks every
+    account for a TOTP code (issue 14), so the session carries a verified device."""
+    from django.test import Client
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=admin_user, name="test", confirmed=True)
+    client = Client()
+    client.force_login(admin_user)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+    return client

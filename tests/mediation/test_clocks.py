@@ -204,9 +204,11 @@ def test_2027_falls_back_to_weekends_and_warns(db):
 
 def test_supervisor_page_warns_about_an_unknown_year(world, client):
     client.force_login(world.supervisor)
-    with time_machine.travel(local(2026, 11, 28, 10), tick=False):
-        resp = client.get("/")
-    assert "2027 年的法定节假日安排尚未录入" in resp.content.decode()
+    # the supervisor's home (the dashboard) and the case list both say so
+    for page in ("/", "/cases/"):
+        with time_machine.travel(local(2026, 11, 28, 10), tick=False):
+            resp = client.get(page, follow=True)
+        assert "2027 年的法定节假日安排尚未录入" in resp.content.decode(), page
     client.force_login(world.mediator)
     with time_machine.travel(local(2026, 11, 28, 10), tick=False):
         resp = client.get("/")

@@ -107,9 +107,8 @@ def test_assigning_a_listed_mediator_warns(api, world, profiles, client):
     assert clean.json()["warnings"] == []
 
 
-def test_the_admin_maintains_the_roster(client, world, django_user_model):
-    root = django_user_model.objects.create_superuser("root", "root@example.cn", "pw-root-1")
-    client.force_login(root)
+def test_the_admin_maintains_the_roster(admin_client, world):
+    client = admin_client  # a superuser past the admin's TOTP step (tests/conftest.py)
     r = client.post(
         "/admin/mediation/mediatorprofile/add/",
         {
