@@ -272,6 +272,8 @@ def test_session_and_follow_up_forms(client, world):
         f"/cases/{case.pk}/transitions/reach_agreement/",
         {
             "reach_agreement-form": "written",
+            "reach_agreement-facts": "双方因排水沟发生争议。",
+            "reach_agreement-responsibilities": "被申请人负主要责任。",
             "reach_agreement-terms": "赔偿三千元",
             "reach_agreement-performance_method": "现金",
             "reach_agreement-performance_due": today,

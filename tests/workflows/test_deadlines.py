@@ -143,6 +143,7 @@ def test_petition_feedback_date_is_announced_once(world, as_user):
         **case_body(world.home),
         "petition_number": "宁红信转〔2026〕15号",
         "feedback_due": (T0 + dt.timedelta(days=10)).isoformat(),
+        "petitioner_consent": True,
     }
     with time_machine.travel(T0, tick=False):
         resp = as_user(world.petition).post("/api/petitions/transfers/", body, format="json")
