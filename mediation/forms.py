@@ -176,6 +176,7 @@ def apply_intake_errors(form, formset, index_map, errors: dict) -> None:
     for key, messages in errors.items():
         if key.startswith("parties[") and "]." in key:
             raw_index, field = key[len("parties[") :].split("].", 1)
+            field = "rep_kind" if field == "representative" else field
             try:
                 pform = formset.forms[index_map[int(raw_index)]]
             except (ValueError, IndexError):

@@ -14,8 +14,9 @@ from viewflow.workflow import flow
 
 from mediation import services
 from mediation.choices import HandoffKind, ReferRoute, State
+from mediation.errors import InvalidFields
 
-from .common import DecisionForm, FlowBase, close_handoff, days, iso, open_handoff
+from .common import DecisionForm, FlowBase, close_handoff, days, iso, open_handoff, today
 from .nodes import CaseTaskNode
 
 # Civil Procedure Law art. 126: a court decides on filing within 7 days.
@@ -23,6 +24,9 @@ LITIGATION_FILING_DAYS = settings.LITIGATION_FILING_DAYS
 
 
 class AcceptForm(DecisionForm):
+    # The mediating body only advises the route; the party files, and the receiving body
+    # records that filing here (its own clocks run from it).
+    filed_on = forms.DateField(label=gettext_lazy("当事人申请（起诉）日期"), required=False)
     number = forms.CharField(label=gettext_lazy("受理案号"), max_length=64, required=False)
     note = forms.CharField(label=gettext_lazy("说明"), max_length=2000, required=False)
 
@@ -116,7 +120,14 @@ class ReferralFlow(FlowBase, flow.Flow):
             process.data.update(accepted_at=iso(now), number=data.get("number") or "")
             process.save(update_fields=["data"])
             handoff.external_number = data.get("number") or ""
-            handoff.data = {**handoff.data, "accepted_at": iso(now)}
+            filed_on = data.get("filed_on")
+            if filed_on and filed_on > today(now):
+                raise InvalidFields(_("提交的内容有误"), {"filed_on": [_("申请日期不得晚于今天")]})
+            handoff.data = {
+                **handoff.data,
+                "accepted_at": iso(now),
+                "filed_on": filed_on.isoformat() if filed_on else None,
+            }
             handoff.due_at = None
             handoff.save(update_fields=["external_number", "data", "due_at"])
             return {"number": handoff.external_number}

@@ -103,7 +103,7 @@ def registration_data(request) -> dict:
     parties = data.get("parties")
     if isinstance(parties, list):
         data["parties"] = [
-            {k: (v if k == "tags" else _scalar(v)) for k, v in p.items()}
+            {k: (v if k in ("tags", "representative") else _scalar(v)) for k, v in p.items()}
             if isinstance(p, dict)
             else p
             for p in parties

@@ -505,3 +505,20 @@ def test_high_risk_records_the_police_report(world):
     assert case.risk_reported_to == "红寺堡派出所" and abs(case.risk_reported_at - at).seconds < 1
     event = case.events.get(type="case.risk_flagged")
     assert event.payload["data"]["reported_to"] == "红寺堡派出所"
+
+
+def test_receiving_body_records_the_partys_filing(world):
+    case = world.make_case(State.FAILED, category="labor")
+    services.perform(
+        case, "refer", world.mediator, {"route": "arbitration", "target_org": world.arbitration.pk}
+    )
+    ack = task(case, "referral.acknowledge")
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    with pytest.raises(InvalidFields) as err:
+        complete_task(
+            ack.pk, world.arbiter, {"decision": "accept", "filed_on": tomorrow.isoformat()}
+        )
+    assert "filed_on" in err.value.errors
+    filed = timezone.localdate().isoformat()
+    complete_task(ack.pk, world.arbiter, {"decision": "accept", "filed_on": filed})
+    assert case.handoffs.get(kind="arbitration").data["filed_on"] == filed
