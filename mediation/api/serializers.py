@@ -422,6 +422,15 @@ class CaseDetailSerializer(CaseListSerializer):
     referral_route = serializers.CharField(
         help_text="arbitration / litigation / administrative_adjudication / 空"
     )
+    confirmation_ruling = serializers.CharField(
+        help_text="rejected（驳回申请）/ not_accepted（不予受理，可向有管辖权的法院重新申请）/ 空"
+    )
+    confirmation_applicants = serializers.ListField(
+        child=serializers.IntegerField(), help_text="申请司法确认的当事人编号"
+    )
+    confirmation_consent_of = serializers.ListField(
+        child=serializers.IntegerField(), help_text="同意一方申请的其他当事人编号"
+    )
     agreement = serializers.SerializerMethodField()
     sessions = SessionSerializer(many=True)
     follow_ups = FollowUpSerializer(many=True)

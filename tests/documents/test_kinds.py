@@ -282,7 +282,8 @@ def test_lawyer_network_failure(world, font_mode):
 
 
 def test_transfer_letter_for_referral_and_for_transfer(world, font_mode):
-    case = world.make_case(State.FAILED)
+    # labour disputes go to the labour arbitration commission (LDMAL art 5)
+    case = world.make_case(State.FAILED, category="labor")
     case = services.perform(
         case, "refer", world.mediator, {"route": "arbitration", "target_org": world.arbitration.pk}
     )
@@ -293,7 +294,7 @@ def test_transfer_letter_for_referral_and_for_transfer(world, font_mode):
             "移送函",
             case.number,
             "红寺堡区劳动人事争议仲裁委员会：",
-            "马建国与杨学军邻里纠纷一案",
+            "马建国与杨学军劳动争议纠纷一案",
             "调解终止",
             "通过仲裁途径依法处理",
             "联系人：马桂兰",

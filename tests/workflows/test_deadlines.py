@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from mediation.choices import State
 from mediation.deadlines import sweep
-from mediation.models import CaseEvent, Membership
+from mediation.models import CaseEvent
 
 from .conftest import complete, one_task
 
@@ -62,8 +62,7 @@ def test_fifteen_day_decision_deadline(world, registered_confirmation):
 
 def test_extension_moves_the_decision_deadline(world, registered_confirmation, as_user):
     case = registered_confirmation
-    president = world.clerk.__class__.objects.create_user("president")
-    Membership.objects.create(user=president, org=world.court, role="org_head")
+    president = world.president  # the court's 院长 approves (法释〔2011〕5号 art 5)
     judge = as_user(world.judge)
     with at(10):
         task = one_task(judge, "confirmation.decide", case)

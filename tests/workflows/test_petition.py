@@ -45,6 +45,7 @@ def test_transfer_validation(world, as_user):
         **case_body(world.petition_bureau),
         "petition_number": "X",
         "feedback_due": "2099-01-01",
+        "petitioner_consent": True,
     }
     resp = client.post("/api/petitions/transfers/", body, format="json")
     assert resp.status_code == 400 and "org" in resp.json()["errors"]
