@@ -38,6 +38,8 @@ from collections import deque
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 
+from . import metrics
+
 log = logging.getLogger(__name__)
 
 WAKE = "relay.wake"
@@ -194,10 +196,11 @@ class Hub:
             try:
                 while True:
                     rows = await fetch(self.last_relayed)
-                    for event_id, text, orgs, case_id in rows:
+                    for event_id, text, orgs, case_id, at in rows:
                         await self.deliver(event_id, text, orgs, case_id)
                         self.last_relayed = event_id
                         self.relayed += 1
+                        metrics.observe_relay(at)
                     if len(rows) < RELAY_BATCH:
                         break
             except asyncio.CancelledError:
@@ -262,8 +265,9 @@ def _last_event_id() -> int:
     return CaseEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
 
 
-def _events_after(last_id: int) -> list[tuple[int, str, list, int]]:
-    """The next rows of the outbox, in id order, as (id, text, orgs, case id)."""
+def _events_after(last_id: int) -> list[tuple[int, str, list, int, float]]:
+    """The next rows of the outbox, in id order, as (id, text, orgs, case id, event time
+    as a Unix timestamp, for the relay-lag metric)."""
     from django.db import close_old_connections
 
     from .events import serialise
@@ -271,7 +275,10 @@ def _events_after(last_id: int) -> list[tuple[int, str, list, int]]:
 
     close_old_connections()  # drop a connection the database closed meanwhile
     rows = CaseEvent.objects.filter(id__gt=last_id).order_by("id")[:RELAY_BATCH]
-    return [(e.pk, encode(serialise(e)), e.payload.get("orgs", []), e.case_id) for e in rows]
+    return [
+        (e.pk, encode(serialise(e)), e.payload.get("orgs", []), e.case_id, e.at.timestamp())
+        for e in rows
+    ]
 
 
 _hub: Hub | None = None

@@ -33,8 +33,9 @@ def database_url(settings_dict) -> str:
 
 
 class Daphne:
-    def __init__(self, db_url: str, *, env: dict | None = None, port: int | None = None):
+    def __init__(self, db_url: str, *, env: dict | None = None, port: int | None = None, args=()):
         self.port = port or free_port()
+        self.args = list(args)  # more daphne options, e.g. ["--access-log", "-"]
         self.env = {
             **os.environ,
             "DATABASE_URL": db_url,
@@ -58,7 +59,7 @@ class Daphne:
         # A file, not a pipe: a pipe nobody reads fills up and blocks the server.
         self.log = tempfile.TemporaryFile()
         cmd = [sys.executable, "-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", str(self.port)]
-        cmd.append("config.asgi:application")
+        cmd += [*self.args, "config.asgi:application"]
         self.proc = subprocess.Popen(
             cmd,
             cwd=ROOT,

@@ -480,8 +480,10 @@ def test_refer_form_offers_the_routes_of_the_network(client, world):
     login(client, world.head)
     forms_ = {f.name: f for f in client.get(f"/cases/{case.pk}/").context["transition_forms"]}
     routes = [c[0] for c in forms_["refer"].fields["route"].choices if c[0]]
-    # a labour dispute: labour arbitration first (LDMAL art 5), no litigation, no adjudication
-    assert routes == ["arbitration"]
+    # a labour dispute: labour arbitration first (LDMAL art 5), no litigation, no
+    # adjudication; the applicant (elderly, a veteran) qualifies for legal aid (法律援助法
+    # art 42), so that route is offered too
+    assert routes == ["arbitration", "legal_aid"]
     r = client.post(
         f"/cases/{case.pk}/transitions/refer/",
         {"refer-route": "arbitration", "refer-target_org": world.arbitration.pk},
