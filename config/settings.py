@@ -152,6 +152,9 @@ else:
 # on the embedded default the way commits of cron/shell processes are found; with Redis
 # only the safety net for a lost wake-up.
 LIVE_RELAY_INTERVAL = env.float("LIVE_RELAY_INTERVAL", default=5.0 if REDIS_URL else 1.0)
+# A socket whose unsent bytes (held by the server, past the kernel's buffer) exceed this is
+# too slow: it is closed (4013) and its client resumes by id, so it never holds up others.
+LIVE_SOCKET_BUFFER_LIMIT = env.int("LIVE_SOCKET_BUFFER_LIMIT", default=1 << 20)
 
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes an anonymous API call a 401, not a 403.

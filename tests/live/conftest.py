@@ -42,6 +42,17 @@ async def loop_cleanup():
     await sync_to_async(connections.close_all)()
 
 
+@pytest.fixture
+def tokens(world):
+    """API tokens of the named users, for clients that log in like integrations."""
+    from rest_framework.authtoken.models import Token
+
+    return {
+        name: Token.objects.get_or_create(user=getattr(world, name))[0].key
+        for name in ("mediator", "mediator2", "head", "outsider", "supervisor")
+    }
+
+
 def session_cookie(user) -> bytes:
     client = Client()
     client.force_login(user)

@@ -33,8 +33,12 @@ def database_url(settings_dict) -> str:
 
 
 class Daphne:
-    def __init__(self, db_url: str, *, env: dict | None = None, port: int | None = None):
+    def __init__(
+        self, db_url: str, *, env: dict | None = None, port: int | None = None, launcher=None
+    ):
         self.port = port or free_port()
+        # Python code run instead of `-m daphne` (it sees daphne's arguments in sys.argv).
+        self.launcher = launcher
         self.env = {
             **os.environ,
             "DATABASE_URL": db_url,
@@ -57,7 +61,8 @@ class Daphne:
     def start(self, timeout: float = 30.0) -> "Daphne":
         # A file, not a pipe: a pipe nobody reads fills up and blocks the server.
         self.log = tempfile.TemporaryFile()
-        cmd = [sys.executable, "-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", str(self.port)]
+        run = ["-c", self.launcher] if self.launcher else ["-m", "daphne"]
+        cmd = [sys.executable, *run, "-v", "0", "-b", "127.0.0.1", "-p", str(self.port)]
         cmd.append("config.asgi:application")
         self.proc = subprocess.Popen(
             cmd,

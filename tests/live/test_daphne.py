@@ -13,7 +13,6 @@ import urllib.request
 import pytest
 from asgiref.sync import sync_to_async
 from django.db import connection
-from rest_framework.authtoken.models import Token
 from websockets.asyncio.client import connect
 
 from mediation import live, services
@@ -49,14 +48,6 @@ def server_factory(world):
         out = d.stop()
         if "Traceback" in out:
             print(out)
-
-
-@pytest.fixture
-def tokens(world):
-    return {
-        name: Token.objects.get_or_create(user=getattr(world, name))[0].key
-        for name in ("mediator", "mediator2", "head", "outsider", "supervisor")
-    }
 
 
 def post(server, path, token, body) -> tuple[int, dict]:
