@@ -117,6 +117,8 @@ class Hub:
         sockets of their groups: each socket gets the events due to it in one call, their
         frames joined once per distinct sequence (fanout: one write per socket)."""
         for start in range(0, len(batch), WRITE_BATCH):
+            if start:  # let the server flush what it holds before the next write
+                await asyncio.sleep(0)
             chunk = batch[start : start + WRITE_BATCH]
             if len(chunk) == 1:  # the usual case: one event, one frame for every socket
                 event, orgs, case_id = chunk[0]

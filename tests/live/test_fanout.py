@@ -56,11 +56,12 @@ from daphne.ws_protocol import WebSocketProtocol
 from mediation import fanout
 
 captured = {}
-async def app(scope, receive, send):
+def app(scope, receive, send):
     captured["send"] = send
-server = Server(application=app, endpoints=[])
+    return asyncio.sleep(0)
+server = Server(application=app, endpoints=["tcp:port=0:interface=127.0.0.1"])
 protocol = WebSocketProtocol()
-server.connections[protocol] = {}
+server.connections = {protocol: {}}
 asyncio.set_event_loop(asyncio.new_event_loop())
 server.create_application(protocol, {"type": "websocket"})
 wrapped = InstanceSessionWrapper({"type": "websocket", "cookies": {}}, captured["send"]).send
@@ -81,7 +82,8 @@ class Reactor:
         self.writers = []
 
     def addWriter(self, writer):
-        self.writers.append(writer)
+        if writer not in self.writers:
+            self.writers.append(writer)
 
     def removeWriter(self, writer):
         if writer in self.writers:
@@ -282,7 +284,11 @@ def read_frames(sock, buf, until):
             buf = buf[head + length :]
             if until(*frames[-1]):
                 return frames, buf
-        chunk = sock.recv(65536)
+        try:
+            chunk = sock.recv(65536)
+        except ConnectionResetError:
+            chunk = b""
+            frames.append(("reset", b""))
         if not chunk:
             return frames, buf
         buf += chunk
@@ -292,23 +298,32 @@ def read_frames(sock, buf, until):
 async def test_slow_socket_is_dropped_and_resumes_by_id_while_others_keep_up(
     world, tokens, servers
 ):
-    server = servers(env={"LIVE_SOCKET_BUFFER_LIMIT": "65536", "LIVE_RELAY_INTERVAL": "0.2"})
+    server = servers(env={"LIVE_SOCKET_BUFFER_LIMIT": "524288", "LIVE_RELAY_INTERVAL": "0.2"})
     case = await sync_to_async(world.make_case)(State.ACCEPTED)
     fast = await open_client(server, tokens["mediator2"])
     slow, rest = await asyncio.to_thread(slow_client, server.port, tokens["mediator"])
 
     # More than the kernel may buffer for the slow socket (its send buffer grows up to
-    # tcp_wmem's maximum), so the rest waits in the server, past the 64 KiB bound.
+    # tcp_wmem's maximum), so the rest waits in the server, past the bound. It comes in
+    # rounds, as commits do, while the other client reads.
     with open("/proc/sys/net/ipv4/tcp_wmem") as f:
         kernel = int(f.read().split()[2])
-    ids = await add_events(case, (kernel + (1 << 20)) // 20_000 + 1, size=6700)
-    assert await event_ids(fast, len(ids)) == ids  # all of it, in order, slow or not
+    rounds = (kernel + (2 << 20)) // (10 * 20_000) + 1
+    reading = asyncio.ensure_future(event_ids(fast, 10 * rounds, timeout=30))
+    ids = []
+    for _ in range(rounds):
+        ids += await add_events(case, 10, size=6700)  # 10 events of 20 kB
+        await asyncio.sleep(0.3)
+    assert await reading == ids  # all of it, in order, slow socket or not
 
     frames, _ = await asyncio.to_thread(read_frames, slow, rest, lambda op, p: op == 8)
     slow.close()
     seen = [json.loads(p)["id"] for op, p in frames if op == 1]
-    assert frames[-1][0] == 8, "the slow socket was not closed"
-    assert int.from_bytes(frames[-1][1][:2], "big") == fanout.CLOSE_TOO_SLOW
+    # Closed with 4013; when it does not read even that within autobahn's close
+    # handshake timeout, the connection is dropped (reset) — either way it is gone.
+    last = frames[-1]
+    assert last[0] == "reset" or (last[0], last[1][:2]) == (8, b"\x0f\xad"), last[0]
+    assert fanout.CLOSE_TOO_SLOW == 0x0FAD
     assert seen == ids[: len(seen)] and len(seen) < len(ids)  # a prefix, nothing skipped
 
     again = await open_client(server, tokens["mediator"], since=seen[-1] if seen else ids[0] - 1)
