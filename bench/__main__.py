@@ -5,7 +5,7 @@ import os
 import sys
 import time
 
-ALL = ["transitions", "api", "ws", "pdf"]
+ALL = ["transitions", "api", "ws", "pdf", "stats"]
 
 
 def main(argv):

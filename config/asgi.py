@@ -9,13 +9,16 @@ from channels.routing import ProtocolTypeRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
-from mediation import live  # noqa: E402
+from mediation import live, metrics  # noqa: E402
 from mediation.routing import websocket_application  # noqa: E402
 
 # The embedded default serves its own static files (no CDN, no nginx needed for `make run`).
 http_app = ASGIStaticFilesHandler(django_asgi_app) if settings.SERVE_STATIC else django_asgi_app
 
-router = ProtocolTypeRouter({"http": http_app, "websocket": websocket_application()})
+router = metrics.instrument(
+    ProtocolTypeRouter({"http": http_app, "websocket": websocket_application()})
+)
+metrics.clean_dead_processes()
 
 
 async def application(scope, receive, send):

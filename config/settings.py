@@ -47,6 +47,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "mediation.logs.RequestLogMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.ChineseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -72,6 +73,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "mediation.context_processors.desks",
+                "mediation.supervision_views.supervisor_context",
             ],
         },
     },
@@ -205,13 +208,38 @@ PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 PDF_FONT_PATH = env.str("PDF_FONT_PATH", default="")
 # auto: embedded TTF when a font file is found, else built-in STSong-Light; or ttf / cid.
 PDF_FONT_MODE = env.str("PDF_FONT_MODE", default="auto")
+# 卷宗 保管期限 printed on the cover and the 备考表: cases with an agreement, the others.
+DOCUMENT_RETENTION_AGREED = env.str("DOCUMENT_RETENTION_AGREED", default="长期（三十年）")
+DOCUMENT_RETENTION_OTHER = env.str("DOCUMENT_RETENTION_OTHER", default="短期（十年）")
+# Uploaded attachments (PDF, JPEG, PNG), stored under MEDIA_ROOT, which is never served.
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
 
+# Logs: JSON lines (one object a line, with actor and case number, ID and phone numbers
+# masked) by default when DEBUG is off; plain text for a developer. See mediation/logs.py.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be 'json' or 'text'")
+LOG_LEVEL = env.str("LOG_LEVEL", default="WARNING")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
+    "formatters": {
+        "json": {"()": "mediation.logs.JsonFormatter"},
+        "text": {
+            "()": "mediation.logs.ScrubbingFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # Request and event lines (INFO) are the operator's record; LOG_REQUESTS=false quiets them.
+    "loggers": {
+        "datiaojie": {"level": "INFO" if env.bool("LOG_REQUESTS", default=not DEBUG) else LOG_LEVEL}
+    },
 }
+# Addresses (or networks) that may read /metrics. Behind nginx the connection comes from
+# nginx, which restricts /metrics to the Prometheus host itself (deploy/nginx).
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
 CREDIT_CODE_STRICT = env.bool("CREDIT_CODE_STRICT", default=False)
 SERVE_STATIC = env.bool("SERVE_STATIC", default=True)
 PDF_FONT_SUBFONT = env.int("PDF_FONT_SUBFONT", default=0)
@@ -226,3 +254,8 @@ LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60)
 PORTAL_RATE_WINDOW_SECONDS = env.int("PORTAL_RATE_WINDOW_SECONDS", default=15 * 60)
 PORTAL_RATE_PER_IP = env.int("PORTAL_RATE_PER_IP", default=20)
 PORTAL_RATE_PER_CASE = env.int("PORTAL_RATE_PER_CASE", default=5)
+
+# Supervision (DESIGN.md §8): the bureau's own time limit for handling a complaint about a
+# mediator (no statute fixes one), and how many complaints one address may file per window.
+COMPLAINT_HANDLE_DAYS = env.int("COMPLAINT_HANDLE_DAYS", default=30)
+COMPLAINT_RATE_PER_IP = env.int("COMPLAINT_RATE_PER_IP", default=5)

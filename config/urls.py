@@ -2,15 +2,31 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from mediation.api.attachments import AttachmentDownloadView, AttachmentUploadView
 from mediation.documents.views import document_pdf
+from mediation.health import healthz, readyz
+from mediation.metrics import metrics_view
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("workflows.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/cases/<int:pk>/documents/<str:kind>.pdf", document_pdf, name="case-document"),
+    path(
+        "api/cases/<int:pk>/attachments/",
+        AttachmentUploadView.as_view(),
+        name="case-attachments",
+    ),
+    path(
+        "api/cases/<int:pk>/attachments/<int:aid>",
+        AttachmentDownloadView.as_view(),
+        name="case-attachment",
+    ),
     path("api/", include("mediation.api.urls")),
     path("", include("mediation.urls")),
 ]

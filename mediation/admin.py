@@ -1,17 +1,23 @@
+from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from .choices import Category
 from .identity import mask_id_number, mask_phone
 from .models import (
     Agreement,
+    AuditEvent,
     Case,
     CaseAccess,
     CaseEvent,
     CaseParty,
+    Complaint,
     FollowUp,
     Handoff,
     MediationSession,
+    MediatorProfile,
     Membership,
+    NegativeListEntry,
     Organization,
     Party,
 )
@@ -144,3 +150,62 @@ class CaseEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# -- supervision (DESIGN.md §8): the roster is maintained here; complaints and the negative
+#    list change only through mediation.complaints (the pages and the API), so read-only.
+
+
+class MediatorProfileForm(forms.ModelForm):
+    specialty_codes = forms.MultipleChoiceField(
+        label=_("专长"), choices=Category.choices, required=False
+    )
+
+    class Meta:
+        model = MediatorProfile
+        fields = ["user", "employment", "kind", "phone", "note"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["specialty_codes"].initial = self.instance.specialty_list
+
+    def save(self, commit=True):
+        self.instance.set_specialties(self.cleaned_data.get("specialty_codes") or [])
+        return super().save(commit)
+
+
+@admin.register(MediatorProfile)
+class MediatorProfileAdmin(admin.ModelAdmin):
+    form = MediatorProfileForm
+    list_display = ["user", "employment", "kind", "specialties"]
+    list_filter = ["employment", "kind"]
+    search_fields = ["user__username", "user__last_name", "user__first_name"]
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Complaint)
+class ComplaintAdmin(_ReadOnlyAdmin):
+    list_display = ["id", "org", "mediator", "state", "received_at", "due_at"]
+    list_filter = ["state"]
+
+
+@admin.register(NegativeListEntry)
+class NegativeListEntryAdmin(_ReadOnlyAdmin):
+    list_display = ["mediator", "org", "conduct", "occurred_on", "until"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(_ReadOnlyAdmin):
+    list_display = ["id", "type", "at", "actor"]
+    list_filter = ["type"]

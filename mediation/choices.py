@@ -48,6 +48,7 @@ class Role(models.TextChoices):
     JUDGE = "judge", _("法官")
     ARBITRATOR = "arbitrator", _("仲裁员")
     PETITION_OFFICER = "petition_officer", _("信访干部")
+    LEGAL_AID_OFFICER = "legal_aid_officer", _("法律援助工作人员")
     SUPERVISOR = "supervisor", _("监督管理")
 
 
@@ -153,12 +154,14 @@ class ReferRoute(models.TextChoices):
     ARBITRATION = "arbitration", _("仲裁")
     LITIGATION = "litigation", _("诉讼")
     ADMINISTRATIVE_ADJUDICATION = "administrative_adjudication", _("行政裁决")
+    LEGAL_AID = "legal_aid", _("法律援助")
 
 
 ROUTE_TARGET_KIND = {
     ReferRoute.ARBITRATION: OrgKind.ARBITRATION,
     ReferRoute.LITIGATION: OrgKind.COURT,
     ReferRoute.ADMINISTRATIVE_ADJUDICATION: OrgKind.ADMIN_ORGAN,
+    ReferRoute.LEGAL_AID: OrgKind.LEGAL_AID,
 }
 
 
@@ -192,3 +195,32 @@ class HandoffKind(models.TextChoices):
     ARBITRATION = "arbitration", _("移送仲裁")
     LITIGATION = "litigation", _("移送诉讼")
     ADMINISTRATIVE_ADJUDICATION = "administrative_adjudication", _("移送行政裁决")
+    LEGAL_AID = "legal_aid", _("转法律援助")
+
+
+class ConsultationTopic(models.TextChoices):
+    """What a 12348 / window caller asked for (the hotline's service kinds)."""
+
+    LEGAL_ADVICE = "legal_advice", _("法律咨询")
+    DISPUTE = "dispute", _("纠纷求助")
+    LEGAL_AID = "legal_aid", _("法律援助")
+    MEDIATION = "mediation", _("人民调解")
+    NOTARY = "notary", _("公证")
+    APPRAISAL = "appraisal", _("司法鉴定")
+    COMPLAINT = "complaint", _("投诉建议")
+    OTHER = "other", _("其他")
+
+
+CONSULTATION_CHANNELS = (Channel.HOTLINE, Channel.WALK_IN)
+
+# Parties who qualify for legal aid without the economic-hardship review (《中华人民共和国
+# 法律援助法》第四十二条: the elderly, the disabled, 优抚对象) or on it (第三十一条: 经济困难).
+LEGAL_AID_TAGS = PRIORITY_TAGS | {Tag.LOW_INCOME, Tag.POVERTY_HOUSEHOLD}
+
+
+class AttachmentKind(models.TextChoices):
+    ID_COPY = "id_copy", _("身份证明")
+    AUTHORIZATION = "authorization", _("授权委托书")
+    EVIDENCE = "evidence", _("证据材料")
+    RECEIPT = "receipt", _("履行凭证")
+    OTHER = "other", _("其他材料")

@@ -123,7 +123,14 @@ def _kind_due(item: Item, now, fraction: float) -> str | None:
 
 def sweep(now=None) -> dict[str, int]:
     """Announce what has come due by `now`. Returns counts of events emitted."""
-    now = now or timezone.now()
+    from . import metrics
+
+    counts = _sweep(now or timezone.now())
+    metrics.sweep_ran(counts)
+    return counts
+
+
+def _sweep(now) -> dict[str, int]:
     fraction = settings.DEADLINE_APPROACHING_FRACTION
     counts = {APPROACHING: 0, OVERDUE: 0, "checked": 0}
     items = [*_case_items(), *_task_items(), *_handoff_items()]

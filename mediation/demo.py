@@ -79,6 +79,7 @@ ACCOUNTS = [
     ("judge", "红寺堡区人民法院", Role.JUDGE, "金振华"),
     ("petition", "红寺堡区信访局", Role.PETITION_OFFICER, "田国庆"),
     ("arbiter", "红寺堡区劳动人事争议仲裁委员会", Role.ARBITRATOR, "苏永福"),
+    ("legalaid", "红寺堡区法律援助中心", Role.LEGAL_AID_OFFICER, "罗彩霞"),
     ("supervisor", "红寺堡区司法局", Role.SUPERVISOR, "白淑珍"),
 ]
 
@@ -378,10 +379,39 @@ def drive(case, target, rng, users, orgs, t):
             step("archive", head, {})
 
 
+MEDIATOR_TYPES = [
+    ("full_time", "staff", ["neighbour", "marriage_family", "housing_land"]),
+    ("part_time", "legal_literate", ["neighbour", "land_contract"]),
+    ("part_time", "retired_judicial", ["contract", "damages", "labor"]),
+    ("part_time", "lawyer", ["contract", "labor", "medical"]),
+    ("part_time", "village_counsel", ["housing_land", "forest_land", "land_acquisition"]),
+    ("full_time", "staff", ["traffic", "damages", "consumer"]),
+]
+
+
+def build_mediator_profiles() -> int:
+    """A roster entry (DESIGN §8) for every mediator without one: type and specialties
+    from a fixed rotation, so the roster and the suggestions have something to show."""
+    from .models import MediatorProfile
+
+    made = 0
+    members = Membership.objects.filter(role=Role.MEDIATOR).order_by("user_id")
+    for i, user_id in enumerate(dict.fromkeys(m.user_id for m in members)):
+        if MediatorProfile.objects.filter(user_id=user_id).exists():
+            continue
+        employment, kind, specialties = MEDIATOR_TYPES[i % len(MEDIATOR_TYPES)]
+        profile = MediatorProfile(user_id=user_id, employment=employment, kind=kind)
+        profile.set_specialties(specialties)
+        profile.save()
+        made += 1
+    return made
+
+
 def seed(stdout=None, count=len(PLAN)) -> dict:
     with transaction.atomic():
         orgs = build_organizations()
         users = build_accounts(orgs)
+        build_mediator_profiles()
     existing = Case.objects.filter(registered_by__username__in=["intake", "mediator"]).count()
     if existing:
         return {"organizations": len(orgs), "cases_created": 0}
@@ -408,4 +438,95 @@ def seed(stdout=None, count=len(PLAN)) -> dict:
         case = services.register_case(registrar, payload, now=start)
         drive(case, target, rng, users, orgs, start)
         created += 1
+    seed_prevention(rng, users, orgs, now)
     return {"organizations": len(orgs), "cases_created": created}
+
+
+def seed_prevention(rng, users, orgs, now):
+    """Screening rounds of the committees (some found disputes registered as proactive
+    cases) and 12348 / window consultations (one registered as a case), through the same
+    services the pages use."""
+    from . import prevention
+
+    today = timezone.localdate(now)
+    committees = [o for o in orgs.values() if o.kind == "people_committee" and o.region]
+    # Most committees screened this month; a few did not, so the supervisor sees them.
+    for i, org in enumerate(committees[:-4]):
+        screener = _staff(org, Role.MEDIATOR) or _staff(org, Role.ORG_HEAD)
+        if screener is None:
+            continue
+        start = today.replace(day=1)
+        end = max(start, today - dt.timedelta(days=1))
+        found = []
+        if i % 3 == 0:
+            found.append(
+                {
+                    "summary": f"{org.region}两户村民因宅基地界址争执，情绪激动",
+                    "category": "housing_land",
+                    "risk": "medium",
+                    "parties": [
+                        _person(rng, "applicant", today),
+                        _person(rng, "respondent", today),
+                    ],
+                }
+            )
+        if i % 4 == 1:
+            found.append(
+                {"summary": "务工人员反映工程款拖欠，人数较多", "category": "labor", "risk": "high"}
+            )
+        round_ = prevention.record_screening(
+            screener,
+            {
+                "org": org.pk,
+                "period_start": start.isoformat(),
+                "period_end": end.isoformat(),
+                "places": f"{org.name}辖区各组、集市、在建工地",
+                "found": found,
+                "note": "逐户走访",
+            },
+            now=now,
+        )
+        first = round_.found.order_by("position").first()
+        if first is not None and first.parties:
+            prevention.register_finding(screener, round_.pk, first.pk, now=now)
+    intake = users["intake"]
+    questions = [
+        ("hotline", "legal_advice", "labor", "老板拖欠三个月工资怎么办？"),
+        ("walk_in", "dispute", "neighbour", "邻居在公共通道堆放杂物影响通行。"),
+        ("hotline", "legal_aid", "marriage_family", "离婚诉讼请不起律师。"),
+        ("hotline", "mediation", "traffic", "交通事故赔偿谈不拢。"),
+    ]
+    answers = {
+        "legal_advice": "可先协商，或申请劳动争议调解、仲裁。",
+        "dispute": "建议向村人民调解委员会申请调解。",
+        "legal_aid": "经济困难可向法律援助中心申请法律援助。",
+        "mediation": "可向交通事故纠纷人民调解委员会申请调解。",
+    }
+    for channel, topic, category, question in questions:
+        person = _person(rng, "applicant", today)
+        row = prevention.record_consultation(
+            intake,
+            {
+                "channel": channel,
+                "topic": topic,
+                "category": category,
+                "question": question,
+                "answer": answers[topic],
+                "caller_name": person["name"],
+                "caller_phone": person["phone"],
+            },
+            now=now,
+        )
+        if topic == "dispute":
+            prevention.register_consultation(
+                intake,
+                row.pk,
+                {
+                    "org": orgs["红寺堡镇人民调解委员会"].pk,
+                    "parties": [
+                        {**person, "role": "applicant"},
+                        _person(rng, "respondent", today),
+                    ],
+                },
+                now=now,
+            )

@@ -169,6 +169,7 @@ def serialise(event: CaseEvent) -> dict:
 
 
 def _push(message: dict, orgs: list[int], case_id: int) -> None:
-    from . import live
+    from . import live, logs
 
+    logs.event_committed(message)
     live.publish(message, orgs=orgs, case_id=case_id)

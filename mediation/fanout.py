@@ -24,7 +24,8 @@ tests/live/test_fanout.py fails on an upgrade that changes them:
 * channels 4: `AsyncConsumer.__call__` keeps the server's `send` callable as `base_send`;
   our middleware passes it on, except channels' `SessionMiddleware`, whose
   `InstanceSessionWrapper.send` wraps it (acting on `http.response.start` only) and keeps
-  the server's callable as `real_send`.
+  the server's callable as `real_send`; our own wrappers that leave `websocket.send`
+  alone (mediation.metrics counts accepts) name what they wrap as `__wrapped__`.
 * daphne 4 (`Server.create_application`): that callable is
   `functools.partial(server.handle_reply, protocol)`, the protocol being daphne's
   `WebSocketProtocol`, a subclass of autobahn's Twisted `WebSocketServerProtocol`.
@@ -168,9 +169,16 @@ def _daphne_protocol(send):
     from channels.sessions import InstanceSessionWrapper
 
     # channels' SessionMiddleware (in AuthMiddlewareStack) wraps send; it acts on HTTP
-    # response starts only and hands websocket messages on to `real_send` untouched.
-    while isinstance(getattr(send, "__self__", None), InstanceSessionWrapper):
-        send = send.__self__.real_send
+    # response starts only and hands websocket messages on to `real_send` untouched. Our
+    # own wrappers that do not touch websocket.send (mediation.metrics) say so with
+    # `__wrapped__`.
+    while True:
+        if isinstance(getattr(send, "__self__", None), InstanceSessionWrapper):
+            send = send.__self__.real_send
+        elif hasattr(send, "__wrapped__"):
+            send = send.__wrapped__
+        else:
+            break
     if not isinstance(send, functools.partial) or len(send.args) != 1:
         return None
     func = getattr(send.func, "__func__", None)

@@ -169,12 +169,23 @@ def _org_choices(kinds):
 
 
 def _mediator_choices(case):
-    User = get_user_model()
-    ids = Membership.objects.filter(
-        org_id=case.org_id, role__in=[Role.MEDIATOR, Role.ORG_HEAD]
-    ).values("user_id")
-    users = User.objects.filter(pk__in=ids, is_active=True).order_by("id")
-    return [*BLANK, *((str(u.pk), f"{u.last_name}{u.first_name}" or u.username) for u in users)]
+    """The organisation's mediators, suggested ones first (specialty in the dispute's
+    category, the case's township, lightest load), each with a warning when the mediator
+    is on the negative list (不良执业信息)."""
+    from . import roster
+
+    choices = [*BLANK]
+    for m in roster.suggest(case):
+        notes = []
+        if m["specialty_match"]:
+            notes.append(_("擅长此类纠纷"))
+        if m["region_match"]:
+            notes.append(_("同乡镇"))
+        notes.append(_("在办%(n)s件") % {"n": m["load"]})
+        if m["negative_list"]:
+            notes.append(_("⚠ 有不良执业信息"))
+        choices.append((str(m["id"]), f"{m['name']}（{'，'.join(str(n) for n in notes)}）"))
+    return choices
 
 
 def _select_for(name, field_name, case):
@@ -186,7 +197,10 @@ def _select_for(name, field_name, case):
     if name == "transfer" and field_name == "target_org":
         return [c for c in _org_choices(MEDIATING_KINDS) if c[0] != str(case.org_id)]
     if name == "refer" and field_name == "route":
-        return [*BLANK, *((r, ReferRoute(r).label) for r in refer_routes(case.network))]
+        routes = refer_routes(case.network)
+        if not policies.legal_aid_parties(case):  # offered only where a party qualifies
+            routes = [r for r in routes if r != ReferRoute.LEGAL_AID]
+        return [*BLANK, *((r, ReferRoute(r).label) for r in routes)]
     if name == "refer" and field_name == "target_org":
         return [("", _("系统外机构（不选）")), *_org_choices(set(ROUTE_TARGET_KIND.values()))[1:]]
     return None
@@ -292,11 +306,14 @@ DECISION_LABELS = {
     "mediation_document": _("出具调解书"),
     "file": _("立案"),
     "acknowledge": _("知悉"),
+    "grant": _("给予法律援助"),
 }
 DECISION_LABELS_BY_TASK = {
     ("petition.review", "accept"): _("认可反馈（办结）"),
     ("court.outcome", "confirm"): _("申请司法确认"),
     ("referral.acknowledge", "accept"): _("受理"),
+    ("referral.result", "grant"): _("给予法律援助"),
+    ("referral.result", "refuse"): _("不予法律援助"),
 }
 
 

@@ -39,7 +39,7 @@ from collections import deque
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 
-from . import fanout
+from . import fanout, metrics
 from .fanout import Outgoing
 
 log = logging.getLogger(__name__)
@@ -113,7 +113,7 @@ class Hub:
         return set().union(*(g for g in groups if g))
 
     async def deliver(self, batch) -> None:
-        """Hand a relay pass's events — (Outgoing, orgs, case id) in id order — to the
+        """Hand a relay pass's events — (Outgoing, orgs, case id, time) in id order — to the
         sockets of their groups: each socket gets the events due to it in one call, their
         frames joined once per distinct sequence (fanout: one write per socket)."""
         for start in range(0, len(batch), WRITE_BATCH):
@@ -121,7 +121,7 @@ class Hub:
                 await asyncio.sleep(0)
             chunk = batch[start : start + WRITE_BATCH]
             if len(chunk) == 1:  # the usual case: one event, one frame for every socket
-                event, orgs, case_id = chunk[0]
+                event, orgs, case_id, _at = chunk[0]
                 events = (event,)
                 data = event.frame
                 for socket in self._sockets(orgs, case_id):
@@ -133,7 +133,7 @@ class Hub:
                         log.exception("delivery of event %s to a socket failed", event.id)
                 continue
             due: dict = {}
-            for event, orgs, case_id in chunk:
+            for event, orgs, case_id, _at in chunk:
                 for socket in self._sockets(orgs, case_id):
                     events = due.get(socket)
                     if events is None:
@@ -243,6 +243,8 @@ class Hub:
                         self.relayed += len(rows)
                         if _COMMIT_LOG:
                             _trace(rows, woken, fetched, time.thread_time() - cpu)
+                        for row in rows:
+                            metrics.observe_relay(row[3])
                     if len(rows) < RELAY_BATCH:
                         break
             except asyncio.CancelledError:
@@ -309,9 +311,10 @@ def _last_event_id() -> int:
     return CaseEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
 
 
-def _events_after(last_id: int) -> list[tuple[Outgoing, list, int]]:
-    """The next rows of the outbox, in id order, as (Outgoing, orgs, case id): each
-    event serialised, encoded and framed once for the whole process."""
+def _events_after(last_id: int) -> list[tuple[Outgoing, list, int, float]]:
+    """The next rows of the outbox, in id order, as (Outgoing, orgs, case id, event time
+    as a Unix timestamp, for the relay-lag metric): each event serialised, encoded and
+    framed once for the whole process."""
     from django.db import close_old_connections
 
     from .events import serialise
@@ -320,7 +323,13 @@ def _events_after(last_id: int) -> list[tuple[Outgoing, list, int]]:
     close_old_connections()  # drop a connection the database closed meanwhile
     rows = CaseEvent.objects.filter(id__gt=last_id).order_by("id")[:RELAY_BATCH]
     return [
-        (Outgoing(e.pk, encode(serialise(e))), e.payload.get("orgs", []), e.case_id) for e in rows
+        (
+            Outgoing(e.pk, encode(serialise(e))),
+            e.payload.get("orgs", []),
+            e.case_id,
+            e.at.timestamp(),
+        )
+        for e in rows
     ]
 
 

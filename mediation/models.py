@@ -16,8 +16,10 @@ from . import policies
 from .choices import (
     KIND_NETWORK,
     AgreementForm,
+    AttachmentKind,
     Category,
     Channel,
+    ConsultationTopic,
     EventType,
     Gender,
     HandoffKind,
@@ -166,6 +168,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
     end_reason = models.CharField(_("终止/不予受理原因"), max_length=32, blank=True)
     end_note = models.TextField(_("说明"), blank=True)
     routes_advised = models.TextField(_("告知的其他途径"), blank=True)
+    # Lawyer mediation that failed: the facts both sides accept, entered for the record
+    # (《关于开展律师调解试点工作的意见》), not the applicant's own summary.
+    undisputed_facts = models.TextField(_("无争议事实"), blank=True)
     confirmation_court = models.ForeignKey(
         Organization,
         verbose_name=_("司法确认法院"),
@@ -208,6 +213,10 @@ class Case(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["-priority", "-created_at", "-id"], name="case_queue_order"),
             models.Index(fields=["network", "created_at"]),
             models.Index(fields=["region"]),
+            # statistics: the partial months at a period's edges (mediation.statcache)
+            models.Index(fields=["created_at"], name="case_created_at"),
+            # statistics: the open high-risk flags (mediation.supervision.live_figures)
+            models.Index(fields=["risk_level", "state"], name="case_risk_state"),
         ]
 
     def __str__(self):
@@ -307,9 +316,10 @@ class Case(ConcurrentTransitionMixin, models.Model):
         target=State.FAILED,
         permission=policies.transition_permission("fail"),
     )
-    def fail(self, *, at, reason, routes):
+    def fail(self, *, at, reason, routes, undisputed_facts=""):
         self.end_reason = reason
         self.routes_advised = routes
+        self.undisputed_facts = undisputed_facts
         self.outcome = "failed"
         self.due_at = None
 
@@ -614,3 +624,164 @@ class CaseEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError("CaseEvent rows are append-only")
+
+
+# -- before and beside the dispute: screening (排查) and consultations (法律咨询) -----------
+
+
+class ScreeningRound(models.Model):
+    """One screening round of a committee (矛盾纠纷排查): where it looked and what it found."""
+
+    org = models.ForeignKey(
+        Organization, verbose_name=_("调解组织"), on_delete=models.PROTECT, related_name="+"
+    )
+    period_start = models.DateField(_("排查开始日期"))
+    period_end = models.DateField(_("排查结束日期"))
+    places = models.TextField(_("排查地点"), max_length=2000)
+    note = models.TextField(_("备注"), max_length=2000, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("矛盾纠纷排查")
+        verbose_name_plural = _("矛盾纠纷排查")
+        ordering = ["-period_end", "-id"]
+        indexes = [models.Index(fields=["org", "period_end"])]
+
+
+class ScreeningFinding(models.Model):
+    """A dispute found in a round; registering it makes a `proactive` case and keeps the link."""
+
+    round = models.ForeignKey(ScreeningRound, on_delete=models.CASCADE, related_name="found")
+    position = models.PositiveSmallIntegerField(default=0)
+    summary = models.TextField(_("纠纷简况"), max_length=5000)
+    category = models.CharField(_("纠纷类型"), max_length=32, choices=Category.choices)
+    risk = models.CharField(_("风险等级"), max_length=8, choices=RiskLevel.choices)
+    # Optional registration-shaped parties, so a finding can become a case in one call.
+    parties = models.JSONField(default=list, blank=True)
+    case = models.OneToOneField(
+        Case, null=True, blank=True, on_delete=models.PROTECT, related_name="screening_finding"
+    )
+
+    class Meta:
+        verbose_name = _("排查发现的纠纷")
+        verbose_name_plural = _("排查发现的纠纷")
+        ordering = ["round", "position", "id"]
+
+
+class Consultation(models.Model):
+    """A 12348 hotline or window consultation (法律咨询); may become a case."""
+
+    org = models.ForeignKey(
+        Organization, verbose_name=_("受理机构"), on_delete=models.PROTECT, related_name="+"
+    )
+    channel = models.CharField(_("渠道"), max_length=32, choices=Channel.choices)
+    topic = models.CharField(_("咨询类别"), max_length=32, choices=ConsultationTopic.choices)
+    category = models.CharField(_("涉及纠纷类型"), max_length=32, choices=Category.choices)
+    question = models.TextField(_("咨询问题"), max_length=5000)
+    answer = models.TextField(_("解答内容"), max_length=5000)
+    caller_name = models.CharField(_("来电（访）人"), max_length=50, blank=True)
+    caller_phone = models.CharField(_("联系电话"), max_length=30)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    case = models.OneToOneField(
+        Case, null=True, blank=True, on_delete=models.PROTECT, related_name="consultation"
+    )
+
+    class Meta:
+        verbose_name = _("法律咨询")
+        verbose_name_plural = _("法律咨询")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["org", "created_at"])]
+
+
+class Document(models.Model):
+    """One stored version of an official document (DESIGN.md §7): produced when its event
+    commits, never regenerated from the case's later state. A correction of the case adds
+    a new version of the documents it concerns; the old ones stay.
+
+    `subject` tells apart the documents of a kind that has one per record (a session
+    record per session, a follow-up record per follow-up): "session:<id>",
+    "follow_up:<id>"; empty for one-per-case kinds. `version` counts per case and kind.
+    Files live in the default storage under MEDIA_ROOT, which the web server never
+    serves: downloads go through the permission-checked API."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="documents")
+    kind = models.CharField(_("文书种类"), max_length=32)
+    subject = models.CharField(_("所属记录"), max_length=32, blank=True)
+    version = models.PositiveIntegerField(_("版本"))
+    title = models.CharField(_("标题"), max_length=100)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    pages = models.PositiveSmallIntegerField()
+    file = models.FileField(max_length=200)
+    # The same record with ID and phone numbers masked, for partners and supervisors.
+    masked_file = models.FileField(max_length=200)
+    event = models.ForeignKey(
+        CaseEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(max_length=16)  # event | correction | backfill
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("文书")
+        verbose_name_plural = _("文书")
+        ordering = ["case", "kind", "version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "kind", "version"], name="document_version_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.title} v{self.version}"
+
+
+class Attachment(models.Model):
+    """A paper handed in (identity copy, authorisation, evidence, receipt): PDF, JPEG or
+    PNG, recognised by content, stored under a random name outside the web root."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")
+    kind = models.CharField(_("材料类型"), max_length=16, choices=AttachmentKind.choices)
+    name = models.CharField(_("文件名"), max_length=200)
+    content_type = models.CharField(max_length=32)
+    file = models.FileField(max_length=200)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    pages = models.PositiveSmallIntegerField(default=1)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("案件材料")
+        verbose_name_plural = _("案件材料")
+        ordering = ["case", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+# The supervision records (§8) live in their own module; importing them here registers them.
+from .supervision_models import (  # noqa: E402
+    AuditEvent,
+    CaseStatMonth,
+    Complaint,
+    MediatorProfile,
+    NegativeListEntry,
+    StatCursor,
+)
+
+__all_supervision__ = (
+    AuditEvent,
+    CaseStatMonth,
+    Complaint,
+    MediatorProfile,
+    NegativeListEntry,
+    StatCursor,
+)

@@ -139,9 +139,7 @@ def _member(user, case, *roles):
 def _referral_target_staff(user, case):
     if case.referral_org_id is None:
         return _member(user, case, Role.MEDIATOR, Role.ORG_HEAD)
-    return has_role(
-        user, case.referral_org_id, Role.CLERK, Role.JUDGE, Role.ARBITRATOR, Role.ORG_HEAD
-    )
+    return has_role(user, case.referral_org_id, *RECEIVING_ROLES)
 
 
 def _petition_officer_of_case(user, case):
@@ -200,14 +198,23 @@ RULES = {
 
 # -- workflow tasks (DESIGN.md §4, §6): who in the receiving organisation completes them --
 
+# Who in a receiving body (court, arbitration commission, legal aid centre) acts on a referral.
+RECEIVING_ROLES = (
+    Role.CLERK,
+    Role.JUDGE,
+    Role.ARBITRATOR,
+    Role.LEGAL_AID_OFFICER,
+    Role.ORG_HEAD,
+)
+
 TASK_ROLES = {
     "confirmation.register": (Role.CLERK,),
     "confirmation.decide": (Role.JUDGE,),
     "petition.feedback": (Role.MEDIATOR, Role.ORG_HEAD),
     "petition.review": (Role.PETITION_OFFICER,),
     "court.outcome": (Role.CLERK, Role.JUDGE),
-    "referral.acknowledge": (Role.CLERK, Role.JUDGE, Role.ARBITRATOR, Role.ORG_HEAD),
-    "referral.result": (Role.CLERK, Role.JUDGE, Role.ARBITRATOR, Role.ORG_HEAD),
+    "referral.acknowledge": RECEIVING_ROLES,
+    "referral.result": RECEIVING_ROLES,
 }
 
 
@@ -248,3 +255,112 @@ def transition_permission(name: str):
 
 def q_member_of(user):
     return Q(org_id__in=org_ids(user))
+
+
+# -- legal aid (《中华人民共和国法律援助法》) ------------------------------------------------
+
+
+def legal_aid_eligible(tags) -> bool:
+    """A party qualifies for a legal-aid referral: economic hardship (low income, 建档立卡户;
+    法律援助法 art 31) or a group exempt from the hardship review (the elderly, the disabled,
+    军人军属 and veterans; art 42)."""
+    from .choices import LEGAL_AID_TAGS
+
+    return bool(set(tags or ()) & LEGAL_AID_TAGS)
+
+
+def legal_aid_parties(case) -> list:
+    """The case's natural-person parties who qualify for legal aid."""
+    return [
+        cp.party
+        for cp in case.case_parties.select_related("party")
+        if cp.party.kind == "person" and legal_aid_eligible(cp.party.tags)
+    ]
+
+
+# -- screening (排查) and consultations (法律咨询) -------------------------------------------
+
+
+def may_record_screening(user, org) -> bool:
+    """A people's mediation committee's mediators and head record its screening rounds
+    (《人民调解法》第八条: committees prevent disputes by screening their area)."""
+    from .choices import OrgKind
+
+    return org.kind == OrgKind.PEOPLE_COMMITTEE and has_role(
+        user, org.pk, Role.MEDIATOR, Role.ORG_HEAD
+    )
+
+
+def visible_screenings(user, qs=None):
+    """A committee's rounds: its members, the committee above it (a township committee sees
+    its villages'), and supervisors. Another committee's rounds are not visible."""
+    from .models import ScreeningRound
+
+    qs = ScreeningRound.objects.all() if qs is None else qs
+    if user is None or not user.is_authenticated:
+        return qs.none()
+    if is_supervisor(user):
+        return qs
+    orgs = org_ids(user)
+    return qs.filter(Q(org_id__in=orgs) | Q(org__parent_id__in=orgs))
+
+
+def may_record_consultation(user, org) -> bool:
+    """The public legal service centre's intake desk (window and 12348 hotline)."""
+    return has_role(user, org.pk, Role.INTAKE_CLERK)
+
+
+def consultation_orgs(user) -> list[int]:
+    return sorted(o for o, r in roles_by_org(user).items() if Role.INTAKE_CLERK in r)
+
+
+def visible_consultations(user, qs=None):
+    """The desk that took the call and supervisors (who see the caller's phone masked)."""
+    from .models import Consultation
+
+    qs = Consultation.objects.all() if qs is None else qs
+    if user is None or not user.is_authenticated:
+        return qs.none()
+    if is_supervisor(user):
+        return qs
+    return qs.filter(org_id__in=org_ids(user))
+
+
+def sees_caller(user, consultation) -> bool:
+    """The caller's phone in full: only the desk that took the call."""
+    return consultation.org_id in roles_by_org(user)
+
+
+# -- supervision (DESIGN.md §8): complaints, the negative list, the roster, exports --------
+
+
+def may_supervise(user) -> bool:
+    """Statistics exports, complaint handling and the negative list: supervisors only."""
+    return user is not None and user.is_authenticated and is_supervisor(user)
+
+
+def visible_complaints(user, qs=None):
+    """Supervisors see every complaint; a mediator sees the complaints about themself and
+    nobody else's (an organisation's staff do not read complaints about colleagues)."""
+    from .models import Complaint
+
+    qs = Complaint.objects.all() if qs is None else qs
+    if user is None or not user.is_authenticated:
+        return qs.none()
+    if is_supervisor(user):
+        return qs
+    return qs.filter(mediator=user)
+
+
+def may_see_roster(user) -> bool:
+    """The roster: supervisors and the staff of mediating organisations (heads assign)."""
+    if user is None or not user.is_authenticated:
+        return False
+    return is_supervisor(user) or has_role_anywhere(user, Role.ORG_HEAD, Role.MEDIATOR)
+
+
+def roster_scope(user, qs):
+    """Mediators a user may look up: all for a supervisor, their organisations' otherwise."""
+    if is_supervisor(user):
+        return qs
+    return qs.filter(memberships__org_id__in=org_ids(user)).distinct()

@@ -35,6 +35,7 @@ from .choices import (
     State,
     Tag,
 )
+from .documents import records
 from .errors import InvalidFields, NotPermitted, NotVisible, StateConflict
 from .events import StaleCase, record_event, record_events
 from .identity import age_on, parse_resident_id, validate_credit_code, validate_phone
@@ -191,12 +192,14 @@ def _perform_atomic(case_or_id, name, user, data, now) -> Case:
         # state writes nothing and becomes a 409 in perform.
         write = _case_changes(case, [*changed, "updated_at"], source)
         try:
-            record_events(case, events, user, at=now, case_update=write)
+            written = record_events(case, events, user, at=now, case_update=write)
         except StaleCase:
             raise ConcurrentTransition("the case's state changed since it was read") from None
         case._update_initial_state()  # django-fsm: later saves compare with the new state
         for fn in _in_transaction_hooks:
             fn(case, name, user, now)
+        # The documents of this event are written once it commits (records, not views).
+        records.after_event(case, name, written[0])
     return case
 
 
@@ -336,6 +339,9 @@ def _allocate_number(org: Organization, year: int) -> str:
     seq.last += 1
     seq.save(update_fields=["last"])
     word = NETWORK_WORD[org.network]
+    # One network word after the organisation's code: "律" + "律调" is "律调", not "律律调".
+    if org.short_code.endswith(word[0]):
+        word = word[1:]
     return f"（{year}）{org.short_code}{word}字第{seq.last:04d}号"
 
 
@@ -432,13 +438,14 @@ def register_case(
                 grant_access(case, org_id, "intake", now)
         for extra in extra_access:
             grant_access(case, extra, "handoff", now)
-        record_event(
+        created = record_event(
             case,
             EventType.CASE_CREATED,
             user,
             {"channel": case.channel, "priority": priority, **(event_data or {})},
             at=now,
         )
+        records.after_event(case, "created", created)
     return case
 
 
@@ -488,9 +495,10 @@ def add_session(case_or_id, user, data, *, now=None) -> MediationSession:
         session = MediationSession.objects.create(
             case=case, recorded_by=user, created_at=now, **form.cleaned_data
         )
-        record_event(
+        event = record_event(
             case, EventType.CASE_UPDATED, user, {"record": "session", "session": session.pk}, at=now
         )
+        records.after_event(case, "session", event, subject=f"session:{session.pk}")
     return session
 
 
@@ -506,13 +514,14 @@ def add_follow_up(case_or_id, user, data, *, now=None) -> FollowUp:
         follow_up = FollowUp.objects.create(
             case=case, recorded_by=user, created_at=now, **form.cleaned_data
         )
-        record_event(
+        event = record_event(
             case,
             EventType.CASE_UPDATED,
             user,
             {"record": "follow_up", "follow_up": follow_up.pk, "performed": follow_up.performed},
             at=now,
         )
+        records.after_event(case, "follow_up", event, subject=f"follow_up:{follow_up.pk}")
     return follow_up
 
 

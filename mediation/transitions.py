@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from . import policies
 from .choices import (
     MEDIATING_KINDS,
     ROUTE_TARGET_KIND,
@@ -67,8 +68,15 @@ def refer_routes(network: str) -> list[str]:
             ReferRoute.ARBITRATION,
             ReferRoute.LITIGATION,
             ReferRoute.ADMINISTRATIVE_ADJUDICATION,
+            ReferRoute.LEGAL_AID,
         ]
-    return [ReferRoute.ARBITRATION, ReferRoute.LITIGATION]
+    return [ReferRoute.ARBITRATION, ReferRoute.LITIGATION, ReferRoute.LEGAL_AID]
+
+
+LEGAL_AID_REFUSAL = gettext_lazy(
+    "当事人均不符合法律援助条件：须为经济困难（低收入、建档立卡户）或属老年人、残疾人、"
+    "军人军属、退役军人等群体（《中华人民共和国法律援助法》第三十一条、第四十二条）"
+)
 
 
 class MustBeTrue(forms.BooleanField):
@@ -267,9 +275,24 @@ class FailForm(TransitionForm):
     label = gettext_lazy("终止调解")
     reason = forms.ChoiceField(label=gettext_lazy("终止原因"), choices=FailReason.choices)
     routes = forms.CharField(label=gettext_lazy("告知的其他途径"), max_length=2000)
+    # Lawyer mediation only: the facts both sides accept, recorded for a later suit
+    # (《关于开展律师调解试点工作的意见》).
+    undisputed_facts = forms.CharField(
+        label=gettext_lazy("无争议事实（律师调解）"), max_length=20000, required=False
+    )
+
+    def clean_undisputed_facts(self):
+        value = (self.cleaned_data.get("undisputed_facts") or "").strip()
+        if value and self.case.network != Network.LAWYER:
+            raise forms.ValidationError(_("无争议事实记载仅适用于律师调解"))
+        return value
 
     def method_kwargs(self):
-        return {"reason": self.cleaned_data["reason"], "routes": self.cleaned_data["routes"]}
+        return {
+            "reason": self.cleaned_data["reason"],
+            "routes": self.cleaned_data["routes"],
+            "undisputed_facts": self.cleaned_data["undisputed_facts"],
+        }
 
     def event_data(self):
         return {"reason": self.cleaned_data["reason"]}
@@ -367,6 +390,14 @@ class ReferForm(TransitionForm):
             return data
         target_id = data.get("target_org")
         data["target"] = None
+        if route == ReferRoute.LEGAL_AID:
+            if not policies.legal_aid_parties(self.case):
+                self.add_error("route", LEGAL_AID_REFUSAL)
+                return data
+            if target_id is None:
+                # The legal aid centre reviews the application itself (法律援助法 art 43).
+                self.add_error("target_org", _("转法律援助须选择法律援助中心"))
+                return data
         if route and target_id is not None:
             org = Organization.objects.filter(pk=target_id).first()
             if org is None:

@@ -26,6 +26,7 @@ from . import forms as page_forms
 from . import policies, services
 from .choices import (
     OPEN_STATES,
+    AttachmentKind,
     EventType,
     FailReason,
     PartyRole,
@@ -40,6 +41,8 @@ from .models import Case, CaseParty
 PAGE_SIZE = 25
 SESSION_STATES = {State.ACCEPTED, State.MEDIATING}
 FOLLOW_UP_STATES = {State.AGREED, State.CONFIRMED, State.CLOSED}
+# Where the page tells a qualifying party about legal aid (the law's route after mediation).
+LEGAL_AID_ON = frozenset({"fail", "decline", "refer"})
 HANDOFF_STATUS = {
     "open": gettext_lazy("办理中"),
     "closed": gettext_lazy("已办结"),
@@ -283,39 +286,57 @@ def case_list(request):
 def case_new(request):
     if not page_forms.registrable_orgs(request.user):
         return render(request, "error.html", {"message": _("您无权登记案件")}, status=403)
+    return intake_page(request, lambda body: services.register_case(request.user, body))
+
+
+def intake_page(request, register, *, initial=None, parties=None, origin=None):
+    """The intake form (GET) and its submission (POST) for every way a case is registered
+    from a page: `register(body)` is the one service call that makes the case."""
     status = 200
+
+    def fix_channel(form):
+        # A case from a screening or a consultation has its channel from its origin.
+        if origin:
+            form.fields["channel"].disabled = True
+        return form
+
     if request.method == "POST":
-        form = page_forms.IntakeForm(request.POST, user=request.user)
+        form = fix_channel(page_forms.IntakeForm(request.POST, user=request.user, initial=initial))
         formset = page_forms.PartyFormSet(request.POST, prefix="parties")
         form.is_valid()
         formset.is_valid()
         body = form.payload()
         index_map = []  # service index -> formset index (blank rows are skipped)
-        parties = []
+        parties_in = []
         for i, pform in enumerate(formset.forms):
             if pform.is_blank():
                 continue
             index_map.append(i)
-            parties.append(pform.payload())
-        body["parties"] = parties
+            parties_in.append(pform.payload())
+        body["parties"] = parties_in
         try:
-            case = services.register_case(request.user, body)
+            case = register(body)
         except InvalidFields as exc:
             page_forms.apply_intake_errors(form, formset, index_map, exc.errors)
             status = 400
         except NotPermitted as exc:
             form.add_error("org", exc.detail)
             status = 403
+        except StateConflict as exc:
+            form.add_error(None, exc.detail)
+            status = 409
         else:
             messages.success(request, _("已登记，案号%(number)s") % {"number": case.number})
             return redirect("case_detail", pk=case.pk)
     else:
-        form = page_forms.IntakeForm(user=request.user)
-        formset = page_forms.PartyFormSet(prefix="parties", initial=page_forms.INITIAL_PARTIES)
+        form = fix_channel(page_forms.IntakeForm(user=request.user, initial=initial))
+        formset = page_forms.PartyFormSet(
+            prefix="parties", initial=parties or page_forms.INITIAL_PARTIES
+        )
     return render(
         request,
         "cases/new.html",
-        {"form": form, "formset": formset, "nav": "new"},
+        {"form": form, "formset": formset, "nav": "new", "origin": origin},
         status=status,
     )
 
@@ -345,6 +366,9 @@ def _detail_context(
             forms_.append(page_forms.transition_form(case, spec))
     full = policies.handles(user, case)
     agreement = case.current_agreement
+    legal_aid = []
+    if LEGAL_AID_ON & {spec["name"] for spec in specs}:
+        legal_aid = [p.name for p in policies.legal_aid_parties(case)]
     may_record = policies.may_record(user, case) and not case.is_frozen
     now = timezone.now()
     return {
@@ -360,6 +384,8 @@ def _detail_context(
         ],
         "timeline": _timeline(case),
         "transition_forms": forms_,
+        "legal_aid": legal_aid,
+        "legal_aid_on": LEGAL_AID_ON,
         "open_form": open_form,
         "session_form": session_form
         or (page_forms.SessionForm() if may_record and case.state in SESSION_STATES else None),
@@ -368,6 +394,8 @@ def _detail_context(
         "risk_form": risk_form
         or (page_forms.RiskForm() if policies.may_flag_risk(user, case) else None),
         "documents": _documents(case),
+        "attachments": list(case.attachments.all()),
+        "attachment_kinds": AttachmentKind.choices if may_record else None,
         "overdue": _is_overdue(case, now),
         "mediator": _person_name(case.mediator),
         "last_event_id": _last_event_id(user),
@@ -451,6 +479,11 @@ def case_transition(request, pk, name):
         _("已完成“%(op)s”，案件状态：%(state)s")
         % {"op": spec["label"], "state": case.get_state_display()},
     )
+    if name in ("accept", "reassign") and case.mediator_id:
+        from .complaints import warnings_for
+
+        for text in warnings_for([case.mediator_id]).get(case.mediator_id, []):
+            messages.warning(request, _("所指派的调解员有%(text)s") % {"text": text})
     return redirect("case_detail", pk=case.pk)
 
 

@@ -13,6 +13,7 @@ from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from mediation import policies, services
+from mediation.attachments import attachment_json
 from mediation.choices import (
     OPEN_STATES,
     AgreementForm,
@@ -315,6 +316,10 @@ class CaseListSerializer(serializers.ModelSerializer):
     def to_representation(self, instance):
         return case_row(instance, self.context)
 
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_attachments(self, obj):
+        return [attachment_json(a) for a in obj.attachments.all()]
+
     @extend_schema_field(AvailableTransitionSerializer(many=True))
     def get_available_transitions(self, obj):  # declared for the schema; case_row writes it
         return []
@@ -382,6 +387,7 @@ class CaseDetailSerializer(CaseListSerializer):
     sessions = SessionSerializer(many=True)
     follow_ups = FollowUpSerializer(many=True)
     handoffs = HandoffSerializer(many=True)
+    attachments = serializers.SerializerMethodField()
     available_transitions = serializers.SerializerMethodField()
 
     class Meta(CaseListSerializer.Meta):
@@ -414,6 +420,7 @@ class CaseDetailSerializer(CaseListSerializer):
             "sessions",
             "follow_ups",
             "handoffs",
+            "attachments",
             "available_transitions",
         ]
         read_only_fields = fields
@@ -450,6 +457,7 @@ class CaseDetailSerializer(CaseListSerializer):
                 "sessions": SessionSerializer(c.sessions.all(), many=True).data,
                 "follow_ups": FollowUpSerializer(c.follow_ups.all(), many=True).data,
                 "handoffs": HandoffSerializer(c.handoffs.all(), many=True).data,
+                "attachments": [attachment_json(a) for a in c.attachments.all()],
                 "available_transitions": self.get_available_transitions(c),
             }
         )
@@ -461,6 +469,10 @@ class CaseDetailSerializer(CaseListSerializer):
         if not agreements:
             return None
         return AgreementSerializer(max(agreements, key=lambda a: a.pk)).data
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_attachments(self, obj):
+        return [attachment_json(a) for a in obj.attachments.all()]
 
     @extend_schema_field(AvailableTransitionSerializer(many=True))
     def get_available_transitions(self, obj):
@@ -478,7 +490,9 @@ def case_list_queryset(qs):
 
 def case_detail_queryset(qs=None):
     qs = Case.objects.all() if qs is None else qs
-    return case_list_queryset(qs).prefetch_related("agreements", "sessions", "follow_ups")
+    return case_list_queryset(qs).prefetch_related(
+        "agreements", "sessions", "follow_ups", "attachments"
+    )
 
 
 def case_json(case, user, *, now=None) -> dict:

@@ -17,7 +17,6 @@ from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
-    inline_serializer,
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
@@ -31,7 +30,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 from rest_framework.views import APIView
 
-from mediation import policies, services, stats
+from mediation import policies, services
 from mediation.errors import InvalidFields, NotVisible
 from mediation.events import serialise
 from mediation.models import Case, CaseAccess, CaseEvent, Membership, Organization
@@ -98,16 +97,20 @@ def form_data(request, keep=()) -> dict:
     return {k: (v if k in keep else _scalar(v)) for k, v in json_object(request).items()}
 
 
+def party_list(parties):
+    """Registration-shaped parties with every field but `tags` as text (see _scalar)."""
+    if not isinstance(parties, list):
+        return parties
+    return [
+        {k: (v if k == "tags" else _scalar(v)) for k, v in p.items()} if isinstance(p, dict) else p
+        for p in parties
+    ]
+
+
 def registration_data(request) -> dict:
     data = form_data(request, keep=("parties",))
-    parties = data.get("parties")
-    if isinstance(parties, list):
-        data["parties"] = [
-            {k: (v if k == "tags" else _scalar(v)) for k, v in p.items()}
-            if isinstance(p, dict)
-            else p
-            for p in parties
-        ]
+    if "parties" in data:
+        data["parties"] = party_list(data["parties"])
     return data
 
 
@@ -330,7 +333,13 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)")
     def transition(self, request, pk=None, name=None):
         case = services.perform(int(pk), name, request.user, form_data(request))
-        return self._case(case)
+        body = s.case_json(case, request.user)
+        if name in ("accept", "reassign") and case.mediator_id:
+            # The assigned mediator is on the negative list (不良执业信息): say so.
+            from mediation.complaints import warnings_for
+
+            body["warnings"] = warnings_for([case.mediator_id]).get(case.mediator_id, [])
+        return Response(body)
 
     @extend_schema(
         summary="案件事件（审计记录）",
@@ -414,54 +423,3 @@ class EventsView(GenericAPIView):
                 "has_more": more,
             }
         )
-
-
-_COUNT = inline_serializer(
-    "Count",
-    {
-        "key": serializers.CharField(),
-        "label": serializers.CharField(),
-        "count": serializers.IntegerField(),
-    },
-    many=True,
-)
-StatsSerializer = inline_serializer(
-    "StatsSummary",
-    {
-        "as_of": serializers.DateTimeField(),
-        "total": serializers.IntegerField(),
-        "by_network": _COUNT,
-        "by_category": _COUNT,
-        "by_channel": _COUNT,
-        "by_region": _COUNT,
-        "by_month": _COUNT,
-        "agreed": serializers.IntegerField(),
-        "ended": serializers.IntegerField(),
-        "success_rate": serializers.FloatField(allow_null=True, help_text="agreed ÷ ended"),
-        "confirmation_requested": serializers.IntegerField(),
-        "confirmed": serializers.IntegerField(),
-        "confirmation_rate": serializers.FloatField(allow_null=True),
-        "overdue": serializers.IntegerField(),
-        "priority": serializers.IntegerField(),
-        "priority_share": serializers.FloatField(allow_null=True),
-    },
-)
-
-
-class StatsSummaryView(GenericAPIView):
-    filter_backends = [DjangoFilterBackend]
-    filterset_class = CaseFilter
-    pagination_class = None
-
-    def get_queryset(self):
-        return policies.visible_cases(self.request.user)
-
-    @extend_schema(
-        summary="统计：按调解类型、纠纷类型、渠道、乡镇、月份；成功率、司法确认率、超期、优先",
-        responses={200: StatsSerializer, **errors(400, *AUTH_ERRORS)},
-    )
-    def get(self, request):
-        qs = self.filter_queryset(self.get_queryset())
-        data = stats.summary(qs, timezone.now())
-        data["as_of"] = serializers.DateTimeField().to_representation(data["as_of"])
-        return Response(data)

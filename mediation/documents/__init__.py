@@ -1,8 +1,9 @@
 """Official documents as PDFs (DESIGN.md §7).
 
-`render(kind, case)` builds one document; `applies(kind, case)` says whether it exists for
-the case now, and why not; `KINDS` lists them. Importing this package (done by
-`MediationConfig.ready`) registers the archive hook that stores the case file.
+`render(kind, case)` builds one document from the case as it stands; `applies(kind,
+case)` says whether it exists for the case now, and why not; `KINDS` lists them. The
+documents a case keeps are records: `records` produces and stores them when their event
+commits, and the download serves the stored versions.
 """
 
 from . import fonts as fonts
@@ -34,29 +35,34 @@ def available(case) -> list[tuple[str, str]]:
     """[(kind, title)] of the documents that exist for the case now, in filing order
     (the links a case page shows)."""
     ctx = Ctx(case, font="")
-    return [(code, kind.title) for code, kind in KINDS.items() if kind.check(ctx)[0]]
+    return [(code, kind.title_for(case)) for code, kind in KINDS.items() if kind.check(ctx)[0]]
 
 
 def render(kind: str, case, *, full: bool = True, font_mode: str | None = None) -> bytes:
-    """The PDF of `kind` for `case`. `full=False` masks ID and phone numbers (a caller
-    outside the handling organisation). Raises UnknownKind, NotApplicable."""
+    """The PDF of `kind` for `case` as it stands now (every record of a per-record kind).
+    `full=False` masks ID and phone numbers. Raises UnknownKind, NotApplicable."""
     return render_ctx(kind, Ctx(case, font=fonts.font_name(font_mode), full=full))
 
 
-def render_ctx(kind: str, ctx: Ctx) -> bytes:
-    from reportlab.platypus import PageBreak
-
-    from .casefile import build_case_file
-    from .layout import build_pdf
-
-    if kind == CASE_FILE:
-        return build_case_file(ctx)
+def _kind(kind: str, ctx: Ctx):
     if kind not in KINDS:
         raise UnknownKind(kind)
     k = KINDS[kind]
     ok, reason = k.check(ctx)
     if not ok:
         raise NotApplicable(str(reason))
+    return k
+
+
+def render_ctx(kind: str, ctx: Ctx) -> bytes:
+    from reportlab.platypus import PageBreak
+
+    from .casefile import assemble
+    from .layout import build_pdf
+
+    if kind == CASE_FILE:
+        return assemble(ctx.case, full=ctx.full, font=ctx.font)[0]
+    k = _kind(kind, ctx)
     story = []
     for section in k.sections(ctx):
         if story:
@@ -65,4 +71,12 @@ def render_ctx(kind: str, ctx: Ctx) -> bytes:
     return build_pdf(story, case=ctx.case, font=ctx.font, title=f"{k.title} {ctx.case.number}")
 
 
-from . import hooks  # noqa: E402,F401  (registers the archive hook)
+def render_section(kind: str, ctx: Ctx, index: int) -> bytes:
+    """One record of `kind` (the `index`-th of its subjects) as its own PDF."""
+    from .layout import build_pdf
+
+    k = _kind(kind, ctx)
+    section = k.sections(ctx)[index]
+    return build_pdf(
+        section, case=ctx.case, font=ctx.font, title=f"{k.title_for(ctx.case)} {ctx.case.number}"
+    )

@@ -1,14 +1,34 @@
-"""The case file (卷宗): cover, table of contents with page numbers, every applicable
-document in the filing order, then the event log."""
+"""The case file (卷宗), assembled from the stored records (DESIGN.md §7).
 
+Cover and contents, then the stored documents and the uploaded attachments in the
+Ministry of Justice's filing order (images placed on pages, PDFs appended page by page),
+the event log, and the 备考表 last. Every page after the contents carries its 卷内页号 in
+the top right corner, and the contents cite those numbers.
+"""
+
+import io
+
+from django.conf import settings
 from django.utils import timezone
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, PageBreak
+from reportlab.platypus import PageBreak
 
-from ..choices import EventType, FailReason, RiskLevel, State
+from ..choices import AttachmentKind, EventType, FailReason, RiskLevel, State
 from ..transitions import FORMS
-from .kinds import FILING_ORDER, KINDS, Ctx, person_name
-from .layout import CONTENT_W, build_pdf, cn_date, form_table, gap, list_table, para, ymd, ymd_hm
+from .kinds import KINDS, Ctx, person_name
+from .layout import (
+    CONTENT_W,
+    PAGE_H,
+    PAGE_W,
+    build_pdf,
+    cn_date,
+    form_table,
+    gap,
+    list_table,
+    para,
+    ymd,
+    ymd_hm,
+)
 
 OUTCOME = {
     "agreed": "达成协议",
@@ -20,19 +40,27 @@ OUTCOME = {
     "withdrawn": "申请人撤回",
 }
 
-
-class PageMark(Flowable):
-    """Zero-size marker that records the page it lands on (for the contents)."""
-
-    def __init__(self, key, pages: dict):
-        super().__init__()
-        self.key, self.pages = key, pages
-
-    def wrap(self, aw, ah):
-        return 0, 0
-
-    def draw(self):
-        self.pages.setdefault(self.key, self.canv.getPageNumber())
+# The Ministry's filing order: ("doc", kind) a stored document, ("att", kind) attachments.
+FILE_ORDER = [
+    ("doc", "application"),
+    ("doc", "acceptance"),
+    ("doc", "decline_notice"),
+    ("doc", "rights_notice"),
+    ("att", AttachmentKind.ID_COPY),
+    ("att", AttachmentKind.AUTHORIZATION),
+    ("att", AttachmentKind.EVIDENCE),
+    ("doc", "session_record"),
+    ("doc", "agreement"),
+    ("doc", "oral_agreement"),
+    ("doc", "mediation_statement"),
+    ("doc", "termination_notice"),
+    ("doc", "undisputed_facts"),
+    ("doc", "transfer_letter"),
+    ("att", AttachmentKind.RECEIPT),
+    ("doc", "follow_up"),
+    ("doc", "confirmation_application"),
+    ("att", AttachmentKind.OTHER),
+]
 
 
 def _state_label(value):
@@ -58,6 +86,9 @@ def describe_event(event) -> tuple[str, str]:
         if record == "export":
             kind = KINDS.get(data.get("document"))
             detail = f"导出文书：{kind.title if kind else data.get('document', '')}"
+        elif record in ("attachment", "attachment_download"):
+            verb = "上传材料" if record == "attachment" else "下载材料"
+            detail = f"{verb}：{data.get('name', '')}"
         else:
             detail = {"session": "登记调解记录", "follow_up": "登记回访记录"}.get(record, "")
     elif event.type == EventType.CASE_RISK_FLAGGED:
@@ -71,18 +102,124 @@ def describe_event(event) -> tuple[str, str]:
     return label, detail
 
 
-def entries(ctx: Ctx):
-    """[(kind code, title, flowables)] of every applicable document, in filing order."""
-    out = []
-    for code in FILING_ORDER:
-        kind = KINDS[code]
-        if not kind.check(ctx)[0]:
+class Part:
+    """One entry of the contents: a title and its pages (pypdf page objects)."""
+
+    def __init__(self, title, pages, note="", own=False):
+        self.title, self.pages, self.note = title, pages, note
+        self.own = own  # the volume's own pages (log, 备考表), not a filed paper
+        self.first = 0
+
+
+class Paper:
+    """An attachment as the case file needs it: kind, title, type and bytes."""
+
+    def __init__(self, kind, title, content_type, data):
+        self.kind, self.title, self.content_type, self.data = kind, title, content_type, data
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type != "application/pdf"
+
+
+def _reader(data: bytes):
+    from pypdf import PdfReader
+
+    return PdfReader(io.BytesIO(data))
+
+
+# An image is placed at no more than this resolution on its A4 page: a 12-megapixel
+# photo is scaled down before it is embedded, a scan at 150-200 dpi goes in as it is.
+IMAGE_DPI = 200
+
+
+def _placeable(paper: Paper, box_w: float, box_h: float):
+    """(ImageReader, width px, height px) of an attachment image, scaled down when it has
+    more pixels than the page can show; a JPEG that fits is embedded as it is."""
+    from PIL import Image
+    from reportlab.lib.utils import ImageReader
+
+    with Image.open(io.BytesIO(paper.data)) as image:
+        iw, ih = image.size
+        limit_w, limit_h = box_w / 72 * IMAGE_DPI, box_h / 72 * IMAGE_DPI
+        if iw * ih <= 2 * limit_w * limit_h:
+            return ImageReader(io.BytesIO(paper.data)), iw, ih
+        scale = min(limit_w / iw, limit_h / ih)
+        size = (max(1, int(iw * scale)), max(1, int(ih * scale)))
+        if image.format == "JPEG":
+            image.draft("RGB", size)  # decode at a fraction of the size: much faster
+        small = image.convert("RGB" if image.mode not in ("L", "RGB") else image.mode)
+        small.thumbnail(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
+        buf = io.BytesIO()
+        small.save(buf, "JPEG", quality=88)
+        return ImageReader(io.BytesIO(buf.getvalue())), iw, ih
+
+
+def _image_pages(case, font, papers: list[Paper]) -> list:
+    """Each image attachment scaled onto an A4 page of its own under a caption: one
+    reportlab canvas for all of them."""
+    from reportlab import rl_config
+    from reportlab.pdfgen.canvas import Canvas
+
+    if not papers:
+        return []
+    # Binary image streams: ASCII85 (reportlab's default, in pure Python) costs more
+    # than placing the image and makes the file a quarter larger.
+    rl_config.useA85 = 0
+    buf = io.BytesIO()
+    canvas = Canvas(buf, pagesize=(PAGE_W, PAGE_H))
+    margin, top = 20 * mm, 28 * mm
+    box_w, box_h = PAGE_W - 2 * margin, PAGE_H - top - margin
+    for paper in papers:
+        canvas.setFont(font, 11)
+        canvas.drawString(margin, PAGE_H - 18 * mm, paper.title)
+        canvas.setFont(font, 9)
+        canvas.drawString(margin, PAGE_H - 23 * mm, f"案号：{case.number}")
+        image, iw, ih = _placeable(paper, box_w, box_h)
+        scale = min(box_w / iw, box_h / ih)
+        w, h = iw * scale, ih * scale
+        canvas.drawImage(image, (PAGE_W - w) / 2, PAGE_H - top - h, w, h)
+        canvas.showPage()
+    canvas.save()
+    return list(_reader(buf.getvalue()).pages)
+
+
+def _attachment_parts(case, font, papers: list[Paper]) -> dict:
+    """{attachment kind: [Part]} in upload order; images rendered in one pass."""
+    images = [p for p in papers if p.is_image]
+    image_pages = dict(zip(map(id, images), _image_pages(case, font, images), strict=True))
+    parts: dict[str, list[Part]] = {}
+    for paper in papers:
+        if paper.is_image:
+            pages = [image_pages[id(paper)]]
+        else:
+            pages = list(_reader(paper.data).pages)
+        parts.setdefault(paper.kind, []).append(Part(paper.title, pages, "附件"))
+    return parts
+
+
+def gather(case, full: bool) -> tuple[dict, list[Paper]]:
+    """The stored records ({kind: [(title, pdf)]}, current versions, filing order) and
+    the attachments of a case, read from the store."""
+    from . import records
+
+    docs = {}
+    for kind, code in FILE_ORDER:
+        if kind != "doc":
             continue
-        sections = kind.sections(ctx)
-        for n, section in enumerate(sections, start=1):
-            title = kind.title + (f"（第{n}次）" if len(sections) > 1 else "")
-            out.append((code, title, section))
-    return out
+        stored = records.ensure(case, code)
+        docs[code] = [
+            (d.title + (f"（第{n}次）" if len(stored) > 1 else ""), records.read(d, full=full))
+            for n, d in enumerate(stored, start=1)
+        ]
+    papers = []
+    for att in case.attachments.order_by("id"):
+        with att.file.open("rb") as fh:
+            data = fh.read()
+        papers.append(
+            Paper(att.kind, f"{att.get_kind_display()}：{att.name}", att.content_type, data)
+        )
+    return docs, papers
 
 
 def _cover(ctx: Ctx):
@@ -97,12 +234,13 @@ def _cover(ctx: Ctx):
         ["结案日期", ymd(case.closed_at) or "—"],
         ["调解结果", OUTCOME.get(case.outcome, case.outcome or "—")],
         ["归档日期", ymd(case.archived_at) or "—"],
+        ["保管期限", retention(ctx)],
     ]
     return [
         gap(25),
         para(ctx.org.name, s.subtitle),
         gap(6),
-        para(f"{case.get_network_display()}卷宗", s.cover_title),
+        para(KINDS["case_file"].title_for(case), s.cover_title),
         gap(20),
         form_table(s, rows, [36 * mm, CONTENT_W - 36 * mm]),
         gap(30),
@@ -112,39 +250,164 @@ def _cover(ctx: Ctx):
     ]
 
 
-def _story(ctx: Ctx, pages: dict, numbers: dict | None):
+def retention(ctx: Ctx) -> str:
+    """保管期限: an agreement (its performance may be sued on for years) is kept long,
+    the rest short (DOCUMENT_RETENTION_* settings)."""
+    if ctx.case.outcome in ("agreed", "confirmed") or ctx.agreement is not None:
+        return settings.DOCUMENT_RETENTION_AGREED
+    return settings.DOCUMENT_RETENTION_OTHER
+
+
+def _pages_label(part: Part) -> str:
+    last = part.first + len(part.pages) - 1
+    return str(part.first) if last == part.first else f"{part.first}–{last}"
+
+
+def _front(ctx: Ctx, parts: list[Part]) -> bytes:
     s = ctx.s
-    docs = entries(ctx)
     story = _cover(ctx)
-    story += [para("卷内目录", ctx.s.title), gap(4)]
+    story += [para("卷内目录", s.title), gap(4)]
+    rows = [[str(i), p.title, _pages_label(p), p.note] for i, p in enumerate(parts, start=1)]
+    widths = [16 * mm, CONTENT_W - 60 * mm, 26 * mm, 18 * mm]
+    story.append(list_table(s, ["顺序号", "文件材料题名", "页号", "备注"], rows, widths))
+    return build_pdf(story, case=ctx.case, font=ctx.font, title=f"卷宗 {ctx.case.number}")
+
+
+def _log(ctx: Ctx) -> bytes:
+    s = ctx.s
     rows = []
-    for i, (_code, title, _flow) in enumerate(docs, start=1):
-        rows.append([str(i), title, str(numbers.get(i, "")) if numbers else "00"])
-    rows.append(
-        [str(len(docs) + 1), "案件流转记录", str(numbers.get("log", "")) if numbers else "00"]
-    )
-    story.append(
-        list_table(s, ["序号", "材料名称", "页码"], rows, [18 * mm, CONTENT_W - 40 * mm, 22 * mm])
-    )
-    for i, (_code, _title, flow) in enumerate(docs, start=1):
-        story += [PageBreak(), PageMark(i, pages), *flow]
-    story += [PageBreak(), PageMark("log", pages), para("案件流转记录", s.title), gap(3)]
-    log = []
     for event in ctx.events:
         label, detail = describe_event(event)
         actor = person_name(event.actor) if event.actor_id else "系统"
-        log.append([str(event.pk), ymd_hm(event.at), label, actor, detail or "—"])
+        rows.append([str(event.pk), ymd_hm(event.at), label, actor, detail or "—"])
     widths = [14 * mm, 40 * mm, 30 * mm, 22 * mm]
     widths.append(CONTENT_W - sum(widths))
-    story.append(list_table(s, ["编号", "时间", "事项", "操作人", "说明"], log, widths))
-    return story
+    story = [
+        para("案件流转记录", s.title),
+        gap(3),
+        list_table(s, ["编号", "时间", "事项", "操作人", "说明"], rows, widths),
+    ]
+    return build_pdf(story, case=ctx.case, font=ctx.font, title="案件流转记录")
 
 
-def build_case_file(ctx: Ctx) -> bytes:
-    """Two passes: the first finds the page each document starts on, the second prints
-    those numbers in the contents (the contents has the same rows, so pages don't move)."""
-    pages: dict = {}
-    build_pdf(_story(ctx, pages, None), case=ctx.case, font=ctx.font, title="卷宗")
-    return build_pdf(
-        _story(ctx, {}, pages), case=ctx.case, font=ctx.font, title=f"卷宗 {ctx.case.number}"
+def _back_page(ctx: Ctx, parts: list[Part], total: int, images: int) -> bytes:
+    """备考表: what the volume holds, who filed and who checked it, how long it is kept."""
+    s, case = ctx.s, ctx.case
+    archive = ctx.last_transition("archive")
+    filer = person_name(archive.actor) if archive and archive.actor_id else ""
+    count = sum(1 for p in parts if not p.own)
+    story = [
+        para("卷内备考表", s.title),
+        gap(6),
+        para(
+            f"本卷共有文件材料{count}件，共{total}页"
+            + (f"，其中图片材料{images}页" if images else "")
+            + "。",
+            s.indent,
+        ),
+        para(f"保管期限：{retention(ctx)}", s.indent),
+        gap(10),
+        form_table(
+            s,
+            [
+                ["立卷人", filer or "", "立卷日期", ymd(case.archived_at or timezone.now())],
+                ["检查人", "", "检查日期", ""],
+            ],
+        ),
+    ]
+    return build_pdf(story, case=case, font=ctx.font, title="卷内备考表")
+
+
+def _stamp(writer, page, number: int, font_ref) -> None:
+    """Write the 卷内页号 in the page's top right corner: one small content stream
+    appended to the page (the page's own drawing is wrapped in q/Q and left intact)."""
+    from pypdf.generic import ArrayObject, DecodedStreamObject, NameObject
+
+    box = page.mediabox
+    size = 11
+    text = str(number)
+    x = float(box.right) - 12 * mm - len(text) * 0.556 * size
+    y = float(box.top) - 14 * mm
+    resources = page.get("/Resources")
+    if resources is None:
+        from pypdf.generic import DictionaryObject
+
+        resources = DictionaryObject()
+        page[NameObject("/Resources")] = resources
+    resources = resources.get_object()
+    fonts = resources.get("/Font")
+    if fonts is None:
+        from pypdf.generic import DictionaryObject
+
+        fonts = DictionaryObject()
+        resources[NameObject("/Font")] = fonts
+    fonts.get_object()[NameObject("/DtjPageNo")] = font_ref
+    before, after = DecodedStreamObject(), DecodedStreamObject()
+    before.set_data(b"q\n")
+    after.set_data(f"\nQ\nq BT /DtjPageNo {size} Tf {x:.2f} {y:.2f} Td ({text}) Tj ET Q\n".encode())
+    contents = page.get("/Contents")
+    items = []
+    if contents is not None:
+        obj = contents.get_object()
+        items = list(obj) if isinstance(obj, ArrayObject) else [contents]
+    page[NameObject("/Contents")] = ArrayObject(
+        [writer._add_object(before), *items, writer._add_object(after)]
     )
+
+
+def assemble(case, *, full: bool = True, font: str | None = None) -> tuple[bytes, int]:
+    """The 卷宗 of `case` from its stored documents and attachments: (PDF, page count)."""
+    from . import fonts
+
+    docs, papers = gather(case, full)
+    return assemble_from(Ctx(case, font=font or fonts.font_name(), full=full), docs, papers)
+
+
+def assemble_from(ctx: Ctx, docs: dict, papers: list[Paper]) -> tuple[bytes, int]:
+    """Cover and contents, the records and attachments in filing order, the event log,
+    the 备考表; every page after the contents stamped with its 卷内页号."""
+    from pypdf import PdfWriter
+    from pypdf.generic import DictionaryObject, NameObject
+
+    case = ctx.case
+    doc_parts = {
+        code: [Part(title, list(_reader(pdf).pages)) for title, pdf in items]
+        for code, items in docs.items()
+    }
+    att_parts = _attachment_parts(case, ctx.font, papers)
+    parts: list[Part] = []
+    for kind, code in FILE_ORDER:
+        parts += (doc_parts if kind == "doc" else att_parts).get(code, [])
+    images = sum(1 for p in papers if p.is_image)
+    parts.append(Part("案件流转记录", list(_reader(_log(ctx)).pages), own=True))
+    number = 1
+    for part in parts:
+        part.first = number
+        number += len(part.pages)
+    back = Part("卷内备考表", [], own=True)
+    back.first = number
+    back.pages = list(_reader(_back_page(ctx, parts, number, images)).pages)
+    parts.append(back)
+    front = list(_reader(_front(ctx, parts)).pages)
+
+    writer = PdfWriter()
+    writer.add_metadata({"/Title": f"卷宗 {case.number}", "/Subject": case.number})
+    font_ref = writer._add_object(
+        DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Font"),
+                NameObject("/Subtype"): NameObject("/Type1"),
+                NameObject("/BaseFont"): NameObject("/Helvetica"),
+            }
+        )
+    )
+    for page in front:
+        writer.add_page(page)
+    n = 0
+    for part in parts:
+        for page in part.pages:
+            n += 1
+            _stamp(writer, writer.add_page(page), n, font_ref)
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue(), len(front) + n

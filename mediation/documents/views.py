@@ -1,14 +1,17 @@
-"""GET /api/cases/{id}/documents/{kind}.pdf — a document of a case, permission-checked.
+"""GET /api/cases/{id}/documents/{kind}.pdf — a document of a case, from the store.
 
-Outsiders get 404 (as for the case itself); a kind that does not exist, or does not
-apply to the case in its state, is a 404 whose JSON says why. Callers outside the
-handling organisation get ID and phone numbers masked. Each download is recorded as an
-event (DESIGN.md §9: every export is an event)."""
+Outsiders get 404 (as for the case itself); a kind that does not exist, or has no stored
+record and does not apply to the case, is a 404 whose JSON says why. The stored records
+are served as they were produced; `?version=` (empty or `list`) lists the stored
+versions, `?version=N` serves that one. Callers outside the handling organisation get
+the masked copy of each record. Each download is an event (DESIGN.md §9)."""
 
+import io
 from urllib.parse import quote
 
 from django.db import transaction
-from django.http import FileResponse, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -19,8 +22,8 @@ from rest_framework.views import APIView
 from .. import policies
 from ..choices import EventType
 from ..events import record_event
-from ..models import Case
-from . import ALL_KINDS, CASE_FILE, TITLES, NotApplicable, render
+from ..models import Case, Document
+from . import ALL_KINDS, CASE_FILE, KINDS, applies, records
 
 
 class _AnyAccept(BaseContentNegotiation):
@@ -43,21 +46,62 @@ def _not_found(detail):
     return JsonResponse({"detail": str(detail), "errors": {}}, status=404)
 
 
+def version_json(doc: Document, current: set[int]) -> dict:
+    return {
+        "version": doc.version,
+        "subject": doc.subject,
+        "title": doc.title,
+        "sha256": doc.sha256,
+        "size": doc.size,
+        "pages": doc.pages,
+        "reason": doc.reason,
+        "event": doc.event_id,
+        "created_at": timezone.localtime(doc.created_at).isoformat(),
+        "current": doc.pk in current,
+        "url": f"/api/cases/{doc.case_id}/documents/{doc.kind}.pdf?version={doc.version}",
+    }
+
+
+def _merge(parts: list[bytes]) -> bytes:
+    if len(parts) == 1:
+        return parts[0]
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for data in parts:
+        writer.append(PdfReader(io.BytesIO(data)))
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
+
+
 class CaseDocumentView(APIView):
     renderer_classes = [JSONRenderer]
     content_negotiation_class = _AnyAccept
 
     @extend_schema(
         operation_id="case_document",
-        summary="案件文书（PDF）",
-        description="kind 为文书种类；不适用于案件当前状态的文书返回 404，detail 说明原因。"
-        "非承办组织的用户看到的身份证号码、电话号码经过遮蔽。",
+        summary="案件文书（PDF，取自文书存档）",
+        description="kind 为文书种类。文书在其事件发生时生成并存档，此处返回存档的版本；"
+        "没有存档且不适用于案件的文书返回 404，detail 说明原因。"
+        "`?version=`（空值或 list）返回各版本列表（JSON），`?version=N` 返回第 N 版。"
+        "非承办组织的用户得到身份证号码、电话号码经过遮蔽的副本。",
         parameters=[
             OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="案件 id"),
             OpenApiParameter("kind", OpenApiTypes.STR, OpenApiParameter.PATH, enum=ALL_KINDS),
+            OpenApiParameter(
+                "version",
+                OpenApiTypes.STR,
+                OpenApiParameter.QUERY,
+                required=False,
+                description="空值或 list：列出版本；数字：取该版本",
+            ),
         ],
         responses={
             (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="PDF"),
+            (200, "application/json"): OpenApiResponse(
+                OpenApiTypes.OBJECT, description="?version= 时的版本列表"
+            ),
             **_errors(401, 404, 405),
         },
         tags=["cases"],
@@ -73,26 +117,48 @@ class CaseDocumentView(APIView):
         if kind not in ALL_KINDS:
             return _not_found(_("没有“%(kind)s”这种文书") % {"kind": kind})
         full = policies.handles(request.user, case)
-        stored = kind == CASE_FILE and full and case.is_frozen and case.case_file
-        if not stored:
-            try:
-                pdf = render(kind, case, full=full)
-            except NotApplicable as exc:
-                return _not_found(exc.reason)
+        stored = Document.objects.filter(case=case, kind=kind).order_by("version")
+        current = {d.pk for d in records.current(case, kind)}
+        if "version" in request.GET:
+            wanted = request.GET["version"].strip()
+            if wanted in ("", "list", "all"):
+                return JsonResponse(
+                    {"kind": kind, "versions": [version_json(d, current) for d in stored]}
+                )
+            doc = stored.filter(version=wanted).first() if wanted.isdigit() else None
+            if doc is None:
+                return _not_found(_("该文书没有第%(v)s版") % {"v": wanted})
+            docs = [doc]
+        elif kind == CASE_FILE:
+            docs = list(stored.filter(pk__in=current)) if case.is_frozen else []
+        else:
+            docs = records.ensure(case, kind)
+            if not docs:
+                return _not_found(applies(kind, case)[1])
+        if docs:
+            pdf = _merge([records.read(d, full=full) for d in docs])
+        else:  # the case file before archive: assembled now from the stored records
+            from .casefile import assemble
+
+            pdf = assemble(case, full=full)[0]
         with transaction.atomic():
             record_event(
                 case,
                 EventType.CASE_UPDATED,
                 request.user,
-                {"record": "export", "document": kind, "masked": not full},
+                {
+                    "record": "export",
+                    "document": kind,
+                    "masked": not full,
+                    "versions": [d.version for d in docs],
+                },
             )
-        filename = quote(f"{TITLES[kind]}-{case.number}.pdf")
-        disposition = f"inline; filename=\"{kind}.pdf\"; filename*=UTF-8''{filename}"
-        if stored:
-            response = FileResponse(case.case_file.open("rb"), content_type="application/pdf")
-        else:
-            response = HttpResponse(pdf, content_type="application/pdf")
-        response["Content-Disposition"] = disposition
+        title = docs[0].title if docs else KINDS[kind].title_for(case)
+        filename = quote(f"{title}-{case.number}.pdf")
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = (
+            f"inline; filename=\"{kind}.pdf\"; filename*=UTF-8''{filename}"
+        )
         response["Cache-Control"] = "private, no-store"
         return response
 

@@ -49,6 +49,15 @@ def main():
                 },
             )
         out[name] = {"id": case.pk, "number": case.number}
+    # a failed dispute whose applicant qualifies for legal aid (low income)
+    from tests.conftest import RESPONDENT
+    from tests.mediation.helpers import plain_party
+
+    aid = world.make_case(
+        State.FAILED,
+        parties=[{**plain_party("applicant", "罗玉梅"), "tags": ["low_income"]}, dict(RESPONDENT)],
+    )
+    out["legal_aid"] = {"id": aid.pk, "number": aid.number}
     out["home"] = world.home.pk
     json.dump(out, sys.stdout, ensure_ascii=False)
 

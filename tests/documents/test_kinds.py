@@ -1,5 +1,7 @@
 """Every document kind, generated from a realistic case and read back with pdftotext."""
 
+import re
+
 import pytest
 
 from mediation import documents, services
@@ -139,13 +141,13 @@ def test_agreement_carries_what_the_law_asks(agreed_case, font_mode):
     assert_in_order(
         text,
         [
-            "调解协议书",
+            "人民调解协议书",
             f"编号：{case.number}",
             "申请人：马建国",
             "640303195503010030",
             "被申请人：杨学军",
             "640303198001010018",
-            "纠纷主要事实、争议事项",
+            "纠纷主要事实",
             "双方因院墙排水问题发生争执。",
             "争议事项",
             "请求改建排水沟。",
@@ -155,6 +157,7 @@ def test_agreement_carries_what_the_law_asks(agreed_case, font_mode):
             "现金一次性支付",
             f"履行期限：{ymd(a.performance_due)}前履行完毕",
             f"本协议自{ymd(a.effective_date)}起生效",
+            "《中华人民共和国人民调解法》第二十九条至第三十一条",
             "三十日内共同向人民法院申请司法确认",
             "本协议一式3份",
             "申请人：马建国（签名、盖章或按指印）",
@@ -166,6 +169,8 @@ def test_agreement_carries_what_the_law_asks(agreed_case, font_mode):
         case.number,
     )
     assert "年" in cn_date(a.effective_date) and "〇" in cn_date(a.effective_date)
+    # one "争议事项" heading, not two (review fix)
+    assert flat(text, case.number).count("争议事项") == 1
     assert ink_fraction(pdf) > 0.01
 
 
@@ -215,7 +220,7 @@ def test_confirmation_application(world, font_mode):
             "司法确认申请书",
             case.number,
             "申请人：马建国",
-            "被申请人：杨学军",
+            "申请人：杨学军",
             "请求事项",
             "请求确认申请人于",
             "经红寺堡镇人民调解委员会主持调解达成的调解协议有效",
@@ -223,21 +228,37 @@ def test_confirmation_application(world, font_mode):
             "双方因院墙排水问题发生争执。",
             "被申请人于十日内改建排水沟并赔偿申请人三千元。",
             "申请人承诺",
+            "附：",
+            "调解协议书一份",
+            "申请人身份证明",
+            "财产权利证明",
+            "送达地址",
             "此致",
             "红寺堡区人民法院",
             "申请人：马建国（签名或盖章）",
+            "申请人：杨学军（签名或盖章）",
             cn_date(case.confirmation_requested_at),
         ],
         case.number,
     )
-    rejected = world.make_case(State.CONFIRMATION_REJECTED)
-    _pdf, text = text_of("confirmation_application", rejected)
-    assert_in_order(text, ["司法确认申请书", "法院处理结果", "裁定不予确认", "违反法律规定"])
+    # a joint application: every party applies, nobody is a 被申请人 here
+    assert "被申请人：" not in flat(text, case.number)
 
 
 def test_lawyer_network_failure(world, font_mode):
-    case = world.make_case(State.FAILED, org=world.lawyer_studio)
+    case = world.make_case(State.MEDIATING, org=world.lawyer_studio)
+    case = services.perform(
+        case,
+        "fail",
+        case.mediator,
+        {
+            "reason": "no_agreement",
+            "routes": "可向法院起诉",
+            "undisputed_facts": "双方确认院墙系被申请人于2015年所建。",
+        },
+    )
     assert case.number.startswith("（") and "律调字" in case.number
+    assert "律律调字" not in case.number
     _pdf, text = text_of("termination_notice", case)
     assert_in_order(
         text,
@@ -248,6 +269,7 @@ def test_lawyer_network_failure(world, font_mode):
             "马建国、杨学军：",
             "马建国与杨学军邻里纠纷一案",
             "因未能达成协议",
+            "《最高人民法院司法部关于开展律师调解试点工作的意见》",
             "决定终止调解",
             "你（单位）可以通过下列途径维护自己的权利",
             "可向法院起诉",
@@ -266,7 +288,7 @@ def test_lawyer_network_failure(world, font_mode):
             "被申请人：杨学军",
             "双方当事人未能达成调解协议",
             "一、双方当事人无争议的事实",
-            "双方因院墙排水问题发生争执。",
+            "双方确认院墙系被申请人于2015年所建。",
             "二、双方当事人仍有争议的事项",
             "请求改建排水沟。",
             "无需对调解过程中已确认的无争议事实举证",
@@ -276,6 +298,9 @@ def test_lawyer_network_failure(world, font_mode):
         ],
         case.number,
     )
+    # the facts entered for the record, not the applicant's summary
+    assert "双方因院墙排水问题发生争执" not in flat(text, case.number)
+    assert "人民调解法" not in flat(text, case.number)
     people = world.make_case(State.FAILED)
     ok, reason = documents.applies("undisputed_facts", people)
     assert not ok and "律师调解" in reason
@@ -292,10 +317,10 @@ def test_transfer_letter_for_referral_and_for_transfer(world, font_mode):
         [
             "移送函",
             case.number,
-            "红寺堡区劳动人事争议仲裁委员会：",
+            "马建国、杨学军：",
             "马建国与杨学军邻里纠纷一案",
             "调解终止",
-            "通过仲裁途径依法处理",
+            "你（单位）可以依法向红寺堡区劳动人事争议仲裁委员会申请仲裁",
             "联系人：马桂兰",
             "红寺堡镇人民调解委员会（盖章）",
         ],
@@ -373,34 +398,40 @@ def test_case_file_files_every_document_in_order(world, font_mode):
     case = world.make_case(State.MEDIATING)
     add_session(world, case, "第一次调解记录。", n=2)
     add_session(world, case, "第二次调解记录。", n=1)
-    case = world.advance(case, State.ARCHIVED) if False else agree(world, case)
+    case = agree(world, case)
     services.add_follow_up(case, world.mediator, {"date": today().isoformat(), "performed": True})
     case = services.perform(case, "close", world.mediator, {"note": "已履行"})
     pdf = documents.render("case_file", case)
     text = pdftotext(pdf)
     titles = [
-        "调解申请书",
-        "受理登记表",
-        "权利义务告知书",
-        "调解记录（第1次）",
-        "调解记录（第2次）",
-        "调解协议书",
-        "回访记录",
+        "人民调解申请书",
+        "人民调解受理登记表",
+        "人民调解权利义务告知书",
+        "人民调解记录（第1次）",
+        "人民调解记录（第2次）",
+        "人民调解协议书",
+        "人民调解回访记录",
         "案件流转记录",
+        "卷内备考表",
     ]
     # cover, then contents listing every document, then the documents in that order
-    assert_in_order(text, ["人民调解卷宗", "卷内目录", *titles[:-1], "案件流转记录"], case.number)
+    assert_in_order(text, ["人民调解卷宗", "卷内目录", *titles], case.number)
     assert_present(text, ["申请人：马建国；被申请人：杨学军", "案件登记", "开始调解", "达成协议"])
-    # the page numbers in the contents are the pages the documents start on
+    # the contents cite the 卷内页号 stamped on the page each document starts on
     contents = pdftotext(pdf, 2, layout=True)
     pages = page_count(pdf)
+    front = 2
     for title in titles:
         row = next(line for line in contents.splitlines() if title in line)
-        start = int(row.split()[-1])
-        assert 3 <= start <= pages
-        assert flat(pdftotext(pdf, start), case.number).startswith(
-            "红寺堡镇人民调解委员会" + title if title != "案件流转记录" else title
-        ), (title, start)
+        start = int(re.search(r"\s(\d+)(?:–\d+)?(?:\s|$)", row.split(title, 1)[1]).group(1))
+        assert 1 <= start <= pages - front
+        page_text = pdftotext(pdf, front + start)
+        assert page_text.split()[0] == str(start) or str(start) in page_text.split()[:3]
+        body = flat(page_text, case.number)
+        assert title.replace("（第1次）", "").replace("（第2次）", "") in body, (title, start)
+    # the 备考表 is the last page
+    assert "卷内备考表" in pdftotext(pdf, pages)
+    assert_present(pdftotext(pdf, pages), ["立卷人", "检查人", "保管期限", "长期（三十年）"])
 
 
 def test_font_modes_embed_or_not(agreed_case, settings, ttf_font):
@@ -422,10 +453,9 @@ def test_available_lists_what_applies_in_filing_order(world):
         "acceptance",
         "rights_notice",
         "termination_notice",
-        "undisputed_facts",
         "case_file",
     ]
     assert documents.available(world.make_case(State.REGISTERED)) == [
-        ("application", "调解申请书"),
-        ("case_file", "卷宗"),
+        ("application", "人民调解申请书"),
+        ("case_file", "人民调解卷宗"),
     ]

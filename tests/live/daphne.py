@@ -34,9 +34,16 @@ def database_url(settings_dict) -> str:
 
 class Daphne:
     def __init__(
-        self, db_url: str, *, env: dict | None = None, port: int | None = None, launcher=None
+        self,
+        db_url: str,
+        *,
+        env: dict | None = None,
+        port: int | None = None,
+        args=(),
+        launcher=None,
     ):
         self.port = port or free_port()
+        self.args = list(args)  # more daphne options, e.g. ["--access-log", "-"]
         # Python code run instead of `-m daphne` (it sees daphne's arguments in sys.argv).
         self.launcher = launcher
         self.env = {
@@ -63,7 +70,7 @@ class Daphne:
         self.log = tempfile.TemporaryFile()
         run = ["-c", self.launcher] if self.launcher else ["-m", "daphne"]
         cmd = [sys.executable, *run, "-v", "0", "-b", "127.0.0.1", "-p", str(self.port)]
-        cmd.append("config.asgi:application")
+        cmd += [*self.args, "config.asgi:application"]
         self.proc = subprocess.Popen(
             cmd,
             cwd=ROOT,

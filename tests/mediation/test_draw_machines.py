@@ -31,10 +31,10 @@ def test_network_differences_are_drawn():
     judicial = _section(text, "judicial")
     assert "confirming" not in judicial and "resume" not in judicial
     assert "refer 移送（诉讼）" in judicial
-    assert "refer 移送（仲裁、诉讼、行政裁决）" in _section(text, "administrative")
+    assert "refer 移送（仲裁、诉讼、行政裁决、法律援助）" in _section(text, "administrative")
     people = _section(text, "people")
     assert "agreed --> confirming: request_confirmation" in people
-    assert "refer 移送（仲裁、诉讼）" in people
+    assert "refer 移送（仲裁、诉讼、法律援助）" in people
     for network in ("people", "administrative", "judicial", "lawyer"):
         section = _section(text, network)
         assert section.count("```mermaid") == 1

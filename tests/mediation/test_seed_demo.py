@@ -6,7 +6,14 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from mediation import demo
-from mediation.models import Case, CaseEvent, Membership, Organization
+from mediation.models import (
+    Case,
+    CaseEvent,
+    Consultation,
+    Membership,
+    Organization,
+    ScreeningRound,
+)
 
 
 def _counts():
@@ -46,7 +53,14 @@ def test_seed_demo_accounts_and_organisations(db, settings):
     for org in Organization.objects.exclude(network=""):
         roles = set(Membership.objects.filter(org=org).values_list("role", flat=True))
         assert {"org_head", "mediator"} <= roles, org.name
-    assert Case.objects.count() == 12
+    # the plan's cases, plus the disputes found by screening and one consultation
+    planned = Case.objects.filter(screening_finding__isnull=True, consultation__isnull=True)
+    assert planned.count() == 12
+    proactive = Case.objects.filter(screening_finding__isnull=False)
+    assert proactive.exists()
+    assert set(proactive.values_list("channel", flat=True)) == {"proactive"}
+    assert Case.objects.filter(consultation__isnull=False).count() == 1
+    assert ScreeningRound.objects.exists() and Consultation.objects.count() == 4
     # every case's history starts with its registration
     for case in Case.objects.all():
         assert case.events.order_by("id").first().type == "case.created"

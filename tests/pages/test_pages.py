@@ -478,7 +478,9 @@ def test_refer_form_offers_the_routes_of_the_network(client, world):
     login(client, world.head)
     forms_ = {f.name: f for f in client.get(f"/cases/{case.pk}/").context["transition_forms"]}
     routes = [c[0] for c in forms_["refer"].fields["route"].choices if c[0]]
-    assert routes == ["arbitration", "litigation"]  # people's mediation: no adjudication
+    # people's mediation: no adjudication; the applicant (elderly, a veteran) qualifies for
+    # legal aid (法律援助法 art 42), so that route is offered too
+    assert routes == ["arbitration", "litigation", "legal_aid"]
     r = client.post(
         f"/cases/{case.pk}/transitions/refer/",
         {"refer-route": "arbitration", "refer-target_org": world.arbitration.pk},

@@ -1,0 +1,234 @@
+"""Screenings (矛盾纠纷排查) and consultations (法律咨询) over the API (DESIGN.md §6).
+
+Thin views: parse, one call into mediation.prevention, the answer from the serializers
+below (which are also what the schema shows)."""
+
+import datetime as dt
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.parsers import JSONParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from mediation import policies, prevention
+from mediation.choices import (
+    CONSULTATION_CHANNELS,
+    Category,
+    ConsultationTopic,
+    RiskLevel,
+)
+from mediation.errors import InvalidFields, NotPermitted
+from mediation.identity import mask_phone
+from mediation.models import ScreeningFinding
+
+from . import serializers as s
+from .views import (
+    AUTH_ERRORS,
+    _scalar,
+    errors,
+    form_data,
+    party_list,
+    registration_data,
+)
+
+# -- shapes ------------------------------------------------------------------------------
+
+
+class FindingSerializer(serializers.ModelSerializer):
+    case = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ScreeningFinding
+        fields = ["id", "summary", "category", "risk", "parties", "case"]
+
+    def get_case(self, obj) -> dict | None:
+        if obj.case_id is None:
+            return None
+        return {"id": obj.case_id, "number": obj.case.number}
+
+
+class ScreeningSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    org = serializers.IntegerField(source="org_id")
+    org_name = serializers.CharField(source="org.name")
+    period_start = serializers.DateField()
+    period_end = serializers.DateField()
+    places = serializers.CharField()
+    note = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    found = FindingSerializer(many=True)
+
+
+class FindingInputSerializer(serializers.Serializer):
+    summary = serializers.CharField(max_length=5000)
+    category = serializers.ChoiceField(choices=Category.choices)
+    risk = serializers.ChoiceField(choices=RiskLevel.choices)
+    parties = s.PartyInputSerializer(many=True, required=False)
+
+
+class ScreeningInputSerializer(serializers.Serializer):
+    org = serializers.IntegerField(min_value=1)
+    period_start = serializers.DateField()
+    period_end = serializers.DateField()
+    places = serializers.CharField(max_length=2000)
+    found = FindingInputSerializer(many=True, required=False)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class ConsultationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    org = serializers.IntegerField(source="org_id")
+    channel = serializers.CharField()
+    topic = serializers.CharField()
+    topic_label = serializers.CharField(source="get_topic_display")
+    category = serializers.CharField()
+    question = serializers.CharField()
+    answer = serializers.CharField()
+    caller_name = serializers.CharField()
+    caller_phone = serializers.SerializerMethodField(help_text="受理机构以外的人看到掩码")
+    created_at = serializers.DateTimeField()
+    case = serializers.SerializerMethodField()
+
+    def get_caller_phone(self, obj) -> str:
+        if policies.sees_caller(self.context["user"], obj):
+            return obj.caller_phone
+        return mask_phone(obj.caller_phone)
+
+    def get_case(self, obj) -> dict | None:
+        if obj.case_id is None:
+            return None
+        return {"id": obj.case_id, "number": obj.case.number}
+
+
+class ConsultationInputSerializer(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=[c.value for c in CONSULTATION_CHANNELS])
+    topic = serializers.ChoiceField(choices=ConsultationTopic.choices)
+    category = serializers.ChoiceField(choices=Category.choices)
+    question = serializers.CharField(max_length=5000)
+    answer = serializers.CharField(max_length=5000)
+    caller_phone = serializers.CharField(max_length=30)
+    caller_name = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    org = serializers.IntegerField(min_value=1, required=False)
+
+
+class UnscreenedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    region = serializers.CharField()
+
+
+# -- views -------------------------------------------------------------------------------
+
+
+def _rounds(user):
+    return policies.visible_screenings(user).select_related("org").prefetch_related("found__case")
+
+
+class ScreeningListView(APIView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        summary="排查记录",
+        parameters=[OpenApiParameter("org", OpenApiTypes.INT, description="调解组织 id")],
+        responses={200: ScreeningSerializer(many=True), **errors(*AUTH_ERRORS)},
+    )
+    def get(self, request):
+        qs = _rounds(request.user)
+        org = request.query_params.get("org")
+        if org:
+            if not org.isdigit():
+                raise InvalidFields(_("参数有误"), {"org": [_("应为组织 id")]})
+            qs = qs.filter(org_id=int(org))
+        return Response(ScreeningSerializer(qs[:200], many=True).data)
+
+    @extend_schema(
+        summary="登记排查情况",
+        request=ScreeningInputSerializer,
+        responses={201: ScreeningSerializer, **errors(400, 403, 415, *AUTH_ERRORS)},
+    )
+    def post(self, request):
+        body = form_data(request, keep=("found",))
+        if isinstance(body.get("found"), list):
+            body["found"] = [
+                {k: (party_list(v) if k == "parties" else _scalar(v)) for k, v in f.items()}
+                if isinstance(f, dict)
+                else f
+                for f in body["found"]
+            ]
+        round_ = prevention.record_screening(request.user, body)
+        round_ = _rounds(request.user).get(pk=round_.pk)
+        return Response(ScreeningSerializer(round_).data, status=status.HTTP_201_CREATED)
+
+
+class ScreeningFindingRegisterView(APIView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        summary="将排查发现的纠纷登记为案件（主动排查）",
+        description="请求体可补充登记所需内容（parties、claims、org 等），缺省取排查记录。",
+        request=s.CaseRegisterSerializer,
+        responses={201: s.CaseDetailSerializer, **errors(400, 403, 404, 409, *AUTH_ERRORS)},
+    )
+    def post(self, request, pk, fid):
+        case = prevention.register_finding(request.user, pk, fid, registration_data(request))
+        return Response(s.case_json(case, request.user), status=status.HTTP_201_CREATED)
+
+
+class UnscreenedView(APIView):
+    @extend_schema(
+        summary="本月尚未开展排查的调解委员会（监督管理）",
+        parameters=[OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM")],
+        responses={200: UnscreenedSerializer(many=True), **errors(400, 403, *AUTH_ERRORS)},
+    )
+    def get(self, request):
+        if not policies.is_supervisor(request.user):
+            raise NotPermitted(_("仅监督管理人员可查看"))
+        raw = request.query_params.get("month")
+        month = timezone.localdate().replace(day=1)
+        if raw:
+            try:
+                month = dt.datetime.strptime(raw, "%Y-%m").date()
+            except ValueError:
+                raise InvalidFields(_("参数有误"), {"month": [_("月份格式应为 YYYY-MM")]}) from None
+        orgs = prevention.committees_without_screening(month)
+        return Response(UnscreenedSerializer(orgs, many=True).data)
+
+
+class ConsultationListView(APIView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        summary="法律咨询记录",
+        responses={200: ConsultationSerializer(many=True), **errors(*AUTH_ERRORS)},
+    )
+    def get(self, request):
+        qs = policies.visible_consultations(request.user).select_related("case")[:200]
+        return Response(ConsultationSerializer(qs, many=True, context={"user": request.user}).data)
+
+    @extend_schema(
+        summary="登记法律咨询（12348热线、窗口）",
+        request=ConsultationInputSerializer,
+        responses={201: ConsultationSerializer, **errors(400, 403, 415, *AUTH_ERRORS)},
+    )
+    def post(self, request):
+        row = prevention.record_consultation(request.user, form_data(request))
+        data = ConsultationSerializer(row, context={"user": request.user}).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class ConsultationRegisterView(APIView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        summary="将法律咨询登记为纠纷案件",
+        description="来电（访）人为申请人（姓名、电话缺省取咨询记录），渠道同咨询。",
+        request=s.CaseRegisterSerializer,
+        responses={201: s.CaseDetailSerializer, **errors(400, 403, 404, 409, *AUTH_ERRORS)},
+    )
+    def post(self, request, pk):
+        case = prevention.register_consultation(request.user, pk, registration_data(request))
+        return Response(s.case_json(case, request.user), status=status.HTTP_201_CREATED)

@@ -1,0 +1,1 @@
+from tests.live.conftest import fresh_layer, loop_cleanup  # noqa: F401
