@@ -20,7 +20,7 @@ venv: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
-	$(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application
+	$(BIN)/daphne -v 0 -b $(HOST) -p $(PORT) config.asgi:application
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

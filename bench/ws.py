@@ -76,8 +76,8 @@ def _setup(n_cases: int) -> dict:
 
     django.setup()
     from django.core.management import call_command
-    from rest_framework.authtoken.models import Token
 
+    from config import tokens
     from mediation import services
     from mediation.demo import build_accounts, build_organizations
 
@@ -98,7 +98,7 @@ def _setup(n_cases: int) -> dict:
         case = services.register_case(users["intake"], body)
         services.perform(case, "accept", users["head"], {"mediator": users["mediator"].pk})
         cases.append(case.pk)
-    tok = lambda u: Token.objects.get_or_create(user=users[u])[0].key  # noqa: E731
+    tok = lambda u: tokens.issue(users[u])  # noqa: E731
     return {"cases": cases, "actor": tok("mediator"), "listener": tok("mediator2")}
 
 

@@ -9,6 +9,7 @@ from channels.routing import ProtocolTypeRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
+from config.limits import BodyLimitMiddleware  # noqa: E402
 from mediation import live, metrics  # noqa: E402
 from mediation.routing import websocket_application  # noqa: E402
 
@@ -16,7 +17,9 @@ from mediation.routing import websocket_application  # noqa: E402
 http_app = ASGIStaticFilesHandler(django_asgi_app) if settings.SERVE_STATIC else django_asgi_app
 
 router = metrics.instrument(
-    ProtocolTypeRouter({"http": http_app, "websocket": websocket_application()})
+    ProtocolTypeRouter(
+        {"http": BodyLimitMiddleware(http_app), "websocket": websocket_application()}
+    )
 )
 metrics.clean_dead_processes()
 

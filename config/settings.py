@@ -4,6 +4,7 @@ Development defaults are embedded (SQLite, in-memory channel layer); production 
 that are unsafe or malformed fail loudly at start-up.
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -33,7 +34,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
+    "csp",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -46,8 +49,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.security.TrustedProxyMiddleware",
+    "config.middleware.AccessLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "mediation.logs.RequestLogMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.ChineseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -56,6 +62,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it sees the flag a refused authenticate() left on the request.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -93,14 +101,49 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Under daphne sync views run in worker threads; a persistent connection per thread
+    # (CONN_MAX_AGE) leaked until the server ran out of slots. A bounded psycopg pool per
+    # process caps them: at most DB_POOL_MAX_SIZE per daphne, a request waits up to
+    # DB_POOL_TIMEOUT seconds for a free one.
+    if env.bool("DB_POOL", default=True):
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env.int("DB_POOL_MIN_SIZE", default=2),
+            "max_size": env.int("DB_POOL_MAX_SIZE", default=10),
+            "timeout": env.float("DB_POOL_TIMEOUT", default=30.0),
+        }
+    else:
+        DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# PostgreSQL role the application runs as, when migrations run as the owner role: granted
+# data rights after each migrate, the audit table SELECT/INSERT only (config.db_roles).
+DB_APP_ROLE = env.str("DB_APP_ROLE", default="")
 
+# Master key for personal data at rest (SM4 + HMAC-SM3 lookups, mediation.crypto): 64 hex
+# digits. The default is public and for development only; `check --deploy` refuses it.
+# Changing it makes stored ID and phone numbers unreadable: keep it with the backups.
+DEV_PII_KEY = "6474" * 16
+PII_KEY = env.str("PII_KEY", default=DEV_PII_KEY)
+try:
+    if len(bytes.fromhex(PII_KEY)) != 32:
+        raise ValueError
+except ValueError:
+    raise ImproperlyConfigured("PII_KEY must be 64 hexadecimal digits") from None
+
+# 等保 composition and history (config.passwords; where it differs from ASVS is noted there).
+PASSWORD_HISTORY = env.int("PASSWORD_HISTORY", default=5)
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "config.passwords.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env.int("PASSWORD_MIN_LENGTH", default=12)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "config.passwords.CompositionValidator"},
+    {"NAME": "config.passwords.HistoryValidator"},
 ]
 
 LANGUAGE_CODE = "zh-hans"
@@ -122,7 +165,49 @@ LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True  # idle timeout, not absolute
 SESSION_COOKIE_HTTPONLY = True
-CSRF_COOKIE_HTTPONLY = False
+# No script reads the CSRF cookie (forms carry the token), so scripts may not read it.
+CSRF_COOKIE_HTTPONLY = True
+
+# Client addresses: how many proxies in front of daphne append to X-Forwarded-For (nginx
+# with proxy_add_x_forwarded_for: 1). Entries beyond those hops are the client's own
+# claims and are ignored (config.security.client_ip). Run daphne without --proxy-headers.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Transport security. HTTPS=true (every deployment behind TLS) turns all of it on; each
+# setting can still be set on its own. Off by default so `make run` works on plain http
+# whatever DEBUG says. `manage.py check --deploy` is clean with HTTPS=true (CI checks it).
+HTTPS = env.bool("HTTPS", default=False)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=HTTPS)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=HTTPS)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=HTTPS)
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=HTTPS)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=HTTPS)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if env.bool("SECURE_PROXY_SSL_HEADER", default=HTTPS and TRUSTED_PROXY_COUNT > 0):
+    # Only behind our own proxy, which sets X-Forwarded-Proto (docs/nginx.conf).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content Security Policy (django-csp): the pages load nothing from elsewhere and carry no
+# inline script or style, so 'self' is the whole policy.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # Channel layer: in-memory for the embedded default, Redis when REDIS_URL is set.
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -154,6 +239,13 @@ else:
 # How often each daphne process's relay polls the outbox for events it was not woken for:
 # on the embedded default the way commits of cron/shell processes are found; with Redis
 # only the safety net for a lost wake-up.
+# Request bodies (config.limits): JSON and forms up to DATA_UPLOAD_MAX_MEMORY_SIZE, multipart
+# uploads (attachments of at most 20 MB, DESIGN §6) up to UPLOAD_MAX_BYTES.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("REQUEST_MAX_BYTES", default=1024 * 1024)
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=21 * 1024 * 1024)
+
+# How soon an open socket notices that its user was deactivated or lost a membership.
+SOCKET_RECHECK_SECONDS = env.float("SOCKET_RECHECK_SECONDS", default=2.0)
 LIVE_RELAY_INTERVAL = env.float("LIVE_RELAY_INTERVAL", default=5.0 if REDIS_URL else 1.0)
 # A socket whose unsent bytes (held by the server, past the kernel's buffer) exceed this is
 # too slow: it is closed (4013) and its client resumes by id, so it never holds up others.
@@ -162,14 +254,29 @@ LIVE_SOCKET_BUFFER_LIMIT = env.int("LIVE_SOCKET_BUFFER_LIMIT", default=1 << 20)
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes an anonymous API call a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "config.tokens.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "EXCEPTION_HANDLER": "mediation.api.errors.exception_handler",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PARSER_CLASSES": [
+        "config.limits.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_THROTTLE_RATES": {"login": env.str("LOGIN_THROTTLE_RATE", default="10/min")},
+    # REMOTE_ADDR is already the client (config.security.TrustedProxyMiddleware).
+    "NUM_PROXIES": 0,
+}
+
+# API tokens (config.tokens): hashed at rest; idle expiry renewed on use, absolute cap.
+REST_KNOX = {
+    "TOKEN_TTL": dt.timedelta(minutes=env.int("API_TOKEN_IDLE_MINUTES", default=30)),
+    "AUTO_REFRESH": True,
+    "AUTO_REFRESH_MAX_TTL": dt.timedelta(hours=env.int("API_TOKEN_MAX_HOURS", default=24)),
+    "MIN_REFRESH_INTERVAL": 60,
+    "AUTH_HEADER_PREFIX": "Token",
 }
 
 SPECTACULAR_SETTINGS = {
@@ -188,21 +295,11 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Mediation time limits in days (People's Mediation Law practice; labour: LDMAL art. 14).
-MEDIATION_DAYS_DEFAULT = env.int("MEDIATION_DAYS_DEFAULT", default=30)
-MEDIATION_DAYS_LABOR = env.int("MEDIATION_DAYS_LABOR", default=15)
-MEDIATION_DAYS_COURT_REFERRAL = env.int("MEDIATION_DAYS_COURT_REFERRAL", default=30)
-ACCEPT_DECISION_DAYS = env.int("ACCEPT_DECISION_DAYS", default=3)
-ACCEPT_DECISION_DAYS_PRIORITY = env.int("ACCEPT_DECISION_DAYS_PRIORITY", default=1)
-CONFIRMATION_APPLY_DAYS = env.int("CONFIRMATION_APPLY_DAYS", default=30)
-CONFIRMATION_REGISTER_DAYS = env.int("CONFIRMATION_REGISTER_DAYS", default=3)
-CONFIRMATION_DECIDE_DAYS = env.int("CONFIRMATION_DECIDE_DAYS", default=15)
-CONFIRMATION_EXTENSION_DAYS = env.int("CONFIRMATION_EXTENSION_DAYS", default=10)
-REFERRAL_PRE_FILING_DAYS = env.int("REFERRAL_PRE_FILING_DAYS", default=30)
-REFERRAL_POST_FILING_DAYS = env.int("REFERRAL_POST_FILING_DAYS", default=15)
-REFERRAL_SUMMARY_DAYS = env.int("REFERRAL_SUMMARY_DAYS", default=7)
-ARBITRATION_ACCEPT_DAYS = env.int("ARBITRATION_ACCEPT_DAYS", default=5)
+# Legal time limits live in the TimeLimit table (mediation.clocks), not here. What is
+# left is not law: when the sweep warns, and how often a process looks for calendar or
+# limit changes made by another process.
 DEADLINE_APPROACHING_FRACTION = env.float("DEADLINE_APPROACHING_FRACTION", default=0.8)
+CLOCK_CACHE_RECHECK_SECONDS = env.int("CLOCK_CACHE_RECHECK_SECONDS", default=60)
 
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 PDF_FONT_PATH = env.str("PDF_FONT_PATH", default="")
@@ -234,7 +331,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # Request and event lines (INFO) are the operator's record; LOG_REQUESTS=false quiets them.
     "loggers": {
-        "datiaojie": {"level": "INFO" if env.bool("LOG_REQUESTS", default=not DEBUG) else LOG_LEVEL}
+        "datiaojie": {
+            "level": "INFO" if env.bool("LOG_REQUESTS", default=not DEBUG) else LOG_LEVEL
+        },
+        # Paths only, never query strings (config.middleware.AccessLogMiddleware).
+        "datiaojie.access": {
+            "handlers": ["console"],
+            "level": env.str("ACCESS_LOG_LEVEL", default="INFO"),
+            "propagate": False,
+        },
     },
 }
 # Addresses (or networks) that may read /metrics. Behind nginx the connection comes from
@@ -243,14 +348,31 @@ METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1
 CREDIT_CODE_STRICT = env.bool("CREDIT_CODE_STRICT", default=False)
 SERVE_STATIC = env.bool("SERVE_STATIC", default=True)
 PDF_FONT_SUBFONT = env.int("PDF_FONT_SUBFONT", default=0)
-LITIGATION_FILING_DAYS = env.int("LITIGATION_FILING_DAYS", default=7)
 
-# Login lockout and portal rate limits count in the cache: with several daphne processes
-# set CACHE_URL to a shared cache (e.g. redis://127.0.0.1:6379/1) or each process counts
-# on its own.
+
+# One login lockout for every way in (login page, admin login, token endpoint): django-axes,
+# counted in the database so every daphne process shares the count (等保 2.0 level 3:
+# login-failure handling). 5 failures of one username lock it for 30 minutes.
+AUTHENTICATION_BACKENDS = [
+    "config.security.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=30))
+# Per username, whatever the address, user agent or cookies: axes.W006 assumes a lock per
+# address is wanted too, but a township office behind one NAT address must not be locked
+# out together by one colleague's typos.
+AXES_LOCKOUT_PARAMETERS = ["username"]
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "config.security.lockout_response"
+AXES_VERBOSE = False
+
+# Portal rate limits count in the cache: with several daphne processes set CACHE_URL to a
+# shared cache (e.g. redis://127.0.0.1:6379/1) or each process counts on its own.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
-LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
-LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60)
 PORTAL_RATE_WINDOW_SECONDS = env.int("PORTAL_RATE_WINDOW_SECONDS", default=15 * 60)
 PORTAL_RATE_PER_IP = env.int("PORTAL_RATE_PER_IP", default=20)
 PORTAL_RATE_PER_CASE = env.int("PORTAL_RATE_PER_CASE", default=5)

@@ -1,6 +1,8 @@
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.permissions import IsAuthenticated
 
 from mediation.api.attachments import AttachmentDownloadView, AttachmentUploadView
 from mediation.documents.views import document_pdf
@@ -14,8 +16,23 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("workflows.urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # The API description is for signed-in users only (DESIGN §9).
+    path(
+        "api/schema/",
+        SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]),
+        name="schema",
+    ),
+    path(
+        "api/docs/",
+        # The split view serves its script as a file: no inline script under the CSP; only
+        # Swagger UI's own inline <style> needs an exception, on this page alone.
+        csp_update({"style-src": ["'self'", "'unsafe-inline'"]})(
+            SpectacularSwaggerSplitView.as_view(
+                url_name="schema", permission_classes=[IsAuthenticated]
+            )
+        ),
+        name="api-docs",
+    ),
     path("api/cases/<int:pk>/documents/<str:kind>.pdf", document_pdf, name="case-document"),
     path(
         "api/cases/<int:pk>/attachments/",

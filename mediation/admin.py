@@ -14,12 +14,14 @@ from .models import (
     Complaint,
     FollowUp,
     Handoff,
+    Holiday,
     MediationSession,
     MediatorProfile,
     Membership,
     NegativeListEntry,
     Organization,
     Party,
+    TimeLimit,
 )
 
 admin.site.site_header = _("大调解 管理后台")
@@ -209,3 +211,20 @@ class NegativeListEntryAdmin(_ReadOnlyAdmin):
 class AuditEventAdmin(_ReadOnlyAdmin):
     list_display = ["id", "type", "at", "actor"]
     list_filter = ["type"]
+
+
+@admin.register(TimeLimit)
+class TimeLimitAdmin(admin.ModelAdmin):
+    """The legal time limits; model validation refuses a non-positive count or an
+    empty basis. Saving clears the clocks' cache (mediation.clocks)."""
+
+    list_display = ["stage", "network", "category", "count", "unit", "start", "extension", "basis"]
+    list_filter = ["stage", "unit"]
+    search_fields = ["basis"]
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    list_display = ["date", "is_working_day", "note"]
+    list_filter = ["is_working_day"]
+    date_hierarchy = "date"

@@ -10,6 +10,18 @@ class MediationConfig(AppConfig):
     def ready(self):
         # Registers the archive hook (case file PDF) with the transition service, and the
         # documents' CJK font once per process rather than on the first download.
-        from . import documents
+        # Importing the checks modules registers their system checks.
+        from config import checks as _security_checks  # noqa: F401
+
+        from . import checks as _calendar_checks  # noqa: F401
+        from . import clocks, documents
 
         documents.fonts.register()
+
+        # The application's database role: data rights, the audit table append-only.
+        from django.db.models.signals import post_migrate
+
+        from config import db_roles
+
+        post_migrate.connect(db_roles.on_post_migrate, sender=self)
+        clocks.connect_signals()

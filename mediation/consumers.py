@@ -25,7 +25,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.utils.translation import gettext as _
 
-from . import fanout, live, policies
+from . import fanout, live, policies, socket_guard
 from .fanout import Outgoing
 from .live import Deduper, encode
 
@@ -39,13 +39,11 @@ def _membership(user) -> tuple[list[int], bool]:
     return sorted(policies.org_ids(user)), policies.is_supervisor(user)
 
 
-def _user_for_token(key: str):
-    from rest_framework.authtoken.models import Token
+def _token_login(key: str):
+    from config import tokens
 
-    token = Token.objects.select_related("user").filter(key=key).first()
-    if token is None or not token.user.is_active:
-        return None
-    return token.user
+    found = tokens.check(key)
+    return (found[0], found[1].pk) if found else (None, None)
 
 
 def _replay(user, since: int) -> list[tuple[int, str]] | None:
@@ -84,6 +82,11 @@ class EventsConsumer(AsyncWebsocketConsumer):
         self.pending: list[Outgoing] = []
         self.link = None  # fanout.Link: the fast path to daphne's connection, if any
         self.too_slow = False
+        # What the socket was let in with; socket_guard closes it when that shrinks.
+        self.orgs: frozenset[int] = frozenset()
+        self.supervisor = False
+        self.token_id = None
+        self.loop = None
 
     def deliver(self, events, data: bytes):
         """Hot path, called by the hub with the events due to this socket in one relay
@@ -150,6 +153,7 @@ class EventsConsumer(AsyncWebsocketConsumer):
             return None
 
     async def websocket_disconnect(self, message):
+        socket_guard.forget(self)
         if self.auth_timer is not None:
             self.auth_timer.cancel()
         for group in list(self.joined):
@@ -162,7 +166,7 @@ class EventsConsumer(AsyncWebsocketConsumer):
             await self.hub.join(group, self)
             self.joined.add(group)
 
-    async def _authenticated(self, user):
+    async def _authenticated(self, user, token_id=None):
         orgs, supervisor = await database_sync_to_async(_membership)(user)
         groups = [f"org.{o}" for o in orgs] + [f"user.{user.pk}"]
         if supervisor:
@@ -170,6 +174,9 @@ class EventsConsumer(AsyncWebsocketConsumer):
         for group in groups:
             await self._join(group)
         self.user = user
+        self.orgs, self.supervisor, self.token_id = frozenset(orgs), supervisor, token_id
+        self.loop = asyncio.get_running_loop()
+        socket_guard.watch(self)
         if self.auth_timer is not None:
             self.auth_timer.cancel()
             self.auth_timer = None
@@ -189,15 +196,15 @@ class EventsConsumer(AsyncWebsocketConsumer):
                 await self._error(_("请先登录"), action=action)
                 await self.close(code=CLOSE_UNAUTHENTICATED)
                 return
-            user = None
+            user = token_id = None
             token = content.get("token")
             if isinstance(token, str) and token:
-                user = await database_sync_to_async(_user_for_token)(token)
+                user, token_id = await database_sync_to_async(_token_login)(token)
             if user is None:
                 await self._error(_("令牌无效"), action="auth")
                 await self.close(code=CLOSE_UNAUTHENTICATED)
                 return
-            await self._authenticated(user)
+            await self._authenticated(user, token_id)
             return
         handler = {
             "auth": self._already_authenticated,
@@ -269,6 +276,23 @@ class EventsConsumer(AsyncWebsocketConsumer):
             await self.hub.leave(group, self)
             self.joined.discard(group)
         await self._control({"type": "unwatched", "case": case_id})
+
+    # -- access changes (mediation.socket_guard) -----------------------------------------
+
+    async def revoke(self):
+        """The user was deactivated or lost access: leave every group, then close."""
+        for group in list(self.joined):
+            await self.hub.leave(group, self)
+        self.joined.clear()
+        await self._control({"type": "revoked"})
+        await self.close(code=socket_guard.CLOSE_ACCESS_REVOKED)
+
+    async def grow(self, orgs, supervisor):
+        for org in sorted(orgs - self.orgs):
+            await self._join(f"org.{org}")
+        if supervisor:
+            await self._join("district")
+        self.orgs, self.supervisor = frozenset(orgs), supervisor
 
     # -- helpers -----------------------------------------------------------------------
 

@@ -8,7 +8,12 @@ Three kinds of deadline are swept:
 - an open workflow task with a due date (court registration 3 days, judicial decision 15
   (+10) days, arbitration acceptance 5 days, petition feedback);
 - an open handoff with a due date (the court referral's 30/15/7 days, the petition
-  feedback date).
+  feedback date), and the petition's own clocks on its handoff (the 15-day notice to
+  the petitioner until it is recorded, the 60(+30)-day handling).
+
+The approaching point counts in the clock's own unit (mediation.clocks.approaching_at):
+a working-day clock does not advance over rest days. A date somebody chose (a petition
+feedback date) runs on plain time.
 
 Idempotent by construction: every announcement first inserts a `Deadline` row whose
 (key, kind) is unique, in the same transaction as its event; only the insert that wins
@@ -23,6 +28,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from . import clocks
 from .choices import OPEN_STATES, EventType, State
 from .events import record_event
 from .models import Case, Deadline, Handoff
@@ -38,6 +44,7 @@ class Item:
     start: dt.datetime
     due: dt.datetime
     data: dict
+    unit: str = ""
 
 
 def _stamp(value: dt.datetime) -> str:
@@ -47,24 +54,17 @@ def _stamp(value: dt.datetime) -> str:
 def _case_items():
     states = OPEN_STATES - {State.CONFIRMING}
     rows = Case.objects.filter(state__in=states, due_at__isnull=False).values_list(
-        "pk", "state", "due_at", "created_at", "accepted_at", "priority"
+        "pk", "state", "due_at", "due_from", "due_unit", "created_at", "accepted_at"
     )
-    for pk, state, due, created, accepted, priority in rows:
-        if state == State.REGISTERED:
-            days = (
-                settings.ACCEPT_DECISION_DAYS_PRIORITY
-                if priority
-                else settings.ACCEPT_DECISION_DAYS
-            )
-            start = due - dt.timedelta(days=days)
-        else:
-            start = accepted or created
+    for pk, state, due, start, unit, created, accepted in rows:
+        start = start or (created if state == State.REGISTERED else accepted or created)
         yield Item(
             f"case:{pk}:{state}:{_stamp(due)}",
             pk,
             min(start, due),
             due,
             {"subject": "case", "state": state},
+            unit,
         )
 
 
@@ -85,38 +85,72 @@ def _task_items():
             "due_at",
             "process__caseprocess__handoff__kind",
             "process__caseprocess__handoff__due_at",
+            "data",
         )
     )
-    for pk, case_id, kind, org_id, created, due, handoff_kind, handoff_due in rows:
+    for pk, case_id, kind, org_id, created, due, handoff_kind, handoff_due, data in rows:
         if handoff_kind in SWEPT_HANDOFFS and handoff_due == due:
             continue  # the same date as its handoff (petition feedback): announced once, there
+        clock = (data or {}).get("clock") or {}
+        start = dt.datetime.fromisoformat(clock["start"]) if clock.get("start") else created
         yield Item(
             f"task:{pk}:{_stamp(due)}",
             case_id,
-            min(created, due),
+            min(start, due),
             due,
             {"subject": "task", "task": pk, "task_type": kind, "org": org_id},
+            clock.get("unit", ""),
         )
 
 
 def _handoff_items():
     rows = Handoff.objects.filter(
         status="open", due_at__isnull=False, kind__in=SWEPT_HANDOFFS
-    ).values_list("pk", "case_id", "kind", "org_id", "opened_at", "due_at")
-    for pk, case_id, kind, org_id, opened, due in rows:
+    ).values_list("pk", "case_id", "kind", "org_id", "opened_at", "due_at", "data")
+    for pk, case_id, kind, org_id, opened, due, data in rows:
+        clock = (data or {}).get("clock") or {}
+        start = dt.datetime.fromisoformat(clock["start"]) if clock.get("start") else opened
+        if kind == "court_referral" and (data or {}).get("materials_received_at"):
+            start = dt.datetime.fromisoformat(data["materials_received_at"])
+            clock = {"unit": "calendar"}
         yield Item(
             f"handoff:{pk}:{_stamp(due)}",
             case_id,
-            min(opened, due),
+            min(start, due),
             due,
             {"subject": "handoff", "handoff": pk, "kind": kind, "org": org_id},
+            clock.get("unit", ""),
         )
+
+
+def _petition_items():
+    """The petition's own clocks (workflows.petition_clock) on its open handoff."""
+    rows = Handoff.objects.filter(status="open", kind="petition").values_list(
+        "pk", "case_id", "org_id", "data"
+    )
+    for pk, case_id, org_id, data in rows:
+        for name, clock in ((data or {}).get("clocks") or {}).items():
+            if clock.get("done_on"):
+                continue
+            due = dt.datetime.fromisoformat(clock["due"])
+            yield Item(
+                f"petition:{pk}:{name}:{_stamp(due)}",
+                case_id,
+                min(dt.datetime.fromisoformat(clock["start"]), due),
+                due,
+                {"subject": "petition", "handoff": pk, "clock": name, "org": org_id},
+                clock.get("unit", ""),
+            )
+
+
+def approaching_point(item: Item, fraction: float) -> dt.datetime:
+    return clocks.approaching_at(item.start, item.due, item.unit, fraction)
 
 
 def _kind_due(item: Item, now, fraction: float) -> str | None:
     if now >= item.due:
         return OVERDUE
-    if now >= item.start + (item.due - item.start) * fraction:
+    if now >= approaching_point(item, fraction):
         return APPROACHING
     return None
 
@@ -133,7 +167,7 @@ def sweep(now=None) -> dict[str, int]:
 def _sweep(now) -> dict[str, int]:
     fraction = settings.DEADLINE_APPROACHING_FRACTION
     counts = {APPROACHING: 0, OVERDUE: 0, "checked": 0}
-    items = [*_case_items(), *_task_items(), *_handoff_items()]
+    items = [*_case_items(), *_task_items(), *_handoff_items(), *_petition_items()]
     counts["checked"] = len(items)
     due_now = [(item, kind) for item in items if (kind := _kind_due(item, now, fraction))]
     if not due_now:

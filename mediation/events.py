@@ -12,6 +12,7 @@ import json
 from django.db import connection, transaction
 from django.utils import timezone
 
+from .identity import mask_in
 from .models import Case, CaseAccess, CaseEvent
 
 # Arbitrary constant naming the "event insert" advisory lock.
@@ -44,7 +45,7 @@ def _lock_and_read_access(case) -> list[int]:
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
             cur.execute(
-                "SELECT pg_advisory_xact_lock(%s), ARRAY(SELECT org_id FROM "
+                "SELECT pg_advisory_xact_lock(%s), ARRAY(SELECT org_id FROM "  # nosec B608
                 f"{CaseAccess._meta.db_table} WHERE case_id = %s)",
                 [EVENT_LOCK_KEY, case.pk],
             )
@@ -72,6 +73,9 @@ def record_events(case, items, actor=None, at=None, *, case_update=None) -> list
     inserts, and no event is written (StaleCase) when it matches no row."""
     assert connection.in_atomic_block, "record_event must run inside the action's transaction"
     at = at or timezone.now()
+    # Events reach every organisation that follows the case and the whole district: ID and
+    # phone numbers typed into notes and reasons are masked (DESIGN §9).
+    items = [(type_, mask_in(data)) for type_, data in items]
     snapshot, who = case_snapshot(case), actor_snapshot(actor)
     if connection.vendor == "postgresql":
         events, orgs = _insert_locked_pg(case, items, actor, at, snapshot, who, case_update)
@@ -104,9 +108,9 @@ def _case_where():
 def _update_case(case, set_sql, params, expected_state) -> None:
     table, where = _case_where()
     with connection.cursor() as cur:
-        cur.execute(
-            f"UPDATE {table} SET {set_sql} WHERE {where}", [*params, case.pk, expected_state]
-        )
+        # Identifiers come from model metadata; every value is a bound parameter.
+        sql = f"UPDATE {table} SET {set_sql} WHERE {where}"  # nosec B608
+        cur.execute(sql, [*params, case.pk, expected_state])
         if cur.rowcount != 1:
             raise StaleCase(case.pk)
 
@@ -126,13 +130,13 @@ def _insert_locked_pg(case, items, actor, at, snapshot, who, case_update=None):
         set_sql, set_params, expected_state = case_update
         case_table, where = _case_where()
         head = [*set_params, case.pk, expected_state]
-        source = f"upd AS (UPDATE {case_table} SET {set_sql} WHERE {where} RETURNING 1), "
+        source = f"upd AS (UPDATE {case_table} SET {set_sql} WHERE {where} RETURNING 1), "  # nosec B608
     sql = (
-        f"WITH {source}ctx AS MATERIALIZED (SELECT pg_advisory_xact_lock(%s) AS locked, "
+        f"WITH {source}ctx AS MATERIALIZED (SELECT pg_advisory_xact_lock(%s) AS locked, "  # nosec B608
         f"ARRAY(SELECT DISTINCT o FROM (SELECT org_id AS o FROM {access} WHERE case_id = %s "
         "UNION SELECT %s) u ORDER BY o) AS orgs"
         + (" FROM upd) " if source else ") ")
-        + f"INSERT INTO {table} (case_id, type, at, actor_id, payload) "
+        + f"INSERT INTO {table} (case_id, type, at, actor_id, payload) "  # nosec B608
         "SELECT %s, v.type, %s, %s, v.payload || jsonb_build_object('orgs', to_jsonb(ctx.orgs)) "
         f"FROM (VALUES {', '.join(rows)}) AS v(pos, type, payload) CROSS JOIN ctx "
         "ORDER BY v.pos RETURNING id, payload"

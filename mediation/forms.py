@@ -312,6 +312,8 @@ DECISION_LABELS_BY_TASK = {
     ("petition.review", "accept"): _("认可反馈（办结）"),
     ("court.outcome", "confirm"): _("申请司法确认"),
     ("referral.acknowledge", "accept"): _("受理"),
+    ("referral.filing", "record"): _("登记当事人申请"),
+    ("referral.result", "extend"): _("延长裁决期限"),
     ("referral.result", "grant"): _("给予法律援助"),
     ("referral.result", "refuse"): _("不予法律援助"),
 }

@@ -104,3 +104,44 @@ def mask_name(value: str) -> str:
     if not value:
         return ""
     return value[0] + "*" * (len(value) - 1) if len(value) > 1 else value
+
+
+# -- personal data in free text, and names that lie about their direction ---------------
+
+_ID_IN_TEXT = re.compile(
+    r"(?<![0-9A-Za-z])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+    r"\d{3}[0-9Xx](?![0-9A-Za-z])"
+)
+_MOBILE_IN_TEXT = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+_LANDLINE_IN_TEXT = re.compile(r"(?<!\d)0\d{2,3}-\d{7,8}(?!\d)")
+
+
+def mask_free_text(text: str) -> str:
+    """Resident ID numbers and phone numbers written into free text (a risk note, a
+    reason) masked like the fields themselves, before the text reaches anyone else."""
+    text = _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group()), text)
+    text = _MOBILE_IN_TEXT.sub(lambda m: mask_phone(m.group()), text)
+    return _LANDLINE_IN_TEXT.sub(lambda m: mask_phone(m.group()), text)
+
+
+def mask_in(value):
+    """mask_free_text over every string inside a JSON-like value."""
+    if isinstance(value, str):
+        return mask_free_text(value)
+    if isinstance(value, dict):
+        return {k: mask_in(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask_in(v) for v in value]
+    return value
+
+
+# Embedding and override controls (U+202A–U+202E), isolates (U+2066–U+2069) and the marks
+# (U+200E/U+200F) make a name display differently from what it is ("Trojan Source").
+DIRECTION_CONTROLS = frozenset(
+    [*map(chr, range(0x202A, 0x202F)), *map(chr, range(0x2066, 0x206A)), "\u200e", "\u200f"]
+)
+
+
+def reject_direction_controls(value: str) -> None:
+    if value and any(ch in DIRECTION_CONTROLS for ch in value):
+        raise ValidationError(_("名称中含有不可见的文字方向控制字符，请删除后重新输入"))

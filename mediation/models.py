@@ -32,6 +32,8 @@ from .choices import (
     Role,
     State,
 )
+from .clock_models import Holiday, TimeLimit  # noqa: F401  (models of this app)
+from .crypto import EncryptedCharField, LookupDigestField
 
 
 class Organization(models.Model):
@@ -160,6 +162,12 @@ class Case(ConcurrentTransitionMixin, models.Model):
     created_at = models.DateTimeField(_("登记时间"))
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     due_at = models.DateTimeField(_("期限"), null=True, blank=True)
+    # The clock behind due_at (mediation.clocks): when it started, its unit and the rule
+    # with its citation, so the 80% point and "days left" count in the law's own unit.
+    due_from = models.DateTimeField(_("期限起算"), null=True, blank=True)
+    due_unit = models.CharField(_("期限单位"), max_length=8, blank=True)
+    due_basis = models.CharField(_("期限依据"), max_length=400, blank=True)
+    materials_received_at = models.DateTimeField(_("签收移交材料时间"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
     archived_at = models.DateTimeField(_("归档时间"), null=True, blank=True)
@@ -239,10 +247,12 @@ class Case(ConcurrentTransitionMixin, models.Model):
         target=State.ACCEPTED,
         permission=policies.transition_permission("accept"),
     )
-    def accept(self, *, at, mediator, due_at):
+    def accept(self, *, at, mediator, clock, materials_received_at=None):
         self.mediator = mediator
         self.accepted_at = at
-        self.due_at = due_at
+        if materials_received_at is not None:
+            self.materials_received_at = materials_received_at
+        self.set_clock(clock)
 
     @transition(
         field=state,
@@ -263,13 +273,13 @@ class Case(ConcurrentTransitionMixin, models.Model):
         target=State.REGISTERED,
         permission=policies.transition_permission("transfer"),
     )
-    def transfer(self, *, at, target_org, due_at):
+    def transfer(self, *, at, target_org, clock):
         self.org = target_org
         self.network = target_org.network
         self.mediator = None
         self.accepted_at = None
         self.respondent_consent_at = None
-        self.due_at = due_at
+        self.set_clock(clock)
 
     @transition(
         field=state,
@@ -287,8 +297,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
         target=State.MEDIATING,
         permission=policies.transition_permission("extend"),
     )
-    def extend(self, *, at, due_at):
-        self.due_at = due_at
+    def extend(self, *, at, clock):
+        self.set_clock(clock)
 
     @transition(
         field=state,
@@ -341,10 +351,10 @@ class Case(ConcurrentTransitionMixin, models.Model):
         conditions=[_not_judicial],
         permission=policies.transition_permission("request_confirmation"),
     )
-    def request_confirmation(self, *, at, court, due_at):
+    def request_confirmation(self, *, at, court, clock):
         self.confirmation_court = court
         self.confirmation_requested_at = at
-        self.due_at = due_at
+        self.set_clock(clock)
 
     @transition(
         field=state,
@@ -378,9 +388,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
         conditions=[_not_judicial],
         permission=policies.transition_permission("resume"),
     )
-    def resume(self, *, at, due_at):
+    def resume(self, *, at, clock):
         self.outcome = ""
-        self.due_at = due_at
+        self.set_clock(clock)
 
     @transition(
         field=state,
@@ -388,10 +398,10 @@ class Case(ConcurrentTransitionMixin, models.Model):
         target=State.MEDIATING,
         permission=policies.transition_permission("reopen"),
     )
-    def reopen(self, *, at, due_at):
+    def reopen(self, *, at, clock):
         self.outcome = ""
         self.end_reason = ""
-        self.due_at = due_at
+        self.set_clock(clock)
 
     @transition(
         field=state,
@@ -436,6 +446,13 @@ class Case(ConcurrentTransitionMixin, models.Model):
 
     # -- helpers --------------------------------------------------------------------------
 
+    def set_clock(self, clock) -> None:
+        """Run the case on `clock` (a mediation.clocks.Clock), or on none."""
+        self.due_at = clock.due if clock else None
+        self.due_from = clock.start if clock else None
+        self.due_unit = clock.unit if clock else ""
+        self.due_basis = clock.basis if clock else ""
+
     @property
     def current_agreement(self):
         return self.agreements.order_by("-id").first()
@@ -468,11 +485,14 @@ class Party(models.Model):
     name = models.CharField(_("姓名/名称"), max_length=100)
     gender = models.CharField(_("性别"), max_length=8, choices=Gender.choices, blank=True)
     ethnicity = models.CharField(_("民族"), max_length=20, blank=True)
-    id_number = models.CharField(_("公民身份号码"), max_length=18, blank=True, db_index=True)
+    # Encrypted at rest (SM4), found by keyed hash (mediation.crypto).
+    id_number = EncryptedCharField(_("公民身份号码"), max_length=18, blank=True)
+    id_number_digest = LookupDigestField(source="id_number", kind="id_number")
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
     credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
     representative = models.CharField(_("法定代表人/负责人"), max_length=50, blank=True)
-    phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    phone = EncryptedCharField(_("联系电话"), max_length=30, blank=True)
+    phone_digest = LookupDigestField(source="phone", kind="phone")
     address = models.CharField(_("住址"), max_length=200, blank=True)
     tags = models.JSONField(_("特殊群体"), default=list, blank=True)
 
@@ -785,3 +805,20 @@ __all_supervision__ = (
     NegativeListEntry,
     StatCursor,
 )
+
+
+class PasswordHistory(models.Model):
+    """Hashes of a user's previous passwords, so a change cannot go back to a recent one
+    (等保 2.0 level 3 identification: password complexity and regular change;
+    config.passwords.HistoryValidator)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="password_history"
+    )
+    password = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("历史密码")
+        verbose_name_plural = _("历史密码")

@@ -35,6 +35,32 @@ def forget(user) -> None:
         delattr(user, _CACHE_ATTR)
 
 
+def live_access(user_ids) -> dict[int, tuple[frozenset[int], bool]]:
+    """For open sockets: {user id: (organisation ids, is supervisor)} of the users that are
+    still active, in two queries however many users; a missing id lost access entirely."""
+    from django.contrib.auth import get_user_model
+
+    from .models import Membership
+
+    active = set(
+        get_user_model()
+        .objects.filter(pk__in=user_ids, is_active=True)
+        .values_list("pk", flat=True)
+    )
+    orgs, supervisors = defaultdict(set), set()
+    rows = Membership.objects.filter(user_id__in=active).values_list("user_id", "org_id", "role")
+    for uid, org_id, role in rows:
+        orgs[uid].add(org_id)
+        if role == Role.SUPERVISOR:
+            supervisors.add(uid)
+    return {uid: (frozenset(orgs[uid]), uid in supervisors) for uid in active}
+
+
+def may_see_staff(user, org) -> bool:
+    """An organisation's staff list: its own members and supervisors (DESIGN §9)."""
+    return org.pk in org_ids(user) or is_supervisor(user)
+
+
 def org_ids(user) -> set[int]:
     return set(roles_by_org(user))
 
@@ -213,6 +239,7 @@ TASK_ROLES = {
     "petition.feedback": (Role.MEDIATOR, Role.ORG_HEAD),
     "petition.review": (Role.PETITION_OFFICER,),
     "court.outcome": (Role.CLERK, Role.JUDGE),
+    "referral.filing": RECEIVING_ROLES,
     "referral.acknowledge": RECEIVING_ROLES,
     "referral.result": RECEIVING_ROLES,
 }

@@ -35,10 +35,17 @@ from .choices import (
     State,
     Tag,
 )
+from .clocks import acceptance_clock
 from .documents import records
 from .errors import InvalidFields, NotPermitted, NotVisible, StateConflict
 from .events import StaleCase, record_event, record_events
-from .identity import age_on, parse_resident_id, validate_credit_code, validate_phone
+from .identity import (
+    age_on,
+    parse_resident_id,
+    reject_direction_controls,
+    validate_credit_code,
+    validate_phone,
+)
 from .models import (
     Case,
     CaseAccess,
@@ -49,7 +56,7 @@ from .models import (
     Organization,
     Party,
 )
-from .transitions import FORMS, TRANSITION_NAMES, acceptance_due, describe_fields
+from .transitions import FORMS, TRANSITION_NAMES, describe_fields
 
 # -- access ---------------------------------------------------------------------------
 
@@ -273,13 +280,15 @@ class _CaseForm(forms.Form):
 class _PartyForm(forms.Form):
     role = forms.ChoiceField(choices=PartyRole.choices)
     kind = forms.ChoiceField(choices=PartyKind.choices)
-    name = forms.CharField(max_length=100)
+    name = forms.CharField(max_length=100, validators=[reject_direction_controls])
     gender = forms.ChoiceField(choices=Gender.choices, required=False)
     ethnicity = forms.CharField(max_length=20, required=False)
     id_number = forms.CharField(max_length=18, required=False)
     birth_date = forms.DateField(required=False)
     credit_code = forms.CharField(max_length=18, required=False)
-    representative = forms.CharField(max_length=50, required=False)
+    representative = forms.CharField(
+        max_length=50, required=False, validators=[reject_direction_controls]
+    )
     phone = forms.CharField(max_length=30, required=False)
     address = forms.CharField(max_length=200, required=False)
     tags = forms.JSONField(required=False)
@@ -413,8 +422,8 @@ def register_case(
             village=cd.get("village") or "",
             priority=priority,
             created_at=now,
-            due_at=acceptance_due(priority, now),
         )
+        case.set_clock(acceptance_clock(priority, now))
         case.save()
         for i, p in enumerate(parties):
             party = Party.objects.create(

@@ -5,21 +5,17 @@ keyword arguments of the django-fsm method, plus the rows written beside it. Mes
 the UI's (Chinese, through gettext).
 """
 
-import datetime as dt
-
 from django import forms
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import policies
+from . import clocks, policies
 from .choices import (
     MEDIATING_KINDS,
     ROUTE_TARGET_KIND,
     AgreementForm,
-    Category,
     Channel,
     FailReason,
     HandoffKind,
@@ -29,35 +25,33 @@ from .choices import (
     Role,
     State,
 )
+from .limits import Stage
 from .models import Agreement, Membership, Organization
 
 
-def mediation_days(case) -> int:
-    if case.category == Category.LABOR:
-        return settings.MEDIATION_DAYS_LABOR
-    if case.channel == Channel.COURT_REFERRAL:
-        return settings.MEDIATION_DAYS_COURT_REFERRAL
-    return settings.MEDIATION_DAYS_DEFAULT
+def _open_court_referral(case):
+    return (
+        case.handoffs.filter(kind=HandoffKind.COURT_REFERRAL, status="open").order_by("-id").first()
+        if case.channel == Channel.COURT_REFERRAL
+        else None
+    )
 
 
-def mediation_due(case, now):
-    """When mediation must end, set at acceptance. A court referral carries the court's
-    own limit (委派 30 days, 委托 15, summary procedure 7) on its handoff; that governs."""
-    if case.channel == Channel.COURT_REFERRAL:
-        referral = (
-            case.handoffs.filter(kind=HandoffKind.COURT_REFERRAL, status="open")
-            .exclude(due_at=None)
-            .order_by("-id")
-            .first()
-        )
-        if referral is not None:
-            return referral.due_at
-    return now + dt.timedelta(days=mediation_days(case))
+def mediation_clock(case, now, referral=None) -> clocks.Clock:
+    """The mediation time limit, set at acceptance (mediation.clocks). A court referral
+    runs from the day the organisation signs for the court's materials — acceptance —
+    unless the court's letter fixed its own date."""
+    if referral is not None:
+        if referral.data.get("due_set_by_court") and referral.due_at:
+            basis = _("法院委派/委托调解函指定的调解期限")
+            return clocks.fixed_clock(Stage.MEDIATION, now, referral.due_at, basis)
+        return clocks.mediation_clock(case, now, referral=referral.data)
+    return clocks.mediation_clock(case, now)
 
 
-def acceptance_due(priority: bool, now):
-    days = settings.ACCEPT_DECISION_DAYS_PRIORITY if priority else settings.ACCEPT_DECISION_DAYS
-    return now + dt.timedelta(days=days)
+def restarted_mediation_clock(case, now) -> clocks.Clock:
+    """Mediation taken up again (resume, reopen): a new period from today."""
+    return clocks.clock(Stage.MEDIATION, now, case.network, case.category)
 
 
 def refer_routes(network: str) -> list[str]:
@@ -140,10 +134,21 @@ class AcceptForm(TransitionForm):
         return data
 
     def method_kwargs(self):
-        return {
-            "mediator": self.cleaned_data["mediator_user"],
-            "due_at": mediation_due(self.case, self.now),
-        }
+        referral = _open_court_referral(self.case)
+        self._clock = mediation_clock(self.case, self.now, referral)
+        kwargs = {"mediator": self.cleaned_data["mediator_user"], "clock": self._clock}
+        if referral is not None:
+            # Accepting a court's referral is signing for its materials (签收移交材料).
+            kwargs["materials_received_at"] = self.now
+        self._referral = referral
+        return kwargs
+
+    def after(self, case):
+        referral = getattr(self, "_referral", None)
+        if referral is not None:
+            referral.due_at = case.due_at
+            referral.data = {**referral.data, "materials_received_at": self.now.isoformat()}
+            referral.save(update_fields=["due_at", "data"])
 
     def event_data(self):
         return {"mediator": self.cleaned_data["mediator"]}
@@ -178,7 +183,7 @@ class TransferForm(TransitionForm):
     def method_kwargs(self):
         return {
             "target_org": self.cleaned_data["target_org"],
-            "due_at": acceptance_due(self.case.priority, self.now),
+            "clock": clocks.acceptance_clock(self.case, self.now),
         }
 
     def event_data(self):
@@ -214,7 +219,15 @@ class ExtendForm(TransitionForm):
         return due
 
     def method_kwargs(self):
-        return {"due_at": self.cleaned_data["due_at"]}
+        case, due = self.case, self.cleaned_data["due_at"]
+        previous = timezone.localtime(case.due_at).date().isoformat() if case.due_at else ""
+        basis = _("经当事人同意延长调解期限（原期限 %(previous)s）；原依据：%(basis)s") % {
+            "previous": previous,
+            "basis": case.due_basis or "—",
+        }
+        start = case.due_from or case.accepted_at or self.now
+        clock = clocks.fixed_clock(Stage.MEDIATION, start, due, basis[:400], case.due_unit)
+        return {"clock": clock}
 
     def event_data(self):
         return {
@@ -333,18 +346,21 @@ class RequestConfirmationForm(TransitionForm):
                 _("涉及婚姻、收养、亲子关系等身份关系的协议不能申请司法确认"), code="status"
             )
         today = timezone.localdate(self.now)
-        limit = agreement.effective_date + dt.timedelta(days=settings.CONFIRMATION_APPLY_DAYS)
+        window = clocks.rule(Stage.CONFIRMATION_APPLY, self.case.network, self.case.category)
+        limit = clocks.last_day(agreement.effective_date, window.count, window.unit)
         if today > limit:
             raise forms.ValidationError(
-                _("已超过协议生效之日起%(days)d日的申请期限（截止%(limit)s）")
-                % {"days": settings.CONFIRMATION_APPLY_DAYS, "limit": limit.isoformat()},
+                _("已超过协议生效之日起%(days)d日的申请期限（截止%(limit)s；%(basis)s）")
+                % {"days": window.count, "limit": limit.isoformat(), "basis": window.basis},
                 code="late",
             )
         return data
 
     def method_kwargs(self):
-        days = settings.CONFIRMATION_REGISTER_DAYS + settings.CONFIRMATION_DECIDE_DAYS
-        return {"court": self.cleaned_data["court"], "due_at": self.now + dt.timedelta(days=days)}
+        return {
+            "court": self.cleaned_data["court"],
+            "clock": clocks.confirmation_clock(self.now),
+        }
 
     def event_data(self):
         return {"court": self.cleaned_data["court"].pk}
@@ -370,7 +386,7 @@ class ResumeForm(NoteForm):
     label = gettext_lazy("重新调解")
 
     def method_kwargs(self):
-        return {"due_at": self.now + dt.timedelta(days=mediation_days(self.case))}
+        return {"clock": restarted_mediation_clock(self.case, self.now)}
 
 
 class ReopenForm(ResumeForm):

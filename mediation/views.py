@@ -22,11 +22,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from . import clocks, policies, services
 from . import forms as page_forms
-from . import policies, services
+from .api.serializers import petition_json
 from .choices import (
     OPEN_STATES,
     AttachmentKind,
+    Channel,
     EventType,
     FailReason,
     PartyRole,
@@ -34,6 +36,7 @@ from .choices import (
     RiskLevel,
     State,
 )
+from .crypto import party_search_q
 from .errors import InvalidFields, NotPermitted, NotVisible, StateConflict
 from .identity import mask_id_number, mask_name, mask_phone
 from .models import Case, CaseParty
@@ -54,37 +57,11 @@ HANDOFF_STATUS = {
 
 
 class LoginView(auth_views.LoginView):
-    """Django's login (CSRF-protected) with a lockout after repeated failures per
-    username (等保 login-failure handling); counters live in the cache."""
+    """Django's login (CSRF-protected). The lockout after repeated failures is the one every
+    way in shares (config.security, django-axes)."""
 
     template_name = "registration/login.html"
     redirect_authenticated_user = True
-
-    def _key(self):
-        username = (self.request.POST.get("username") or "").strip().lower()
-        return "login-fail:" + hashlib.sha256(username.encode()).hexdigest()
-
-    def post(self, request, *args, **kwargs):
-        limit = settings.LOGIN_FAILURE_LIMIT
-        if cache.get(self._key(), 0) >= limit:
-            form = self.get_form()
-            form.errors.clear()
-            form.add_error(None, _("登录失败次数过多，账号已临时锁定，请15分钟后再试"))
-            return self.render_to_response(self.get_context_data(form=form), status=429)
-        return super().post(request, *args, **kwargs)
-
-    def form_invalid(self, form):
-        key = self._key()
-        cache.add(key, 0, timeout=settings.LOGIN_LOCKOUT_SECONDS)
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, timeout=settings.LOGIN_LOCKOUT_SECONDS)
-        return super().form_invalid(form)
-
-    def form_valid(self, form):
-        cache.delete(self._key())
-        return super().form_valid(form)
 
 
 # -- helpers -------------------------------------------------------------------------------
@@ -99,6 +76,13 @@ def _person_name(user):
 def _last_event_id(user) -> int:
     """The newest event id this user may see: the live script resumes from here."""
     return policies.visible_events(user).aggregate(m=Max("id"))["m"] or 0
+
+
+def _due_left(case, now) -> str:
+    """ "剩余 12 个工作日": days left in the clock's own unit (mediation.clocks)."""
+    if not case.due_at or case.state not in OPEN_STATES:
+        return ""
+    return clocks.days_left_label(case.due_at, case.due_unit, now)
 
 
 def _is_overdue(case, now) -> bool:
@@ -238,7 +222,7 @@ def case_list(request):
             qs = qs.filter(
                 Q(number__icontains=q)
                 | Q(summary__icontains=q)
-                | Q(pk__in=CaseParty.objects.filter(party__name__icontains=q).values("case_id"))
+                | Q(pk__in=CaseParty.objects.filter(party_search_q(q)).values("case_id"))
             )
     qs = qs.order_by("-priority", "-created_at", "-id").prefetch_related(
         Prefetch("case_parties", queryset=CaseParty.objects.select_related("party"))
@@ -258,6 +242,7 @@ def case_list(request):
                 "applicants": "、".join(names[PartyRole.APPLICANT]),
                 "respondents": "、".join(names[PartyRole.RESPONDENT]),
                 "overdue": _is_overdue(case, now),
+                "due_left": _due_left(case, now),
                 "mediator": _person_name(case.mediator),
             }
         )
@@ -272,6 +257,10 @@ def case_list(request):
             "rows": rows,
             "query": params.urlencode(),
             "may_register": bool(page_forms.registrable_orgs(request.user)),
+            # the supervisor answers for the district's clocks: a year on weekends only
+            "calendar_warnings": clocks.calendar_warnings(now)
+            if policies.is_supervisor(request.user)
+            else [],
             "last_event_id": _last_event_id(request.user),
             "state_labels": dict(State.choices),
             "nav": "cases",
@@ -397,6 +386,8 @@ def _detail_context(
         "attachments": list(case.attachments.all()),
         "attachment_kinds": AttachmentKind.choices if may_record else None,
         "overdue": _is_overdue(case, now),
+        "due_left": _due_left(case, now),
+        "petition": petition_json(case) if case.channel == Channel.PETITION_TRANSFER else None,
         "mediator": _person_name(case.mediator),
         "last_event_id": _last_event_id(user),
         "state_labels": dict(State.choices),
@@ -575,6 +566,9 @@ def _task_rows(request, ws, open_task=None, open_decision=None, errors=None):
                 "task": task,
                 "title": str(task.flow_task.task_title) if task.flow_task else task.kind,
                 "overdue": bool(task.due_at and task.due_at < now),
+                "due_left": clocks.days_left_label(
+                    task.due_at, ((task.data or {}).get("clock") or {}).get("unit", ""), now
+                ),
                 "forms": page_forms.task_forms(
                     task,
                     ws.describe_decisions(task),
@@ -638,6 +632,7 @@ def task_complete(request, pk):
 
 
 def _client_ip(request) -> str:
+    # Already resolved from the trusted proxy hops (config.security.TrustedProxyMiddleware).
     return request.META.get("REMOTE_ADDR", "")
 
 

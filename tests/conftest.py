@@ -24,6 +24,17 @@ def _media_root(settings, tmp_path_factory):
     settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
 
 
+@pytest.fixture(autouse=True)
+def _fresh_clocks():
+    """The calendar and limits are cached per process; a test's rolled-back Holiday or
+    TimeLimit rows must not outlive it."""
+    from mediation import clocks
+
+    clocks.reset_cache()
+    yield
+    clocks.reset_cache()
+
+
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(
     request, django_db_modify_db_settings_parallel_suffix, tmp_path_factory

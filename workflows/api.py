@@ -10,8 +10,9 @@ from rest_framework.views import APIView
 
 from mediation.errors import InvalidFields
 from mediation.events import case_snapshot
+from mediation.models import Case
 
-from . import services
+from . import petition_clock, services
 
 
 def case_payload(case, user):
@@ -38,6 +39,7 @@ def task_json(task) -> dict:
         "org": task.org_id,
         "created_at": timezone.localtime(task.created).isoformat(),
         "due_at": timezone.localtime(task.due_at).isoformat() if task.due_at else None,
+        "due_basis": ((task.data or {}).get("clock") or {}).get("basis", ""),
         "decisions": services.describe_decisions(task) if services.task_is_open(task) else [],
         "decision": task.decision or None,
     }
@@ -89,3 +91,14 @@ class CourtReferralView(APIView):
     def post(self, request):
         case = services.start_court_referral(request.user, _body(request))
         return Response(case_payload(case, request.user), status=status.HTTP_201_CREATED)
+
+
+class PetitionClockView(APIView):
+    @extend_schema(
+        summary="信访事项期限：登记已告知信访人，或延长办理期限（一次，不超过30日）",
+        request={"application/json": {"type": "object"}},
+        responses={200: OpenApiResponse(description="the case")},
+    )
+    def post(self, request, pk):
+        petition_clock.update(pk, request.user, _body(request))
+        return Response(case_payload(Case.objects.get(pk=pk), request.user))

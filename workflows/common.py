@@ -1,7 +1,5 @@
 """Pieces shared by the four flows: the lock, the handoff row, decision forms."""
 
-import datetime as dt
-
 from django import forms
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -35,10 +33,6 @@ def iso(value) -> str | None:
 
 def parse_iso(value):
     return parse_datetime(value) if value else None
-
-
-def days(n: int) -> dt.timedelta:
-    return dt.timedelta(days=n)
 
 
 def open_handoff(case, kind, org, actor, now, *, external_number="", due_at=None, data=None):

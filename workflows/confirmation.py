@@ -7,22 +7,21 @@ judge and recorded, loops back to the judge with the later due date.
 """
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from viewflow import this
 from viewflow.workflow import flow
 
-from mediation import services
+from mediation import clocks, services
 from mediation.choices import HandoffKind, Role, State
+from mediation.limits import Stage
 from mediation.models import Membership
 
 from .common import (
     DecisionForm,
     FlowBase,
     close_handoff,
-    days,
     iso,
     open_handoff,
     parse_iso,
@@ -123,7 +122,7 @@ class ConfirmationFlow(FlowBase, flow.Flow):
     # -- start ---------------------------------------------------------------------------
 
     def start_process(self, activation, case, actor, now):
-        due = now + days(settings.CONFIRMATION_REGISTER_DAYS)
+        due = clocks.clock(Stage.CONFIRMATION_REGISTER, now).due
         process = activation.process
         process.case = case
         process.handoff = open_handoff(
@@ -138,10 +137,15 @@ class ConfirmationFlow(FlowBase, flow.Flow):
         return process.case.confirmation_court_id
 
     def register_due(self, process, prev, now):
-        return now + days(settings.CONFIRMATION_REGISTER_DAYS)
+        return clocks.clock(Stage.CONFIRMATION_REGISTER, now)
 
     def decide_due(self, process, prev, now):
-        return parse_iso(process.data.get("decide_due"))
+        due = parse_iso(process.data.get("decide_due"))
+        registered = parse_iso(process.data.get("registered_at"))
+        if due is None or registered is None:
+            return due
+        basis = process.data.get("decide_basis") or clocks.rule(Stage.CONFIRMATION_DECIDE).basis
+        return clocks.fixed_clock(Stage.CONFIRMATION_DECIDE, registered, due, basis, "calendar")
 
     def register_decisions(self, task):
         return {"register": RegisterForm, "refuse": RefuseForm}
@@ -164,8 +168,14 @@ class ConfirmationFlow(FlowBase, flow.Flow):
     def on_register(self, activation, user, decision, data, now):
         process = activation.process
         if decision == "register":
-            due = now + days(settings.CONFIRMATION_DECIDE_DAYS)
-            process.data.update(registered_at=iso(now), decide_due=iso(due), number=data["number"])
+            decide = clocks.clock(Stage.CONFIRMATION_DECIDE, now)
+            due = decide.due
+            process.data.update(
+                registered_at=iso(now),
+                decide_due=iso(due),
+                decide_basis=decide.basis,
+                number=data["number"],
+            )
             process.save(update_fields=["data"])
             handoff = process.handoff
             handoff.external_number = data["number"]
@@ -191,10 +201,12 @@ class ConfirmationFlow(FlowBase, flow.Flow):
     def on_decide(self, activation, user, decision, data, now):
         process = activation.process
         if decision == "extend":
-            due = activation.task.due_at + days(settings.CONFIRMATION_EXTENSION_DAYS)
+            longer = clocks.extended(Stage.CONFIRMATION_DECIDE, activation.task.due_at)
+            due = longer.due
             process.data.update(
                 extended=True,
                 decide_due=iso(due),
+                decide_basis=longer.basis,
                 extension={
                     "approved_by": data["approved_by"],
                     "reason": data["reason"],

@@ -103,7 +103,12 @@ class PetitionFlow(FlowBase, flow.Flow):
         }
         process.save(update_fields=["data"])
         handoff = process.handoff
-        handoff.data = {**handoff.data, "feedback_at": iso(now), "case_state": process.case.state}
+        handoff.data = {
+            **handoff.data,
+            "feedback_at": iso(now),
+            "case_state": process.case.state,
+            "feedback": data["feedback"],
+        }
         handoff.save(update_fields=["data"])
         return {"state": process.case.state}
 
@@ -119,6 +124,10 @@ class PetitionFlow(FlowBase, flow.Flow):
             outcome = "reopened"
         else:
             outcome = "returned"
+        if decision == "return":
+            handoff = process.handoff
+            handoff.data = {**handoff.data, "return_note": data["note"]}
+            handoff.save(update_fields=["data"])
         process.data["last_review"] = outcome
         process.data.setdefault("reviews", []).append(
             {"decision": decision, "outcome": outcome, "note": data.get("note", ""), "at": iso(now)}

@@ -1,29 +1,62 @@
 """Arbitration / litigation / legal-aid referral 移送仲裁、诉讼、法律援助 (DESIGN.md §4.4).
 
-Started when `refer` commits with a target organisation in the system: the receiving
-body acknowledges (labour arbitration decides acceptance within 5 days; a court's filing
-review takes 7) and later records its result, which closes the case (record_result).
-A legal aid centre receives the application and decides within 7 days whether to grant
-aid (《中华人民共和国法律援助法》第四十三条): 给予援助 or 不予援助 with the reason.
+Started when `refer` commits with a target organisation in the system. The mediating
+body only advises: the parties file, so an arbitration commission or a court first
+records the party's filing (referral.filing), and its clocks start on that day — labour
+arbitration decides acceptance within 5 days (LDMAL art 29), a court decides on filing
+within 7 (CPL art 126). The body then acknowledges and later records its result, which
+closes the case (record_result); a labour award is due 45 days after acceptance, with
+one extension of at most 15 (LDMAL art 43). A legal aid centre receives the application
+and decides within 7 days of the referral whether to grant aid (《中华人民共和国法律援助法》
+第四十三条): 给予援助 or 不予援助 with the reason.
 """
 
+import datetime as dt
+
 from django import forms
-from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from viewflow import this
 from viewflow.workflow import flow
 
-from mediation import services
-from mediation.choices import HandoffKind, ReferRoute, State
+from mediation import clocks, services
+from mediation.choices import Category, HandoffKind, ReferRoute, State
+from mediation.limits import Stage
 
-from .common import DecisionForm, FlowBase, close_handoff, days, iso, open_handoff
+from .common import DecisionForm, FlowBase, close_handoff, iso, open_handoff, parse_iso
 from .nodes import CaseTaskNode
 
-# Civil Procedure Law art. 126: a court decides on filing within 7 days.
-LITIGATION_FILING_DAYS = settings.LITIGATION_FILING_DAYS
-# 法律援助法 art 43: the centre decides within 7 days of receiving the application.
-LEGAL_AID_REVIEW_DAYS = 7
+# The routes whose receiving body's clock starts when the party files there.
+FILED_ROUTES = (ReferRoute.ARBITRATION, ReferRoute.LITIGATION)
+
+
+class FilingForm(DecisionForm):
+    filed_on = forms.DateField(label=gettext_lazy("当事人提交申请（起诉）日期"))
+    number = forms.CharField(label=gettext_lazy("收件编号"), max_length=64, required=False)
+
+    def clean_filed_on(self):
+        day = self.cleaned_data["filed_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("提交日期不能晚于今天"))
+        referred = self.task.process.coerced.handoff.opened_at
+        if day < timezone.localdate(referred):
+            raise forms.ValidationError(_("提交日期不能早于移送日期"))
+        return day
+
+
+class ExtendAwardForm(DecisionForm):
+    days = forms.IntegerField(label=gettext_lazy("延长天数"), min_value=1)
+    reason = forms.CharField(label=gettext_lazy("延期理由"), max_length=2000)
+
+    def clean_days(self):
+        limit = clocks.rule(Stage.LABOUR_ARBITRATION_AWARD).extension
+        if self.cleaned_data["days"] > limit:
+            raise forms.ValidationError(
+                _("延长期限不得超过%(days)d日（《劳动争议调解仲裁法》第四十三条）")
+                % {"days": limit}
+            )
+        return self.cleaned_data["days"]
 
 
 class AcceptForm(DecisionForm):
@@ -59,6 +92,23 @@ class ReferralFlow(FlowBase, flow.Flow):
     start = (
         flow.StartHandle(this.start_process)
         .Annotation(title=gettext_lazy("移送"))
+        .Next(this.needs_filing)
+    )
+    needs_filing = (
+        flow.If(this.party_files)
+        .Annotation(title=gettext_lazy("是否须当事人申请（起诉）"))
+        .Then(this.filing)
+        .Else(this.acknowledge)
+    )
+    filing = (
+        CaseTaskNode(
+            "referral.filing",
+            org=this.target_of,
+            decisions=this.filing_decisions,
+            handler=this.on_filing,
+            expects=[State.REFERRED],
+        )
+        .Annotation(title=gettext_lazy("接收机构登记当事人申请"))
         .Next(this.acknowledge)
     )
     acknowledge = (
@@ -89,40 +139,101 @@ class ReferralFlow(FlowBase, flow.Flow):
             expects=[State.REFERRED],
         )
         .Annotation(title=gettext_lazy("登记处理结果（法律援助中心：是否给予援助）"))
-        .Next(this.end)
+        .Next(this.is_extended)
+    )
+    is_extended = (
+        flow.If(this.just_extended)
+        .Annotation(title=gettext_lazy("是否延长裁决期限"))
+        .Then(this.result)
+        .Else(this.end)
     )
     end = flow.End().Annotation(title=gettext_lazy("移送结束"))
 
     def start_process(self, activation, case, actor, now):
         process = activation.process
         process.case = case
+        aid = clocks.clock(Stage.LEGAL_AID_REVIEW, now) if self._is_aid(case) else None
         process.handoff = open_handoff(
             case,
             HandoffKind(case.referral_route),
             case.referral_org,
             actor,
             now,
-            due_at=self._acknowledge_due(case, now),
+            due_at=aid.due if aid else None,
+            data={"clock": clocks.clock_json(aid)} if aid else None,
         )
         return process
 
-    def _acknowledge_due(self, case, now):
-        if case.referral_route == ReferRoute.ARBITRATION:
-            return now + days(settings.ARBITRATION_ACCEPT_DAYS)
-        if case.referral_route == ReferRoute.LITIGATION:
-            return now + days(LITIGATION_FILING_DAYS)
-        if case.referral_route == ReferRoute.LEGAL_AID:
-            return now + days(LEGAL_AID_REVIEW_DAYS)
-        return None
+    @staticmethod
+    def _is_aid(case) -> bool:
+        return case.referral_route == ReferRoute.LEGAL_AID
 
     def _legal_aid(self, process) -> bool:
-        return process.case.referral_route == ReferRoute.LEGAL_AID
+        return self._is_aid(process.case)
+
+    def _aid_clock(self, process):
+        """The 7 days of 法律援助法 art 43 run from the referral, not from the receipt."""
+        c = process.handoff.data.get("clock") or {}
+        if not c:
+            return process.handoff.due_at
+        start, due = parse_iso(c["start"]), parse_iso(c["due"])
+        return clocks.fixed_clock(Stage.LEGAL_AID_REVIEW, start, due, c["basis"], c["unit"])
+
+    @staticmethod
+    def _labour(case) -> bool:
+        return case.referral_route == ReferRoute.ARBITRATION and case.category == Category.LABOR
+
+    def _acknowledge_clock(self, case, filed_at):
+        if filed_at is None:
+            return None
+        if self._labour(case):
+            return clocks.clock(Stage.LABOUR_ARBITRATION_ACCEPT, filed_at)
+        if case.referral_route == ReferRoute.LITIGATION:
+            return clocks.clock(Stage.LITIGATION_FILING, filed_at)
+        return None
+
+    def party_files(self, activation):
+        return activation.process.case.referral_route in FILED_ROUTES
 
     def target_of(self, process):
         return process.case.referral_org_id
 
     def acknowledge_due(self, process, prev, now):
-        return self._acknowledge_due(process.case, now)
+        if self._legal_aid(process):
+            return self._aid_clock(process)
+        return self._acknowledge_clock(process.case, parse_iso(process.data.get("filed_at")))
+
+    def result_due(self, process, prev, now):
+        if self._legal_aid(process):
+            return self._aid_clock(process)
+        award = process.data.get("award")
+        if not award:
+            return None
+        return clocks.fixed_clock(
+            Stage.LABOUR_ARBITRATION_AWARD,
+            parse_iso(award["start"]),
+            parse_iso(award["due"]),
+            award["basis"],
+            award["unit"],
+        )
+
+    def filing_decisions(self, task):
+        return {"record": FilingForm}
+
+    def on_filing(self, activation, user, decision, data, now):
+        process, handoff = activation.process, activation.process.handoff
+        filed_on = data["filed_on"]
+        # The party's filing day starts the clock; the day itself is not counted.
+        filed_at = timezone.make_aware(dt.datetime.combine(filed_on, dt.time(9)))
+        process.data.update(filed_at=iso(filed_at), filing_number=data.get("number") or "")
+        process.save(update_fields=["data"])
+        ack = self._acknowledge_clock(process.case, filed_at)
+        handoff.data = {**handoff.data, "filed_on": filed_on.isoformat()}
+        if ack is not None:
+            handoff.data["clock"] = clocks.clock_json(ack)
+        handoff.due_at = ack.due if ack else None
+        handoff.save(update_fields=["data", "due_at"])
+        return {"filed_on": filed_on.isoformat(), "due_at": iso(handoff.due_at)}
 
     def acknowledge_decisions(self, task):
         if self._legal_aid(task.process.coerced):
@@ -133,11 +244,15 @@ class ReferralFlow(FlowBase, flow.Flow):
     def result_decisions(self, task):
         if self._legal_aid(task.process.coerced):
             return {"grant": GrantForm, "refuse": RefuseAidForm}
-        return {"record": ResultForm}
+        out = {"record": ResultForm}
+        data = task.process.coerced.data
+        if data.get("award") and not data.get("award_extended"):
+            out["extend"] = ExtendAwardForm
+        return out
 
-    def result_due(self, process, prev, now):
-        # The 7 days of art 43 run from the referral, not from the receipt.
-        return process.handoff.due_at if self._legal_aid(process) else None
+    def just_extended(self, activation):
+        prev = activation.task.previous.order_by("-pk").first()
+        return bool(prev and prev.coerced.decision.get("decision") == "extend")
 
     def accepted(self, activation):
         return bool(activation.process.data.get("accepted_at"))
@@ -152,8 +267,14 @@ class ReferralFlow(FlowBase, flow.Flow):
             handoff.data = {**handoff.data, "accepted_at": iso(now)}
             if not self._legal_aid(process):
                 handoff.due_at = None
+            if self._labour(process.case):
+                award = clocks.clock(Stage.LABOUR_ARBITRATION_AWARD, now)
+                process.data["award"] = clocks.clock_json(award)
+                process.save(update_fields=["data"])
+                handoff.data["clock"] = process.data["award"]
+                handoff.due_at = award.due
             handoff.save(update_fields=["external_number", "data", "due_at"])
-            return {"number": handoff.external_number}
+            return {"number": handoff.external_number, "due_at": iso(handoff.due_at)}
         result = _("不予受理：%(reason)s") % {"reason": data["reason"]}
         services.perform(process.case_id, "record_result", user, {"result": result}, now=now)
         close_handoff(handoff, "declined", now)
@@ -161,6 +282,19 @@ class ReferralFlow(FlowBase, flow.Flow):
 
     def on_result(self, activation, user, decision, data, now):
         process = activation.process
+        if decision == "extend":
+            award = process.data["award"]
+            longer = clocks.extended(
+                Stage.LABOUR_ARBITRATION_AWARD, parse_iso(award["due"]), days=data["days"]
+            )
+            process.data["award"] = {**clocks.clock_json(longer), "start": award["start"]}
+            process.data["award_extended"] = {"days": data["days"], "reason": data["reason"]}
+            process.save(update_fields=["data"])
+            handoff = process.handoff
+            handoff.data = {**handoff.data, "clock": process.data["award"]}
+            handoff.due_at = longer.due
+            handoff.save(update_fields=["data", "due_at"])
+            return {"days": data["days"], "due_at": iso(longer.due)}
         if decision == "grant":
             note = data.get("note") or ""
             result = _("给予法律援助") + (_("：%(note)s") % {"note": note} if note else "")

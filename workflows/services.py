@@ -16,7 +16,6 @@ inserts.
 import datetime as dt
 
 from django import forms
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists
 from django.utils import timezone
@@ -31,7 +30,8 @@ from mediation.errors import InvalidFields, NotPermitted, NotVisible, StateConfl
 from mediation.events import record_event
 from mediation.models import Handoff, Organization
 
-from .common import close_handoff, days, open_handoff
+from . import petition_clock
+from .common import close_handoff, open_handoff
 from .confirmation import ConfirmationFlow
 from .court import CourtReferralFlow
 from .models import CaseTask
@@ -186,6 +186,19 @@ def _deadline(value, field, errors, now, default=None):
     return parsed
 
 
+def _past_date(value, field, errors, now, default=...):
+    """A day that has happened (the petition's receipt, the notice): today by default."""
+    today = timezone.localdate(now)
+    if value in (None, ""):
+        return today if default is ... else default
+    day = parse_date(str(value))
+    if day is None:
+        errors[field] = [_("日期格式应为 YYYY-MM-DD")]
+    elif day > today:
+        errors[field] = [_("日期不能晚于今天")]
+    return day
+
+
 def _acting_org(orgs: list[int], requested, field, errors):
     if not orgs:
         return None
@@ -214,8 +227,11 @@ def start_petition_transfer(user, data: dict, *, now=None):
         errors["petition_number"] = [_("请填写信访件编号")]
     due = _deadline(data.pop("feedback_due", None), "feedback_due", errors, now)
     bureau_id = _acting_org(bureaus, data.pop("petition_bureau", None), "petition_bureau", errors)
+    received_on = _past_date(data.pop("received_on", None), "received_on", errors, now)
+    notified_on = _past_date(data.pop("notified_on", None), "notified_on", errors, now, None)
     if errors:
         raise InvalidFields(_("提交的内容有误"), errors)
+    petition_clocks = petition_clock.open_clocks(received_on, notified_on, now)
     return _register_with_handoff(
         user,
         data,
@@ -227,6 +243,7 @@ def start_petition_transfer(user, data: dict, *, now=None):
         number=number,
         due=due,
         event_data={"petition_number": number},
+        handoff_data={"clocks": petition_clocks},
     )
 
 
@@ -259,14 +276,6 @@ def _register_with_handoff(
     return case
 
 
-def referral_due(kind: str, summary: bool, now):
-    if kind == "pre_filing":
-        return now + days(settings.REFERRAL_PRE_FILING_DAYS)
-    if summary:
-        return now + days(settings.REFERRAL_SUMMARY_DAYS)
-    return now + days(settings.REFERRAL_POST_FILING_DAYS)
-
-
 def start_court_referral(user, data: dict, *, now=None):
     """诉调对接: a court clerk refers a dispute to a mediation organisation."""
     now = now or timezone.now()
@@ -285,8 +294,10 @@ def start_court_referral(user, data: dict, *, now=None):
     if not isinstance(summary, bool):
         errors["summary_procedure"] = [_("应为 true 或 false")]
         summary = False
-    default_due = referral_due(kind, summary, now) if "kind" not in errors else now
-    due = _deadline(data.pop("due_at", None), "due_at", errors, now, default=default_due)
+    # The court's time limit runs from the day the organisation signs for the materials
+    # (accept, mediation.transitions); only a date the court's letter fixes is set now.
+    explicit = data.pop("due_at", None)
+    due = _deadline(explicit, "due_at", errors, now) if explicit not in (None, "") else None
     court_id = _acting_org(courts, data.pop("court", None), "court", errors)
     if errors:
         raise InvalidFields(_("提交的内容有误"), errors)
@@ -301,7 +312,11 @@ def start_court_referral(user, data: dict, *, now=None):
         number=number,
         due=due,
         event_data={"referral_number": number, "kind": kind},
-        handoff_data={"kind": kind, "summary_procedure": summary},
+        handoff_data={
+            "kind": kind,
+            "summary_procedure": summary,
+            "due_set_by_court": due is not None,
+        },
     )
 
 

@@ -7,6 +7,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from mediation.choices import OPEN_STATES, Category, Channel, Network, State
+from mediation.crypto import party_search_q
 from mediation.models import Case, CaseParty
 
 
@@ -61,7 +62,7 @@ class CaseFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return qs
-        party = CaseParty.objects.filter(case_id=OuterRef("pk"), party__name__icontains=value)
+        party = CaseParty.objects.filter(party_search_q(value), case_id=OuterRef("pk"))
         return qs.filter(Q(number__icontains=value) | Q(summary__icontains=value) | Exists(party))
 
     def filter_created_after(self, qs, name, value):

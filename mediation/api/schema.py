@@ -1,6 +1,8 @@
 """OpenAPI pieces that are derived from the domain rather than from a serializer."""
 
 from django import forms
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
 
 from mediation.transitions import FORMS, MustBeTrue
 
@@ -47,3 +49,15 @@ TRANSITION_BODY = {
     "anyOf": [transition_schema(name) for name in FORMS],
     "description": "字段取决于路径中的 name，各 name 的字段见下列 schema 的 title",
 }
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    """`Authorization: Token <key>` (config.tokens, django-rest-knox)."""
+
+    target_class = "config.tokens.TokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return build_bearer_security_scheme_object(
+            header_name="Authorization", token_prefix="Token"
+        )

@@ -12,7 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
-from mediation import policies, services
+from mediation import clocks, policies, services
 from mediation.attachments import attachment_json
 from mediation.choices import (
     OPEN_STATES,
@@ -107,6 +107,26 @@ def party_json(link, full: bool, lab: dict) -> dict:
     }
 
 
+def petition_json(case) -> dict | None:
+    """`petition` of the case JSON (DESIGN.md §6) from its petition handoff, with the
+    petition's own clocks (workflows.petition_clock) for the petition officer."""
+    handoff = next((h for h in reversed(case.handoffs.all()) if h.kind == "petition"), None)
+    if handoff is None:
+        return None
+    state = handoff.data.get("clocks") or {}
+    handle, notice = state.get("handle") or {}, state.get("accept_notice") or {}
+    return {
+        "number": handoff.external_number,
+        "feedback_due": dt_json(handoff.due_at),
+        "feedback": handoff.data.get("feedback", ""),
+        "return_note": handoff.data.get("return_note", ""),
+        "handle_due": handle.get("due"),
+        "handle_basis": handle.get("basis", ""),
+        "accept_notice_due": notice.get("due"),
+        "notified_on": notice.get("done_on"),
+    }
+
+
 def case_row(case, context) -> dict:
     lab = labels(context)
     full = policies.handles(_user(context), case)
@@ -128,6 +148,11 @@ def case_row(case, context) -> dict:
         "region": case.region,
         "created_at": dt_json(case.created_at),
         "due_at": dt_json(case.due_at),
+        "due_basis": case.due_basis if case.due_at else "",
+        "due_unit": case.due_unit if case.due_at else "",
+        "due_left": clocks.days_left_label(case.due_at, case.due_unit, now)
+        if case.due_at and now and case.state in OPEN_STATES
+        else "",
         "overdue": bool(case.state in OPEN_STATES and case.due_at and now and case.due_at < now),
         "risk_level": case.risk_level,
         "mediator": None
@@ -135,6 +160,7 @@ def case_row(case, context) -> dict:
         else {"id": m.pk, "username": m.username, "name": display_name(m)},
         "parties": [party_json(link, full, lab) for link in case.case_parties.all()],
         "available_transitions": services.available_transitions(case, _user(context)),
+        "petition": petition_json(case) if case.channel == "petition_transfer" else None,
     }
 
 
@@ -284,6 +310,8 @@ class CaseListSerializer(serializers.ModelSerializer):
     mediator = UserRefSerializer(allow_null=True)
     parties = serializers.SerializerMethodField()
     overdue = serializers.SerializerMethodField()
+    due_left = serializers.SerializerMethodField()
+    petition = serializers.SerializerMethodField()
     risk_level = serializers.CharField(help_text="low / medium / high / 空")
     available_transitions = serializers.SerializerMethodField()
 
@@ -305,11 +333,15 @@ class CaseListSerializer(serializers.ModelSerializer):
             "region",
             "created_at",
             "due_at",
+            "due_basis",
+            "due_unit",
+            "due_left",
             "overdue",
             "risk_level",
             "mediator",
             "parties",
             "available_transitions",
+            "petition",
         ]
         read_only_fields = fields
 
@@ -330,6 +362,28 @@ class CaseListSerializer(serializers.ModelSerializer):
 
     def get_overdue(self, obj) -> bool:
         return case_row(obj, self.context)["overdue"]
+
+    def get_due_left(self, obj) -> str:  # declared for the schema: "剩余 12 个工作日"
+        return case_row(obj, self.context)["due_left"]
+
+    @extend_schema_field(
+        inline_serializer(
+            "PetitionClocks",
+            {
+                "number": serializers.CharField(),
+                "feedback_due": serializers.DateTimeField(allow_null=True),
+                "feedback": serializers.CharField(),
+                "return_note": serializers.CharField(),
+                "handle_due": serializers.DateTimeField(allow_null=True),
+                "handle_basis": serializers.CharField(),
+                "accept_notice_due": serializers.DateTimeField(allow_null=True),
+                "notified_on": serializers.DateField(allow_null=True),
+            },
+            allow_null=True,
+        )
+    )
+    def get_petition(self, obj):
+        return petition_json(obj)
 
 
 class AgreementSerializer(serializers.Serializer):
@@ -562,6 +616,14 @@ class TokenRequestSerializer(serializers.Serializer):
 
 
 TokenResponseSerializer = inline_serializer("Token", {"token": serializers.CharField()})
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    old_password = serializers.CharField(style={"input_type": "password"})
+    new_password = serializers.CharField(style={"input_type": "password"})
+
+
+DetailSerializer = inline_serializer("Detail", {"detail": serializers.CharField()})
 
 
 # -- events and errors ------------------------------------------------------------------

@@ -10,6 +10,7 @@ router.register("cases", views.CaseViewSet, basename="case")
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
+    path("auth/password/", views.PasswordView.as_view(), name="api-password"),
     path("me/", views.MeView.as_view(), name="api-me"),
     path("events/", views.EventsView.as_view(), name="api-events"),
     path("screenings/", prevention.ScreeningListView.as_view(), name="api-screenings"),

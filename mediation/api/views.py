@@ -1,12 +1,12 @@
 """REST API (DESIGN.md §6). Views are thin: parse, call one service, answer the case JSON;
 domain errors become HTTP in mediation.api.errors (one table)."""
 
-import hashlib
 import json
-import time
 
-from django.contrib.auth import authenticate
-from django.core.cache import cache
+from django.contrib.auth import authenticate, update_session_auth_hash, user_logged_in
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,20 +18,19 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
+from knox.models import AuthToken
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
-from rest_framework.exceptions import Throttled
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import JSONParser
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
-from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 from rest_framework.views import APIView
 
+from config import tokens
+from config.limits import BoundedJSONParser
+from config.tokens import TokenAuthentication
 from mediation import policies, services
-from mediation.errors import InvalidFields, NotVisible
+from mediation.errors import InvalidFields, NotPermitted, NotVisible
 from mediation.events import serialise
 from mediation.models import Case, CaseAccess, CaseEvent, Membership, Organization
 from mediation.transitions import TRANSITION_NAMES
@@ -117,46 +116,18 @@ def registration_data(request) -> dict:
 # -- authentication ---------------------------------------------------------------------
 
 
-class LoginFailures:
-    """Failed logins counted per client address and per username (the LOGIN rate, e.g.
-    10/min); while either is over the limit the token endpoint answers 429 before it even
-    checks the password, so guessing is slow and a locked name stays locked."""
-
-    prefix = "dtj-login-fail"
-
-    def __init__(self, request, username: str):
-        rate = api_settings.DEFAULT_THROTTLE_RATES.get("login") or "10/min"
-        self.limit, self.window = SimpleRateThrottle.parse_rate(None, rate)
-        ident = BaseThrottle().get_ident(request)
-        self.keys = [f"{self.prefix}:ip:{ident}"]
-        if username:
-            name = hashlib.sha256(username.strip().lower().encode()).hexdigest()
-            self.keys.append(f"{self.prefix}:user:{name}")
-
-    def _history(self, key, now):
-        return [t for t in cache.get(key, []) if t > now - self.window]
-
-    def check(self):
-        now = time.time()
-        waits = []
-        for key in self.keys:
-            history = self._history(key, now)
-            if len(history) >= self.limit:
-                waits.append(history[-self.limit] + self.window - now)
-        if waits:
-            raise Throttled(
-                wait=max(1, max(waits)),
-                detail=_("登录失败次数过多，请稍后再试"),
-            )
-
-    def record(self):
-        now = time.time()
-        for key in self.keys:
-            cache.set(key, [*self._history(key, now), now], self.window)
+def required_strings(request, *names) -> list[str]:
+    """The named string fields of a JSON body; a 400 naming each one missing."""
+    data = json_object(request)
+    values = [data.get(n) if isinstance(data.get(n), str) else "" for n in names]
+    missing = {n: [_("该字段是必填项。")] for n, v in zip(names, values, strict=True) if not v}
+    if missing:
+        raise InvalidFields(_("提交的内容有误"), missing)
+    return values
 
 
 class TokenView(APIView):
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
     authentication_classes = []
     permission_classes = [AllowAny]
 
@@ -169,26 +140,83 @@ class TokenView(APIView):
         tags=["auth"],
     )
     def post(self, request):
+        username, password = required_strings(request, "username", "password")
+        # The Django request: a refused login flags it for the lockout (config.security).
+        user = authenticate(request._request, username=username, password=password)
+        if user is None or not user.is_active:
+            raise InvalidFields(
+                _("用户名或密码错误"), {"non_field_errors": [_("用户名或密码错误")]}
+            )
+        # A login like any other: last_login, the access log and the lockout's reset.
+        user_logged_in.send(sender=type(user), request=request._request, user=user)
+        return Response({"token": tokens.issue(user)})
+
+    @extend_schema(
+        operation_id="auth_token_revoke",
+        summary="注销当前 API 令牌",
+        request=None,
+        responses={204: None, **errors(400, *AUTH_ERRORS)},
+        tags=["auth"],
+    )
+    def delete(self, request):
+        if not isinstance(request.auth, AuthToken):
+            raise InvalidFields(
+                _("当前请求未使用 API 令牌"), {"non_field_errors": [_("当前请求未使用 API 令牌")]}
+            )
+        tokens.revoke(request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    # POST (log in) is open; DELETE acts on the caller's own token.
+    def get_authenticators(self):
+        if getattr(self.request, "method", None) == "DELETE":
+            return [TokenAuthentication()]
+        return []
+
+    def get_permissions(self):
+        if getattr(self.request, "method", None) == "DELETE":
+            return [IsAuthenticated()]
+        return [AllowAny()]
+
+
+class PasswordView(APIView):
+    parser_classes = [BoundedJSONParser]
+
+    @extend_schema(
+        operation_id="auth_password",
+        summary="修改本人密码（所有 API 令牌随之失效）",
+        request=s.PasswordChangeSerializer,
+        responses={200: s.DetailSerializer, **errors(400, 415, 429, *AUTH_ERRORS)},
+        tags=["auth"],
+    )
+    def post(self, request):
         data = json_object(request)
-        username = data.get("username") if isinstance(data.get("username"), str) else ""
-        password = data.get("password") if isinstance(data.get("password"), str) else ""
-        failures = LoginFailures(request, username)
-        failures.check()
+        old = data.get("old_password") if isinstance(data.get("old_password"), str) else ""
+        new = data.get("new_password") if isinstance(data.get("new_password"), str) else ""
         missing = {
             k: [_("该字段是必填项。")]
-            for k, v in (("username", username), ("password", password))
+            for k, v in (("old_password", old), ("new_password", new))
             if not v
         }
         if missing:
             raise InvalidFields(_("提交的内容有误"), missing)
-        user = authenticate(request, username=username, password=password)
-        if user is None or not user.is_active:
-            failures.record()
+        user = request.user
+        # Through authenticate(): a wrong old password counts toward the lockout like any
+        # failed login, so a stolen token cannot be used to guess the password.
+        if authenticate(request._request, username=user.get_username(), password=old) is None:
+            raise InvalidFields(_("原密码错误"), {"old_password": [_("原密码错误")]})
+        try:
+            validate_password(new, user)
+        except DjangoValidationError as exc:
             raise InvalidFields(
-                _("用户名或密码错误"), {"non_field_errors": [_("用户名或密码错误")]}
-            )
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+                _("新密码不符合要求"), {"new_password": list(exc.messages)}
+            ) from None
+        with transaction.atomic():
+            user.set_password(new)
+            user.save(update_fields=["password"])
+            tokens.revoke_all(user)
+        if request.auth is None:  # a browser session: keep this one signed in
+            update_session_auth_hash(request._request, user)
+        return Response({"detail": _("密码已修改，所有 API 令牌已失效")})
 
 
 class MeView(APIView):
@@ -226,6 +254,8 @@ class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True)
     def members(self, request, pk=None):
         org = self.get_object()
+        if not policies.may_see_staff(request.user, org):
+            raise NotPermitted(_("只有本机构成员和司法局可查看其人员名单"))
         rows = (
             Membership.objects.filter(org=org, user__is_active=True)
             .select_related("user")
@@ -268,7 +298,7 @@ def narrow_to_sparse_access(user, qs):
     ),
 )
 class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
     serializer_class = s.CaseDetailSerializer
     pagination_class = QueueCursorPagination
     filter_backends = [DjangoFilterBackend]

@@ -18,7 +18,7 @@ def _quiet_request_log():
 
 @pytest.fixture(autouse=True)
 def _clean_cache():
-    # Failed-login counters live in the cache; one test's failures must not throttle the next.
+    # Portal counters live in the cache; one test's attempts must not throttle the next.
     cache.clear()
     yield
     cache.clear()

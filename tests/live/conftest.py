@@ -45,10 +45,10 @@ async def loop_cleanup():
 @pytest.fixture
 def tokens(world):
     """API tokens of the named users, for clients that log in like integrations."""
-    from rest_framework.authtoken.models import Token
+    from config import tokens as api_tokens
 
     return {
-        name: Token.objects.get_or_create(user=getattr(world, name))[0].key
+        name: api_tokens.issue(getattr(world, name))
         for name in ("mediator", "mediator2", "head", "outsider", "supervisor")
     }
 

@@ -7,8 +7,8 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.db import transaction
-from rest_framework.authtoken.models import Token
 
+from config import tokens
 from mediation import live, services
 from mediation.choices import State
 from mediation.errors import InvalidFields
@@ -75,10 +75,10 @@ async def test_member_watching_a_case_gets_each_event_once(world):
 
 
 async def test_token_authentication_as_first_message(world):
-    token = await sync_to_async(Token.objects.create)(user=world.mediator)
+    token = await sync_to_async(tokens.issue)(world.mediator)
     case = await make_case(world)
     comm = await open_socket(origin=None)  # an integration client sends no Origin
-    await comm.send_json_to({"action": "auth", "token": token.key})
+    await comm.send_json_to({"action": "auth", "token": token})
     assert await comm.receive_json_from() == {"type": "ready", "user": world.mediator.pk}
     await perform(case, "begin", world.mediator, {"consent": True})
     got = await comm.receive_json_from(timeout=5)

@@ -8,16 +8,21 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from mediation import policies, services
+from mediation import clocks, policies, services
 from mediation.choices import State
 from mediation.errors import InvalidFields, NotPermitted, NotVisible, StateConflict
-from mediation.models import Agreement, CaseAccess, CaseEvent
+from mediation.models import Agreement, CaseAccess, CaseEvent, TimeLimit
 
 from .helpers import plain_party, snapshot, try_and_undo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 T0 = dt.datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI)
 CONFIRM = {"joint_application": True}
+
+
+def end_of(day: dt.date) -> dt.datetime:
+    """Legal periods end with their last day (CPL art 85), Asia/Shanghai."""
+    return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=SHANGHAI)
 
 
 def refused(exc_type, case, name, user, data):
@@ -114,7 +119,8 @@ def test_request_confirmation_sets_court_deadline_and_gives_the_court_sight(worl
             case, "request_confirmation", world.mediator, {**CONFIRM, "court": world.court.pk}
         )
     assert case.confirmation_court_id == world.court.pk
-    assert case.due_at == T0 + dt.timedelta(days=3 + 15)
+    # registration within 3 days (to 2026-03-05), then 15 days to decide (法释〔2011〕5号)
+    assert timezone.localtime(case.due_at).isoformat() == "2026-03-20T23:59:59+08:00"
     assert policies.can_see(world.judge, case)
     # a judge of another court may not decide it
     tribunal = world.orgs["红寺堡区人民法院太阳山人民法庭"]
@@ -180,9 +186,9 @@ def test_priority_case_acceptance_due_in_one_day(world):
         priority = services.register_case(world.intake, _body(world))
         plain = services.register_case(world.intake, _body(world, **not_priority(world)))
     assert priority.priority is True
-    assert priority.due_at == T0 + dt.timedelta(days=1)
+    assert priority.due_at == end_of(dt.date(2026, 3, 3))  # the day is not counted (CPL 85)
     assert plain.priority is False
-    assert plain.due_at == T0 + dt.timedelta(days=3)
+    assert plain.due_at == end_of(dt.date(2026, 3, 5))
 
 
 def test_elderly_party_makes_priority_by_id_number_alone(world):
@@ -194,25 +200,26 @@ def test_elderly_party_makes_priority_by_id_number_alone(world):
 
 
 @pytest.mark.parametrize(
-    ("overrides", "days"),
+    ("overrides", "last_day"),
     [
-        ({"category": "labor"}, 15),
-        ({"category": "neighbour"}, 30),
-        ({"category": "neighbour", "channel": "court_referral"}, 30),
+        ({"category": "labor"}, dt.date(2026, 3, 17)),  # 15 days (LDMAL art 14)
+        ({"category": "neighbour"}, dt.date(2026, 4, 1)),  # 30 days
+        ({"category": "neighbour", "channel": "court_referral"}, dt.date(2026, 4, 1)),
     ],
 )
-def test_mediation_period_at_acceptance(world, overrides, days):
+def test_mediation_period_at_acceptance(world, overrides, last_day):
     with time_machine.travel(T0, tick=False):
         case = world.make_case(State.ACCEPTED, **overrides)
     assert case.accepted_at == T0
-    assert case.due_at == T0 + dt.timedelta(days=days)
+    assert case.due_at == end_of(last_day)
 
 
-def test_labour_period_follows_settings(world, settings):
-    settings.MEDIATION_DAYS_LABOR = 10
+def test_labour_period_follows_the_time_limit_table(world):
+    TimeLimit.objects.filter(stage="mediation", category="labor").update(count=10)
+    clocks.reset_cache(bump=True)  # a queryset update sends no signal; the admin's save does
     with time_machine.travel(T0, tick=False):
         case = world.make_case(State.ACCEPTED, category="labor")
-    assert case.due_at == T0 + dt.timedelta(days=10)
+    assert case.due_at == end_of(dt.date(2026, 3, 12))
 
 
 def test_extend_needs_a_later_date_and_consent(world):
@@ -328,7 +335,7 @@ def test_transfer_keeps_priority_acceptance_limit(world):
         case = services.perform(
             case, "transfer", world.head, {"target_org": world.other.pk, "reason": "属地"}
         )
-    assert case.due_at == T0 + dt.timedelta(days=1)
+    assert case.due_at == end_of(dt.date(2026, 3, 3))
 
 
 # -- referral routes -------------------------------------------------------------------
@@ -389,7 +396,7 @@ def test_reopen_by_head_only(world):
     with time_machine.travel(T0, tick=False):
         case = services.perform(case, "reopen", world.head, {"note": "当事人同意再调"})
     assert case.state == State.MEDIATING and case.outcome == "" and case.end_reason == ""
-    assert case.due_at == T0 + dt.timedelta(days=30)
+    assert case.due_at == end_of(dt.date(2026, 4, 1))
 
 
 def test_resume_after_rejected_confirmation(world):

@@ -48,10 +48,9 @@ def test_login_page_has_csrf_and_logs_in(client, world):
 
 
 def test_login_locks_out_after_repeated_failures(client, world, settings):
-    settings.LOGIN_FAILURE_LIMIT = 3
     world.mediator.set_password("pw-123456")
     world.mediator.save()
-    for _ in range(3):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
         client.post("/login/", {"username": "mediator", "password": "wrong"})
     locked = client.post("/login/", {"username": "mediator", "password": "pw-123456"})
     assert locked.status_code == 429

@@ -180,10 +180,15 @@ def test_direct_ruling_leaves_no_dangling_task(world):
 
 
 def test_due_dates(world, as_user):
-    now = timezone.now()
-    case = world.make_case(State.CONFIRMING, now=now)
+    import time_machine
+
+    now = timezone.make_aware(dt.datetime(2026, 3, 2, 10))
+    with time_machine.travel(now, tick=False):
+        case = world.make_case(State.CONFIRMING, now=now)
     task = CaseTask.objects.get(case=case, kind="confirmation.register")
-    assert task.due_at == now + dt.timedelta(days=3)
+    # 3 days from the application (法释〔2011〕5号 art 4), ending at the end of the day.
+    assert timezone.localtime(task.due_at).isoformat() == "2026-03-05T23:59:59+08:00"
+    assert "第四条" in task.data["clock"]["basis"]
 
 
 def request_confirmation(client, case, court, joint=True):
@@ -213,12 +218,14 @@ def test_thirty_day_limit(world, as_user):
         late = world.make_case(State.AGREED, now=t0)
         in_time = world.make_case(State.AGREED, now=t0)
     mediator = as_user(world.mediator)
-    with time_machine.travel(t0 + dt.timedelta(days=31), tick=False):
+    # 30 days from 1 October end on Saturday 31 October: the period runs to Monday
+    # 2 November (CPL art 85), and is over on the 3rd.
+    with time_machine.travel(t0 + dt.timedelta(days=33), tick=False):
         resp = request_confirmation(mediator, late, world.court)
         assert resp.status_code == 400
-        assert "30" in str(resp.json()["errors"])
+        assert "30" in str(resp.json()["errors"]) and "2026-11-02" in str(resp.json()["errors"])
         assert not CaseTask.objects.filter(case=late).exists()
-    with time_machine.travel(t0 + dt.timedelta(days=30), tick=False):
+    with time_machine.travel(t0 + dt.timedelta(days=32), tick=False):
         resp = request_confirmation(mediator, in_time, world.court)
         assert resp.status_code == 200, resp.content
         assert one_task(as_user(world.clerk), "confirmation.register", in_time)

@@ -27,37 +27,38 @@ def refer(world, as_user):
 
 
 @pytest.mark.parametrize(
-    ("extra", "days"),
+    ("extra", "last_day"),
     [
-        ({}, 30),
-        ({"kind": "pre_filing"}, 30),
-        ({"kind": "post_filing"}, 15),
-        ({"kind": "post_filing", "summary_procedure": True}, 7),
+        ({}, "2026-12-03"),
+        ({"kind": "pre_filing"}, "2026-12-03"),  # 委派: 30 days
+        ({"kind": "post_filing"}, "2026-11-18"),  # 委托: 15 days
+        ({"kind": "post_filing", "summary_procedure": True}, "2026-11-10"),  # summary: 7
     ],
 )
-def test_default_due_dates(world, refer, extra, days):
+def test_limits_run_from_sign_for(world, refer, extra, last_day):
+    """The court's limit runs from the day the organisation signs for the materials —
+    its acceptance (3 Nov) — not from the referral (2 Nov)."""
     with time_machine.travel(NOW, tick=False):
         case = refer(**extra)
     handoff = Handoff.objects.get(case=case, kind="court_referral")
-    assert handoff.due_at == NOW + dt.timedelta(days=days)
+    assert handoff.due_at is None
     assert handoff.org == world.court
     assert case.channel == "court_referral" and case.org == world.home
     assert CaseAccess.objects.filter(case=case, org=world.court).exists()
-
-
-def test_accepted_referral_is_due_at_the_courts_limit(world, refer):
-    """A 委托 referral under the summary procedure runs 7 days from the referral, not the
-    30-day default of the court-referral channel."""
-    with time_machine.travel(NOW, tick=False):
-        case = refer(kind="post_filing", summary_procedure=True)
-    later = NOW + dt.timedelta(days=1)
-    case = services.perform(case, "accept", world.head, {"mediator": world.mediator.pk}, now=later)
-    assert case.due_at == NOW + dt.timedelta(days=7)
+    signed = NOW + dt.timedelta(days=1)
+    case = services.perform(case, "accept", world.head, {"mediator": world.mediator.pk}, now=signed)
+    assert case.materials_received_at == signed
+    assert timezone.localtime(case.due_at).isoformat() == f"{last_day}T23:59:59+08:00"
+    handoff.refresh_from_db()
+    assert handoff.due_at == case.due_at
 
 
 def test_explicit_due_and_validation(world, refer, as_user):
     case = refer(due_at="2099-03-01T12:00:00+08:00")
     assert Handoff.objects.get(case=case).due_at.isoformat().startswith("2099-03-01T04:00")
+    case = services.perform(case, "accept", world.head, {"mediator": world.mediator.pk})
+    assert case.due_at.isoformat().startswith("2099-03-01T04:00")  # the court's own date
+    assert "指定" in case.due_basis
     client = as_user(world.clerk)
     body = {**case_body(world.home), "kind": "appeal"}
     resp = client.post("/api/courts/referrals/", body, format="json")

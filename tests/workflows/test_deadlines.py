@@ -42,16 +42,18 @@ def at(days, minutes=0):
 def test_fifteen_day_decision_deadline(world, registered_confirmation):
     case = registered_confirmation
     decide = {"task_type": "confirmation.decide"}
-    with at(11, 23 * 60 + 59):
+    # Registered Monday 2 Nov 09:00 (+08:00): 15 days run 3–17 Nov and end at 24:00 on
+    # the 17th; 80% (12 days) have run out at midnight after 14 Nov, i.e. T0 + 12d 15h.
+    with at(12, 15 * 60 - 1):
         run_sweep()
         assert deadline_events(case, "approaching", **decide) == []
-    with at(12, 1):  # 80% of 15 days
+    with at(12, 15 * 60):
         assert run_sweep()["approaching"] == "1"
         assert len(deadline_events(case, "approaching", **decide)) == 1
-    with at(14, 23 * 60):
+    with at(15, 14 * 60 + 59):  # 17 Nov, 23:59 local
         run_sweep()
         assert deadline_events(case, "overdue", **decide) == []
-    with at(15, 1):
+    with at(15, 15 * 60):
         assert run_sweep()["overdue"] == "1"
         [event] = deadline_events(case, "overdue", **decide)
         assert event.payload["data"]["org"] == world.court.pk
@@ -69,16 +71,17 @@ def test_extension_moves_the_decision_deadline(world, registered_confirmation, a
         task = one_task(judge, "confirmation.decide", case)
         resp = complete(judge, task, decision="extend", approved_by=president.pk, reason="鉴定")
         assert resp.status_code == 200
-    with at(15, 1):  # the original 15 days have passed: not overdue any more
+    with at(15, 15 * 60 + 1):  # the original 15 days have passed: not overdue any more
         run_sweep()
         assert deadline_events(case, "overdue") == []
-    with at(25, -1):
+    with at(25, 14 * 60 + 59):
         run_sweep()
         assert deadline_events(case, "overdue") == []
-    with at(25, 1):
+    with at(25, 15 * 60):
         run_sweep()
         [event] = deadline_events(case, "overdue", task_type="confirmation.decide")
-        assert event.payload["data"]["due_at"].startswith("2026-11-27T09:00")  # T0+25d, +08:00
+        # 17 Nov + 10 days: the end of Friday 27 Nov (法释〔2011〕5号 art 5)
+        assert event.payload["data"]["due_at"] == "2026-11-27T23:59:59+08:00"
     with at(26):
         task = one_task(judge, "confirmation.decide", case)
         assert complete(judge, task, decision="confirm").status_code == 200
@@ -111,12 +114,16 @@ def test_approaching_then_overdue_for_a_case(world):
             ],
         )
     assert not case.priority
-    with at(23):
+    # Accepted Monday 2 Nov: 30 days run 3 Nov – 2 Dec; 24 of them (80%) have run out at
+    # midnight after 26 Nov (T0 + 24d 15h); overdue from midnight after 2 Dec.
+    with at(24, 15 * 60 - 1):
         assert sweep()["approaching"] == 0
-    with at(24, 1):  # 80% of 30 days
+    with at(24, 15 * 60):
         assert sweep()["approaching"] == 1
         assert sweep()["approaching"] == 0
-    with at(30, 1):
+    with at(30, 15 * 60 - 1):
+        assert sweep()["overdue"] == 0
+    with at(30, 15 * 60):
         assert sweep()["overdue"] == 1
     assert len(deadline_events(case, "approaching", subject="case")) == 1
     assert len(deadline_events(case, "overdue", subject="case")) == 1

@@ -42,12 +42,14 @@ def test_legal_aid_granted_end_to_end(world, centre, as_user):
         centre.pk,
     )
     handoff = Handoff.objects.get(case=case, kind="legal_aid")
-    # 法律援助法 art 43: the centre decides within 7 days of the application.
-    assert handoff.due_at == NOW + dt.timedelta(days=7)
+    # 法律援助法 art 43: the centre decides within 7 days of the application (the
+    # referral, Monday 2 Nov): the period ends with Monday 9 Nov (mediation.clocks).
+    assert handoff.due_at.isoformat() == "2026-11-09T15:59:59+00:00"
+    assert "第四十三条" in handoff.data["clock"]["basis"]
     officer = as_user(world.legalaid)
     task = one_task(officer, "referral.acknowledge", case)
     assert [d["decision"] for d in task["decisions"]] == ["accept"]
-    assert dt.datetime.fromisoformat(task["due_at"]) == NOW + dt.timedelta(days=7)
+    assert task["due_at"] == "2026-11-09T23:59:59+08:00"
     # nobody outside the centre sees or completes it
     assert inbox(as_user(world.arbiter), case=case) == []
     assert complete(as_user(world.arbiter), task, decision="accept").status_code == 404
@@ -55,7 +57,7 @@ def test_legal_aid_granted_end_to_end(world, centre, as_user):
     assert resp.status_code == 200, resp.content
     result = one_task(officer, "referral.result", case)
     assert {d["decision"] for d in result["decisions"]} == {"grant", "refuse"}
-    assert dt.datetime.fromisoformat(result["due_at"]) == NOW + dt.timedelta(days=7)
+    assert result["due_at"] == "2026-11-09T23:59:59+08:00"  # from the referral, not receipt
     resp = complete(officer, result, decision="grant", note="指派宁夏某律师事务所王律师")
     assert resp.status_code == 200, resp.content
     case.refresh_from_db()

@@ -13,6 +13,16 @@ from .conftest import complete, inbox, one_task
 NOW = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
 
 
+def record_filing(client, case, filed_on=None):
+    """The parties file at the receiving body, which records it (its clocks start)."""
+    from django.utils import timezone
+
+    task = one_task(client, "referral.filing", case)
+    day = filed_on or timezone.localdate().isoformat()
+    resp = complete(client, task, decision="record", filed_on=day)
+    assert resp.status_code == 200, resp.content
+
+
 @pytest.fixture
 def failed_labour(world):
     return world.make_case(State.FAILED, category="labor")
@@ -28,9 +38,13 @@ def test_arbitration_acknowledges_then_records_result(world, failed_labour, as_u
             {"route": "arbitration", "target_org": world.arbitration.pk},
         )
     arbiter = as_user(world.arbiter)
+    assert inbox(arbiter, "referral.acknowledge", case) == []
+    with time_machine.travel(NOW, tick=False):
+        record_filing(arbiter, case)
     task = one_task(arbiter, "referral.acknowledge", case)
     assert task["org"] == world.arbitration.pk
-    assert dt.datetime.fromisoformat(task["due_at"]) == NOW + dt.timedelta(days=5)
+    # Filed Monday 2 Nov: 5 days end on Saturday the 7th, so Monday 9 Nov (CPL art 85).
+    assert task["due_at"] == "2026-11-09T23:59:59+08:00"
     assert inbox(as_user(world.mediator), case=case) == []
     assert complete(as_user(world.clerk), task, decision="accept").status_code == 404
     resp = complete(arbiter, task, decision="accept", number="红劳人仲案字〔2026〕9号")
@@ -44,7 +58,7 @@ def test_arbitration_acknowledges_then_records_result(world, failed_labour, as_u
     handoff = Handoff.objects.get(case=case, kind="arbitration")
     assert (handoff.status, handoff.external_number) == ("closed", "红劳人仲案字〔2026〕9号")
     types = list(CaseEvent.objects.filter(case=case).values_list("type", flat=True))
-    assert types.count("task.completed") == 2 and "handoff.opened" in types
+    assert types.count("task.completed") == 3 and "handoff.opened" in types  # filing, ack, result
 
 
 def test_arbitration_declines(world, failed_labour, as_user):
@@ -53,6 +67,7 @@ def test_arbitration_declines(world, failed_labour, as_user):
         case, "refer", world.mediator, {"route": "arbitration", "target_org": world.arbitration.pk}
     )
     arbiter = as_user(world.arbiter)
+    record_filing(arbiter, case)
     task = one_task(arbiter, "referral.acknowledge", case)
     resp = complete(arbiter, task, decision="decline", reason="超过仲裁时效")
     assert resp.status_code == 200
@@ -67,7 +82,9 @@ def test_litigation_referral_to_the_court(world, as_user):
         case, "refer", world.mediator, {"route": "litigation", "target_org": world.court.pk}
     )
     clerk = as_user(world.clerk)
+    record_filing(clerk, case)
     task = one_task(clerk, "referral.acknowledge", case)
+    assert "第一百二十六条" in task["due_basis"]  # 7 days to decide on filing
     assert complete(clerk, task, decision="accept").status_code == 200
     resp = complete(
         clerk, one_task(clerk, "referral.result", case), decision="record", result="已判决"

@@ -1,0 +1,83 @@
+"""Security plumbing shared by every way in: the client address behind trusted proxies,
+the one login lockout (django-axes), and the answer a locked account gets.
+
+Kept in config/ so the domain app never sees it: views only call `authenticate(request, …)`.
+"""
+
+import datetime as dt
+
+from axes.backends import AxesStandaloneBackend
+from django.conf import settings
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+
+def client_ip(request) -> str:
+    """The client's address as the outermost trusted proxy saw it.
+
+    With TRUSTED_PROXY_COUNT = n, the last n entries of X-Forwarded-For were written by our
+    own proxies; the n-th from the end is the client. Entries further left come from the
+    client itself and are ignored, so a forged header cannot give an attempt a new address.
+    With n = 0 (no proxy) the header is ignored entirely."""
+    remote = request.META.get("REMOTE_ADDR", "")
+    hops = settings.TRUSTED_PROXY_COUNT
+    if hops <= 0:
+        return remote
+    chain = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    chain = [p for p in chain if p]
+    if len(chain) < hops:
+        # Fewer entries than proxies: the request did not come through all of them.
+        return remote
+    return chain[-hops]
+
+
+class TrustedProxyMiddleware:
+    """Resolve the client address once, first thing, so the lockout, the portal limits,
+    DRF's throttles and the logs all see the same address."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.META["REMOTE_ADDR"] = client_ip(request)
+        request.META.pop("HTTP_X_FORWARDED_FOR", None)
+        return self.get_response(request)
+
+
+class LockoutBackend(AxesStandaloneBackend):
+    """Axes refuses a locked account before any password is checked. An authenticate()
+    without a request (a management command, the test client) is no way in from outside,
+    so there is nothing to count."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+def lockout_minutes() -> int:
+    return int(settings.AXES_COOLOFF_TIME / dt.timedelta(minutes=1))
+
+
+def lockout_response(request, *args, **kwargs):
+    """One answer for every way in: JSON under /api/, the login page elsewhere (the admin's
+    login included), both 429 with the time to wait (等保: login-failure handling)."""
+    minutes = lockout_minutes()
+    message = _("登录失败次数过多，账号已临时锁定，请%(minutes)d分钟后再试") % {"minutes": minutes}
+    retry = minutes * 60
+    if request.path.startswith("/api/"):
+        response = JsonResponse(
+            {"detail": message, "errors": {}, "retry_after": retry},
+            status=429,
+            json_dumps_params={"ensure_ascii": False},
+        )
+    else:
+        from django.contrib.auth.forms import AuthenticationForm
+
+        form = AuthenticationForm(request, data=request.POST or None)
+        form.errors.clear()
+        form.add_error(None, message)
+        response = render(request, "registration/login.html", {"form": form}, status=429)
+    response["Retry-After"] = str(retry)
+    return response

@@ -1,0 +1,379 @@
+"""Legal clocks on China's official calendar (issue #9, DESIGN.md §3 "Legal clocks")."""
+
+import datetime as dt
+from io import StringIO
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.utils import timezone
+
+from mediation import clocks, services
+from mediation.choices import State
+from mediation.clock_models import Holiday, TimeLimit
+from mediation.deadlines import sweep
+from mediation.models import Case, CaseEvent, Handoff
+from tests.conftest import APPLICANT, RESPONDENT, case_body
+
+D = dt.date
+
+
+def local(*args) -> dt.datetime:
+    return timezone.make_aware(dt.datetime(*args))
+
+
+def end_of(day: str) -> str:
+    return f"{day}T23:59:59+08:00"
+
+
+def due_iso(case) -> str:
+    return timezone.localtime(case.due_at).isoformat()
+
+
+# -- the table -----------------------------------------------------------------------------
+
+SEEDED = [
+    # stage, network, category, count, unit, start, extension, citation
+    ("acceptance", "", "", 3, "calendar", "registration", 0, "3日内决定是否受理"),
+    ("acceptance_priority", "", "", 1, "calendar", "registration", 0, "优先受理"),
+    ("mediation", "", "", 30, "calendar", "acceptance", 0, "《人民调解工作若干规定》第三十四条"),
+    ("mediation", "", "labor", 15, "calendar", "registration", 0, "《劳动争议调解仲裁法》第十四条"),
+    (
+        "mediation",
+        "",
+        "medical",
+        30,
+        "working",
+        "acceptance",
+        0,
+        "《医疗纠纷预防和处理条例》第三十八条",
+    ),
+    (
+        "mediation",
+        "administrative",
+        "traffic",
+        10,
+        "calendar",
+        "acceptance",
+        0,
+        "《道路交通安全法实施条例》第九十四条、第九十五条",
+    ),
+    ("referral_pre_filing", "", "", 30, "calendar", "sign_for", 0, "法释〔2016〕14号"),
+    ("referral_post_filing", "", "", 15, "calendar", "sign_for", 0, "法释〔2016〕14号"),
+    ("referral_summary", "", "", 7, "calendar", "sign_for", 0, "法释〔2016〕14号"),
+    ("petition_accept", "", "", 15, "calendar", "petition_received", 0, "《信访工作条例》"),
+    ("petition_handle", "", "", 60, "calendar", "petition_accepted", 30, "《信访工作条例》"),
+    ("confirmation_apply", "", "", 30, "calendar", "agreement_effective", 0, "第二百零五条"),
+    ("confirmation_register", "", "", 3, "calendar", "application", 0, "法释〔2011〕5号）第四条"),
+    (
+        "confirmation_decide",
+        "",
+        "",
+        15,
+        "calendar",
+        "court_registration",
+        10,
+        "法释〔2011〕5号）第五条",
+    ),
+    (
+        "labour_arbitration_accept",
+        "",
+        "",
+        5,
+        "calendar",
+        "filing",
+        0,
+        "《劳动争议调解仲裁法》第二十九条",
+    ),
+    (
+        "labour_arbitration_award",
+        "",
+        "",
+        45,
+        "calendar",
+        "arbitration_accepted",
+        15,
+        "《劳动争议调解仲裁法》第四十三条",
+    ),
+    ("litigation_filing", "", "", 7, "calendar", "filing", 0, "《民事诉讼法》第一百二十六条"),
+    (
+        "legal_aid_review",
+        "",
+        "",
+        7,
+        "calendar",
+        "legal_aid_application",
+        0,
+        "《中华人民共和国法律援助法》第四十三条",
+    ),
+]
+
+
+def test_every_seeded_row_carries_its_value_and_citation(db):
+    rows = {
+        (r.stage, r.network, r.category): r
+        for r in TimeLimit.objects.all()  # written by migration 0004
+    }
+    assert len(rows) == len(SEEDED)
+    for stage, network, category, count, unit, start, extension, citation in SEEDED:
+        row = rows[(stage, network, category)]
+        got = (row.count, row.unit, row.start, row.extension)
+        assert got == (count, unit, start, extension), stage
+        assert citation in row.basis, (stage, row.basis)
+
+
+def test_the_most_specific_row_wins_and_edits_apply_at_once(db):
+    assert clocks.rule("mediation", "people", "neighbour").count == 30
+    assert clocks.rule("mediation", "people", "labor").count == 15
+    assert clocks.rule("mediation", "administrative", "traffic").count == 10
+    assert clocks.rule("mediation", "people", "traffic").count == 30  # traffic police only
+    TimeLimit.objects.create(
+        network="people", category="", stage="mediation", count=20, unit="calendar",
+        start="acceptance", basis="某地规定（第一条）",
+    )  # fmt: skip
+    assert clocks.rule("mediation", "people", "neighbour").count == 20  # signal cleared cache
+    assert clocks.rule("mediation", "people", "labor").count == 15  # category beats network
+
+
+def test_bad_rows_are_refused_with_a_clear_message(admin_client):
+    row = TimeLimit(stage="mediation", count=0, unit="calendar", start="acceptance", basis="x")
+    with pytest.raises(ValidationError) as err:
+        row.full_clean()
+    assert "期限须为正整数" in str(err.value)
+    resp = admin_client.post(
+        "/admin/mediation/timelimit/add/",
+        {"stage": "mediation", "count": "-3", "unit": "calendar", "start": "acceptance",
+         "extension": "0", "basis": "某规定"},
+    )  # fmt: skip
+    assert resp.status_code == 200 and "期限须为正整数" in resp.content.decode()
+    # A weekday "working" or a weekend "rest" with no reason restates the default.
+    with pytest.raises(ValidationError) as err:
+        Holiday(date=D(2027, 3, 3), is_working_day=True).full_clean()
+    assert "无需登记" in str(err.value)
+    with pytest.raises(ValidationError):
+        Holiday(date=D(2027, 3, 6), is_working_day=False).full_clean()
+    resp = admin_client.post("/admin/mediation/holiday/add/", {"date": "2027-03-06", "note": ""})
+    assert resp.status_code == 200 and "无需登记" in resp.content.decode()
+    assert not Holiday.objects.exists()
+
+
+# -- the calendar -------------------------------------------------------------------------
+
+
+def test_2026_national_day_spring_festival_and_exchanged_saturdays(db):
+    assert not clocks.is_working_day(D(2026, 10, 1))
+    assert not clocks.is_working_day(D(2026, 10, 7))
+    assert clocks.is_working_day(D(2026, 10, 10))  # a Saturday worked in exchange
+    assert clocks.is_working_day(D(2026, 2, 14))  # Saturday before the Spring Festival
+    assert not clocks.is_working_day(D(2026, 2, 18))
+    # National Day: from 30 September the next working day is 8 October.
+    assert clocks.add_working_days(D(2026, 9, 30), 1) == D(2026, 10, 8)
+    assert clocks.add_working_days(D(2026, 9, 30), 3) == D(2026, 10, 10)
+    # Spring Festival: Friday 13 February, then the exchanged Saturday, then the 24th.
+    assert clocks.add_working_days(D(2026, 2, 13), 1) == D(2026, 2, 14)
+    assert clocks.add_working_days(D(2026, 2, 13), 2) == D(2026, 2, 24)
+
+
+def test_a_calendar_period_ending_on_a_holiday_ends_on_the_next_working_day(db):
+    assert clocks.period_end(D(2026, 9, 21), 10) == D(2026, 10, 8)  # 1 Oct → 8 Oct
+    assert clocks.period_end(D(2026, 3, 4), 3) == D(2026, 3, 9)  # Saturday → Monday
+    assert clocks.period_end(D(2026, 10, 7), 3) == D(2026, 10, 10)  # exchanged Saturday
+    assert clocks.period_end(D(2026, 3, 2), 3) == D(2026, 3, 5)
+
+
+def test_2027_falls_back_to_weekends_and_warns(db):
+    assert clocks.is_working_day(D(2027, 1, 1))  # New Year's Day, not known yet
+    assert not clocks.is_working_day(D(2027, 1, 2))
+    assert clocks.add_working_days(D(2026, 12, 31), 1) == D(2027, 1, 1)
+    assert clocks.unknown_years([2026, 2027]) == [2027]
+    with time_machine.travel(local(2026, 11, 28, 10), tick=False):
+        [warning] = clocks.calendar_warnings()
+        assert "2027 年的法定节假日安排尚未录入" in warning
+        out = StringIO()
+        call_command("check", stdout=out, stderr=out)
+        assert "mediation.W001" in out.getvalue()
+        # The administrator enters the arrangement: the calendar and the warning follow.
+        Holiday.objects.create(date=D(2027, 1, 1), is_working_day=False, note="元旦")
+        assert not clocks.is_working_day(D(2027, 1, 1))
+        assert clocks.calendar_warnings() == []
+    # A case whose clock reaches into 2027 still gets a due date.
+    with time_machine.travel(local(2026, 12, 30, 10), tick=False):
+        assert clocks.clock("mediation", timezone.now()).due == local(2027, 1, 29, 23, 59, 59)
+
+
+def test_supervisor_page_warns_about_an_unknown_year(world, client):
+    client.force_login(world.supervisor)
+    with time_machine.travel(local(2026, 11, 28, 10), tick=False):
+        resp = client.get("/")
+    assert "2027 年的法定节假日安排尚未录入" in resp.content.decode()
+    client.force_login(world.mediator)
+    with time_machine.travel(local(2026, 11, 28, 10), tick=False):
+        resp = client.get("/")
+    assert "法定节假日安排尚未录入" not in resp.content.decode()
+
+
+# -- the case's clocks ---------------------------------------------------------------------
+
+
+def _case(world, at, **overrides):
+    with time_machine.travel(at, tick=False):
+        return world.make_case(State.REGISTERED, now=at, **overrides)
+
+
+def _accept(world, case, at):
+    with time_machine.travel(at, tick=False):
+        return services.perform(case, "accept", world.head, {"mediator": world.mediator.pk}, now=at)
+
+
+def test_acceptance_three_days_one_for_priority(world):
+    case = _case(world, local(2026, 3, 4, 10))  # the applicant is a veteran: priority
+    assert case.priority and due_iso(case) == end_of("2026-03-05")
+    assert "优先受理" in case.due_basis
+    applicant = {**APPLICANT, "id_number": "640303199001010012", "tags": []}
+    plain = _case(world, local(2026, 3, 4, 10), parties=[applicant, dict(RESPONDENT)])
+    assert not plain.priority
+    assert due_iso(plain) == end_of("2026-03-09")  # 7 March is a Saturday: Monday
+
+
+def test_medical_mediation_runs_thirty_working_days(world, client):
+    case = _case(world, local(2026, 9, 10, 9), category="medical")
+    case = _accept(world, case, local(2026, 9, 14, 10))
+    # 30 working days over Mid-Autumn and National Day, counting 20 Sep and 10 Oct worked.
+    assert due_iso(case) == end_of("2026-10-30")
+    assert case.due_unit == "working" and "第三十八条" in case.due_basis
+    client.force_login(world.mediator)
+    with time_machine.travel(local(2026, 9, 30, 10), tick=False):
+        body = client.get(f"/api/cases/{case.pk}/").json()
+    assert body["due_basis"] == case.due_basis
+    assert body["due_left"] == "剩余 18 个工作日"  # 8, 9, 10 Oct and three full weeks
+
+
+def test_case_pages_show_the_basis_on_hover_and_days_left(world, client):
+    case = _accept(world, _case(world, local(2026, 9, 10, 9), category="medical"),
+                   local(2026, 9, 14, 10))  # fmt: skip
+    client.force_login(world.mediator)
+    with time_machine.travel(local(2026, 9, 30, 10), tick=False):
+        listing = client.get("/").content.decode()
+        detail = client.get(f"/cases/{case.pk}/").content.decode()
+    for page in (listing, detail):
+        assert f'title="{case.due_basis}"' in page
+        assert "剩余 18 个工作日" in page
+
+
+def test_labour_mediation_runs_fifteen_days_from_registration(world):
+    case = _case(world, local(2026, 3, 2, 10), category="labor")
+    case = _accept(world, case, local(2026, 3, 6, 10))
+    assert due_iso(case) == end_of("2026-03-17")
+    assert case.due_from == local(2026, 3, 2, 10)
+    assert "第十四条" in case.due_basis
+
+
+def test_traffic_mediation_by_the_traffic_police_runs_ten_days(world):
+    case = _case(world, local(2026, 3, 2, 10), category="traffic", org=world.traffic_police)
+    officer, at = world.admin_mediator, local(2026, 3, 3, 10)
+    case = services.perform(case, "accept", officer, {"mediator": officer.pk}, now=at)
+    assert due_iso(case) == end_of("2026-03-13")
+    assert "第九十四条" in case.due_basis
+
+
+def test_court_referral_runs_from_sign_for(world, client):
+    client.force_login(world.clerk)
+    body = {
+        **case_body(world.home),
+        "referral_number": "（2026）宁0303诉前调2号",
+        "kind": "post_filing",
+        "summary_procedure": True,
+    }
+    with time_machine.travel(local(2026, 11, 2, 9), tick=False):
+        resp = client.post("/api/courts/referrals/", body, content_type="application/json")
+    assert resp.status_code == 201, resp.content
+    case = Case.objects.get(pk=resp.json()["id"])
+    handoff = Handoff.objects.get(case=case, kind="court_referral")
+    assert handoff.due_at is None  # nothing runs until the materials are signed for
+    signed = local(2026, 11, 5, 15)
+    case = _accept(world, case, signed)
+    assert case.materials_received_at == signed
+    assert due_iso(case) == end_of("2026-11-12")  # 7 days from sign-for
+    handoff.refresh_from_db()
+    assert handoff.due_at == case.due_at and "简易程序" in case.due_basis
+
+
+def test_extension_keeps_the_clock_and_says_why(world):
+    case = _case(world, local(2026, 3, 2, 10))
+    case = _accept(world, case, local(2026, 3, 2, 11))
+    services.perform(case, "begin", world.mediator, {"consent": True}, now=local(2026, 3, 3))
+    case = services.perform(
+        case,
+        "extend",
+        world.head,
+        {"due_at": "2026-04-30T23:59:59+08:00", "reason": "鉴定", "consent": True},
+        now=local(2026, 3, 20),
+    )
+    assert due_iso(case) == end_of("2026-04-30")
+    assert "经当事人同意延长" in case.due_basis and "第三十四条" in case.due_basis
+
+
+# -- the 80 % point in the clock's own unit -------------------------------------------------
+
+
+def test_the_approaching_edge_counts_working_days(world):
+    case = _case(world, local(2026, 9, 10, 9), category="medical")
+    case = _accept(world, case, local(2026, 9, 14, 10))
+    # 80% of 30 working days = 24 working days: those end with Thursday 22 October.
+    edge = local(2026, 10, 23, 0, 0)
+    assert clocks.approaching_at(case.due_from, case.due_at, "working", 0.8) == edge
+
+    def approaching():
+        return CaseEvent.objects.filter(case=case, type="deadline.approaching").count()
+
+    with time_machine.travel(edge - dt.timedelta(seconds=1), tick=False):
+        sweep()
+    assert approaching() == 0
+    with time_machine.travel(edge, tick=False):
+        sweep()
+        sweep()
+    assert approaching() == 1
+    with time_machine.travel(case.due_at + dt.timedelta(seconds=1), tick=False):
+        assert sweep()["overdue"] == 1
+
+
+def test_the_approaching_edge_of_a_calendar_clock(world):
+    case = _case(world, local(2026, 3, 2, 10))
+    case = _accept(world, case, local(2026, 3, 2, 11))  # 30 days: due 1 April
+    assert due_iso(case) == end_of("2026-04-01")
+    edge = local(2026, 3, 27, 0, 0)  # 24 of the 30 days (3–26 March) have run out
+    with time_machine.travel(edge - dt.timedelta(seconds=1), tick=False):
+        assert sweep()["approaching"] == 0
+    with time_machine.travel(edge, tick=False):
+        assert sweep()["approaching"] == 1
+
+
+# -- moving existing cases ----------------------------------------------------------------
+
+
+def test_migration_recomputes_open_cases_and_records_each_change(world):
+    from mediation.clock_migration import recompute_open_cases
+    from mediation.models import CaseAccess
+
+    medical = _accept(world, _case(world, local(2026, 9, 10, 9), category="medical"),
+                      local(2026, 9, 14, 10))  # fmt: skip
+    closed = _accept(world, _case(world, local(2026, 9, 10, 9)), local(2026, 9, 14, 10))
+    services.perform(closed, "withdraw", world.head, {"note": "撤回"}, now=local(2026, 9, 15))
+    # As the old settings computed them: 30 calendar days from acceptance, to the minute.
+    Case.objects.filter(pk=medical.pk).update(
+        due_at=local(2026, 10, 14, 10), due_unit="", due_basis="", due_from=None
+    )
+    unchanged = _case(world, local(2026, 9, 14, 10))
+    before = CaseEvent.objects.filter(type="case.updated").count()
+    changed = recompute_open_cases(Case, CaseEvent, CaseAccess, Handoff, now=local(2026, 9, 16))
+    assert changed == 1  # the registered case's clock was already the new one
+    medical.refresh_from_db()
+    assert due_iso(medical) == end_of("2026-10-30") and medical.due_unit == "working"
+    [event] = CaseEvent.objects.filter(type="case.updated")[before:]
+    assert event.case_id == medical.pk
+    assert event.payload["data"]["previous_due_at"] == "2026-10-14T10:00:00+08:00"
+    assert event.payload["data"]["due_at"] == end_of("2026-10-30")
+    unchanged.refresh_from_db()
+    assert unchanged.due_basis
+    assert recompute_open_cases(Case, CaseEvent, CaseAccess, Handoff) == 0

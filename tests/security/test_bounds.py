@@ -1,0 +1,118 @@
+"""Finding 5: 100 MB JSON bodies were parsed in full (daphne grew to 864 MB and kept it),
+anonymously too; JSON nested 100,000 deep was an HTML 500. Now every body is bounded before
+parsing (413 in JSON) and deep nesting is a 400 in JSON."""
+
+import http.client
+import json
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from tests.live.daphne import Daphne, database_url
+
+from .test_tokens import client_with, token_for
+
+MB = 1024 * 1024
+
+
+def assert_json_error(r, code):
+    assert r.status_code == code, r.content[:300]
+    assert r["Content-Type"].startswith("application/json")
+    body = r.json()
+    assert body["detail"] and "errors" in body
+    return body
+
+
+def test_big_json_body_is_413_in_json(world, settings):
+    body = json.dumps({"username": "head", "password": "x" * (2 * MB)})
+    r = APIClient().post("/api/auth/token/", body, content_type="application/json")
+    assert "请求体过大" in assert_json_error(r, 413)["detail"]
+
+
+def test_big_json_body_is_413_for_signed_in_callers_too(world):
+    c = client_with(token_for(world.head))
+    body = json.dumps({"summary": "长" * MB})
+    assert_json_error(c.post("/api/cases/", body, content_type="application/json"), 413)
+
+
+def test_body_under_the_limit_still_works(world):
+    r = APIClient().post(
+        "/api/auth/token/",
+        json.dumps({"username": "head", "password": "x" * 1000}),
+        content_type="application/json",
+    )
+    assert_json_error(r, 400)
+
+
+@pytest.mark.parametrize("depth", [100_000, 40])
+def test_deep_nesting_is_400_in_json(world, depth):
+    body = "[" * depth + "]" * depth
+    r = APIClient().post("/api/auth/token/", body, content_type="application/json")
+    assert "嵌套" in assert_json_error(r, 400)["detail"]
+    c = client_with(token_for(world.head))
+    nested = '{"a":' * depth + "1" + "}" * depth
+    r = c.post("/api/cases/", nested, content_type="application/json")
+    assert_json_error(r, 400)
+
+
+def test_shallow_nesting_is_fine(world):
+    body = {"username": "head", "password": "p", "x": [[[[{"a": [1]}]]]]}
+    r = APIClient().post("/api/auth/token/", body, format="json")
+    assert r.status_code == 400 and "用户名或密码错误" in r.json()["detail"]
+
+
+# -- through a real daphne: declared and streamed bodies, memory ------------------------
+
+
+def _post(port, body_iter, headers):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    try:
+        conn.request("POST", "/api/auth/token/", body=body_iter, headers=headers)
+        resp = conn.getresponse()
+        return resp.status, resp.getheader("Content-Type"), resp.read()
+    except (ConnectionResetError, BrokenPipeError):
+        # The server may answer and close before the client finished sending.
+        return None, None, b""
+    finally:
+        conn.close()
+
+
+def _chunks(total, size=MB):
+    sent = 0
+    while sent < total:
+        yield b" " * min(size, total - sent)
+        sent += size
+
+
+@pytest.mark.live
+@pytest.mark.django_db(transaction=True)
+def test_daphne_refuses_big_bodies_with_flat_memory(world):
+    server = Daphne(database_url(connection.settings_dict)).start()
+    try:
+        # Warm up (imports, pool) so the baseline is the server at work.
+        small = b'{"username":"head","password":"x"}'
+        _post(server.port, small, {"Content-Type": "application/json"})
+        base = server.rss_kib()
+        answers = []
+        for _ in range(4):
+            answers.append(
+                _post(
+                    server.port,
+                    _chunks(100 * MB),
+                    {"Content-Type": "application/json", "Content-Length": str(100 * MB)},
+                )
+            )
+        # Streamed (chunked, no length): counted as it arrives, stopped at the limit.
+        answers.append(_post(server.port, _chunks(20 * MB), {"Content-Type": "application/json"}))
+        grown = server.rss_kib() - base
+        print(f"daphne RSS growth after 4x100 MB + 20 MB streamed: {grown // 1024} MiB")
+    finally:
+        out = server.stop()
+    for status, ctype, body in answers:
+        if status is not None:
+            assert status == 413 and ctype == "application/json", (status, body[:200])
+            assert "请求体过大" in json.loads(body)["detail"]
+    assert any(a[0] == 413 for a in answers), out[-2000:]
+    assert "Traceback" not in out, out[-3000:]
+    assert grown < 64 * 1024, f"daphne grew by {grown // 1024} MiB"

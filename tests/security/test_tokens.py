@@ -1,0 +1,106 @@
+"""Finding 3: tokens were stored in clear, never expired, survived a password change and
+could not be revoked."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.utils import timezone
+from knox.models import AuthToken
+from rest_framework.test import APIClient
+
+from tests.api.conftest import token_for
+
+NEW_PASSWORD = "Ningxia-Hsb#2027"
+
+
+def client_with(token):
+    c = APIClient()
+    c.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    return c
+
+
+def test_token_is_not_stored_in_clear(world):
+    token = token_for(world.head)
+    assert len(token) >= 64
+    row = AuthToken.objects.get(user=world.head)
+    stored = " ".join(str(v) for v in row.__dict__.values())
+    assert token not in stored
+    assert row.digest != token and len(row.digest) == 128  # SHA-512 hex
+
+
+def test_delete_revokes_only_the_callers_token(world):
+    one, two = token_for(world.head), token_for(world.head)
+    assert client_with(one).get("/api/me/").status_code == 200
+    r = client_with(one).delete("/api/auth/token/")
+    assert r.status_code == 204
+    assert client_with(one).get("/api/me/").status_code == 401
+    assert client_with(two).get("/api/me/").status_code == 200
+
+
+def test_delete_without_a_token_is_401(world):
+    assert APIClient().delete("/api/auth/token/").status_code == 401
+
+
+def test_idle_tokens_expire_and_use_keeps_them_alive(world, settings):
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        busy, idle = token_for(world.head), token_for(world.head)
+        for _ in range(4):
+            clock.shift(dt.timedelta(minutes=20))
+            assert client_with(busy).get("/api/me/").status_code == 200
+        assert client_with(idle).get("/api/me/").status_code == 401
+        # …but never past the absolute cap.
+        for _ in range(72):
+            clock.shift(dt.timedelta(minutes=20))
+            client_with(busy).get("/api/me/")
+        assert client_with(busy).get("/api/me/").status_code == 401
+
+
+def test_password_change_kills_every_token(world, settings):
+    one, two = token_for(world.head), token_for(world.head)
+    r = client_with(one).post(
+        "/api/auth/password/",
+        {"old_password": settings.DEMO_PASSWORD, "new_password": NEW_PASSWORD},
+        format="json",
+    )
+    assert r.status_code == 200, r.content
+    assert "令牌已失效" in r.json()["detail"]
+    for token in (one, two):
+        assert client_with(token).get("/api/me/").status_code == 401
+    assert not AuthToken.objects.filter(user=world.head).exists()
+    r = APIClient().post(
+        "/api/auth/token/", {"username": "head", "password": NEW_PASSWORD}, format="json"
+    )
+    assert r.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"old_password": "wrong", "new_password": NEW_PASSWORD}, "old_password"),
+        ({"new_password": NEW_PASSWORD}, "old_password"),
+        ({"old_password": "x"}, "new_password"),
+    ],
+)
+def test_password_change_refusals_keep_tokens(world, settings, body, field):
+    token = token_for(world.head)
+    r = client_with(token).post("/api/auth/password/", body, format="json")
+    assert r.status_code == 400 and field in r.json()["errors"]
+    assert client_with(token).get("/api/me/").status_code == 200
+
+
+def test_password_change_needs_login(world):
+    r = APIClient().post(
+        "/api/auth/password/", {"old_password": "a", "new_password": "b"}, format="json"
+    )
+    assert r.status_code == 401
+
+
+def test_revoked_token_cannot_open_a_socket(world):
+    from mediation.consumers import _token_login
+
+    token = token_for(world.head)
+    assert _token_login(token)[0] == world.head
+    client_with(token).delete("/api/auth/token/")
+    assert _token_login(token) == (None, None)
+    assert _token_login("garbage\udcff") == (None, None)
