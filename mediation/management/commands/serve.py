@@ -2,11 +2,12 @@
 and the demo accounts (DESIGN.md §9). Thin: the server is daphne itself, in a child
 process; this command waits for it to answer, prints, and forwards Ctrl-C."""
 
+import http.client
+import ipaddress
 import signal
 import subprocess
 import sys
 import time
-import urllib.request
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -14,17 +15,31 @@ from django.core.management.base import BaseCommand, CommandError
 from mediation.demo import ACCOUNTS
 
 
-def wait_until_up(url: str, proc, timeout: float = 60.0) -> bool:
+def wait_until_up(host: str, port: int, path: str, proc, timeout: float = 60.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             return False
+        conn = http.client.HTTPConnection(host, port, timeout=2)
         try:
-            urllib.request.urlopen(url, timeout=2).read()
+            conn.request("GET", path)
+            conn.getresponse().read()
             return True
         except OSError:
             time.sleep(0.2)
+        finally:
+            conn.close()
     return False
+
+
+def shown_host(host: str) -> str:
+    """The address to print: a wildcard bind is reached on loopback from this machine."""
+    try:
+        if ipaddress.ip_address(host).is_unspecified:
+            return "127.0.0.1"
+    except ValueError:
+        pass
+    return host
 
 
 def ready_text(url: str) -> str:
@@ -62,10 +77,10 @@ class Command(BaseCommand):
         ]
         proc = subprocess.Popen(cmd)
         signal.signal(signal.SIGTERM, lambda *_: proc.terminate())
-        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        shown = shown_host(host)
         url = f"http://{shown}:{port}"
         try:
-            if not wait_until_up(url + "/login/", proc):
+            if not wait_until_up(shown, port, "/login/", proc):
                 proc.terminate()
                 raise CommandError("服务未能启动，请查看上面的日志")
             self.stdout.write(ready_text(url))
