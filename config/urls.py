@@ -48,5 +48,7 @@ urlpatterns = [
     path("", include("mediation.urls")),
 ]
 
-# JSON 404 under /api/ (one error shape), the regular page elsewhere.
+# JSON errors under /api/ (one error shape), the regular pages elsewhere.
+handler400 = "mediation.api.errors.bad_request"
 handler404 = "mediation.api.errors.not_found"
+handler500 = "mediation.api.errors.server_error"

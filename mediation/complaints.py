@@ -18,6 +18,7 @@ from . import policies
 from .choices import MEDIATING_KINDS, Role
 from .errors import InvalidFields, NotPermitted, NotVisible, StateConflict
 from .identity import validate_phone
+from .jsonform import JsonForm
 from .models import AuditEvent, Case, Complaint, Membership, NegativeListEntry, Organization
 
 
@@ -47,7 +48,7 @@ def _errors_of(form) -> dict:
     return errors
 
 
-class SubmitForm(forms.Form):
+class SubmitForm(JsonForm):
     org = forms.IntegerField(label=gettext_lazy("被投诉组织"))
     mediator = forms.IntegerField(label=gettext_lazy("被投诉调解员"), required=False)
     case_number = forms.CharField(label=gettext_lazy("相关案号"), max_length=64, required=False)
@@ -115,11 +116,11 @@ def submit(data: dict, *, actor=None, now=None) -> Complaint:
     return complaint
 
 
-class NoteForm(forms.Form):
+class NoteForm(JsonForm):
     note = forms.CharField(label=gettext_lazy("办理情况"), max_length=4000)
 
 
-class ConclusionForm(forms.Form):
+class ConclusionForm(JsonForm):
     conclusion = forms.CharField(label=gettext_lazy("处理结论"), max_length=4000)
 
 

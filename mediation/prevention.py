@@ -27,6 +27,7 @@ from .choices import (
 )
 from .errors import InvalidFields, NotPermitted, NotVisible, StateConflict
 from .identity import validate_phone
+from .jsonform import JsonForm
 from .models import Consultation, Organization, ScreeningFinding, ScreeningRound
 
 MAX_FOUND = 50
@@ -40,7 +41,7 @@ def _errors_of(form, prefix="") -> dict:
 # -- screening -------------------------------------------------------------------------
 
 
-class _RoundForm(forms.Form):
+class _RoundForm(JsonForm):
     org = forms.IntegerField(label=gettext_lazy("调解组织"))
     period_start = forms.DateField(label=gettext_lazy("排查开始日期"))
     period_end = forms.DateField(label=gettext_lazy("排查结束日期"))
@@ -61,7 +62,7 @@ class _RoundForm(forms.Form):
         return data
 
 
-class _FindingForm(forms.Form):
+class _FindingForm(JsonForm):
     summary = forms.CharField(label=gettext_lazy("纠纷简况"), max_length=5000)
     category = forms.ChoiceField(label=gettext_lazy("纠纷类型"), choices=Category.choices)
     risk = forms.ChoiceField(label=gettext_lazy("风险等级"), choices=RiskLevel.choices)
@@ -206,7 +207,7 @@ def screening_counts(start: dt.date | None, end: dt.date | None, region: str = "
 # -- consultations ---------------------------------------------------------------------
 
 
-class _ConsultationForm(forms.Form):
+class _ConsultationForm(JsonForm):
     org = forms.IntegerField(label=gettext_lazy("受理机构"), required=False)
     channel = forms.ChoiceField(
         label=gettext_lazy("渠道"),

@@ -49,6 +49,7 @@ from .identity import (
     validate_credit_code,
     validate_phone,
 )
+from .jsonform import JsonForm
 from .models import (
     Case,
     CaseAccess,
@@ -267,7 +268,7 @@ def available_transitions(case, user) -> list[dict]:
 # -- intake -----------------------------------------------------------------------------
 
 
-class _CaseForm(forms.Form):
+class _CaseForm(JsonForm):
     org = forms.IntegerField()
     channel = forms.ChoiceField(choices=Channel.choices)
     category = forms.ChoiceField(choices=Category.choices)
@@ -286,7 +287,7 @@ class _CaseForm(forms.Form):
     )
 
 
-class _PartyForm(forms.Form):
+class _PartyForm(JsonForm):
     role = forms.ChoiceField(choices=PartyRole.choices)
     kind = forms.ChoiceField(choices=PartyKind.choices)
     name = forms.CharField(
@@ -481,14 +482,14 @@ def register_case(
 # -- records under a case ---------------------------------------------------------------
 
 
-class _SessionForm(forms.Form):
+class _SessionForm(JsonForm):
     held_at = forms.DateTimeField()
     place = forms.CharField(max_length=200)
     attendees = forms.CharField(max_length=2000)
     record = forms.CharField(max_length=50000)
 
 
-class _FollowUpForm(forms.Form):
+class _FollowUpForm(JsonForm):
     date = forms.DateField()
     performed = forms.NullBooleanField()
     note = forms.CharField(max_length=5000, required=False)

@@ -25,6 +25,7 @@ from .choices import (
     Role,
     State,
 )
+from .jsonform import JsonForm
 from .limits import Stage
 from .models import Agreement, Membership, Organization
 
@@ -80,7 +81,7 @@ class MustBeTrue(forms.BooleanField):
         super().__init__(required=True, error_messages={"required": message}, **kwargs)
 
 
-class TransitionForm(forms.Form):
+class TransitionForm(JsonForm):
     """Base: bound to the case, the acting user and the operation's single `now`."""
 
     label = ""

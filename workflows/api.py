@@ -8,6 +8,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.limits import BoundedJSONParser
 from mediation.errors import InvalidFields
 from mediation.events import case_snapshot
 from mediation.models import Case
@@ -51,7 +52,13 @@ def _body(request) -> dict:
     return dict(request.data)
 
 
-class TaskListView(APIView):
+class JsonView(APIView):
+    """This API speaks JSON only (a form or multipart body is a 415)."""
+
+    parser_classes = [BoundedJSONParser]
+
+
+class TaskListView(JsonView):
     @extend_schema(
         summary="我的待办任务", responses={200: OpenApiResponse(description="task list")}
     )
@@ -59,7 +66,7 @@ class TaskListView(APIView):
         return Response([task_json(t) for t in services.open_tasks(request.user)])
 
 
-class TaskCompleteView(APIView):
+class TaskCompleteView(JsonView):
     @extend_schema(
         summary="办理任务",
         request={"application/json": {"type": "object"}},
@@ -71,7 +78,7 @@ class TaskCompleteView(APIView):
         return Response({"task": task_json(task), "case": case_payload(task.case, request.user)})
 
 
-class PetitionTransferView(APIView):
+class PetitionTransferView(JsonView):
     @extend_schema(
         summary="信访转办（访调对接）",
         request={"application/json": {"type": "object"}},
@@ -82,7 +89,7 @@ class PetitionTransferView(APIView):
         return Response(case_payload(case, request.user), status=status.HTTP_201_CREATED)
 
 
-class CourtReferralView(APIView):
+class CourtReferralView(JsonView):
     @extend_schema(
         summary="法院委派/委托调解（诉调对接）",
         request={"application/json": {"type": "object"}},
@@ -93,7 +100,7 @@ class CourtReferralView(APIView):
         return Response(case_payload(case, request.user), status=status.HTTP_201_CREATED)
 
 
-class PetitionClockView(APIView):
+class PetitionClockView(JsonView):
     @extend_schema(
         summary="信访事项期限：登记已告知信访人，或延长办理期限（一次，不超过30日）",
         request={"application/json": {"type": "object"}},

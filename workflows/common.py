@@ -9,6 +9,7 @@ from viewflow.workflow.lock import SelectForUpdateLock
 from mediation import services
 from mediation.choices import EventType
 from mediation.events import record_event
+from mediation.jsonform import JsonForm
 from mediation.models import Handoff
 
 from .models import CaseProcess, CaseTask
@@ -79,7 +80,7 @@ def set_handoff_due(handoff, due_at) -> None:
         handoff.save(update_fields=["due_at"])
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(JsonForm):
     """The fields of one decision; bound to the task and the acting user."""
 
     def __init__(self, data, *, task=None, user=None):

@@ -19,6 +19,7 @@ from mediation import clocks, policies
 from mediation.choices import EventType, HandoffKind
 from mediation.errors import InvalidFields, NotPermitted, NotVisible
 from mediation.events import record_event
+from mediation.jsonform import JsonForm
 from mediation.limits import Stage
 from mediation.models import Handoff
 
@@ -39,7 +40,7 @@ def open_clocks(received_on: dt.date, notified_on: dt.date | None, now) -> dict:
     return {ACCEPT_NOTICE: notice, HANDLE: handle}
 
 
-class UpdateForm(forms.Form):
+class UpdateForm(JsonForm):
     action = forms.ChoiceField(
         label=gettext_lazy("操作"),
         choices=[

@@ -2,16 +2,25 @@
 
 Every error, including DRF's own (401, 404, 405, 415, parse errors, throttling), answers
 `{"detail": "...", "errors": {field: [messages]}}`; a 409 also carries `current_state`.
+Under /api/ the same holds for what Django answers itself (404 for an unknown path, 400 for
+a refused request, 413 for a body over the limit) and for a bug (500: logged, then a
+generic message; the details stay in the log).
 """
 
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
+import logging
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from config.limits import BodyTooLarge
 from mediation.errors import DomainError, InvalidFields, NotPermitted, NotVisible, StateConflict
+
+logger = logging.getLogger("datiaojie.api")
 
 STATUS = {
     InvalidFields: status.HTTP_400_BAD_REQUEST,
@@ -80,9 +89,22 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound(_("未找到"))
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        # A form or multipart body past DATA_UPLOAD_MAX_MEMORY_SIZE under any server.
+        exc = BodyTooLarge(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
     response = drf_exception_handler(exc, context)
     if response is None:
-        return None
+        # A bug, not the client's doing: log it with the request, answer in the API's shape.
+        request = context.get("request")
+        logger.error(
+            "unhandled error in %s %s",
+            getattr(request, "method", "?"),
+            getattr(request, "path", "?"),
+            exc_info=(type(exc), exc, exc.__traceback__),
+        )
+        return Response(
+            error_body(_("服务器内部错误")), status=status.HTTP_500_INTERNAL_SERVER_ERROR
+        )
     if isinstance(exc, exceptions.ValidationError):
         response.data = error_body(_("提交的内容有误"), _field_errors(exc.detail))
         return response
@@ -94,13 +116,39 @@ def exception_handler(exc, context):
     return response
 
 
+def _json(body: dict, status_code: int) -> JsonResponse:
+    return JsonResponse(body, status=status_code, json_dumps_params={"ensure_ascii": False})
+
+
+def is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
 def not_found(request, exception=None):
     """handler404: the API's error shape under /api/, Django's page everywhere else."""
-    from django.http import JsonResponse
     from django.views.defaults import page_not_found
 
-    if request.path.startswith("/api/"):
-        return JsonResponse(
-            error_body(_("未找到")), status=404, json_dumps_params={"ensure_ascii": False}
-        )
+    if is_api(request):
+        return _json(error_body(_("未找到")), 404)
     return page_not_found(request, exception)
+
+
+def bad_request(request, exception=None):
+    """handler400 (a request Django itself refuses, e.g. a form body over the limit)."""
+    from django.views.defaults import bad_request as page
+
+    if is_api(request):
+        if isinstance(exception, RequestDataTooBig):
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            return _json(error_body(str(BodyTooLarge(limit).detail)), 413)
+        return _json(error_body(_("请求有误")), 400)
+    return page(request, exception)
+
+
+def server_error(request):
+    """handler500: outside DRF's views (the error is already logged by Django)."""
+    from django.views.defaults import server_error as page
+
+    if is_api(request):
+        return _json(error_body(_("服务器内部错误")), 500)
+    return page(request)

@@ -28,11 +28,8 @@ from mediation.models import ScreeningFinding
 from . import serializers as s
 from .views import (
     AUTH_ERRORS,
-    _scalar,
     errors,
     form_data,
-    party_list,
-    registration_data,
 )
 
 # -- shapes ------------------------------------------------------------------------------
@@ -151,14 +148,7 @@ class ScreeningListView(APIView):
         responses={201: ScreeningSerializer, **errors(400, 403, 415, *AUTH_ERRORS)},
     )
     def post(self, request):
-        body = form_data(request, keep=("found",))
-        if isinstance(body.get("found"), list):
-            body["found"] = [
-                {k: (party_list(v) if k == "parties" else _scalar(v)) for k, v in f.items()}
-                if isinstance(f, dict)
-                else f
-                for f in body["found"]
-            ]
+        body = form_data(request)
         round_ = prevention.record_screening(request.user, body)
         round_ = _rounds(request.user).get(pk=round_.pk)
         return Response(ScreeningSerializer(round_).data, status=status.HTTP_201_CREATED)
@@ -174,7 +164,7 @@ class ScreeningFindingRegisterView(APIView):
         responses={201: s.CaseDetailSerializer, **errors(400, 403, 404, 409, *AUTH_ERRORS)},
     )
     def post(self, request, pk, fid):
-        case = prevention.register_finding(request.user, pk, fid, registration_data(request))
+        case = prevention.register_finding(request.user, pk, fid, form_data(request))
         return Response(s.case_json(case, request.user), status=status.HTTP_201_CREATED)
 
 
@@ -230,5 +220,5 @@ class ConsultationRegisterView(APIView):
         responses={201: s.CaseDetailSerializer, **errors(400, 403, 404, 409, *AUTH_ERRORS)},
     )
     def post(self, request, pk):
-        case = prevention.register_consultation(request.user, pk, registration_data(request))
+        case = prevention.register_consultation(request.user, pk, form_data(request))
         return Response(s.case_json(case, request.user), status=status.HTTP_201_CREATED)

@@ -1,8 +1,6 @@
 """REST API (DESIGN.md §6). Views are thin: parse, call one service, answer the case JSON;
 domain errors become HTTP in mediation.api.errors (one table)."""
 
-import json
-
 from django.contrib.auth import authenticate, update_session_auth_hash, user_logged_in
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -71,16 +69,6 @@ CASE_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, descri
 # -- body helpers ----------------------------------------------------------------------
 
 
-def _scalar(value):
-    # Django form fields parse text; a JSON number or object where a date is expected must
-    # become a 400 with the field's message, not an AttributeError deep inside the form.
-    if value is None or isinstance(value, str | bool):
-        return value
-    if isinstance(value, int | float):
-        return str(value)
-    return json.dumps(value, ensure_ascii=False)
-
-
 def json_object(request) -> dict:
     data = request.data
     if isinstance(data, QueryDict):
@@ -92,25 +80,10 @@ def json_object(request) -> dict:
     return dict(data)
 
 
-def form_data(request, keep=()) -> dict:
-    return {k: (v if k in keep else _scalar(v)) for k, v in json_object(request).items()}
-
-
-def party_list(parties):
-    """Registration-shaped parties with every field but `tags` as text (see _scalar)."""
-    if not isinstance(parties, list):
-        return parties
-    return [
-        {k: (v if k == "tags" else _scalar(v)) for k, v in p.items()} if isinstance(p, dict) else p
-        for p in parties
-    ]
-
-
-def registration_data(request) -> dict:
-    data = form_data(request, keep=("parties",))
-    if "parties" in data:
-        data["parties"] = party_list(data["parties"])
-    return data
+def form_data(request) -> dict:
+    """The JSON object body as the service forms take it; each form checks the JSON type
+    of each value itself (mediation.jsonform), so nothing is converted here."""
+    return json_object(request)
 
 
 # -- authentication ---------------------------------------------------------------------
@@ -338,7 +311,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         responses={201: s.CaseDetailSerializer, **errors(400, 403, 415, *AUTH_ERRORS)},
     )
     def create(self, request):
-        case = services.register_case(request.user, registration_data(request))
+        case = services.register_case(request.user, form_data(request))
         return Response(s.case_json(case, request.user), status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -366,7 +339,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     )
     @action(detail=True, methods=["patch"], url_path=r"parties/(?P<pid>\d+)", filter_backends=[])
     def party(self, request, pk=None, pid=None):
-        services.correct_party(int(pk), int(pid), request.user, form_data(request, keep=("tags",)))
+        services.correct_party(int(pk), int(pid), request.user, form_data(request))
         return self._case(Case.objects.get(pk=int(pk)))
 
     @extend_schema(

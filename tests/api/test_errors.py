@@ -174,3 +174,108 @@ def test_every_endpoint_needs_authentication(api, path):
 
 def test_demo_password_is_a_setting():
     assert settings.DEMO_PASSWORD
+
+
+# -- JSON values of the wrong kind, bugs, and what Django answers itself --------------------
+
+
+def test_wrong_json_kinds_are_field_errors_not_500(api, world):
+    """A boolean, number, object or array where text or a date is expected is that field's
+    400 (it was a 500 with an HTML page for a boolean birth date)."""
+    c = api(world.intake)
+    applicant = {**case_body(world.home)["parties"][0], "name": True, "birth_date": False}
+    respondent = {**RESPONDENT, "address": {"a": 1}, "phone": 13895300001}
+    body = case_body(world.home, summary=["x"], parties=[applicant, respondent])
+    before = Case.objects.count()
+    err = assert_shape(c.post("/api/cases/", body, format="json"), 400)
+    assert {
+        "summary",
+        "parties[0].name",
+        "parties[0].birth_date",
+        "parties[1].address",
+        "parties[1].phone",
+    } <= set(err["errors"])
+    assert Case.objects.count() == before
+    # text where a boolean or a number is expected
+    case = world.make_case(State.ACCEPTED)
+    r = api(world.mediator).post(
+        f"/api/cases/{case.pk}/transitions/begin/", {"consent": "yes"}, format="json"
+    )
+    assert_shape(r, 400)
+    r = api(world.head).post(
+        f"/api/cases/{case.pk}/transitions/reassign/",
+        {"mediator": True, "reason": "x"},
+        format="json",
+    )
+    assert "mediator" in assert_shape(r, 400)["errors"]
+
+
+def test_null_is_an_absent_field(api, world):
+    body = case_body(world.home, amount=None, claims=None)
+    r = api(world.intake).post("/api/cases/", body, format="json")
+    assert r.status_code == 201, r.content
+    assert r.json()["amount"] is None and r.json()["claims"] == ""
+    err = assert_shape(
+        api(world.intake).post("/api/cases/", case_body(world.home, summary=None), format="json"),
+        400,
+    )
+    assert "summary" in err["errors"]
+
+
+def test_a_bug_is_a_logged_500_in_the_error_shape(api, world, monkeypatch, caplog):
+    from mediation import services
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(services, "register_case", broken)
+    with caplog.at_level("ERROR", logger="datiaojie.api"):
+        r = api(world.intake).post("/api/cases/", case_body(world.home), format="json")
+    assert r.status_code == 500
+    assert r.json() == {"detail": "服务器内部错误", "errors": {}}
+    assert "boom" not in r.content.decode()
+    assert any("POST /api/cases/" in rec.getMessage() and rec.exc_info for rec in caplog.records)
+
+
+def test_django_level_errors_under_api_are_json(rf, settings):
+    """handler500 / handler400 (what Django answers outside DRF) keep the shape under /api/
+    and the pages elsewhere."""
+    from django.core.exceptions import RequestDataTooBig
+
+    from mediation.api.errors import bad_request, server_error
+
+    r = server_error(rf.get("/api/cases/"))
+    assert r.status_code == 500 and r["Content-Type"] == "application/json"
+    assert b"\\u" not in r.content and "服务器内部错误" in r.content.decode()
+    assert server_error(rf.get("/cases/"))["Content-Type"].startswith("text/html")
+    r = bad_request(rf.post("/api/cases/"), RequestDataTooBig())
+    assert r.status_code == 413 and "请求体过大" in r.content.decode()
+    assert bad_request(rf.post("/api/cases/"), ValueError()).status_code == 400
+
+
+def test_body_over_the_limit_is_413_on_the_workflow_endpoints_too(api, world, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    c = api(world.petition)
+    for path in ("/api/petitions/transfers/", "/api/tasks/1/complete/"):
+        r = c.post(path, {"note": "x" * 2000}, format="json")
+        assert "请求体过大" in assert_shape(r, 413)["detail"]
+
+
+def test_workflow_endpoints_speak_json_only(api, world):
+    r = api(world.petition).post("/api/petitions/transfers/", {"petition_number": "1"})
+    assert_shape(r, 415)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("put", "/api/cases/"), ("delete", "/api/events/"), ("post", "/api/me/")],
+)
+def test_405_in_the_error_shape(api, world, method, path):
+    assert_shape(getattr(api(world.head), method)(path, {}, format="json"), 405)
+
+
+def test_404_for_unknown_api_paths_of_any_method(api, world):
+    c = api(world.head)
+    assert_shape(c.post("/api/nothing/here/", {}, format="json"), 404)
+    assert_shape(c.get("/api/cases/abc/"), 404)
+    assert_shape(api().get("/api/nothing/"), 404)

@@ -1,0 +1,71 @@
+"""The base of every service form: the same form validates a page's POST (text only) and
+an API client's JSON, whose values also come as booleans, numbers, objects, arrays and null.
+
+Django's fields expect text; a JSON value of the wrong kind (`true` where a name or a date
+is expected, an object where a number is) would be stored as its Python text or crash
+inside the field. Here it is that field's error, so the API answers 400, never 500, and
+never accepts what its schema refuses. `null` counts as absent, like a blank field.
+"""
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+NUMERIC = (forms.IntegerField, forms.DecimalField, forms.FloatField)
+# What the pages send for a checkbox or a yes/no select; any other text ("no", "yes") is
+# not a boolean (Django would read every non-empty text but "false" and "0" as true).
+PAGE_BOOLEANS = {"true", "false", "on", "1", "0", "True", "False", "unknown", ""}
+
+
+def kind_error(field, value):
+    """The message when `value` is not a JSON value this field can take, else None."""
+    if value is None or isinstance(field, forms.JSONField):
+        return None
+    if isinstance(field, forms.BooleanField):
+        ok = isinstance(value, bool) or (isinstance(value, str) and value in PAGE_BOOLEANS)
+        return None if ok else _("应为 true 或 false")
+    if isinstance(value, str):
+        return None
+    if isinstance(field, forms.MultipleChoiceField):
+        ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+        return None if ok else _("应为文本列表")
+    if isinstance(value, bool | dict | list | tuple):
+        if isinstance(field, NUMERIC):
+            return _("应为数字")
+        if isinstance(field, forms.DateTimeField | forms.DateField):
+            return _("应为日期文本")
+        return _("应为文本")
+    if isinstance(value, int | float | Decimal):
+        if isinstance(field, (*NUMERIC, forms.ModelChoiceField, forms.TypedChoiceField)):
+            return None
+        # A number for a choice of ids (the org pickers) is that id; for text or a date it
+        # is a wrong type.
+        if isinstance(field, forms.ChoiceField) and isinstance(value, int):
+            return None
+        if isinstance(field, forms.DateTimeField | forms.DateField):
+            return _("应为日期文本")
+        return _("应为文本")
+    return None  # Python callers (commands, tests) may pass dates and the like
+
+
+class JsonForm(forms.Form):
+    def full_clean(self):
+        wrong = {}
+        if self.is_bound and type(self.data) is dict:
+            for name, field in self.fields.items():
+                key = self.add_prefix(name)
+                if key in self.data:
+                    message = kind_error(field, self.data[key])
+                    if message is not None:
+                        wrong[name] = message
+            if wrong or None in self.data.values():
+                self.data = {
+                    k: v
+                    for k, v in self.data.items()
+                    if v is not None and k not in {self.add_prefix(n) for n in wrong}
+                }
+        super().full_clean()
+        for name, message in wrong.items():
+            self.cleaned_data.pop(name, None)
+            self._errors[name] = self.error_class([str(message)])
