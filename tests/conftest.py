@@ -214,3 +214,30 @@ def admin_client(db, admin_user):
     session["otp_device_id"] = device.persistent_id
     session.save()
     return client
+
+
+@pytest.fixture(autouse=True)
+def _api_contract(request, monkeypatch):
+    """Every /api/ response a test receives through Django's test client is checked against
+    the OpenAPI document (tests/contract.py): a documented status and exactly the declared
+    shape. A test that breaks the contract on purpose says so with `no_contract`."""
+    if request.node.get_closest_marker("no_contract"):
+        return
+    from django.test.client import Client
+
+    from tests import contract
+
+    original = Client.request
+
+    def checked(self, **kwargs):
+        response = original(self, **kwargs)
+        contract.check(
+            kwargs.get("REQUEST_METHOD", "GET"),
+            kwargs.get("PATH_INFO", ""),
+            response.status_code,
+            response.get("Content-Type", ""),
+            b"" if getattr(response, "streaming", False) else response.content,
+        )
+        return response
+
+    monkeypatch.setattr(Client, "request", checked)

@@ -3,26 +3,25 @@ transfer and court referral. Thin: parse, one service call, the domain errors ma
 in the API's one exception handler."""
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import status
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.limits import BoundedJSONParser
+from mediation.api import serializers as s
+from mediation.api.requests import case_registration
+from mediation.api.schema import component, form_schema, ref
 from mediation.errors import InvalidFields
 from mediation.events import case_snapshot
 from mediation.models import Case
 
-from . import petition_clock, services
+from . import confirmation, court, petition, petition_clock, referral, services
+from .common import NoteForm, RequiredNoteForm
 
 
 def case_payload(case, user):
-    """The API's case JSON when the API package provides it, else the event snapshot."""
-    try:
-        from mediation.api.serializers import case_json
-    except ImportError:  # pragma: no cover - the API package is optional for this app
-        return {**case_snapshot(case), "state_label": case.get_state_display()}
-    return case_json(case, user)
+    return s.case_json(case, user)
 
 
 def task_json(task) -> dict:
@@ -46,10 +45,202 @@ def task_json(task) -> dict:
     }
 
 
+# -- shapes ---------------------------------------------------------------------------------
+
+TASK_TYPES = [
+    "confirmation.register",
+    "confirmation.decide",
+    "petition.feedback",
+    "petition.review",
+    "referral.filing",
+    "referral.acknowledge",
+    "referral.result",
+    "court.outcome",
+]
+
+# Every decision a task of each type may offer, for the schema; which of them a given task
+# offers now is its `decisions` (a test checks that those are always among these).
+DECISION_FORMS = {
+    "confirmation.register": {
+        "register": confirmation.RegisterForm,
+        "refuse": confirmation.RefuseForm,
+    },
+    "confirmation.decide": {
+        "confirm": confirmation.ConfirmForm,
+        "reject": confirmation.RejectForm,
+        "extend": confirmation.ExtendForm,
+    },
+    "petition.feedback": {"submit": petition.FeedbackForm},
+    "petition.review": {"accept": NoteForm, "return": RequiredNoteForm},
+    "referral.filing": {"record": referral.FilingForm},
+    "referral.acknowledge": {
+        "accept": referral.AcceptForm,
+        "decline": referral.DeclineForm,
+    },
+    "referral.result": {
+        "record": referral.ResultForm,
+        "extend": referral.ExtendAwardForm,
+        "grant": referral.GrantForm,
+        "refuse": referral.RefuseAidForm,
+    },
+    "court.outcome": {
+        "confirm": court.ConfirmForm,
+        "mediation_document": court.DocumentForm,
+        "file": court.FileForm,
+        "acknowledge": NoteForm,
+    },
+}
+# referral.acknowledge for a legal-aid referral offers {"accept": ReceiveForm} instead
+LEGAL_AID_RECEIVE = referral.ReceiveForm
+
+
+def decision_component(task_type: str, decision: str) -> str:
+    return "Decision" + "".join(
+        p.capitalize() for p in f"{task_type}.{decision}".replace("_", ".").split(".")
+    )
+
+
+def _decision_schema(task_type, decision, form):
+    schema = form_schema(form, description=f"{task_type}: {decision}")
+    schema["properties"] = {
+        "decision": {"type": "string", "enum": [decision]},
+        **schema["properties"],
+    }
+    schema["required"] = ["decision", *schema.get("required", [])]
+    return schema
+
+
+for _type, _decisions in DECISION_FORMS.items():
+    for _decision, _form in _decisions.items():
+        component(decision_component(_type, _decision))(
+            lambda t=_type, d=_decision, f=_form: _decision_schema(t, d, f)
+        )
+component("DecisionReferralAcknowledgeReceive")(
+    lambda: _decision_schema("referral.acknowledge", "accept", LEGAL_AID_RECEIVE)
+)
+
+TASK_DECISION_BODY = {
+    "anyOf": [
+        ref(decision_component(t, d)) for t, decisions in DECISION_FORMS.items() for d in decisions
+    ]
+    + [ref("DecisionReferralAcknowledgeReceive")],
+    "description": "decision 及其字段：可选的决定及字段见任务的 decisions",
+}
+
+
+class TaskCaseSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    network = serializers.CharField()
+    state = serializers.CharField()
+    org = serializers.IntegerField()
+    state_label = serializers.CharField()
+    channel = serializers.CharField()
+
+
+class DecisionSerializer(serializers.Serializer):
+    decision = serializers.CharField()
+    fields = s.TransitionFieldSerializer(many=True)
+
+
+class TaskSerializer(serializers.Serializer):
+    """task_json: a task of the caller's inbox (DESIGN.md §6)."""
+
+    id = serializers.IntegerField()
+    type = serializers.ChoiceField(choices=[(t, t) for t in TASK_TYPES])
+    title = serializers.CharField()
+    status = serializers.CharField(help_text="new / assigned / started / done / canceled")
+    case = TaskCaseSerializer()
+    org = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    due_at = serializers.DateTimeField(allow_null=True)
+    due_basis = serializers.CharField()
+    decisions = DecisionSerializer(many=True, help_text="办理时可选的决定及其字段")
+    decision = serializers.DictField(allow_null=True, help_text="已办结任务的决定及字段")
+
+
+class TaskCompletionSerializer(serializers.Serializer):
+    task = TaskSerializer()
+    case = s.CaseDetailSerializer()
+
+
+def _registration(**extra) -> dict:
+    """The registration body without `channel` (the endpoint sets it), plus `extra`."""
+    schema = case_registration()
+    schema["properties"].pop("channel")
+    schema["properties"].update(extra)
+    schema["required"] = [f for f in schema["required"] if f != "channel"]
+    return schema
+
+
+DUE = {"type": "string", "description": "日期（YYYY-MM-DD，当日结束）或 ISO 8601 时间，须晚于现在"}
+PAST_DAY = {"type": "string", "format": "date", "nullable": True}
+
+
+@component("PetitionTransferRequest")
+def petition_transfer_request():
+    schema = _registration(
+        **{
+            "petition_number": {"type": "string", "minLength": 1, "pattern": r"\S"},
+            "feedback_due": {**DUE, "description": "办理情况反馈期限：" + DUE["description"]},
+            "petition_bureau": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": 2**63 - 1,
+                "nullable": True,
+                "description": "转办的信访部门（缺省为本人所在的第一个）",
+            },
+            "received_on": {**PAST_DAY, "description": "信访部门收到信访事项之日（缺省今天）"},
+            "notified_on": {**PAST_DAY, "description": "已告知信访人受理之日"},
+        }
+    )
+    schema["required"] += ["petition_number", "feedback_due"]
+    schema["description"] = "登记案件的内容（org 为接收的调解组织）加转办信息"
+    return schema
+
+
+@component("CourtReferralRequest")
+def court_referral_request():
+    schema = _registration(
+        **{
+            "referral_number": {"type": "string", "minLength": 1, "pattern": r"\S"},
+            "kind": {
+                "type": "string",
+                "enum": ["pre_filing", "post_filing"],
+                "nullable": True,
+                "description": "pre_filing 委派（诉前）/ post_filing 委托（诉中），缺省委派",
+            },
+            "summary_procedure": {"type": "boolean", "nullable": True},
+            "due_at": {**DUE, "nullable": True, "description": "法院函定的期限（可选）"},
+            "court": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": 2**63 - 1,
+                "nullable": True,
+                "description": "委派的法院（缺省为本人所在的第一个）",
+            },
+        }
+    )
+    schema["required"] += ["referral_number"]
+    schema["description"] = "登记案件的内容（org 为接收的调解组织）加委派信息"
+    return schema
+
+
+@component("PetitionClockRequest")
+def petition_clock_request():
+    return form_schema(petition_clock.UpdateForm)
+
+
 def _body(request) -> dict:
     if not isinstance(request.data, dict):
         raise InvalidFields("请求体应为 JSON 对象", {"non_field_errors": ["请求体应为 JSON 对象"]})
     return dict(request.data)
+
+
+def errors(*codes):
+    from mediation.api.views import errors as documented
+
+    return documented(*codes)
 
 
 class JsonView(APIView):
@@ -60,7 +251,10 @@ class JsonView(APIView):
 
 class TaskListView(JsonView):
     @extend_schema(
-        summary="我的待办任务", responses={200: OpenApiResponse(description="task list")}
+        operation_id="tasks_list",
+        summary="我的待办任务",
+        responses={200: TaskSerializer(many=True)},
+        tags=["tasks"],
     )
     def get(self, request):
         return Response([task_json(t) for t in services.open_tasks(request.user)])
@@ -68,9 +262,12 @@ class TaskListView(JsonView):
 
 class TaskCompleteView(JsonView):
     @extend_schema(
+        operation_id="tasks_complete",
         summary="办理任务",
-        request={"application/json": {"type": "object"}},
-        responses={200: OpenApiResponse(description="task and case")},
+        description="已办结或已取消的任务为 409（current_state 为案件状态）。",
+        request={"application/json": TASK_DECISION_BODY},
+        responses={200: TaskCompletionSerializer, **errors(403, 409)},
+        tags=["tasks"],
     )
     def post(self, request, pk):
         task = services.complete_task(pk, request.user, _body(request))
@@ -80,9 +277,11 @@ class TaskCompleteView(JsonView):
 
 class PetitionTransferView(JsonView):
     @extend_schema(
+        operation_id="petitions_transfer",
         summary="信访转办（访调对接）",
-        request={"application/json": {"type": "object"}},
-        responses={201: OpenApiResponse(description="the registered case")},
+        request={"application/json": ref("PetitionTransferRequest")},
+        responses={201: s.CaseDetailSerializer, **errors(403)},
+        tags=["petitions"],
     )
     def post(self, request):
         case = services.start_petition_transfer(request.user, _body(request))
@@ -91,9 +290,11 @@ class PetitionTransferView(JsonView):
 
 class CourtReferralView(JsonView):
     @extend_schema(
+        operation_id="courts_refer",
         summary="法院委派/委托调解（诉调对接）",
-        request={"application/json": {"type": "object"}},
-        responses={201: OpenApiResponse(description="the registered case")},
+        request={"application/json": ref("CourtReferralRequest")},
+        responses={201: s.CaseDetailSerializer, **errors(403)},
+        tags=["courts"],
     )
     def post(self, request):
         case = services.start_court_referral(request.user, _body(request))
@@ -102,9 +303,11 @@ class CourtReferralView(JsonView):
 
 class PetitionClockView(JsonView):
     @extend_schema(
+        operation_id="petitions_update_clock",
         summary="信访事项期限：登记已告知信访人，或延长办理期限（一次，不超过30日）",
-        request={"application/json": {"type": "object"}},
-        responses={200: OpenApiResponse(description="the case")},
+        request={"application/json": ref("PetitionClockRequest")},
+        responses={200: s.CaseDetailSerializer, **errors(403)},
+        tags=["petitions"],
     )
     def post(self, request, pk):
         petition_clock.update(pk, request.user, _body(request))

@@ -19,24 +19,10 @@ from mediation import attachments
 from mediation.choices import AttachmentKind
 from mediation.errors import InvalidFields
 
+from . import serializers as s
 from .views import AUTH_ERRORS, CASE_ID, errors
 
-AttachmentSerializer = inline_serializer(
-    "Attachment",
-    {
-        "id": serializers.IntegerField(),
-        "kind": serializers.ChoiceField(choices=AttachmentKind.choices),
-        "kind_label": serializers.CharField(),
-        "name": serializers.CharField(),
-        "content_type": serializers.CharField(),
-        "size": serializers.IntegerField(),
-        "pages": serializers.IntegerField(),
-        "sha256": serializers.CharField(),
-        "uploaded_at": serializers.DateTimeField(),
-        "uploaded_by": serializers.IntegerField(allow_null=True),
-        "url": serializers.CharField(),
-    },
-)
+AttachmentSerializer = s.AttachmentSerializer
 
 
 class AttachmentUploadView(APIView):
@@ -86,7 +72,10 @@ class AttachmentDownloadView(APIView):
         summary="下载案件材料",
         parameters=[CASE_ID],
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
+            **{
+                (200, media): OpenApiResponse(OpenApiTypes.BINARY)
+                for media in ("application/pdf", "image/jpeg", "image/png")
+            },
             **errors(404, *AUTH_ERRORS),
         },
         tags=["cases"],

@@ -16,6 +16,7 @@ from mediation.views import _client_ip, _hit
 
 from . import serializers as s
 from .errors import error_body
+from .schema import ref
 from .views import errors, json_object
 
 
@@ -45,7 +46,7 @@ class PortalApplicationView(APIView):
 
     @extend_schema(
         summary="网上申请调解（无需登录）",
-        request=s.PortalApplicationSerializer,
+        request={"application/json": ref("PortalApplicationRequest")},
         responses={201: s.PortalApplicationResponseSerializer, **errors(400, 415, 429)},
         auth=[],
     )

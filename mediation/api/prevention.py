@@ -15,17 +15,12 @@ from rest_framework.views import APIView
 
 from config.limits import BoundedJSONParser
 from mediation import policies, prevention
-from mediation.choices import (
-    CONSULTATION_CHANNELS,
-    Category,
-    ConsultationTopic,
-    RiskLevel,
-)
 from mediation.errors import InvalidFields, NotPermitted
 from mediation.identity import mask_phone
 from mediation.models import ScreeningFinding
 
 from . import serializers as s
+from .schema import ref
 from .views import (
     AUTH_ERRORS,
     errors,
@@ -60,22 +55,6 @@ class ScreeningSerializer(serializers.Serializer):
     found = FindingSerializer(many=True)
 
 
-class FindingInputSerializer(serializers.Serializer):
-    summary = serializers.CharField(max_length=5000)
-    category = serializers.ChoiceField(choices=Category.choices)
-    risk = serializers.ChoiceField(choices=RiskLevel.choices)
-    parties = s.PartyInputSerializer(many=True, required=False)
-
-
-class ScreeningInputSerializer(serializers.Serializer):
-    org = serializers.IntegerField(min_value=1)
-    period_start = serializers.DateField()
-    period_end = serializers.DateField()
-    places = serializers.CharField(max_length=2000)
-    found = FindingInputSerializer(many=True, required=False)
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
-
-
 class ConsultationSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     org = serializers.IntegerField(source="org_id")
@@ -99,17 +78,6 @@ class ConsultationSerializer(serializers.Serializer):
         if obj.case_id is None:
             return None
         return {"id": obj.case_id, "number": obj.case.number}
-
-
-class ConsultationInputSerializer(serializers.Serializer):
-    channel = serializers.ChoiceField(choices=[c.value for c in CONSULTATION_CHANNELS])
-    topic = serializers.ChoiceField(choices=ConsultationTopic.choices)
-    category = serializers.ChoiceField(choices=Category.choices)
-    question = serializers.CharField(max_length=5000)
-    answer = serializers.CharField(max_length=5000)
-    caller_phone = serializers.CharField(max_length=30)
-    caller_name = serializers.CharField(max_length=50, required=False, allow_blank=True)
-    org = serializers.IntegerField(min_value=1, required=False)
 
 
 class UnscreenedSerializer(serializers.Serializer):
@@ -144,7 +112,7 @@ class ScreeningListView(APIView):
 
     @extend_schema(
         summary="登记排查情况",
-        request=ScreeningInputSerializer,
+        request={"application/json": ref("ScreeningRequest")},
         responses={201: ScreeningSerializer, **errors(400, 403, 415, *AUTH_ERRORS)},
     )
     def post(self, request):
@@ -160,7 +128,7 @@ class ScreeningFindingRegisterView(APIView):
     @extend_schema(
         summary="将排查发现的纠纷登记为案件（主动排查）",
         description="请求体可补充登记所需内容（parties、claims、org 等），缺省取排查记录。",
-        request=s.CaseRegisterSerializer,
+        request={"application/json": ref("CaseRegistrationSupplement")},
         responses={201: s.CaseDetailSerializer, **errors(400, 403, 404, 409, *AUTH_ERRORS)},
     )
     def post(self, request, pk, fid):
@@ -201,7 +169,7 @@ class ConsultationListView(APIView):
 
     @extend_schema(
         summary="登记法律咨询（12348热线、窗口）",
-        request=ConsultationInputSerializer,
+        request={"application/json": ref("ConsultationRequest")},
         responses={201: ConsultationSerializer, **errors(400, 403, 415, *AUTH_ERRORS)},
     )
     def post(self, request):
@@ -216,7 +184,7 @@ class ConsultationRegisterView(APIView):
     @extend_schema(
         summary="将法律咨询登记为纠纷案件",
         description="来电（访）人为申请人（姓名、电话缺省取咨询记录），渠道同咨询。",
-        request=s.CaseRegisterSerializer,
+        request={"application/json": ref("CaseRegistrationSupplement")},
         responses={201: s.CaseDetailSerializer, **errors(400, 403, 404, 409, *AUTH_ERRORS)},
     )
     def post(self, request, pk):

@@ -1,54 +1,320 @@
-"""OpenAPI pieces that are derived from the domain rather than from a serializer."""
+"""The OpenAPI document's request shapes, derived from the service forms that validate them
+(one description of every input field: its type, whether it is required, its length, its
+choices, its bounds), and the document-wide rules applied after drf-spectacular has built
+it (error responses, operation ids, ASCII names). `make schema` writes docs/openapi.yaml.
+
+A request component is named here and built lazily, when the schema is generated:
+
+    request={"application/json": ref("SessionRequest")}
+"""
+
+import re
+from collections.abc import Callable
 
 from django import forms
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
 
-from mediation.transitions import FORMS, MustBeTrue
+from mediation.identity import DIRECTION_CONTROLS
+from mediation.transitions import FORMS
+
+# -- form fields → JSON Schema ------------------------------------------------------------
+
+ID_MAX = 2**63 - 1
+# Formats the services check with these patterns (mediation.identity); what a pattern
+# cannot say (check digits, a birth date in the past) is in the description.
+PATTERNS = {
+    "id_number": (r"^[0-9]{17}[0-9Xx]$", "18位公民身份号码（校验码、出生日期另行校验）"),
+    "phone": (r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}(-[0-9]{1,6})?)$", "手机11位或固定电话"),
+    "caller_phone": (r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}(-[0-9]{1,6})?)$", "手机或固定电话"),
+    "contact": (r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}(-[0-9]{1,6})?)$", "手机或固定电话"),
+    "credit_code": (
+        r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$",
+        "18位统一社会信用代码",
+    ),
+}
 
 
-def _field_schema(field) -> dict:
-    if isinstance(field, MustBeTrue):
-        return {"type": "boolean", "enum": [True]}
-    if isinstance(field, forms.BooleanField):
-        return {"type": "boolean"}
-    if isinstance(field, forms.IntegerField):
-        return {"type": "integer"}
-    if isinstance(field, forms.DateTimeField):
-        return {"type": "string", "format": "date-time"}
-    if isinstance(field, forms.DateField):
-        return {"type": "string", "format": "date"}
-    if isinstance(field, forms.ChoiceField):
-        return {"type": "string", "enum": [c for c, _label in field.choices]}
+def _char_class(forbidden: str) -> str:
+    return "[^" + "".join(f"\\u{ord(c):04x}" for c in sorted(forbidden)) + "]"
+
+
+def text_schema(field, name: str, required: bool) -> dict:
+    """Django's CharField strips surrounding blanks and refuses NUL; a required one refuses
+    blank text. Said as a pattern, so a generated client or fuzzer knows."""
+    if name in PATTERNS:
+        pattern, description = PATTERNS[name]
+        schema = {"type": "string", "pattern": pattern, "description": description}
+        if not required:
+            schema["pattern"] = f"^$|{pattern}"
+        return schema
+    forbidden = "\x00"
+    if any(getattr(v, "__name__", "") == "reject_direction_controls" for v in field.validators):
+        forbidden += "".join(DIRECTION_CONTROLS)
+    other = _char_class(forbidden)
     schema = {"type": "string"}
+    if required:
+        schema["minLength"] = 1
+        schema["pattern"] = f"^{other}*{_char_class(forbidden)[:-1]}\\s]{other}*$"
+    else:
+        schema["pattern"] = f"^{other}*$"
     if getattr(field, "max_length", None):
         schema["maxLength"] = field.max_length
     return schema
 
 
-def transition_schema(name: str) -> dict:
-    form = FORMS[name]
-    properties = {}
-    for fname, field in form.base_fields.items():
-        properties[fname] = {**_field_schema(field), "description": str(field.label)}
-    schema = {
-        "type": "object",
-        "title": name,
-        "description": f"{name}（{form.label}）",
-        "properties": properties,
+def _enum_components() -> dict[frozenset, tuple[str, list]]:
+    """The named enums (settings ENUM_NAME_OVERRIDES) by their set of values."""
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    out = {}
+    for name, path in settings.SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].items():
+        choices = import_string(path).choices
+        out[frozenset(v for v, _label in choices)] = (name, choices)
+    return out
+
+
+USED_ENUMS: dict[str, list] = {}
+
+
+def choice_schema(choices) -> dict:
+    """A choice of the named enums is a reference to it, so a generated client has one
+    `Category` class, not one per request body."""
+    values = [v for v, _label in choices]
+    named = _enum_components().get(frozenset(values))
+    if named is None:
+        return {"type": "string", "enum": values}
+    USED_ENUMS[named[0]] = named[1]
+    return {"allOf": [ref(named[0])]}
+
+
+def enum_component(choices) -> dict:
+    return {
+        "enum": [v for v, _label in choices],
+        "type": "string",
+        "description": "\n".join(f"* `{v}` - {label}" for v, label in choices),
     }
-    required = [f for f, field in form.base_fields.items() if field.required]
-    if required:
-        schema["required"] = required
+
+
+def field_schema(field, name: str) -> dict:
+    from mediation.transitions import MustBeTrue
+
+    required = field.required
+    if isinstance(field, MustBeTrue):
+        schema = {"type": "boolean", "enum": [True]}
+    elif isinstance(field, forms.BooleanField):  # NullBooleanField too
+        schema = {"type": "boolean"}
+    elif isinstance(field, forms.IntegerField):
+        schema = {"type": "integer", "format": "int64"}
+        schema["minimum"] = field.min_value if field.min_value is not None else 1
+        schema["maximum"] = field.max_value if field.max_value is not None else ID_MAX
+    elif isinstance(field, forms.DecimalField):
+        whole = (field.max_digits or 14) - (field.decimal_places or 0)
+        places = field.decimal_places or 0
+        schema = {
+            "type": "string",
+            "format": "decimal",
+            "pattern": rf"^[0-9]{{1,{whole}}}(\.[0-9]{{1,{places}}})?$",
+            "description": '金额（元），文本形式，如 "3000.00"',
+        }
+    elif isinstance(field, forms.DateTimeField):
+        schema = {"type": "string", "format": "date-time"}
+    elif isinstance(field, forms.DateField):
+        schema = {"type": "string", "format": "date"}
+    elif isinstance(field, forms.MultipleChoiceField):
+        values = [v for v, _label in field.choices if v != ""]
+        schema = {"type": "array", "items": {"type": "string", "enum": values}}
+    elif isinstance(field, forms.ChoiceField):
+        schema = choice_schema([(v, lab) for v, lab in field.choices if v != ""])
+    elif isinstance(field, forms.CharField):
+        schema = text_schema(field, name, required)
+    else:
+        schema = {}
+    label = str(field.label) if field.label else ""
+    if label:
+        extra = schema.get("description")
+        schema["description"] = f"{label}（{extra}）" if extra else label
+    if not required:
+        schema["nullable"] = True  # null is an absent field (mediation.jsonform)
     return schema
 
+
+def form_schema(
+    form_class,
+    *,
+    only=None,
+    exclude=(),
+    optional=False,
+    extra: dict | None = None,
+    required_extra=(),
+    description="",
+) -> dict:
+    """The JSON object a service form validates. `optional`: every field may be left out
+    (corrections). `extra`: properties the service reads beside the form."""
+    properties, required = {}, []
+    for name, field in form_class.base_fields.items():
+        if (only is not None and name not in only) or name in exclude:
+            continue
+        properties[name] = field_schema(field, name)
+        if field.required and not optional:
+            required.append(name)
+    properties.update(extra or {})
+    required += list(required_extra)
+    schema = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = required
+    if description:
+        schema["description"] = description
+    return schema
+
+
+# -- named components, built when the schema is generated -----------------------------------
+
+COMPONENTS: dict[str, Callable[[], dict]] = {}
+
+
+def ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def component(name: str):
+    """Decorator: `name` is the component the function builds."""
+
+    def register(build):
+        COMPONENTS[name] = build
+        return build
+
+    return register
+
+
+def _ascii_name(text: str) -> str:
+    return "".join(part.capitalize() for part in re.split(r"[^0-9A-Za-z]+", text) if part)
+
+
+def transition_component(name: str) -> str:
+    return "Transition" + _ascii_name(name)
+
+
+for _name, _form in FORMS.items():
+    COMPONENTS[transition_component(_name)] = lambda n=_name, f=_form: form_schema(
+        f, description=f"{n}（{f.label}）"
+    )
 
 # The body's shape depends on the `name` path parameter; anyOf (not oneOf) because several
 # transitions share a shape (withdraw, resume and reopen all take {"note"}).
 TRANSITION_BODY = {
-    "anyOf": [transition_schema(name) for name in FORMS],
-    "description": "字段取决于路径中的 name，各 name 的字段见下列 schema 的 title",
+    "anyOf": [ref(transition_component(name)) for name in FORMS],
+    "description": "字段取决于路径中的 name：accept 用 TransitionAccept，以此类推",
 }
+
+
+# -- document-wide rules (a drf-spectacular postprocessing hook) ----------------------------
+
+ERROR_TEXT = {
+    400: "输入有误：errors 按字段列出中文提示（当事人字段形如 parties[1].id_number）",
+    401: "未登录或令牌无效",
+    403: "无权执行此操作（可见该对象但无此权限）",
+    404: "不存在或不可见",
+    409: "状态冲突：current_state 为案件当前状态",
+    413: "请求体过大",
+    415: "不支持的内容类型（本接口只接受 JSON）",
+    429: "请求过于频繁；retry_after 为秒数",
+}
+ERROR_COMPONENT = {409: "Conflict", 429: "Throttled"}
+# Operations that count attempts (the login lockout, the portal's per-address limits).
+THROTTLED = {"auth_token", "auth_password", "portal_apply", "complaints_submit"}
+
+# Readable names for a generated client (`client.cases_transition(...)`); drf-spectacular's
+# own are `cases_transitions_create` and the like.
+OPERATION_IDS = {
+    "cases_create": "cases_register",
+    "cases_retrieve": "cases_get",
+    "cases_partial_update": "cases_correct",
+    "cases_parties_partial_update": "cases_correct_party",
+    "cases_transitions_create": "cases_transition",
+    "cases_events_list": "cases_events",
+    "cases_sessions_create": "cases_add_session",
+    "cases_follow_ups_create": "cases_add_follow_up",
+    "cases_risk_create": "cases_flag_risk",
+    "cases_petition_clock_create": "petitions_update_clock",
+    "cases_export.xlsx_retrieve": "cases_export",
+    "complaints_retrieve": "complaints_list",
+    "complaints_create": "complaints_submit",
+    "complaints_retrieve_2": "complaints_get",
+    "complaints_transitions_create": "complaints_transition",
+    "consultations_create": "consultations_record",
+    "consultations_register_create": "consultations_register",
+    "courts_referrals_create": "courts_refer",
+    "events_retrieve": "events",
+    "mediators_retrieve": "mediators",
+    "negative_list_retrieve": "negative_list",
+    "organizations_retrieve": "organizations_get",
+    "organizations_members_list": "organizations_members",
+    "petitions_transfers_create": "petitions_transfer",
+    "portal_applications_create": "portal_apply",
+    "screenings_create": "screenings_record",
+    "screenings_found_register_create": "screenings_register_finding",
+    "screenings_unscreened_list": "screenings_unscreened",
+    "stats_export.xlsx_retrieve": "stats_export",
+    "stats_ministry_retrieve": "stats_ministry",
+    "stats_monthly_.pdf_retrieve": "stats_monthly_report",
+    "stats_summary_retrieve": "stats_summary",
+    "tasks_retrieve": "tasks_list",
+    "tasks_complete_create": "tasks_complete",
+}
+
+
+def _error_response(code: int) -> dict:
+    return {
+        "description": ERROR_TEXT[code],
+        "content": {"application/json": {"schema": ref(ERROR_COMPONENT.get(code, "Error"))}},
+    }
+
+
+def _ascii_titles(node):
+    """django-filter's labels become parameter titles, and a generated client names its
+    enum classes after them (`cases_list_来源渠道.py`): drop non-ASCII titles."""
+    if isinstance(node, dict):
+        title = node.get("title")
+        if isinstance(title, str) and not title.isascii():
+            del node["title"]
+        for value in node.values():
+            _ascii_titles(value)
+    elif isinstance(node, list):
+        for value in node:
+            _ascii_titles(value)
+
+
+def postprocess(result, generator, request, public):
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    for name, build in sorted(COMPONENTS.items()):
+        schemas[name] = build()
+    for name, choices in USED_ENUMS.items():
+        schemas.setdefault(name, enum_component(choices))
+    for item in result.get("paths", {}).values():
+        for op in item.values():
+            if not isinstance(op, dict) or "responses" not in op:
+                continue
+            op["operationId"] = OPERATION_IDS.get(op["operationId"], op["operationId"])
+            responses = op["responses"]
+            codes = set()
+            params = op.get("parameters", [])
+            if any(p.get("in") == "path" for p in params):
+                codes.add(404)
+            if any(p.get("in") == "query" for p in params):
+                codes.add(400)
+            if "requestBody" in op:
+                codes |= {400, 413, 415}
+            if op.get("security") != [] and {"tokenAuth": []} in op.get("security", [{}]):
+                codes.add(401)
+            if op["operationId"] in THROTTLED:
+                codes.add(429)
+            for code in sorted(codes):
+                responses.setdefault(str(code), _error_response(code))
+            op["responses"] = dict(sorted(responses.items()))
+    _ascii_titles(result.get("paths", {}))
+    return result
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):

@@ -8,28 +8,25 @@ answering with a case uses (transitions, risk, and the workflow endpoints).
 
 from django.db.models import Prefetch
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
-from mediation import clocks, lengths, policies, services
+from mediation import clocks, policies, services
 from mediation.attachments import attachment_json
 from mediation.choices import (
     OPEN_STATES,
     AgreementForm,
+    AttachmentKind,
     Category,
     Channel,
     EventType,
-    Gender,
     HandoffKind,
     Network,
     OrgKind,
     PartyKind,
     PartyRole,
-    RiskLevel,
     Role,
     State,
-    Tag,
 )
 from mediation.identity import mask_id_number, mask_phone
 from mediation.models import (
@@ -265,7 +262,7 @@ class PartySerializer(serializers.Serializer):
         value = obj.party.id_number
         return value if self._full(obj) else mask_id_number(value)
 
-    @extend_schema_field(OpenApiTypes.DATE)
+    @extend_schema_field({"type": "string", "format": "date", "nullable": True})
     def get_birth_date(self, obj):
         # The birth date is six digits of the ID number: shown only with the number.
         d = obj.party.birth_date
@@ -277,6 +274,22 @@ class PartySerializer(serializers.Serializer):
 
     def get_address(self, obj) -> str:
         return obj.party.address if self._full(obj) else ""
+
+
+class AttachmentSerializer(serializers.Serializer):
+    """mediation.attachments.attachment_json"""
+
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=AttachmentKind.choices)
+    kind_label = serializers.CharField()
+    name = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    pages = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    uploaded_at = serializers.DateTimeField()
+    uploaded_by = serializers.IntegerField(allow_null=True)
+    url = serializers.CharField()
 
 
 class TransitionFieldSerializer(serializers.Serializer):
@@ -354,10 +367,6 @@ class CaseListSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance):
         return case_row(instance, self.context)
-
-    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
-    def get_attachments(self, obj):
-        return [attachment_json(a) for a in obj.attachments.all()]
 
     @extend_schema_field(AvailableTransitionSerializer(many=True))
     def get_available_transitions(self, obj):  # declared for the schema; case_row writes it
@@ -533,13 +542,24 @@ class CaseDetailSerializer(CaseListSerializer):
             return None
         return AgreementSerializer(max(agreements, key=lambda a: a.pk)).data
 
-    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    @extend_schema_field(AttachmentSerializer(many=True))
     def get_attachments(self, obj):
         return [attachment_json(a) for a in obj.attachments.all()]
 
     @extend_schema_field(AvailableTransitionSerializer(many=True))
     def get_available_transitions(self, obj):
         return services.available_transitions(obj, _user(self.context))
+
+
+class CaseTransitionSerializer(CaseDetailSerializer):
+    """The case after a transition; accept and reassign add `warnings` when the assigned
+    mediator is on the negative list (不良执业信息)."""
+
+    warnings = serializers.ListField(child=serializers.CharField(), required=False)
+
+    class Meta(CaseDetailSerializer.Meta):
+        fields = [*CaseDetailSerializer.Meta.fields, "warnings"]
+        read_only_fields = fields
 
 
 def case_list_queryset(qs):
@@ -567,87 +587,7 @@ def case_json(case, user, *, now=None) -> dict:
     return CaseDetailSerializer(fresh, context=context).data
 
 
-# -- input shapes (validated by the services; declared here for the schema) ---------------
-
-
-class PartyInputSerializer(serializers.Serializer):
-    role = serializers.ChoiceField(choices=PartyRole.choices)
-    kind = serializers.ChoiceField(choices=PartyKind.choices)
-    name = serializers.CharField(max_length=lengths.NAME)
-    gender = serializers.ChoiceField(choices=Gender.choices, required=False)
-    ethnicity = serializers.CharField(max_length=20, required=False)
-    id_number = serializers.CharField(
-        max_length=18, required=False, help_text="18位公民身份号码（校验码校验）"
-    )
-    birth_date = serializers.DateField(required=False)
-    credit_code = serializers.CharField(max_length=18, required=False)
-    representative = serializers.CharField(max_length=50, required=False)
-    phone = serializers.CharField(max_length=30, required=False)
-    address = serializers.CharField(max_length=200, required=False)
-    tags = serializers.ListField(child=serializers.ChoiceField(choices=Tag.choices), required=False)
-
-
-class CaseRegisterSerializer(serializers.Serializer):
-    org = serializers.IntegerField(help_text="接收案件的调解组织")
-    channel = serializers.ChoiceField(choices=Channel.choices)
-    category = serializers.ChoiceField(choices=Category.choices)
-    summary = serializers.CharField(max_length=lengths.SUMMARY)
-    claims = serializers.CharField(max_length=lengths.CLAIMS, required=False)
-    amount = serializers.DecimalField(
-        max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True
-    )
-    region = serializers.CharField(max_length=50, required=False)
-    village = serializers.CharField(max_length=50, required=False)
-    parties = PartyInputSerializer(many=True)
-
-
-class CaseCorrectionSerializer(serializers.Serializer):
-    """PATCH /api/cases/{id}/: any subset of these."""
-
-    summary = serializers.CharField(max_length=lengths.SUMMARY, required=False)
-    claims = serializers.CharField(max_length=lengths.CLAIMS, required=False)
-    amount = serializers.DecimalField(
-        max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True
-    )
-    region = serializers.CharField(max_length=lengths.REGION, required=False)
-    category = serializers.ChoiceField(choices=Category.choices, required=False)
-
-
-class PartyCorrectionSerializer(serializers.Serializer):
-    """PATCH /api/cases/{id}/parties/{pid}/: any subset of these."""
-
-    kind = serializers.ChoiceField(choices=PartyKind.choices, required=False)
-    name = serializers.CharField(max_length=lengths.NAME, required=False)
-    gender = serializers.ChoiceField(choices=Gender.choices, required=False)
-    ethnicity = serializers.CharField(max_length=lengths.ETHNICITY, required=False)
-    id_number = serializers.CharField(max_length=18, required=False)
-    credit_code = serializers.CharField(max_length=18, required=False)
-    representative = serializers.CharField(max_length=lengths.REPRESENTATIVE, required=False)
-    phone = serializers.CharField(max_length=lengths.PHONE, required=False)
-    address = serializers.CharField(max_length=lengths.ADDRESS, required=False)
-    tags = serializers.ListField(child=serializers.ChoiceField(choices=Tag.choices), required=False)
-
-
-class PortalPartySerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=PartyKind.choices, required=False)
-    name = serializers.CharField(max_length=lengths.NAME)
-    id_number = serializers.CharField(max_length=18, required=False)
-    credit_code = serializers.CharField(max_length=18, required=False)
-    phone = serializers.CharField(max_length=lengths.PHONE, required=False)
-    address = serializers.CharField(max_length=lengths.ADDRESS, required=False)
-
-
-class PortalApplicationSerializer(serializers.Serializer):
-    """POST /api/portal/applications/ (no login)."""
-
-    applicant = PortalPartySerializer(help_text="申请人（自然人，须填联系电话和公民身份号码）")
-    respondent = PortalPartySerializer(help_text="对方当事人")
-    category = serializers.ChoiceField(choices=Category.choices)
-    summary = serializers.CharField(max_length=lengths.SUMMARY)
-    claims = serializers.CharField(max_length=lengths.CLAIMS, required=False)
-    org = serializers.IntegerField(required=False, help_text="调解组织；或只填 region")
-    region = serializers.CharField(max_length=lengths.REGION, required=False)
-    privacy_consent = serializers.BooleanField(help_text="同意个人信息处理说明，须为 true")
+# -- responses of the portal and the auth endpoints (request bodies: mediation.api.requests) --
 
 
 PortalApplicationResponseSerializer = inline_serializer(
@@ -655,27 +595,11 @@ PortalApplicationResponseSerializer = inline_serializer(
     {
         "number": serializers.CharField(),
         "tracking_url": serializers.CharField(),
+        "tracking_path": serializers.CharField(),
         "org": serializers.CharField(),
+        "org_phone": serializers.CharField(),
     },
 )
-
-
-class SessionInputSerializer(serializers.Serializer):
-    held_at = serializers.DateTimeField()
-    place = serializers.CharField(max_length=200)
-    attendees = serializers.CharField(max_length=2000)
-    record = serializers.CharField(max_length=50000)
-
-
-class FollowUpInputSerializer(serializers.Serializer):
-    date = serializers.DateField()
-    performed = serializers.BooleanField()
-    note = serializers.CharField(max_length=5000, required=False)
-
-
-class RiskInputSerializer(serializers.Serializer):
-    level = serializers.ChoiceField(choices=RiskLevel.choices)
-    note = serializers.CharField(max_length=5000)
 
 
 class TokenRequestSerializer(serializers.Serializer):

@@ -24,7 +24,10 @@ from mediation.identity import mask_name, mask_phone
 from mediation.models import Case, Complaint, NegativeListEntry
 from mediation.supervision_models import ComplaintState, MediatorKind
 
+from . import supervision_shapes as shapes
 from .filters import CaseFilter
+from .requests import COMPLAINT_TRANSITION_BODY
+from .schema import ref
 from .views import errors, form_data
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -34,7 +37,6 @@ PERIOD_PARAMS = [
     OpenApiParameter("network", str, enum=list(Network.values), description="调解类型"),
     OpenApiParameter("region", str, description="乡镇（街道）"),
 ]
-OBJECT = OpenApiResponse(OpenApiTypes.OBJECT)
 BINARY = OpenApiResponse(OpenApiTypes.BINARY)
 
 
@@ -61,7 +63,7 @@ class StatsSummaryView(GenericAPIView):
     @extend_schema(
         summary="统计：分布、成功率、司法确认率、履行率、金额、结案天数、超期、高风险、优先、信访反馈",
         parameters=PERIOD_PARAMS,
-        responses={200: OBJECT, **errors(400, 401, 405)},
+        responses={200: shapes.StatsSummarySerializer, **errors(400, 401, 405)},
     )
     def get(self, request):
         filters = supervision.parse_filters(request.query_params)
@@ -73,7 +75,7 @@ class MinistryTableView(APIView):
     @extend_schema(
         summary="人民调解工作统计表（按纠纷类型）",
         parameters=PERIOD_PARAMS,
-        responses={200: OBJECT, **errors(400, 401, 405)},
+        responses={200: shapes.MinistryTableSerializer, **errors(400, 401, 405)},
     )
     def get(self, request):
         filters = supervision.parse_filters(request.query_params)
@@ -178,7 +180,7 @@ class MediatorsView(APIView):
         summary="调解员名册；case= 时按专长、乡镇、在办量推荐",
         description="专兼职、类别、专长、组织、在办案件、成效、不良执业信息",
         parameters=[RosterQuery],
-        responses={200: OBJECT, **errors(400, 401, 403, 404, 405)},
+        responses={200: shapes.MediatorsSerializer, **errors(400, 401, 403, 404, 405)},
     )
     def get(self, request):
         if not policies.may_see_roster(request.user):
@@ -250,17 +252,6 @@ def _client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
-class ComplaintSubmitSerializer(serializers.Serializer):
-    org = serializers.IntegerField(help_text="被投诉的调解组织 id")
-    mediator = serializers.IntegerField(
-        required=False, allow_null=True, help_text="被投诉调解员 id"
-    )
-    case_number = serializers.CharField(required=False, allow_blank=True)
-    complainant = serializers.CharField()
-    contact = serializers.CharField(help_text="联系电话")
-    facts = serializers.CharField()
-
-
 class ComplaintListView(APIView):
     parser_classes = [BoundedJSONParser]
 
@@ -272,9 +263,10 @@ class ComplaintListView(APIView):
         return super().get_authenticators()
 
     @extend_schema(
+        operation_id="complaints_list",
         summary="投诉列表（监督管理人员全部；调解员仅本人被投诉的）",
         parameters=[OpenApiParameter("state", str, enum=list(ComplaintState.values))],
-        responses={200: OBJECT, **errors(400, 401, 405)},
+        responses={200: shapes.ComplaintListSerializer, **errors(400, 401, 405)},
     )
     def get(self, request):
         state = request.query_params.get("state", "")
@@ -287,8 +279,8 @@ class ComplaintListView(APIView):
 
     @extend_schema(
         summary="投诉调解员或调解组织（无需登录，按来源地址限制频率）",
-        request=ComplaintSubmitSerializer,
-        responses={201: OBJECT, **errors(400, 405, 415, 429)},
+        request={"application/json": ref("ComplaintRequest")},
+        responses={201: shapes.ComplaintReceiptSerializer, **errors(400, 405, 415, 429)},
         auth=[],
     )
     def post(self, request):
@@ -324,9 +316,10 @@ COMPLAINT_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
 
 class ComplaintDetailView(APIView):
     @extend_schema(
+        operation_id="complaints_get",
         summary="投诉详情",
         parameters=[COMPLAINT_ID],
-        responses={200: OBJECT, **errors(401, 404, 405)},
+        responses={200: shapes.ComplaintSerializer, **errors(401, 404, 405)},
     )
     def get(self, request, pk):
         c = _complaints_qs(request.user).filter(pk=pk).first()
@@ -348,8 +341,8 @@ class ComplaintTransitionView(APIView):
             COMPLAINT_ID,
             OpenApiParameter("name", str, OpenApiParameter.PATH, enum=list(complaints.TRANSITIONS)),
         ],
-        request=OpenApiTypes.OBJECT,
-        responses={200: OBJECT, **errors(400, 401, 403, 404, 405, 409, 415)},
+        request={"application/json": COMPLAINT_TRANSITION_BODY},
+        responses={200: shapes.ComplaintSerializer, **errors(400, 401, 403, 404, 405, 409, 415)},
     )
     def post(self, request, pk, name):
         data = form_data(request)
@@ -368,7 +361,7 @@ class NegativeListView(APIView):
             OpenApiParameter("org", OpenApiTypes.INT),
             OpenApiParameter("all", OpenApiTypes.BOOL, description="含已过公示期的"),
         ],
-        responses={200: OBJECT, **errors(400, 401, 403, 405)},
+        responses={200: shapes.NegativeListSerializer, **errors(400, 401, 403, 405)},
     )
     def get(self, request):
         if not policies.may_supervise(request.user):

@@ -33,10 +33,11 @@ from mediation.events import serialise
 from mediation.models import Case, CaseAccess, CaseEvent, Membership, Organization
 from mediation.transitions import TRANSITION_NAMES
 
+from . import requests as _requests  # noqa: F401  (registers the request components)
 from . import serializers as s
 from .filters import CaseFilter
 from .pagination import QueueCursorPagination
-from .schema import TRANSITION_BODY
+from .schema import TRANSITION_BODY, ref
 
 # -- documentation helpers --------------------------------------------------------------
 
@@ -222,7 +223,7 @@ class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         summary="组织成员及角色",
-        responses={200: s.MemberSerializer(many=True), **errors(404, *AUTH_ERRORS)},
+        responses={200: s.MemberSerializer(many=True), **errors(403, 404, *AUTH_ERRORS)},
     )
     @action(detail=True)
     def members(self, request, pk=None):
@@ -307,7 +308,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     @extend_schema(
         summary="登记案件",
-        request=s.CaseRegisterSerializer,
+        request={"application/json": ref("CaseRegistrationRequest")},
         responses={201: s.CaseDetailSerializer, **errors(400, 403, 415, *AUTH_ERRORS)},
     )
     def create(self, request):
@@ -319,7 +320,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         description="办理组织在归档前更正纠纷事实、申请事项、金额、乡镇、纠纷类型；"
         "每次更正产生 case.updated 事件（个人信息脱敏）。已归档为 409。",
         parameters=[CASE_ID],
-        request=s.CaseCorrectionSerializer,
+        request={"application/json": ref("CaseCorrectionRequest")},
         responses={200: s.CaseDetailSerializer, **errors(400, 403, 404, 409, 415, *AUTH_ERRORS)},
     )
     def partial_update(self, request, pk=None):
@@ -334,7 +335,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                 "pid", OpenApiTypes.INT, OpenApiParameter.PATH, description="当事人 id"
             ),
         ],
-        request=s.PartyCorrectionSerializer,
+        request={"application/json": ref("PartyCorrectionRequest")},
         responses={200: s.CaseDetailSerializer, **errors(400, 403, 404, 409, 415, *AUTH_ERRORS)},
     )
     @action(detail=True, methods=["patch"], url_path=r"parties/(?P<pid>\d+)", filter_backends=[])
@@ -359,7 +360,10 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             ),
         ],
         request={"application/json": TRANSITION_BODY},
-        responses={200: s.CaseDetailSerializer, **errors(400, 403, 404, 409, 415, *AUTH_ERRORS)},
+        responses={
+            200: s.CaseTransitionSerializer,
+            **errors(400, 403, 404, 409, 415, *AUTH_ERRORS),
+        },
     )
     @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)")
     def transition(self, request, pk=None, name=None):
@@ -386,7 +390,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @extend_schema(
         summary="登记调解记录",
         parameters=[CASE_ID],
-        request=s.SessionInputSerializer,
+        request={"application/json": ref("SessionRequest")},
         responses={201: s.SessionSerializer, **errors(400, 403, 404, 409, 415, *AUTH_ERRORS)},
     )
     @action(detail=True, methods=["post"], filter_backends=[])
@@ -397,7 +401,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @extend_schema(
         summary="登记回访记录",
         parameters=[CASE_ID],
-        request=s.FollowUpInputSerializer,
+        request={"application/json": ref("FollowUpRequest")},
         responses={201: s.FollowUpSerializer, **errors(400, 403, 404, 409, 415, *AUTH_ERRORS)},
     )
     @action(detail=True, methods=["post"], url_path="follow-ups", filter_backends=[])
@@ -408,7 +412,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @extend_schema(
         summary="标记矛盾激化风险",
         parameters=[CASE_ID],
-        request=s.RiskInputSerializer,
+        request={"application/json": ref("RiskRequest")},
         responses={200: s.CaseDetailSerializer, **errors(400, 403, 404, 415, *AUTH_ERRORS)},
     )
     @action(detail=True, methods=["post"], filter_backends=[])

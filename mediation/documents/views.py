@@ -14,7 +14,13 @@ from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import serializers
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
@@ -44,6 +50,31 @@ def _errors(*codes):
 
 def _not_found(detail):
     return JsonResponse({"detail": str(detail), "errors": {}}, status=404)
+
+
+DocumentVersionsSerializer = inline_serializer(
+    "DocumentVersions",
+    {
+        "kind": serializers.CharField(),
+        "versions": inline_serializer(
+            "DocumentVersion",
+            {
+                "version": serializers.IntegerField(),
+                "subject": serializers.CharField(),
+                "title": serializers.CharField(),
+                "sha256": serializers.CharField(),
+                "size": serializers.IntegerField(),
+                "pages": serializers.IntegerField(),
+                "reason": serializers.CharField(),
+                "event": serializers.IntegerField(allow_null=True),
+                "created_at": serializers.DateTimeField(),
+                "current": serializers.BooleanField(),
+                "url": serializers.CharField(),
+            },
+            many=True,
+        ),
+    },
+)
 
 
 def version_json(doc: Document, current: set[int]) -> dict:
@@ -100,7 +131,7 @@ class CaseDocumentView(APIView):
         responses={
             (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="PDF"),
             (200, "application/json"): OpenApiResponse(
-                OpenApiTypes.OBJECT, description="?version= 时的版本列表"
+                DocumentVersionsSerializer, description="?version= 时的版本列表"
             ),
             **_errors(401, 404, 405),
         },

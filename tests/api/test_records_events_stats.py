@@ -176,8 +176,14 @@ def test_transition_body_schema_lists_every_transition(api, world):
     schema = yaml.safe_load(api(world.head).get("/api/schema/").content)
     post = schema["paths"]["/api/cases/{id}/transitions/{name}/"]["post"]
     body = post["requestBody"]["content"]["application/json"]["schema"]
-    titles = {s["title"] for s in body["anyOf"]}
-    assert {"accept", "reach_agreement", "archive", "request_confirmation"} <= titles
-    accept = next(s for s in body["anyOf"] if s["title"] == "accept")
+    refs = {s["$ref"].rsplit("/", 1)[1] for s in body["anyOf"]}
+    assert {
+        "TransitionAccept",
+        "TransitionReachAgreement",
+        "TransitionArchive",
+        "TransitionRequestConfirmation",
+    } <= refs
+    accept = schema["components"]["schemas"]["TransitionAccept"]
     assert accept["required"] == ["mediator"]
+    assert accept["properties"]["mediator"]["type"] == "integer"
     assert set(post["responses"]) >= {"200", "400", "401", "403", "404", "409"}

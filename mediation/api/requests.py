@@ -1,0 +1,178 @@
+"""Request bodies of the mediation endpoints, as the OpenAPI document shows them: each is
+derived from the service form that validates it (mediation.api.schema.form_schema), plus
+the few fields a service reads beside its form."""
+
+from mediation import complaints, prevention, services
+from mediation.choices import RiskLevel, Tag
+
+from .schema import component, form_schema, ref
+
+PARTY_TAGS = {
+    "type": "array",
+    "items": {"type": "string", "enum": list(Tag.values)},
+    "nullable": True,
+    "description": "当事人标签（老年人、未成年人、残疾人等由身份号码推定的标签自动加上）",
+}
+
+
+@component("PartyRequest")
+def party_request():
+    return form_schema(services._PartyForm, extra={"tags": PARTY_TAGS}, exclude=("tags",))
+
+
+@component("CaseRegistrationRequest")
+def case_registration():
+    return form_schema(
+        services._CaseForm,
+        extra={
+            "parties": {
+                "type": "array",
+                "items": ref("PartyRequest"),
+                "minItems": 2,
+                "description": "当事人：至少一名申请人（applicant）和一名被申请人（respondent）",
+            }
+        },
+        required_extra=["parties"],
+    )
+
+
+@component("CaseRegistrationSupplement")
+def case_registration_supplement():
+    schema = case_registration()
+    schema.pop("required", None)
+    schema["description"] = "登记所需内容，缺省取原记录"
+    return schema
+
+
+@component("CaseCorrectionRequest")
+def case_correction():
+    return form_schema(
+        services._CaseForm,
+        only=services.CORRECTABLE_CASE_FIELDS,
+        optional=True,
+        description="只传要更正的字段",
+    )
+
+
+@component("PartyCorrectionRequest")
+def party_correction():
+    return form_schema(
+        services._PartyForm,
+        only=services.CORRECTABLE_PARTY_FIELDS,
+        exclude=("tags",),
+        optional=True,
+        extra={"tags": PARTY_TAGS} if "tags" in services.CORRECTABLE_PARTY_FIELDS else {},
+        description="只传要更正的字段",
+    )
+
+
+@component("SessionRequest")
+def session_request():
+    return form_schema(services._SessionForm)
+
+
+@component("FollowUpRequest")
+def follow_up_request():
+    schema = form_schema(services._FollowUpForm)
+    # NullBooleanField so that the page's "unknown" is a message; over JSON it is required.
+    schema["properties"]["performed"] = {"type": "boolean", "description": "协议是否已履行"}
+    schema["required"] = ["date", "performed"]
+    return schema
+
+
+@component("RiskRequest")
+def risk_request():
+    return {
+        "type": "object",
+        "properties": {
+            "level": {"type": "string", "enum": list(RiskLevel.values)},
+            "note": {"type": "string", "minLength": 1, "pattern": r"\S"},
+        },
+        "required": ["level", "note"],
+    }
+
+
+PORTAL_PARTY_FIELDS = ("kind", "name", "id_number", "credit_code", "phone", "address")
+
+
+@component("PortalPartyRequest")
+def portal_party():
+    return form_schema(services._PartyForm, only=PORTAL_PARTY_FIELDS, exclude=("kind",))
+
+
+@component("PortalApplicationRequest")
+def portal_application():
+    case = form_schema(services._CaseForm, only=("category", "summary", "claims", "region"))
+    case["properties"].update(
+        {
+            "applicant": ref("PortalPartyRequest"),
+            "respondent": ref("PortalPartyRequest"),
+            "org": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": 2**63 - 1,
+                "nullable": True,
+                "description": "调解组织 id；或只填 region，由乡镇人民调解委员会受理",
+            },
+            "privacy_consent": {
+                "type": "boolean",
+                "enum": [True],
+                "description": "同意个人信息处理说明（《个人信息保护法》第十四条）",
+            },
+        }
+    )
+    case["required"] = [*case.get("required", []), "applicant", "respondent", "privacy_consent"]
+    case["description"] = "申请人须为自然人，并填写联系电话和公民身份号码"
+    return case
+
+
+@component("ScreeningFindingRequest")
+def finding_request():
+    return form_schema(
+        prevention._FindingForm,
+        extra={
+            "parties": {
+                "type": "array",
+                "items": {"type": "object"},
+                "maxItems": prevention.MAX_PARTIES,
+                "nullable": True,
+                "description": "涉及的当事人（登记为案件时再逐项校验）",
+            }
+        },
+    )
+
+
+@component("ScreeningRequest")
+def screening_request():
+    return form_schema(
+        prevention._RoundForm,
+        extra={
+            "found": {
+                "type": "array",
+                "items": ref("ScreeningFindingRequest"),
+                "maxItems": prevention.MAX_FOUND,
+                "nullable": True,
+            }
+        },
+    )
+
+
+@component("ConsultationRequest")
+def consultation_request():
+    return form_schema(prevention._ConsultationForm)
+
+
+@component("ComplaintRequest")
+def complaint_request():
+    return form_schema(complaints.SubmitForm)
+
+
+for _name, (_form, _label) in complaints.TRANSITIONS.items():
+    component("ComplaintTransition" + _name.capitalize())(
+        lambda f=_form, n=_name, lab=_label: form_schema(f, description=f"{n}（{lab}）")
+    )
+
+COMPLAINT_TRANSITION_BODY = {
+    "anyOf": [ref("ComplaintTransition" + n.capitalize()) for n in complaints.TRANSITIONS],
+    "description": "字段取决于路径中的 name",
+}

@@ -1,0 +1,184 @@
+"""Response shapes of the supervision endpoints (DESIGN.md §8): what the OpenAPI document
+declares for the JSON that mediation.supervision, roster and complaints build. The
+contract check of the tests holds every served key to these."""
+
+from rest_framework import serializers
+
+from mediation.supervision_models import ComplaintState
+
+S = serializers
+RATE = {"allow_null": True, "help_text": "0–1，四位小数；分母为 0 时为 null"}
+
+
+class PeriodSerializer(S.Serializer):
+    # "from" is a Python keyword: declared through the fields dict below
+    to = S.CharField(help_text="截止日期（含），空为不限")
+    network = S.CharField()
+    region = S.CharField()
+
+    def get_fields(self):
+        fields = super().get_fields()
+        return {"from": S.CharField(help_text="起始日期（含），空为不限"), **fields}
+
+
+class CountRowSerializer(S.Serializer):
+    key = S.CharField()
+    label = S.CharField()
+    count = S.IntegerField()
+
+
+class StatsSummarySerializer(S.Serializer):
+    as_of = S.DateTimeField()
+    filters = PeriodSerializer()
+    total = S.IntegerField()
+    by_network = CountRowSerializer(many=True)
+    by_category = CountRowSerializer(many=True)
+    by_channel = CountRowSerializer(many=True)
+    by_region = CountRowSerializer(many=True)
+    by_month = CountRowSerializer(many=True)
+    agreed = S.IntegerField()
+    ended = S.IntegerField()
+    success_rate = S.FloatField(**RATE)
+    confirmation_requested = S.IntegerField()
+    confirmed = S.IntegerField()
+    confirmation_rate = S.FloatField(**RATE)
+    followed_up = S.IntegerField()
+    performed = S.IntegerField()
+    performance_rate = S.FloatField(**RATE)
+    amount_cases = S.IntegerField()
+    amount_total = S.CharField(allow_null=True, help_text="元，两位小数")
+    closed = S.IntegerField()
+    avg_days_to_close = S.FloatField(allow_null=True)
+    overdue = S.IntegerField()
+    high_risk = S.IntegerField()
+    priority = S.IntegerField()
+    priority_share = S.FloatField(**RATE)
+    petition_feedback_due = S.IntegerField()
+    petition_feedback_on_time = S.IntegerField()
+    petition_feedback_rate = S.FloatField(**RATE)
+
+
+class MinistryRowSerializer(S.Serializer):
+    key = S.CharField()
+    label = S.CharField()
+    accepted = S.IntegerField()
+    succeeded = S.IntegerField()
+    written = S.IntegerField()
+    oral = S.IntegerField()
+    amount = S.CharField()
+    confirmation_requested = S.IntegerField()
+    confirmed = S.IntegerField()
+
+
+class MinistryTotalSerializer(MinistryRowSerializer):
+    def get_fields(self):
+        fields = super().get_fields()
+        fields.pop("key")
+        fields.pop("label")
+        return fields
+
+
+class ScreeningCountsSerializer(S.Serializer):
+    times = S.IntegerField()
+    found = S.IntegerField()
+    registered = S.IntegerField()
+
+
+class MinistryTableSerializer(S.Serializer):
+    filters = PeriodSerializer()
+    rows = MinistryRowSerializer(many=True, allow_null=True, help_text="非人民调解时为 null")
+    total = MinistryTotalSerializer(allow_null=True)
+    screening = ScreeningCountsSerializer(allow_null=True, help_text="无排查记录时为 null")
+
+
+class RefSerializer(S.Serializer):
+    id = S.IntegerField()
+    name = S.CharField()
+
+
+class NegativeEntrySerializer(S.Serializer):
+    id = S.IntegerField()
+    conduct = S.CharField()
+    occurred_on = S.DateField()
+    until = S.DateField()
+    complaint = S.IntegerField(allow_null=True)
+
+
+class MediatorOrgSerializer(RefSerializer):
+    region = S.CharField()
+
+
+class MediatorSerializer(S.Serializer):
+    id = S.IntegerField()
+    username = S.CharField()
+    name = S.CharField()
+    employment = S.CharField(allow_null=True)
+    employment_label = S.CharField(allow_null=True)
+    kind = S.CharField(allow_null=True)
+    kind_label = S.CharField(allow_null=True)
+    specialties = S.ListField(child=S.CharField())
+    specialty_labels = S.ListField(child=S.CharField())
+    organizations = MediatorOrgSerializer(many=True)
+    load = S.IntegerField()
+    agreed = S.IntegerField()
+    ended = S.IntegerField()
+    success_rate = S.FloatField(**RATE)
+    negative_list = NegativeEntrySerializer(many=True)
+    specialty_match = S.BooleanField(required=False, help_text="case= 时：专长与纠纷类型相符")
+    region_match = S.BooleanField(required=False, help_text="case= 时：同一乡镇（街道）")
+
+
+class MediatorsSerializer(S.Serializer):
+    case = S.IntegerField(required=False, help_text="case= 时：为该案件推荐")
+    results = MediatorSerializer(many=True)
+
+
+class ComplaintEventSerializer(S.Serializer):
+    type = S.CharField()
+    at = S.DateTimeField()
+    actor = S.CharField(allow_null=True)
+    data = S.DictField()
+
+
+class ComplaintSerializer(S.Serializer):
+    id = S.IntegerField()
+    state = S.ChoiceField(choices=ComplaintState.choices)
+    state_label = S.CharField()
+    org = RefSerializer()
+    mediator = RefSerializer(allow_null=True)
+    case = S.CharField(allow_null=True, help_text="相关案号")
+    complainant = S.CharField(help_text="监督管理人员以外看到掩码")
+    contact = S.CharField(help_text="监督管理人员以外看到掩码")
+    facts = S.CharField()
+    received_at = S.DateTimeField()
+    due_at = S.DateTimeField()
+    due_basis = S.CharField()
+    overdue = S.BooleanField()
+    handler = S.CharField(allow_null=True)
+    conclusion = S.CharField()
+    closed_at = S.DateTimeField(allow_null=True)
+    available_transitions = S.ListField(child=S.CharField())
+    events = ComplaintEventSerializer(many=True)
+    negative_entries = NegativeEntrySerializer(many=True)
+
+
+class ComplaintListSerializer(S.Serializer):
+    results = ComplaintSerializer(many=True)
+
+
+class ComplaintReceiptSerializer(S.Serializer):
+    id = S.IntegerField()
+    state = S.ChoiceField(choices=ComplaintState.choices)
+    state_label = S.CharField()
+    due_at = S.DateTimeField()
+    due_basis = S.CharField()
+
+
+class NegativeListEntrySerializer(NegativeEntrySerializer):
+    mediator = RefSerializer(allow_null=True)
+    org = RefSerializer()
+    active = S.BooleanField()
+
+
+class NegativeListSerializer(S.Serializer):
+    results = NegativeListEntrySerializer(many=True)

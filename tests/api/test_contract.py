@@ -1,0 +1,283 @@
+"""The OpenAPI document against the API as served: one journey visits every operation,
+and each response is checked by the contract fixture (tests/contract.py: a documented
+status, exactly the declared keys and types)."""
+
+import datetime as dt
+import io
+
+from django.utils import timezone
+from PIL import Image
+
+from mediation.choices import State
+from tests import contract
+from tests.conftest import case_body
+from workflows.api import DECISION_FORMS, LEGAL_AID_RECEIVE
+
+
+def _png() -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 10, 10)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _task(client, type_, case_id):
+    tasks = [
+        t
+        for t in client.get("/api/tasks/").json()
+        if t["type"] == type_ and t["case"]["id"] == case_id
+    ]
+    assert len(tasks) == 1, tasks
+    task = tasks[0]
+    # What a task offers is among what the schema declares for its type, field for field.
+    for offered in task["decisions"]:
+        forms = {**DECISION_FORMS[type_]}
+        if type_ == "referral.acknowledge" and offered["decision"] == "accept":
+            forms["accept"] = (
+                LEGAL_AID_RECEIVE
+                if [f["name"] for f in offered["fields"]] == list(LEGAL_AID_RECEIVE.base_fields)
+                else forms["accept"]
+            )
+        assert offered["decision"] in forms, (type_, offered)
+        assert [f["name"] for f in offered["fields"]] == list(
+            forms[offered["decision"]].base_fields
+        )
+    return task
+
+
+def test_every_operation_answers_as_documented(api, world):
+    contract.SEEN.clear()
+    today = timezone.localdate()
+    intake, head, mediator = api(world.intake), api(world.head), api(world.mediator)
+    clerk, judge, petition = api(world.clerk), api(world.judge), api(world.petition)
+    supervisor, anonymous = api(world.supervisor), api()
+
+    # -- auth and the caller
+    r = anonymous.post("/api/auth/token/", {"username": "head", "password": "wrong"}, format="json")
+    assert r.status_code == 400
+    assert head.get("/api/me/").status_code == 200
+    assert anonymous.get("/api/me/").status_code == 401
+    r = mediator.post(
+        "/api/auth/password/", {"old_password": "x", "new_password": "y"}, format="json"
+    )
+    assert r.status_code == 400
+    assert head.get("/api/organizations/").status_code == 200
+    assert head.get(f"/api/organizations/{world.home.pk}/").status_code == 200
+    assert head.get(f"/api/organizations/{world.home.pk}/members/").status_code == 200
+    assert head.get(f"/api/organizations/{world.court.pk}/members/").status_code == 403
+
+    # -- a case from registration to judicial confirmation
+    r = intake.post("/api/cases/", case_body(world.home), format="json")
+    assert r.status_code == 201
+    case = r.json()
+    cid, pid = case["id"], case["parties"][0]["id"]
+    assert case["parties"][0]["birth_date"] and not case["parties"][0]["masked"]
+    assert head.get("/api/cases/").status_code == 200
+    assert head.get("/api/cases/?created_after=x").status_code == 400
+    assert head.get("/api/cases/?cursor=nonsense").status_code == 404
+    assert head.get(f"/api/cases/{cid}/").status_code == 200
+    # a partner's view: birth date withheld (null), ID number masked
+    assert (
+        head.patch(f"/api/cases/{cid}/", {"claims": "请求改建。"}, format="json").status_code == 200
+    )
+    r = head.patch(f"/api/cases/{cid}/parties/{pid}/", {"phone": "13995312346"}, format="json")
+    assert r.status_code == 200
+    r = mediator.post(f"/api/cases/{cid}/transitions/begin/", {"consent": True}, format="json")
+    assert r.status_code in (403, 409)
+    r = head.post(
+        f"/api/cases/{cid}/transitions/accept/", {"mediator": world.mediator.pk}, format="json"
+    )
+    assert r.status_code == 200
+    r = mediator.post(f"/api/cases/{cid}/transitions/begin/", {"consent": True}, format="json")
+    assert r.status_code == 200
+    session = {
+        "held_at": timezone.now().isoformat(),
+        "place": "调解室",
+        "attendees": "双方",
+        "record": "同意改建。",
+    }
+    assert mediator.post(f"/api/cases/{cid}/sessions/", session, format="json").status_code == 201
+    r = mediator.post(
+        f"/api/cases/{cid}/risk/", {"level": "low", "note": "情绪平稳"}, format="json"
+    )
+    assert r.status_code == 200
+    r = mediator.post(
+        f"/api/cases/{cid}/attachments/", {"kind": "evidence", "file": io.BytesIO(_png())}
+    )
+    assert r.status_code == 201
+    assert mediator.get(r.json()["url"]).status_code == 200
+    agreement = {
+        "form": "written",
+        "terms": "十日内改建排水沟。",
+        "performance_method": "自行履行",
+        "performance_due": (today + dt.timedelta(days=10)).isoformat(),
+        "effective_date": today.isoformat(),
+    }
+    r = mediator.post(f"/api/cases/{cid}/transitions/reach_agreement/", agreement, format="json")
+    assert r.status_code == 200
+    r = mediator.post(
+        f"/api/cases/{cid}/transitions/request_confirmation/",
+        {"court": world.court.pk, "joint_application": True},
+        format="json",
+    )
+    assert r.status_code == 200
+    task = _task(clerk, "confirmation.register", cid)
+    r = clerk.post(
+        f"/api/tasks/{task['id']}/complete/",
+        {"decision": "register", "number": "（2026）宁0303民特1号"},
+        format="json",
+    )
+    assert r.status_code == 200
+    task = _task(judge, "confirmation.decide", cid)
+    r = judge.post(f"/api/tasks/{task['id']}/complete/", {"decision": "confirm"}, format="json")
+    assert r.status_code == 200 and r.json()["case"]["state"] == State.CONFIRMED
+    r = judge.post(f"/api/tasks/{task['id']}/complete/", {"decision": "confirm"}, format="json")
+    assert r.status_code == 409 and r.json()["current_state"] == State.CONFIRMED
+    assert judge.post("/api/tasks/999999/complete/", {}, format="json").status_code == 404
+    r = mediator.post(
+        f"/api/cases/{cid}/follow-ups/",
+        {"date": today.isoformat(), "performed": True},
+        format="json",
+    )
+    assert r.status_code == 201
+    assert head.get(f"/api/cases/{cid}/events/").status_code == 200
+    assert head.get(f"/api/cases/{cid}/documents/agreement.pdf").status_code == 200
+    assert head.get(f"/api/cases/{cid}/documents/agreement.pdf?version=").status_code == 200
+    assert api(world.outsider).get(f"/api/cases/{cid}/").status_code == 404
+    assert head.get("/api/events/?since=0").status_code == 200
+
+    # -- a petition transfer to the bureau's review of the feedback
+    body = {
+        **case_body(world.home),
+        "petition_number": "宁红信转〔2026〕15号",
+        "feedback_due": (today + dt.timedelta(days=30)).isoformat(),
+    }
+    r = petition.post("/api/petitions/transfers/", body, format="json")
+    assert r.status_code == 201
+    transferred = r.json()["id"]
+    assert intake.post("/api/petitions/transfers/", body, format="json").status_code == 403
+    r = petition.post(
+        f"/api/cases/{transferred}/petition/clock/",
+        {"action": "notified", "notified_on": today.isoformat()},
+        format="json",
+    )
+    assert r.status_code == 200
+    r = head.post(
+        f"/api/cases/{transferred}/transitions/accept/",
+        {"mediator": world.mediator.pk},
+        format="json",
+    )
+    r = mediator.post(
+        f"/api/cases/{transferred}/transitions/withdraw/", {"note": "撤回"}, format="json"
+    )
+    assert r.status_code in (200, 403)
+    if r.status_code == 403:
+        r = head.post(
+            f"/api/cases/{transferred}/transitions/withdraw/", {"note": "撤回"}, format="json"
+        )
+    assert r.status_code == 200
+    task = _task(head, "petition.feedback", transferred)
+    r = head.post(
+        f"/api/tasks/{task['id']}/complete/",
+        {"decision": "submit", "feedback": "申请人撤回调解申请。"},
+        format="json",
+    )
+    assert r.status_code == 200
+    task = _task(petition, "petition.review", transferred)
+    r = petition.post(f"/api/tasks/{task['id']}/complete/", {"decision": "accept"}, format="json")
+    assert r.status_code == 200
+
+    # -- a court referral
+    body = {**case_body(world.home), "referral_number": "（2026）宁0303诉前调1号"}
+    assert clerk.post("/api/courts/referrals/", body, format="json").status_code == 201
+
+    # -- prevention, portal, supervision
+    r = head.post(
+        "/api/screenings/",
+        {
+            "org": world.home.pk,
+            "period_start": today.isoformat(),
+            "period_end": today.isoformat(),
+            "places": "中圈塘村",
+            "found": [{"summary": "地界纠纷", "category": "neighbour", "risk": "low"}],
+        },
+        format="json",
+    )
+    assert r.status_code == 201
+    screening = r.json()
+    assert head.get("/api/screenings/").status_code == 200
+    assert supervisor.get("/api/screenings/unscreened/").status_code == 200
+    r = head.post(
+        f"/api/screenings/{screening['id']}/found/{screening['found'][0]['id']}/register/",
+        {"parties": case_body(world.home)["parties"]},
+        format="json",
+    )
+    assert r.status_code == 201
+    r = intake.post(
+        "/api/consultations/",
+        {
+            "channel": "hotline",
+            "topic": "mediation",
+            "category": "neighbour",
+            "question": "邻居排水怎么办？",
+            "answer": "可申请人民调解。",
+            "caller_phone": "13995312345",
+        },
+        format="json",
+    )
+    assert r.status_code == 201, r.content
+    consultation = r.json()["id"]
+    assert intake.get("/api/consultations/").status_code == 200
+    r = intake.post(
+        f"/api/consultations/{consultation}/register/",
+        {"org": world.home.pk, "summary": "排水纠纷", "parties": case_body(world.home)["parties"]},
+        format="json",
+    )
+    assert r.status_code in (201, 400), r.content
+    r = anonymous.post(
+        "/api/portal/applications/",
+        {
+            "applicant": {
+                "name": "马建国",
+                "id_number": "640303195503010030",
+                "phone": "13995312345",
+            },
+            "respondent": {"name": "杨学军"},
+            "category": "neighbour",
+            "summary": "排水纠纷",
+            "org": world.home.pk,
+            "privacy_consent": True,
+        },
+        format="json",
+    )
+    assert r.status_code == 201, r.content
+    r = anonymous.post(
+        "/api/complaints/",
+        {"org": world.home.pk, "complainant": "马建国", "contact": "13995312345", "facts": "拖延"},
+        format="json",
+    )
+    assert r.status_code == 201, r.content
+    complaint = r.json()["id"]
+    assert supervisor.get("/api/complaints/").status_code == 200
+    assert supervisor.get(f"/api/complaints/{complaint}/").status_code == 200
+    r = supervisor.post(
+        f"/api/complaints/{complaint}/transitions/investigate/", {"note": "调查"}, format="json"
+    )
+    assert r.status_code == 200
+    assert supervisor.get("/api/mediators/").status_code == 200
+    assert supervisor.get(f"/api/mediators/?case={cid}").status_code == 200
+    assert supervisor.get("/api/negative-list/").status_code == 200
+    assert supervisor.get("/api/stats/summary/").status_code == 200
+    assert supervisor.get("/api/stats/ministry/").status_code == 200
+    assert supervisor.get("/api/stats/export.xlsx").status_code == 200
+    assert supervisor.get(f"/api/stats/monthly/{today:%Y-%m}.pdf").status_code == 200
+    assert supervisor.get("/api/cases/export.xlsx").status_code == 200
+    assert head.get("/api/stats/export.xlsx").status_code == 403
+    assert head.delete("/api/auth/token/").status_code == 204
+
+    visited = {(m, t) for m, t, _status in contract.SEEN}
+    declared = {
+        (method.upper(), path)
+        for path, item in contract.document()["paths"].items()
+        for method in item
+    }
+    assert declared - visited == set()

@@ -1,0 +1,142 @@
+"""The API's OpenAPI document as a checker of real responses.
+
+Every `/api/` response a test receives through Django's test client is checked here
+(tests/conftest.py): its status must be one the operation documents, and its JSON body
+must match the documented schema exactly — no key the schema does not declare, every
+required key present, each value of the declared type, `null` only where declared
+nullable. So the shapes the serializers declare and the keys the views serve cannot drift
+apart without a test failing (issue 16: one source for the API's shapes)."""
+
+import copy
+import functools
+import json
+import re
+
+import jsonschema
+from jsonschema import Draft7Validator
+
+SKIP_PATHS = ("/api/schema/", "/api/docs/")
+
+
+class ContractError(AssertionError):
+    pass
+
+
+# (METHOD, path template, status) of every response checked, for coverage assertions.
+SEEN: set[tuple[str, str, int]] = set()
+
+
+def _strict(node):
+    """OpenAPI 3.0 → JSON Schema: `nullable` as a null alternative, and objects that list
+    their properties closed to other keys."""
+    if isinstance(node, list):
+        return [_strict(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    node = {k: _strict(v) for k, v in node.items()}
+    if node.get("type") == "object" and "properties" in node:
+        node.setdefault("additionalProperties", False)
+    for key in ("readOnly", "writeOnly", "example", "discriminator", "externalDocs", "xml"):
+        node.pop(key, None)
+    if node.pop("nullable", False):
+        if "enum" in node:
+            node["enum"] = [*node["enum"], None]
+        if "type" in node:
+            node["type"] = [node["type"], "null"]
+        else:
+            node = {"anyOf": [node, {"type": "null"}]}
+    return node
+
+
+@functools.cache
+def document() -> dict:
+    from drf_spectacular.generators import SchemaGenerator
+
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+@functools.cache
+def _components() -> dict:
+    return _strict(copy.deepcopy(document()["components"]))
+
+
+@functools.cache
+def _routes() -> list[tuple[re.Pattern, str]]:
+    out = []
+    for template in document()["paths"]:
+        pattern = re.escape(template)
+        pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", pattern)
+        out.append((re.compile(f"^{pattern}$"), template))
+    # literal paths before templated ones (/api/cases/export.xlsx before /api/cases/{id}/)
+    out.sort(key=lambda r: r[1].count("{"))
+    return out
+
+
+def operation(method: str, path: str):
+    for pattern, template in _routes():
+        if pattern.match(path):
+            op = document()["paths"][template].get(method.lower())
+            return template, op
+    return None, None
+
+
+def _validator(schema: dict) -> Draft7Validator:
+    root = {**_strict(schema), "components": _components()}
+    return Draft7Validator(root, format_checker=Draft7Validator.FORMAT_CHECKER)
+
+
+@functools.cache
+def _error_validator():
+    return _validator({"$ref": "#/components/schemas/Error"})
+
+
+def check(method: str, path: str, status: int, content_type: str, content: bytes) -> None:
+    if not path.startswith("/api/") or path.startswith(SKIP_PATHS):
+        return
+    is_json = content_type.split(";")[0].strip() == "application/json"
+    body = json.loads(content) if is_json and content else None
+    template, op = operation(method, path)
+    where = f"{method} {path} → {status}"
+    if op is None or status == 500:
+        # An unknown path or method, or a bug: still the one error shape.
+        if status >= 400:
+            if body is None:
+                raise ContractError(f"{where}: error without a JSON body")
+            _raise_first(_error_validator(), body, where)
+        return
+    SEEN.add((method.upper(), template, status))
+    responses = op["responses"]
+    documented = responses.get(str(status))
+    if documented is None:
+        raise ContractError(f"{where}: status not documented for {template} ({sorted(responses)})")
+    content = documented.get("content") or {}
+    ctype = content_type.split(";")[0].strip()
+    if not content:
+        if content_type and status != 204 and (content or is_json):
+            raise ContractError(f"{where}: {ctype} answered where {template} documents none")
+        return
+    if ctype not in content:
+        raise ContractError(f"{where}: {ctype} not documented ({sorted(content)})")
+    media = content[ctype]
+    if not is_json:
+        return
+    _raise_first(_validator_for(json.dumps(media["schema"], sort_keys=True)), body, where)
+
+
+@functools.cache
+def _validator_for(schema_json: str) -> Draft7Validator:
+    return _validator(json.loads(schema_json))
+
+
+def _raise_first(validator, body, where):
+    errors = sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path))
+    if errors:
+        e = errors[0]
+        at = "/".join(str(p) for p in e.absolute_path)
+        raise ContractError(
+            f"{where}: body does not match the schema at '{at}': {e.message}"
+            + (f" (+{len(errors) - 1} more)" if len(errors) > 1 else "")
+        )
+
+
+__all__ = ["ContractError", "check", "document", "jsonschema"]
