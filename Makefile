@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test test-pg test-browser lint bench ci venv docs clean
+.PHONY: run test test-pg test-browser lint bench ci venv docs schema clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,12 @@ bench: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/python manage.py draw_machines
+
+# The API contract integrators generate clients from (docs/api.md); a test fails when the
+# served /api/schema/ differs from the committed file.
+schema: $(STAMP)
+	$(BIN)/python manage.py spectacular --lang zh-hans --validate --fail-on-warn \
+		--file docs/openapi.yaml
 
 ci:
 	bash .ci/run
