@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import IsAuthenticated
 
+import config.converters  # noqa: F401  (<id:…>)
 from mediation.api.attachments import AttachmentDownloadView, AttachmentUploadView
 from mediation.documents.views import document_pdf
 from mediation.health import healthz, readyz
@@ -33,14 +34,14 @@ urlpatterns = [
         ),
         name="api-docs",
     ),
-    path("api/cases/<int:pk>/documents/<str:kind>.pdf", document_pdf, name="case-document"),
+    path("api/cases/<id:pk>/documents/<str:kind>.pdf", document_pdf, name="case-document"),
     path(
-        "api/cases/<int:pk>/attachments/",
+        "api/cases/<id:pk>/attachments/",
         AttachmentUploadView.as_view(),
         name="case-attachments",
     ),
     path(
-        "api/cases/<int:pk>/attachments/<int:aid>",
+        "api/cases/<id:pk>/attachments/<id:aid>",
         AttachmentDownloadView.as_view(),
         name="case-attachment",
     ),

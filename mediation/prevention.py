@@ -73,7 +73,9 @@ def record_screening(user, data: dict, *, now=None) -> ScreeningRound:
     now = now or timezone.now()
     form = _RoundForm(data, today=timezone.localdate(now))
     errors = {} if form.is_valid() else _errors_of(form)
-    found_in = data.get("found", [])
+    found_in = data.get("found")
+    if found_in is None:  # absent or null: no dispute found
+        found_in = []
     found = []
     if not isinstance(found_in, list):
         errors["found"] = [_("排查发现的纠纷应为列表")]

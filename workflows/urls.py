@@ -1,13 +1,15 @@
 from django.urls import path
 
+import config.converters  # noqa: F401  (<id:…>)
+
 from . import api
 
 urlpatterns = [
     path("tasks/", api.TaskListView.as_view(), name="api-tasks"),
-    path("tasks/<int:pk>/complete/", api.TaskCompleteView.as_view(), name="api-task-complete"),
+    path("tasks/<id:pk>/complete/", api.TaskCompleteView.as_view(), name="api-task-complete"),
     path("petitions/transfers/", api.PetitionTransferView.as_view(), name="api-petition-transfer"),
     path(
-        "cases/<int:pk>/petition/clock/",
+        "cases/<id:pk>/petition/clock/",
         api.PetitionClockView.as_view(),
         name="api-petition-clock",
     ),

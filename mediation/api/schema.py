@@ -232,7 +232,6 @@ OPERATION_IDS = {
     "cases_retrieve": "cases_get",
     "cases_partial_update": "cases_correct",
     "cases_parties_partial_update": "cases_correct_party",
-    "cases_transitions_create": "cases_transition",
     "cases_events_list": "cases_events",
     "cases_sessions_create": "cases_add_session",
     "cases_follow_ups_create": "cases_add_follow_up",
@@ -242,7 +241,6 @@ OPERATION_IDS = {
     "complaints_retrieve": "complaints_list",
     "complaints_create": "complaints_submit",
     "complaints_retrieve_2": "complaints_get",
-    "complaints_transitions_create": "complaints_transition",
     "consultations_create": "consultations_record",
     "consultations_register_create": "consultations_register",
     "courts_referrals_create": "courts_refer",
@@ -263,6 +261,64 @@ OPERATION_IDS = {
     "tasks_retrieve": "tasks_list",
     "tasks_complete_create": "tasks_complete",
 }
+
+
+CASE_ID = {"id": "$response.body#/id"}
+CASE_LINKS = {
+    "GetCase": ("cases_get", CASE_ID),
+    "Transition": ("cases_transition", CASE_ID),
+    "Events": ("cases_events", CASE_ID),
+}
+# How one answer leads to the next call (OpenAPI links): a generated client's docs and a
+# stateful fuzzer (register → transition → tasks) follow them.
+LINKS = {
+    ("cases_register", "201"): {
+        **CASE_LINKS,
+        "AddSession": ("cases_add_session", CASE_ID),
+        "FlagRisk": ("cases_flag_risk", CASE_ID),
+        "Correct": ("cases_correct", CASE_ID),
+        "CorrectParty": (
+            "cases_correct_party",
+            {"id": "$response.body#/id", "pid": "$response.body#/parties/0/id"},
+        ),
+        "UploadAttachment": ("case_attachment_upload", CASE_ID),
+    },
+    ("petitions_transfer", "201"): {
+        **CASE_LINKS,
+        "UpdateClock": ("petitions_update_clock", CASE_ID),
+    },
+    ("courts_refer", "201"): CASE_LINKS,
+    ("tasks_list", "200"): {"Complete": ("tasks_complete", {"id": "$response.body#/0/id"})},
+    ("tasks_complete", "200"): {"Tasks": ("tasks_list", {})},
+    ("complaints_submit", "201"): {
+        "GetComplaint": ("complaints_get", {"id": "$response.body#/id"}),
+        "Investigate": ("complaints_transition_investigate", {"id": "$response.body#/id"}),
+    },
+    ("consultations_record", "201"): {
+        "Register": ("consultations_register", {"id": "$response.body#/id"}),
+    },
+    ("screenings_record", "201"): {
+        "RegisterFinding": (
+            "screenings_register_finding",
+            {"id": "$response.body#/id", "fid": "$response.body#/found/0/id"},
+        ),
+    },
+    ("case_attachment_upload", "201"): {
+        "Download": (
+            "case_attachment_download",
+            {"id": "$request.path.id", "aid": "$response.body#/id"},
+        ),
+    },
+}
+
+
+def _add_links(op) -> None:
+    for (op_id, code), links in LINKS.items():
+        if op["operationId"] == op_id and code in op["responses"]:
+            op["responses"][code]["links"] = {
+                name: {"operationId": target, **({"parameters": params} if params else {})}
+                for name, (target, params) in links.items()
+            }
 
 
 def _error_response(code: int) -> dict:
@@ -286,17 +342,142 @@ def _ascii_titles(node):
             _ascii_titles(value)
 
 
+ID_PARAMS = {"id", "pid", "aid", "fid", "org", "case", "mediator", "petition_bureau", "court"}
+# Filters whose empty value means "not given" (the pages' forms send them empty).
+EMPTY_MEANS_ABSENT = {"from", "to", "network", "region"}
+
+
+def _tidy_parameters(op) -> None:
+    from config.converters import ID_MAX as PATH_ID_MAX
+
+    for param in op.get("parameters", []):
+        schema = param.get("schema", {})
+        if param["name"] in ID_PARAMS and schema.get("type") in ("integer", "number"):
+            schema.update(type="integer", minimum=1, maximum=PATH_ID_MAX)
+            schema.pop("format", None)
+        if param["in"] == "query" and param["name"] in EMPTY_MEANS_ABSENT:
+            param["allowEmptyValue"] = True
+
+
+def _body_required(op, schemas) -> None:
+    """A body with required fields is itself required (an empty POST is a 400)."""
+    body = op.get("requestBody")
+    if not body:
+        return
+    for media in body.get("content", {}).values():
+        schema = media.get("schema", {})
+        if "$ref" in schema:
+            schema = schemas.get(schema["$ref"].rsplit("/", 1)[1], {})
+        if schema.get("required") or "anyOf" in schema:
+            body["required"] = True
+
+
+def _transition_edges() -> dict[str, set[str]]:
+    """After each transition, the transitions the state machine allows next."""
+    from mediation.choices import State
+    from mediation.models import Case
+
+    edges = list(Case._meta.get_field("state").get_all_transitions(Case))
+    by_source: dict[str, set[str]] = {}
+    for t in edges:
+        by_source.setdefault(t.source, set()).add(t.name)
+    out = {"register": by_source.get(State.REGISTERED, set())}
+    for t in edges:
+        targets = t.target if isinstance(t.target, list | tuple) else [t.target]
+        nxt = out.setdefault(t.name, set())
+        for target in targets:
+            if isinstance(target, str):
+                nxt |= by_source.get(target, set())
+    return out
+
+
+def _split_by_name(paths, template, names, make_op) -> None:
+    """One operation per value of the `{name}` path parameter, each with its exact body
+    (a transition's fields depend on the transition)."""
+    item = paths.pop(template, None)
+    if item is None:
+        return
+    op = item["post"]
+    for name in names:
+        new = {**op, "parameters": [p for p in op.get("parameters", []) if p["name"] != "name"]}
+        make_op(new, name)
+        paths[template.replace("{name}", name)] = {"post": new}
+
+
+def _transition_op(op, name) -> None:
+    op["operationId"] = f"cases_transition_{name}"
+    op["summary"] = f"{name}（{FORMS[name].label}）"
+    op["requestBody"] = {
+        "content": {"application/json": {"schema": ref(transition_component(name))}}
+    }
+    op["responses"] = {**op["responses"]}
+    op["responses"]["200"] = {**op["responses"]["200"]}
+
+
+def _complaint_op(op, name) -> None:
+    from mediation import complaints
+
+    op["operationId"] = f"complaints_transition_{name}"
+    op["summary"] = f"{name}（{complaints.TRANSITIONS[name][1]}）"
+    op["requestBody"] = {
+        "content": {"application/json": {"schema": ref("ComplaintTransition" + name.capitalize())}}
+    }
+
+
+def _transition_links(paths) -> None:
+    edges = _transition_edges()
+    case_links = {name: (target, CASE_ID) for name, (target, _p) in CASE_LINKS.items()}
+    case_links.pop("Transition", None)
+
+    def links(after: str) -> dict:
+        out = {k: {"operationId": t, "parameters": p} for k, (t, p) in case_links.items()}
+        for nxt in sorted(edges.get(after, ())):
+            out[_ascii_name(nxt)] = {
+                "operationId": f"cases_transition_{nxt}",
+                "parameters": CASE_ID,
+            }
+        out["Tasks"] = {"operationId": "tasks_list"}
+        return out
+
+    for item in paths.values():
+        for op in item.values():
+            if not isinstance(op, dict) or "operationId" not in op:
+                continue
+            op_id = op["operationId"]
+            if op_id.startswith("cases_transition_"):
+                ok = op["responses"]["200"]
+                ok["links"] = links(op_id.removeprefix("cases_transition_"))
+            elif op_id in ("cases_register", "petitions_transfer", "courts_refer"):
+                created = op["responses"]["201"]
+                created.setdefault("links", {}).pop("Transition", None)
+                created["links"].update(
+                    {k: v for k, v in links("register").items() if k != "Tasks"}
+                )
+
+
 def postprocess(result, generator, request, public):
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     for name, build in sorted(COMPONENTS.items()):
         schemas[name] = build()
     for name, choices in USED_ENUMS.items():
         schemas.setdefault(name, enum_component(choices))
-    for item in result.get("paths", {}).values():
+    paths = result.get("paths", {})
+    from mediation import complaints
+
+    _split_by_name(paths, "/api/cases/{id}/transitions/{name}/", list(FORMS), _transition_op)
+    _split_by_name(
+        paths,
+        "/api/complaints/{id}/transitions/{name}/",
+        list(complaints.TRANSITIONS),
+        _complaint_op,
+    )
+    for item in paths.values():
         for op in item.values():
             if not isinstance(op, dict) or "responses" not in op:
                 continue
             op["operationId"] = OPERATION_IDS.get(op["operationId"], op["operationId"])
+            _tidy_parameters(op)
+            _body_required(op, schemas)
             responses = op["responses"]
             codes = set()
             params = op.get("parameters", [])
@@ -313,6 +494,9 @@ def postprocess(result, generator, request, public):
             for code in sorted(codes):
                 responses.setdefault(str(code), _error_response(code))
             op["responses"] = dict(sorted(responses.items()))
+            _add_links(op)
+    _transition_links(paths)
+    result["paths"] = dict(sorted(paths.items()))
     _ascii_titles(result.get("paths", {}))
     return result
 

@@ -6,6 +6,8 @@ serializers here describe it for the OpenAPI schema.
 answering with a case uses (transitions, risk, and the workflow endpoints).
 """
 
+import datetime as dt
+
 from django.db.models import Prefetch
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field, inline_serializer
@@ -74,8 +76,19 @@ def dt_json(value):
     if value is None:
         return None
     value = timezone.localtime(value)
+    if value.utcoffset().seconds % 60:
+        # Before 1901 Asia/Shanghai is local mean time (+08:05:43), an offset RFC 3339
+        # cannot write: such a (user-given) time is answered in UTC instead.
+        value = value.astimezone(dt.UTC)
     text = value.isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+class DateTimeField(serializers.DateTimeField):
+    """DRF's, always RFC 3339 (see dt_json)."""
+
+    def to_representation(self, value):
+        return dt_json(value) if value else None
 
 
 def date_json(value):
@@ -415,7 +428,7 @@ class AgreementSerializer(serializers.Serializer):
 
 class SessionSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    held_at = serializers.DateTimeField()
+    held_at = DateTimeField()
     place = serializers.CharField()
     attendees = serializers.CharField()
     record = serializers.CharField()

@@ -269,8 +269,8 @@ class ComplaintListView(APIView):
         responses={200: shapes.ComplaintListSerializer, **errors(400, 401, 405)},
     )
     def get(self, request):
-        state = request.query_params.get("state", "")
-        if state and state not in ComplaintState.values:
+        state = request.query_params.get("state")
+        if state is not None and state not in ComplaintState.values:
             raise InvalidFields(_("筛选条件有误"), {"state": [_("未知的投诉状态")]})
         qs = _complaints_qs(request.user)
         if state:

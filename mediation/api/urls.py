@@ -1,6 +1,8 @@
 from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
+import config.converters  # noqa: F401  (<id:…>)
+
 from . import prevention, views
 from . import supervision as sv
 from .portal import PortalApplicationView
@@ -22,13 +24,13 @@ urlpatterns = [
         name="api-screenings-unscreened",
     ),
     path(
-        "screenings/<int:pk>/found/<int:fid>/register/",
+        "screenings/<id:pk>/found/<id:fid>/register/",
         prevention.ScreeningFindingRegisterView.as_view(),
         name="api-screening-register",
     ),
     path("consultations/", prevention.ConsultationListView.as_view(), name="api-consultations"),
     path(
-        "consultations/<int:pk>/register/",
+        "consultations/<id:pk>/register/",
         prevention.ConsultationRegisterView.as_view(),
         name="api-consultation-register",
     ),
@@ -43,9 +45,9 @@ urlpatterns = [
     path("cases/export.xlsx", sv.CaseExportView.as_view(), name="api-cases-export"),
     path("mediators/", sv.MediatorsView.as_view(), name="api-mediators"),
     path("complaints/", sv.ComplaintListView.as_view(), name="api-complaints"),
-    path("complaints/<int:pk>/", sv.ComplaintDetailView.as_view(), name="api-complaint"),
+    path("complaints/<id:pk>/", sv.ComplaintDetailView.as_view(), name="api-complaint"),
     path(
-        "complaints/<int:pk>/transitions/<slug:name>/",
+        "complaints/<id:pk>/transitions/<slug:name>/",
         sv.ComplaintTransitionView.as_view(),
         name="api-complaint-transition",
     ),

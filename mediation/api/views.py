@@ -25,6 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config import tokens
+from config.converters import IdConverter
 from config.limits import BoundedJSONParser
 from config.tokens import TokenAuthentication
 from mediation import policies, services
@@ -216,6 +217,7 @@ class MeView(APIView):
     ),
 )
 class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = IdConverter.regex
     queryset = Organization.objects.order_by("id")
     serializer_class = s.OrganizationSerializer
     filter_backends = []
@@ -277,7 +279,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     pagination_class = QueueCursorPagination
     filter_backends = [DjangoFilterBackend]
     filterset_class = CaseFilter
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = IdConverter.regex
 
     def get_queryset(self):
         user = self.request.user
@@ -338,7 +340,12 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         request={"application/json": ref("PartyCorrectionRequest")},
         responses={200: s.CaseDetailSerializer, **errors(400, 403, 404, 409, 415, *AUTH_ERRORS)},
     )
-    @action(detail=True, methods=["patch"], url_path=r"parties/(?P<pid>\d+)", filter_backends=[])
+    @action(
+        detail=True,
+        methods=["patch"],
+        url_path=rf"parties/(?P<pid>{IdConverter.regex})",
+        filter_backends=[],
+    )
     def party(self, request, pk=None, pid=None):
         services.correct_party(int(pk), int(pid), request.user, form_data(request))
         return self._case(Case.objects.get(pk=int(pk)))
