@@ -327,7 +327,8 @@ class _PartyForm(JsonForm):
         return validate_credit_code(value) if value else ""
 
     def clean_tags(self):
-        tags = self.cleaned_data.get("tags") or []
+        tags = self.cleaned_data.get("tags")
+        tags = [] if tags is None else tags  # absent or null; an empty {} or "" is no list
         if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
             raise ValidationError(_("特殊群体标签应为列表"))
         unknown = sorted(set(tags) - set(Tag.values))

@@ -120,7 +120,7 @@ def complete_task(task_id, user, data: dict | None, *, now=None) -> CaseTask:
             raise StateConflict(_("该任务已办结或已取消"), case.state if case else "")
         choices = decisions_of(task)
         decision = data.pop("decision", None)
-        if decision not in choices:
+        if not isinstance(decision, str) or decision not in choices:
             raise InvalidFields(
                 _("提交的内容有误"),
                 {"decision": [_("可选的处理决定：%(d)s") % {"d": "、".join(choices)}]},

@@ -3,12 +3,40 @@
 import datetime as dt
 
 import django_filters
+from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from config.converters import ID_MAX
 from mediation.choices import OPEN_STATES, Category, Channel, Network, State
 from mediation.crypto import party_search_q
 from mediation.models import Case, CaseParty
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    """`true` / `false` (or absent); django-filter's own reads any other text as absent,
+    so `?priority=yes` silently listed everything."""
+
+    widget = forms.TextInput  # the raw text, not a select that maps the unknown to None
+
+    def to_python(self, value):
+        if isinstance(value, bool):
+            return value
+        if value in (None, ""):
+            return None
+        if value in ("true", "True", "1"):
+            return True
+        if value in ("false", "False", "0"):
+            return False
+        raise forms.ValidationError(_("应为 true 或 false"), code="invalid")
+
+    def validate(self, value):
+        pass
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
 
 
 def _day_start(day: dt.date):
@@ -26,11 +54,11 @@ def _day_start(day: dt.date):
 class CaseFilter(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(choices=State.choices)
     network = django_filters.ChoiceFilter(choices=Network.choices)
-    org = django_filters.NumberFilter(field_name="org_id", min_value=1, max_value=2**63 - 1)
+    org = django_filters.NumberFilter(field_name="org_id", min_value=1, max_value=ID_MAX)
     category = django_filters.ChoiceFilter(choices=Category.choices)
     channel = django_filters.ChoiceFilter(choices=Channel.choices)
-    priority = django_filters.BooleanFilter()
-    overdue = django_filters.BooleanFilter(method="filter_overdue")
+    priority = StrictBooleanFilter()
+    overdue = StrictBooleanFilter(method="filter_overdue")
     region = django_filters.CharFilter()
     q = django_filters.CharFilter(method="filter_q", max_length=100)
     created_after = django_filters.DateFilter(method="filter_created_after")

@@ -14,7 +14,7 @@ from collections import OrderedDict
 from django.db.models import F
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.utils.translation import gettext as _
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
@@ -62,12 +62,15 @@ class QueueCursorPagination(BasePagination):
     ordering = ("-priority", "-created_at", "-id")
 
     def get_page_size(self, request) -> int:
+        """1–MAX_PAGE_SIZE as documented; anything else is a 400 (it was silently clamped)."""
         raw = request.query_params.get(self.page_size_query_param)
-        try:
-            size = int(raw) if raw is not None else DEFAULT_PAGE_SIZE
-        except ValueError:
-            size = DEFAULT_PAGE_SIZE
-        return max(1, min(size, MAX_PAGE_SIZE))
+        if raw is None:
+            return DEFAULT_PAGE_SIZE
+        if not raw.isdigit() or len(raw) > 3 or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+            raise ValidationError(
+                {self.page_size_query_param: [_("每页条数应为 1–%(n)d") % {"n": MAX_PAGE_SIZE}]}
+            )
+        return int(raw)
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request

@@ -5,11 +5,11 @@ the few fields a service reads beside its form."""
 from mediation import complaints, prevention, services
 from mediation.choices import RiskLevel, Tag
 
-from .schema import component, form_schema, ref
+from .schema import component, enum_ref, form_schema, ref
 
 PARTY_TAGS = {
     "type": "array",
-    "items": {"type": "string", "enum": list(Tag.values)},
+    "items": enum_ref(Tag.choices),
     "nullable": True,
     "description": "当事人标签（老年人、未成年人、残疾人等由身份号码推定的标签自动加上）",
 }

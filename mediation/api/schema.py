@@ -89,6 +89,12 @@ def choice_schema(choices) -> dict:
     return {"allOf": [ref(named[0])]}
 
 
+def enum_ref(choices) -> dict:
+    """A reference to the named enum of these choices (for array items)."""
+    schema = choice_schema(choices)
+    return schema["allOf"][0] if "allOf" in schema else schema
+
+
 def enum_component(choices) -> dict:
     return {
         "enum": [v for v, _label in choices],
@@ -342,9 +348,27 @@ def _ascii_titles(node):
             _ascii_titles(value)
 
 
+MONTH = r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$"
 ID_PARAMS = {"id", "pid", "aid", "fid", "org", "case", "mediator", "petition_bureau", "court"}
 # Filters whose empty value means "not given" (the pages' forms send them empty).
-EMPTY_MEANS_ABSENT = {"from", "to", "network", "region"}
+EMPTY_MEANS_ABSENT = {
+    "from",
+    "to",
+    "network",
+    "region",
+    "specialty",
+    "kind",
+    "q",
+    "category",
+    "channel",
+    "created_after",
+    "created_before",
+    "cursor",
+    "month",
+    "org",
+    "case",
+    "mediator",
+}
 
 
 def _tidy_parameters(op) -> None:
@@ -352,11 +376,19 @@ def _tidy_parameters(op) -> None:
 
     for param in op.get("parameters", []):
         schema = param.get("schema", {})
-        if param["name"] in ID_PARAMS and schema.get("type") in ("integer", "number"):
+        numeric = schema.get("type") in ("integer", "number")
+        if param["name"] in ID_PARAMS and (numeric or param["in"] == "path"):
             schema.update(type="integer", minimum=1, maximum=PATH_ID_MAX)
             schema.pop("format", None)
         if param["in"] == "query" and param["name"] in EMPTY_MEANS_ABSENT:
             param["allowEmptyValue"] = True
+        plain_text = schema.get("type") == "string" and not {"enum", "format", "pattern"} & set(
+            schema
+        )
+        if param["in"] == "query" and plain_text:
+            schema["pattern"] = "^[^\\u0000]*$"  # Django refuses NUL in any text
+        if param["name"] == "month" and schema.get("type") == "string":
+            schema["pattern"] = MONTH
 
 
 def _body_required(op, schemas) -> None:

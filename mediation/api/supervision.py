@@ -16,6 +16,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.converters import ID_MAX
 from config.limits import BoundedJSONParser
 from mediation import complaints, exports, policies, roster, supervision
 from mediation.choices import Category, Network
@@ -164,9 +165,9 @@ class RosterQuery(serializers.Serializer):
     specialty = serializers.ChoiceField(choices=Category.choices, required=False)
     kind = serializers.ChoiceField(choices=MediatorKind.choices, required=False)
     region = serializers.CharField(required=False, allow_blank=True, max_length=50)
-    org = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    org = serializers.IntegerField(required=False, min_value=1, max_value=ID_MAX)
     case = serializers.IntegerField(
-        required=False, min_value=1, max_value=2**63 - 1, help_text="推荐：为该案件受理/更换调解员"
+        required=False, min_value=1, max_value=ID_MAX, help_text="推荐：为该案件受理/更换调解员"
     )
 
     def validate_region(self, value):
@@ -370,16 +371,19 @@ class NegativeListView(APIView):
         for key in ("mediator", "org"):
             raw = request.query_params.get(key, "")
             if raw:
-                if not raw.isdigit() or len(raw) > 18:
+                if not raw.isdigit() or len(raw) > 18 or int(raw) < 1:
                     errs[key] = [_("应为数字 id")]
                 else:
                     ids[key] = int(raw)
+        show_all = request.query_params.get("all", "")
+        if show_all not in ("", "true", "false", "1", "0"):
+            errs["all"] = [_("应为 true 或 false")]
         if errs:
             raise InvalidFields(_("筛选条件有误"), errs)
         qs = NegativeListEntry.objects.select_related("org", "mediator").order_by(
             "-occurred_on", "-id"
         )
-        if request.query_params.get("all", "") not in ("true", "1"):
+        if show_all not in ("true", "1"):
             qs = qs.filter(until__gte=timezone.localdate())
         if "mediator" in ids:
             qs = qs.filter(mediator_id=ids["mediator"])

@@ -279,3 +279,18 @@ def test_404_for_unknown_api_paths_of_any_method(api, world):
     assert_shape(c.post("/api/nothing/here/", {}, format="json"), 404)
     assert_shape(c.get("/api/cases/abc/"), 404)
     assert_shape(api().get("/api/nothing/"), 404)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["page_size=101", "page_size=0", "page_size=x", "priority=yes", "overdue=null", "org=0"],
+)
+def test_list_parameters_outside_the_documented_range_are_400(api, world, query):
+    """What the schema refuses the server refuses (they were clamped or ignored)."""
+    assert_shape(api(world.head).get(f"/api/cases/?{query}"), 400)
+
+
+def test_list_parameters_inside_the_documented_range(api, world):
+    c = api(world.head)
+    for query in ("page_size=100", "page_size=1", "priority=true", "overdue=false", "category="):
+        assert c.get(f"/api/cases/?{query}").status_code == 200, query
