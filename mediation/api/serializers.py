@@ -616,7 +616,7 @@ PortalApplicationResponseSerializer = inline_serializer(
 
 
 class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField()
+    username = serializers.RegexField(r"^[^\x00]+$")
     password = serializers.CharField(style={"input_type": "password"})
 
 

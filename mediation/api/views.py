@@ -96,6 +96,8 @@ def required_strings(request, *names) -> list[str]:
     data = json_object(request)
     values = [data.get(n) if isinstance(data.get(n), str) else "" for n in names]
     missing = {n: [_("该字段是必填项。")] for n, v in zip(names, values, strict=True) if not v}
+    # NUL cannot be stored or looked up in PostgreSQL text (the login is a query).
+    missing |= {n: [_("不能包含空字符")] for n, v in zip(names, values, strict=True) if "\x00" in v}
     if missing:
         raise InvalidFields(_("提交的内容有误"), missing)
     return values

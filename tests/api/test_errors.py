@@ -294,3 +294,9 @@ def test_list_parameters_inside_the_documented_range(api, world):
     c = api(world.head)
     for query in ("page_size=100", "page_size=1", "priority=true", "overdue=false", "category="):
         assert c.get(f"/api/cases/?{query}").status_code == 200, query
+
+
+def test_nul_in_a_login_name_is_a_400(api, world):
+    """PostgreSQL text cannot hold NUL: the lookup would fail (a 500) before the answer."""
+    r = api().post("/api/auth/token/", {"username": "he\x00ad", "password": "x"}, format="json")
+    assert "username" in assert_shape(r, 400)["errors"]
