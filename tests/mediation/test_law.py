@@ -508,17 +508,20 @@ def test_high_risk_records_the_police_report(world):
 
 
 def test_receiving_body_records_the_partys_filing(world):
+    # The mediating body advises; the commission records the party's own application
+    # (referral.filing) and its clocks start then (LDMAL art 29).
     case = world.make_case(State.FAILED, category="labor")
     services.perform(
         case, "refer", world.mediator, {"route": "arbitration", "target_org": world.arbitration.pk}
     )
-    ack = task(case, "referral.acknowledge")
+    filing = task(case, "referral.filing")
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
     with pytest.raises(InvalidFields) as err:
         complete_task(
-            ack.pk, world.arbiter, {"decision": "accept", "filed_on": tomorrow.isoformat()}
+            filing.pk, world.arbiter, {"decision": "record", "filed_on": tomorrow.isoformat()}
         )
     assert "filed_on" in err.value.errors
     filed = timezone.localdate().isoformat()
-    complete_task(ack.pk, world.arbiter, {"decision": "accept", "filed_on": filed})
+    complete_task(filing.pk, world.arbiter, {"decision": "record", "filed_on": filed})
     assert case.handoffs.get(kind="arbitration").data["filed_on"] == filed
+    assert task(case, "referral.acknowledge").pk
