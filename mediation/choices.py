@@ -46,10 +46,19 @@ class Role(models.TextChoices):
     ORG_HEAD = "org_head", _("负责人")
     CLERK = "clerk", _("书记员")
     JUDGE = "judge", _("法官")
+    PRESIDENT = "president", _("院长")
     ARBITRATOR = "arbitrator", _("仲裁员")
     PETITION_OFFICER = "petition_officer", _("信访干部")
     LEGAL_AID_OFFICER = "legal_aid_officer", _("法律援助工作人员")
     SUPERVISOR = "supervisor", _("监督管理")
+
+
+class ArbitrationScope(models.TextChoices):
+    """What an arbitration commission hears (DESIGN.md §2)."""
+
+    LABOR = "labor", _("劳动人事争议")
+    LAND_CONTRACT = "land_contract", _("农村土地承包经营纠纷")
+    COMMERCIAL = "commercial", _("商事")
 
 
 class Channel(models.TextChoices):
@@ -163,6 +172,25 @@ ROUTE_TARGET_KIND = {
     ReferRoute.ADMINISTRATIVE_ADJUDICATION: OrgKind.ADMIN_ORGAN,
     ReferRoute.LEGAL_AID: OrgKind.LEGAL_AID,
 }
+
+
+class ConfirmationRuling(models.TextChoices):
+    REJECTED = "rejected", _("驳回申请")
+    NOT_ACCEPTED = "not_accepted", _("不予受理")
+
+
+class RepresentativeKind(models.TextChoices):
+    GUARDIAN = "guardian", _("监护人（法定代理人）")
+    AGENT = "agent", _("委托代理人")
+
+
+class PerformanceRoute(models.TextChoices):
+    """What a party may do when the other side does not perform an agreement."""
+
+    ENFORCEMENT = "enforcement", _("申请人民法院强制执行")
+    SUIT = "suit", _("就调解协议向人民法院提起诉讼")
+    LABOUR_ARBITRATION = "labour_arbitration", _("申请劳动争议仲裁")
+    PAYMENT_ORDER = "payment_order", _("申请支付令")
 
 
 class AgreementForm(models.TextChoices):

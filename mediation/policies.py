@@ -223,6 +223,63 @@ def _confirmation_court(user, case, *roles):
     )
 
 
+def confirmation_registered(case) -> bool:
+    """The court's clerk registered the pending application under a 民特 number: from then
+    on only a judge rules on it (法释〔2011〕5号 arts 2–4)."""
+    from .choices import HandoffKind
+
+    return any(
+        h.kind == HandoffKind.CONFIRMATION
+        and h.status == "open"
+        and h.org_id == case.confirmation_court_id
+        and bool(h.external_number)
+        for h in case.handoffs.all()
+    )
+
+
+def _confirm(user, case):
+    return _confirmation_court(user, case, Role.JUDGE) and confirmation_registered(case)
+
+
+def _reject_confirmation(user, case):
+    # The judge rejects a registered application (驳回); before registration the clerk may
+    # only refuse to accept it (不予受理).
+    if confirmation_registered(case):
+        return _confirmation_court(user, case, Role.JUDGE)
+    return _confirmation_court(user, case, Role.CLERK)
+
+
+def agent_may_apply_error(party) -> str | None:
+    """An agent applies for a party only with a recorded power of attorney (授权委托书)."""
+    from django.utils.translation import gettext as _
+
+    from .choices import RepresentativeKind
+
+    if party.rep_kind == RepresentativeKind.AGENT and not party.rep_authorization.strip():
+        return _(
+            "当事人“%(name)s”的委托代理人代为申请司法确认，须记录授权委托书"
+            "（《民事诉讼法》第六十二条）"
+        ) % {"name": party.name}
+    return None
+
+
+def may_approve_confirmation_extension(approver, court_id, deciding_judge) -> str | None:
+    """Only the court's president (院长) approves the one 10-day extension of a
+    confirmation review, and never the judge who decides it (法释〔2011〕5号 art 5)."""
+    from django.utils.translation import gettext as _
+
+    from .models import Organization
+
+    # A people's tribunal is part of its basic court: that court's president approves.
+    court = Organization.objects.filter(pk=court_id).only("parent_id").first()
+    courts = {court_id, court.parent_id if court else None}
+    if approver is None or not any(has_role(approver, c, Role.PRESIDENT) for c in courts if c):
+        return _("延长司法确认审查期限须经本院院长批准（法释〔2011〕5号第五条）")
+    if deciding_judge is not None and approver.pk == deciding_judge.pk:
+        return _("批准延长的院长不能是承办本案的法官")
+    return None
+
+
 RULES = {
     "accept": lambda u, c: _member(u, c, Role.ORG_HEAD, Role.MEDIATOR),
     "decline": _head,
@@ -236,9 +293,9 @@ RULES = {
         _member(u, c, Role.MEDIATOR, Role.ORG_HEAD) or has_role_anywhere(u, Role.INTAKE_CLERK)
     ),
     "request_confirmation": lambda u, c: _mediator(u, c) or _referring_court_clerk(u, c),
-    "confirm": lambda u, c: _confirmation_court(u, c, Role.JUDGE),
-    # the judge rejects; the clerk refuses an application at intake (不予受理)
-    "reject_confirmation": lambda u, c: _confirmation_court(u, c, Role.JUDGE, Role.CLERK),
+    "confirm": _confirm,
+    "reject_confirmation": _reject_confirmation,
+    "withdraw_confirmation": _mediator,
     "resume": _mediator,
     "reopen": lambda u, c: _head(u, c) or _petition_officer_of_case(u, c),
     "refer": lambda u, c: _mediator(u, c) or _head(u, c) or _referring_court_clerk(u, c),

@@ -15,7 +15,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import OuterRef
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
 from . import lengths, policies
@@ -30,6 +32,8 @@ from .choices import (
     Gender,
     PartyKind,
     PartyRole,
+    PerformanceRoute,
+    RepresentativeKind,
     RiskLevel,
     Role,
     State,
@@ -259,7 +263,11 @@ def available_transitions(case, user) -> list[dict]:
     for name in TRANSITION_NAMES:
         if policies.may_transition(user, case, name) and can_proceed(getattr(case, name)):
             out.append(
-                {"name": name, "label": str(FORMS[name].label), "fields": describe_fields(name)}
+                {
+                    "name": name,
+                    "label": str(FORMS[name].label),
+                    "fields": describe_fields(name, case),
+                }
             )
     return out
 
@@ -301,7 +309,7 @@ class _PartyForm(forms.Form):
     id_number = forms.CharField(max_length=18, required=False)
     birth_date = forms.DateField(required=False)
     credit_code = forms.CharField(max_length=18, required=False)
-    representative = forms.CharField(
+    legal_representative = forms.CharField(
         max_length=lengths.REPRESENTATIVE,
         required=False,
         error_messages=lengths.MESSAGES,
@@ -312,6 +320,8 @@ class _PartyForm(forms.Form):
         max_length=lengths.ADDRESS, required=False, error_messages=lengths.MESSAGES
     )
     tags = forms.JSONField(required=False)
+    limited_capacity = forms.BooleanField(required=False)
+    representative = forms.Field(required=False)  # an object: see _representative
 
     def clean_id_number(self):
         value = self.cleaned_data.get("id_number") or ""
@@ -336,6 +346,7 @@ class _PartyForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        data["representative"] = self._representative(data)
         if data.get("kind") == PartyKind.PERSON and data.get("id_number"):
             rid = parse_resident_id(data["id_number"])
             data["birth_date"] = rid.birth_date
@@ -345,6 +356,84 @@ class _PartyForm(forms.Form):
         if data.get("kind") == PartyKind.ORGANIZATION:
             data["gender"], data["id_number"], data["birth_date"] = "", "", None
         return data
+
+    def _representative(self, data) -> dict | None:
+        """A natural person's guardian or agent `{"kind", "name", "id_number", "phone",
+        "authorization"}`. For an organisation a plain string is its legal representative
+        (the field's earlier meaning)."""
+        raw = self.data.get("representative")
+        if raw in (None, "", {}):
+            return None
+        if isinstance(raw, str):
+            if data.get("kind") == PartyKind.ORGANIZATION:
+                data["legal_representative"] = data.get("legal_representative") or raw[:50]
+                return None
+            raw = None
+        form = _RepresentativeForm(raw if isinstance(raw, dict) else {})
+        if not isinstance(raw, dict):
+            self.add_error(
+                "representative",
+                _(
+                    "代理人应为对象：kind（guardian 监护人 / agent 委托代理人）、name、id_number、"
+                    "phone、authorization"
+                ),
+            )
+            return None
+        if data.get("kind") == PartyKind.ORGANIZATION:
+            self.add_error("representative", _("组织当事人请填写法定代表人/负责人"))
+            return None
+        if not form.is_valid():
+            for field, messages in _errors_of(form).items():
+                for m in messages:
+                    self.add_error("representative", f"{field}: {m}")
+            return None
+        return form.cleaned_data
+
+
+class _RepresentativeForm(forms.Form):
+    kind = forms.ChoiceField(choices=RepresentativeKind.choices)
+    name = forms.CharField(max_length=50)
+    id_number = forms.CharField(max_length=18, required=False)
+    phone = forms.CharField(max_length=30, required=False)
+    authorization = forms.CharField(max_length=2000, required=False)
+
+    def clean_id_number(self):
+        value = self.cleaned_data.get("id_number") or ""
+        return parse_resident_id(value).number if value else ""
+
+    def clean_phone(self):
+        value = self.cleaned_data.get("phone") or ""
+        return validate_phone(value) if value else ""
+
+
+def representative_fields(rep: dict | None) -> dict:
+    rep = rep or {}
+    return {
+        "rep_kind": rep.get("kind") or "",
+        "rep_name": rep.get("name") or "",
+        "rep_id_number": rep.get("id_number") or "",
+        "rep_phone": rep.get("phone") or "",
+        "rep_authorization": rep.get("authorization") or "",
+    }
+
+
+def guardian_error(party: dict) -> str | None:
+    """Registration is refused for a minor or a person without full capacity who has no
+    guardian: the guardian acts as their legal representative (民法典 arts 23, 27–28)."""
+    if party.get("kind") != PartyKind.PERSON:
+        return None
+    needs = Tag.MINOR in party.get("tags", ()) or party.get("limited_capacity")
+    rep = party.get("representative") or {}
+    if needs and rep.get("kind") != RepresentativeKind.GUARDIAN:
+        who = (
+            _("未成年人")
+            if Tag.MINOR in party.get("tags", ())
+            else _("无民事行为能力或限制民事行为能力人")
+        )
+        return _(
+            "当事人“%(name)s”是%(who)s，须登记其监护人作为法定代理人（《民法典》第二十三条）"
+        ) % {"name": party.get("name", ""), "who": who}
+    return None
 
 
 def derived_tags(kind: str, birth_date, tags: list[str], today: dt.date) -> list[str]:
@@ -423,8 +512,13 @@ def register_case(
 
     cd = form.cleaned_data
     today = timezone.localdate(now)
-    for p in parties:
+    for i, p in enumerate(parties):
         p["tags"] = derived_tags(p["kind"], p.get("birth_date"), p.get("tags") or [], today)
+        error = guardian_error(p)
+        if error:
+            errors[f"parties[{i}].representative"] = [error]
+    if errors:
+        raise InvalidFields(_("提交的内容有误"), errors)
     priority = any(set(p["tags"]) & PRIORITY_TAGS for p in parties)
     with transaction.atomic():
         case = Case(
@@ -454,7 +548,9 @@ def register_case(
                 id_number=p.get("id_number") or "",
                 birth_date=p.get("birth_date"),
                 credit_code=p.get("credit_code") or "",
-                representative=p.get("representative") or "",
+                representative=p.get("legal_representative") or "",
+                limited_capacity=bool(p.get("limited_capacity")),
+                **representative_fields(p.get("representative")),
                 phone=p.get("phone") or "",
                 address=p.get("address") or "",
                 tags=p["tags"],
@@ -488,16 +584,64 @@ class _SessionForm(forms.Form):
     record = forms.CharField(max_length=50000)
 
 
+def performance_routes(case) -> list[str]:
+    """What a party may do when the other side does not perform the agreement: enforce a
+    confirmed one (CPL art 206); sue on an unconfirmed one (PML art 32); for labour
+    disputes, arbitration or — for wages, injury costs and compensation — a payment order
+    (LDMAL arts 15–16)."""
+    confirmed = case.state == State.CONFIRMED or case.outcome == "confirmed"
+    routes = [PerformanceRoute.ENFORCEMENT] if confirmed else []
+    if case.category == Category.LABOR:
+        routes += [PerformanceRoute.LABOUR_ARBITRATION, PerformanceRoute.PAYMENT_ORDER]
+    elif not confirmed:
+        routes.append(PerformanceRoute.SUIT)
+    return routes
+
+
+ROUTE_REFUSALS = {
+    PerformanceRoute.ENFORCEMENT: _lazy(
+        "只有经人民法院确认有效的调解协议才能申请强制执行（《民事诉讼法》第二百零六条）"
+    ),
+    PerformanceRoute.SUIT: _lazy(
+        "已经司法确认的协议应申请强制执行；劳动争议调解协议不履行的，应申请仲裁或支付令"
+        "（《人民调解法》第三十二条、《劳动争议调解仲裁法》第十五条）"
+    ),
+    PerformanceRoute.LABOUR_ARBITRATION: _lazy(
+        "只有劳动争议调解协议不履行的才申请劳动争议仲裁（《劳动争议调解仲裁法》第十五条）"
+    ),
+    PerformanceRoute.PAYMENT_ORDER: _lazy(
+        "只有劳动争议调解协议中的劳动报酬、工伤医疗费、经济补偿或赔偿金事项可以申请支付令"
+        "（《劳动争议调解仲裁法》第十六条）"
+    ),
+}
+
+
 class _FollowUpForm(forms.Form):
     date = forms.DateField()
     performed = forms.NullBooleanField()
     note = forms.CharField(max_length=5000, required=False)
+    route = forms.ChoiceField(choices=PerformanceRoute.choices, required=False)
+
+    def __init__(self, data, *, case):
+        super().__init__(data)
+        self.case = case
 
     def clean_performed(self):
         value = self.cleaned_data.get("performed")
         if value is None:
             raise ValidationError(_("请填写协议是否已履行"))
         return value
+
+    def clean(self):
+        data = super().clean()
+        route = data.get("route")
+        if not route:
+            return data
+        if data.get("performed"):
+            self.add_error("route", _("协议已履行，无需选择救济途径"))
+        elif route not in performance_routes(self.case):
+            self.add_error("route", str(ROUTE_REFUSALS[route]))
+        return data
 
 
 def _record(case_or_id, user, allowed_states, check):
@@ -537,7 +681,7 @@ def add_follow_up(case_or_id, user, data, *, now=None) -> FollowUp:
         case = _record(
             case_or_id, user, {State.AGREED, State.CONFIRMED, State.CLOSED}, policies.may_record
         )
-        form = _FollowUpForm(data or {})
+        form = _FollowUpForm(data or {}, case=case)
         if not form.is_valid():
             raise InvalidFields(_("提交的内容有误"), _errors_of(form))
         follow_up = FollowUp.objects.create(
@@ -547,11 +691,29 @@ def add_follow_up(case_or_id, user, data, *, now=None) -> FollowUp:
             case,
             EventType.CASE_UPDATED,
             user,
-            {"record": "follow_up", "follow_up": follow_up.pk, "performed": follow_up.performed},
+            {
+                "record": "follow_up",
+                "follow_up": follow_up.pk,
+                "performed": follow_up.performed,
+                "route": follow_up.route,
+                "routes_open": [] if follow_up.performed else performance_routes(case),
+            },
             at=now,
         )
         records.after_event(case, "follow_up", event, subject=f"follow_up:{follow_up.pk}")
     return follow_up
+
+
+def _parse_moment(value):
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        moment = value
+    else:
+        moment = parse_datetime(str(value))
+        if moment is None:
+            return None
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
 def flag_risk(case_or_id, user, data, *, now=None) -> Case:
@@ -560,11 +722,29 @@ def flag_risk(case_or_id, user, data, *, now=None) -> Case:
     level, raw_note = data.get("level"), data.get("note")
     # JSON may carry anything here: only text is a note (a boolean was a 500).
     note = raw_note.strip() if isinstance(raw_note, str) else ""
+    reported_to = str(data.get("reported_to") or "").strip()
+    reported_at = _parse_moment(data.get("reported_at"))
     errors = {}
     if level not in RiskLevel.values:
         errors["level"] = [_("风险等级应为 low、medium 或 high")]
     if not note:
         errors["note"] = [_("请说明风险情况")]
+    if len(reported_to) > 100:
+        errors["reported_to"] = [_("不超过100字")]
+    if data.get("reported_at") not in (None, "") and reported_at is None:
+        errors["reported_at"] = [_("时间格式应为 ISO 8601")]
+    elif reported_at is not None and reported_at > now:
+        errors["reported_at"] = [_("报告时间不得晚于现在")]
+    if level == RiskLevel.HIGH:
+        # PML art 25: a risk of crime or public-order harm is reported to the police.
+        rule = _(
+            "可能激化为治安案件、刑事案件的纠纷，应当及时向当地公安机关报告"
+            "（《人民调解法》第二十五条）：请填写%(what)s"
+        )
+        if not reported_to:
+            errors.setdefault("reported_to", []).append(rule % {"what": _("报告的公安派出所")})
+        if reported_at is None and "reported_at" not in errors:
+            errors["reported_at"] = [rule % {"what": _("报告时间")}]
     with transaction.atomic():
         case = _load_for_update(case_or_id, user)
         if not policies.may_flag_risk(user, case):
@@ -572,11 +752,21 @@ def flag_risk(case_or_id, user, data, *, now=None) -> Case:
         if errors:
             raise InvalidFields(_("提交的内容有误"), errors)
         # risk fields are not FSM state: a queryset update is fine here
-        Case.objects.filter(pk=case.pk).update(risk_level=level, risk_note=note, updated_at=now)
-        case.risk_level, case.risk_note = level, note
-        record_event(
-            case, EventType.CASE_RISK_FLAGGED, user, {"level": level, "note": note}, at=now
+        if level != RiskLevel.HIGH:
+            reported_to, reported_at = "", None
+        Case.objects.filter(pk=case.pk).update(
+            risk_level=level,
+            risk_note=note,
+            risk_reported_to=reported_to,
+            risk_reported_at=reported_at,
+            updated_at=now,
         )
+        case.risk_level, case.risk_note = level, note
+        case.risk_reported_to, case.risk_reported_at = reported_to, reported_at
+        payload = {"level": level, "note": note}
+        if level == RiskLevel.HIGH:
+            payload.update(reported_to=reported_to, reported_at=reported_at.isoformat())
+        record_event(case, EventType.CASE_RISK_FLAGGED, user, payload, at=now)
     return case
 
 

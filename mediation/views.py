@@ -105,6 +105,8 @@ def _party_rows(case, full: bool):
                 "id_number": p.id_number if full else mask_id_number(p.id_number),
                 "credit_code": p.credit_code,
                 "representative": p.representative,
+                "proxy": p.representative_info,
+                "proxy_kind": p.get_rep_kind_display(),
                 "phone": p.phone if full else mask_phone(p.phone),
                 "address": p.address if full else "",
                 "tags": [_tag_label(t) for t in p.tags],
@@ -378,7 +380,11 @@ def _detail_context(
         "session_form": session_form
         or (page_forms.SessionForm() if may_record and case.state in SESSION_STATES else None),
         "follow_up_form": follow_up_form
-        or (page_forms.FollowUpForm() if may_record and case.state in FOLLOW_UP_STATES else None),
+        or (
+            page_forms.FollowUpForm(routes=services.performance_routes(case))
+            if may_record and case.state in FOLLOW_UP_STATES
+            else None
+        ),
         "risk_form": risk_form
         or (page_forms.RiskForm() if policies.may_flag_risk(user, case) else None),
         "corrections": corrections_context(user, case),
@@ -452,7 +458,11 @@ def case_transition(request, pk, name):
 
         if name not in FORMS:
             raise Http404
-        spec = {"name": name, "label": str(FORMS[name].label), "fields": describe_fields(name)}
+        spec = {
+            "name": name,
+            "label": str(FORMS[name].label),
+            "fields": describe_fields(name, case),
+        }
     body = page_forms.transition_payload(spec, request.POST)
     try:
         case = services.perform(case.pk, name, request.user, body)

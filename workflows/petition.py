@@ -4,10 +4,12 @@ The petition officer transfers a petition dispute to a mediation organisation wi
 feedback due date; the case registers there (channel petition_transfer). When the case
 reaches an outcome (agreed, confirmed, failed, declined, withdrawn) the mediation
 organisation writes its feedback; the petition officer accepts it (办结) or returns it
-(退回重办). A returned failed case is reopened (back to mediating) and the flow waits for
-its next outcome. An agreed, confirmed, declined or withdrawn case has no way back to
-mediating in the state machine (an agreement binds the parties; only they or a court can
-undo it), so a return there asks the organisation for a supplementary feedback instead.
+(退回重办). A returned failed case whose parties both consent is reopened (back to
+mediating) and the flow waits for its next outcome. An agreed, confirmed, declined or
+withdrawn case has no way back to mediating in the state machine (an agreement binds the
+parties; only they or a court can undo it), and a failed one is reopened only when both
+sides consent to mediate again; any other return asks the organisation for a
+supplementary feedback instead.
 """
 
 from django import forms
@@ -24,6 +26,14 @@ from .nodes import CaseTaskNode
 
 class FeedbackForm(DecisionForm):
     feedback = forms.CharField(label=gettext_lazy("办理情况反馈"), max_length=4000)
+
+
+class ReturnForm(RequiredNoteForm):
+    consent = forms.BooleanField(
+        label=gettext_lazy("双方当事人同意重新调解"),
+        required=False,
+        help_text=gettext_lazy("未经双方同意的，退回只要求补充反馈，不重新启动调解"),
+    )
 
 
 class PetitionFlow(FlowBase, flow.Flow):
@@ -85,7 +95,7 @@ class PetitionFlow(FlowBase, flow.Flow):
         return {"submit": FeedbackForm}
 
     def review_decisions(self, task):
-        return {"accept": NoteForm, "return": RequiredNoteForm}
+        return {"accept": NoteForm, "return": ReturnForm}
 
     def reopened(self, activation):
         return activation.process.data.get("last_review") == "reopened"
@@ -120,11 +130,16 @@ class PetitionFlow(FlowBase, flow.Flow):
         if decision == "accept":
             outcome = "accepted"
             close_handoff(process.handoff, "handled", now)
-        elif case.state == State.FAILED:
-            # 退回重办: the policy lets the petition officer of the case reopen it.
-            services.perform(case.pk, "reopen", user, {"note": data["note"]}, now=now)
+        elif case.state == State.FAILED and data.get("consent"):
+            # 退回重办: the policy lets the petition officer of the case reopen it, and
+            # only with both sides' consent — mediation is voluntary (PML arts 3, 17).
+            services.perform(
+                case.pk, "reopen", user, {"note": data["note"], "consent": True}, now=now
+            )
             outcome = "reopened"
         else:
+            # Without that consent (or after an agreement) the return asks the mediation
+            # organisation for a supplementary feedback instead.
             outcome = "returned"
         if decision == "return":
             handoff = process.handoff

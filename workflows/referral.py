@@ -22,9 +22,10 @@ from viewflow.workflow import flow
 
 from mediation import clocks, services
 from mediation.choices import Category, HandoffKind, ReferRoute, State
+from mediation.errors import InvalidFields
 from mediation.limits import Stage
 
-from .common import DecisionForm, FlowBase, close_handoff, iso, open_handoff, parse_iso
+from .common import DecisionForm, FlowBase, close_handoff, iso, open_handoff, parse_iso, today
 from .nodes import CaseTaskNode
 
 # The routes whose receiving body's clock starts when the party files there.
@@ -60,6 +61,9 @@ class ExtendAwardForm(DecisionForm):
 
 
 class AcceptForm(DecisionForm):
+    # The mediating body only advises the route; the party files, and the receiving body
+    # records that filing here (its own clocks run from it).
+    filed_on = forms.DateField(label=gettext_lazy("当事人申请（起诉）日期"), required=False)
     number = forms.CharField(label=gettext_lazy("受理案号"), max_length=64, required=False)
     note = forms.CharField(label=gettext_lazy("说明"), max_length=2000, required=False)
 
@@ -264,7 +268,14 @@ class ReferralFlow(FlowBase, flow.Flow):
             process.data.update(accepted_at=iso(now), number=data.get("number") or "")
             process.save(update_fields=["data"])
             handoff.external_number = data.get("number") or ""
-            handoff.data = {**handoff.data, "accepted_at": iso(now)}
+            filed_on = data.get("filed_on")
+            if filed_on and filed_on > today(now):
+                raise InvalidFields(_("提交的内容有误"), {"filed_on": [_("申请日期不得晚于今天")]})
+            handoff.data = {
+                **handoff.data,
+                "accepted_at": iso(now),
+                "filed_on": filed_on.isoformat() if filed_on else None,
+            }
             if not self._legal_aid(process):
                 handoff.due_at = None
             if self._labour(process.case):

@@ -225,6 +225,19 @@ def start_petition_transfer(user, data: dict, *, now=None):
     number = str(data.pop("petition_number", "") or "").strip()
     if not number:
         errors["petition_number"] = [_("请填写信访件编号")]
+    consent = data.pop("petitioner_consent", None)
+    if consent not in (True, "true", "on", "1"):
+        errors["petitioner_consent"] = [
+            _("转交人民调解须经信访人同意，请记录信访人同意调解（《信访工作条例》第三十三条）")
+        ]
+    legal = data.pop("in_legal_proceedings", False)
+    if legal in (True, "true", "on", "1"):
+        errors["in_legal_proceedings"] = [
+            _(
+                "已经或者依法应当通过诉讼、仲裁、行政复议等法定途径解决的事项（涉法涉诉），"
+                "不转交人民调解，应告知信访人依法向有关机关提出（《信访工作条例》第二十二条）"
+            )
+        ]
     due = _deadline(data.pop("feedback_due", None), "feedback_due", errors, now)
     bureau_id = _acting_org(bureaus, data.pop("petition_bureau", None), "petition_bureau", errors)
     received_on = _past_date(data.pop("received_on", None), "received_on", errors, now)
@@ -242,8 +255,8 @@ def start_petition_transfer(user, data: dict, *, now=None):
         partner=Organization.objects.get(pk=bureau_id),
         number=number,
         due=due,
-        event_data={"petition_number": number},
-        handoff_data={"clocks": petition_clocks},
+        event_data={"petition_number": number, "petitioner_consent": True},
+        handoff_data={"clocks": petition_clocks, "petitioner_consent_at": now.isoformat()},
     )
 
 

@@ -97,11 +97,14 @@ def form_data(request, keep=()) -> dict:
 
 
 def party_list(parties):
-    """Registration-shaped parties with every field but `tags` as text (see _scalar)."""
+    """Registration-shaped parties with every field but `tags` and the `representative`
+    object as text (see _scalar)."""
     if not isinstance(parties, list):
         return parties
     return [
-        {k: (v if k == "tags" else _scalar(v)) for k, v in p.items()} if isinstance(p, dict) else p
+        {k: (v if k in ("tags", "representative") else _scalar(v)) for k, v in p.items()}
+        if isinstance(p, dict)
+        else p
         for p in parties
     ]
 

@@ -77,7 +77,7 @@ def test_one_push_per_event_after_commit(world, pushed, django_capture_on_commit
         ("mediating", "fail", "mediator", {"reason": "no_agreement", "routes": "诉讼"}),
         ("mediating", "reassign", "head", {"mediator": "mediator2", "reason": "回避"}),
         ("registered", "decline", "head", {"reason": "不属受理范围", "routes": "诉讼"}),
-        ("failed", "reopen", "head", {"note": "再调"}),
+        ("failed", "reopen", "head", {"note": "再调", "consent": True}),
     ],
 )
 def test_each_transition_one_transitioned_event_and_its_push(

@@ -176,7 +176,11 @@ def test_age_on_birthday_edges(birth, day, age):
 
 
 def test_intake_derives_gender_birth_date_and_groups(world):
-    minor = {**plain_party("third_party", "马小花", birth=dt.date(2015, 5, 5))}
+    minor = {
+        **plain_party("third_party", "马小花", birth=dt.date(2015, 5, 5)),
+        # a minor takes part through a guardian (民法典 art 23)
+        "representative": {"kind": "guardian", "name": "马建国"},
+    }
     body = case_body(world.home)
     body["parties"].append(minor)
     case = services.register_case(world.intake, body)

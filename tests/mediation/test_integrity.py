@@ -155,6 +155,8 @@ def test_concurrent_transitions_exactly_one_wins(world, pair):
         "withdraw": {"note": "撤回"},
         "reach_agreement": {
             "form": "oral",
+            "facts": "双方因排水沟改建发生争议。",
+            "responsibilities": "被申请人负主要责任。",
             "terms": "赔偿",
             "performance_method": "现金",
             "performance_due": "2030-01-01",

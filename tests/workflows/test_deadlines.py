@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from mediation.choices import State
 from mediation.deadlines import sweep
-from mediation.models import CaseEvent, Membership
+from mediation.models import CaseEvent
 
 from .conftest import complete, one_task
 
@@ -64,8 +64,7 @@ def test_fifteen_day_decision_deadline(world, registered_confirmation):
 
 def test_extension_moves_the_decision_deadline(world, registered_confirmation, as_user):
     case = registered_confirmation
-    president = world.clerk.__class__.objects.create_user("president")
-    Membership.objects.create(user=president, org=world.court, role="org_head")
+    president = world.president  # the court's 院长 approves (法释〔2011〕5号 art 5)
     judge = as_user(world.judge)
     with at(10):
         task = one_task(judge, "confirmation.decide", case)
@@ -150,6 +149,7 @@ def test_petition_feedback_date_is_announced_once(world, as_user):
         **case_body(world.home),
         "petition_number": "宁红信转〔2026〕15号",
         "feedback_due": (T0 + dt.timedelta(days=10)).isoformat(),
+        "petitioner_consent": True,
     }
     with time_machine.travel(T0, tick=False):
         resp = as_user(world.petition).post("/api/petitions/transfers/", body, format="json")
