@@ -406,7 +406,6 @@ PORTAL_RATE_PER_CASE = env.int("PORTAL_RATE_PER_CASE", default=5)
 # Online applications (网上申请调解) per client address and window.
 PORTAL_APPLY_PER_IP = env.int("PORTAL_APPLY_PER_IP", default=5)
 
-# Supervision (DESIGN.md §8): the bureau's own time limit for handling a complaint about a
-# mediator (no statute fixes one), and how many complaints one address may file per window.
-COMPLAINT_HANDLE_DAYS = env.int("COMPLAINT_HANDLE_DAYS", default=30)
+# Supervision (DESIGN.md §8): how many complaints one address may file per window. (The
+# time limit for handling one is a TimeLimit row, stage complaint_handle.)
 COMPLAINT_RATE_PER_IP = env.int("COMPLAINT_RATE_PER_IP", default=5)
