@@ -13,7 +13,8 @@ It relies on three daphne/twisted internals, checked by tests/security/test_boun
 - `daphne.http_protocol.WebRequest` is twisted's `http.Request` subclass daphne serves;
 - twisted calls `Request.gotLength(length)` once the headers are in (length or None);
 - twisted calls `Request.handleContentChunk(data)` for every piece of body received, and
-  `Request.process()` when the request is complete.
+  `Request.process()` when the request is complete;
+- daphne's server has `log_action(protocol, action, details)`, its access-log hook.
 Under any other ASGI server `install()` finds no daphne and does nothing; the ASGI
 middleware still bounds the body there.
 """
@@ -61,7 +62,9 @@ def install() -> bool:
 
     def refuse(request) -> None:
         request._body_refused = True
-        request.channel.transport.write(_response(request._body_limit))
+        answer = _response(request._body_limit)
+        request._body_answer_size = len(answer)
+        request.channel.transport.write(answer)
 
     def close(request) -> None:
         # What was written is flushed before the socket closes.
@@ -95,7 +98,21 @@ def install() -> bool:
 
     def guarded_process(self):
         if getattr(self, "_body_refused", False):
-            close(self)  # answered already; nothing reaches the application
+            # Answered already; nothing reaches the application. The refusal goes into
+            # daphne's access log like any answered request (operators count 413s there).
+            self.server.log_action(
+                "http",
+                "complete",
+                {
+                    "path": self.uri.decode("ascii", "replace"),
+                    "status": 413,
+                    "method": self.method.decode("ascii", "replace"),
+                    "client": None,
+                    "time_taken": 0,
+                    "size": self._body_answer_size,
+                },
+            )
+            close(self)
             return None
         return process(self)
 

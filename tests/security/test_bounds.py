@@ -141,5 +141,13 @@ def test_daphne_guard_hooks_exist():
         "self",
         "data",
     ]
+    from daphne.server import Server
+
+    assert list(inspect.signature(Server.log_action).parameters) == [
+        "self",
+        "protocol",
+        "action",
+        "details",
+    ]
     assert daphne_guard.install() is True
     assert WebRequest.gotLength.__name__ == "guarded_got_length"
