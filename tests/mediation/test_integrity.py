@@ -159,8 +159,8 @@ def test_concurrent_transitions_exactly_one_wins(world, pair):
             "responsibilities": "被申请人负主要责任。",
             "terms": "赔偿",
             "performance_method": "现金",
+            # an oral agreement takes effect the day it is reached: no date (PML art 30)
             "performance_due": "2030-01-01",
-            "effective_date": "2029-12-01",
         },
     }
     users = {"fail": world.mediator, "reach_agreement": world.mediator, "withdraw": world.head}
