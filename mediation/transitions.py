@@ -6,7 +6,6 @@ the UI's (Chinese, through gettext).
 """
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,11 +24,10 @@ from .choices import (
     Network,
     OrgKind,
     ReferRoute,
-    Role,
     State,
 )
 from .limits import Stage
-from .models import Agreement, Membership, Organization
+from .models import Agreement, Organization
 
 
 def _open_court_referral(case):
@@ -195,27 +193,11 @@ class TransitionForm(forms.Form):
         return {}
 
     def _org_member(self, user_id, field):
-        roles = [Role.MEDIATOR, Role.ORG_HEAD]
-        member = (
-            Membership.objects.select_related("user")
-            .filter(user_id=user_id, user__is_active=True, org_id=self.case.org_id, role__in=roles)
-            .first()
-        )
-        if member is not None:
-            return member.user
-        # Not a mediator here: find out which message applies.
-        User = get_user_model()
-        try:
-            user = User.objects.get(pk=user_id, is_active=True)
-        except (User.DoesNotExist, ValueError, TypeError):
-            self.add_error(field, _("用户不存在"))
+        error = policies.mediator_assignment_error(user_id, self.case.org_id)
+        if error:
+            self.add_error(field, error)
             return None
-        if not Membership.objects.filter(
-            user=user, org_id=self.case.org_id, role__in=[Role.MEDIATOR, Role.ORG_HEAD]
-        ).exists():
-            self.add_error(field, _("该用户不是本组织的调解员"))
-            return None
-        return user
+        return policies.assignable_mediators(self.case.org_id).get(pk=user_id)
 
 
 class AcceptForm(TransitionForm):
