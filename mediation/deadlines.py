@@ -29,7 +29,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from . import clocks
-from .choices import OPEN_STATES, EventType, State
+from .choices import OPEN_STATES, EventType, HandoffKind, HandoffStatus, State
 from .events import record_event
 from .models import Case, Deadline, Handoff
 
@@ -105,7 +105,7 @@ def _task_items():
 
 def _handoff_items():
     rows = Handoff.objects.filter(
-        status="open", due_at__isnull=False, kind__in=SWEPT_HANDOFFS
+        status=HandoffStatus.OPEN, due_at__isnull=False, kind__in=SWEPT_HANDOFFS
     ).values_list("pk", "case_id", "kind", "org_id", "opened_at", "due_at", "data")
     for pk, case_id, kind, org_id, opened, due, data in rows:
         clock = (data or {}).get("clock") or {}
@@ -125,7 +125,7 @@ def _handoff_items():
 
 def _petition_items():
     """The petition's own clocks (workflows.petition_clock) on its open handoff."""
-    rows = Handoff.objects.filter(status="open", kind="petition").values_list(
+    rows = Handoff.objects.filter(status=HandoffStatus.OPEN, kind=HandoffKind.PETITION).values_list(
         "pk", "case_id", "org_id", "data"
     )
     for pk, case_id, org_id, data in rows:

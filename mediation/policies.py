@@ -268,11 +268,11 @@ def _confirmation_court(user, case, *roles):
 def confirmation_registered(case) -> bool:
     """The court's clerk registered the pending application under a 民特 number: from then
     on only a judge rules on it (法释〔2011〕5号 arts 2–4)."""
-    from .choices import HandoffKind
+    from .choices import HandoffKind, HandoffStatus
 
     return any(
         h.kind == HandoffKind.CONFIRMATION
-        and h.status == "open"
+        and h.status == HandoffStatus.OPEN
         and h.org_id == case.confirmation_court_id
         and bool(h.external_number)
         for h in case.handoffs.all()

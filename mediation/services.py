@@ -26,10 +26,13 @@ from .choices import (
     MEDIATING_KINDS,
     NETWORK_WORD,
     PRIORITY_TAGS,
+    AccessReason,
     Category,
     Channel,
     EventType,
     Gender,
+    HandoffStatus,
+    Outcome,
     PartyKind,
     PartyRole,
     PerformanceRoute,
@@ -58,6 +61,7 @@ from .models import (
     CaseNumberSequence,
     CaseParty,
     FollowUp,
+    Handoff,
     MediationSession,
     Organization,
     Party,
@@ -73,8 +77,90 @@ def grant_access(case, org, reason: str, now) -> None:
     obj, created = CaseAccess.objects.get_or_create(
         case=case, org_id=org_id, defaults={"reason": reason, "since": now}
     )
-    if not created and obj.reason != reason and reason == "handler":
+    if not created and obj.reason != reason and reason == AccessReason.HANDLER:
         CaseAccess.objects.filter(pk=obj.pk).update(reason=reason)
+
+
+# -- handoffs (the workflows drive them; their rows and events are written here) -------------
+
+
+def open_handoff(case, kind, org, actor, now, *, external_number="", due_at=None, data=None):
+    """The domain row of a handoff, the partner's access (granted here only) and the
+    `handoff.opened` event."""
+    handoff = Handoff.objects.create(
+        case=case,
+        kind=kind,
+        org=org,
+        external_number=external_number or "",
+        due_at=due_at,
+        status=HandoffStatus.OPEN,
+        opened_at=now,
+        data=data or {},
+    )
+    grant_access(case, org, AccessReason.HANDOFF, now)
+    record_event(
+        case,
+        EventType.HANDOFF_OPENED,
+        actor,
+        {
+            "handoff": handoff.pk,
+            "kind": kind,
+            "org": org.pk if hasattr(org, "pk") else org,
+            "external_number": handoff.external_number,
+            "due_at": due_at.isoformat() if due_at else None,
+        },
+        at=now,
+    )
+    return handoff
+
+
+def close_handoff(handoff, result: str, now, status=HandoffStatus.CLOSED) -> None:
+    """End an open handoff with its result (`cancelled` when the case moved on without it)."""
+    if handoff is None or handoff.status != HandoffStatus.OPEN:
+        return
+    handoff.status = status
+    handoff.result = result
+    handoff.closed_at = now
+    handoff.save(update_fields=["status", "result", "closed_at"])
+
+
+def update_handoff(handoff, data: dict | None = None, **fields) -> None:
+    """What the partner reported on an open handoff: `data` is merged into its record
+    (a document number, a filing day, a clock), `fields` (external_number, due_at) set."""
+    if handoff is None:
+        return
+    if data:
+        handoff.data = {**handoff.data, **data}
+    for name, value in fields.items():
+        setattr(handoff, name, value)
+    handoff.save(update_fields=[*(["data"] if data else []), *fields])
+
+
+def update_handoff_clocks(handoff, clocks_state: dict, user, event: dict, now) -> None:
+    """The petition bureau's own clocks on the handoff, and the `case.updated` event."""
+    update_handoff(handoff, {"clocks": clocks_state})
+    record_event(handoff.case, EventType.CASE_UPDATED, user, event, at=now)
+
+
+def record_task_completed(case, user, payload: dict, now):
+    """The `task.completed` event of a handoff task (inside the task's transaction)."""
+    return record_event(case, EventType.TASK_COMPLETED, user, payload, at=now)
+
+
+def record_export(case, user, kind: str, *, full: bool, versions: list[int]):
+    """Every document served is on the record: who exported what, masked or in full."""
+    with transaction.atomic():
+        return record_event(
+            case,
+            EventType.CASE_UPDATED,
+            user,
+            {"record": "export", "document": kind, "masked": not full, "versions": versions},
+        )
+
+
+def set_case_file(case_id, file_name: str) -> None:
+    """The archive's copy of the 卷宗 (`Case.case_file`), written when it is stored."""
+    Case.objects.filter(pk=case_id).update(case_file=file_name)
 
 
 _PK_SENTINEL = -72_720_001
@@ -187,13 +273,11 @@ def _perform_atomic(case_or_id, name, user, data, now) -> Case:
         form.after(case)
         if case.org_id != previous_org:
             CaseAccess.objects.filter(case=case, org_id=previous_org).update(
-                reason="former_handler"
+                reason=AccessReason.FORMER_HANDLER
             )
-            grant_access(case, case.org_id, "handler", now)
-        if name == "refer" and case.referral_org_id:
-            grant_access(case, case.referral_org_id, "handoff", now)
-        if name == "request_confirmation":
-            grant_access(case, case.confirmation_court_id, "handoff", now)
+            grant_access(case, case.org_id, AccessReason.HANDLER, now)
+        # A partner named by the transition (the confirming court, the referral's body)
+        # gets its sight of the case when its handoff opens (open_handoff).
         event_data["to"] = case.state
         events = [(EventType.CASE_TRANSITIONED, event_data)]
         if name in ("accept", "reassign"):
@@ -466,7 +550,6 @@ def register_case(
     channel: str | None = None,
     now=None,
     check_permission: bool = True,
-    extra_access=(),
     event_data=None,
 ) -> Case:
     """Intake for every channel. `channel` forces the channel (petition, court referral)."""
@@ -552,12 +635,10 @@ def register_case(
                 tags=p["tags"],
             )
             CaseParty.objects.create(case=case, party=party, role=p["role"], position=i)
-        grant_access(case, org, "handler", now)
+        grant_access(case, org, AccessReason.HANDLER, now)
         # The intake desk routes what it registers (transfer, withdraw): it must see it.
         for org_id in policies.intake_desks(user, org):
-            grant_access(case, org_id, "intake", now)
-        for extra in extra_access:
-            grant_access(case, extra, "handoff", now)
+            grant_access(case, org_id, AccessReason.INTAKE, now)
         created = record_event(
             case,
             EventType.CASE_CREATED,
@@ -584,7 +665,7 @@ def performance_routes(case) -> list[str]:
     confirmed one (CPL art 206); sue on an unconfirmed one (PML art 32); for labour
     disputes, arbitration or — for wages, injury costs and compensation — a payment order
     (LDMAL arts 15–16)."""
-    confirmed = case.state == State.CONFIRMED or case.outcome == "confirmed"
+    confirmed = case.state == State.CONFIRMED or case.outcome == Outcome.CONFIRMED
     routes = [PerformanceRoute.ENFORCEMENT] if confirmed else []
     if case.category == Category.LABOR:
         routes += [PerformanceRoute.LABOUR_ARBITRATION, PerformanceRoute.PAYMENT_ORDER]

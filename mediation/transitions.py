@@ -21,6 +21,7 @@ from .choices import (
     ConfirmationRuling,
     FailReason,
     HandoffKind,
+    HandoffStatus,
     Network,
     OrgKind,
     ReferRoute,
@@ -32,7 +33,9 @@ from .models import Agreement, Organization
 
 def _open_court_referral(case):
     return (
-        case.handoffs.filter(kind=HandoffKind.COURT_REFERRAL, status="open").order_by("-id").first()
+        case.handoffs.filter(kind=HandoffKind.COURT_REFERRAL, status=HandoffStatus.OPEN)
+        .order_by("-id")
+        .first()
         if case.channel == Channel.COURT_REFERRAL
         else None
     )

@@ -25,13 +25,11 @@ from viewflow.workflow.status import PROCESS, STATUS
 
 from mediation import policies
 from mediation import services as case_services
-from mediation.choices import OUTCOME_STATES, Channel, EventType, HandoffKind
+from mediation.choices import OUTCOME_STATES, Channel, HandoffKind, HandoffStatus
 from mediation.errors import InvalidFields, NotPermitted, NotVisible, StateConflict
-from mediation.events import record_event
 from mediation.models import Handoff, Organization
 
 from . import petition_clock
-from .common import close_handoff, open_handoff
 from .confirmation import ConfirmationFlow
 from .court import CourtReferralFlow
 from .models import CaseTask
@@ -140,9 +138,8 @@ def complete_task(task_id, user, data: dict | None, *, now=None) -> CaseTask:
             activation.execute()
         CaseTask.objects.filter(pk=task.pk).update(finished=now)
         case.refresh_from_db()
-        record_event(
+        case_services.record_task_completed(
             case,
-            EventType.TASK_COMPLETED,
             user,
             {
                 "task": task.pk,
@@ -151,7 +148,7 @@ def complete_task(task_id, user, data: dict | None, *, now=None) -> CaseTask:
                 "decision": decision,
                 **(extra or {}),
             },
-            at=now,
+            now,
         )
     return task
 
@@ -272,10 +269,9 @@ def _register_with_handoff(
             channel=channel,
             now=now,
             check_permission=False,
-            extra_access=[partner],
             event_data=event_data,
         )
-        handoff = open_handoff(
+        handoff = case_services.open_handoff(
             case,
             kind,
             partner,
@@ -340,7 +336,7 @@ def _running_flows(case_ref):
     # Every flow opens its Handoff row when it starts and closes it when it ends (or is
     # cancelled), so "an open handoff" is the domain's own word for "a flow is running",
     # and a probe on that one indexed table is cheaper than joining viewflow's tables.
-    return Exists(Handoff.objects.filter(case_id=case_ref, status="open"))
+    return Exists(Handoff.objects.filter(case_id=case_ref, status=HandoffStatus.OPEN))
 
 
 @case_services.in_transition(probe=_running_flows)
@@ -350,7 +346,7 @@ def on_case_transition(case, name, user, now):
     # already answered whether one runs (the probe), so those return at once.
     running = getattr(case, "probe_on_case_transition", None)
     if running is None:
-        running = Handoff.objects.filter(case_id=case.pk, status="open").exists()
+        running = Handoff.objects.filter(case_id=case.pk, status=HandoffStatus.OPEN).exists()
     if not starts and not running:
         return
     with driving(now=now):
@@ -398,7 +394,9 @@ def _cancel_stale(case, now):
                 process.status = PROCESS.CANCELED
                 process.finished = now
                 process.save(update_fields=["status", "finished"])
-            close_handoff(process.handoff, f"superseded:{case.state}", now)
+            case_services.close_handoff(
+                process.handoff, f"superseded:{case.state}", now, status=HandoffStatus.CANCELLED
+            )
 
 
 def task_is_open(task) -> bool:

@@ -24,6 +24,7 @@ from mediation.choices import (
     HandoffKind,
     Network,
     OrgKind,
+    Outcome,
     PartyKind,
     PartyRole,
     PerformanceRoute,
@@ -497,6 +498,8 @@ class CaseDetailSerializer(CaseListSerializer):
     confirmation_consent_of = serializers.ListField(
         child=serializers.IntegerField(), help_text="同意一方申请的其他当事人编号"
     )
+    # Blank while the case is open (a read-only model field would lose allow_blank).
+    outcome = serializers.ChoiceField(choices=Outcome.choices, allow_blank=True, read_only=True)
     agreement = serializers.SerializerMethodField()
     sessions = SessionSerializer(many=True)
     follow_ups = FollowUpSerializer(many=True)
