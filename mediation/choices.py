@@ -227,7 +227,7 @@ class HandoffKind(models.TextChoices):
 
 
 class HandoffStatus(models.TextChoices):
-    OPEN = "open", _("进行中")
+    OPEN = "open", _("办理中")
     CLOSED = "closed", _("已办结")
     CANCELLED = "cancelled", _("已取消")  # the case moved on by another door
 

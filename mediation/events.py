@@ -12,7 +12,7 @@ import json
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .identity import mask_in
+from .identity import display_name, mask_in
 from .models import Case, CaseAccess, CaseEvent
 
 # Arbitrary constant naming the "event insert" advisory lock.
@@ -22,8 +22,7 @@ EVENT_LOCK_KEY = 72_720_001
 def actor_snapshot(user) -> dict | None:
     if user is None:
         return None
-    name = f"{user.last_name}{user.first_name}".strip() or user.get_username()
-    return {"id": user.pk, "name": name}
+    return {"id": user.pk, "name": display_name(user)}
 
 
 def case_snapshot(case) -> dict:

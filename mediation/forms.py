@@ -22,6 +22,7 @@ from .choices import (
     Tag,
 )
 from .forms_desks import DateInput
+from .identity import display_name
 from .models import Organization
 from .transitions import FORMS, refer_routes
 
@@ -421,7 +422,7 @@ DECISION_LABELS_BY_TASK = {
 def _task_select_for(task, field_name):
     if field_name == "approved_by":
         users = policies.extension_approvers(task.org_id)
-        return [*BLANK, *((str(u.pk), f"{u.last_name}{u.first_name}" or u.username) for u in users)]
+        return [*BLANK, *((str(u.pk), display_name(u)) for u in users)]
     return None
 
 

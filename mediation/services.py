@@ -85,8 +85,9 @@ def grant_access(case, org, reason: str, now) -> None:
 
 
 def open_handoff(case, kind, org, actor, now, *, external_number="", due_at=None, data=None):
-    """The domain row of a handoff, the partner's access (granted here only) and the
-    `handoff.opened` event."""
+    """The domain row of a handoff and the `handoff.opened` event. The partner already
+    sees the case: the transition or registration that opens a handoff grants it (perform,
+    register_case), before its own event, so the partner receives that event too."""
     handoff = Handoff.objects.create(
         case=case,
         kind=kind,
@@ -97,7 +98,6 @@ def open_handoff(case, kind, org, actor, now, *, external_number="", due_at=None
         opened_at=now,
         data=data or {},
     )
-    grant_access(case, org, AccessReason.HANDOFF, now)
     record_event(
         case,
         EventType.HANDOFF_OPENED,
@@ -276,8 +276,12 @@ def _perform_atomic(case_or_id, name, user, data, now) -> Case:
                 reason=AccessReason.FORMER_HANDLER
             )
             grant_access(case, case.org_id, AccessReason.HANDLER, now)
-        # A partner named by the transition (the confirming court, the referral's body)
-        # gets its sight of the case when its handoff opens (open_handoff).
+        # The partner named by the transition sees it from this event on (its handoff, if
+        # any, opens after: open_handoff grants nothing).
+        if name == "refer" and case.referral_org_id:
+            grant_access(case, case.referral_org_id, AccessReason.HANDOFF, now)
+        if name == "request_confirmation":
+            grant_access(case, case.confirmation_court_id, AccessReason.HANDOFF, now)
         event_data["to"] = case.state
         events = [(EventType.CASE_TRANSITIONED, event_data)]
         if name in ("accept", "reassign"):
@@ -550,6 +554,7 @@ def register_case(
     channel: str | None = None,
     now=None,
     check_permission: bool = True,
+    extra_access=(),
     event_data=None,
 ) -> Case:
     """Intake for every channel. `channel` forces the channel (petition, court referral)."""
@@ -639,6 +644,8 @@ def register_case(
         # The intake desk routes what it registers (transfer, withdraw): it must see it.
         for org_id in policies.intake_desks(user, org):
             grant_access(case, org_id, AccessReason.INTAKE, now)
+        for partner in extra_access:  # the referring court or petition bureau
+            grant_access(case, partner, AccessReason.HANDOFF, now)
         created = record_event(
             case,
             EventType.CASE_CREATED,

@@ -269,6 +269,7 @@ def _register_with_handoff(
             channel=channel,
             now=now,
             check_permission=False,
+            extra_access=[partner],
             event_data=event_data,
         )
         handoff = case_services.open_handoff(

@@ -34,7 +34,7 @@ from mediation.choices import (
     State,
     Tag,
 )
-from mediation.identity import mask_id_number, mask_phone
+from mediation.identity import display_name, mask_id_number, mask_phone
 from mediation.models import (
     Case,
     CaseParty,
@@ -42,10 +42,6 @@ from mediation.models import (
     Membership,
     Organization,
 )
-
-
-def display_name(user) -> str:
-    return f"{user.last_name}{user.first_name}".strip() or user.get_username()
 
 
 def _user(context):
