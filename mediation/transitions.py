@@ -804,26 +804,27 @@ FORMS: dict[str, type[TransitionForm]] = {
 TRANSITION_NAMES = tuple(FORMS)
 
 
-def describe_fields(name: str, case=None) -> list[dict]:
-    """Field list of a transition for `available_transitions` (name, label, required, type).
-    With a case, choices are narrowed to what the law allows for it (no oral labour
-    agreement, no litigation route for a labour dispute)."""
-    form_class = FORMS[name]
-    narrowed = form_class.field_choices(case) if case is not None else {}
-    asks = case is not None and case.category in STATUS_OR_TITLE_CATEGORIES
+_FIELD_TYPES = {
+    forms.IntegerField: "integer",
+    forms.DateField: "date",
+    forms.DateTimeField: "datetime",
+    forms.ChoiceField: "choice",
+    PartyIdsField: "list",
+}
+
+
+def describe_form_fields(form_class, narrowed=None, also_required=()) -> list[dict]:
+    """The fields of a form as the API and the pages describe them (name, label, required,
+    type, choices): the one description of transitions and task decisions alike.
+    `narrowed` {field: allowed values} trims choices; `also_required` names fields the
+    law requires for this case although the form leaves them optional."""
+    narrowed = narrowed or {}
     out = []
     for fname, field in form_class.base_fields.items():
-        kind = {
-            forms.IntegerField: "integer",
-            forms.BooleanField: "boolean",
-            forms.NullBooleanField: "boolean",
-            MustBeTrue: "boolean",
-            forms.DateField: "date",
-            forms.DateTimeField: "datetime",
-            forms.ChoiceField: "choice",
-            PartyIdsField: "list",
-        }.get(type(field), "string")
-        required = field.required or (asks and fname in ("concerns_status", "concerns_title"))
+        kind = _FIELD_TYPES.get(type(field))
+        if kind is None:
+            kind = "boolean" if isinstance(field, forms.BooleanField) else "string"
+        required = field.required or fname in also_required
         item = {"name": fname, "label": str(field.label), "required": required, "type": kind}
         if isinstance(field, forms.NullBooleanField):
             item["answer"] = True  # yes or no must be said; absent is not "no"
@@ -832,3 +833,18 @@ def describe_fields(name: str, case=None) -> list[dict]:
             item["choices"] = [c for c, _label in field.choices if allowed is None or c in allowed]
         out.append(item)
     return out
+
+
+def describe_fields(name: str, case=None) -> list[dict]:
+    """Field list of a transition for `available_transitions`. With a case, choices are
+    narrowed to what the law allows for it (no oral labour agreement, no litigation route
+    for a labour dispute)."""
+    form_class = FORMS[name]
+    if case is None:
+        return describe_form_fields(form_class)
+    asks = case.category in STATUS_OR_TITLE_CATEGORIES
+    return describe_form_fields(
+        form_class,
+        form_class.field_choices(case),
+        ("concerns_status", "concerns_title") if asks else (),
+    )

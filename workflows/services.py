@@ -15,7 +15,6 @@ inserts.
 
 import datetime as dt
 
-from django import forms
 from django.db import transaction
 from django.db.models import Exists
 from django.utils import timezone
@@ -28,6 +27,7 @@ from mediation import services as case_services
 from mediation.choices import OUTCOME_STATES, Channel, HandoffKind, HandoffStatus
 from mediation.errors import InvalidFields, NotPermitted, NotVisible, StateConflict
 from mediation.models import Handoff, Organization
+from mediation.transitions import describe_form_fields
 
 from . import petition_clock
 from .confirmation import ConfirmationFlow
@@ -68,23 +68,10 @@ def decisions_of(task) -> dict:
 
 
 def describe_decisions(task) -> list[dict]:
-    out = []
-    for value, form_class in decisions_of(task).items():
-        fields = []
-        for name, field in form_class.base_fields.items():
-            kind = {
-                forms.IntegerField: "integer",
-                forms.DateField: "date",
-                forms.DateTimeField: "datetime",
-                forms.ChoiceField: "choice",
-            }.get(type(field), "boolean" if isinstance(field, forms.BooleanField) else "string")
-            item = {"name": name, "label": str(field.label), "required": field.required}
-            item["type"] = kind
-            if isinstance(field, forms.ChoiceField):
-                item["choices"] = [c for c, _label in field.choices]
-            fields.append(item)
-        out.append({"decision": value, "fields": fields})
-    return out
+    return [
+        {"decision": value, "fields": describe_form_fields(form_class)}
+        for value, form_class in decisions_of(task).items()
+    ]
 
 
 def get_task(task_id, user) -> CaseTask:
