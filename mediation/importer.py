@@ -30,6 +30,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .case_sql import EVENT_LOCK_KEY
 from .choices import (
     NETWORK_WORD,
     PRIORITY_TAGS,
@@ -40,7 +41,7 @@ from .choices import (
     Outcome,
     State,
 )
-from .events import EVENT_LOCK_KEY, case_snapshot
+from .events import case_snapshot
 from .identity import parse_resident_id, validate_phone
 from .models import (
     Case,

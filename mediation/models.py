@@ -130,6 +130,8 @@ def new_tracking_token() -> str:
 
 
 class Case(ConcurrentTransitionMixin, models.Model):
+    # The mixin's state guard refuses a stale ORM save (admin, commands, tests); the
+    # service's own write applies the same guard in SQL (mediation.case_sql).
     number = models.CharField(_("案号"), max_length=64, unique=True)
     network = models.CharField(_("调解类型"), max_length=16, choices=Network.choices)
     org = models.ForeignKey(

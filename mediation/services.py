@@ -12,15 +12,15 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
-from django.db.models import OuterRef
+from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from django_fsm import ConcurrentTransition, can_proceed
+from django_fsm import can_proceed
 
-from . import lengths, policies
+from . import case_sql, lengths, policies
+from .case_sql import StaleCase
 from .choices import (
     DERIVED_TAGS,
     MEDIATING_KINDS,
@@ -44,7 +44,7 @@ from .choices import (
 from .clocks import acceptance_clock
 from .documents import records
 from .errors import InvalidFields, NotPermitted, NotVisible, StateConflict
-from .events import StaleCase, record_event, record_events
+from .events import record_event, record_events
 from .identity import (
     age_on,
     mask_id_number,
@@ -163,38 +163,14 @@ def set_case_file(case_id, file_name: str) -> None:
     Case.objects.filter(pk=case_id).update(case_file=file_name)
 
 
-_PK_SENTINEL = -72_720_001
-_locking_select: dict[tuple, tuple[str, list]] = {}
-
-
-def _locking_select_sql() -> tuple[str, list]:
-    """The SELECT … FOR UPDATE of one case (with the hooks' probes), compiled once per
-    database: only the id changes between transitions, and rebuilding the same SQL through
-    the ORM was a fifth of the service's time on its hottest path."""
-    alias = connection.alias
-    key = (alias, *_probes)  # a hook registered later gets its probe compiled in
-    if key not in _locking_select:
-        qs = Case.objects.select_for_update()
-        if _probes:
-            qs = qs.annotate(**{key: probe(OuterRef("pk")) for key, probe in _probes.items()})
-        sql, params = qs.filter(pk=_PK_SENTINEL).query.get_compiler(alias).as_sql()
-        _locking_select[key] = (sql, list(params))
-    return _locking_select[key]
-
-
 def _load_for_update(case_or_id, user) -> Case:
     pk = case_or_id.pk if isinstance(case_or_id, Case) else case_or_id
     try:
         pk = int(pk)
     except (ValueError, TypeError):
         raise NotVisible(_("案件不存在")) from None
-    sql, params = _locking_select_sql()
-    # Row lock on PostgreSQL; on SQLite the IMMEDIATE transaction already serialises.
-    rows = list(Case.objects.raw(sql, [pk if p == _PK_SENTINEL else p for p in params]))
-    if not rows:
-        raise NotVisible(_("案件不存在"))
-    case = rows[0]
-    if user is not None and not policies.can_see(user, case):
+    case = case_sql.lock_case(pk, _probes)
+    if case is None or (user is not None and not policies.can_see(user, case)):
         raise NotVisible(_("案件不存在"))
     return case
 
@@ -219,8 +195,8 @@ def perform(case_or_id, name: str, user, data: dict | None = None, *, now=None) 
     now = now or timezone.now()
     try:
         case = _perform_atomic(case_or_id, name, user, data, now)
-    except ConcurrentTransition:
-        # Read after the block: the failed save has broken (and rolled back) its transaction.
+    except StaleCase:
+        # Read after the block: the stale write rolled its transaction back.
         pk = case_or_id.pk if isinstance(case_or_id, Case) else case_or_id
         current = Case.objects.filter(pk=pk).values_list("state", flat=True).first()
         raise StateConflict(_("案件状态已被他人更改，请刷新后重试"), current or "") from None
@@ -233,17 +209,6 @@ _CASE_FIELDS = [f.attname for f in Case._meta.concrete_fields if not f.primary_k
 
 def _values(case) -> dict:
     return {name: getattr(case, name) for name in _CASE_FIELDS}
-
-
-def _case_changes(case, attnames, source) -> tuple[str, list, str]:
-    """The SET clause for the changed columns and the state the write is guarded by (the
-    guard django-fsm's ConcurrentTransitionMixin applies, without rebuilding the ORM
-    query); mediation.events runs it with the action's events."""
-    fields = [Case._meta.get_field(a) for a in attnames]
-    qn = connection.ops.quote_name
-    sets = ", ".join(f"{qn(f.column)} = %s" for f in fields)
-    values = [f.get_db_prep_save(getattr(case, f.attname), connection) for f in fields]
-    return sets, values, source
 
 
 def _perform_atomic(case_or_id, name, user, data, now) -> Case:
@@ -288,12 +253,9 @@ def _perform_atomic(case_or_id, name, user, data, now) -> Case:
             events.append((EventType.CASE_ASSIGNED, {"mediator": case.mediator_id}))
         # The case row is written with the events (one round trip on PostgreSQL); a stale
         # state writes nothing and becomes a 409 in perform.
-        write = _case_changes(case, [*changed, "updated_at"], source)
-        try:
-            written = record_events(case, events, user, at=now, case_update=write)
-        except StaleCase:
-            raise ConcurrentTransition("the case's state changed since it was read") from None
-        case._update_initial_state()  # django-fsm: later saves compare with the new state
+        write = case_sql.case_changes(case, [*changed, "updated_at"], source)
+        written = record_events(case, events, user, at=now, case_update=write)
+        case_sql.mark_written(case)
         for fn in _in_transaction_hooks:
             fn(case, name, user, now)
         # The documents of this event are written once it commits (records, not views).
