@@ -446,7 +446,7 @@ def transition_ratio(head, n: int = 200) -> None:
     from django.utils import timezone
 
     from mediation import services
-    from mediation.events import EVENT_LOCK_KEY
+    from mediation.case_sql import EVENT_LOCK_KEY
     from mediation.models import Case, Membership
 
     mediators = list(

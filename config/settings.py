@@ -113,7 +113,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "mediation.context_processors.desks",
-                "mediation.supervision_views.supervisor_context",
+                "mediation.views.supervision.supervisor_context",
             ],
         },
     },

@@ -226,6 +226,33 @@ class HandoffKind(models.TextChoices):
     LEGAL_AID = "legal_aid", _("转法律援助")
 
 
+class HandoffStatus(models.TextChoices):
+    OPEN = "open", _("办理中")
+    CLOSED = "closed", _("已办结")
+    CANCELLED = "cancelled", _("已取消")  # the case moved on by another door
+
+
+class AccessReason(models.TextChoices):
+    """Why an organisation may see a case (CaseAccess)."""
+
+    HANDLER = "handler", _("办理组织")
+    FORMER_HANDLER = "former_handler", _("原办理组织")
+    HANDOFF = "handoff", _("衔接机构")
+    INTAKE = "intake", _("登记窗口")
+
+
+class Outcome(models.TextChoices):
+    """How a case ended (blank while it is open)."""
+
+    AGREED = "agreed", _("已达成协议")
+    CONFIRMED = "confirmed", _("已司法确认")
+    CONFIRMATION_REJECTED = "confirmation_rejected", _("不予确认")
+    FAILED = "failed", _("调解终止")
+    WITHDRAWN = "withdrawn", _("已撤回")
+    DECLINED = "declined", _("不予受理")
+    REFERRED = "referred", _("已移送")
+
+
 class ConsultationTopic(models.TextChoices):
     """What a 12348 / window caller asked for (the hotline's service kinds)."""
 

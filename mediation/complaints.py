@@ -236,9 +236,3 @@ def warnings_for(user_ids, today=None) -> dict[int, list[str]]:
             % {"what": e.conduct, "start": e.occurred_on, "until": e.until}
         )
     return out
-
-
-def user_name(user) -> str:
-    if user is None:
-        return ""
-    return f"{user.last_name}{user.first_name}".strip() or user.get_username()

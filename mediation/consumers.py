@@ -135,7 +135,7 @@ class EventsConsumer(AsyncWebsocketConsumer):
 
     async def _authenticated(self, user, token_id=None):
         orgs, supervisor = await database_sync_to_async(_membership)(user)
-        groups = [f"org.{o}" for o in orgs] + [f"user.{user.pk}"]
+        groups = [f"org.{o}" for o in orgs]
         if supervisor:
             groups.append("district")
         for group in groups:

@@ -3,7 +3,6 @@ checked by mediation.services, whose InvalidFields errors are put back on these 
 the message appears next to the field that caused it."""
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from . import lengths, policies
@@ -20,11 +19,11 @@ from .choices import (
     ReferRoute,
     RepresentativeKind,
     RiskLevel,
-    Role,
     Tag,
 )
 from .forms_desks import DateInput
-from .models import Membership, Organization
+from .identity import display_name
+from .models import Organization
 from .transitions import FORMS, refer_routes
 
 BLANK = [("", "—")]
@@ -422,10 +421,8 @@ DECISION_LABELS_BY_TASK = {
 
 def _task_select_for(task, field_name):
     if field_name == "approved_by":
-        User = get_user_model()
-        ids = Membership.objects.filter(org_id=task.org_id, role=Role.PRESIDENT).values("user_id")
-        users = User.objects.filter(pk__in=ids, is_active=True).order_by("id")
-        return [*BLANK, *((str(u.pk), f"{u.last_name}{u.first_name}" or u.username) for u in users)]
+        users = policies.extension_approvers(task.org_id)
+        return [*BLANK, *((str(u.pk), display_name(u)) for u in users)]
     return None
 
 

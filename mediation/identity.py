@@ -145,3 +145,11 @@ DIRECTION_CONTROLS = frozenset(
 def reject_direction_controls(value: str) -> None:
     if value and any(ch in DIRECTION_CONTROLS for ch in value):
         raise ValidationError(_("名称中含有不可见的文字方向控制字符，请删除后重新输入"))
+
+
+def display_name(user) -> str:
+    """A staff member as pages, documents, events and the API name them: 姓名, else the
+    username; empty for no user."""
+    if user is None:
+        return ""
+    return f"{user.last_name}{user.first_name}".strip() or user.get_username()

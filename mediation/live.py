@@ -369,7 +369,7 @@ def _stamp(event_id) -> None:
         f.write(f"{event_id} {time.time():.6f}\n")
 
 
-def publish(message: dict, *, orgs=None, case_id=None) -> None:
+def publish(message: dict) -> None:
     """Called on commit (from sync code) with the serialised event: wake the relays. The
     event itself travels through the database, read by each process's relay."""
     event_id = message["id"]

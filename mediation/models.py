@@ -15,6 +15,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from . import lengths, policies
 from .choices import (
     KIND_NETWORK,
+    AccessReason,
     AgreementForm,
     ArbitrationScope,
     AttachmentKind,
@@ -25,8 +26,10 @@ from .choices import (
     EventType,
     Gender,
     HandoffKind,
+    HandoffStatus,
     Network,
     OrgKind,
+    Outcome,
     PartyKind,
     PartyRole,
     PerformanceRoute,
@@ -127,6 +130,8 @@ def new_tracking_token() -> str:
 
 
 class Case(ConcurrentTransitionMixin, models.Model):
+    # The mixin's state guard refuses a stale ORM save (admin, commands, tests); the
+    # service's own write applies the same guard in SQL (mediation.case_sql).
     number = models.CharField(_("案号"), max_length=64, unique=True)
     network = models.CharField(_("调解类型"), max_length=16, choices=Network.choices)
     org = models.ForeignKey(
@@ -179,7 +184,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
     accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
     archived_at = models.DateTimeField(_("归档时间"), null=True, blank=True)
-    outcome = models.CharField(_("结果"), max_length=32, blank=True)
+    outcome = models.CharField(_("结果"), max_length=32, blank=True, choices=Outcome.choices)
     respondent_consent_at = models.DateTimeField(_("被申请人同意调解时间"), null=True, blank=True)
     end_reason = models.CharField(_("终止/不予受理原因"), max_length=32, blank=True)
     end_note = models.TextField(_("说明"), blank=True)
@@ -281,7 +286,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         self.end_reason = "declined"
         self.end_note = reason
         self.routes_advised = routes
-        self.outcome = "declined"
+        self.outcome = Outcome.DECLINED
         self.due_at = None
 
     @transition(
@@ -334,7 +339,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         permission=policies.transition_permission("reach_agreement"),
     )
     def reach_agreement(self, *, at):
-        self.outcome = "agreed"
+        self.outcome = Outcome.AGREED
         self.due_at = None
 
     @transition(
@@ -347,7 +352,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         self.end_reason = reason
         self.routes_advised = routes
         self.undisputed_facts = undisputed_facts
-        self.outcome = "failed"
+        self.outcome = Outcome.FAILED
         self.due_at = None
 
     @transition(
@@ -358,7 +363,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
     )
     def withdraw(self, *, at, note):
         self.end_note = note
-        self.outcome = "withdrawn"
+        self.outcome = Outcome.WITHDRAWN
         self.due_at = None
 
     def _may_file(self) -> bool:
@@ -384,7 +389,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         self.confirmation_ruling = ""
         self.rejection_grounds = ""
         self.ruling_date = None
-        self.outcome = "agreed"
+        self.outcome = Outcome.AGREED
         self.set_clock(clock)
 
     @transition(
@@ -408,7 +413,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
     )
     def confirm(self, *, at, ruling_date):
         self.ruling_date = ruling_date
-        self.outcome = "confirmed"
+        self.outcome = Outcome.CONFIRMED
         self.due_at = None
 
     @transition(
@@ -422,7 +427,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         self.confirmation_ruling = ruling
         self.rejection_grounds = grounds
         self.ruling_date = ruling_date
-        self.outcome = "confirmation_rejected"
+        self.outcome = Outcome.CONFIRMATION_REJECTED
         self.due_at = None
 
     @transition(
@@ -456,7 +461,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def refer(self, *, at, route, target_org):
         self.referral_route = route
         self.referral_org = target_org
-        self.outcome = "referred"
+        self.outcome = Outcome.REFERRED
 
     @transition(
         field=state,
@@ -514,7 +519,7 @@ class CaseAccess(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="access")
     org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="case_access")
-    reason = models.CharField(max_length=32)  # handler | former_handler | handoff
+    reason = models.CharField(max_length=32, choices=AccessReason.choices)
     since = models.DateTimeField()
 
     class Meta:
@@ -651,7 +656,9 @@ class Handoff(models.Model):
     )
     external_number = models.CharField(_("对方编号"), max_length=64, blank=True)
     due_at = models.DateTimeField(_("期限"), null=True, blank=True)
-    status = models.CharField(_("状态"), max_length=16, default="open")
+    status = models.CharField(
+        _("状态"), max_length=16, choices=HandoffStatus.choices, default=HandoffStatus.OPEN
+    )
     opened_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
     result = models.TextField(_("结果"), blank=True)

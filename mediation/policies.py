@@ -163,6 +163,48 @@ def may_register(user, org) -> bool:
     return has_role(user, org.id, Role.MEDIATOR, Role.ORG_HEAD, Role.CLERK)
 
 
+def intake_desks(user, org) -> list[int]:
+    """The intake desks (other than the registering organisation) that keep sight of a
+    case their clerk registered: the desk routes what it registers (transfer, withdraw)."""
+    return sorted(
+        org_id
+        for org_id, roles in roles_by_org(user).items()
+        if Role.INTAKE_CLERK in roles and org_id != org.pk
+    )
+
+
+# Who may be assigned a case as its mediator (accept, reassign): an active mediator or head
+# of the organisation handling it.
+ASSIGNABLE_ROLES = (Role.MEDIATOR, Role.ORG_HEAD)
+
+
+def assignable_mediators(org_id):
+    """The users who may be assigned as mediator of a case handled by `org_id`."""
+    from django.contrib.auth import get_user_model
+
+    from .models import Membership
+
+    ids = Membership.objects.filter(org_id=org_id, role__in=ASSIGNABLE_ROLES).values("user_id")
+    return get_user_model().objects.filter(pk__in=ids, is_active=True)
+
+
+def mediator_assignment_error(user_id, org_id) -> str | None:
+    """None when `user_id` may be assigned as mediator of a case of `org_id`; otherwise
+    the message that says why not."""
+    from django.contrib.auth import get_user_model
+    from django.utils.translation import gettext as _
+
+    try:
+        user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    except (ValueError, TypeError):
+        user = None
+    if user is None:
+        return _("用户不存在")
+    if not assignable_mediators(org_id).filter(pk=user.pk).exists():
+        return _("该用户不是本组织的调解员")
+    return None
+
+
 def may_record(user, case) -> bool:
     """Sessions, follow-ups: the assigned mediator or a head/mediator of the current org."""
     return case.mediator_id == user.id or has_role(user, case.org_id, Role.ORG_HEAD, Role.MEDIATOR)
@@ -226,11 +268,11 @@ def _confirmation_court(user, case, *roles):
 def confirmation_registered(case) -> bool:
     """The court's clerk registered the pending application under a 民特 number: from then
     on only a judge rules on it (法释〔2011〕5号 arts 2–4)."""
-    from .choices import HandoffKind
+    from .choices import HandoffKind, HandoffStatus
 
     return any(
         h.kind == HandoffKind.CONFIRMATION
-        and h.status == "open"
+        and h.status == HandoffStatus.OPEN
         and h.org_id == case.confirmation_court_id
         and bool(h.external_number)
         for h in case.handoffs.all()
@@ -263,17 +305,34 @@ def agent_may_apply_error(party) -> str | None:
     return None
 
 
+def _approving_courts(court_id) -> set[int]:
+    # A people's tribunal is part of its basic court: that court's president approves.
+    from .models import Organization
+
+    court = Organization.objects.filter(pk=court_id).only("parent_id").first()
+    return {c for c in (court_id, court.parent_id if court else None) if c}
+
+
+def extension_approvers(court_id):
+    """The active users who may approve a confirmation review's extension for this court:
+    its president, or the president of the basic court a tribunal belongs to."""
+    from django.contrib.auth import get_user_model
+
+    from .models import Membership
+
+    ids = Membership.objects.filter(
+        org_id__in=_approving_courts(court_id), role=Role.PRESIDENT
+    ).values("user_id")
+    return get_user_model().objects.filter(pk__in=ids, is_active=True).order_by("id")
+
+
 def may_approve_confirmation_extension(approver, court_id, deciding_judge) -> str | None:
     """Only the court's president (院长) approves the one 10-day extension of a
     confirmation review, and never the judge who decides it (法释〔2011〕5号 art 5)."""
     from django.utils.translation import gettext as _
 
-    from .models import Organization
-
-    # A people's tribunal is part of its basic court: that court's president approves.
-    court = Organization.objects.filter(pk=court_id).only("parent_id").first()
-    courts = {court_id, court.parent_id if court else None}
-    if approver is None or not any(has_role(approver, c, Role.PRESIDENT) for c in courts if c):
+    courts = _approving_courts(court_id)
+    if approver is None or not any(has_role(approver, c, Role.PRESIDENT) for c in courts):
         return _("延长司法确认审查期限须经本院院长批准（法释〔2011〕5号第五条）")
     if deciding_judge is not None and approver.pk == deciding_judge.pk:
         return _("批准延长的院长不能是承办本案的法官")
@@ -361,10 +420,6 @@ def transition_permission(name: str):
 
     check.__name__ = f"may_{name}"
     return check
-
-
-def q_member_of(user):
-    return Q(org_id__in=org_ids(user))
 
 
 # -- legal aid (《中华人民共和国法律援助法》) ------------------------------------------------

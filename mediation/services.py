@@ -12,37 +12,39 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
-from django.db.models import OuterRef
+from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
+from django_fsm import can_proceed
 
-from . import lengths, policies
+from . import case_sql, lengths, policies
+from .case_sql import StaleCase
 from .choices import (
     DERIVED_TAGS,
     MEDIATING_KINDS,
     NETWORK_WORD,
     PRIORITY_TAGS,
+    AccessReason,
     Category,
     Channel,
     EventType,
     Gender,
+    HandoffStatus,
+    Outcome,
     PartyKind,
     PartyRole,
     PerformanceRoute,
     RepresentativeKind,
     RiskLevel,
-    Role,
     State,
     Tag,
 )
 from .clocks import acceptance_clock
 from .documents import records
 from .errors import InvalidFields, NotPermitted, NotVisible, StateConflict
-from .events import StaleCase, record_event, record_events
+from .events import record_event, record_events
 from .identity import (
     age_on,
     mask_id_number,
@@ -59,6 +61,7 @@ from .models import (
     CaseNumberSequence,
     CaseParty,
     FollowUp,
+    Handoff,
     MediationSession,
     Organization,
     Party,
@@ -74,27 +77,90 @@ def grant_access(case, org, reason: str, now) -> None:
     obj, created = CaseAccess.objects.get_or_create(
         case=case, org_id=org_id, defaults={"reason": reason, "since": now}
     )
-    if not created and obj.reason != reason and reason == "handler":
+    if not created and obj.reason != reason and reason == AccessReason.HANDLER:
         CaseAccess.objects.filter(pk=obj.pk).update(reason=reason)
 
 
-_PK_SENTINEL = -72_720_001
-_locking_select: dict[tuple, tuple[str, list]] = {}
+# -- handoffs (the workflows drive them; their rows and events are written here) -------------
 
 
-def _locking_select_sql() -> tuple[str, list]:
-    """The SELECT … FOR UPDATE of one case (with the hooks' probes), compiled once per
-    database: only the id changes between transitions, and rebuilding the same SQL through
-    the ORM was a fifth of the service's time on its hottest path."""
-    alias = connection.alias
-    key = (alias, *_probes)  # a hook registered later gets its probe compiled in
-    if key not in _locking_select:
-        qs = Case.objects.select_for_update()
-        if _probes:
-            qs = qs.annotate(**{key: probe(OuterRef("pk")) for key, probe in _probes.items()})
-        sql, params = qs.filter(pk=_PK_SENTINEL).query.get_compiler(alias).as_sql()
-        _locking_select[key] = (sql, list(params))
-    return _locking_select[key]
+def open_handoff(case, kind, org, actor, now, *, external_number="", due_at=None, data=None):
+    """The domain row of a handoff and the `handoff.opened` event. The partner already
+    sees the case: the transition or registration that opens a handoff grants it (perform,
+    register_case), before its own event, so the partner receives that event too."""
+    handoff = Handoff.objects.create(
+        case=case,
+        kind=kind,
+        org=org,
+        external_number=external_number or "",
+        due_at=due_at,
+        status=HandoffStatus.OPEN,
+        opened_at=now,
+        data=data or {},
+    )
+    record_event(
+        case,
+        EventType.HANDOFF_OPENED,
+        actor,
+        {
+            "handoff": handoff.pk,
+            "kind": kind,
+            "org": org.pk if hasattr(org, "pk") else org,
+            "external_number": handoff.external_number,
+            "due_at": due_at.isoformat() if due_at else None,
+        },
+        at=now,
+    )
+    return handoff
+
+
+def close_handoff(handoff, result: str, now, status=HandoffStatus.CLOSED) -> None:
+    """End an open handoff with its result (`cancelled` when the case moved on without it)."""
+    if handoff is None or handoff.status != HandoffStatus.OPEN:
+        return
+    handoff.status = status
+    handoff.result = result
+    handoff.closed_at = now
+    handoff.save(update_fields=["status", "result", "closed_at"])
+
+
+def update_handoff(handoff, data: dict | None = None, **fields) -> None:
+    """What the partner reported on an open handoff: `data` is merged into its record
+    (a document number, a filing day, a clock), `fields` (external_number, due_at) set."""
+    if handoff is None:
+        return
+    if data:
+        handoff.data = {**handoff.data, **data}
+    for name, value in fields.items():
+        setattr(handoff, name, value)
+    handoff.save(update_fields=[*(["data"] if data else []), *fields])
+
+
+def update_handoff_clocks(handoff, clocks_state: dict, user, event: dict, now) -> None:
+    """The petition bureau's own clocks on the handoff, and the `case.updated` event."""
+    update_handoff(handoff, {"clocks": clocks_state})
+    record_event(handoff.case, EventType.CASE_UPDATED, user, event, at=now)
+
+
+def record_task_completed(case, user, payload: dict, now):
+    """The `task.completed` event of a handoff task (inside the task's transaction)."""
+    return record_event(case, EventType.TASK_COMPLETED, user, payload, at=now)
+
+
+def record_export(case, user, kind: str, *, full: bool, versions: list[int]):
+    """Every document served is on the record: who exported what, masked or in full."""
+    with transaction.atomic():
+        return record_event(
+            case,
+            EventType.CASE_UPDATED,
+            user,
+            {"record": "export", "document": kind, "masked": not full, "versions": versions},
+        )
+
+
+def set_case_file(case_id, file_name: str) -> None:
+    """The archive's copy of the 卷宗 (`Case.case_file`), written when it is stored."""
+    Case.objects.filter(pk=case_id).update(case_file=file_name)
 
 
 def _load_for_update(case_or_id, user) -> Case:
@@ -103,13 +169,8 @@ def _load_for_update(case_or_id, user) -> Case:
         pk = int(pk)
     except (ValueError, TypeError):
         raise NotVisible(_("案件不存在")) from None
-    sql, params = _locking_select_sql()
-    # Row lock on PostgreSQL; on SQLite the IMMEDIATE transaction already serialises.
-    rows = list(Case.objects.raw(sql, [pk if p == _PK_SENTINEL else p for p in params]))
-    if not rows:
-        raise NotVisible(_("案件不存在"))
-    case = rows[0]
-    if user is not None and not policies.can_see(user, case):
+    case = case_sql.lock_case(pk, _probes)
+    if case is None or (user is not None and not policies.can_see(user, case)):
         raise NotVisible(_("案件不存在"))
     return case
 
@@ -134,8 +195,8 @@ def perform(case_or_id, name: str, user, data: dict | None = None, *, now=None) 
     now = now or timezone.now()
     try:
         case = _perform_atomic(case_or_id, name, user, data, now)
-    except ConcurrentTransition:
-        # Read after the block: the failed save has broken (and rolled back) its transaction.
+    except StaleCase:
+        # Read after the block: the stale write rolled its transaction back.
         pk = case_or_id.pk if isinstance(case_or_id, Case) else case_or_id
         current = Case.objects.filter(pk=pk).values_list("state", flat=True).first()
         raise StateConflict(_("案件状态已被他人更改，请刷新后重试"), current or "") from None
@@ -148,17 +209,6 @@ _CASE_FIELDS = [f.attname for f in Case._meta.concrete_fields if not f.primary_k
 
 def _values(case) -> dict:
     return {name: getattr(case, name) for name in _CASE_FIELDS}
-
-
-def _case_changes(case, attnames, source) -> tuple[str, list, str]:
-    """The SET clause for the changed columns and the state the write is guarded by (the
-    guard django-fsm's ConcurrentTransitionMixin applies, without rebuilding the ORM
-    query); mediation.events runs it with the action's events."""
-    fields = [Case._meta.get_field(a) for a in attnames]
-    qn = connection.ops.quote_name
-    sets = ", ".join(f"{qn(f.column)} = %s" for f in fields)
-    values = [f.get_db_prep_save(getattr(case, f.attname), connection) for f in fields]
-    return sets, values, source
 
 
 def _perform_atomic(case_or_id, name, user, data, now) -> Case:
@@ -175,9 +225,6 @@ def _perform_atomic(case_or_id, name, user, data, now) -> Case:
                 % {"state": case.get_state_display(), "op": FORMS[name].label},
                 case.state,
             )
-        # django-fsm checks permission only when asked; ask, so both views agree.
-        if not has_transition_perm(method, user):
-            raise NotPermitted(_("您无权对该案件执行“%(op)s”") % {"op": FORMS[name].label})
         form = FORMS[name](data or {}, case=case, user=user, now=now)
         if not form.is_valid():
             raise InvalidFields(_("提交的内容有误"), _errors_of(form))
@@ -191,25 +238,24 @@ def _perform_atomic(case_or_id, name, user, data, now) -> Case:
         form.after(case)
         if case.org_id != previous_org:
             CaseAccess.objects.filter(case=case, org_id=previous_org).update(
-                reason="former_handler"
+                reason=AccessReason.FORMER_HANDLER
             )
-            grant_access(case, case.org_id, "handler", now)
+            grant_access(case, case.org_id, AccessReason.HANDLER, now)
+        # The partner named by the transition sees it from this event on (its handoff, if
+        # any, opens after: open_handoff grants nothing).
         if name == "refer" and case.referral_org_id:
-            grant_access(case, case.referral_org_id, "handoff", now)
+            grant_access(case, case.referral_org_id, AccessReason.HANDOFF, now)
         if name == "request_confirmation":
-            grant_access(case, case.confirmation_court_id, "handoff", now)
+            grant_access(case, case.confirmation_court_id, AccessReason.HANDOFF, now)
         event_data["to"] = case.state
         events = [(EventType.CASE_TRANSITIONED, event_data)]
         if name in ("accept", "reassign"):
             events.append((EventType.CASE_ASSIGNED, {"mediator": case.mediator_id}))
         # The case row is written with the events (one round trip on PostgreSQL); a stale
         # state writes nothing and becomes a 409 in perform.
-        write = _case_changes(case, [*changed, "updated_at"], source)
-        try:
-            written = record_events(case, events, user, at=now, case_update=write)
-        except StaleCase:
-            raise ConcurrentTransition("the case's state changed since it was read") from None
-        case._update_initial_state()  # django-fsm: later saves compare with the new state
+        write = case_sql.case_changes(case, [*changed, "updated_at"], source)
+        written = record_events(case, events, user, at=now, case_update=write)
+        case_sql.mark_written(case)
         for fn in _in_transaction_hooks:
             fn(case, name, user, now)
         # The documents of this event are written once it commits (records, not views).
@@ -556,13 +602,12 @@ def register_case(
                 tags=p["tags"],
             )
             CaseParty.objects.create(case=case, party=party, role=p["role"], position=i)
-        grant_access(case, org, "handler", now)
+        grant_access(case, org, AccessReason.HANDLER, now)
         # The intake desk routes what it registers (transfer, withdraw): it must see it.
-        for org_id, roles in policies.roles_by_org(user).items():
-            if Role.INTAKE_CLERK in roles and org_id != org.pk:
-                grant_access(case, org_id, "intake", now)
-        for extra in extra_access:
-            grant_access(case, extra, "handoff", now)
+        for org_id in policies.intake_desks(user, org):
+            grant_access(case, org_id, AccessReason.INTAKE, now)
+        for partner in extra_access:  # the referring court or petition bureau
+            grant_access(case, partner, AccessReason.HANDOFF, now)
         created = record_event(
             case,
             EventType.CASE_CREATED,
@@ -589,7 +634,7 @@ def performance_routes(case) -> list[str]:
     confirmed one (CPL art 206); sue on an unconfirmed one (PML art 32); for labour
     disputes, arbitration or — for wages, injury costs and compensation — a payment order
     (LDMAL arts 15–16)."""
-    confirmed = case.state == State.CONFIRMED or case.outcome == "confirmed"
+    confirmed = case.state == State.CONFIRMED or case.outcome == Outcome.CONFIRMED
     routes = [PerformanceRoute.ENFORCEMENT] if confirmed else []
     if case.category == Category.LABOR:
         routes += [PerformanceRoute.LABOUR_ARBITRATION, PerformanceRoute.PAYMENT_ORDER]

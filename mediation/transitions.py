@@ -6,7 +6,6 @@ the UI's (Chinese, through gettext).
 """
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,19 +21,21 @@ from .choices import (
     ConfirmationRuling,
     FailReason,
     HandoffKind,
+    HandoffStatus,
     Network,
     OrgKind,
     ReferRoute,
-    Role,
     State,
 )
 from .limits import Stage
-from .models import Agreement, Membership, Organization
+from .models import Agreement, Organization
 
 
 def _open_court_referral(case):
     return (
-        case.handoffs.filter(kind=HandoffKind.COURT_REFERRAL, status="open").order_by("-id").first()
+        case.handoffs.filter(kind=HandoffKind.COURT_REFERRAL, status=HandoffStatus.OPEN)
+        .order_by("-id")
+        .first()
         if case.channel == Channel.COURT_REFERRAL
         else None
     )
@@ -195,27 +196,11 @@ class TransitionForm(forms.Form):
         return {}
 
     def _org_member(self, user_id, field):
-        roles = [Role.MEDIATOR, Role.ORG_HEAD]
-        member = (
-            Membership.objects.select_related("user")
-            .filter(user_id=user_id, user__is_active=True, org_id=self.case.org_id, role__in=roles)
-            .first()
-        )
-        if member is not None:
-            return member.user
-        # Not a mediator here: find out which message applies.
-        User = get_user_model()
-        try:
-            user = User.objects.get(pk=user_id, is_active=True)
-        except (User.DoesNotExist, ValueError, TypeError):
-            self.add_error(field, _("用户不存在"))
+        error = policies.mediator_assignment_error(user_id, self.case.org_id)
+        if error:
+            self.add_error(field, error)
             return None
-        if not Membership.objects.filter(
-            user=user, org_id=self.case.org_id, role__in=[Role.MEDIATOR, Role.ORG_HEAD]
-        ).exists():
-            self.add_error(field, _("该用户不是本组织的调解员"))
-            return None
-        return user
+        return policies.assignable_mediators(self.case.org_id).get(pk=user_id)
 
 
 class AcceptForm(TransitionForm):
@@ -819,26 +804,27 @@ FORMS: dict[str, type[TransitionForm]] = {
 TRANSITION_NAMES = tuple(FORMS)
 
 
-def describe_fields(name: str, case=None) -> list[dict]:
-    """Field list of a transition for `available_transitions` (name, label, required, type).
-    With a case, choices are narrowed to what the law allows for it (no oral labour
-    agreement, no litigation route for a labour dispute)."""
-    form_class = FORMS[name]
-    narrowed = form_class.field_choices(case) if case is not None else {}
-    asks = case is not None and case.category in STATUS_OR_TITLE_CATEGORIES
+_FIELD_TYPES = {
+    forms.IntegerField: "integer",
+    forms.DateField: "date",
+    forms.DateTimeField: "datetime",
+    forms.ChoiceField: "choice",
+    PartyIdsField: "list",
+}
+
+
+def describe_form_fields(form_class, narrowed=None, also_required=()) -> list[dict]:
+    """The fields of a form as the API and the pages describe them (name, label, required,
+    type, choices): the one description of transitions and task decisions alike.
+    `narrowed` {field: allowed values} trims choices; `also_required` names fields the
+    law requires for this case although the form leaves them optional."""
+    narrowed = narrowed or {}
     out = []
     for fname, field in form_class.base_fields.items():
-        kind = {
-            forms.IntegerField: "integer",
-            forms.BooleanField: "boolean",
-            forms.NullBooleanField: "boolean",
-            MustBeTrue: "boolean",
-            forms.DateField: "date",
-            forms.DateTimeField: "datetime",
-            forms.ChoiceField: "choice",
-            PartyIdsField: "list",
-        }.get(type(field), "string")
-        required = field.required or (asks and fname in ("concerns_status", "concerns_title"))
+        kind = _FIELD_TYPES.get(type(field))
+        if kind is None:
+            kind = "boolean" if isinstance(field, forms.BooleanField) else "string"
+        required = field.required or fname in also_required
         item = {"name": fname, "label": str(field.label), "required": required, "type": kind}
         if isinstance(field, forms.NullBooleanField):
             item["answer"] = True  # yes or no must be said; absent is not "no"
@@ -847,3 +833,18 @@ def describe_fields(name: str, case=None) -> list[dict]:
             item["choices"] = [c for c, _label in field.choices if allowed is None or c in allowed]
         out.append(item)
     return out
+
+
+def describe_fields(name: str, case=None) -> list[dict]:
+    """Field list of a transition for `available_transitions`. With a case, choices are
+    narrowed to what the law allows for it (no oral labour agreement, no litigation route
+    for a labour dispute)."""
+    form_class = FORMS[name]
+    if case is None:
+        return describe_form_fields(form_class)
+    asks = case.category in STATUS_OR_TITLE_CATEGORIES
+    return describe_form_fields(
+        form_class,
+        form_class.field_choices(case),
+        ("concerns_status", "concerns_title") if asks else (),
+    )

@@ -8,20 +8,12 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from mediation.api.serializers import case_json
 from mediation.errors import InvalidFields
 from mediation.events import case_snapshot
 from mediation.models import Case
 
 from . import petition_clock, services
-
-
-def case_payload(case, user):
-    """The API's case JSON when the API package provides it, else the event snapshot."""
-    try:
-        from mediation.api.serializers import case_json
-    except ImportError:  # pragma: no cover - the API package is optional for this app
-        return {**case_snapshot(case), "state_label": case.get_state_display()}
-    return case_json(case, user)
 
 
 def task_json(task) -> dict:
@@ -68,7 +60,7 @@ class TaskCompleteView(APIView):
     def post(self, request, pk):
         task = services.complete_task(pk, request.user, _body(request))
         task.refresh_from_db()
-        return Response({"task": task_json(task), "case": case_payload(task.case, request.user)})
+        return Response({"task": task_json(task), "case": case_json(task.case, request.user)})
 
 
 class PetitionTransferView(APIView):
@@ -79,7 +71,7 @@ class PetitionTransferView(APIView):
     )
     def post(self, request):
         case = services.start_petition_transfer(request.user, _body(request))
-        return Response(case_payload(case, request.user), status=status.HTTP_201_CREATED)
+        return Response(case_json(case, request.user), status=status.HTTP_201_CREATED)
 
 
 class CourtReferralView(APIView):
@@ -90,7 +82,7 @@ class CourtReferralView(APIView):
     )
     def post(self, request):
         case = services.start_court_referral(request.user, _body(request))
-        return Response(case_payload(case, request.user), status=status.HTTP_201_CREATED)
+        return Response(case_json(case, request.user), status=status.HTTP_201_CREATED)
 
 
 class PetitionClockView(APIView):
@@ -101,4 +93,4 @@ class PetitionClockView(APIView):
     )
     def post(self, request, pk):
         petition_clock.update(pk, request.user, _body(request))
-        return Response(case_payload(Case.objects.get(pk=pk), request.user))
+        return Response(case_json(Case.objects.get(pk=pk), request.user))

@@ -19,15 +19,7 @@ from mediation import clocks, policies, services
 from mediation.choices import HandoffKind, State
 from mediation.limits import Stage
 
-from .common import (
-    DecisionForm,
-    FlowBase,
-    close_handoff,
-    iso,
-    open_handoff,
-    parse_iso,
-    set_handoff_due,
-)
+from .common import DecisionForm, FlowBase, iso, parse_iso
 from .nodes import CaseTaskNode
 
 REFUSAL_REASONS = [
@@ -120,7 +112,7 @@ class ConfirmationFlow(FlowBase, flow.Flow):
         due = clocks.clock(Stage.CONFIRMATION_REGISTER, now).due
         process = activation.process
         process.case = case
-        process.handoff = open_handoff(
+        process.handoff = services.open_handoff(
             case, HandoffKind.CONFIRMATION, case.confirmation_court, actor, now, due_at=due
         )
         process.data = {"extended": False}
@@ -172,11 +164,12 @@ class ConfirmationFlow(FlowBase, flow.Flow):
                 number=data["number"],
             )
             process.save(update_fields=["data"])
-            handoff = process.handoff
-            handoff.external_number = data["number"]
-            handoff.data = {**handoff.data, "registered_at": iso(now)}
-            handoff.due_at = due
-            handoff.save(update_fields=["external_number", "data", "due_at"])
+            services.update_handoff(
+                process.handoff,
+                {"registered_at": iso(now)},
+                external_number=data["number"],
+                due_at=due,
+            )
             return {"number": data["number"], "decide_due": iso(due)}
         # Refused at intake (不予受理): the clerk's reject_confirmation records the ruling
         # `not_accepted`, from which the mediator may file the same agreement again at the
@@ -188,7 +181,7 @@ class ConfirmationFlow(FlowBase, flow.Flow):
         services.perform(
             process.case_id, "reject_confirmation", user, {"grounds": grounds}, now=now
         )
-        close_handoff(process.handoff, "refused", now)
+        services.close_handoff(process.handoff, "refused", now)
         return {"reason": data["reason"]}
 
     def on_decide(self, activation, user, decision, data, now):
@@ -208,18 +201,17 @@ class ConfirmationFlow(FlowBase, flow.Flow):
                 },
             )
             process.save(update_fields=["data"])
-            handoff = process.handoff
-            handoff.data = {**handoff.data, "extension": process.data["extension"]}
-            handoff.save(update_fields=["data"])
-            set_handoff_due(handoff, due)
+            services.update_handoff(
+                process.handoff, {"extension": process.data["extension"]}, due_at=due
+            )
             return {"approved_by": data["approved_by"], "due_at": iso(due)}
         ruling = data.get("ruling_date")
         fields = {"ruling_date": ruling.isoformat() if ruling else ""}
         if decision == "confirm":
             services.perform(process.case_id, "confirm", user, fields, now=now)
-            close_handoff(process.handoff, "confirmed", now)
+            services.close_handoff(process.handoff, "confirmed", now)
         else:
             fields["grounds"] = data["grounds"]
             services.perform(process.case_id, "reject_confirmation", user, fields, now=now)
-            close_handoff(process.handoff, "rejected", now)
+            services.close_handoff(process.handoff, "rejected", now)
         return {}

@@ -19,7 +19,7 @@ from mediation import services
 from mediation.choices import ReferRoute, State
 from mediation.transitions import MustBeTrue
 
-from .common import DecisionForm, FlowBase, NoteForm, close_handoff
+from .common import DecisionForm, FlowBase, NoteForm
 from .nodes import CaseTaskNode, driving
 
 
@@ -112,12 +112,11 @@ class CourtReferralFlow(FlowBase, flow.Flow):
                 if data.get(field) is not None:
                     application[field] = data[field]
             services.perform(case.pk, "request_confirmation", user, application, now=now)
-            close_handoff(handoff, "confirmation_requested", now)
+            services.close_handoff(handoff, "confirmation_requested", now)
             return {}
         if decision == "mediation_document":
-            handoff.data = {**handoff.data, "mediation_document": data["number"]}
-            handoff.save(update_fields=["data"])
-            close_handoff(handoff, "mediation_document", now)
+            services.update_handoff(handoff, {"mediation_document": data["number"]})
+            services.close_handoff(handoff, "mediation_document", now)
             return {"number": data["number"]}
         if decision == "file":
             # The court files the case itself: no referral flow back to the same court.
@@ -131,12 +130,11 @@ class CourtReferralFlow(FlowBase, flow.Flow):
                 )
                 result = _("已立案：%(number)s") % {"number": data["filing_number"]}
                 services.perform(case.pk, "record_result", user, {"result": result}, now=now)
-            close_handoff(handoff, "filed", now)
+            services.close_handoff(handoff, "filed", now)
             return {"filing_number": data["filing_number"]}
         if decision == "withdraw_suit":
-            handoff.data = {**handoff.data, "suit_withdrawn": data["note"]}
-            handoff.save(update_fields=["data"])
-            close_handoff(handoff, "suit_withdrawn", now)
+            services.update_handoff(handoff, {"suit_withdrawn": data["note"]})
+            services.close_handoff(handoff, "suit_withdrawn", now)
             return {}
         if decision == "resume_trial":
             # The suit is already on the court's docket: the case goes back to its trial.
@@ -154,7 +152,7 @@ class CourtReferralFlow(FlowBase, flow.Flow):
                 if data.get("note"):
                     result = f"{result}（{data['note']}）"
                 services.perform(case.pk, "record_result", user, {"result": result}, now=now)
-            close_handoff(handoff, "trial_resumed", now)
+            services.close_handoff(handoff, "trial_resumed", now)
             return {}
-        close_handoff(handoff, "acknowledged", now)
+        services.close_handoff(handoff, "acknowledged", now)
         return {}

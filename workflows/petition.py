@@ -20,7 +20,7 @@ from viewflow.workflow import flow
 from mediation import services
 from mediation.choices import State
 
-from .common import DecisionForm, FlowBase, NoteForm, RequiredNoteForm, close_handoff, iso
+from .common import DecisionForm, FlowBase, NoteForm, RequiredNoteForm, iso
 from .nodes import CaseTaskNode
 
 
@@ -112,16 +112,16 @@ class PetitionFlow(FlowBase, flow.Flow):
             "at": iso(now),
         }
         process.save(update_fields=["data"])
-        handoff = process.handoff
         # The handoff row is the domain's record: the case page, the petition desk and the
         # case file read the feedback there, without reaching into the flow's tables.
-        handoff.data = {
-            **handoff.data,
-            "feedback": data["feedback"],
-            "feedback_at": iso(now),
-            "case_state": process.case.state,
-        }
-        handoff.save(update_fields=["data"])
+        services.update_handoff(
+            process.handoff,
+            {
+                "feedback": data["feedback"],
+                "feedback_at": iso(now),
+                "case_state": process.case.state,
+            },
+        )
         return {"state": process.case.state}
 
     def on_review(self, activation, user, decision, data, now):
@@ -129,7 +129,7 @@ class PetitionFlow(FlowBase, flow.Flow):
         case = process.case
         if decision == "accept":
             outcome = "accepted"
-            close_handoff(process.handoff, "handled", now)
+            services.close_handoff(process.handoff, "handled", now)
         elif case.state == State.FAILED and data.get("consent"):
             # 退回重办: the policy lets the petition officer of the case reopen it, and
             # only with both sides' consent — mediation is voluntary (PML arts 3, 17).
@@ -141,10 +141,6 @@ class PetitionFlow(FlowBase, flow.Flow):
             # Without that consent (or after an agreement) the return asks the mediation
             # organisation for a supplementary feedback instead.
             outcome = "returned"
-        if decision == "return":
-            handoff = process.handoff
-            handoff.data = {**handoff.data, "return_note": data["note"]}
-            handoff.save(update_fields=["data"])
         process.data["last_review"] = outcome
         process.data.setdefault("reviews", []).append(
             {"decision": decision, "outcome": outcome, "note": data.get("note", ""), "at": iso(now)}
@@ -152,12 +148,8 @@ class PetitionFlow(FlowBase, flow.Flow):
         process.save(update_fields=["data"])
         handoff = process.handoff
         review = {"decision": decision, "outcome": outcome, "note": data.get("note", "")}
-        handoff.data = {
-            **handoff.data,
-            "reviews": [*handoff.data.get("reviews", []), {**review, "at": iso(now)}],
-        }
+        record = {"reviews": [*handoff.data.get("reviews", []), {**review, "at": iso(now)}]}
         if decision == "return":
-            handoff.data["return_note"] = data.get("note", "")
-            handoff.data["returned_at"] = iso(now)
-        handoff.save(update_fields=["data"])
+            record.update(return_note=data.get("note", ""), returned_at=iso(now))
+        services.update_handoff(handoff, record)
         return {"outcome": outcome}

@@ -24,6 +24,7 @@ from mediation.choices import (
     HandoffKind,
     Network,
     OrgKind,
+    Outcome,
     PartyKind,
     PartyRole,
     PerformanceRoute,
@@ -33,7 +34,7 @@ from mediation.choices import (
     State,
     Tag,
 )
-from mediation.identity import mask_id_number, mask_phone
+from mediation.identity import display_name, mask_id_number, mask_phone
 from mediation.models import (
     Case,
     CaseParty,
@@ -41,10 +42,6 @@ from mediation.models import (
     Membership,
     Organization,
 )
-
-
-def display_name(user) -> str:
-    return f"{user.last_name}{user.first_name}".strip() or user.get_username()
 
 
 def _user(context):
@@ -497,6 +494,8 @@ class CaseDetailSerializer(CaseListSerializer):
     confirmation_consent_of = serializers.ListField(
         child=serializers.IntegerField(), help_text="同意一方申请的其他当事人编号"
     )
+    # Blank while the case is open (a read-only model field would lose allow_blank).
+    outcome = serializers.ChoiceField(choices=Outcome.choices, allow_blank=True, read_only=True)
     agreement = serializers.SerializerMethodField()
     sessions = SessionSerializer(many=True)
     follow_ups = FollowUpSerializer(many=True)

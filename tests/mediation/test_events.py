@@ -15,8 +15,10 @@ from mediation.models import CaseEvent
 def pushed(monkeypatch):
     calls = []
 
-    def fake_publish(message, *, orgs, case_id):
-        calls.append({"message": message, "orgs": list(orgs), "case_id": case_id})
+    def fake_publish(message):
+        # The relays read whom to tell from the stored event: only its id is published.
+        orgs = CaseEvent.objects.get(pk=message["id"]).payload["orgs"]
+        calls.append({"message": message, "orgs": orgs, "case_id": message["case"]["id"]})
 
     monkeypatch.setattr(live, "publish", fake_publish)
     return calls

@@ -434,6 +434,22 @@ def test_portal_one_generic_answer_for_any_mismatch(client, world):
     assert len({strip_echo(a) for a in answers}) == 1
 
 
+def test_portal_refuses_empty_or_non_digit_phone(client, world):
+    """An applicant registered without a phone must not be found by an empty phone, nor by
+    one with no digits in it (both normalise to the empty string)."""
+    case = world.make_case(
+        parties=[
+            {"role": "applicant", "kind": "person", "name": "李四"},
+            {"role": "respondent", "kind": "person", "name": "王五"},
+        ]
+    )
+    assert client.post("/track/", {"number": case.number, "phone": ""}).status_code == 400
+    for phone in ("无", "---", "  "):
+        r = client.post("/track/", {"number": case.number, "phone": phone})
+        assert r.status_code in (400, 404), phone
+        assert "李*" not in text(r)
+
+
 def test_portal_rate_limited_per_case_number(client, world, settings):
     settings.PORTAL_RATE_PER_CASE = 3
     case = world.make_case()

@@ -175,10 +175,12 @@ def test_one_extension_with_approval(world, confirming, as_user):
 
 
 def test_direct_ruling_leaves_no_dangling_task(world):
-    """make_case(CONFIRMED) runs confirm directly: the flow's open task is cancelled."""
+    """make_case(CONFIRMED) runs confirm directly: the flow's open task is cancelled, and
+    so is its handoff (the case moved on by another door)."""
     case = world.make_case(State.CONFIRMED)
     assert not CaseTask.objects.filter(case=case, status__in=["NEW", "ASSIGNED"]).exists()
-    assert Handoff.objects.get(case=case, kind="confirmation").status == "closed"
+    handoff = Handoff.objects.get(case=case, kind="confirmation")
+    assert (handoff.status, handoff.result) == ("cancelled", "superseded:confirmed")
 
 
 def test_due_dates(world, as_user):

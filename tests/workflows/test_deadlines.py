@@ -128,6 +128,22 @@ def test_approaching_then_overdue_for_a_case(world):
     assert len(deadline_events(case, "overdue", subject="case")) == 1
 
 
+def test_approaching_edge_frozen_exactly(world):
+    """The 80 % point itself: nothing a microsecond before it, the announcement at it."""
+    from mediation import deadlines
+
+    with time_machine.travel(T0, tick=False):
+        case = world.make_case(State.MEDIATING, now=T0)
+    [item] = [i for i in deadlines._case_items() if i.case_id == case.pk]
+    edge = deadlines.approaching_point(item, 0.8)
+    assert item.start < edge < item.due
+    with time_machine.travel(edge - dt.timedelta(microseconds=1), tick=False):
+        assert sweep()["approaching"] == 0
+    with time_machine.travel(edge, tick=False):
+        assert sweep()["approaching"] == 1
+    assert len(deadline_events(case, "approaching", subject="case")) == 1
+
+
 def test_concurrent_announcement_loses_quietly(world):
     """The Deadline insert decides: a second sweep that read before the first committed
     finds the row taken and emits nothing."""
