@@ -29,7 +29,7 @@ def unseed(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('mediation', '0012_merge_law'),
+        ('mediation', '0013_choices_for_status_reason_outcome'),
     ]
 
     operations = [
