@@ -505,6 +505,8 @@ def run_daphne(label, n, k, workdir, extra_env, procs, *, holders=1, writer=Fals
         "SECRET_KEY": "bench-only-secret-key-not-for-production-use-0123456789",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "LOG_LEVEL": "ERROR",
+        # Not DEBUG, so one JSON line per request and event would go to our stdout.
+        "LOG_REQUESTS": "false",
         **extra_env,
     }
     env.pop("LIVE_COMMIT_LOG", None)
