@@ -278,6 +278,9 @@ UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=21 * 1024 * 1024)
 # How soon an open socket notices that its user was deactivated or lost a membership.
 SOCKET_RECHECK_SECONDS = env.float("SOCKET_RECHECK_SECONDS", default=2.0)
 LIVE_RELAY_INTERVAL = env.float("LIVE_RELAY_INTERVAL", default=5.0 if REDIS_URL else 1.0)
+# A socket whose unsent bytes (held by the server, past the kernel's buffer) exceed this is
+# too slow: it is closed (4013) and its client resumes by id, so it never holds up others.
+LIVE_SOCKET_BUFFER_LIMIT = env.int("LIVE_SOCKET_BUFFER_LIMIT", default=1 << 20)
 
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes an anonymous API call a 401, not a 403.

@@ -214,6 +214,9 @@ def instrument(app):
                     OPEN_SOCKETS.inc()
                 await send(message)
 
+            # The live fan-out (mediation.fanout) writes events past this wrapper, which
+            # only watches the accept.
+            send_ws.__wrapped__ = send
             try:
                 return await app(scope, receive, send_ws)
             finally:
