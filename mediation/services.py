@@ -8,7 +8,10 @@ these and nothing else to change a case.
 """
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -509,17 +512,28 @@ def _allocate_number(org: Organization, year: int) -> str:
     return f"（{year}）{org.short_code}{word}字第{seq.last:04d}号"
 
 
-def register_case(
-    user,
-    data: dict,
+@dataclass
+class Registration:
+    """A registration that passed validation: the case's cleaned fields, its mediating
+    organisation, the cleaned parties (with their derived tags) and the priority flag."""
+
+    fields: dict[str, Any]
+    org: Organization
+    parties: list[dict[str, Any]]
+    priority: bool
+
+
+def validate_registration(
+    data: dict | None,
     *,
     channel: str | None = None,
-    now=None,
-    check_permission: bool = True,
-    extra_access=(),
-    event_data=None,
-) -> Case:
-    """Intake for every channel. `channel` forces the channel (petition, court referral)."""
+    now: dt.datetime | None = None,
+    authorize: Callable[[Organization], None] | None = None,
+) -> Registration:
+    """The intake's validation, without writing: the cleaned registration, or InvalidFields
+    with every message. `authorize(org)` is called as soon as the organisation is known
+    and the body is well formed, before the checks of the parties' ages and guardians, so
+    a user who may not register there is refused before being told more about the body."""
     now = now or timezone.now()
     data = dict(data or {})
     if channel:
@@ -551,12 +565,11 @@ def register_case(
             errors["org"] = [_("组织不存在")]
         elif org.kind not in MEDIATING_KINDS:
             errors["org"] = [_("只能登记到调解组织")]
-    if errors:
+    if errors or org is None:
         raise InvalidFields(_("提交的内容有误"), errors)
-    if check_permission and not policies.may_register(user, org):
-        raise NotPermitted(_("您无权为该组织登记案件"))
+    if authorize is not None:
+        authorize(org)
 
-    cd = form.cleaned_data
     today = timezone.localdate(now)
     for i, p in enumerate(parties):
         p["tags"] = derived_tags(p["kind"], p.get("birth_date"), p.get("tags") or [], today)
@@ -566,6 +579,38 @@ def register_case(
     if errors:
         raise InvalidFields(_("提交的内容有误"), errors)
     priority = any(set(p["tags"]) & PRIORITY_TAGS for p in parties)
+    return Registration(form.cleaned_data, org, parties, priority)
+
+
+def register_case(
+    user,
+    data: dict,
+    *,
+    channel: str | None = None,
+    now=None,
+    check_permission: bool = True,
+    extra_access=(),
+    event_data=None,
+) -> Case:
+    """Intake for every channel. `channel` forces the channel (petition, court referral)."""
+    now = now or timezone.now()
+
+    def authorize(org: Organization) -> None:
+        if check_permission and not policies.may_register(user, org):
+            raise NotPermitted(_("您无权为该组织登记案件"))
+
+    registration = validate_registration(data, channel=channel, now=now, authorize=authorize)
+    return _write_registration(
+        registration, user, now=now, extra_access=extra_access, event_data=event_data
+    )
+
+
+def _write_registration(
+    registration: Registration, user, *, now: dt.datetime, extra_access=(), event_data=None
+) -> Case:
+    """The intake's writes, in one transaction: the case with its number and acceptance
+    clock, its parties, its access grants and its `case.created` event."""
+    cd, org, parties = registration.fields, registration.org, registration.parties
     with transaction.atomic():
         case = Case(
             number=_allocate_number(org, timezone.localtime(now).year),
@@ -580,10 +625,10 @@ def register_case(
             amount=cd.get("amount"),
             region=cd.get("region") or org.region,
             village=cd.get("village") or "",
-            priority=priority,
+            priority=registration.priority,
             created_at=now,
         )
-        case.set_clock(acceptance_clock(priority, now))
+        case.set_clock(acceptance_clock(registration.priority, now))
         case.save()
         for i, p in enumerate(parties):
             party = Party.objects.create(
@@ -612,7 +657,7 @@ def register_case(
             case,
             EventType.CASE_CREATED,
             user,
-            {"channel": case.channel, "priority": priority, **(event_data or {})},
+            {"channel": case.channel, "priority": registration.priority, **(event_data or {})},
             at=now,
         )
         records.after_event(case, "created", created)
