@@ -281,6 +281,9 @@ LIVE_RELAY_INTERVAL = env.float("LIVE_RELAY_INTERVAL", default=5.0 if REDIS_URL 
 # A socket whose unsent bytes (held by the server, past the kernel's buffer) exceed this is
 # too slow: it is closed (4013) and its client resumes by id, so it never holds up others.
 LIVE_SOCKET_BUFFER_LIMIT = env.int("LIVE_SOCKET_BUFFER_LIMIT", default=1 << 20)
+# Benchmark hook (bench/ws.py, bench/scale.py): a file each process appends "<event id>
+# <wall time>" to at every commit, and the timing of each relay pass. Unset: nothing logged.
+LIVE_COMMIT_LOG = env.str("LIVE_COMMIT_LOG", default="")
 
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes an anonymous API call a 401, not a 403.
@@ -375,6 +378,10 @@ LOGGING = {
 # Addresses (or networks) that may read /metrics. Behind nginx the connection comes from
 # nginx, which restricts /metrics to the Prometheus host itself (deploy/nginx).
 METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+# prometheus-client's multiprocess mode (mediation/metrics.py). The library reads the
+# variable from the process environment itself, so it stays an environment variable; this
+# is our own copy of it.
+PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
 CREDIT_CODE_STRICT = env.bool("CREDIT_CODE_STRICT", default=False)
 SERVE_STATIC = env.bool("SERVE_STATIC", default=True)
 PDF_FONT_SUBFONT = env.int("PDF_FONT_SUBFONT", default=0)

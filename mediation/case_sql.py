@@ -20,7 +20,9 @@ the service answers with 409, and `mark_written` tells the mixin the new state.
 Every identifier comes from model metadata and every value is a bound parameter.
 """
 
+import datetime as dt
 import json
+from typing import Any
 
 from django.db import connection
 from django.db.models import OuterRef
@@ -78,7 +80,7 @@ def case_where():
     return qn(Case._meta.db_table), f"{qn('id')} = %s AND {qn('state')} = %s"
 
 
-def update_case(case, set_sql, params, expected_state) -> None:
+def update_case(case: Case, set_sql: str, params: list[Any], expected_state: str) -> None:
     table, where = case_where()
     with connection.cursor() as cur:
         # Identifiers come from model metadata; every value is a bound parameter.
@@ -88,7 +90,7 @@ def update_case(case, set_sql, params, expected_state) -> None:
             raise StaleCase(case.pk)
 
 
-def lock_and_read_access(case) -> list[int]:
+def lock_and_read_access(case: Case) -> list[int]:
     """Take the event-order lock and read the organisations that may see the case.
 
     On PostgreSQL both go in one round trip (the service's hottest path). The access rows
@@ -105,7 +107,15 @@ def lock_and_read_access(case) -> list[int]:
     return list(case.access.values_list("org_id", flat=True))
 
 
-def insert_events_pg(case, items, actor, at, snapshot, who, case_update=None):
+def insert_events_pg(
+    case: Case,
+    items: list[tuple[str, Any]],
+    actor: Any,
+    at: dt.datetime,
+    snapshot: dict[str, Any],
+    who: dict[str, Any] | None,
+    case_update: tuple[str, list[Any], str] | None = None,
+) -> tuple[list[CaseEvent], list[int]]:
     """PostgreSQL, one round trip: (write the case row,) take the event-order lock, read
     the organisations to tell, insert the events. The lock sits in a one-row CTE that
     every inserted row joins, so it is held before any id is drawn from the sequence; with

@@ -11,7 +11,7 @@ class Network(models.TextChoices):
     LAWYER = "lawyer", _("律师调解")
 
 
-NETWORK_WORD = {
+NETWORK_WORD: dict[str, str] = {
     Network.PEOPLE: "人调",
     Network.ADMINISTRATIVE: "行调",
     Network.JUDICIAL: "法调",

@@ -7,6 +7,13 @@ one transaction-level advisory lock (held to commit), on SQLite every write tran
 is IMMEDIATE and therefore already serialised.
 """
 
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, TypeAlias
+
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -14,14 +21,24 @@ from . import case_sql
 from .identity import display_name, mask_in
 from .models import CaseEvent
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
-def actor_snapshot(user) -> dict | None:
+    from .models import Case
+
+# One event of an action: its type and its data (a JSON object, or None for none).
+EventItem: TypeAlias = tuple[str, "dict[str, Any] | None"]
+# The action's guarded write of the case row: (SET clause, its parameters, expected state).
+CaseUpdate: TypeAlias = tuple[str, list[Any], str]
+
+
+def actor_snapshot(user: User | None) -> dict[str, Any] | None:
     if user is None:
         return None
     return {"id": user.pk, "name": display_name(user)}
 
 
-def case_snapshot(case) -> dict:
+def case_snapshot(case: Case) -> dict[str, Any]:
     return {
         "id": case.pk,
         "number": case.number,
@@ -31,14 +48,27 @@ def case_snapshot(case) -> dict:
     }
 
 
-def record_event(case, type_: str, actor=None, data: dict | None = None, at=None) -> CaseEvent:
+def record_event(
+    case: Case,
+    type_: str,
+    actor: User | None = None,
+    data: dict[str, Any] | None = None,
+    at: dt.datetime | None = None,
+) -> CaseEvent:
     """Append one event for `case` and schedule its push after commit.
 
     Must run inside the caller's atomic block (the one transaction per action)."""
     return record_events(case, [(type_, data)], actor, at)[0]
 
 
-def record_events(case, items, actor=None, at=None, *, case_update=None) -> list[CaseEvent]:
+def record_events(
+    case: Case,
+    items: Iterable[EventItem],
+    actor: User | None = None,
+    at: dt.datetime | None = None,
+    *,
+    case_update: CaseUpdate | None = None,
+) -> list[CaseEvent]:
     """Append several events of one action, [(type, data), ...], in order: the lock and
     the organisations to tell are taken once for all of them.
 
@@ -49,10 +79,12 @@ def record_events(case, items, actor=None, at=None, *, case_update=None) -> list
     at = at or timezone.now()
     # Events reach every organisation that follows the case and the whole district: ID and
     # phone numbers typed into notes and reasons are masked (DESIGN §9).
-    items = [(type_, mask_in(data)) for type_, data in items]
+    masked: list[EventItem] = [(type_, mask_in(data)) for type_, data in items]
     snapshot, who = case_snapshot(case), actor_snapshot(actor)
     if connection.vendor == "postgresql":
-        events, orgs = case_sql.insert_events_pg(case, items, actor, at, snapshot, who, case_update)
+        events, orgs = case_sql.insert_events_pg(
+            case, masked, actor, at, snapshot, who, case_update
+        )
     else:
         if case_update is not None:
             case_sql.update_case(case, *case_update)
@@ -66,15 +98,14 @@ def record_events(case, items, actor=None, at=None, *, case_update=None) -> list
                 actor=actor,
                 payload={"case": snapshot, "actor": who, "data": data or {}, "orgs": orgs},
             )
-            for type_, data in items
+            for type_, data in masked
         ]
     for event in events:
-        message = serialise(event)
-        transaction.on_commit(lambda message=message: _push(message))
+        transaction.on_commit(functools.partial(_push, serialise(event)))
     return events
 
 
-def serialise(event: CaseEvent) -> dict:
+def serialise(event: CaseEvent) -> dict[str, Any]:
     """The one wire shape of an event (socket and REST)."""
     p = event.payload
     return {
@@ -87,7 +118,7 @@ def serialise(event: CaseEvent) -> dict:
     }
 
 
-def _push(message: dict) -> None:
+def _push(message: dict[str, Any]) -> None:
     # The relays read the event (with its organisations) from the table: only its id travels.
     from . import live, logs
 

@@ -241,7 +241,7 @@ class Hub:
                         await self.deliver(rows)
                         self.last_relayed = rows[-1][0].id
                         self.relayed += len(rows)
-                        if _COMMIT_LOG:
+                        if settings.LIVE_COMMIT_LOG:
                             _trace(rows, woken, fetched, time.thread_time() - cpu)
                         for row in rows:
                             metrics.observe_relay(row[3])
@@ -412,20 +412,19 @@ def _waker_loop() -> asyncio.AbstractEventLoop:
         return loop
 
 
-# Benchmark hook (bench/ws.py): append "<event id> <wall time>" at each commit, and the
-# timing of each relay pass.
-_COMMIT_LOG = os.environ.get("LIVE_COMMIT_LOG", "")
+# Benchmark hook (settings.LIVE_COMMIT_LOG, set by bench/ws.py): append "<event id> <wall
+# time>" at each commit, and the timing of each relay pass.
 
 
 def _stamp(event_id) -> None:
-    with open(_COMMIT_LOG, "a") as f:
+    with open(settings.LIVE_COMMIT_LOG, "a") as f:
         f.write(f"{event_id} {time.time():.6f}\n")
 
 
 def _trace(rows, woken: float, fetched: float, cpu: float) -> None:
     # "relay <pid> <first id> <last id> <woken> <fetched> <delivered> <fan-out CPU s>"
     first, last, now = rows[0][0].id, rows[-1][0].id, time.time()
-    with open(_COMMIT_LOG, "a") as f:
+    with open(settings.LIVE_COMMIT_LOG, "a") as f:
         f.write(f"relay {os.getpid()} {first} {last} {woken:.6f} {fetched:.6f} {now:.6f} ")
         f.write(f"{cpu:.6f}\n")
 
@@ -434,7 +433,7 @@ def publish(message: dict) -> None:
     """Called on commit (from sync code) with the serialised event: wake the relays. The
     event itself travels through the database, read by each process's relay."""
     event_id = message["id"]
-    if _COMMIT_LOG:
+    if settings.LIVE_COMMIT_LOG:
         _stamp(event_id)
     hub = _hub
     if hub is not None and not hub.loop.is_closed() and hub.loop.is_running():
