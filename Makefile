@@ -25,6 +25,7 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # SQLite + in-memory channel layer; browser tests run from .ci/run (they need Chromium).
 test: lint

@@ -171,10 +171,12 @@ def load(n: int, rebuild: bool):
                     "UNION ALL SELECT c.id, 2 * c.id, 'respondent', 1 FROM mediation_case c"
                 )
             # a follow-up for every fifth agreed case; three of four say performed
+            cols = "case_id, date, performed, note, created_at"
+            more_cols, more_values = _extras("mediation.FollowUp", cols, pg)
             cur.execute(
-                "INSERT INTO mediation_followup (case_id, date, performed, note, created_at) "
-                "SELECT id, created_at, (id % 4 <> 0), '', created_at FROM mediation_case "
-                "WHERE outcome IN ('agreed', 'confirmed') AND id % 5 = 0"
+                f"INSERT INTO mediation_followup ({cols}{more_cols}) "
+                f"SELECT id, created_at, (id % 4 <> 0), '', created_at{more_values} "
+                "FROM mediation_case WHERE outcome IN ('agreed', 'confirmed') AND id % 5 = 0"
             )
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
@@ -202,6 +204,14 @@ def _lookups(cur, mediating, categories, channels):
     )
     cur.executemany("INSERT INTO b_cat VALUES (%s, %s)", list(enumerate(categories)))
     cur.executemany("INSERT INTO b_chan VALUES (%s, %s)", list(enumerate(channels)))
+
+
+CASE_COLUMNS = """
+    id, number, network, org_id, registering_org_id, channel, category, summary, claims,
+    amount, region, village, priority, state, created_at, updated_at, due_at, accepted_at,
+    closed_at, outcome, end_reason, end_note, routes_advised, confirmation_requested_at,
+    rejection_grounds, referral_route, referral_result, risk_level, risk_note,
+    tracking_token, case_file"""
 
 
 def _case_sql(pg: bool, n: int) -> str:
@@ -237,13 +247,9 @@ def _case_sql(pg: bool, n: int) -> str:
 
         true, false = "1", "0"
     open_states = "('registered', 'accepted', 'mediating', 'confirming')"
+    more_cols, more_values = _extras("mediation.Case", CASE_COLUMNS, pg)
     return f"""
-INSERT INTO mediation_case (
-    id, number, network, org_id, registering_org_id, channel, category, summary, claims,
-    amount, region, village, priority, state, created_at, updated_at, due_at, accepted_at,
-    closed_at, outcome, end_reason, end_note, routes_advised, confirmation_requested_at,
-    rejection_grounds, referral_route, referral_result, risk_level, risk_note,
-    tracking_token, case_file)
+INSERT INTO mediation_case ({CASE_COLUMNS}{more_cols})
 SELECT s.i, 'BENCH-' || s.i, o.network, o.id, o.id, ch.code, c.code,
     '双方因院墙排水问题发生争执。', '',
     CASE WHEN s.i % 3 = 0 THEN NULL ELSE (s.i % 50000) END,
@@ -255,7 +261,7 @@ SELECT s.i, 'BENCH-' || s.i, o.network, o.id, o.id, ch.code, c.code,
     st.outcome, '', '', '',
     CASE WHEN st.conf = 1 THEN {plus(created, 20)} END,
     '', '', '', CASE WHEN s.i % 997 = 0 AND st.state IN {open_states} THEN 'high' ELSE '' END,
-    '', 'bench-' || s.i, ''
+    '', 'bench-' || s.i, ''{more_values}
 FROM {series}
 JOIN b_state st ON st.k = (s.i * 37) % {n_state}
 JOIN b_org o ON o.k = (s.i * 13) % (SELECT count(*) FROM b_org)
@@ -264,13 +270,62 @@ JOIN b_chan ch ON ch.k = (s.i * 5) % 8
 """
 
 
+def _literal(value, pg: bool) -> str:
+    import json
+
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return ("true" if value else "false") if pg else str(int(value))
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, (list, dict)):
+        value = json.dumps(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _extras(model_label: str, have: str, pg: bool) -> tuple[str, str]:
+    """NOT NULL columns that later migrations added and this loader does not name, with
+    the model's default (or the type's zero): the loader keeps up with the schema."""
+    import datetime as dt
+    import re
+
+    from django.apps import apps
+    from django.db import models
+
+    named = set(re.findall(r"\w+", have))
+    cols, values = [], []
+    for f in apps.get_model(model_label)._meta.concrete_fields:
+        if f.column in named or f.null or f.primary_key:
+            continue
+        if f.has_default():
+            value = f.get_default()
+        elif isinstance(f, models.DateTimeField):
+            value = dt.datetime(2026, 1, 1, tzinfo=dt.UTC).isoformat(" ")
+        elif isinstance(f, models.DateField):
+            value = "2026-01-01"
+        elif isinstance(f, models.BooleanField):
+            value = False
+        elif isinstance(f, (models.IntegerField, models.DecimalField, models.FloatField)):
+            value = 0
+        else:
+            value = ""
+        cols.append(f.column)
+        values.append(_literal(value, pg))
+    return "".join(f", {c}" for c in cols), "".join(f", {v}" for v in values)
+
+
+PARTY_COLUMNS = """id, kind, name, gender, ethnicity, id_number, credit_code,
+    representative, phone, address, tags"""
+
+
 def _party_sql(n: int) -> str:
+    more_cols, more_values = _extras("mediation.Party", PARTY_COLUMNS, pg=False)
     return f"""
-INSERT INTO mediation_party (id, kind, name, gender, ethnicity, id_number, credit_code,
-    representative, phone, address, tags)
+INSERT INTO mediation_party ({PARTY_COLUMNS}{more_cols})
 SELECT i, 'person', '马建国' || (i % 97), 'male', '回族',
     '6403031980' || substr('00000000' || i, -8, 8), '', '',
-    '139' || substr('00000000' || i, -8, 8), '红寺堡镇', '[]'
+    '139' || substr('00000000' || i, -8, 8), '红寺堡镇', '[]'{more_values}
 FROM (WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r WHERE i < {2 * n})
       SELECT i FROM r)
 """

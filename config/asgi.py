@@ -9,6 +9,7 @@ from channels.routing import ProtocolTypeRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
+from config import daphne_guard  # noqa: E402
 from config.limits import BodyLimitMiddleware  # noqa: E402
 from mediation import live, metrics, sweeper  # noqa: E402
 from mediation.routing import websocket_application  # noqa: E402
@@ -22,6 +23,8 @@ router = metrics.instrument(
     )
 )
 metrics.clean_dead_processes()
+# Under daphne, a too-big body is refused as it arrives, before daphne buffers it.
+daphne_guard.install()
 
 
 async def application(scope, receive, send):

@@ -113,7 +113,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "mediation.context_processors.desks",
-                "mediation.supervision_views.supervisor_context",
+                "mediation.views.supervision.supervisor_context",
             ],
         },
     },
@@ -278,6 +278,12 @@ UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=21 * 1024 * 1024)
 # How soon an open socket notices that its user was deactivated or lost a membership.
 SOCKET_RECHECK_SECONDS = env.float("SOCKET_RECHECK_SECONDS", default=2.0)
 LIVE_RELAY_INTERVAL = env.float("LIVE_RELAY_INTERVAL", default=5.0 if REDIS_URL else 1.0)
+# A socket whose unsent bytes (held by the server, past the kernel's buffer) exceed this is
+# too slow: it is closed (4013) and its client resumes by id, so it never holds up others.
+LIVE_SOCKET_BUFFER_LIMIT = env.int("LIVE_SOCKET_BUFFER_LIMIT", default=1 << 20)
+# Benchmark hook (bench/ws.py, bench/scale.py): a file each process appends "<event id>
+# <wall time>" to at every commit, and the timing of each relay pass. Unset: nothing logged.
+LIVE_COMMIT_LOG = env.str("LIVE_COMMIT_LOG", default="")
 
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes an anonymous API call a 401, not a 403.
@@ -397,6 +403,10 @@ LOGGING = {
 # Addresses (or networks) that may read /metrics. Behind nginx the connection comes from
 # nginx, which restricts /metrics to the Prometheus host itself (deploy/nginx).
 METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+# prometheus-client's multiprocess mode (mediation/metrics.py). The library reads the
+# variable from the process environment itself, so it stays an environment variable; this
+# is our own copy of it.
+PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
 CREDIT_CODE_STRICT = env.bool("CREDIT_CODE_STRICT", default=False)
 SERVE_STATIC = env.bool("SERVE_STATIC", default=True)
 PDF_FONT_SUBFONT = env.int("PDF_FONT_SUBFONT", default=0)
@@ -431,7 +441,6 @@ PORTAL_RATE_PER_CASE = env.int("PORTAL_RATE_PER_CASE", default=5)
 # Online applications (网上申请调解) per client address and window.
 PORTAL_APPLY_PER_IP = env.int("PORTAL_APPLY_PER_IP", default=5)
 
-# Supervision (DESIGN.md §8): the bureau's own time limit for handling a complaint about a
-# mediator (no statute fixes one), and how many complaints one address may file per window.
-COMPLAINT_HANDLE_DAYS = env.int("COMPLAINT_HANDLE_DAYS", default=30)
+# Supervision (DESIGN.md §8): how many complaints one address may file per window. (The
+# time limit for handling one is a TimeLimit row, stage complaint_handle.)
 COMPLAINT_RATE_PER_IP = env.int("COMPLAINT_RATE_PER_IP", default=5)

@@ -9,6 +9,7 @@ from mediation.api.attachments import AttachmentDownloadView, AttachmentUploadVi
 from mediation.documents.views import document_pdf
 from mediation.health import healthz, readyz
 from mediation.metrics import metrics_view
+from workflows.pages import task_complete, task_list
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -17,6 +18,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("workflows.urls")),
+    # The task inbox pages are the flows' own (workflows depends on mediation, never back).
+    path("tasks/", task_list, name="task_list"),
+    path("tasks/<int:pk>/complete/", task_complete, name="task_complete"),
     # The API description is for signed-in users only (DESIGN §9).
     path(
         "api/schema/",

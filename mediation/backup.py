@@ -60,7 +60,8 @@ def counts(cursor) -> dict[str, int]:
     out = {}
     for table in COUNTED:
         # Table names come from the constant COUNTED above, never from input.
-        cursor.execute("SELECT COUNT(*) FROM %s" % connection.ops.quote_name(table))  # nosec B608
+        name = connection.ops.quote_name(table)
+        cursor.execute(f"SELECT COUNT(*) FROM {name}")  # nosec B608
         out[table] = cursor.fetchone()[0]
     return out
 

@@ -11,7 +11,7 @@ class Network(models.TextChoices):
     LAWYER = "lawyer", _("律师调解")
 
 
-NETWORK_WORD = {
+NETWORK_WORD: dict[str, str] = {
     Network.PEOPLE: "人调",
     Network.ADMINISTRATIVE: "行调",
     Network.JUDICIAL: "法调",
@@ -46,10 +46,19 @@ class Role(models.TextChoices):
     ORG_HEAD = "org_head", _("负责人")
     CLERK = "clerk", _("书记员")
     JUDGE = "judge", _("法官")
+    PRESIDENT = "president", _("院长")
     ARBITRATOR = "arbitrator", _("仲裁员")
     PETITION_OFFICER = "petition_officer", _("信访干部")
     LEGAL_AID_OFFICER = "legal_aid_officer", _("法律援助工作人员")
     SUPERVISOR = "supervisor", _("监督管理")
+
+
+class ArbitrationScope(models.TextChoices):
+    """What an arbitration commission hears (DESIGN.md §2)."""
+
+    LABOR = "labor", _("劳动人事争议")
+    LAND_CONTRACT = "land_contract", _("农村土地承包经营纠纷")
+    COMMERCIAL = "commercial", _("商事")
 
 
 class Channel(models.TextChoices):
@@ -165,6 +174,25 @@ ROUTE_TARGET_KIND = {
 }
 
 
+class ConfirmationRuling(models.TextChoices):
+    REJECTED = "rejected", _("驳回申请")
+    NOT_ACCEPTED = "not_accepted", _("不予受理")
+
+
+class RepresentativeKind(models.TextChoices):
+    GUARDIAN = "guardian", _("监护人（法定代理人）")
+    AGENT = "agent", _("委托代理人")
+
+
+class PerformanceRoute(models.TextChoices):
+    """What a party may do when the other side does not perform an agreement."""
+
+    ENFORCEMENT = "enforcement", _("申请人民法院强制执行")
+    SUIT = "suit", _("就调解协议向人民法院提起诉讼")
+    LABOUR_ARBITRATION = "labour_arbitration", _("申请劳动争议仲裁")
+    PAYMENT_ORDER = "payment_order", _("申请支付令")
+
+
 class AgreementForm(models.TextChoices):
     WRITTEN = "written", _("书面协议")
     ORAL = "oral", _("口头协议")
@@ -196,6 +224,33 @@ class HandoffKind(models.TextChoices):
     LITIGATION = "litigation", _("移送诉讼")
     ADMINISTRATIVE_ADJUDICATION = "administrative_adjudication", _("移送行政裁决")
     LEGAL_AID = "legal_aid", _("转法律援助")
+
+
+class HandoffStatus(models.TextChoices):
+    OPEN = "open", _("办理中")
+    CLOSED = "closed", _("已办结")
+    CANCELLED = "cancelled", _("已取消")  # the case moved on by another door
+
+
+class AccessReason(models.TextChoices):
+    """Why an organisation may see a case (CaseAccess)."""
+
+    HANDLER = "handler", _("办理组织")
+    FORMER_HANDLER = "former_handler", _("原办理组织")
+    HANDOFF = "handoff", _("衔接机构")
+    INTAKE = "intake", _("登记窗口")
+
+
+class Outcome(models.TextChoices):
+    """How a case ended (blank while it is open)."""
+
+    AGREED = "agreed", _("已达成协议")
+    CONFIRMED = "confirmed", _("已司法确认")
+    CONFIRMATION_REJECTED = "confirmation_rejected", _("不予确认")
+    FAILED = "failed", _("调解终止")
+    WITHDRAWN = "withdrawn", _("已撤回")
+    DECLINED = "declined", _("不予受理")
+    REFERRED = "referred", _("已移送")
 
 
 class ConsultationTopic(models.TextChoices):

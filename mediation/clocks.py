@@ -19,12 +19,18 @@ version in the Django cache, which other processes check at most every
 `CLOCK_CACHE_RECHECK_SECONDS`.
 """
 
+from __future__ import annotations
+
 import datetime as dt
 import threading
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-import chinese_calendar
+# chinese-calendar ships neither type hints nor a py.typed marker: its two date sets are
+# read once below, as frozensets of dates.
+import chinese_calendar  # type: ignore[import-untyped]
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
@@ -32,6 +38,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .limits import ANY, SEEDED, Stage, StartEvent, Unit
+
+if TYPE_CHECKING:
+    from .models import Case
 
 __all__ = [
     "Clock",
@@ -48,8 +57,8 @@ __all__ = [
 _VERSION_KEY = "mediation.clocks.version"
 
 # The package's own tables: statutory rest days and exchanged working days, by date.
-_PKG_REST = frozenset(chinese_calendar.holidays)
-_PKG_WORK = frozenset(chinese_calendar.workdays)
+_PKG_REST: frozenset[dt.date] = frozenset(chinese_calendar.holidays)
+_PKG_WORK: frozenset[dt.date] = frozenset(chinese_calendar.workdays)
 PACKAGE_YEARS = frozenset(d.year for d in _PKG_REST)
 
 
@@ -79,10 +88,12 @@ class Clock:
 
 
 class _State:
-    def __init__(self):
+    def __init__(self) -> None:
         from .clock_models import Holiday, TimeLimit
 
-        self.overrides = dict(Holiday.objects.values_list("date", "is_working_day"))
+        self.overrides: dict[dt.date, bool] = dict(
+            Holiday.objects.values_list("date", "is_working_day")
+        )
         self.override_years = frozenset(d.year for d in self.overrides)
         rules: dict[str, list[Rule]] = {}
         rows = TimeLimit.objects.values_list(
@@ -94,7 +105,7 @@ class _State:
             if row[2] not in rules:
                 rules.setdefault(row[2], []).append(Rule(*row))
         self.rules = rules
-        self.version = cache.get(_VERSION_KEY, 0)
+        self.version: int = cache.get(_VERSION_KEY, 0)
         self.checked = time.monotonic()
 
 
@@ -128,11 +139,11 @@ def reset_cache(bump: bool = False) -> None:
             cache.set(_VERSION_KEY, 1, None)
 
 
-def _changed(sender, **kwargs):
+def _changed(sender: type, **kwargs: Any) -> None:
     reset_cache(bump=True)
 
 
-def connect_signals():
+def connect_signals() -> None:
     from .clock_models import Holiday, TimeLimit
 
     for model in (Holiday, TimeLimit):
@@ -156,7 +167,7 @@ def year_known(year: int) -> bool:
     return year in PACKAGE_YEARS or year in _current().override_years
 
 
-def unknown_years(years) -> list[int]:
+def unknown_years(years: Iterable[int]) -> list[int]:
     """The years among `years` whose official calendar is in neither the package nor the
     Holiday table (working days there count weekends only)."""
     return sorted({y for y in years if not year_known(y)})
@@ -212,12 +223,18 @@ def clock(stage: str, start: dt.datetime, network: str = ANY, category: str = AN
     return _make(r, start, r.count, r.basis)
 
 
-def _make(r: Rule, start, count, basis) -> Clock:
+def _make(r: Rule, start: dt.datetime, count: int, basis: str) -> Clock:
     due = end_of_day(last_day(timezone.localdate(start), count, r.unit))
     return Clock(r.stage, start, due, r.unit, count, basis, r.extension)
 
 
-def extended(stage: str, current: Clock | dt.datetime, network=ANY, category=ANY, days=None):
+def extended(
+    stage: str,
+    current: Clock | dt.datetime,
+    network: str = ANY,
+    category: str = ANY,
+    days: int | None = None,
+) -> Clock:
     """The one extension a stage allows (confirmation 10 days, petition 30, labour
     arbitration 15), counted on from the current due date. `days` may ask for less."""
     r = rule(stage, network, category)
@@ -247,7 +264,7 @@ def _counted_days(start: dt.datetime, due: dt.datetime, unit: str) -> list[dt.da
     return days
 
 
-def approaching_at(start: dt.datetime, due: dt.datetime, unit: str, fraction: float):
+def approaching_at(start: dt.datetime, due: dt.datetime, unit: str, fraction: float) -> dt.datetime:
     """The moment `fraction` of the clock's counted days have run out, counted in its
     own unit: for a working-day clock, rest days do not advance it. A clock without a
     unit (a date someone chose) runs on plain time."""
@@ -282,7 +299,7 @@ def days_left(due: dt.datetime, unit: str, now: dt.datetime) -> int:
     )
 
 
-def days_left_label(due, unit, now) -> str:
+def days_left_label(due: dt.datetime | None, unit: str, now: dt.datetime) -> str:
     if due is None:
         return ""
     n = days_left(due, unit, now)
@@ -298,7 +315,7 @@ def days_left_label(due, unit, now) -> str:
 # -- the case's own clocks --------------------------------------------------------------
 
 
-def acceptance_clock(case_or_priority, start) -> Clock:
+def acceptance_clock(case_or_priority: Case | bool, start: dt.datetime) -> Clock:
     priority = getattr(case_or_priority, "priority", case_or_priority)
     return clock(Stage.ACCEPTANCE_PRIORITY if priority else Stage.ACCEPTANCE, start)
 
@@ -311,11 +328,13 @@ REFERRAL_STAGES = {
 }
 
 
-def referral_stage(kind: str, summary: bool) -> str:
+def referral_stage(kind: str, summary: bool | None) -> str:
     return REFERRAL_STAGES.get((kind, bool(summary)), Stage.REFERRAL_PRE_FILING)
 
 
-def mediation_clock(case, now, *, referral=None) -> Clock:
+def mediation_clock(
+    case: Case, now: dt.datetime, *, referral: Mapping[str, Any] | None = None
+) -> Clock:
     """The mediation time limit, set when the organisation accepts: per network and
     category, started at the event its rule names (labour: the day the application was
     received; a court referral: the day the organisation signs for the materials)."""
@@ -327,7 +346,7 @@ def mediation_clock(case, now, *, referral=None) -> Clock:
     return _make(r, start or now, r.count, r.basis)
 
 
-def confirmation_clock(start) -> Clock:
+def confirmation_clock(start: dt.datetime) -> Clock:
     """The court's whole time on a confirmation application: registration (3 days),
     then the decision (15 days from registration); the court's tasks carry each part."""
     register = clock(Stage.CONFIRMATION_REGISTER, start)
@@ -342,7 +361,7 @@ def confirmation_clock(start) -> Clock:
     )
 
 
-def clock_json(c: Clock) -> dict:
+def clock_json(c: Clock) -> dict[str, str]:
     """A clock as stored beside a task or handoff (JSON) and shown to users."""
     return {
         "stage": c.stage,
@@ -353,7 +372,9 @@ def clock_json(c: Clock) -> dict:
     }
 
 
-def fixed_clock(stage: str, start, due, basis: str, unit: str = "") -> Clock:
+def fixed_clock(
+    stage: str, start: dt.datetime, due: dt.datetime, basis: str, unit: str = ""
+) -> Clock:
     """A due date somebody set (an extension the parties agreed to, a court's own date):
     it keeps the clock's start and unit and says on what basis it moved."""
     return Clock(stage, start, due, unit, 0, basis)
@@ -364,7 +385,7 @@ def fixed_clock(stage: str, start, due, basis: str, unit: str = "") -> Clock:
 LOOKAHEAD_DAYS = 90
 
 
-def years_in_use(now) -> set[int]:
+def years_in_use(now: dt.datetime) -> set[int]:
     """This year, the next once it is near, and every year an open clock reaches."""
     from .choices import OPEN_STATES
     from .models import Case
@@ -382,7 +403,7 @@ def years_in_use(now) -> set[int]:
     return years
 
 
-def calendar_warnings(now=None) -> list[str]:
+def calendar_warnings(now: dt.datetime | None = None) -> list[str]:
     """Chinese sentences for the supervisor's pages: years counted on weekends only."""
     return [
         _(

@@ -7,28 +7,26 @@ One door for every change: `submit` (anyone, from the portal or the API) and `pe
 import datetime as dt
 
 from django import forms
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
-from . import policies
+from . import clocks, policies
 from .choices import MEDIATING_KINDS, Role
 from .errors import InvalidFields, NotPermitted, NotVisible, StateConflict
 from .identity import validate_phone
 from .jsonform import JsonForm
+from .limits import Stage
 from .models import AuditEvent, Case, Complaint, Membership, NegativeListEntry, Organization
 
 
 def complaint_due(received_at) -> tuple[dt.datetime, str]:
-    """The handling deadline of a complaint and its basis. No statute fixes it for
-    complaints about mediators; the bureau's own time limit (COMPLAINT_HANDLE_DAYS,
-    default 30 calendar days) applies until the legal-clocks table carries a row."""
-    days = settings.COMPLAINT_HANDLE_DAYS
-    basis = _("投诉办理期限：收到之日起%(n)s日（司法局内部办理时限）") % {"n": days}
-    return received_at + dt.timedelta(days=days), basis
+    """The handling deadline of a complaint and its basis, from the legal-clocks table
+    (stage `complaint_handle`; no statute fixes it, the bureau's own limit is seeded)."""
+    c = clocks.clock(Stage.COMPLAINT_HANDLE, received_at)
+    return c.due, c.basis
 
 
 def audit(type_: str, actor, payload: dict, *, complaint=None, at=None) -> AuditEvent:
@@ -239,9 +237,3 @@ def warnings_for(user_ids, today=None) -> dict[int, list[str]]:
             % {"what": e.conduct, "start": e.occurred_on, "until": e.until}
         )
     return out
-
-
-def user_name(user) -> str:
-    if user is None:
-        return ""
-    return f"{user.last_name}{user.first_name}".strip() or user.get_username()

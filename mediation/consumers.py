@@ -11,9 +11,10 @@ Server messages: the event JSON of §5, plus control messages whose type has no 
 `ready`, `resumed`, `resync_required`, `watching`, `unwatched`, `error`.
 
 Events reach the socket through the process's hub (mediation.live.Hub): its relay reads
-the outbox in id order and calls `push` with the pre-encoded text of each event whose
-groups the socket is in: no layer channel, queue, task or `aclose_old_connections()`
-thread hop per socket and event.
+the outbox in id order and calls `deliver` with the events due to this socket, already
+framed: no layer channel, queue, task or `aclose_old_connections()` thread hop per socket
+and event, and under daphne one write of ready-made bytes (mediation.fanout). A socket
+too slow to keep up is closed (4013) and its client resumes from the last id it saw.
 """
 
 import asyncio
@@ -24,7 +25,8 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.utils.translation import gettext as _
 
-from . import live, policies, socket_guard
+from . import fanout, live, policies, socket_guard
+from .fanout import Outgoing
 from .live import Deduper, encode
 
 RESYNC_LIMIT = 1000
@@ -77,25 +79,56 @@ class EventsConsumer(AsyncWebsocketConsumer):
         self.auth_timer = None
         self.hub = None
         self.replaying = False
-        self.pending: list[dict] = []
+        self.pending: list[Outgoing] = []
+        self.link = None  # fanout.Link: the fast path to daphne's connection, if any
+        self.too_slow = False
         # What the socket was let in with; socket_guard closes it when that shrinks.
         self.orgs: frozenset[int] = frozenset()
         self.supervisor = False
         self.token_id = None
         self.loop = None
 
-    async def push(self, message):
-        """Hot path, called by the hub for each event of a group this socket is in."""
-        if self.replaying:
-            self.pending.append(message)
-        elif self.sent.first_time(message["id"]):
-            await self.base_send({"type": "websocket.send", "text": message["text"]})
+    def deliver(self, events, data: bytes):
+        """Hot path, called by the hub with the events due to this socket in one relay
+        pass (id order) and their frames joined. Returns an awaitable only when the
+        ordinary send is needed (no fast path, compression) or the socket is dropped."""
+        link = self.link
+        if link is None or self.replaying or self.too_slow or len(events) != 1:
+            if self.replaying:
+                self.pending.extend(events)
+                return None
+            return self._write(events, data)
+        if not self.sent.first_time(events[0].id):
+            return None
+        result = link.write(data)
+        return None if result == fanout.WRITTEN else self._not_written(result, events)
+
+    def _write(self, events, data: bytes | None = None):
+        if self.too_slow:
+            return None  # closing: its client resumes by id
+        first_time = self.sent.first_time
+        fresh = [e for e in events if first_time(e.id)]
+        if not fresh:
+            return None
+        if self.link is None:
+            return fanout.send_ordinary(self, fresh)
+        if data is None or len(fresh) != len(events):
+            data = b"".join(e.frame for e in fresh)
+        result = self.link.write(data)
+        return None if result == fanout.WRITTEN else self._not_written(result, fresh)
+
+    def _not_written(self, result, events):
+        if result == fanout.TOO_SLOW:
+            self.too_slow = True
+            return self.close(code=fanout.CLOSE_TOO_SLOW)
+        return fanout.send_ordinary(self, events)
 
     # -- lifecycle ---------------------------------------------------------------------
 
     async def websocket_connect(self, message):
         self.hub = await live.ensure_started()
         await self.accept()
+        self.link = fanout.link(self)
         user = self.scope.get("user")
         if user is not None and user.is_authenticated:
             await self._authenticated(user)
@@ -135,7 +168,7 @@ class EventsConsumer(AsyncWebsocketConsumer):
 
     async def _authenticated(self, user, token_id=None):
         orgs, supervisor = await database_sync_to_async(_membership)(user)
-        groups = [f"org.{o}" for o in orgs] + [f"user.{user.pk}"]
+        groups = [f"org.{o}" for o in orgs]
         if supervisor:
             groups.append("district")
         for group in groups:
@@ -204,19 +237,19 @@ class EventsConsumer(AsyncWebsocketConsumer):
             if events is None:
                 await self._control({"type": "resync_required"})
             else:
-                last = since
-                for event_id, text in events:
-                    if self.sent.first_time(event_id):
-                        await self.send(text_data=text)
-                    last = event_id
+                later = self._write([Outgoing(event_id, text) for event_id, text in events])
+                if later is not None:
+                    await later
+                last = events[-1][0] if events else since
                 await self._control({"type": "resumed", "last": last, "count": len(events)})
         finally:
             # Still "replaying" while the held-back events go out: anything arriving
             # meanwhile joins the end of the same queue.
             while self.pending:
-                message = self.pending.pop(0)
-                if self.sent.first_time(message["id"]):
-                    await self.base_send({"type": "websocket.send", "text": message["text"]})
+                held, self.pending = self.pending, []
+                later = self._write(held)
+                if later is not None:
+                    await later
             self.replaying = False
 
     def _case_id(self, content):

@@ -29,7 +29,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from . import clocks
-from .choices import OPEN_STATES, EventType, State
+from .choices import OPEN_STATES, EventType, HandoffKind, HandoffStatus, State
 from .events import record_event
 from .models import Case, Deadline, Handoff
 
@@ -47,7 +47,7 @@ class Item:
     unit: str = ""
 
 
-def _stamp(value: dt.datetime) -> str:
+def stamp(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S")
 
 
@@ -59,7 +59,7 @@ def _case_items():
     for pk, state, due, start, unit, created, accepted in rows:
         start = start or (created if state == State.REGISTERED else accepted or created)
         yield Item(
-            f"case:{pk}:{state}:{_stamp(due)}",
+            f"case:{pk}:{state}:{stamp(due)}",
             pk,
             min(start, due),
             due,
@@ -68,44 +68,21 @@ def _case_items():
         )
 
 
-def _task_items():
-    try:
-        from workflows.models import CaseTask
-    except ImportError:  # the workflows app is optional for the domain
-        return
-    rows = (
-        CaseTask.objects.filter(status__in=["NEW", "ASSIGNED", "STARTED"], due_at__isnull=False)
-        .exclude(kind="")
-        .values_list(
-            "pk",
-            "case_id",
-            "kind",
-            "org_id",
-            "created",
-            "due_at",
-            "process__caseprocess__handoff__kind",
-            "process__caseprocess__handoff__due_at",
-            "data",
-        )
-    )
-    for pk, case_id, kind, org_id, created, due, handoff_kind, handoff_due, data in rows:
-        if handoff_kind in SWEPT_HANDOFFS and handoff_due == due:
-            continue  # the same date as its handoff (petition feedback): announced once, there
-        clock = (data or {}).get("clock") or {}
-        start = dt.datetime.fromisoformat(clock["start"]) if clock.get("start") else created
-        yield Item(
-            f"task:{pk}:{_stamp(due)}",
-            case_id,
-            min(start, due),
-            due,
-            {"subject": "task", "task": pk, "task_type": kind, "org": org_id},
-            clock.get("unit", ""),
-        )
+# Deadlines kept by other apps (the workflows' task due dates): each registers a function
+# that yields Items, so the domain sweeps them without importing their models.
+_sources: list = []
+
+
+def deadline_source(fn):
+    """Register `fn()` yielding `Item`s to be swept with the domain's own deadlines."""
+    if fn not in _sources:
+        _sources.append(fn)
+    return fn
 
 
 def _handoff_items():
     rows = Handoff.objects.filter(
-        status="open", due_at__isnull=False, kind__in=SWEPT_HANDOFFS
+        status=HandoffStatus.OPEN, due_at__isnull=False, kind__in=SWEPT_HANDOFFS
     ).values_list("pk", "case_id", "kind", "org_id", "opened_at", "due_at", "data")
     for pk, case_id, kind, org_id, opened, due, data in rows:
         clock = (data or {}).get("clock") or {}
@@ -114,7 +91,7 @@ def _handoff_items():
             start = dt.datetime.fromisoformat(data["materials_received_at"])
             clock = {"unit": "calendar"}
         yield Item(
-            f"handoff:{pk}:{_stamp(due)}",
+            f"handoff:{pk}:{stamp(due)}",
             case_id,
             min(start, due),
             due,
@@ -125,7 +102,7 @@ def _handoff_items():
 
 def _petition_items():
     """The petition's own clocks (workflows.petition_clock) on its open handoff."""
-    rows = Handoff.objects.filter(status="open", kind="petition").values_list(
+    rows = Handoff.objects.filter(status=HandoffStatus.OPEN, kind=HandoffKind.PETITION).values_list(
         "pk", "case_id", "org_id", "data"
     )
     for pk, case_id, org_id, data in rows:
@@ -134,7 +111,7 @@ def _petition_items():
                 continue
             due = dt.datetime.fromisoformat(clock["due"])
             yield Item(
-                f"petition:{pk}:{name}:{_stamp(due)}",
+                f"petition:{pk}:{name}:{stamp(due)}",
                 case_id,
                 min(dt.datetime.fromisoformat(clock["start"]), due),
                 due,
@@ -167,7 +144,9 @@ def sweep(now=None) -> dict[str, int]:
 def _sweep(now) -> dict[str, int]:
     fraction = settings.DEADLINE_APPROACHING_FRACTION
     counts = {APPROACHING: 0, OVERDUE: 0, "checked": 0}
-    items = [*_case_items(), *_task_items(), *_handoff_items(), *_petition_items()]
+    items = [*_case_items(), *_handoff_items(), *_petition_items()]
+    for source in _sources:
+        items.extend(source())
     counts["checked"] = len(items)
     due_now = [(item, kind) for item in items if (kind := _kind_due(item, now, fraction))]
     if not due_now:

@@ -13,6 +13,7 @@ from . import services
 from .choices import Category, Channel, FailReason, OrgKind, ReferRoute, Role, State
 from .identity import id_check_char
 from .models import Case, Membership, Organization
+from .transitions import STATUS_OR_TITLE_CATEGORIES
 
 TOWNSHIPS = [
     # name, short code of the township committee, villages (name, short code)
@@ -77,6 +78,7 @@ ACCOUNTS = [
     ("lawyer", "红寺堡区律师调解工作室", Role.MEDIATOR, "丁明"),
     ("clerk", "红寺堡区人民法院", Role.CLERK, "海春燕"),
     ("judge", "红寺堡区人民法院", Role.JUDGE, "金振华"),
+    ("president", "红寺堡区人民法院", Role.PRESIDENT, "罗德胜"),
     ("petition", "红寺堡区信访局", Role.PETITION_OFFICER, "田国庆"),
     ("arbiter", "红寺堡区劳动人事争议仲裁委员会", Role.ARBITRATOR, "苏永福"),
     ("legalaid", "红寺堡区法律援助中心", Role.LEGAL_AID_OFFICER, "罗彩霞"),
@@ -87,7 +89,7 @@ ACCOUNTS = [
 def build_organizations() -> dict[str, Organization]:
     orgs: dict[str, Organization] = {}
 
-    def put(name, short, kind, region="", parent=None, subtype=""):
+    def put(name, short, kind, region="", parent=None, subtype="", scope=""):
         org, _created = Organization.objects.update_or_create(
             name=name,
             defaults={
@@ -96,6 +98,7 @@ def build_organizations() -> dict[str, Organization]:
                 "region": region,
                 "parent": parent,
                 "subtype": subtype,
+                "scope": scope,
             },
         )
         orgs[name] = org
@@ -105,7 +108,14 @@ def build_organizations() -> dict[str, Organization]:
     put("红寺堡区公共法律服务中心", "红公", OrgKind.LEGAL_SERVICE_CENTER, DISTRICT, bureau)
     put("红寺堡区法律援助中心", "援", OrgKind.LEGAL_AID, DISTRICT, bureau)
     put("红寺堡区信访局", "红访", OrgKind.PETITION_BUREAU, DISTRICT)
-    put("红寺堡区劳动人事争议仲裁委员会", "红仲", OrgKind.ARBITRATION, DISTRICT)
+    put("红寺堡区劳动人事争议仲裁委员会", "红仲", OrgKind.ARBITRATION, DISTRICT, scope="labor")
+    put(
+        "红寺堡区农村土地承包仲裁委员会",
+        "土仲",
+        OrgKind.ARBITRATION,
+        DISTRICT,
+        scope="land_contract",
+    )
     court = put("红寺堡区人民法院", "红院", OrgKind.COURT, DISTRICT)
     put("红寺堡区人民法院太阳山人民法庭", "太庭", OrgKind.COURT, "太阳山镇", court)
     put("红寺堡区律师调解工作室", "律", OrgKind.LAWYER_STUDIO, DISTRICT, bureau)
@@ -181,7 +191,7 @@ def _person(rng, role, today):
         tags.append("veteran")
     if rng.random() < 0.1:
         tags.append("migrant_worker")
-    return {
+    person = {
         "role": role,
         "kind": "person",
         "name": rng.choice(SURNAMES) + rng.choice(GIVEN),
@@ -192,6 +202,17 @@ def _person(rng, role, today):
         "address": f"宁夏吴忠市红寺堡区{rng.choice(TOWNSHIPS)[0]}",
         "tags": tags,
     }
+    if age < 18:
+        # A minor takes part through a guardian (民法典 art 23): registration needs one.
+        parent_birth = dt.date(today.year - 42, birth.month, birth.day)
+        person["representative"] = {
+            "kind": "guardian",
+            "name": person["name"][:1] + rng.choice(GIVEN),
+            "id_number": make_id_number(rng, parent_birth, not male),
+            "phone": f"138{rng.randrange(10**7, 10**8)}",
+            "authorization": "户口簿载明的父母子女关系",
+        }
+    return person
 
 
 SUMMARIES = {
@@ -333,23 +354,32 @@ def drive(case, target, rng, users, orgs, t):
             return
         step("record_result", mediator, {"result": "已由人民法院立案受理"})
         return
+    summary, _claims = SUMMARIES.get(case.category, (case.summary, ""))
+    agreement = {
+        "form": "written",
+        "facts": summary,
+        "responsibilities": "被申请人对纠纷的发生负主要责任，申请人负次要责任。",
+        "terms": "被申请人于协议生效后十日内支付申请人人民币三千元。",
+        "performance_method": "银行转账",
+    }
+    t = min(t + dt.timedelta(days=1), timezone.now())
     eff = timezone.localdate(t)
-    step(
-        "reach_agreement",
-        mediator,
-        {
-            "form": "written",
-            "terms": "被申请人于协议生效后十日内支付申请人人民币三千元。",
-            "performance_method": "银行转账",
-            "performance_due": (eff + dt.timedelta(days=10)).isoformat(),
-            "effective_date": eff.isoformat(),
-        },
-    )
+    # An oral agreement suits a small neighbour dispute performed at once (PML art 28);
+    # labour and medical agreements are always written (LDMAL art 14).
+    if case.category == Category.NEIGHBOUR and target == State.AGREED and rng.random() < 0.5:
+        agreement["form"] = "oral"
+    else:
+        agreement["effective_date"] = eff.isoformat()
+    agreement["performance_due"] = (eff + dt.timedelta(days=10)).isoformat()
+    step("reach_agreement", mediator, agreement, days=0)
     if target == State.AGREED:
         return
     judicial = case.network == "judicial"
     if target in (State.CONFIRMING, State.CONFIRMED, State.CONFIRMATION_REJECTED) and not judicial:
-        step("request_confirmation", mediator, {"court": court.pk, "joint_application": True})
+        application = {"court": court.pk, "joint_application": True}
+        if case.category in STATUS_OR_TITLE_CATEGORIES:
+            application.update(concerns_status=False, concerns_title=False)
+        step("request_confirmation", mediator, application)
         if target == State.CONFIRMING:
             return
         # The court's side runs through the confirmation flow's tasks (clerk, then judge).

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from . import forms as page_forms
 from . import policies
-from .choices import PartyRole
+from .choices import HandoffStatus, PartyRole
 from .errors import InvalidFields, NotPermitted
 from .identity import mask_name
 from .models import CaseParty, Handoff
@@ -62,9 +62,9 @@ def result_label(handoff) -> str:
 
 def handoff_status(handoff) -> str:
     data = handoff.data or {}
-    if handoff.status == "closed":
+    if handoff.status == HandoffStatus.CLOSED:
         return "handled"
-    if handoff.status == "cancelled":
+    if handoff.status == HandoffStatus.CANCELLED:
         return "cancelled"
     fed, returned = data.get("feedback_at"), data.get("returned_at")
     if returned and (not fed or fed <= returned):

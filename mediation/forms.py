@@ -3,7 +3,6 @@ checked by mediation.services, whose InvalidFields errors are put back on these 
 the message appears next to the field that caused it."""
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from . import lengths, policies
@@ -16,13 +15,15 @@ from .choices import (
     OrgKind,
     PartyKind,
     PartyRole,
+    PerformanceRoute,
     ReferRoute,
+    RepresentativeKind,
     RiskLevel,
-    Role,
     Tag,
 )
 from .forms_desks import DateInput
-from .models import Membership, Organization
+from .identity import display_name
+from .models import Organization
 from .transitions import FORMS, refer_routes
 
 BLANK = [("", "—")]
@@ -114,7 +115,7 @@ class PartyForm(forms.Form):
     # ID numbers and credit codes: the service's checksum message is the one that helps
     id_number = forms.CharField(label=_("公民身份号码"))
     credit_code = forms.CharField(label=_("统一社会信用代码"))
-    representative = forms.CharField(
+    legal_representative = forms.CharField(
         label=_("法定代表人/负责人"),
         max_length=lengths.REPRESENTATIVE,
         error_messages=lengths.MESSAGES,
@@ -128,8 +129,32 @@ class PartyForm(forms.Form):
         choices=[(t.value, t.label) for t in Tag if t not in (Tag.ELDERLY, Tag.MINOR)],
         widget=forms.CheckboxSelectMultiple,
     )
+    limited_capacity = forms.BooleanField(label=_("无民事行为能力或限制民事行为能力"))
+    # The guardian (minors, persons without full capacity) or agent of a natural person.
+    rep_kind = forms.ChoiceField(
+        label=_("监护人/代理人"), choices=[*BLANK, *RepresentativeKind.choices]
+    )
+    rep_name = forms.CharField(label=_("监护人/代理人姓名"), max_length=50)
+    rep_id_number = forms.CharField(label=_("监护人/代理人身份号码"), max_length=18)
+    rep_phone = forms.CharField(label=_("监护人/代理人电话"), max_length=30)
+    rep_authorization = forms.CharField(label=_("授权委托书/监护关系证明"), max_length=2000)
 
-    TEXT = ("name", "ethnicity", "id_number", "credit_code", "representative", "phone", "address")
+    TEXT = (
+        "name",
+        "ethnicity",
+        "id_number",
+        "credit_code",
+        "legal_representative",
+        "phone",
+        "address",
+    )
+    REP = {
+        "rep_kind": "kind",
+        "rep_name": "name",
+        "rep_id_number": "id_number",
+        "rep_phone": "phone",
+        "rep_authorization": "authorization",
+    }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -145,7 +170,13 @@ class PartyForm(forms.Form):
     def payload(self) -> dict:
         body = {k: (self._raw(k) or "").strip() for k in ("role", "kind", "gender", *self.TEXT)}
         body["tags"] = self.data.getlist(self.add_prefix("tags")) if self.data else []
-        return {k: v for k, v in body.items() if v not in ("", None)} | {"tags": body["tags"]}
+        out = {k: v for k, v in body.items() if v not in ("", None)} | {"tags": body["tags"]}
+        rep = {key: (self._raw(field) or "").strip() for field, key in self.REP.items()}
+        if any(rep.values()):
+            out["representative"] = {k: v for k, v in rep.items() if v}
+        if self._raw("limited_capacity") in ("on", "true", "1"):
+            out["limited_capacity"] = True
+        return out
 
 
 PartyFormSet = forms.formset_factory(PartyForm, extra=0, max_num=20, absolute_max=20)
@@ -174,6 +205,7 @@ def apply_intake_errors(form, formset, index_map, errors: dict) -> None:
     for key, messages in errors.items():
         if key.startswith("parties[") and "]." in key:
             raw_index, field = key[len("parties[") :].split("].", 1)
+            field = "rep_kind" if field == "representative" else field
             try:
                 pform = formset.forms[index_map[int(raw_index)]]
             except (ValueError, IndexError):
@@ -227,10 +259,17 @@ def _select_for(name, field_name, case):
     if name == "transfer" and field_name == "target_org":
         return [c for c in _org_choices(MEDIATING_KINDS) if c[0] != str(case.org_id)]
     if name == "refer" and field_name == "route":
-        routes = refer_routes(case.network)
+        routes = refer_routes(case)
         if not policies.legal_aid_parties(case):  # offered only where a party qualifies
             routes = [r for r in routes if r != ReferRoute.LEGAL_AID]
         return [*BLANK, *((r, ReferRoute(r).label) for r in routes)]
+    if field_name in ("applicants", "consent_of"):
+        return [
+            (str(link.party_id), f"{link.get_role_display()} {link.party.name}")
+            for link in case.case_parties.select_related("party")
+        ]
+    if field_name in ("concerns_status", "concerns_title"):
+        return [*BLANK, ("false", _("否")), ("true", _("是"))]
     if name == "refer" and field_name == "target_org":
         return [("", _("系统外机构（不选）")), *_org_choices(set(ROUTE_TARGET_KIND.values()))[1:]]
     return None
@@ -243,12 +282,25 @@ def described_form(prefix, label, fields, source_fields, select_for, data=None, 
     for f in fields:
         label_, required, kind = f["label"], f["required"], f["type"]
         choices = select_for(f["name"])
-        if choices is not None:
+        if choices is not None and kind == "list":
+            field = forms.MultipleChoiceField(
+                label=label_, choices=choices, required=False, widget=forms.CheckboxSelectMultiple
+            )
+        elif choices is not None:
             field = forms.ChoiceField(label=label_, choices=choices, required=required)
         elif kind == "choice":
+            # Only the values the law leaves open for this case (f["choices"]).
+            allowed = f.get("choices")
             field = forms.ChoiceField(
                 label=label_,
-                choices=[*BLANK, *source_fields[f["name"]].choices],
+                choices=[
+                    *BLANK,
+                    *(
+                        c
+                        for c in source_fields[f["name"]].choices
+                        if allowed is None or c[0] in allowed
+                    ),
+                ],
                 required=required,
             )
         elif kind == "boolean":
@@ -317,6 +369,16 @@ def described_payload(name, fields, post) -> dict:
     body = {}
     for f in fields:
         key = f"{name}-{f['name']}"
+        if f["type"] == "list":
+            values = [v for v in post.getlist(key) if v.strip()]
+            if values:
+                body[f["name"]] = values
+            continue
+        if f["type"] == "boolean" and f.get("answer"):
+            # a yes/no question that must be answered: blank stays unanswered
+            if post.get(key) in ("true", "false"):
+                body[f["name"]] = post.get(key) == "true"
+            continue
         if f["type"] == "boolean":
             body[f["name"]] = post.get(key) in ("on", "true", "1")
             continue
@@ -341,6 +403,8 @@ DECISION_LABELS = {
     "record": _("登记处理结果"),
     "mediation_document": _("出具调解书"),
     "file": _("立案"),
+    "withdraw_suit": _("准予撤诉"),
+    "resume_trial": _("恢复审理"),
     "acknowledge": _("知悉"),
     "grant": _("给予法律援助"),
 }
@@ -357,12 +421,8 @@ DECISION_LABELS_BY_TASK = {
 
 def _task_select_for(task, field_name):
     if field_name == "approved_by":
-        User = get_user_model()
-        ids = Membership.objects.filter(
-            org_id=task.org_id, role__in=[Role.ORG_HEAD, Role.JUDGE]
-        ).values("user_id")
-        users = User.objects.filter(pk__in=ids, is_active=True).order_by("id")
-        return [*BLANK, *((str(u.pk), f"{u.last_name}{u.first_name}" or u.username) for u in users)]
+        users = policies.extension_approvers(task.org_id)
+        return [*BLANK, *((str(u.pk), display_name(u)) for u in users)]
     return None
 
 
@@ -414,17 +474,31 @@ class FollowUpForm(forms.Form):
         choices=[*BLANK, ("true", _("已履行")), ("false", _("未履行"))],
     )
     note = forms.CharField(label=_("回访情况"), widget=forms.Textarea(attrs={"rows": 2}))
+    route = forms.ChoiceField(
+        label=_("未履行时当事人选择的途径"), choices=[*BLANK, *PerformanceRoute.choices]
+    )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, routes=None, **kwargs):
         kwargs.setdefault("prefix", "followup")
         super().__init__(*args, **kwargs)
         for f in self.fields.values():
             f.required = False
+        if routes is not None:
+            # only the routes the law gives this case (services.performance_routes)
+            self.fields["route"].choices = [
+                *BLANK,
+                *((r, PerformanceRoute(r).label) for r in routes),
+            ]
 
 
 class RiskForm(forms.Form):
     level = forms.ChoiceField(label=_("风险等级"), choices=[*BLANK, *RiskLevel.choices])
     note = forms.CharField(label=_("风险情况"), widget=forms.Textarea(attrs={"rows": 2}))
+    reported_to = forms.CharField(label=_("已报告的公安派出所（高风险必填）"), max_length=100)
+    reported_at = forms.CharField(
+        label=_("报告时间（高风险必填）"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("prefix", "risk")

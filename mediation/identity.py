@@ -4,6 +4,7 @@
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -124,7 +125,7 @@ def mask_free_text(text: str) -> str:
     return _LANDLINE_IN_TEXT.sub(lambda m: mask_phone(m.group()), text)
 
 
-def mask_in(value):
+def mask_in(value: Any) -> Any:
     """mask_free_text over every string inside a JSON-like value."""
     if isinstance(value, str):
         return mask_free_text(value)
@@ -145,3 +146,11 @@ DIRECTION_CONTROLS = frozenset(
 def reject_direction_controls(value: str) -> None:
     if value and any(ch in DIRECTION_CONTROLS for ch in value):
         raise ValidationError(_("名称中含有不可见的文字方向控制字符，请删除后重新输入"))
+
+
+def display_name(user: Any) -> str:
+    """A staff member as pages, documents, events and the API name them: 姓名, else the
+    username; empty for no user."""
+    if user is None:
+        return ""
+    return f"{user.last_name}{user.first_name}".strip() or user.get_username()

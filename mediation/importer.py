@@ -30,8 +30,18 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .choices import NETWORK_WORD, PRIORITY_TAGS, Category, Channel, EventType, State
-from .events import EVENT_LOCK_KEY, case_snapshot
+from .case_sql import EVENT_LOCK_KEY
+from .choices import (
+    NETWORK_WORD,
+    PRIORITY_TAGS,
+    AccessReason,
+    Category,
+    Channel,
+    EventType,
+    Outcome,
+    State,
+)
+from .events import case_snapshot
 from .identity import parse_resident_id, validate_phone
 from .models import (
     Case,
@@ -80,15 +90,15 @@ REQUIRED = [
 HEADER_OF = {v: k for k, v in COLUMNS.items()}
 
 OUTCOMES = {
-    "调解成功": "agreed",
-    "达成协议": "agreed",
-    "已司法确认": "confirmed",
-    "调解不成": "failed",
-    "调解终止": "failed",
-    "撤回": "withdrawn",
-    "已撤回": "withdrawn",
-    "不予受理": "declined",
-    "已移送": "referred",
+    "调解成功": Outcome.AGREED,
+    "达成协议": Outcome.AGREED,
+    "已司法确认": Outcome.CONFIRMED,
+    "调解不成": Outcome.FAILED,
+    "调解终止": Outcome.FAILED,
+    "撤回": Outcome.WITHDRAWN,
+    "已撤回": Outcome.WITHDRAWN,
+    "不予受理": Outcome.DECLINED,
+    "已移送": Outcome.REFERRED,
 }
 
 NUMBER_RE = re.compile(r"^（(\d{4})）(.+?)(人调|行调|法调|律调)字第(\d{1,6})号$")
@@ -554,7 +564,7 @@ def _insert_copy(rows: list[Row], source: str, now) -> None:
                 {
                     "case_id": c["id"],
                     "org_id": c["org_id"],
-                    "reason": "handler",
+                    "reason": AccessReason.HANDLER,
                     "since": c["created_at"],
                 }
                 for c in cases
@@ -595,7 +605,10 @@ def _insert(rows: list[Row], source: str, now) -> None:
         ]
     )
     CaseAccess.objects.bulk_create(
-        [CaseAccess(case=c, org_id=c.org_id, reason="handler", since=c.created_at) for c in cases]
+        [
+            CaseAccess(case=c, org_id=c.org_id, reason=AccessReason.HANDLER, since=c.created_at)
+            for c in cases
+        ]
     )
     CaseEvent.objects.bulk_create(
         [

@@ -22,7 +22,8 @@ What wakes a relay:
   layer), the way commits of other processes (cron, shell) are found.
 
 The channel layer therefore carries only wake-ups, never event payloads. Each event is
-serialised and JSON-encoded once per process, on the relay's thread.
+serialised, JSON-encoded and framed once per process, on the relay's thread; the events
+of one relay pass due to a socket reach it in one write (mediation.fanout).
 """
 
 from __future__ import annotations
@@ -38,13 +39,15 @@ from collections import deque
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 
-from . import metrics
+from . import fanout, metrics
+from .fanout import Outgoing
 
 log = logging.getLogger(__name__)
 
 WAKE = "relay.wake"
 WAKE_GROUP = "relay"
 RELAY_BATCH = 500
+WRITE_BATCH = 64  # events joined into one write per socket, at most (bounds each write)
 
 
 def groups_for(orgs, case_id) -> list[str]:
@@ -104,15 +107,51 @@ class Hub:
             if not members:
                 del self.members[group]
 
-    async def deliver(self, event_id: int, text: str, orgs, case_id) -> None:
-        groups = [self.members.get(g) for g in groups_for(orgs, case_id)]
-        sockets = set().union(*(g for g in groups if g))
-        message = {"id": event_id, "text": text}
-        for socket in sockets:
-            try:
-                await socket.push(message)
-            except Exception:  # one broken socket must not starve the others
-                log.exception("push of event %s to a socket failed", event_id)
+    def _sockets(self, orgs, case_id) -> set:
+        members = self.members
+        groups = [members.get(g) for g in groups_for(orgs, case_id)]
+        return set().union(*(g for g in groups if g))
+
+    async def deliver(self, batch) -> None:
+        """Hand a relay pass's events — (Outgoing, orgs, case id, time) in id order — to the
+        sockets of their groups: each socket gets the events due to it in one call, their
+        frames joined once per distinct sequence (fanout: one write per socket)."""
+        for start in range(0, len(batch), WRITE_BATCH):
+            if start:  # let the server flush what it holds before the next write
+                await asyncio.sleep(0)
+            chunk = batch[start : start + WRITE_BATCH]
+            if len(chunk) == 1:  # the usual case: one event, one frame for every socket
+                event, orgs, case_id, _at = chunk[0]
+                events = (event,)
+                data = event.frame
+                for socket in self._sockets(orgs, case_id):
+                    try:
+                        later = socket.deliver(events, data)
+                        if later is not None:
+                            await later
+                    except Exception:  # one broken socket must not starve the others
+                        log.exception("delivery of event %s to a socket failed", event.id)
+                continue
+            due: dict = {}
+            for event, orgs, case_id, _at in chunk:
+                for socket in self._sockets(orgs, case_id):
+                    events = due.get(socket)
+                    if events is None:
+                        due[socket] = [event]
+                    else:
+                        events.append(event)
+            joined: dict[tuple, bytes] = {}
+            for socket, events in due.items():
+                key = tuple(e.id for e in events)
+                data = joined.get(key)
+                if data is None:
+                    data = joined[key] = b"".join(e.frame for e in events)
+                try:
+                    later = socket.deliver(events, data)
+                    if later is not None:
+                        await later
+                except Exception:
+                    log.exception("delivery of events from %s to a socket failed", key[0])
 
     # wake-ups --------------------------------------------------------------------------
 
@@ -195,12 +234,17 @@ class Hub:
             self.wake.clear()
             try:
                 while True:
+                    woken = time.time()
                     rows = await fetch(self.last_relayed)
-                    for event_id, text, orgs, case_id, at in rows:
-                        await self.deliver(event_id, text, orgs, case_id)
-                        self.last_relayed = event_id
-                        self.relayed += 1
-                        metrics.observe_relay(at)
+                    if rows:
+                        fetched, cpu = time.time(), time.thread_time()
+                        await self.deliver(rows)
+                        self.last_relayed = rows[-1][0].id
+                        self.relayed += len(rows)
+                        if settings.LIVE_COMMIT_LOG:
+                            _trace(rows, woken, fetched, time.thread_time() - cpu)
+                        for row in rows:
+                            metrics.observe_relay(row[3])
                     if len(rows) < RELAY_BATCH:
                         break
             except asyncio.CancelledError:
@@ -211,6 +255,8 @@ class Hub:
 
     async def _boot(self) -> None:
         from channels.db import database_sync_to_async
+
+        fanout.startup_check()
 
         self.layer = shared_layer()
         if self.layer is not None:
@@ -265,9 +311,10 @@ def _last_event_id() -> int:
     return CaseEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
 
 
-def _events_after(last_id: int) -> list[tuple[int, str, list, int, float]]:
-    """The next rows of the outbox, in id order, as (id, text, orgs, case id, event time
-    as a Unix timestamp, for the relay-lag metric)."""
+def _events_after(last_id: int) -> list[tuple[Outgoing, list, int, float]]:
+    """The next rows of the outbox, in id order, as (Outgoing, orgs, case id, event time
+    as a Unix timestamp, for the relay-lag metric): each event serialised, encoded and
+    framed once for the whole process."""
     from django.db import close_old_connections
 
     from .events import serialise
@@ -276,7 +323,12 @@ def _events_after(last_id: int) -> list[tuple[int, str, list, int, float]]:
     close_old_connections()  # drop a connection the database closed meanwhile
     rows = CaseEvent.objects.filter(id__gt=last_id).order_by("id")[:RELAY_BATCH]
     return [
-        (e.pk, encode(serialise(e)), e.payload.get("orgs", []), e.case_id, e.at.timestamp())
+        (
+            Outgoing(e.pk, encode(serialise(e))),
+            e.payload.get("orgs", []),
+            e.case_id,
+            e.at.timestamp(),
+        )
         for e in rows
     ]
 
@@ -360,20 +412,28 @@ def _waker_loop() -> asyncio.AbstractEventLoop:
         return loop
 
 
-# Benchmark hook (bench/ws.py): append "<event id> <wall time>" at each commit.
-_COMMIT_LOG = os.environ.get("LIVE_COMMIT_LOG", "")
+# Benchmark hook (settings.LIVE_COMMIT_LOG, set by bench/ws.py): append "<event id> <wall
+# time>" at each commit, and the timing of each relay pass.
 
 
 def _stamp(event_id) -> None:
-    with open(_COMMIT_LOG, "a") as f:
+    with open(settings.LIVE_COMMIT_LOG, "a") as f:
         f.write(f"{event_id} {time.time():.6f}\n")
 
 
-def publish(message: dict, *, orgs=None, case_id=None) -> None:
+def _trace(rows, woken: float, fetched: float, cpu: float) -> None:
+    # "relay <pid> <first id> <last id> <woken> <fetched> <delivered> <fan-out CPU s>"
+    first, last, now = rows[0][0].id, rows[-1][0].id, time.time()
+    with open(settings.LIVE_COMMIT_LOG, "a") as f:
+        f.write(f"relay {os.getpid()} {first} {last} {woken:.6f} {fetched:.6f} {now:.6f} ")
+        f.write(f"{cpu:.6f}\n")
+
+
+def publish(message: dict) -> None:
     """Called on commit (from sync code) with the serialised event: wake the relays. The
     event itself travels through the database, read by each process's relay."""
     event_id = message["id"]
-    if _COMMIT_LOG:
+    if settings.LIVE_COMMIT_LOG:
         _stamp(event_id)
     hub = _hub
     if hub is not None and not hub.loop.is_closed() and hub.loop.is_running():

@@ -39,8 +39,6 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily
 
-MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
-
 REQUESTS = Counter("dtj_http_requests", "HTTP requests answered", ["method", "status"])
 REQUEST_SECONDS = Histogram(
     "dtj_http_request_duration_seconds",
@@ -121,7 +119,7 @@ def registry() -> CollectorRegistry:
     """What /metrics reports: every process's samples from the shared directory
     (multiprocess mode), or this process's own registry; plus the overdue count."""
     global _registered
-    if MULTIPROCESS:
+    if settings.PROMETHEUS_MULTIPROC_DIR:
         from prometheus_client import multiprocess
 
         reg = CollectorRegistry()
@@ -160,7 +158,7 @@ def clean_dead_processes() -> None:
     """Drop the live-gauge files of processes that are gone (a daphne that crashed), so
     `dtj_open_sockets` does not count their sockets. Counter files stay: counters must
     not go backwards."""
-    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    path = settings.PROMETHEUS_MULTIPROC_DIR
     if not path or not os.path.isdir(path):
         return
     from prometheus_client import multiprocess
@@ -214,6 +212,9 @@ def instrument(app):
                     OPEN_SOCKETS.inc()
                 await send(message)
 
+            # The live fan-out (mediation.fanout) writes events past this wrapper, which
+            # only watches the accept.
+            send_ws.__wrapped__ = send
             try:
                 return await app(scope, receive, send_ws)
             finally:

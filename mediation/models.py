@@ -15,19 +15,26 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from . import lengths, policies
 from .choices import (
     KIND_NETWORK,
+    AccessReason,
     AgreementForm,
+    ArbitrationScope,
     AttachmentKind,
     Category,
     Channel,
+    ConfirmationRuling,
     ConsultationTopic,
     EventType,
     Gender,
     HandoffKind,
+    HandoffStatus,
     Network,
     OrgKind,
+    Outcome,
     PartyKind,
     PartyRole,
+    PerformanceRoute,
     ReferRoute,
+    RepresentativeKind,
     RiskLevel,
     Role,
     State,
@@ -60,6 +67,10 @@ class Organization(models.Model):
     )
     address = models.CharField(_("地址"), max_length=200, blank=True)
     phone = models.CharField(_("电话"), max_length=30, blank=True)
+    # Arbitration commissions only: which disputes they hear (labour, land contract, commercial).
+    scope = models.CharField(
+        _("仲裁范围"), max_length=16, choices=ArbitrationScope.choices, blank=True
+    )
 
     class Meta:
         verbose_name = _("组织")
@@ -119,6 +130,8 @@ def new_tracking_token() -> str:
 
 
 class Case(ConcurrentTransitionMixin, models.Model):
+    # The mixin's state guard refuses a stale ORM save (admin, commands, tests); the
+    # service's own write applies the same guard in SQL (mediation.case_sql).
     number = models.CharField(_("案号"), max_length=64, unique=True)
     network = models.CharField(_("调解类型"), max_length=16, choices=Network.choices)
     org = models.ForeignKey(
@@ -171,7 +184,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
     accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
     archived_at = models.DateTimeField(_("归档时间"), null=True, blank=True)
-    outcome = models.CharField(_("结果"), max_length=32, blank=True)
+    outcome = models.CharField(_("结果"), max_length=32, blank=True, choices=Outcome.choices)
     respondent_consent_at = models.DateTimeField(_("被申请人同意调解时间"), null=True, blank=True)
     end_reason = models.CharField(_("终止/不予受理原因"), max_length=32, blank=True)
     end_note = models.TextField(_("说明"), blank=True)
@@ -190,6 +203,13 @@ class Case(ConcurrentTransitionMixin, models.Model):
     confirmation_requested_at = models.DateTimeField(_("申请司法确认时间"), null=True, blank=True)
     ruling_date = models.DateField(_("裁定日期"), null=True, blank=True)
     rejection_grounds = models.TextField(_("不予确认理由"), blank=True)
+    confirmation_ruling = models.CharField(
+        _("司法确认裁定"), max_length=16, choices=ConfirmationRuling.choices, blank=True
+    )
+    # Party ids: who applied (CPL art 205: both sides; one side with the other's recorded
+    # consent counts as joint) and whose consent stands in for a joint application.
+    confirmation_applicants = models.JSONField(_("司法确认申请人"), default=list, blank=True)
+    confirmation_consent_of = models.JSONField(_("同意申请的当事人"), default=list, blank=True)
     referral_route = models.CharField(
         _("移送途径"), max_length=32, choices=ReferRoute.choices, blank=True
     )
@@ -206,6 +226,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
         _("激化风险"), max_length=8, choices=RiskLevel.choices, blank=True
     )
     risk_note = models.TextField(_("风险说明"), blank=True)
+    risk_reported_to = models.CharField(_("报告的公安机关"), max_length=100, blank=True)
+    risk_reported_at = models.DateTimeField(_("报告时间"), null=True, blank=True)
     tracking_token = models.CharField(
         _("查询令牌"), max_length=64, unique=True, default=new_tracking_token, editable=False
     )
@@ -264,7 +286,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         self.end_reason = "declined"
         self.end_note = reason
         self.routes_advised = routes
-        self.outcome = "declined"
+        self.outcome = Outcome.DECLINED
         self.due_at = None
 
     @transition(
@@ -317,7 +339,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         permission=policies.transition_permission("reach_agreement"),
     )
     def reach_agreement(self, *, at):
-        self.outcome = "agreed"
+        self.outcome = Outcome.AGREED
         self.due_at = None
 
     @transition(
@@ -330,7 +352,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         self.end_reason = reason
         self.routes_advised = routes
         self.undisputed_facts = undisputed_facts
-        self.outcome = "failed"
+        self.outcome = Outcome.FAILED
         self.due_at = None
 
     @transition(
@@ -341,20 +363,46 @@ class Case(ConcurrentTransitionMixin, models.Model):
     )
     def withdraw(self, *, at, note):
         self.end_note = note
-        self.outcome = "withdrawn"
+        self.outcome = Outcome.WITHDRAWN
         self.due_at = None
+
+    def _may_file(self) -> bool:
+        # After a refusal to accept (不予受理) the same agreement may be filed again at the
+        # right court; after a rejection (驳回) the agreement must be amended first.
+        return (
+            self.state == State.AGREED
+            or self.confirmation_ruling == ConfirmationRuling.NOT_ACCEPTED
+        )
 
     @transition(
         field=state,
-        source=State.AGREED,
+        source=[State.AGREED, State.CONFIRMATION_REJECTED],
         target=State.CONFIRMING,
-        conditions=[_not_judicial],
+        conditions=[_not_judicial, _may_file],
         permission=policies.transition_permission("request_confirmation"),
     )
-    def request_confirmation(self, *, at, court, clock):
+    def request_confirmation(self, *, at, court, applicants, consent_of, clock):
         self.confirmation_court = court
         self.confirmation_requested_at = at
+        self.confirmation_applicants = applicants
+        self.confirmation_consent_of = consent_of
+        self.confirmation_ruling = ""
+        self.rejection_grounds = ""
+        self.ruling_date = None
+        self.outcome = Outcome.AGREED
         self.set_clock(clock)
+
+    @transition(
+        field=state,
+        source=State.CONFIRMING,
+        target=State.AGREED,
+        conditions=[_not_judicial],
+        permission=policies.transition_permission("withdraw_confirmation"),
+    )
+    def withdraw_confirmation(self, *, at, note):
+        # 撤回申请 before the ruling: the agreement stands as it was, unconfirmed.
+        self.end_note = note
+        self.due_at = None
 
     @transition(
         field=state,
@@ -365,7 +413,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
     )
     def confirm(self, *, at, ruling_date):
         self.ruling_date = ruling_date
-        self.outcome = "confirmed"
+        self.outcome = Outcome.CONFIRMED
         self.due_at = None
 
     @transition(
@@ -375,10 +423,11 @@ class Case(ConcurrentTransitionMixin, models.Model):
         conditions=[_not_judicial],
         permission=policies.transition_permission("reject_confirmation"),
     )
-    def reject_confirmation(self, *, at, grounds, ruling_date):
+    def reject_confirmation(self, *, at, grounds, ruling_date, ruling):
+        self.confirmation_ruling = ruling
         self.rejection_grounds = grounds
         self.ruling_date = ruling_date
-        self.outcome = "confirmation_rejected"
+        self.outcome = Outcome.CONFIRMATION_REJECTED
         self.due_at = None
 
     @transition(
@@ -412,7 +461,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def refer(self, *, at, route, target_org):
         self.referral_route = route
         self.referral_org = target_org
-        self.outcome = "referred"
+        self.outcome = Outcome.REFERRED
 
     @transition(
         field=state,
@@ -470,7 +519,7 @@ class CaseAccess(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="access")
     org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="case_access")
-    reason = models.CharField(max_length=32)  # handler | former_handler | handoff
+    reason = models.CharField(max_length=32, choices=AccessReason.choices)
     since = models.DateTimeField()
 
     class Meta:
@@ -495,6 +544,15 @@ class Party(models.Model):
     phone_digest = LookupDigestField(source="phone", kind="phone")
     address = models.CharField(_("住址"), max_length=200, blank=True)
     tags = models.JSONField(_("特殊群体"), default=list, blank=True)
+    limited_capacity = models.BooleanField(_("无民事行为能力或限制民事行为能力"), default=False)
+    # A natural person's guardian or agent (DESIGN.md §3 "Parties' representatives").
+    rep_kind = models.CharField(
+        _("代理人类型"), max_length=16, choices=RepresentativeKind.choices, blank=True
+    )
+    rep_name = models.CharField(_("代理人姓名"), max_length=50, blank=True)
+    rep_id_number = models.CharField(_("代理人公民身份号码"), max_length=18, blank=True)
+    rep_phone = models.CharField(_("代理人联系电话"), max_length=30, blank=True)
+    rep_authorization = models.TextField(_("授权委托书/监护关系证明"), blank=True)
 
     class Meta:
         verbose_name = _("当事人")
@@ -502,6 +560,18 @@ class Party(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def representative_info(self) -> dict | None:
+        if not self.rep_kind:
+            return None
+        return {
+            "kind": self.rep_kind,
+            "name": self.rep_name,
+            "id_number": self.rep_id_number,
+            "phone": self.rep_phone,
+            "authorization": self.rep_authorization,
+        }
 
 
 class CaseParty(models.Model):
@@ -519,6 +589,9 @@ class CaseParty(models.Model):
 class Agreement(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="agreements")
     form = models.CharField(_("协议形式"), max_length=16, choices=AgreementForm.choices)
+    # PML art 29: the main facts and disputed matters, and each party's responsibility.
+    facts = models.TextField(_("纠纷主要事实、争议事项"), blank=True)
+    responsibilities = models.TextField(_("各方当事人的责任"), blank=True)
     terms = models.TextField(_("协议内容"))
     performance_method = models.TextField(_("履行方式"))
     performance_due = models.DateField(_("履行期限"))
@@ -556,6 +629,10 @@ class FollowUp(models.Model):
     date = models.DateField(_("回访日期"))
     performed = models.BooleanField(_("已履行"))
     note = models.TextField(_("回访情况"), blank=True)
+    # Non-performance: the route the party took (CPL art 206, PML art 32, LDMAL arts 15–16).
+    route = models.CharField(
+        _("未履行时当事人选择的途径"), max_length=24, choices=PerformanceRoute.choices, blank=True
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -579,7 +656,9 @@ class Handoff(models.Model):
     )
     external_number = models.CharField(_("对方编号"), max_length=64, blank=True)
     due_at = models.DateTimeField(_("期限"), null=True, blank=True)
-    status = models.CharField(_("状态"), max_length=16, default="open")
+    status = models.CharField(
+        _("状态"), max_length=16, choices=HandoffStatus.choices, default=HandoffStatus.OPEN
+    )
     opened_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
     result = models.TextField(_("结果"), blank=True)

@@ -5,16 +5,31 @@ Outsiders (who may not see a case) get 404 from the callers; insiders without th
 get 403.
 """
 
+from __future__ import annotations
+
 from collections import defaultdict
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, TypeAlias
 
 from django.db.models import Exists, OuterRef, Q
 
 from .choices import MEDIATING_KINDS, Role
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+    from django.db.models import QuerySet
+
+    from .models import Case, CaseEvent, Consultation, Organization, Party, ScreeningRound
+    from .supervision_models import Complaint
+
+# Whoever asks: a signed-in user, or the anonymous user of a request. Functions that take
+# `Actor | None` also answer for code that runs on no one's behalf.
+Actor: TypeAlias = "User | AnonymousUser"
+
 _CACHE_ATTR = "_dtj_roles"
 
 
-def roles_by_org(user) -> dict[int, frozenset[str]]:
+def roles_by_org(user: Actor | None) -> dict[int, frozenset[str]]:
     """{org_id: {role, ...}} for the user, cached on the user object for one request."""
     if user is None or not user.is_authenticated:
         return {}
@@ -23,19 +38,21 @@ def roles_by_org(user) -> dict[int, frozenset[str]]:
         from .models import Membership
 
         acc = defaultdict(set)
-        for org_id, role in Membership.objects.filter(user=user).values_list("org_id", "role"):
+        for org_id, role in Membership.objects.filter(user_id=user.pk).values_list(
+            "org_id", "role"
+        ):
             acc[org_id].add(role)
         cached = {org: frozenset(roles) for org, roles in acc.items()}
         setattr(user, _CACHE_ATTR, cached)
     return cached
 
 
-def forget(user) -> None:
+def forget(user: Actor) -> None:
     if hasattr(user, _CACHE_ATTR):
         delattr(user, _CACHE_ATTR)
 
 
-def live_access(user_ids) -> dict[int, tuple[frozenset[int], bool]]:
+def live_access(user_ids: Iterable[int]) -> dict[int, tuple[frozenset[int], bool]]:
     """For open sockets: {user id: (organisation ids, is supervisor)} of the users that are
     still active, in two queries however many users; a missing id lost access entirely."""
     from django.contrib.auth import get_user_model
@@ -56,32 +73,32 @@ def live_access(user_ids) -> dict[int, tuple[frozenset[int], bool]]:
     return {uid: (frozenset(orgs[uid]), uid in supervisors) for uid in active}
 
 
-def may_see_staff(user, org) -> bool:
+def may_see_staff(user: Actor, org: Organization) -> bool:
     """An organisation's staff list: its own members and supervisors (DESIGN §9)."""
     return org.pk in org_ids(user) or is_supervisor(user)
 
 
-def org_ids(user) -> set[int]:
+def org_ids(user: Actor | None) -> set[int]:
     return set(roles_by_org(user))
 
 
-def has_role(user, org_id, *roles) -> bool:
+def has_role(user: Actor | None, org_id: int, *roles: str) -> bool:
     return bool(roles_by_org(user).get(org_id, frozenset()) & set(roles))
 
 
-def has_role_anywhere(user, *roles) -> bool:
+def has_role_anywhere(user: Actor | None, *roles: str) -> bool:
     wanted = set(roles)
     return any(r & wanted for r in roles_by_org(user).values())
 
 
-def is_supervisor(user) -> bool:
+def is_supervisor(user: Actor | None) -> bool:
     return has_role_anywhere(user, Role.SUPERVISOR)
 
 
 # -- visibility ------------------------------------------------------------------------
 
 
-def visible_cases(user, qs=None):
+def visible_cases(user: Actor | None, qs: QuerySet[Case] | None = None) -> QuerySet[Case]:
     """Cases the user may see: handled now or before by one of their organisations, a
     handoff partner of theirs, or anything for a supervisor. Used by every queryset."""
     from .models import Case, CaseAccess
@@ -97,7 +114,7 @@ def visible_cases(user, qs=None):
     return qs.filter(Exists(CaseAccess.objects.filter(case_id=OuterRef("pk"), org_id__in=orgs)))
 
 
-def can_see(user, case) -> bool:
+def can_see(user: Actor | None, case: Case) -> bool:
     if user is None or not user.is_authenticated:
         return False
     if is_supervisor(user):
@@ -110,14 +127,14 @@ def can_see(user, case) -> bool:
     return case.access.filter(org_id__in=orgs).exists()
 
 
-def handles(user, case) -> bool:
+def handles(user: Actor | None, case: Case) -> bool:
     """May see full personal data: a member of the organisation now handling the case, or
     the intake clerk who registered it while it still waits for acceptance (they check
     and correct what they just typed; once another organisation accepts it, it is theirs)."""
     return case.org_id in roles_by_org(user) or _fresh_intake(user, case)
 
 
-def _fresh_intake(user, case) -> bool:
+def _fresh_intake(user: Actor | None, case: Case) -> bool:
     from .choices import State
 
     return (
@@ -129,7 +146,7 @@ def _fresh_intake(user, case) -> bool:
     )
 
 
-def may_correct(user, case) -> bool:
+def may_correct(user: Actor, case: Case) -> bool:
     """Corrections of a registered case or its parties (DESIGN.md §6 PATCH): the handling
     organisation's mediators, head and clerks, the assigned mediator, and the intake clerk
     while the case they registered waits for acceptance. The archive freezes the file
@@ -141,7 +158,9 @@ def may_correct(user, case) -> bool:
     )
 
 
-def visible_events(user, qs=None):
+def visible_events(
+    user: Actor | None, qs: QuerySet[CaseEvent] | None = None
+) -> QuerySet[CaseEvent]:
     from .models import CaseEvent
 
     qs = CaseEvent.objects.all() if qs is None else qs
@@ -153,7 +172,7 @@ def visible_events(user, qs=None):
 # -- intake ----------------------------------------------------------------------------
 
 
-def may_register(user, org) -> bool:
+def may_register(user: Actor | None, org: Organization) -> bool:
     """An intake clerk for any mediating organisation; a mediator, head or court clerk for
     their own."""
     if org.kind not in MEDIATING_KINDS:
@@ -163,12 +182,54 @@ def may_register(user, org) -> bool:
     return has_role(user, org.id, Role.MEDIATOR, Role.ORG_HEAD, Role.CLERK)
 
 
-def may_record(user, case) -> bool:
+def intake_desks(user: Actor | None, org: Organization) -> list[int]:
+    """The intake desks (other than the registering organisation) that keep sight of a
+    case their clerk registered: the desk routes what it registers (transfer, withdraw)."""
+    return sorted(
+        org_id
+        for org_id, roles in roles_by_org(user).items()
+        if Role.INTAKE_CLERK in roles and org_id != org.pk
+    )
+
+
+# Who may be assigned a case as its mediator (accept, reassign): an active mediator or head
+# of the organisation handling it.
+ASSIGNABLE_ROLES = (Role.MEDIATOR, Role.ORG_HEAD)
+
+
+def assignable_mediators(org_id: int) -> QuerySet[User]:
+    """The users who may be assigned as mediator of a case handled by `org_id`."""
+    from django.contrib.auth import get_user_model
+
+    from .models import Membership
+
+    ids = Membership.objects.filter(org_id=org_id, role__in=ASSIGNABLE_ROLES).values("user_id")
+    return get_user_model().objects.filter(pk__in=ids, is_active=True)
+
+
+def mediator_assignment_error(user_id: int | str, org_id: int) -> str | None:
+    """None when `user_id` may be assigned as mediator of a case of `org_id`; otherwise
+    the message that says why not."""
+    from django.contrib.auth import get_user_model
+    from django.utils.translation import gettext as _
+
+    try:
+        user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    except (ValueError, TypeError):
+        user = None
+    if user is None:
+        return _("用户不存在")
+    if not assignable_mediators(org_id).filter(pk=user.pk).exists():
+        return _("该用户不是本组织的调解员")
+    return None
+
+
+def may_record(user: Actor, case: Case) -> bool:
     """Sessions, follow-ups: the assigned mediator or a head/mediator of the current org."""
     return case.mediator_id == user.id or has_role(user, case.org_id, Role.ORG_HEAD, Role.MEDIATOR)
 
 
-def may_flag_risk(user, case) -> bool:
+def may_flag_risk(user: Actor, case: Case) -> bool:
     """Any handler: a member of an organisation that may see the case (not only supervisors)."""
     return bool(org_ids(user)) and can_see(user, case)
 
@@ -176,37 +237,37 @@ def may_flag_risk(user, case) -> bool:
 # -- transitions -----------------------------------------------------------------------
 
 
-def _mediator(user, case):
+def _mediator(user: Actor, case: Case) -> bool:
     return case.mediator_id is not None and case.mediator_id == user.id
 
 
-def _head(user, case):
+def _head(user: Actor, case: Case) -> bool:
     return has_role(user, case.org_id, Role.ORG_HEAD)
 
 
-def _member(user, case, *roles):
+def _member(user: Actor, case: Case, *roles: str) -> bool:
     return has_role(user, case.org_id, *roles)
 
 
-def _referral_target_staff(user, case):
+def _referral_target_staff(user: Actor, case: Case) -> bool:
     if case.referral_org_id is None:
         return _member(user, case, Role.MEDIATOR, Role.ORG_HEAD)
     return has_role(user, case.referral_org_id, *RECEIVING_ROLES)
 
 
-def _petition_officer_of_case(user, case):
+def _petition_officer_of_case(user: Actor, case: Case) -> bool:
     from .choices import HandoffKind
 
     orgs = {o for o, r in roles_by_org(user).items() if Role.PETITION_OFFICER in r}
     return bool(orgs) and _has_handoff(case, HandoffKind.PETITION, orgs)
 
 
-def _has_handoff(case, kind, orgs) -> bool:
+def _has_handoff(case: Case, kind: str, orgs: set[int]) -> bool:
     # .all() reads a prefetched list (queues answer many cases at once) or runs one query.
     return any(h.kind == kind and h.org_id in orgs for h in case.handoffs.all())
 
 
-def _referring_court_clerk(user, case):
+def _referring_court_clerk(user: Actor, case: Case) -> bool:
     """The clerk of the court that referred the case for mediation (诉调对接): files the
     parties' confirmation application or the case itself from the court.outcome task."""
     from .choices import Channel, HandoffKind
@@ -217,10 +278,86 @@ def _referring_court_clerk(user, case):
     return bool(orgs) and _has_handoff(case, HandoffKind.COURT_REFERRAL, orgs)
 
 
-def _confirmation_court(user, case, *roles):
+def _confirmation_court(user: Actor, case: Case, *roles: str) -> bool:
     return case.confirmation_court_id is not None and has_role(
         user, case.confirmation_court_id, *roles
     )
+
+
+def confirmation_registered(case: Case) -> bool:
+    """The court's clerk registered the pending application under a 民特 number: from then
+    on only a judge rules on it (法释〔2011〕5号 arts 2–4)."""
+    from .choices import HandoffKind, HandoffStatus
+
+    return any(
+        h.kind == HandoffKind.CONFIRMATION
+        and h.status == HandoffStatus.OPEN
+        and h.org_id == case.confirmation_court_id
+        and bool(h.external_number)
+        for h in case.handoffs.all()
+    )
+
+
+def _confirm(user: Actor, case: Case) -> bool:
+    return _confirmation_court(user, case, Role.JUDGE) and confirmation_registered(case)
+
+
+def _reject_confirmation(user: Actor, case: Case) -> bool:
+    # The judge rejects a registered application (驳回); before registration the clerk may
+    # only refuse to accept it (不予受理).
+    if confirmation_registered(case):
+        return _confirmation_court(user, case, Role.JUDGE)
+    return _confirmation_court(user, case, Role.CLERK)
+
+
+def agent_may_apply_error(party: Party) -> str | None:
+    """An agent applies for a party only with a recorded power of attorney (授权委托书)."""
+    from django.utils.translation import gettext as _
+
+    from .choices import RepresentativeKind
+
+    if party.rep_kind == RepresentativeKind.AGENT and not party.rep_authorization.strip():
+        return _(
+            "当事人“%(name)s”的委托代理人代为申请司法确认，须记录授权委托书"
+            "（《民事诉讼法》第六十二条）"
+        ) % {"name": party.name}
+    return None
+
+
+def _approving_courts(court_id: int) -> set[int]:
+    # A people's tribunal is part of its basic court: that court's president approves.
+    from .models import Organization
+
+    court = Organization.objects.filter(pk=court_id).only("parent_id").first()
+    return {c for c in (court_id, court.parent_id if court else None) if c}
+
+
+def extension_approvers(court_id: int) -> QuerySet[User]:
+    """The active users who may approve a confirmation review's extension for this court:
+    its president, or the president of the basic court a tribunal belongs to."""
+    from django.contrib.auth import get_user_model
+
+    from .models import Membership
+
+    ids = Membership.objects.filter(
+        org_id__in=_approving_courts(court_id), role=Role.PRESIDENT
+    ).values("user_id")
+    return get_user_model().objects.filter(pk__in=ids, is_active=True).order_by("id")
+
+
+def may_approve_confirmation_extension(
+    approver: Actor | None, court_id: int, deciding_judge: Actor | None
+) -> str | None:
+    """Only the court's president (院长) approves the one 10-day extension of a
+    confirmation review, and never the judge who decides it (法释〔2011〕5号 art 5)."""
+    from django.utils.translation import gettext as _
+
+    courts = _approving_courts(court_id)
+    if approver is None or not any(has_role(approver, c, Role.PRESIDENT) for c in courts):
+        return _("延长司法确认审查期限须经本院院长批准（法释〔2011〕5号第五条）")
+    if deciding_judge is not None and approver.pk == deciding_judge.pk:
+        return _("批准延长的院长不能是承办本案的法官")
+    return None
 
 
 RULES = {
@@ -236,9 +373,9 @@ RULES = {
         _member(u, c, Role.MEDIATOR, Role.ORG_HEAD) or has_role_anywhere(u, Role.INTAKE_CLERK)
     ),
     "request_confirmation": lambda u, c: _mediator(u, c) or _referring_court_clerk(u, c),
-    "confirm": lambda u, c: _confirmation_court(u, c, Role.JUDGE),
-    # the judge rejects; the clerk refuses an application at intake (不予受理)
-    "reject_confirmation": lambda u, c: _confirmation_court(u, c, Role.JUDGE, Role.CLERK),
+    "confirm": _confirm,
+    "reject_confirmation": _reject_confirmation,
+    "withdraw_confirmation": _mediator,
     "resume": _mediator,
     "reopen": lambda u, c: _head(u, c) or _petition_officer_of_case(u, c),
     "refer": lambda u, c: _mediator(u, c) or _head(u, c) or _referring_court_clerk(u, c),
@@ -271,49 +408,45 @@ TASK_ROLES = {
 }
 
 
-def may_see_task(user, org_id) -> bool:
+def may_see_task(user: Actor, org_id: int) -> bool:
     """Members of the receiving organisation and supervisors see a task; others get 404."""
     return org_id in roles_by_org(user) or is_supervisor(user)
 
 
-def may_complete_task(user, task_type: str, org_id) -> bool:
+def may_complete_task(user: Actor | None, task_type: str, org_id: int) -> bool:
     """The workflow engine checks nothing when driven from code: every completion asks here."""
     return has_role(user, org_id, *TASK_ROLES.get(task_type, ()))
 
 
-def may_transfer_petition(user) -> list[int]:
+def may_transfer_petition(user: Actor) -> list[int]:
     """Petition bureaus on whose behalf the user may transfer a petition dispute."""
     return sorted(o for o, r in roles_by_org(user).items() if Role.PETITION_OFFICER in r)
 
 
-def may_refer_to_mediation(user) -> list[int]:
+def may_refer_to_mediation(user: Actor) -> list[int]:
     """Courts on whose behalf the user (a court clerk) may refer a dispute to mediation."""
     return sorted(o for o, r in roles_by_org(user).items() if Role.CLERK in r)
 
 
-def may_transition(user, case, name: str) -> bool:
+def may_transition(user: Actor | None, case: Case, name: str) -> bool:
     rule = RULES.get(name)
     return bool(rule and user is not None and user.is_authenticated and rule(user, case))
 
 
-def transition_permission(name: str):
+def transition_permission(name: str) -> Callable[[Case, Actor | None], bool]:
     """The django-fsm `permission=` callable for transition `name`."""
 
-    def check(instance, user):
+    def check(instance: Case, user: Actor | None) -> bool:
         return may_transition(user, instance, name)
 
     check.__name__ = f"may_{name}"
     return check
 
 
-def q_member_of(user):
-    return Q(org_id__in=org_ids(user))
-
-
 # -- legal aid (《中华人民共和国法律援助法》) ------------------------------------------------
 
 
-def legal_aid_eligible(tags) -> bool:
+def legal_aid_eligible(tags: Iterable[str] | None) -> bool:
     """A party qualifies for a legal-aid referral: economic hardship (low income, 建档立卡户;
     法律援助法 art 31) or a group exempt from the hardship review (the elderly, the disabled,
     军人军属 and veterans; art 42)."""
@@ -322,7 +455,7 @@ def legal_aid_eligible(tags) -> bool:
     return bool(set(tags or ()) & LEGAL_AID_TAGS)
 
 
-def legal_aid_parties(case) -> list:
+def legal_aid_parties(case: Case) -> list[Party]:
     """The case's natural-person parties who qualify for legal aid."""
     return [
         cp.party
@@ -334,7 +467,7 @@ def legal_aid_parties(case) -> list:
 # -- screening (排查) and consultations (法律咨询) -------------------------------------------
 
 
-def may_record_screening(user, org) -> bool:
+def may_record_screening(user: Actor, org: Organization) -> bool:
     """A people's mediation committee's mediators and head record its screening rounds
     (《人民调解法》第八条: committees prevent disputes by screening their area)."""
     from .choices import OrgKind
@@ -344,7 +477,9 @@ def may_record_screening(user, org) -> bool:
     )
 
 
-def visible_screenings(user, qs=None):
+def visible_screenings(
+    user: Actor | None, qs: QuerySet[ScreeningRound] | None = None
+) -> QuerySet[ScreeningRound]:
     """A committee's rounds: its members, the committee above it (a township committee sees
     its villages'), and supervisors. Another committee's rounds are not visible."""
     from .models import ScreeningRound
@@ -358,16 +493,18 @@ def visible_screenings(user, qs=None):
     return qs.filter(Q(org_id__in=orgs) | Q(org__parent_id__in=orgs))
 
 
-def may_record_consultation(user, org) -> bool:
+def may_record_consultation(user: Actor, org: Organization) -> bool:
     """The public legal service centre's intake desk (window and 12348 hotline)."""
     return has_role(user, org.pk, Role.INTAKE_CLERK)
 
 
-def consultation_orgs(user) -> list[int]:
+def consultation_orgs(user: Actor) -> list[int]:
     return sorted(o for o, r in roles_by_org(user).items() if Role.INTAKE_CLERK in r)
 
 
-def visible_consultations(user, qs=None):
+def visible_consultations(
+    user: Actor | None, qs: QuerySet[Consultation] | None = None
+) -> QuerySet[Consultation]:
     """The desk that took the call and supervisors (who see the caller's phone masked)."""
     from .models import Consultation
 
@@ -379,7 +516,7 @@ def visible_consultations(user, qs=None):
     return qs.filter(org_id__in=org_ids(user))
 
 
-def sees_caller(user, consultation) -> bool:
+def sees_caller(user: Actor, consultation: Consultation) -> bool:
     """The caller's phone in full: only the desk that took the call."""
     return consultation.org_id in roles_by_org(user)
 
@@ -387,32 +524,34 @@ def sees_caller(user, consultation) -> bool:
 # -- supervision (DESIGN.md §8): complaints, the negative list, the roster, exports --------
 
 
-def may_supervise(user) -> bool:
+def may_supervise(user: Actor | None) -> bool:
     """Statistics exports, complaint handling and the negative list: supervisors only."""
     return user is not None and user.is_authenticated and is_supervisor(user)
 
 
-def visible_complaints(user, qs=None):
+def visible_complaints(
+    user: Actor | None, qs: QuerySet[Complaint] | None = None
+) -> QuerySet[Complaint]:
     """Supervisors see every complaint; a mediator sees the complaints about themself and
     nobody else's (an organisation's staff do not read complaints about colleagues)."""
-    from .models import Complaint
+    from .supervision_models import Complaint
 
     qs = Complaint.objects.all() if qs is None else qs
     if user is None or not user.is_authenticated:
         return qs.none()
     if is_supervisor(user):
         return qs
-    return qs.filter(mediator=user)
+    return qs.filter(mediator_id=user.pk)
 
 
-def may_see_roster(user) -> bool:
+def may_see_roster(user: Actor | None) -> bool:
     """The roster: supervisors and the staff of mediating organisations (heads assign)."""
     if user is None or not user.is_authenticated:
         return False
     return is_supervisor(user) or has_role_anywhere(user, Role.ORG_HEAD, Role.MEDIATOR)
 
 
-def roster_scope(user, qs):
+def roster_scope(user: Actor, qs: QuerySet[User]) -> QuerySet[User]:
     """Mediators a user may look up: all for a supervisor, their organisations' otherwise."""
     if is_supervisor(user):
         return qs

@@ -23,8 +23,6 @@ from .choices import OPEN_STATES, Category, Role
 from .models import Case, Membership, NegativeListEntry
 from .supervision import AGREED_OUTCOMES, ENDED_OUTCOMES, rate
 
-MEDIATING_ROLES = (Role.MEDIATOR, Role.ORG_HEAD)
-
 
 def _case_count(condition: Q):
     rows = (
@@ -117,9 +115,7 @@ def suggest(case, *, limit=None, today=None) -> list[dict]:
     the dispute's category, then the case's township, then the lightest current load.
     Each carries its negative-list entries so the form can warn."""
     today = today or timezone.localdate()
-    User = get_user_model()
-    ids = Membership.objects.filter(org_id=case.org_id, role__in=MEDIATING_ROLES).values("user_id")
-    qs = User.objects.filter(pk__in=ids, is_active=True).annotate(
+    qs = policies.assignable_mediators(case.org_id).annotate(
         full_name=Concat("last_name", "first_name"),
         load=_case_count(Q(state__in=OPEN_STATES)),
         agreed=_case_count(Q(outcome__in=AGREED_OUTCOMES)),

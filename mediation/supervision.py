@@ -31,13 +31,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import policies
-from .choices import OPEN_STATES, Category, Channel, EventType, HandoffKind, Network
+from .choices import OPEN_STATES, Category, Channel, EventType, HandoffKind, Network, Outcome
 from .errors import InvalidFields
 from .models import Agreement, Case, CaseEvent, FollowUp, Handoff, Organization
 
-AGREED_OUTCOMES = ("agreed", "confirmed")
+AGREED_OUTCOMES = (Outcome.AGREED, Outcome.CONFIRMED)
 # Every case whose mediation reached an outcome; declined cases were never mediated.
-ENDED_OUTCOMES = ("agreed", "confirmed", "confirmation_rejected", "failed", "referred", "withdrawn")
+ENDED_OUTCOMES = tuple(o for o in Outcome if o != Outcome.DECLINED)
 EARLIEST = dt.date(2000, 1, 1)
 LATEST = dt.date(2100, 12, 31)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -101,6 +101,8 @@ def case_body(org, **overrides):
 # Path of transitions from `registered` to each state, with who runs each step.
 AGREEMENT = {
     "form": "written",
+    "facts": "被申请人修建院墙致申请人院内雨水倒灌，双方就排水沟改建和损失赔偿发生争议。",
+    "responsibilities": "被申请人修建院墙未留排水通道，应承担主要责任。",
     "terms": "被申请人于十日内改建排水沟并赔偿申请人三千元。",
     "performance_method": "现金支付",
     "performance_due": None,
@@ -119,6 +121,18 @@ class World(SimpleNamespace):
         registrar = registrar or self.intake
         case = services.register_case(registrar, case_body(org, **overrides), now=now)
         return self.advance(case, state, now=now)
+
+    def register_confirmation(self, case, number=None, now=None):
+        """The court clerk registers the pending application under a 民特 number."""
+        from workflows.models import CaseTask
+        from workflows.services import complete_task
+
+        task = CaseTask.objects.get(case=case, kind="confirmation.register", status="NEW")
+        clerk = self.staff(task.org, "clerk")
+        number = number or f"（2026）宁0303民特{case.pk}号"
+        complete_task(task.pk, clerk, {"decision": "register", "number": number}, now=now)
+        case.refresh_from_db()
+        return case
 
     def staff(self, org, role):
         from mediation.models import Membership
@@ -167,6 +181,10 @@ class World(SimpleNamespace):
                 mediator,
                 {"court": self.court.pk, "joint_application": True},
             )
+            if state == State.CONFIRMING:
+                return case
+            # Only a judge rules, and only on an application the clerk registered.
+            self.register_confirmation(case, now=now)
             if state == State.CONFIRMED:
                 case = run("confirm", self.judge)
             elif state == State.CONFIRMATION_REJECTED:
@@ -192,6 +210,8 @@ def world(db):
         home=orgs["红寺堡镇人民调解委员会"],
         other=orgs["太阳山镇人民调解委员会"],
         court=orgs["红寺堡区人民法院"],
+        tribunal=orgs["红寺堡区人民法院太阳山人民法庭"],
+        land_arbitration=orgs["红寺堡区农村土地承包仲裁委员会"],
         traffic_police=orgs["红寺堡区公安局交通警察大队"],
         lawyer_studio=orgs["红寺堡区律师调解工作室"],
         petition_bureau=orgs["红寺堡区信访局"],

@@ -12,16 +12,13 @@ from config.limits import BoundedJSONParser
 from mediation.api import serializers as s
 from mediation.api.requests import case_registration
 from mediation.api.schema import component, form_schema, ref
+from mediation.api.serializers import case_json
 from mediation.errors import InvalidFields
 from mediation.events import case_snapshot
 from mediation.models import Case
 
 from . import confirmation, court, petition, petition_clock, referral, services
 from .common import NoteForm, RequiredNoteForm
-
-
-def case_payload(case, user):
-    return s.case_json(case, user)
 
 
 def task_json(task) -> dict:
@@ -272,7 +269,7 @@ class TaskCompleteView(JsonView):
     def post(self, request, pk):
         task = services.complete_task(pk, request.user, _body(request))
         task.refresh_from_db()
-        return Response({"task": task_json(task), "case": case_payload(task.case, request.user)})
+        return Response({"task": task_json(task), "case": case_json(task.case, request.user)})
 
 
 class PetitionTransferView(JsonView):
@@ -285,7 +282,7 @@ class PetitionTransferView(JsonView):
     )
     def post(self, request):
         case = services.start_petition_transfer(request.user, _body(request))
-        return Response(case_payload(case, request.user), status=status.HTTP_201_CREATED)
+        return Response(case_json(case, request.user), status=status.HTTP_201_CREATED)
 
 
 class CourtReferralView(JsonView):
@@ -298,7 +295,7 @@ class CourtReferralView(JsonView):
     )
     def post(self, request):
         case = services.start_court_referral(request.user, _body(request))
-        return Response(case_payload(case, request.user), status=status.HTTP_201_CREATED)
+        return Response(case_json(case, request.user), status=status.HTTP_201_CREATED)
 
 
 class PetitionClockView(JsonView):
@@ -311,4 +308,4 @@ class PetitionClockView(JsonView):
     )
     def post(self, request, pk):
         petition_clock.update(pk, request.user, _body(request))
-        return Response(case_payload(Case.objects.get(pk=pk), request.user))
+        return Response(case_json(Case.objects.get(pk=pk), request.user))

@@ -8,5 +8,6 @@ class WorkflowsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        # Registers the in-transaction hook that starts and advances the flows.
-        from . import services  # noqa: F401
+        # Registers the in-transaction hook that starts and advances the flows, and the
+        # tasks' due dates with the deadline sweep.
+        from . import deadlines, services  # noqa: F401

@@ -1,9 +1,11 @@
 """Judicial confirmation 司法确认 (DESIGN.md §4.1).
 
 request_confirmation (mediator) → the court clerk registers the application under a
-民特/调确字 number or refuses it at intake (3 days) → the judge confirms or rejects within
-15 days of registration; one 10-day extension, approved by the court's head or another
-judge and recorded, loops back to the judge with the later due date.
+民特 number or refuses to accept it (不予受理, ruling `not_accepted`: the mediator may
+file again at the right court) within 3 days → only then the judge confirms or rejects
+(驳回, ruling `rejected`) within 15 days of registration; one 10-day extension, approved
+by the court's president (院长) and recorded, loops back to the judge with the later due
+date (法释〔2011〕5号 arts 4–5).
 """
 
 from django import forms
@@ -13,26 +15,18 @@ from django.utils.translation import gettext_lazy
 from viewflow import this
 from viewflow.workflow import flow
 
-from mediation import clocks, services
-from mediation.choices import HandoffKind, Role, State
+from mediation import clocks, policies, services
+from mediation.choices import HandoffKind, State
 from mediation.limits import Stage
-from mediation.models import Membership
 
-from .common import (
-    DecisionForm,
-    FlowBase,
-    close_handoff,
-    iso,
-    open_handoff,
-    parse_iso,
-    set_handoff_due,
-)
+from .common import DecisionForm, FlowBase, iso, parse_iso
 from .nodes import CaseTaskNode
 
 REFUSAL_REASONS = [
     ("wrong_court", gettext_lazy("不属于本院管辖")),
     ("late", gettext_lazy("超过协议生效之日起30日的申请期限")),
     ("not_joint", gettext_lazy("非双方共同申请")),
+    ("excluded", gettext_lazy("涉及身份关系或物权、知识产权确权")),
 ]
 
 
@@ -60,16 +54,9 @@ class ExtendForm(DecisionForm):
     def clean_approved_by(self):
         pk = self.cleaned_data["approved_by"]
         approver = get_user_model().objects.filter(pk=pk, is_active=True).first()
-        ok = (
-            approver is not None
-            and Membership.objects.filter(
-                user=approver, org_id=self.task.org_id, role__in=[Role.ORG_HEAD, Role.JUDGE]
-            ).exists()
-        )
-        if not ok:
-            raise forms.ValidationError(_("批准人须为本院负责人或其他法官"))
-        if approver.pk == self.user.pk:
-            raise forms.ValidationError(_("延长审查期限须经他人批准"))
+        error = policies.may_approve_confirmation_extension(approver, self.task.org_id, self.user)
+        if error:
+            raise forms.ValidationError(error)
         return approver.pk
 
 
@@ -125,7 +112,7 @@ class ConfirmationFlow(FlowBase, flow.Flow):
         due = clocks.clock(Stage.CONFIRMATION_REGISTER, now).due
         process = activation.process
         process.case = case
-        process.handoff = open_handoff(
+        process.handoff = services.open_handoff(
             case, HandoffKind.CONFIRMATION, case.confirmation_court, actor, now, due_at=due
         )
         process.data = {"extended": False}
@@ -177,17 +164,16 @@ class ConfirmationFlow(FlowBase, flow.Flow):
                 number=data["number"],
             )
             process.save(update_fields=["data"])
-            handoff = process.handoff
-            handoff.external_number = data["number"]
-            handoff.data = {**handoff.data, "registered_at": iso(now)}
-            handoff.due_at = due
-            handoff.save(update_fields=["external_number", "data", "due_at"])
+            services.update_handoff(
+                process.handoff,
+                {"registered_at": iso(now)},
+                external_number=data["number"],
+                due_at=due,
+            )
             return {"number": data["number"], "decide_due": iso(due)}
-        # Refused at intake (不予受理): the application leaves the court. The only way out
-        # of `confirming` other than `confirm` is `reject_confirmation`, which lands in
-        # `confirmation_rejected`, from where the mediator may resume mediation (to amend
-        # the agreement or re-apply) or refer the dispute on: exactly the paths a refused
-        # application leaves open. The grounds say it was an intake refusal.
+        # Refused at intake (不予受理): the clerk's reject_confirmation records the ruling
+        # `not_accepted`, from which the mediator may file the same agreement again at the
+        # right court, resume mediation or refer the dispute on.
         label = dict(REFUSAL_REASONS)[data["reason"]]
         grounds = _("不予受理：%(reason)s") % {"reason": label}
         if data.get("note"):
@@ -195,7 +181,7 @@ class ConfirmationFlow(FlowBase, flow.Flow):
         services.perform(
             process.case_id, "reject_confirmation", user, {"grounds": grounds}, now=now
         )
-        close_handoff(process.handoff, "refused", now)
+        services.close_handoff(process.handoff, "refused", now)
         return {"reason": data["reason"]}
 
     def on_decide(self, activation, user, decision, data, now):
@@ -215,15 +201,17 @@ class ConfirmationFlow(FlowBase, flow.Flow):
                 },
             )
             process.save(update_fields=["data"])
-            set_handoff_due(process.handoff, due)
+            services.update_handoff(
+                process.handoff, {"extension": process.data["extension"]}, due_at=due
+            )
             return {"approved_by": data["approved_by"], "due_at": iso(due)}
         ruling = data.get("ruling_date")
         fields = {"ruling_date": ruling.isoformat() if ruling else ""}
         if decision == "confirm":
             services.perform(process.case_id, "confirm", user, fields, now=now)
-            close_handoff(process.handoff, "confirmed", now)
+            services.close_handoff(process.handoff, "confirmed", now)
         else:
             fields["grounds"] = data["grounds"]
             services.perform(process.case_id, "reject_confirmation", user, fields, now=now)
-            close_handoff(process.handoff, "rejected", now)
+            services.close_handoff(process.handoff, "rejected", now)
         return {}

@@ -4,10 +4,12 @@ The petition officer transfers a petition dispute to a mediation organisation wi
 feedback due date; the case registers there (channel petition_transfer). When the case
 reaches an outcome (agreed, confirmed, failed, declined, withdrawn) the mediation
 organisation writes its feedback; the petition officer accepts it (办结) or returns it
-(退回重办). A returned failed case is reopened (back to mediating) and the flow waits for
-its next outcome. An agreed, confirmed, declined or withdrawn case has no way back to
-mediating in the state machine (an agreement binds the parties; only they or a court can
-undo it), so a return there asks the organisation for a supplementary feedback instead.
+(退回重办). A returned failed case whose parties both consent is reopened (back to
+mediating) and the flow waits for its next outcome. An agreed, confirmed, declined or
+withdrawn case has no way back to mediating in the state machine (an agreement binds the
+parties; only they or a court can undo it), and a failed one is reopened only when both
+sides consent to mediate again; any other return asks the organisation for a
+supplementary feedback instead.
 """
 
 from django import forms
@@ -18,12 +20,20 @@ from viewflow.workflow import flow
 from mediation import services
 from mediation.choices import State
 
-from .common import DecisionForm, FlowBase, NoteForm, RequiredNoteForm, close_handoff, iso
+from .common import DecisionForm, FlowBase, NoteForm, RequiredNoteForm, iso
 from .nodes import CaseTaskNode
 
 
 class FeedbackForm(DecisionForm):
     feedback = forms.CharField(label=gettext_lazy("办理情况反馈"), max_length=4000)
+
+
+class ReturnForm(RequiredNoteForm):
+    consent = forms.BooleanField(
+        label=gettext_lazy("双方当事人同意重新调解"),
+        required=False,
+        help_text=gettext_lazy("未经双方同意的，退回只要求补充反馈，不重新启动调解"),
+    )
 
 
 class PetitionFlow(FlowBase, flow.Flow):
@@ -85,7 +95,7 @@ class PetitionFlow(FlowBase, flow.Flow):
         return {"submit": FeedbackForm}
 
     def review_decisions(self, task):
-        return {"accept": NoteForm, "return": RequiredNoteForm}
+        return {"accept": NoteForm, "return": ReturnForm}
 
     def reopened(self, activation):
         return activation.process.data.get("last_review") == "reopened"
@@ -102,16 +112,16 @@ class PetitionFlow(FlowBase, flow.Flow):
             "at": iso(now),
         }
         process.save(update_fields=["data"])
-        handoff = process.handoff
         # The handoff row is the domain's record: the case page, the petition desk and the
         # case file read the feedback there, without reaching into the flow's tables.
-        handoff.data = {
-            **handoff.data,
-            "feedback": data["feedback"],
-            "feedback_at": iso(now),
-            "case_state": process.case.state,
-        }
-        handoff.save(update_fields=["data"])
+        services.update_handoff(
+            process.handoff,
+            {
+                "feedback": data["feedback"],
+                "feedback_at": iso(now),
+                "case_state": process.case.state,
+            },
+        )
         return {"state": process.case.state}
 
     def on_review(self, activation, user, decision, data, now):
@@ -119,17 +129,18 @@ class PetitionFlow(FlowBase, flow.Flow):
         case = process.case
         if decision == "accept":
             outcome = "accepted"
-            close_handoff(process.handoff, "handled", now)
-        elif case.state == State.FAILED:
-            # 退回重办: the policy lets the petition officer of the case reopen it.
-            services.perform(case.pk, "reopen", user, {"note": data["note"]}, now=now)
+            services.close_handoff(process.handoff, "handled", now)
+        elif case.state == State.FAILED and data.get("consent"):
+            # 退回重办: the policy lets the petition officer of the case reopen it, and
+            # only with both sides' consent — mediation is voluntary (PML arts 3, 17).
+            services.perform(
+                case.pk, "reopen", user, {"note": data["note"], "consent": True}, now=now
+            )
             outcome = "reopened"
         else:
+            # Without that consent (or after an agreement) the return asks the mediation
+            # organisation for a supplementary feedback instead.
             outcome = "returned"
-        if decision == "return":
-            handoff = process.handoff
-            handoff.data = {**handoff.data, "return_note": data["note"]}
-            handoff.save(update_fields=["data"])
         process.data["last_review"] = outcome
         process.data.setdefault("reviews", []).append(
             {"decision": decision, "outcome": outcome, "note": data.get("note", ""), "at": iso(now)}
@@ -137,12 +148,8 @@ class PetitionFlow(FlowBase, flow.Flow):
         process.save(update_fields=["data"])
         handoff = process.handoff
         review = {"decision": decision, "outcome": outcome, "note": data.get("note", "")}
-        handoff.data = {
-            **handoff.data,
-            "reviews": [*handoff.data.get("reviews", []), {**review, "at": iso(now)}],
-        }
+        record = {"reviews": [*handoff.data.get("reviews", []), {**review, "at": iso(now)}]}
         if decision == "return":
-            handoff.data["return_note"] = data.get("note", "")
-            handoff.data["returned_at"] = iso(now)
-        handoff.save(update_fields=["data"])
+            record.update(return_note=data.get("note", ""), returned_at=iso(now))
+        services.update_handoff(handoff, record)
         return {"outcome": outcome}

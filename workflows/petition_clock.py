@@ -15,10 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from mediation import clocks, policies
-from mediation.choices import EventType, HandoffKind
+from mediation import clocks, policies, services
+from mediation.choices import HandoffKind
 from mediation.errors import InvalidFields, NotPermitted, NotVisible
-from mediation.events import record_event
 from mediation.jsonform import JsonForm
 from mediation.limits import Stage
 from mediation.models import Handoff
@@ -115,7 +114,5 @@ def update(case_id, user, data, *, now=None) -> Handoff:
                 extension_reason=d["reason"],
             )
             event = {"petition_clock": HANDLE, "due_at": longer.due.isoformat()}
-        handoff.data = {**handoff.data, "clocks": state}
-        handoff.save(update_fields=["data"])
-        record_event(handoff.case, EventType.CASE_UPDATED, user, event, at=now)
+        services.update_handoff_clocks(handoff, state, user, event, now)
     return handoff

@@ -22,9 +22,10 @@ from viewflow.workflow import flow
 
 from mediation import clocks, services
 from mediation.choices import Category, HandoffKind, ReferRoute, State
+from mediation.errors import InvalidFields
 from mediation.limits import Stage
 
-from .common import DecisionForm, FlowBase, close_handoff, iso, open_handoff, parse_iso
+from .common import DecisionForm, FlowBase, iso, parse_iso, today
 from .nodes import CaseTaskNode
 
 # The routes whose receiving body's clock starts when the party files there.
@@ -60,6 +61,9 @@ class ExtendAwardForm(DecisionForm):
 
 
 class AcceptForm(DecisionForm):
+    # The mediating body only advises the route; the party files, and the receiving body
+    # records that filing here (its own clocks run from it).
+    filed_on = forms.DateField(label=gettext_lazy("当事人申请（起诉）日期"), required=False)
     number = forms.CharField(label=gettext_lazy("受理案号"), max_length=64, required=False)
     note = forms.CharField(label=gettext_lazy("说明"), max_length=2000, required=False)
 
@@ -153,7 +157,7 @@ class ReferralFlow(FlowBase, flow.Flow):
         process = activation.process
         process.case = case
         aid = clocks.clock(Stage.LEGAL_AID_REVIEW, now) if self._is_aid(case) else None
-        process.handoff = open_handoff(
+        process.handoff = services.open_handoff(
             case,
             HandoffKind(case.referral_route),
             case.referral_org,
@@ -228,11 +232,10 @@ class ReferralFlow(FlowBase, flow.Flow):
         process.data.update(filed_at=iso(filed_at), filing_number=data.get("number") or "")
         process.save(update_fields=["data"])
         ack = self._acknowledge_clock(process.case, filed_at)
-        handoff.data = {**handoff.data, "filed_on": filed_on.isoformat()}
+        record = {"filed_on": filed_on.isoformat()}
         if ack is not None:
-            handoff.data["clock"] = clocks.clock_json(ack)
-        handoff.due_at = ack.due if ack else None
-        handoff.save(update_fields=["data", "due_at"])
+            record["clock"] = clocks.clock_json(ack)
+        services.update_handoff(handoff, record, due_at=ack.due if ack else None)
         return {"filed_on": filed_on.isoformat(), "due_at": iso(handoff.due_at)}
 
     def acknowledge_decisions(self, task):
@@ -263,21 +266,27 @@ class ReferralFlow(FlowBase, flow.Flow):
         if decision == "accept":
             process.data.update(accepted_at=iso(now), number=data.get("number") or "")
             process.save(update_fields=["data"])
-            handoff.external_number = data.get("number") or ""
-            handoff.data = {**handoff.data, "accepted_at": iso(now)}
-            if not self._legal_aid(process):
-                handoff.due_at = None
+            filed_on = data.get("filed_on")
+            if filed_on and filed_on > today(now):
+                raise InvalidFields(_("提交的内容有误"), {"filed_on": [_("申请日期不得晚于今天")]})
+            record = {
+                "accepted_at": iso(now),
+                "filed_on": filed_on.isoformat() if filed_on else None,
+            }
+            due_at = handoff.due_at if self._legal_aid(process) else None
             if self._labour(process.case):
                 award = clocks.clock(Stage.LABOUR_ARBITRATION_AWARD, now)
                 process.data["award"] = clocks.clock_json(award)
                 process.save(update_fields=["data"])
-                handoff.data["clock"] = process.data["award"]
-                handoff.due_at = award.due
-            handoff.save(update_fields=["external_number", "data", "due_at"])
+                record["clock"] = process.data["award"]
+                due_at = award.due
+            services.update_handoff(
+                handoff, record, external_number=data.get("number") or "", due_at=due_at
+            )
             return {"number": handoff.external_number, "due_at": iso(handoff.due_at)}
         result = _("不予受理：%(reason)s") % {"reason": data["reason"]}
         services.perform(process.case_id, "record_result", user, {"result": result}, now=now)
-        close_handoff(handoff, "declined", now)
+        services.close_handoff(handoff, "declined", now)
         return {}
 
     def on_result(self, activation, user, decision, data, now):
@@ -290,10 +299,9 @@ class ReferralFlow(FlowBase, flow.Flow):
             process.data["award"] = {**clocks.clock_json(longer), "start": award["start"]}
             process.data["award_extended"] = {"days": data["days"], "reason": data["reason"]}
             process.save(update_fields=["data"])
-            handoff = process.handoff
-            handoff.data = {**handoff.data, "clock": process.data["award"]}
-            handoff.due_at = longer.due
-            handoff.save(update_fields=["data", "due_at"])
+            services.update_handoff(
+                process.handoff, {"clock": process.data["award"]}, due_at=longer.due
+            )
             return {"days": data["days"], "due_at": iso(longer.due)}
         if decision == "grant":
             note = data.get("note") or ""
@@ -303,5 +311,5 @@ class ReferralFlow(FlowBase, flow.Flow):
         else:
             result = data["result"]
         services.perform(process.case_id, "record_result", user, {"result": result}, now=now)
-        close_handoff(process.handoff, "result_recorded", now)
+        services.close_handoff(process.handoff, "result_recorded", now)
         return {"result": result} if decision in ("grant", "refuse") else {}

@@ -15,7 +15,6 @@ inserts.
 
 import datetime as dt
 
-from django import forms
 from django.db import transaction
 from django.db.models import Exists
 from django.utils import timezone
@@ -25,13 +24,12 @@ from viewflow.workflow.status import PROCESS, STATUS
 
 from mediation import policies
 from mediation import services as case_services
-from mediation.choices import OUTCOME_STATES, Channel, EventType, HandoffKind
+from mediation.choices import OUTCOME_STATES, Channel, HandoffKind, HandoffStatus
 from mediation.errors import InvalidFields, NotPermitted, NotVisible, StateConflict
-from mediation.events import record_event
 from mediation.models import Handoff, Organization
+from mediation.transitions import describe_form_fields
 
 from . import petition_clock
-from .common import close_handoff, open_handoff
 from .confirmation import ConfirmationFlow
 from .court import CourtReferralFlow
 from .models import CaseTask
@@ -70,23 +68,10 @@ def decisions_of(task) -> dict:
 
 
 def describe_decisions(task) -> list[dict]:
-    out = []
-    for value, form_class in decisions_of(task).items():
-        fields = []
-        for name, field in form_class.base_fields.items():
-            kind = {
-                forms.IntegerField: "integer",
-                forms.DateField: "date",
-                forms.DateTimeField: "datetime",
-                forms.ChoiceField: "choice",
-            }.get(type(field), "boolean" if isinstance(field, forms.BooleanField) else "string")
-            item = {"name": name, "label": str(field.label), "required": field.required}
-            item["type"] = kind
-            if isinstance(field, forms.ChoiceField):
-                item["choices"] = [c for c, _label in field.choices]
-            fields.append(item)
-        out.append({"decision": value, "fields": fields})
-    return out
+    return [
+        {"decision": value, "fields": describe_form_fields(form_class)}
+        for value, form_class in decisions_of(task).items()
+    ]
 
 
 def get_task(task_id, user) -> CaseTask:
@@ -140,9 +125,8 @@ def complete_task(task_id, user, data: dict | None, *, now=None) -> CaseTask:
             activation.execute()
         CaseTask.objects.filter(pk=task.pk).update(finished=now)
         case.refresh_from_db()
-        record_event(
+        case_services.record_task_completed(
             case,
-            EventType.TASK_COMPLETED,
             user,
             {
                 "task": task.pk,
@@ -151,7 +135,7 @@ def complete_task(task_id, user, data: dict | None, *, now=None) -> CaseTask:
                 "decision": decision,
                 **(extra or {}),
             },
-            at=now,
+            now,
         )
     return task
 
@@ -225,6 +209,19 @@ def start_petition_transfer(user, data: dict, *, now=None):
     number = str(data.pop("petition_number", "") or "").strip()
     if not number:
         errors["petition_number"] = [_("请填写信访件编号")]
+    consent = data.pop("petitioner_consent", None)
+    if consent not in (True, "true", "on", "1"):
+        errors["petitioner_consent"] = [
+            _("转交人民调解须经信访人同意，请记录信访人同意调解（《信访工作条例》第三十三条）")
+        ]
+    legal = data.pop("in_legal_proceedings", False)
+    if legal in (True, "true", "on", "1"):
+        errors["in_legal_proceedings"] = [
+            _(
+                "已经或者依法应当通过诉讼、仲裁、行政复议等法定途径解决的事项（涉法涉诉），"
+                "不转交人民调解，应告知信访人依法向有关机关提出（《信访工作条例》第二十二条）"
+            )
+        ]
     due = _deadline(data.pop("feedback_due", None), "feedback_due", errors, now)
     bureau_id = _acting_org(bureaus, data.pop("petition_bureau", None), "petition_bureau", errors)
     received_on = _past_date(data.pop("received_on", None), "received_on", errors, now)
@@ -242,8 +239,8 @@ def start_petition_transfer(user, data: dict, *, now=None):
         partner=Organization.objects.get(pk=bureau_id),
         number=number,
         due=due,
-        event_data={"petition_number": number},
-        handoff_data={"clocks": petition_clocks},
+        event_data={"petition_number": number, "petitioner_consent": True},
+        handoff_data={"clocks": petition_clocks, "petitioner_consent_at": now.isoformat()},
     )
 
 
@@ -262,7 +259,7 @@ def _register_with_handoff(
             extra_access=[partner],
             event_data=event_data,
         )
-        handoff = open_handoff(
+        handoff = case_services.open_handoff(
             case,
             kind,
             partner,
@@ -327,7 +324,7 @@ def _running_flows(case_ref):
     # Every flow opens its Handoff row when it starts and closes it when it ends (or is
     # cancelled), so "an open handoff" is the domain's own word for "a flow is running",
     # and a probe on that one indexed table is cheaper than joining viewflow's tables.
-    return Exists(Handoff.objects.filter(case_id=case_ref, status="open"))
+    return Exists(Handoff.objects.filter(case_id=case_ref, status=HandoffStatus.OPEN))
 
 
 @case_services.in_transition(probe=_running_flows)
@@ -337,7 +334,7 @@ def on_case_transition(case, name, user, now):
     # already answered whether one runs (the probe), so those return at once.
     running = getattr(case, "probe_on_case_transition", None)
     if running is None:
-        running = Handoff.objects.filter(case_id=case.pk, status="open").exists()
+        running = Handoff.objects.filter(case_id=case.pk, status=HandoffStatus.OPEN).exists()
     if not starts and not running:
         return
     with driving(now=now):
@@ -385,7 +382,9 @@ def _cancel_stale(case, now):
                 process.status = PROCESS.CANCELED
                 process.finished = now
                 process.save(update_fields=["status", "finished"])
-            close_handoff(process.handoff, f"superseded:{case.state}", now)
+            case_services.close_handoff(
+                process.handoff, f"superseded:{case.state}", now, status=HandoffStatus.CANCELLED
+            )
 
 
 def task_is_open(task) -> bool:

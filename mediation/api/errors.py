@@ -18,22 +18,13 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from config.limits import BodyTooLarge
-from mediation.errors import DomainError, InvalidFields, NotPermitted, NotVisible, StateConflict
+from mediation.errors import DomainError, StateConflict
 
 logger = logging.getLogger("datiaojie.api")
 
-STATUS = {
-    InvalidFields: status.HTTP_400_BAD_REQUEST,
-    NotPermitted: status.HTTP_403_FORBIDDEN,
-    NotVisible: status.HTTP_404_NOT_FOUND,
-    StateConflict: status.HTTP_409_CONFLICT,
-}
-
 
 def domain_status(exc: DomainError) -> int:
-    for cls in type(exc).__mro__:
-        if cls in STATUS:
-            return STATUS[cls]
+    """Each domain error carries its HTTP status (mediation.errors): the pages use the same."""
     return exc.status
 
 

@@ -3,6 +3,12 @@
 DRF's CursorPagination keys on the first ordering field only and falls back to an offset
 for ties; with a boolean first field that offset grows with the table. This cursor holds
 the whole sort key (priority, created_at, id), so every page is one indexed range scan.
+
+A page is read in two steps: the ids of the page from the case table alone (the index
+range, stopped after one page), then those rows with their joins and prefetches.
+PostgreSQL estimates a row-value comparison at one row, so with the joins in the same
+query it hashed every row past the cursor before sorting: 1,000,000 cases at half depth
+took 2.8-5.6 s; the two-step page takes milliseconds at any depth (`make bench scale`).
 """
 
 import base64
@@ -86,9 +92,11 @@ class QueueCursorPagination(BasePagination):
             qs = queryset.order_by(*self.ordering)
             if key is not None:
                 qs = qs.filter(_after(key))
-        rows = list(qs[: size + 1])
-        more = len(rows) > size
-        rows = rows[:size]
+        ids = list(qs.values_list("pk", flat=True)[: size + 1])
+        more = len(ids) > size
+        ids = ids[:size]
+        by_id = {row.pk: row for row in queryset.filter(pk__in=ids)}
+        rows = [by_id[i] for i in ids if i in by_id]
         if reverse:
             rows.reverse()
             self.has_next, self.has_previous = key is not None, more

@@ -12,7 +12,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from mediation import services
-from mediation.views import _client_ip, _hit
+from mediation.ratelimit import client_ip as _client_ip
+from mediation.ratelimit import hit as _hit
 
 from . import serializers as s
 from .errors import error_body

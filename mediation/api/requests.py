@@ -87,6 +87,17 @@ def risk_request():
         "properties": {
             "level": {"type": "string", "enum": list(RiskLevel.values)},
             "note": {"type": "string", "minLength": 1, "pattern": r"\S"},
+            # PML art 25: required for a high risk (services.flag_risk says so in a 400).
+            "reported_to": {
+                "type": "string",
+                "maxLength": 100,
+                "description": "高风险必填：报告的公安派出所（《人民调解法》第二十五条）",
+            },
+            "reported_at": {
+                "type": "string",
+                "format": "date-time",
+                "description": "高风险必填：报告时间",
+            },
         },
         "required": ["level", "note"],
     }

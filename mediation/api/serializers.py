@@ -25,12 +25,14 @@ from mediation.choices import (
     HandoffKind,
     Network,
     OrgKind,
+    Outcome,
     PartyKind,
     PartyRole,
+    RepresentativeKind,
     Role,
     State,
 )
-from mediation.identity import mask_id_number, mask_phone
+from mediation.identity import display_name, mask_id_number, mask_phone
 from mediation.models import (
     Case,
     CaseParty,
@@ -38,10 +40,6 @@ from mediation.models import (
     Membership,
     Organization,
 )
-
-
-def display_name(user) -> str:
-    return f"{user.last_name}{user.first_name}".strip() or user.get_username()
 
 
 def _user(context):
@@ -109,7 +107,9 @@ def party_json(link, full: bool, lab: dict) -> dict:
         # The birth date is six digits of the ID number: shown only with the number.
         "birth_date": date_json(p.birth_date) if full else None,
         "credit_code": p.credit_code,
-        "representative": p.representative,
+        "legal_representative": p.representative,
+        "representative": representative_json(p, full),
+        "limited_capacity": p.limited_capacity,
         "phone": p.phone if full else mask_phone(p.phone),
         "address": p.address if full else "",
         "tags": list(p.tags or []),
@@ -135,6 +135,19 @@ def petition_json(case) -> dict | None:
         "accept_notice_due": notice.get("due"),
         "notified_on": notice.get("done_on"),
     }
+
+
+def representative_json(p, full: bool) -> dict | None:
+    rep = p.representative_info
+    if rep is None:
+        return None
+    if not full:
+        rep.update(
+            id_number=mask_id_number(rep["id_number"]),
+            phone=mask_phone(rep["phone"]),
+            authorization="",
+        )
+    return rep
 
 
 def case_row(case, context) -> dict:
@@ -239,6 +252,16 @@ class MemberSerializer(serializers.Serializer):
 # -- case ------------------------------------------------------------------------------
 
 
+class RepresentativeSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=RepresentativeKind.choices)
+    name = serializers.CharField(max_length=50)
+    id_number = serializers.CharField(max_length=18, required=False)
+    phone = serializers.CharField(max_length=30, required=False)
+    authorization = serializers.CharField(
+        max_length=2000, required=False, help_text="授权委托书（委托代理人）或监护关系证明"
+    )
+
+
 class PartySerializer(serializers.Serializer):
     """A party as this caller may see it: ID numbers and phones masked unless the caller's
     organisation handles the case (`masked` says which)."""
@@ -253,7 +276,13 @@ class PartySerializer(serializers.Serializer):
     id_number = serializers.SerializerMethodField()
     birth_date = serializers.SerializerMethodField()
     credit_code = serializers.CharField(source="party.credit_code")
-    representative = serializers.CharField(source="party.representative")
+    legal_representative = serializers.CharField(
+        source="party.representative", help_text="组织当事人的法定代表人/负责人"
+    )
+    representative = RepresentativeSerializer(
+        source="party.representative_info", allow_null=True, help_text="自然人的监护人或委托代理人"
+    )
+    limited_capacity = serializers.BooleanField(source="party.limited_capacity")
     phone = serializers.SerializerMethodField()
     address = serializers.SerializerMethodField()
     tags = serializers.ListField(source="party.tags", child=serializers.CharField())
@@ -310,7 +339,7 @@ class TransitionFieldSerializer(serializers.Serializer):
     label = serializers.CharField()
     required = serializers.BooleanField()
     type = serializers.ChoiceField(
-        choices=["string", "integer", "boolean", "date", "datetime", "choice"]
+        choices=["string", "integer", "boolean", "date", "datetime", "choice", "list"]
     )
     choices = serializers.ListField(child=serializers.CharField(), required=False)
 
@@ -418,6 +447,8 @@ class CaseListSerializer(serializers.ModelSerializer):
 class AgreementSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     form = serializers.ChoiceField(choices=AgreementForm.choices)
+    facts = serializers.CharField()
+    responsibilities = serializers.CharField()
     terms = serializers.CharField()
     performance_method = serializers.CharField()
     performance_due = serializers.DateField()
@@ -441,8 +472,16 @@ class FollowUpSerializer(serializers.Serializer):
     date = serializers.DateField()
     performed = serializers.BooleanField()
     note = serializers.CharField()
+    route = serializers.CharField(
+        help_text="未履行时当事人选择的途径（enforcement / suit / …）或空"
+    )
+    routes_open = serializers.SerializerMethodField()
     recorded_by = serializers.IntegerField(source="recorded_by_id", allow_null=True)
     created_at = serializers.DateTimeField()
+
+    def get_routes_open(self, obj) -> list[str]:
+        """The routes the law gives this case's party when the agreement is not performed."""
+        return [] if obj.performed else services.performance_routes(obj.case)
 
 
 class HandoffSerializer(serializers.Serializer):
@@ -456,6 +495,7 @@ class HandoffSerializer(serializers.Serializer):
     opened_at = serializers.DateTimeField()
     closed_at = serializers.DateTimeField(allow_null=True)
     result = serializers.CharField()
+    data = serializers.JSONField(help_text="登记号、延长审查期限的批准人等衔接信息")
 
 
 class CaseDetailSerializer(CaseListSerializer):
@@ -466,6 +506,17 @@ class CaseDetailSerializer(CaseListSerializer):
     referral_route = serializers.CharField(
         help_text="arbitration / litigation / administrative_adjudication / 空"
     )
+    confirmation_ruling = serializers.CharField(
+        help_text="rejected（驳回申请）/ not_accepted（不予受理，可向有管辖权的法院重新申请）/ 空"
+    )
+    confirmation_applicants = serializers.ListField(
+        child=serializers.IntegerField(), help_text="申请司法确认的当事人编号"
+    )
+    confirmation_consent_of = serializers.ListField(
+        child=serializers.IntegerField(), help_text="同意一方申请的其他当事人编号"
+    )
+    # Blank while the case is open (a read-only model field would lose allow_blank).
+    outcome = serializers.ChoiceField(choices=Outcome.choices, allow_blank=True, read_only=True)
     agreement = serializers.SerializerMethodField()
     sessions = SessionSerializer(many=True)
     follow_ups = FollowUpSerializer(many=True)
@@ -495,10 +546,15 @@ class CaseDetailSerializer(CaseListSerializer):
             "confirmation_requested_at",
             "ruling_date",
             "rejection_grounds",
+            "confirmation_ruling",
+            "confirmation_applicants",
+            "confirmation_consent_of",
             "referral_route",
             "referral_org",
             "referral_result",
             "risk_note",
+            "risk_reported_to",
+            "risk_reported_at",
             "agreement",
             "sessions",
             "follow_ups",
@@ -533,10 +589,15 @@ class CaseDetailSerializer(CaseListSerializer):
                 "confirmation_requested_at": dt_json(c.confirmation_requested_at),
                 "ruling_date": date_json(c.ruling_date),
                 "rejection_grounds": c.rejection_grounds,
+                "confirmation_ruling": c.confirmation_ruling,
+                "confirmation_applicants": list(c.confirmation_applicants or []),
+                "confirmation_consent_of": list(c.confirmation_consent_of or []),
                 "referral_route": c.referral_route,
                 "referral_org": c.referral_org_id,
                 "referral_result": c.referral_result,
                 "risk_note": c.risk_note,
+                "risk_reported_to": c.risk_reported_to,
+                "risk_reported_at": dt_json(c.risk_reported_at),
                 "agreement": self.get_agreement(c),
                 "sessions": SessionSerializer(c.sessions.all(), many=True).data,
                 "follow_ups": FollowUpSerializer(c.follow_ups.all(), many=True).data,

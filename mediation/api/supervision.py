@@ -21,8 +21,9 @@ from config.limits import BoundedJSONParser
 from mediation import complaints, exports, policies, roster, supervision
 from mediation.choices import Category, Network
 from mediation.errors import InvalidFields, NotPermitted, NotVisible
-from mediation.identity import mask_name, mask_phone
+from mediation.identity import display_name, mask_name, mask_phone
 from mediation.models import Case, Complaint, NegativeListEntry
+from mediation.ratelimit import client_ip, hit
 from mediation.supervision_models import ComplaintState, MediatorKind
 
 from . import supervision_shapes as shapes
@@ -216,9 +217,7 @@ def complaint_json(c: Complaint, user) -> dict:
         "state_label": c.get_state_display(),
         "org": {"id": c.org_id, "name": c.org.name},
         "mediator": (
-            {"id": c.mediator_id, "name": complaints.user_name(c.mediator)}
-            if c.mediator_id
-            else None
+            {"id": c.mediator_id, "name": display_name(c.mediator)} if c.mediator_id else None
         ),
         "case": c.case.number if c.case_id else None,
         "complainant": c.complainant if full else mask_name(c.complainant),
@@ -228,7 +227,7 @@ def complaint_json(c: Complaint, user) -> dict:
         "due_at": timezone.localtime(c.due_at).isoformat(),
         "due_basis": c.due_basis,
         "overdue": c.closed_at is None and c.due_at < timezone.now(),
-        "handler": complaints.user_name(c.handler) if c.handler_id else None,
+        "handler": display_name(c.handler) if c.handler_id else None,
         "conclusion": c.conclusion,
         "closed_at": timezone.localtime(c.closed_at).isoformat() if c.closed_at else None,
         "available_transitions": complaints.available(c, user),
@@ -236,7 +235,7 @@ def complaint_json(c: Complaint, user) -> dict:
             {
                 "type": e.type,
                 "at": timezone.localtime(e.at).isoformat(),
-                "actor": complaints.user_name(e.actor) if e.actor_id else None,
+                "actor": display_name(e.actor) if e.actor_id else None,
                 "data": {k: v for k, v in e.payload.items()},
             }
             for e in c.events.select_related("actor").order_by("id")
@@ -247,10 +246,6 @@ def complaint_json(c: Complaint, user) -> dict:
 
 def _complaints_qs(user):
     return policies.visible_complaints(user).select_related("org", "mediator", "case", "handler")
-
-
-def _client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
 
 
 class ComplaintListView(APIView):
@@ -285,10 +280,9 @@ class ComplaintListView(APIView):
         auth=[],
     )
     def post(self, request):
-        from mediation.views import _hit
 
-        over = _hit(
-            "complaint-ip:" + _client_ip(request),
+        over = hit(
+            "complaint-ip:" + client_ip(request),
             settings.COMPLAINT_RATE_PER_IP,
             settings.PORTAL_RATE_WINDOW_SECONDS,
         )
@@ -395,7 +389,7 @@ class NegativeListView(APIView):
                     {
                         **roster.entry_json(e),
                         "mediator": (
-                            {"id": e.mediator_id, "name": complaints.user_name(e.mediator)}
+                            {"id": e.mediator_id, "name": display_name(e.mediator)}
                             if e.mediator_id
                             else None
                         ),

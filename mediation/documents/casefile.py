@@ -14,8 +14,9 @@ from reportlab.lib.units import mm
 from reportlab.platypus import PageBreak
 
 from ..choices import AttachmentKind, EventType, FailReason, RiskLevel, State
+from ..identity import display_name
 from ..transitions import FORMS
-from .kinds import KINDS, Ctx, person_name
+from .kinds import KINDS, Ctx
 from .layout import (
     CONTENT_W,
     PAGE_H,
@@ -285,7 +286,7 @@ def _log(ctx: Ctx) -> bytes:
     rows = []
     for event in ctx.events:
         label, detail = describe_event(event)
-        actor = person_name(event.actor) if event.actor_id else "系统"
+        actor = display_name(event.actor) if event.actor_id else "系统"
         rows.append([str(event.pk), ymd_hm(event.at), label, actor, detail or "—"])
     widths = [14 * mm, 40 * mm, 30 * mm, 22 * mm]
     widths.append(CONTENT_W - sum(widths))
@@ -301,7 +302,7 @@ def _back_page(ctx: Ctx, parts: list[Part], total: int, images: int) -> bytes:
     """备考表: what the volume holds, who filed and who checked it, how long it is kept."""
     s, case = ctx.s, ctx.case
     archive = ctx.last_transition("archive")
-    filer = person_name(archive.actor) if archive and archive.actor_id else ""
+    filer = display_name(archive.actor) if archive and archive.actor_id else ""
     count = sum(1 for p in parts if not p.own)
     story = [
         para("卷内备考表", s.title),

@@ -28,7 +28,7 @@ from ..choices import (
     State,
     Tag,
 )
-from ..identity import mask_id_number, mask_phone
+from ..identity import display_name, mask_id_number, mask_phone
 from ..models import Membership, Organization
 from .layout import (
     CONTENT_W,
@@ -106,12 +106,6 @@ NETWORK_TITLES = {
 PARTY_CHANNELS = {Channel.WALK_IN, Channel.HOTLINE, Channel.ONLINE}
 
 
-def person_name(user) -> str:
-    if user is None:
-        return ""
-    return f"{user.last_name}{user.first_name}".strip() or user.get_username()
-
-
 class Ctx:
     """One case and everything its documents print, loaded once per PDF."""
 
@@ -166,7 +160,7 @@ class Ctx:
 
     @cached_property
     def mediator_name(self):
-        return person_name(self.case.mediator)
+        return display_name(self.case.mediator)
 
     @property
     def mediator_title(self):
@@ -403,7 +397,12 @@ def build_session_record(ctx: Ctx):
     for n, session in enumerate(ctx.sessions, start=1):
         rows = [
             ["时间", ymd_hm(session.held_at), "地点", session.place],
-            ["调解员", ctx.mediator_name or "—", "记录人", person_name(session.recorded_by) or "—"],
+            [
+                "调解员",
+                ctx.mediator_name or "—",
+                "记录人",
+                display_name(session.recorded_by) or "—",
+            ],
             ["参加人员", session.attendees],
             ["案由", ctx.dispute],
         ]
@@ -513,7 +512,7 @@ def _court_clerk(org):
         .order_by("id")
         .first()
     )
-    return person_name(m.user) if m else ""
+    return display_name(m.user) if m else ""
 
 
 def build_mediation_statement(ctx: Ctx):
@@ -803,7 +802,7 @@ def build_follow_up(ctx: Ctx):
                 "履行情况",
                 "已履行" if f.performed else "未履行",
             ],
-            ["回访人", person_name(f.recorded_by) or "—", "回访次数", f"第{n}次"],
+            ["回访人", display_name(f.recorded_by) or "—", "回访次数", f"第{n}次"],
         ]
         out = ctx.head(ctx.title("follow_up"))
         out += [form_table(s, rows), para("回访情况：", s.heading)]

@@ -263,5 +263,7 @@ def store_case_file(case_id, event=None) -> Document:
         event_id=getattr(event, "pk", event),
         pages=pages,
     )
-    Case.objects.filter(pk=case.pk).update(case_file=doc.file.name)
+    from .. import services  # services imports this module: the writer is asked at call time
+
+    services.set_case_file(case.pk, doc.file.name)
     return doc

@@ -9,7 +9,6 @@ the masked copy of each record. Each download is an event (DESIGN.md §9)."""
 import io
 from urllib.parse import quote
 
-from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,9 +24,7 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
-from .. import policies
-from ..choices import EventType
-from ..events import record_event
+from .. import policies, services
 from ..models import Case, Document
 from . import ALL_KINDS, CASE_FILE, KINDS, applies, records
 
@@ -172,18 +169,9 @@ class CaseDocumentView(APIView):
             from .casefile import assemble
 
             pdf = assemble(case, full=full)[0]
-        with transaction.atomic():
-            record_event(
-                case,
-                EventType.CASE_UPDATED,
-                request.user,
-                {
-                    "record": "export",
-                    "document": kind,
-                    "masked": not full,
-                    "versions": [d.version for d in docs],
-                },
-            )
+        services.record_export(
+            case, request.user, kind, full=full, versions=[d.version for d in docs]
+        )
         title = docs[0].title if docs else KINDS[kind].title_for(case)
         filename = quote(f"{title}-{case.number}.pdf")
         response = HttpResponse(pdf, content_type="application/pdf")

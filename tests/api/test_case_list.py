@@ -144,11 +144,12 @@ def test_cursor_pagination_walks_forward_and_back(api, world):
     ("who", "queries"),
     [
         # token → user, the caller's organisations, the bounded count of the cases their
-        # organisations may see (sparse callers start from those ids), the page, its parties,
-        # its handoffs (the rules behind available_transitions read them)
-        ("head", 6),
+        # organisations may see (sparse callers start from those ids), the page's ids (the
+        # index range alone), the page's rows, their parties, their handoffs (the rules
+        # behind available_transitions read them)
+        ("head", 7),
         # a supervisor sees everything: no organisation filter, no count
-        ("supervisor", 5),
+        ("supervisor", 6),
     ],
 )
 def test_list_uses_a_constant_number_of_queries(

@@ -40,6 +40,8 @@ def test_400_missing_fields_and_wrong_types(api, world):
         f"/api/cases/{case.pk}/transitions/reach_agreement/",
         {
             "form": "written",
+            "facts": "双方因排水沟改建发生争议。",
+            "responsibilities": "被申请人负主要责任。",
             "terms": "x",
             "performance_method": "x",
             "performance_due": 20261201,

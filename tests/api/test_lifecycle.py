@@ -61,6 +61,8 @@ def test_people_mediation_lifecycle_over_http(api, world):
 
     agreement = {
         "form": "written",
+        "facts": "双方因排水沟改建发生争议。",
+        "responsibilities": "被申请人负主要责任。",
         "terms": "被申请人于十日内改建排水沟。",
         "performance_method": "自行施工",
         "performance_due": (today + dt.timedelta(days=10)).isoformat(),

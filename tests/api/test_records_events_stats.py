@@ -44,7 +44,15 @@ def test_risk_flag_emits_an_event_that_the_supervisor_sees(api, world):
     case = world.make_case(State.MEDIATING)
     since = api(world.supervisor).get("/api/events/?limit=1000").json()["next_since"]
     r = api(world.mediator).post(
-        f"/api/cases/{case.pk}/risk/", {"level": "high", "note": "扬言上访"}, format="json"
+        f"/api/cases/{case.pk}/risk/",
+        # a high flag records the police report (PML art 25)
+        {
+            "level": "high",
+            "note": "扬言上访",
+            "reported_to": "红寺堡派出所",
+            "reported_at": timezone.now().isoformat(),
+        },
+        format="json",
     )
     assert r.status_code == 200 and r.json()["risk_level"] == "high"
     r = api(world.mediator).post(f"/api/cases/{case.pk}/risk/", {"level": "severe"}, format="json")
@@ -56,7 +64,12 @@ def test_risk_flag_emits_an_event_that_the_supervisor_sees(api, world):
     assert r.status_code == 400 and "note" in r.json()["errors"]
     events = api(world.supervisor).get(f"/api/events/?since={since}").json()["results"]
     assert [e["type"] for e in events] == ["case.risk_flagged"]
-    assert events[0]["data"] == {"level": "high", "note": "扬言上访"}
+    data = events[0]["data"]
+    assert {k: data[k] for k in ("level", "note", "reported_to")} == {
+        "level": "high",
+        "note": "扬言上访",
+        "reported_to": "红寺堡派出所",
+    }
     assert events[0]["case"]["number"] == case.number
 
 

@@ -257,6 +257,13 @@ def test_risk_banner_stays_until_acknowledged(server, new_page):
     form.locator("summary").click()
     form.get_by_label("风险等级").select_option("high")
     form.get_by_label("风险情况").fill("被申请人扬言要砸对方家的门")
+    # A high risk is reported to the police first (PML art 25); without it, refused.
+    form.get_by_role("button", name="确认标记").click()
+    expect(mediator.locator("details.risk-form")).to_contain_text("第二十五条")
+    form = mediator.locator("details.risk-form")
+    form.get_by_label("已报告的公安派出所").fill("红寺堡派出所")
+    reported = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))) - dt.timedelta(minutes=10)
+    form.get_by_label("报告时间").fill(reported.strftime("%Y-%m-%dT%H:%M"))
     form.get_by_role("button", name="确认标记").click()
     expect(mediator.locator(".msg-success")).to_contain_text("已标记矛盾激化风险")
 

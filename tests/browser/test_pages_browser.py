@@ -40,7 +40,9 @@ def test_mediator_begins_and_reaches_agreement_through_the_forms(server, new_pag
 
     form = page.locator('details[data-transition="reach_agreement"]')
     form.locator("summary").click()
-    today = dt.date.today()
+    # The server's today is Beijing's (the law's dates are local; at 03:00 CST it is
+    # still yesterday in UTC).
+    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
     form.get_by_label("协议形式").select_option(label="书面协议")
     form.get_by_label("履行方式").fill("现金支付")
     form.get_by_label("生效日期").fill(today.isoformat())
@@ -57,6 +59,9 @@ def test_mediator_begins_and_reaches_agreement_through_the_forms(server, new_pag
     expect(form.get_by_label("履行方式")).to_have_value("现金支付")
     expect(state_badge(page)).to_have_text("调解中")
 
+    # PML art 29: the agreement states the facts and each party's responsibility.
+    form.get_by_label("纠纷主要事实、争议事项").fill("被申请人修建院墙致申请人院内雨水倒灌。")
+    form.get_by_label("各方当事人的责任").fill("被申请人修建院墙未留排水通道，承担主要责任。")
     form.get_by_label("协议内容").fill("被申请人于十日内改建排水沟。")
     form.get_by_label("履行期限").fill((today + dt.timedelta(days=10)).isoformat())
     page.locator('details[data-transition="reach_agreement"]').get_by_role(

@@ -2,6 +2,7 @@
 request outside the server, prints without the menus, and its risk figure moves when a
 handler flags a case in another browser."""
 
+import datetime as dt
 import os
 import shutil
 
@@ -53,6 +54,10 @@ def test_dashboard_charts_live_risk_and_print(server, new_page, tmp_path):
     head.locator('details[data-transition="risk"] summary').click()
     head.locator("#id_risk-level").select_option("high")
     head.locator("#id_risk-note").fill("当事人扬言到市里上访")
+    # A high risk carries its report to the police (PML art 25).
+    head.locator("#id_risk-reported_to").fill("红寺堡派出所")
+    reported = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))) - dt.timedelta(minutes=10)
+    head.locator("#id_risk-reported_at").fill(reported.strftime("%Y-%m-%dT%H:%M"))
     head.locator("#id_risk-note").locator("xpath=ancestor::form").locator(
         "button[type=submit]"
     ).click()

@@ -137,10 +137,21 @@ async def test_socket_on_one_daphne_sees_a_transition_made_through_the_other(sta
     big = b"0" * (22 * 1024 * 1024)
     status, headers, body = await get(f"/api/cases/{case.pk}/attachments/", method="POST", raw=big)
     assert status == 413 and b"nginx" in body
+    # A 20 MB upload (multipart) passes nginx and reaches the application.
     fits = b"0" * (20 * 1024 * 1024 + 200 * 1024)
-    status, headers, body = await get(f"/api/cases/{case.pk}/attachments/", method="POST", raw=fits)
+    upload = (
+        b'--x\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n'
+        b"Content-Type: application/pdf\r\n\r\n" + fits + b"\r\n--x--\r\n"
+    )
+    multipart = {"Content-Type": "multipart/form-data; boundary=x"}
+    status, headers, body = await get(
+        f"/api/cases/{case.pk}/attachments/", method="POST", raw=upload, headers=multipart
+    )
     assert status != 413 or headers.get("Content-Type", "").startswith("application/json")
     assert served_by(daphnes, rf"POST /api/cases/{case.pk}/attachments/")
+    # Any other body of that size is refused by daphne itself (1 MB for JSON), in JSON.
+    status, headers, body = await get(f"/api/cases/{case.pk}/attachments/", method="POST", raw=fits)
+    assert status == 413 and "请求体过大" in json.loads(body)["detail"]
 
     head_key = await asyncio.to_thread(token, nginx, world.head)
     mediator_key = await asyncio.to_thread(token, nginx, world.mediator)

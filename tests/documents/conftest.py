@@ -136,10 +136,13 @@ def agree(world, case, form="written", terms="被申请人于十日内改建排�
         case.mediator,
         {
             "form": form,
+            "facts": "被申请人修建院墙致申请人院内雨水倒灌，双方就排水沟改建和赔偿发生争议。",
+            "responsibilities": "被申请人修建院墙未留排水通道，应承担主要责任。",
             "terms": terms,
             "performance_method": "现金一次性支付",
             "performance_due": (today() + dt.timedelta(days=10)).isoformat(),
-            "effective_date": today().isoformat(),
+            # an oral agreement takes effect the day it is reached: no date (PML art 30)
+            **({"effective_date": today().isoformat()} if form == "written" else {}),
         },
     )
 

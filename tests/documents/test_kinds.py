@@ -148,9 +148,12 @@ def test_agreement_carries_what_the_law_asks(agreed_case, font_mode):
             "被申请人：杨学军",
             "640303198001010018",
             "纠纷主要事实",
-            "双方因院墙排水问题发生争执。",
+            # the agreement's own facts and each party's responsibility (PML art 29)
+            "被申请人修建院墙致申请人院内雨水倒灌",
             "争议事项",
             "请求改建排水沟。",
+            "各方当事人的责任",
+            "被申请人修建院墙未留排水通道，应承担主要责任。",
             "经调解，双方当事人自愿达成如下协议",
             "被申请人于十日内改建排水沟并赔偿申请人三千元。",
             "履行方式、时限",
@@ -202,7 +205,7 @@ def test_oral_agreement(world, font_mode):
         [
             "申请人马建国",
             "被申请人杨学军",
-            "双方因院墙排水问题发生争执。",
+            "被申请人修建院墙致申请人院内雨水倒灌",
             "被申请人当场赔偿申请人五百元。",
             "现金一次性支付",
         ],
@@ -225,7 +228,7 @@ def test_confirmation_application(world, font_mode):
             "请求确认申请人于",
             "经红寺堡镇人民调解委员会主持调解达成的调解协议有效",
             "事实和理由",
-            "双方因院墙排水问题发生争执。",
+            "被申请人修建院墙致申请人院内雨水倒灌",
             "被申请人于十日内改建排水沟并赔偿申请人三千元。",
             "申请人承诺",
             "附：",
@@ -307,7 +310,8 @@ def test_lawyer_network_failure(world, font_mode):
 
 
 def test_transfer_letter_for_referral_and_for_transfer(world, font_mode):
-    case = world.make_case(State.FAILED)
+    # labour disputes go to the labour arbitration commission (LDMAL art 5)
+    case = world.make_case(State.FAILED, category="labor")
     case = services.perform(
         case, "refer", world.mediator, {"route": "arbitration", "target_org": world.arbitration.pk}
     )
@@ -318,7 +322,7 @@ def test_transfer_letter_for_referral_and_for_transfer(world, font_mode):
             "移送函",
             case.number,
             "马建国、杨学军：",
-            "马建国与杨学军邻里纠纷一案",
+            "马建国与杨学军劳动争议纠纷一案",
             "调解终止",
             "你（单位）可以依法向红寺堡区劳动人事争议仲裁委员会申请仲裁",
             "联系人：马桂兰",

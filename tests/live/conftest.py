@@ -42,6 +42,17 @@ async def loop_cleanup():
     await sync_to_async(connections.close_all)()
 
 
+@pytest.fixture
+def tokens(world):
+    """API tokens of the named users, for clients that log in like integrations."""
+    from config import tokens as api_tokens
+
+    return {
+        name: api_tokens.issue(getattr(world, name))
+        for name in ("mediator", "mediator2", "head", "outsider", "supervisor")
+    }
+
+
 def session_cookie(user) -> bytes:
     client = Client()
     client.force_login(user)

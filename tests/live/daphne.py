@@ -33,9 +33,19 @@ def database_url(settings_dict) -> str:
 
 
 class Daphne:
-    def __init__(self, db_url: str, *, env: dict | None = None, port: int | None = None, args=()):
+    def __init__(
+        self,
+        db_url: str,
+        *,
+        env: dict | None = None,
+        port: int | None = None,
+        args=(),
+        launcher=None,
+    ):
         self.port = port or free_port()
         self.args = list(args)  # more daphne options, e.g. ["--access-log", "-"]
+        # Python code run instead of `-m daphne` (it sees daphne's arguments in sys.argv).
+        self.launcher = launcher
         self.env = {
             **os.environ,
             "DATABASE_URL": db_url,
@@ -60,7 +70,8 @@ class Daphne:
     def start(self, timeout: float = 30.0) -> "Daphne":
         # A file, not a pipe: a pipe nobody reads fills up and blocks the server.
         self.log = tempfile.TemporaryFile()
-        cmd = [sys.executable, "-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", str(self.port)]
+        run = ["-c", self.launcher] if self.launcher else ["-m", "daphne"]
+        cmd = [sys.executable, *run, "-v", "0", "-b", "127.0.0.1", "-p", str(self.port)]
         cmd += [*self.args, "config.asgi:application"]
         self.proc = subprocess.Popen(
             cmd,

@@ -15,7 +15,6 @@ from asgiref.sync import sync_to_async
 from django.db import connection
 from websockets.asyncio.client import connect
 
-from config import tokens as api_tokens
 from mediation import live, services
 from mediation.choices import State
 from mediation.models import CaseEvent
@@ -49,14 +48,6 @@ def server_factory(world):
         out = d.stop()
         if "Traceback" in out:
             print(out)
-
-
-@pytest.fixture
-def tokens(world):
-    return {
-        name: api_tokens.issue(getattr(world, name))
-        for name in ("mediator", "mediator2", "head", "outsider", "supervisor")
-    }
 
 
 def post(server, path, token, body) -> tuple[int, dict]:

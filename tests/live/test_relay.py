@@ -18,13 +18,16 @@ pytestmark = [
 
 
 class Socket:
-    """Stands in for a consumer: records what the hub pushes."""
+    """Stands in for a consumer: records what the hub hands it, and in how many writes."""
 
     def __init__(self):
         self.got = []
+        self.writes = []
 
-    async def push(self, message):
-        self.got.append(message["id"])
+    def deliver(self, events, data):
+        assert data == b"".join(e.frame for e in events)  # the frames, joined in id order
+        self.got.extend(e.id for e in events)
+        self.writes.append([e.id for e in events])
 
 
 @sync_to_async
@@ -70,6 +73,7 @@ async def test_wake_up_for_n_delivers_every_undelivered_row_up_to_n_in_order_onc
     hub.wake_up(second[-1])  # one wake-up for the newest id
     await wait_for(lambda: len(member.got) == 5)
     assert member.got == first + second  # the earlier rows too, in id order, once each
+    assert member.writes == [first + second]  # one relay pass: one write per socket
     assert watcher.got == first + second
     assert outsider.got == []
 
@@ -81,6 +85,7 @@ async def test_wake_up_for_n_delivers_every_undelivered_row_up_to_n_in_order_onc
 
 async def test_relay_crosses_batches_in_order(world, settings, monkeypatch):
     monkeypatch.setattr(live, "RELAY_BATCH", 4)
+    monkeypatch.setattr(live, "WRITE_BATCH", 3)
     case = await sync_to_async(world.make_case)(State.ACCEPTED)
     hub = await quiet_hub(settings)
     sock = Socket()
@@ -89,6 +94,28 @@ async def test_relay_crosses_batches_in_order(world, settings, monkeypatch):
     hub.wake_up(ids[-1])
     await wait_for(lambda: len(sock.got) == 11)
     assert sock.got == ids
+    # Reads of 4 rows, each written in at most 3 events: the order never changes.
+    assert sock.writes == [ids[0:3], ids[3:4], ids[4:7], ids[7:8], ids[8:11]]
+
+
+async def test_burst_to_sockets_with_different_groups_keeps_each_ones_share_in_order(
+    world, settings
+):
+    case = await sync_to_async(world.make_case)(State.ACCEPTED)
+    other = await sync_to_async(world.make_case)(State.ACCEPTED, org=world.other)
+    hub = await quiet_hub(settings)
+    home, away, both = Socket(), Socket(), Socket()
+    await hub.join(f"org.{world.home.pk}", home)
+    await hub.join(f"org.{world.other.pk}", away)
+    await hub.join("district", both)
+    ids = []
+    for c in (case, other, case, other, other):
+        ids += await add_events(c, 1)
+    hub.wake_up(ids[-1])
+    await wait_for(lambda: len(both.got) == 5)
+    assert both.writes == [ids]
+    assert home.writes == [[ids[0], ids[2]]]
+    assert away.writes == [[ids[1], ids[3], ids[4]]]
 
 
 async def test_wake_up_message_from_the_layer_moves_the_relay(world, settings):

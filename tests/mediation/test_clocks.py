@@ -107,6 +107,8 @@ SEEDED = [
         0,
         "《中华人民共和国法律援助法》第四十三条",
     ),
+    # no statute: the bureau's own limit for complaints about mediators (DESIGN.md §8)
+    ("complaint_handle", "", "", 30, "calendar", "complaint_received", 0, "司法局内部办理时限"),
 ]
 
 

@@ -48,6 +48,7 @@ def test_edges_match_the_model():
         ("accepted", "accepted", "reassign"),
         ("closed", "archived", "archive"),
     }
-    assert len(edges) == 29
-    # judicial: no request_confirmation, confirm, reject_confirmation, resume
-    assert len(draw_machines.machine("judicial")) == 29 - 4
+    assert len(edges) == 31
+    # judicial: no request_confirmation (2 sources), confirm, reject_confirmation,
+    # withdraw_confirmation, resume
+    assert len(draw_machines.machine("judicial")) == 31 - 6

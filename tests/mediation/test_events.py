@@ -15,8 +15,10 @@ from mediation.models import CaseEvent
 def pushed(monkeypatch):
     calls = []
 
-    def fake_publish(message, *, orgs, case_id):
-        calls.append({"message": message, "orgs": list(orgs), "case_id": case_id})
+    def fake_publish(message):
+        # The relays read whom to tell from the stored event: only its id is published.
+        orgs = CaseEvent.objects.get(pk=message["id"]).payload["orgs"]
+        calls.append({"message": message, "orgs": orgs, "case_id": message["case"]["id"]})
 
     monkeypatch.setattr(live, "publish", fake_publish)
     return calls
@@ -77,7 +79,7 @@ def test_one_push_per_event_after_commit(world, pushed, django_capture_on_commit
         ("mediating", "fail", "mediator", {"reason": "no_agreement", "routes": "诉讼"}),
         ("mediating", "reassign", "head", {"mediator": "mediator2", "reason": "回避"}),
         ("registered", "decline", "head", {"reason": "不属受理范围", "routes": "诉讼"}),
-        ("failed", "reopen", "head", {"note": "再调"}),
+        ("failed", "reopen", "head", {"note": "再调", "consent": True}),
     ],
 )
 def test_each_transition_one_transitioned_event_and_its_push(

@@ -5,11 +5,12 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mediation import services
-from mediation.errors import InvalidFields
+from mediation.errors import InvalidFields, NotPermitted
 from mediation.identity import (
     age_on,
     credit_check_char,
@@ -21,6 +22,7 @@ from mediation.identity import (
     validate_credit_code,
     validate_phone,
 )
+from mediation.models import Case
 from tests.conftest import case_body
 
 from .helpers import plain_party
@@ -176,7 +178,11 @@ def test_age_on_birthday_edges(birth, day, age):
 
 
 def test_intake_derives_gender_birth_date_and_groups(world):
-    minor = {**plain_party("third_party", "马小花", birth=dt.date(2015, 5, 5))}
+    minor = {
+        **plain_party("third_party", "马小花", birth=dt.date(2015, 5, 5)),
+        # a minor takes part through a guardian (民法典 art 23)
+        "representative": {"kind": "guardian", "name": "马建国"},
+    }
     body = case_body(world.home)
     body["parties"].append(minor)
     case = services.register_case(world.intake, body)
@@ -201,3 +207,30 @@ def test_intake_refuses_gender_contradicting_the_id(world):
     with pytest.raises(InvalidFields) as err:
         services.register_case(world.intake, body)
     assert "parties[0].gender" in err.value.errors
+
+
+def test_intake_validation_writes_nothing_and_returns_the_cleaned_registration(world):
+    body = case_body(world.home)
+    body["parties"].append(plain_party("third_party", "马小花", birth=dt.date(2015, 5, 5)))
+    body["parties"][-1]["representative"] = {"kind": "guardian", "name": "马建国"}
+    before = Case.objects.count()
+    registration = services.validate_registration(body, now=timezone.now())
+    assert Case.objects.count() == before
+    assert registration.org == world.home
+    assert registration.fields["category"] == "neighbour"
+    assert [p["tags"] for p in registration.parties][-1] == ["minor"]
+    assert registration.priority
+
+
+def test_intake_refuses_a_foreign_organisation_before_checking_the_guardians(world):
+    body = case_body(world.other)
+    # a minor without a guardian: refused by the intake's validation (民法典 art 23) ...
+    body["parties"].append(plain_party("third_party", "马小花", birth=dt.date(2015, 5, 5)))
+    # a mediator registers for their own committee only
+    with pytest.raises(NotPermitted):
+        services.register_case(world.mediator, body)
+    # ... but only once the user may register at that organisation
+    with pytest.raises(InvalidFields) as err:
+        services.register_case(world.mediator, case_body(world.home, parties=body["parties"]))
+    assert list(err.value.errors) == ["parties[2].representative"]
+    assert Case.objects.count() == 0

@@ -155,10 +155,12 @@ def test_concurrent_transitions_exactly_one_wins(world, pair):
         "withdraw": {"note": "撤回"},
         "reach_agreement": {
             "form": "oral",
+            "facts": "双方因排水沟改建发生争议。",
+            "responsibilities": "被申请人负主要责任。",
             "terms": "赔偿",
             "performance_method": "现金",
+            # an oral agreement takes effect the day it is reached: no date (PML art 30)
             "performance_due": "2030-01-01",
-            "effective_date": "2029-12-01",
         },
     }
     users = {"fail": world.mediator, "reach_agreement": world.mediator, "withdraw": world.head}
@@ -256,3 +258,30 @@ def test_sqlite_file_database_under_concurrent_writes(tmp_path):
     assert sequence == list(range(2, n + 2))  # 0001 is the shared case
     assert out["won"] == 1 and out["conflicts"] == n - 1
     assert out["state"] == State.WITHDRAWN
+
+
+def test_case_number_counter_is_locked_on_every_database(world, monkeypatch):
+    """SQLite serialises writers by its IMMEDIATE transactions, so two racing threads
+    cannot show a missing row lock there: check the lock itself is asked for, so dropping
+    it fails here too and not only on PostgreSQL."""
+    from django.db.models.query import QuerySet
+
+    from mediation.models import CaseNumberSequence
+
+    locked = []
+    original = QuerySet.select_for_update
+
+    def spy(self, *args, **kwargs):
+        locked.append(self.model)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(QuerySet, "select_for_update", spy)
+    first = services.register_case(world.intake, case_body(world.home, summary="一"))
+    assert CaseNumberSequence in locked
+    # A rolled-back registration leaves no gap: the counter moved inside its transaction.
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.register_case(world.intake, case_body(world.home, summary="二"))
+        raise RuntimeError("roll back")
+    second = services.register_case(world.intake, case_body(world.home, summary="三"))
+    numbers = [int(NUMBER.match(c.number).group(2)) for c in (first, second)]
+    assert numbers[1] == numbers[0] + 1

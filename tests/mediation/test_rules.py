@@ -44,8 +44,8 @@ def test_request_confirmation_needs_joint_application(world):
     case = world.make_case(State.AGREED)
     for data in ({"court": world.court.pk}, {"court": world.court.pk, "joint_application": False}):
         err = refused(InvalidFields, case, "request_confirmation", world.mediator, data)
-        assert list(err.errors) == ["joint_application"]
-        assert "共同申请" in err.errors["joint_application"][0]
+        assert list(err.errors) == ["applicants"]
+        assert "共同申请" in err.errors["applicants"][0]
 
 
 def test_request_confirmation_target_must_be_a_court(world):
@@ -74,6 +74,8 @@ def test_request_confirmation_refused_for_personal_status_agreements(world):
         world.mediator,
         {
             "form": "written",
+            "facts": "双方因排水沟改建发生争议。",
+            "responsibilities": "被申请人负主要责任。",
             "terms": "双方协议离婚，子女由女方抚养。",
             "performance_method": "当场履行",
             "performance_due": today.isoformat(),
@@ -131,6 +133,7 @@ def test_request_confirmation_sets_court_deadline_and_gives_the_court_sight(worl
     policies.forget(other_judge)
     with pytest.raises(NotVisible):
         services.perform(case, "confirm", other_judge, {})
+    case = world.register_confirmation(case)
     case = services.perform(case, "confirm", world.judge, {})
     assert case.state == State.CONFIRMED
     assert case.ruling_date == timezone.localdate()
@@ -359,12 +362,20 @@ def test_refer_routes_per_network(world, org_attr, route, ok):
     org = getattr(world, org_attr)
     head = world.head if org == world.home else world.staff(org, "org_head")
     case = world.make_case(State.FAILED, org=org)
+    # a neighbour dispute goes to arbitration only by the parties' agreement (Arbitration
+    # Law art 4); test_law.py covers the categories' own routes
+    data = {"route": route, "arbitration_agreement": True}
     if ok:
-        case = services.perform(case, "refer", head, {"route": route})
+        case = services.perform(case, "refer", head, data)
         assert case.state == State.REFERRED and case.referral_route == route
     else:
-        err = refused(InvalidFields, case, "refer", head, {"route": route})
-        assert err.errors == {"route": ["该调解类型不能移送此途径"]}
+        err = refused(InvalidFields, case, "refer", head, data)
+        expected = (
+            "法院调解不成的，转入诉讼"
+            if org_attr == "court"
+            else "只有行政调解可以告知行政裁决途径"
+        )
+        assert err.errors == {"route": [expected]}
 
 
 def test_referral_to_an_organisation_in_the_system(world):
@@ -394,7 +405,9 @@ def test_reopen_by_head_only(world):
     refused(NotPermitted, case, "reopen", world.mediator, {"note": "x"})
     refused(NotPermitted, case, "reopen", world.supervisor, {"note": "x"})
     with time_machine.travel(T0, tick=False):
-        case = services.perform(case, "reopen", world.head, {"note": "当事人同意再调"})
+        case = services.perform(
+            case, "reopen", world.head, {"note": "当事人同意再调", "consent": True}
+        )
     assert case.state == State.MEDIATING and case.outcome == "" and case.end_reason == ""
     assert case.due_at == end_of(dt.date(2026, 4, 1))
 

@@ -18,7 +18,13 @@ from mediation.models import Case, CaseEvent
 from .helpers import NETWORK_ORG, cast, snapshot, try_and_undo
 
 NETWORKS = list(NETWORK_ORG)
-JUDICIAL_ABSENT = {"request_confirmation", "confirm", "reject_confirmation", "resume"}
+JUDICIAL_ABSENT = {
+    "request_confirmation",
+    "confirm",
+    "reject_confirmation",
+    "withdraw_confirmation",
+    "resume",
+}
 
 # The table of DESIGN.md §3, written out independently of the model.
 SOURCES = {
@@ -31,9 +37,11 @@ SOURCES = {
     "reach_agreement": {State.MEDIATING},
     "fail": {State.ACCEPTED, State.MEDIATING},
     "withdraw": {State.REGISTERED, State.ACCEPTED, State.MEDIATING},
-    "request_confirmation": {State.AGREED},
+    # and again after a refusal to accept (不予受理), at the right court
+    "request_confirmation": {State.AGREED, State.CONFIRMATION_REJECTED},
     "confirm": {State.CONFIRMING},
     "reject_confirmation": {State.CONFIRMING},
+    "withdraw_confirmation": {State.CONFIRMING},
     "resume": {State.CONFIRMATION_REJECTED},
     "reopen": {State.FAILED},
     "refer": {State.FAILED, State.CONFIRMATION_REJECTED},
@@ -54,6 +62,7 @@ TARGET = {
     "request_confirmation": State.CONFIRMING,
     "confirm": State.CONFIRMED,
     "reject_confirmation": State.CONFIRMATION_REJECTED,
+    "withdraw_confirmation": State.AGREED,
     "resume": State.MEDIATING,
     "reopen": State.MEDIATING,
     "refer": State.REFERRED,
@@ -76,8 +85,12 @@ ALLOWED = {
     "fail": {"head", "mediator"},
     "withdraw": {"head", "mediator", "peer", "intake"},
     "request_confirmation": {"mediator"},
+    # only after the clerk registered the application (the matrix registers it first)
     "confirm": {"judge"},
-    "reject_confirmation": {"judge", "clerk"},  # clerk: refusal at intake
+    # before registration only the clerk refuses to accept (不予受理); after it only the
+    # judge rules (test_law.py covers that side)
+    "reject_confirmation": {"clerk"},
+    "withdraw_confirmation": {"mediator"},
     "resume": {"mediator"},
     "reopen": {"head"},
     "refer": {"head", "mediator"},
@@ -100,6 +113,7 @@ START = {
     "request_confirmation": State.AGREED,
     "confirm": State.CONFIRMING,
     "reject_confirmation": State.CONFIRMING,
+    "withdraw_confirmation": State.CONFIRMING,
     "resume": State.CONFIRMATION_REJECTED,
     "reopen": State.FAILED,
     "refer": State.FAILED,
@@ -137,6 +151,8 @@ def data_for(world, name, case, people):
         "reassign": {"mediator": people["peer"].pk, "reason": "当事人申请回避"},
         "reach_agreement": {
             "form": "written",
+            "facts": "双方因排水沟发生争议。",
+            "responsibilities": "被申请人负主要责任。",
             "terms": "被申请人十日内赔偿三千元。",
             "performance_method": "现金",
             "performance_due": (today + dt.timedelta(days=10)).isoformat(),
@@ -147,8 +163,9 @@ def data_for(world, name, case, people):
         "request_confirmation": {"court": world.court.pk, "joint_application": True},
         "confirm": {},
         "reject_confirmation": {"grounds": "违反法律强制性规定"},
+        "withdraw_confirmation": {"note": "申请人撤回申请"},
         "resume": {"note": "修改协议"},
-        "reopen": {"note": "重新调解"},
+        "reopen": {"note": "重新调解", "consent": True},
         "refer": {"route": "litigation"},
         "record_result": {"result": "法院已立案"},
         "close": {"note": "结案"},
@@ -173,6 +190,8 @@ def test_transition_roles(world, network, name):
     org = getattr(world, NETWORK_ORG[network])
     case = world.make_case(START[name], org=org)
     assert case.network == network
+    if name == "confirm":
+        case = world.register_confirmation(case)
     people = cast(world, org)
     data = data_for(world, name, case, people)
     before = snapshot(case)
@@ -272,6 +291,10 @@ def test_every_source_state_is_accepted(world, network, monkeypatch):
             if state not in cases:  # judicial: no confirmation states at all
                 continue
             case = cases[state]
+            if name == "request_confirmation" and state == State.CONFIRMATION_REJECTED:
+                # re-filing follows the clerk's refusal to accept (不予受理), not a rejection
+                case = world.make_case(State.CONFIRMING, org=org)
+                case = services.perform(case, "reject_confirmation", world.clerk, {"grounds": "x"})
             if name == "close" and state in (State.AGREED, State.CONFIRMED):
                 if network == "people":
                     services.add_follow_up(
@@ -322,4 +345,4 @@ def test_available_transitions_follow_network(world, network):
     refer = next(
         t for t in services.available_transitions(failed, people["head"]) if t["name"] == "refer"
     )
-    assert {f["name"] for f in refer["fields"]} == {"route", "target_org"}
+    assert {f["name"] for f in refer["fields"]} == {"route", "target_org", "arbitration_agreement"}

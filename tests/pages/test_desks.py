@@ -371,7 +371,17 @@ def test_queue_says_yu_between_parties(client, world):
 
 def test_risk_alert_stays_until_read_for_those_who_see_the_case(client, world):
     case = world.make_case(State.MEDIATING)
-    services.flag_risk(case, world.mediator, {"level": "high", "note": "双方扬言动手"})
+    services.flag_risk(
+        case,
+        world.mediator,
+        # A high risk is reported to the police (PML art 25).
+        {
+            "level": "high",
+            "note": "双方扬言动手",
+            "reported_to": "红寺堡派出所",
+            "reported_at": timezone.now().isoformat(),
+        },
+    )
     client.force_login(world.head)
     for url in ("/", "/tasks/", f"/cases/{case.pk}/"):
         page = text(client.get(url))
@@ -416,6 +426,7 @@ def test_case_json_carries_the_petition_feedback_and_return_note(world):
         ],
         "petition_number": "宁红信转〔2026〕30号",
         "feedback_due": due_in(20),
+        "petitioner_consent": True,  # 信访工作条例 art 33
     }
     created = api.post("/api/petitions/transfers/", body, format="json")
     case = Case.objects.get(pk=created.json()["id"])

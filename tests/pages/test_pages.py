@@ -291,6 +291,8 @@ def test_session_and_follow_up_forms(client, world):
         f"/cases/{case.pk}/transitions/reach_agreement/",
         {
             "reach_agreement-form": "written",
+            "reach_agreement-facts": "双方因排水沟发生争议。",
+            "reach_agreement-responsibilities": "被申请人负主要责任。",
             "reach_agreement-terms": "赔偿三千元",
             "reach_agreement-performance_method": "现金",
             "reach_agreement-performance_due": today,
@@ -432,6 +434,22 @@ def test_portal_one_generic_answer_for_any_mismatch(client, world):
     assert len({strip_echo(a) for a in answers}) == 1
 
 
+def test_portal_refuses_empty_or_non_digit_phone(client, world):
+    """An applicant registered without a phone must not be found by an empty phone, nor by
+    one with no digits in it (both normalise to the empty string)."""
+    case = world.make_case(
+        parties=[
+            {"role": "applicant", "kind": "person", "name": "李四"},
+            {"role": "respondent", "kind": "person", "name": "王五"},
+        ]
+    )
+    assert client.post("/track/", {"number": case.number, "phone": ""}).status_code == 400
+    for phone in ("无", "---", "  "):
+        r = client.post("/track/", {"number": case.number, "phone": phone})
+        assert r.status_code in (400, 404), phone
+        assert "李*" not in text(r)
+
+
 def test_portal_rate_limited_per_case_number(client, world, settings):
     settings.PORTAL_RATE_PER_CASE = 3
     case = world.make_case()
@@ -493,13 +511,14 @@ def test_portal_needs_no_login_and_hides_staff_nav(client, world):
 
 
 def test_refer_form_offers_the_routes_of_the_network(client, world):
-    case = world.make_case(State.FAILED)
+    case = world.make_case(State.FAILED, category="labor")
     login(client, world.head)
     forms_ = {f.name: f for f in client.get(f"/cases/{case.pk}/").context["transition_forms"]}
     routes = [c[0] for c in forms_["refer"].fields["route"].choices if c[0]]
-    # people's mediation: no adjudication; the applicant (elderly, a veteran) qualifies for
-    # legal aid (法律援助法 art 42), so that route is offered too
-    assert routes == ["arbitration", "litigation", "legal_aid"]
+    # a labour dispute: labour arbitration first (LDMAL art 5), no litigation, no
+    # adjudication; the applicant (elderly, a veteran) qualifies for legal aid (法律援助法
+    # art 42), so that route is offered too
+    assert routes == ["arbitration", "legal_aid"]
     r = client.post(
         f"/cases/{case.pk}/transitions/refer/",
         {"refer-route": "arbitration", "refer-target_org": world.arbitration.pk},
@@ -514,8 +533,18 @@ def test_flag_risk_from_the_case_page(client, world):
     login(client, world.mediator)
     bad = client.post(f"/cases/{case.pk}/risk/", {"risk-level": "high"})
     assert bad.status_code == 400 and "请说明风险情况" in text(bad)
-    ok = client.post(
+    bad = client.post(
         f"/cases/{case.pk}/risk/", {"risk-level": "high", "risk-note": "双方扬言聚集上访"}
+    )
+    assert bad.status_code == 400 and "第二十五条" in text(bad)
+    ok = client.post(
+        f"/cases/{case.pk}/risk/",
+        {
+            "risk-level": "high",
+            "risk-note": "双方扬言聚集上访",
+            "risk-reported_to": "红寺堡派出所",
+            "risk-reported_at": "2026-11-20T09:30",
+        },
     )
     assert ok.status_code == 302
     case.refresh_from_db()

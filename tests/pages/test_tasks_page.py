@@ -6,10 +6,9 @@ import pytest
 
 from mediation import services
 from mediation.choices import State
+from workflows import services as workflow_services
 
 pytestmark = pytest.mark.django_db
-
-workflow_services = pytest.importorskip("workflows.services")
 
 
 def requested(world):

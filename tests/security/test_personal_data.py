@@ -16,10 +16,18 @@ from .test_tokens import client_with, token_for
 
 NOTE = "当事人马建国（身份证640303195503010030，电话13995312345，座机0953-5012345）扬言报复"
 
+# A high risk carries its report to the police (PML art 25).
+HIGH_RISK = {
+    "level": "high",
+    "note": NOTE,
+    "reported_to": "红寺堡派出所",
+    "reported_at": "2026-01-05T10:00:00+08:00",
+}
+
 
 def test_risk_note_is_masked_in_the_event_everyone_gets(world):
     case = world.make_case()
-    services.flag_risk(case, world.head, {"level": "high", "note": NOTE})
+    services.flag_risk(case, world.head, HIGH_RISK)
     event = CaseEvent.objects.filter(case=case, type="case.risk_flagged").get()
     text = str(serialise(event))
     for secret in ("640303195503010030", "13995312345", "0953-5012345"):
@@ -33,7 +41,7 @@ def test_risk_note_is_masked_in_the_event_everyone_gets(world):
 
 def test_supervisor_event_feed_is_masked(world):
     case = world.make_case()
-    services.flag_risk(case, world.head, {"level": "high", "note": NOTE})
+    services.flag_risk(case, world.head, HIGH_RISK)
     r = client_with(token_for(world.supervisor)).get("/api/events/?since=0")
     assert r.status_code == 200
     assert "640303195503010030" not in r.content.decode()

@@ -62,7 +62,16 @@ def district(world):
         parties=_parties(True),
     )
     cases["D"] = services.flag_risk(
-        d, w.outsider, {"level": "high", "note": "双方扬言械斗"}, now=at(4, 21)
+        d,
+        w.outsider,
+        # a high flag records the police report (PML art 25)
+        {
+            "level": "high",
+            "note": "双方扬言械斗",
+            "reported_to": "太阳山派出所",
+            "reported_at": at(4, 21, 8).isoformat(),
+        },
+        now=at(4, 21),
     )
     cases["E"] = w.make_case(
         State.REGISTERED, org=w.traffic_police, now=at(5, 1), amount="", parties=_parties(True)

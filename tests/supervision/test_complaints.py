@@ -4,9 +4,12 @@ states, an upheld one may add a negative-list entry; who may see and do what."""
 import datetime as dt
 
 import pytest
+import time_machine
 from django.utils import timezone
 
-from mediation.models import AuditEvent, Complaint, NegativeListEntry
+from mediation.models import AuditEvent, Complaint, NegativeListEntry, TimeLimit
+
+CST = dt.timezone(dt.timedelta(hours=8))
 
 pytestmark = pytest.mark.django_db
 
@@ -30,11 +33,26 @@ def file(api, world, **over):
 
 
 def test_anyone_may_complain_and_the_deadline_is_set(api, world):
-    c = file(api, world)
+    # Received on Wednesday 2026-09-09: the 30th day, Friday 2026-10-09, is a working day,
+    # so the complaint is due at its end.
+    with time_machine.travel(dt.datetime(2026, 9, 9, 10, tzinfo=CST), tick=False):
+        c = file(api, world)
     assert c["state"] == "received" and c["state_label"] == "已收到"
     complaint = Complaint.objects.get(pk=c["id"])
-    assert complaint.due_at - complaint.received_at == dt.timedelta(days=30)
-    assert "30日" in c["due_basis"]
+    assert complaint.due_at == dt.datetime(2026, 10, 9, 23, 59, 59, tzinfo=CST)
+    assert "30日" in c["due_basis"] and "司法局内部办理时限" in c["due_basis"]
+
+
+def test_the_complaint_limit_is_a_row_an_administrator_edits(api, world):
+    # The limit lives in the legal-clocks table (stage complaint_handle), not in settings;
+    # a period whose last day is a rest day ends on the next working day.
+    TimeLimit.objects.filter(stage="complaint_handle").update(count=10)
+    with time_machine.travel(dt.datetime(2026, 9, 9, 10, tzinfo=CST), tick=False):
+        c = file(api, world)
+    complaint = Complaint.objects.get(pk=c["id"])
+    # day 10 is Saturday 2026-09-19; Sunday the 20th is a make-up working day (调休) on
+    # the official calendar, so the period ends then (CPL art 85's rule, as for the law's).
+    assert timezone.localdate(complaint.due_at) == dt.date(2026, 9, 20)
     assert AuditEvent.objects.get(complaint=complaint).type == "complaint.received"
 
 

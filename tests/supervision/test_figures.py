@@ -217,6 +217,7 @@ def test_petition_feedback_on_time(api, world):
             **case_body(world.home),
             "petition_number": f"宁红信转〔2026〕{days}号",
             "feedback_due": (today + dt.timedelta(days=days)).isoformat(),
+            "petitioner_consent": True,  # 信访工作条例 art 33
         }
         r = petition.post("/api/petitions/transfers/", body, format="json")
         assert r.status_code == 201, r.content

@@ -156,11 +156,13 @@ def test_one_extension_with_approval(world, confirming, as_user):
     )
     task = one_task(judge, "confirmation.decide", confirming)
     # self-approval and a clerk's approval are refused
-    for approver in (world.judge, world.clerk):
+    # the president approves (法释〔2011〕5号 art 5); an org head or another judge may not
+    head = world.users["supervisor"].__class__.objects.create_user("court_head")
+    Membership.objects.create(user=head, org=world.court, role="org_head")
+    for approver in (world.judge, world.clerk, head):
         resp = complete(judge, task, decision="extend", approved_by=approver.pk, reason="案情复杂")
         assert resp.status_code == 400, approver
-    president = world.users["supervisor"].__class__.objects.create_user("president")
-    Membership.objects.create(user=president, org=world.court, role="org_head")
+    president = world.president
     resp = complete(judge, task, decision="extend", approved_by=president.pk, reason="案情复杂")
     assert resp.status_code == 200, resp.content
     second = one_task(judge, "confirmation.decide", confirming)
@@ -173,10 +175,12 @@ def test_one_extension_with_approval(world, confirming, as_user):
 
 
 def test_direct_ruling_leaves_no_dangling_task(world):
-    """make_case(CONFIRMED) runs confirm directly: the flow's open task is cancelled."""
+    """make_case(CONFIRMED) runs confirm directly: the flow's open task is cancelled, and
+    so is its handoff (the case moved on by another door)."""
     case = world.make_case(State.CONFIRMED)
     assert not CaseTask.objects.filter(case=case, status__in=["NEW", "ASSIGNED"]).exists()
-    assert Handoff.objects.get(case=case, kind="confirmation").status == "closed"
+    handoff = Handoff.objects.get(case=case, kind="confirmation")
+    assert (handoff.status, handoff.result) == ("cancelled", "superseded:confirmed")
 
 
 def test_due_dates(world, as_user):
@@ -203,7 +207,7 @@ def test_not_joint_application_is_refused(world, as_user):
     case = world.make_case(State.AGREED)
     resp = request_confirmation(as_user(world.mediator), case, world.court, joint=False)
     assert resp.status_code == 400
-    assert "joint_application" in resp.json()["errors"]
+    assert "第二百零五条" in resp.json()["errors"]["applicants"][0]
     case.refresh_from_db()
     assert case.state == State.AGREED
     assert not CaseTask.objects.filter(case=case).exists()

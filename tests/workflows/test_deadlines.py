@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from mediation.choices import State
 from mediation.deadlines import sweep
-from mediation.models import CaseEvent, Membership
+from mediation.models import CaseEvent
 
 from .conftest import complete, one_task
 
@@ -64,8 +64,7 @@ def test_fifteen_day_decision_deadline(world, registered_confirmation):
 
 def test_extension_moves_the_decision_deadline(world, registered_confirmation, as_user):
     case = registered_confirmation
-    president = world.clerk.__class__.objects.create_user("president")
-    Membership.objects.create(user=president, org=world.court, role="org_head")
+    president = world.president  # the court's 院长 approves (法释〔2011〕5号 art 5)
     judge = as_user(world.judge)
     with at(10):
         task = one_task(judge, "confirmation.decide", case)
@@ -129,6 +128,22 @@ def test_approaching_then_overdue_for_a_case(world):
     assert len(deadline_events(case, "overdue", subject="case")) == 1
 
 
+def test_approaching_edge_frozen_exactly(world):
+    """The 80 % point itself: nothing a microsecond before it, the announcement at it."""
+    from mediation import deadlines
+
+    with time_machine.travel(T0, tick=False):
+        case = world.make_case(State.MEDIATING, now=T0)
+    [item] = [i for i in deadlines._case_items() if i.case_id == case.pk]
+    edge = deadlines.approaching_point(item, 0.8)
+    assert item.start < edge < item.due
+    with time_machine.travel(edge - dt.timedelta(microseconds=1), tick=False):
+        assert sweep()["approaching"] == 0
+    with time_machine.travel(edge, tick=False):
+        assert sweep()["approaching"] == 1
+    assert len(deadline_events(case, "approaching", subject="case")) == 1
+
+
 def test_concurrent_announcement_loses_quietly(world):
     """The Deadline insert decides: a second sweep that read before the first committed
     finds the row taken and emits nothing."""
@@ -150,6 +165,7 @@ def test_petition_feedback_date_is_announced_once(world, as_user):
         **case_body(world.home),
         "petition_number": "宁红信转〔2026〕15号",
         "feedback_due": (T0 + dt.timedelta(days=10)).isoformat(),
+        "petitioner_consent": True,
     }
     with time_machine.travel(T0, tick=False):
         resp = as_user(world.petition).post("/api/petitions/transfers/", body, format="json")

@@ -35,6 +35,7 @@ def petition_case(world, as_user):
         "petition_number": "宁红信转〔2026〕21号",
         "feedback_due": "2026-11-15",
         "received_on": "2026-09-25",
+        "petitioner_consent": True,  # 信访工作条例 art 33
     }
     with time_machine.travel(TRANSFER_AT, tick=False):
         resp = as_user(world.petition).post("/api/petitions/transfers/", body, format="json")

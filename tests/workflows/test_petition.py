@@ -17,6 +17,7 @@ def transfer(world, as_user):
             **case_body(world.home),
             "petition_number": "宁红信转〔2026〕15号",
             "feedback_due": (timezone.localdate() + dt.timedelta(days=30)).isoformat(),
+            "petitioner_consent": True,
             **overrides,
         }
         resp = as_user(world.petition).post("/api/petitions/transfers/", body, format="json")
@@ -44,6 +45,7 @@ def test_transfer_validation(world, as_user):
         **case_body(world.petition_bureau),
         "petition_number": "X",
         "feedback_due": "2099-01-01",
+        "petitioner_consent": True,
     }
     resp = client.post("/api/petitions/transfers/", body, format="json")
     assert resp.status_code == 400 and "org" in resp.json()["errors"]
@@ -88,7 +90,9 @@ def test_returned_failed_case_goes_back_to_mediating(world, transfer, as_user):
     )
     review = one_task(petition, "petition.review", case)
     assert complete(petition, review, decision="return").status_code == 400  # note required
-    resp = complete(petition, review, decision="return", note="请进一步做好释法说理工作")
+    resp = complete(
+        petition, review, decision="return", note="请进一步做好释法说理工作", consent=True
+    )
     assert resp.status_code == 200, resp.content
     case.refresh_from_db()
     assert case.state == State.MEDIATING
@@ -99,6 +103,53 @@ def test_returned_failed_case_goes_back_to_mediating(world, transfer, as_user):
 
     services.perform(case, "fail", world.mediator, {"reason": "no_agreement", "routes": "诉讼"})
     assert one_task(mediator, "petition.feedback", case)
+
+
+def test_returned_failed_case_without_consent_asks_for_supplementary_feedback(
+    world, transfer, as_user
+):
+    """Mediation is voluntary (PML arts 3, 17): a return without both sides' consent to
+    mediate again does not reopen the case; it asks for a supplementary feedback."""
+    case = transfer()
+    world.advance(case, State.FAILED)
+    mediator, petition = as_user(world.mediator), as_user(world.petition)
+    complete(
+        mediator,
+        one_task(mediator, "petition.feedback", case),
+        decision="submit",
+        feedback="被申请人拒绝继续调解。",
+    )
+    review = one_task(petition, "petition.review", case)
+    resp = complete(petition, review, decision="return", note="请补充说明当事人意愿")
+    assert resp.status_code == 200, resp.content
+    case.refresh_from_db()
+    assert case.state == State.FAILED
+    assert one_task(mediator, "petition.feedback", case)
+    assert not case.events.filter(payload__data__transition="reopen").exists()
+
+
+def test_transfer_records_consent_and_refuses_matters_before_a_court(world, as_user):
+    client = as_user(world.petition)
+    base = {
+        **case_body(world.home),
+        "petition_number": "宁红信转〔2026〕16号",
+        "feedback_due": (timezone.localdate() + dt.timedelta(days=30)).isoformat(),
+    }
+    resp = client.post("/api/petitions/transfers/", base, format="json")
+    assert resp.status_code == 400
+    assert "第三十三条" in resp.json()["errors"]["petitioner_consent"][0]
+    body = {**base, "petitioner_consent": True, "in_legal_proceedings": True}
+    resp = client.post("/api/petitions/transfers/", body, format="json")
+    assert resp.status_code == 400
+    assert "涉法涉诉" in resp.json()["errors"]["in_legal_proceedings"][0]
+    assert "第二十二条" in resp.json()["errors"]["in_legal_proceedings"][0]
+    assert not Case.objects.exists()
+    resp = client.post(
+        "/api/petitions/transfers/", {**base, "petitioner_consent": True}, format="json"
+    )
+    assert resp.status_code == 201, resp.content
+    handoff = Handoff.objects.get(case_id=resp.json()["id"], kind="petition")
+    assert handoff.data["petitioner_consent_at"]
 
 
 def test_returned_agreed_case_asks_for_supplementary_feedback(world, transfer, as_user):

@@ -5,10 +5,10 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from . import services
-from .api.portal import application_answer, over_application_limit
-from .errors import InvalidFields
-from .forms_desks import ApplicationForm
+from .. import services
+from ..api.portal import application_answer, over_application_limit
+from ..errors import InvalidFields
+from ..forms_desks import ApplicationForm
 
 
 @never_cache

@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import policies, prevention
-from .choices import (
+from .. import policies, prevention
+from ..choices import (
     CONSULTATION_CHANNELS,
     Category,
     Channel,
@@ -23,10 +23,10 @@ from .choices import (
     PartyRole,
     RiskLevel,
 )
-from .errors import DomainError, InvalidFields, NotVisible
-from .identity import mask_phone
-from .models import Organization
-from .views import intake_page
+from ..errors import DomainError, InvalidFields, NotVisible
+from ..identity import mask_phone
+from ..models import Organization
+from .intake import intake_page
 
 BLANK = [("", "—")]
 FOUND_ROWS = 3

@@ -14,12 +14,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
-from . import charts, clocks, complaints, policies, prevention, roster, supervision
-from .choices import MEDIATING_KINDS, Category, Network, Role
-from .errors import InvalidFields, NotPermitted, NotVisible, StateConflict
-from .models import Complaint, Membership, Organization
-from .supervision_models import ComplaintState, MediatorKind
-from .views import _client_ip, _hit, case_list
+from .. import charts, clocks, complaints, policies, prevention, roster, supervision
+from ..choices import MEDIATING_KINDS, Category, Network, Role
+from ..errors import InvalidFields, NotPermitted, NotVisible, StateConflict
+from ..identity import display_name
+from ..models import Complaint, Membership, Organization
+from ..ratelimit import client_ip as _client_ip
+from ..ratelimit import hit as _hit
+from ..supervision_models import ComplaintState, MediatorKind
+from .cases import case_list
 
 BLANK = [("", "—")]
 
@@ -261,7 +264,7 @@ def mediator_roster(request):
 def complaint_list(request):
     if not (policies.may_supervise(request.user) or policies.may_see_roster(request.user)):
         return render(request, "error.html", {"message": _("您无权查看投诉")}, status=403)
-    from .api.supervision import complaint_json
+    from ..api.supervision import complaint_json
 
     state = request.GET.get("state", "")
     qs = policies.visible_complaints(request.user).select_related("org", "mediator", "case")
@@ -297,7 +300,7 @@ def _complaint_forms(complaint, user, data=None, open_name=None, errors=None):
 
 @login_required
 def complaint_detail(request, pk):
-    from .api.supervision import complaint_json
+    from ..api.supervision import complaint_json
 
     c = (
         policies.visible_complaints(request.user)
@@ -364,7 +367,7 @@ class PortalComplaintForm(forms.Form):
         )
         self.fields["mediator"].choices = [
             *BLANK,
-            *((str(m.user_id), f"{complaints.user_name(m.user)}（{m.org.name}）") for m in members),
+            *((str(m.user_id), f"{display_name(m.user)}（{m.org.name}）") for m in members),
         ]
 
 

@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import policies, services
-from .errors import InvalidFields, NotPermitted, NotVisible, StateConflict
-from .forms_desks import CaseCorrectionForm, PartyCorrectionForm
+from .. import policies, services
+from ..errors import DomainError, InvalidFields
+from ..forms_desks import CaseCorrectionForm, PartyCorrectionForm
 
 
 def corrections_context(user, case, *, case_form=None, party_forms=None) -> dict:
@@ -35,7 +35,7 @@ def corrections_context(user, case, *, case_form=None, party_forms=None) -> dict
 
 
 def _fail(request, pk, status, message, **forms):
-    from .views import _detail_context, _visible_case_or_404
+    from .cases import _detail_context, _visible_case_or_404
 
     case = _visible_case_or_404(request.user, pk)
     messages.error(request, message)
@@ -45,6 +45,8 @@ def _fail(request, pk, status, message, **forms):
 
 
 def _run(request, pk, write, form_kw):
+    from .cases import domain_error_page
+
     try:
         write()
     except InvalidFields as exc:
@@ -53,13 +55,9 @@ def _run(request, pk, write, form_kw):
         for key, msgs in exc.errors.items():
             for m in msgs:
                 form.add_error(key if key in form.fields else None, m)
-        return _fail(request, pk, 400, exc.detail, **form_kw)
-    except NotPermitted as exc:
-        return _fail(request, pk, 403, exc.detail)
-    except StateConflict as exc:
-        return _fail(request, pk, 409, exc.detail, **form_kw)
-    except NotVisible:
-        raise Http404 from None
+        return domain_error_page(request, pk, exc, render_page=_fail, **form_kw)
+    except DomainError as exc:
+        return domain_error_page(request, pk, exc, render_page=_fail, **form_kw)
     messages.success(request, _("已更正，变更已记入办理记录"))
     return redirect(reverse("case_detail", args=[pk]) + "#facts")
 
@@ -67,7 +65,7 @@ def _run(request, pk, write, form_kw):
 @login_required
 @require_POST
 def case_correct(request, pk):
-    from .views import _visible_case_or_404
+    from .cases import _visible_case_or_404
 
     _visible_case_or_404(request.user, pk)
     form = CaseCorrectionForm(request.POST)
@@ -84,7 +82,7 @@ def case_correct(request, pk):
 @login_required
 @require_POST
 def party_correct(request, pk, pid):
-    from .views import _visible_case_or_404
+    from .cases import _visible_case_or_404
 
     case = _visible_case_or_404(request.user, pk)
     link = case.case_parties.select_related("party").filter(party_id=pid).first()

@@ -5,14 +5,13 @@ takes the session too."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
-from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from . import attachments
-from .errors import InvalidFields, NotPermitted, NotVisible
+from .. import attachments
+from ..errors import DomainError, InvalidFields
 
 
 @csrf_exempt
@@ -30,7 +29,7 @@ def case_upload_attachment(request, pk):
 @csrf_protect
 @login_required
 def _upload(request, pk):
-    from .views import _render_detail_error
+    from .cases import _render_detail_error, domain_error_page
 
     handler = request.upload_handlers[0]
     try:
@@ -40,12 +39,10 @@ def _upload(request, pk):
         att = attachments.add_attachment(
             pk, request.user, request.POST.get("kind"), request.FILES.get("file")
         )
-    except NotVisible:
-        raise Http404 from None
-    except NotPermitted as exc:
-        return _render_detail_error(request, pk, 403, exc.detail)
     except InvalidFields as exc:
         message = "；".join(m for msgs in exc.errors.values() for m in msgs) or exc.detail
-        return _render_detail_error(request, pk, 400, message)
+        return _render_detail_error(request, pk, exc.status, message)
+    except DomainError as exc:
+        return domain_error_page(request, pk, exc)
     messages.success(request, _("已上传材料：%(name)s") % {"name": att.name})
     return redirect("case_detail", pk=pk)

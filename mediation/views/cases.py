@@ -1,16 +1,11 @@
-"""Server-rendered pages for mediators, clerks, petition officers and the public portal.
+"""The case desk: the queue, the case page, its transitions and its records.
 
 Views are thin: visibility and rights come from mediation.policies, every change goes
-through mediation.services, and domain errors become the page's 400/403/404/409.
-"""
+through mediation.services, and domain errors become the page's 400/403/404/409
+(`domain_error_page`)."""
 
-import hashlib
-
-from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Max, Prefetch, Q
 from django.http import Http404
@@ -18,14 +13,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from . import clocks, policies, services, task_cards
-from . import forms as page_forms
-from .api.serializers import petition_json
-from .choices import (
+from .. import clocks, policies, services
+from .. import forms as page_forms
+from ..api.serializers import petition_json
+from ..choices import (
     OPEN_STATES,
     AttachmentKind,
     Channel,
@@ -36,42 +29,20 @@ from .choices import (
     RiskLevel,
     State,
 )
-from .crypto import party_search_q
-from .errors import InvalidFields, NotPermitted, NotVisible, StateConflict
-from .identity import mask_id_number, mask_name, mask_phone
-from .models import Case, CaseParty
-from .views_corrections import corrections_context
+from ..crypto import party_search_q
+from ..errors import DomainError, InvalidFields, NotVisible, StateConflict
+from ..identity import display_name, mask_id_number, mask_name, mask_phone
+from ..models import CaseParty
+from .corrections import corrections_context
 
 PAGE_SIZE = 25
 SESSION_STATES = {State.ACCEPTED, State.MEDIATING}
 FOLLOW_UP_STATES = {State.AGREED, State.CONFIRMED, State.CLOSED}
 # Where the page tells a qualifying party about legal aid (the law's route after mediation).
 LEGAL_AID_ON = frozenset({"fail", "decline", "refer"})
-HANDOFF_STATUS = {
-    "open": gettext_lazy("办理中"),
-    "closed": gettext_lazy("已办结"),
-    "cancelled": gettext_lazy("已取消"),
-}
-
-
-# -- login -------------------------------------------------------------------------------
-
-
-class LoginView(auth_views.LoginView):
-    """Django's login (CSRF-protected). The lockout after repeated failures is the one every
-    way in shares (config.security, django-axes)."""
-
-    template_name = "registration/login.html"
-    redirect_authenticated_user = True
 
 
 # -- helpers -------------------------------------------------------------------------------
-
-
-def _person_name(user):
-    if user is None:
-        return ""
-    return f"{user.last_name}{user.first_name}".strip() or user.get_username()
 
 
 def _last_event_id(user) -> int:
@@ -105,6 +76,8 @@ def _party_rows(case, full: bool):
                 "id_number": p.id_number if full else mask_id_number(p.id_number),
                 "credit_code": p.credit_code,
                 "representative": p.representative,
+                "proxy": p.representative_info,
+                "proxy_kind": p.get_rep_kind_display(),
                 "phone": p.phone if full else mask_phone(p.phone),
                 "address": p.address if full else "",
                 "tags": [_tag_label(t) for t in p.tags],
@@ -114,7 +87,7 @@ def _party_rows(case, full: bool):
 
 
 def _tag_label(code):
-    from .choices import Tag
+    from ..choices import Tag
 
     try:
         return Tag(code).label
@@ -133,7 +106,7 @@ def event_text(event) -> str:
     """One line describing an event in the timeline (shared by page and live fragment)."""
     data = event.payload.get("data", {})
     if event.type == EventType.CASE_TRANSITIONED:
-        from .transitions import FORMS
+        from ..transitions import FORMS
 
         form = FORMS.get(data.get("transition"))
         op = str(form.label) if form else data.get("transition", "")
@@ -148,18 +121,18 @@ def event_text(event) -> str:
         if data.get("record") == "follow_up":
             return _("登记回访记录")
         if data.get("correction"):
-            from .forms_desks import correction_text
+            from ..forms_desks import correction_text
 
             return correction_text(data)
     if event.type == EventType.TASK_COMPLETED:
-        from .forms import DECISION_LABELS, DECISION_LABELS_BY_TASK
+        from ..forms import DECISION_LABELS, DECISION_LABELS_BY_TASK
 
         kind, decision = data.get("type", ""), data.get("decision", "")
         label = DECISION_LABELS_BY_TASK.get((kind, decision)) or DECISION_LABELS.get(decision)
         if label:
             return _("衔接任务办结：%(decision)s") % {"decision": label}
     if event.type == EventType.HANDOFF_OPENED:
-        from .choices import HandoffKind
+        from ..choices import HandoffKind
 
         kind = data.get("kind") or ""
         if kind in HandoffKind.values:
@@ -189,7 +162,7 @@ def _timeline(case):
 
 def _documents(case):
     """Links to the documents that exist for the case now (mediation.documents decides)."""
-    from . import documents
+    from .. import documents
 
     return [
         {"kind": kind, "label": title, "url": f"/api/cases/{case.pk}/documents/{kind}.pdf"}
@@ -248,7 +221,7 @@ def case_list(request):
                 "respondents": "、".join(names[PartyRole.RESPONDENT]),
                 "overdue": _is_overdue(case, now),
                 "due_left": _due_left(case, now),
-                "mediator": _person_name(case.mediator),
+                "mediator": display_name(case.mediator),
             }
         )
     params = request.GET.copy()
@@ -270,61 +243,6 @@ def case_list(request):
             "state_labels": dict(State.choices),
             "nav": "cases",
         },
-    )
-
-
-# -- intake ------------------------------------------------------------------------------
-
-
-@login_required
-def case_new(request):
-    if not page_forms.registrable_orgs(request.user):
-        return render(request, "error.html", {"message": _("您无权登记案件")}, status=403)
-    return intake_page(request, lambda body: services.register_case(request.user, body))
-
-
-def intake_page(request, register, *, initial=None, parties=None, origin=None):
-    """The intake form (GET) and its submission (POST) for every way a case is registered
-    from a page: `register(body)` is the one service call that makes the case."""
-    status = 200
-
-    def fix_channel(form):
-        # A case from a screening or a consultation has its channel from its origin.
-        if origin:
-            form.fields["channel"].disabled = True
-        return form
-
-    if request.method == "POST":
-        form = fix_channel(page_forms.IntakeForm(request.POST, user=request.user, initial=initial))
-        formset = page_forms.PartyFormSet(request.POST, prefix="parties")
-        form.is_valid()
-        formset.is_valid()
-        body = form.payload()
-        index_map, body["parties"] = page_forms.formset_parties(formset)
-        try:
-            case = register(body)
-        except InvalidFields as exc:
-            page_forms.apply_intake_errors(form, formset, index_map, exc.errors)
-            status = 400
-        except NotPermitted as exc:
-            form.add_error("org", exc.detail)
-            status = 403
-        except StateConflict as exc:
-            form.add_error(None, exc.detail)
-            status = 409
-        else:
-            messages.success(request, _("已登记，案号%(number)s") % {"number": case.number})
-            return redirect("case_detail", pk=case.pk)
-    else:
-        form = fix_channel(page_forms.IntakeForm(user=request.user, initial=initial))
-        formset = page_forms.PartyFormSet(
-            prefix="parties", initial=parties or page_forms.INITIAL_PARTIES
-        )
-    return render(
-        request,
-        "cases/new.html",
-        {"form": form, "formset": formset, "nav": "new", "origin": origin},
-        status=status,
     )
 
 
@@ -367,8 +285,7 @@ def _detail_context(
         "sessions": list(case.sessions.all()),
         "follow_ups": list(case.follow_ups.all()),
         "handoffs": [
-            {"h": h, "status": HANDOFF_STATUS.get(h.status, h.status)}
-            for h in case.handoffs.select_related("org")
+            {"h": h, "status": h.get_status_display()} for h in case.handoffs.select_related("org")
         ],
         "timeline": _timeline(case),
         "transition_forms": forms_,
@@ -378,7 +295,11 @@ def _detail_context(
         "session_form": session_form
         or (page_forms.SessionForm() if may_record and case.state in SESSION_STATES else None),
         "follow_up_form": follow_up_form
-        or (page_forms.FollowUpForm() if may_record and case.state in FOLLOW_UP_STATES else None),
+        or (
+            page_forms.FollowUpForm(routes=services.performance_routes(case))
+            if may_record and case.state in FOLLOW_UP_STATES
+            else None
+        ),
         "risk_form": risk_form
         or (page_forms.RiskForm() if policies.may_flag_risk(user, case) else None),
         "corrections": corrections_context(user, case),
@@ -389,7 +310,7 @@ def _detail_context(
         "overdue": _is_overdue(case, now),
         "due_left": _due_left(case, now),
         "petition": petition_json(case) if case.channel == Channel.PETITION_TRANSFER else None,
-        "mediator": _person_name(case.mediator),
+        "mediator": display_name(case.mediator),
         "last_event_id": _last_event_id(user),
         "state_labels": dict(State.choices),
         "live_labels": _live_labels(),
@@ -401,7 +322,7 @@ def _detail_context(
 
 def _live_labels() -> dict:
     """Labels live.js needs to describe an event the same way the timeline does."""
-    from .transitions import FORMS
+    from ..transitions import FORMS
 
     return {
         "transitions": {name: str(form.label) for name, form in FORMS.items()},
@@ -438,6 +359,16 @@ def _render_detail_error(request, case_pk, status, message, **ctx):
     )
 
 
+def domain_error_page(request, case_pk, exc: DomainError, *, render_page=None, **ctx):
+    """The pages' one answer to a domain error, as the API's: 404 for a case this user may
+    not see, otherwise the case page again with the message, at the error's own status
+    (400 / 403 / 409, mediation.errors). `render_page` draws a desk's own variant."""
+    if isinstance(exc, NotVisible):
+        raise Http404 from None
+    render_page = render_page or _render_detail_error
+    return render_page(request, case_pk, exc.status, exc.detail, **ctx)
+
+
 @login_required
 @require_POST
 def case_transition(request, pk, name):
@@ -448,20 +379,20 @@ def case_transition(request, pk, name):
     )
     if spec is None:
         # Run it anyway: the service answers with the precise 403/409 for this user and state.
-        from .transitions import FORMS, describe_fields
+        from ..transitions import FORMS, describe_fields
 
         if name not in FORMS:
             raise Http404
-        spec = {"name": name, "label": str(FORMS[name].label), "fields": describe_fields(name)}
+        spec = {
+            "name": name,
+            "label": str(FORMS[name].label),
+            "fields": describe_fields(name, case),
+        }
     body = page_forms.transition_payload(spec, request.POST)
     try:
         case = services.perform(case.pk, name, request.user, body)
     except InvalidFields as exc:
-        return _render_detail_error(
-            request, pk, 400, exc.detail, open_form=name, form_errors=exc.errors
-        )
-    except NotPermitted as exc:
-        return _render_detail_error(request, pk, 403, exc.detail)
+        return domain_error_page(request, pk, exc, open_form=name, form_errors=exc.errors)
     except StateConflict as exc:
         # Someone else moved the case: say to what, offer what applies now, and keep
         # everything this user typed (an agreement may be pages long).
@@ -473,15 +404,15 @@ def case_transition(request, pk, name):
             _("案件已被他人变更为：%(state)s") % {"state": current},
             kept_form=page_forms.kept_form(case, spec, request.POST),
         )
-    except NotVisible:
-        raise Http404 from None
+    except DomainError as exc:
+        return domain_error_page(request, pk, exc)
     messages.success(
         request,
         _("已完成“%(op)s”，案件状态：%(state)s")
         % {"op": spec["label"], "state": case.get_state_display()},
     )
     if name in ("accept", "reassign") and case.mediator_id:
-        from .complaints import warnings_for
+        from ..complaints import warnings_for
 
         for text in warnings_for([case.mediator_id]).get(case.mediator_id, []):
             messages.warning(request, _("所指派的调解员有%(text)s") % {"text": text})
@@ -499,13 +430,9 @@ def _record_view(request, pk, form_class, service_fn, ctx_key, done_message):
         service_fn(pk, request.user, body)
     except InvalidFields as exc:
         page_forms.apply_errors(form, exc.errors)
-        return _render_detail_error(request, pk, 400, exc.detail, **{ctx_key: form})
-    except NotPermitted as exc:
-        return _render_detail_error(request, pk, 403, exc.detail)
-    except StateConflict as exc:
-        return _render_detail_error(request, pk, 409, exc.detail)
-    except NotVisible:
-        raise Http404 from None
+        return domain_error_page(request, pk, exc, **{ctx_key: form})
+    except DomainError as exc:
+        return domain_error_page(request, pk, exc)
     messages.success(request, done_message)
     return redirect(reverse("case_detail", args=[pk]) + "#records")
 
@@ -546,197 +473,8 @@ def case_flag_risk(request, pk):
         services.flag_risk(pk, request.user, page_forms.record_payload(form))
     except InvalidFields as exc:
         page_forms.apply_errors(form, exc.errors)
-        return _render_detail_error(request, pk, 400, exc.detail, risk_form=form)
-    except NotPermitted as exc:
-        return _render_detail_error(request, pk, 403, exc.detail)
-    except NotVisible:
-        raise Http404 from None
+        return domain_error_page(request, pk, exc, risk_form=form)
+    except DomainError as exc:
+        return domain_error_page(request, pk, exc)
     messages.success(request, _("已标记矛盾激化风险，监督部门将即时收到提示"))
     return redirect("case_detail", pk=pk)
-
-
-# -- task inbox ----------------------------------------------------------------------------
-
-
-def _workflow_services():
-    try:
-        from workflows import services as workflow_services
-    except ImportError:  # the handoff flows are optional for the pages
-        return None
-    return workflow_services
-
-
-def _task_rows(request, ws, open_task=None, open_decision=None, errors=None):
-    now = timezone.now()
-    rows = []
-    for task in ws.open_tasks(request.user):
-        is_open = task.pk == open_task
-        rows.append(
-            {
-                "task": task,
-                "title": str(task.flow_task.task_title) if task.flow_task else task.kind,
-                "overdue": bool(task.due_at and task.due_at < now),
-                "due_left": clocks.days_left_label(
-                    task.due_at, ((task.data or {}).get("clock") or {}).get("unit", ""), now
-                ),
-                "card": task_cards.card_for(task),
-                "forms": page_forms.task_forms(
-                    task,
-                    ws.describe_decisions(task),
-                    ws.decisions_of(task),
-                    data=request.POST if is_open else None,
-                    open_decision=open_decision if is_open else None,
-                    errors=errors if is_open else None,
-                ),
-            }
-        )
-    return rows
-
-
-@login_required
-def task_list(request, *, status=200, open_task=None, open_decision=None, errors=None):
-    ws = _workflow_services()
-    rows = None if ws is None else _task_rows(request, ws, open_task, open_decision, errors)
-    return render(request, "tasks/list.html", {"rows": rows, "nav": "tasks"}, status=status)
-
-
-@login_required
-@require_POST
-def task_complete(request, pk):
-    ws = _workflow_services()
-    if ws is None:
-        raise Http404
-    decision = request.POST.get("decision", "")
-    try:
-        task = ws.get_task(pk, request.user)
-    except NotVisible:
-        raise Http404 from None
-    described = (
-        {d["decision"]: d["fields"] for d in ws.describe_decisions(task)}
-        if (ws.task_is_open(task))
-        else {}
-    )
-    body = {"decision": decision}
-    if decision in described:
-        body.update(
-            page_forms.described_payload(
-                f"t{task.pk}-{decision}", described[decision], request.POST
-            )
-        )
-    try:
-        ws.complete_task(task.pk, request.user, body)
-    except InvalidFields as exc:
-        messages.error(request, exc.detail)
-        return task_list(
-            request, status=400, open_task=task.pk, open_decision=decision, errors=exc.errors
-        )
-    except (NotPermitted, StateConflict) as exc:
-        messages.error(request, exc.detail)
-        return task_list(request, status=exc.status)
-    except NotVisible:
-        raise Http404 from None
-    messages.success(request, _("任务已办理：%(case)s") % {"case": task.case.number})
-    return redirect("task_list")
-
-
-# -- public portal -------------------------------------------------------------------------
-
-
-def _client_ip(request) -> str:
-    # Already resolved from the trusted proxy hops (config.security.TrustedProxyMiddleware).
-    return request.META.get("REMOTE_ADDR", "")
-
-
-def _hit(key: str, limit: int, window: int) -> bool:
-    """Count one attempt under `key`; True when the limit for the window is exceeded."""
-    cache.add(key, 0, timeout=window)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
-        count = 1
-    return count > limit
-
-
-def _normalise_number(value: str) -> str:
-    return (value or "").strip().replace("(", "（").replace(")", "）").replace(" ", "")
-
-
-def _normalise_phone(value: str) -> str:
-    return "".join(ch for ch in (value or "") if ch.isdigit())
-
-
-def _public_view(case) -> dict:
-    """What the portal may show: state, dates, masked names; nothing else personal."""
-    parties = case.case_parties.select_related("party").order_by("position", "id")
-    transitions = [
-        {"at": e.at, "text": _state_label(e.payload.get("data", {}).get("to", ""))}
-        for e in case.events.filter(type=EventType.CASE_TRANSITIONED).order_by("id")
-    ]
-    return {
-        "number": case.number,
-        "state": case.state,
-        "state_label": case.get_state_display(),
-        "network_label": case.get_network_display(),
-        "category_label": case.get_category_display(),
-        "org_name": case.org.name,
-        "org_phone": case.org.phone,
-        "created_at": case.created_at,
-        "accepted_at": case.accepted_at,
-        "due_at": case.due_at if case.state in OPEN_STATES else None,
-        "closed_at": case.closed_at,
-        "applicants": [mask_name(p.party.name) for p in parties if p.role == PartyRole.APPLICANT],
-        "respondents": [mask_name(p.party.name) for p in parties if p.role == PartyRole.RESPONDENT],
-        "history": transitions,
-    }
-
-
-@never_cache
-def track(request):
-    """Case number + the applicant's phone. Any mismatch gets one generic answer, and
-    attempts are limited per address and per case number (numbers are sequential)."""
-    form = page_forms.TrackForm(request.POST or None)
-    result, error, status = None, None, 200
-    if request.method == "POST" and form.is_valid():
-        number = _normalise_number(form.cleaned_data["number"])
-        phone = _normalise_phone(form.cleaned_data["phone"])
-        window = settings.PORTAL_RATE_WINDOW_SECONDS
-        ip_key = "track-ip:" + _client_ip(request)
-        num_key = "track-no:" + hashlib.sha256(number.encode()).hexdigest()
-        over_ip = _hit(ip_key, settings.PORTAL_RATE_PER_IP, window)
-        over_num = _hit(num_key, settings.PORTAL_RATE_PER_CASE, window)
-        if over_ip or over_num:
-            error, status = _("查询过于频繁，请稍后再试"), 429
-        else:
-            case = Case.objects.select_related("org").filter(number=number).first()
-            match = case is not None and any(
-                _normalise_phone(link.party.phone) == phone and phone
-                for link in case.case_parties.select_related("party").filter(
-                    role=PartyRole.APPLICANT
-                )
-            )
-            if match:
-                result = _public_view(case)
-            else:
-                error, status = _("未查询到匹配的案件，请核对案号和申请人联系电话"), 404
-    elif request.method == "POST":
-        status = 400
-    return render(
-        request,
-        "portal/track.html",
-        {"form": form, "result": result, "error": error},
-        status=status,
-    )
-
-
-@never_cache
-def track_token(request, token):
-    case = Case.objects.select_related("org").filter(tracking_token=token).first()
-    if case is None or not token:
-        return render(
-            request,
-            "portal/track.html",
-            {"form": page_forms.TrackForm(), "error": _("查询链接无效")},
-            status=404,
-        )
-    return render(request, "portal/result.html", {"result": _public_view(case)})

@@ -8,10 +8,10 @@ from django.utils.translation import gettext as _
 
 from workflows import services as workflow_services
 
-from . import policies
-from .choices import HandoffKind
-from .desks import handoff_form_view, handoff_rows
-from .forms_desks import PetitionTransferForm
+from .. import policies
+from ..choices import HandoffKind
+from ..desks import handoff_form_view, handoff_rows
+from ..forms_desks import PetitionTransferForm
 
 
 @login_required

@@ -1,0 +1,123 @@
+"""Refuse an oversized request body inside daphne, before it is buffered (DESIGN.md §9).
+
+`BodyLimitMiddleware` (config/limits.py) refuses a big body in the ASGI application, but
+under daphne that is too late for memory: twisted receives the whole body first (spooled
+to a temporary file), and daphne's `WebRequest.process` then reads all of it into its
+application queue in one go, so three 100 MB bodies grew the process by hundreds of MiB
+that the allocator kept (issue 14, finding 5). This guard counts the body where twisted
+hands it over and answers 413 in the API's JSON error shape, closing the connection, as
+soon as the declared length or the bytes received pass the limit; nothing is queued.
+
+It relies on three daphne/twisted internals, checked by tests/security/test_bounds.py
+(`test_daphne_guard_hooks_exist`), which fails loudly if an upgrade renames them:
+- `daphne.http_protocol.WebRequest` is twisted's `http.Request` subclass daphne serves;
+- twisted calls `Request.gotLength(length)` once the headers are in (length or None);
+- twisted calls `Request.handleContentChunk(data)` for every piece of body received, and
+  `Request.process()` when the request is complete;
+- daphne's server has `log_action(protocol, action, details)`, its access-log hook.
+Under any other ASGI server `install()` finds no daphne and does nothing; the ASGI
+middleware still bounds the body there.
+"""
+
+from __future__ import annotations
+
+import json
+
+HOOKS = ("gotLength", "handleContentChunk", "process")
+# After answering 413 the rest of the body is read and dropped, never stored, so that a
+# client which sends its whole body before reading (as most do) still sees the answer:
+# up to the declared length, or this many times the limit for a streamed body, and never
+# more than DISCARD_MAX; past that the connection is cut.
+DISCARD_FACTOR = 8
+DISCARD_MAX = 1024 * 1024 * 1024
+
+
+def _response(limit: int) -> bytes:
+    from config.limits import BodyTooLarge
+
+    body = json.dumps(
+        {"detail": str(BodyTooLarge(limit).detail), "errors": {}}, ensure_ascii=False
+    ).encode()
+    head = (
+        "HTTP/1.1 413 Request Entity Too Large\r\n"
+        "Content-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n"
+        "Connection: close\r\n\r\n"
+    ).encode("latin1")
+    return head + body
+
+
+def install() -> bool:
+    try:
+        from daphne.http_protocol import WebRequest
+    except ImportError:
+        return False
+    if getattr(WebRequest, "_body_guard", False):
+        return True
+    from config.limits import limit_for
+
+    got_length = WebRequest.gotLength
+    content_chunk = WebRequest.handleContentChunk
+    process = WebRequest.process
+
+    def refuse(request) -> None:
+        request._body_refused = True
+        answer = _response(request._body_limit)
+        request._body_answer_size = len(answer)
+        request.channel.transport.write(answer)
+
+    def close(request) -> None:
+        # What was written is flushed before the socket closes.
+        request.channel.transport.loseConnection()
+
+    def guarded_got_length(self, length):
+        ctype = self.requestHeaders.getRawHeaders(b"content-type") or [b""]
+        self._body_limit = limit_for(ctype[0].decode("latin1"))
+        self._body_seen = 0
+        self._body_refused = False
+        self._body_discard = min(
+            DISCARD_MAX, length if length is not None else DISCARD_FACTOR * self._body_limit
+        )
+        if length is not None and length > self._body_limit:
+            got_length(self, 0)  # twisted still expects a content file
+            refuse(self)
+            return
+        got_length(self, length)
+
+    def guarded_content_chunk(self, data):
+        self._body_seen = getattr(self, "_body_seen", 0) + len(data)
+        limit = getattr(self, "_body_limit", None)
+        if getattr(self, "_body_refused", False):
+            if self._body_seen > self._body_discard:
+                close(self)
+            return  # dropped, never stored
+        if limit is not None and self._body_seen > limit:
+            refuse(self)
+            return
+        content_chunk(self, data)
+
+    def guarded_process(self):
+        if getattr(self, "_body_refused", False):
+            # Answered already; nothing reaches the application. The refusal goes into
+            # daphne's access log like any answered request (operators count 413s there).
+            self.server.log_action(
+                "http",
+                "complete",
+                {
+                    "path": self.uri.decode("ascii", "replace"),
+                    "status": 413,
+                    "method": self.method.decode("ascii", "replace"),
+                    "client": None,
+                    "time_taken": 0,
+                    "size": self._body_answer_size,
+                },
+            )
+            close(self)
+            return None
+        return process(self)
+
+    WebRequest.gotLength = guarded_got_length
+    WebRequest.handleContentChunk = guarded_content_chunk
+    WebRequest.process = guarded_process
+    WebRequest._body_guard = True
+    return True

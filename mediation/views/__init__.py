@@ -1,0 +1,4 @@
+"""Server-rendered pages, one module per desk: `cases` (queue, case page, transitions,
+records), `intake`, `corrections`, `attachments`, `petition` and `court` (the handoff desks),
+`prevention` (screenings, consultations), `supervision`, `alerts`, `portal` and `apply` (the
+public pages), `accounts` (sign-in). The task inbox is the flows' own: workflows.pages."""

@@ -1,0 +1,83 @@
+"""The task inbox page: the receiving organisations complete the handoff tasks (the court
+clerk registers, the judge decides, …) through workflows.services, like the API."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from mediation import clocks, task_cards
+from mediation import forms as page_forms
+from mediation.errors import DomainError, InvalidFields, NotVisible
+
+from . import services
+
+
+def _task_rows(request, open_task=None, open_decision=None, errors=None):
+    now = timezone.now()
+    rows = []
+    for task in services.open_tasks(request.user):
+        is_open = task.pk == open_task
+        rows.append(
+            {
+                "task": task,
+                "title": str(task.flow_task.task_title) if task.flow_task else task.kind,
+                "overdue": bool(task.due_at and task.due_at < now),
+                "due_left": clocks.days_left_label(
+                    task.due_at, ((task.data or {}).get("clock") or {}).get("unit", ""), now
+                ),
+                "card": task_cards.card_for(task),
+                "forms": page_forms.task_forms(
+                    task,
+                    services.describe_decisions(task),
+                    services.decisions_of(task),
+                    data=request.POST if is_open else None,
+                    open_decision=open_decision if is_open else None,
+                    errors=errors if is_open else None,
+                ),
+            }
+        )
+    return rows
+
+
+@login_required
+def task_list(request, *, status=200, open_task=None, open_decision=None, errors=None):
+    rows = _task_rows(request, open_task, open_decision, errors)
+    return render(request, "tasks/list.html", {"rows": rows, "nav": "tasks"}, status=status)
+
+
+@login_required
+@require_POST
+def task_complete(request, pk):
+    decision = request.POST.get("decision", "")
+    try:
+        task = services.get_task(pk, request.user)
+    except NotVisible:
+        raise Http404 from None
+    described = (
+        {d["decision"]: d["fields"] for d in services.describe_decisions(task)}
+        if (services.task_is_open(task))
+        else {}
+    )
+    body = {"decision": decision}
+    if decision in described:
+        body.update(
+            page_forms.described_payload(
+                f"t{task.pk}-{decision}", described[decision], request.POST
+            )
+        )
+    try:
+        services.complete_task(task.pk, request.user, body)
+    except NotVisible:
+        raise Http404 from None
+    except DomainError as exc:  # the status is the error's own (mediation.errors)
+        messages.error(request, exc.detail)
+        kept = {}
+        if isinstance(exc, InvalidFields):  # reopen the form with what was typed
+            kept = {"open_task": task.pk, "open_decision": decision, "errors": exc.errors}
+        return task_list(request, status=exc.status, **kept)
+    messages.success(request, _("任务已办理：%(case)s") % {"case": task.case.number})
+    return redirect("task_list")
