@@ -22,6 +22,8 @@ def kind_error(field, value):
     """The message when `value` is not a JSON value this field can take, else None."""
     if value is None or isinstance(field, forms.JSONField):
         return None
+    if type(field) is forms.Field:
+        return None  # a field that declares no kind (an object its form checks itself)
     if isinstance(field, forms.BooleanField):
         ok = isinstance(value, bool) or (isinstance(value, str) and value in PAGE_BOOLEANS)
         return None if ok else _("应为 true 或 false")

@@ -18,7 +18,7 @@ from mediation.events import case_snapshot
 from mediation.models import Case
 
 from . import confirmation, court, petition, petition_clock, referral, services
-from .common import NoteForm, RequiredNoteForm
+from .common import NoteForm
 
 
 def task_json(task) -> dict:
@@ -68,7 +68,7 @@ DECISION_FORMS = {
         "extend": confirmation.ExtendForm,
     },
     "petition.feedback": {"submit": petition.FeedbackForm},
-    "petition.review": {"accept": NoteForm, "return": RequiredNoteForm},
+    "petition.review": {"accept": NoteForm, "return": petition.ReturnForm},
     "referral.filing": {"record": referral.FilingForm},
     "referral.acknowledge": {
         "accept": referral.AcceptForm,

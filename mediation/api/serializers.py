@@ -342,6 +342,10 @@ class TransitionFieldSerializer(serializers.Serializer):
         choices=["string", "integer", "boolean", "date", "datetime", "choice", "list"]
     )
     choices = serializers.ListField(child=serializers.CharField(), required=False)
+    answer = serializers.BooleanField(
+        required=False,
+        help_text="是否问题（是/否必须回答）：true 时缺省不视为“否”",
+    )
 
 
 class AvailableTransitionSerializer(serializers.Serializer):

@@ -119,6 +119,9 @@ def test_every_operation_answers_as_documented(api, world):
     assert mediator.get(r.json()["url"]).status_code == 200
     agreement = {
         "form": "written",
+        # PML art 29: the facts and each party's responsibility
+        "facts": "被申请人修建院墙致申请人院内雨水倒灌。",
+        "responsibilities": "被申请人承担主要责任。",
         "terms": "十日内改建排水沟。",
         "performance_method": "自行履行",
         "performance_due": (today + dt.timedelta(days=10)).isoformat(),
@@ -162,6 +165,7 @@ def test_every_operation_answers_as_documented(api, world):
         **case_body(world.home),
         "petition_number": "宁红信转〔2026〕15号",
         "feedback_due": (today + dt.timedelta(days=30)).isoformat(),
+        "petitioner_consent": True,  # 信访工作条例 art 33
     }
     r = petition.post("/api/petitions/transfers/", body, format="json")
     assert r.status_code == 201
