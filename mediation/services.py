@@ -893,7 +893,8 @@ def flag_risk(
     raw_note = data.get("note")
     # JSON may carry anything here: only text is a note (a boolean was a 500).
     note = raw_note.strip() if isinstance(raw_note, str) else ""
-    reported_to = str(data.get("reported_to") or "").strip()
+    raw_to = data.get("reported_to")
+    reported_to = raw_to.strip() if isinstance(raw_to, str) else ""
     reported_at = _parse_moment(data.get("reported_at"))
     errors: Errors = {}
     if level not in RiskLevel.values:
@@ -902,7 +903,10 @@ def flag_risk(
         errors["note"] = [_("请说明风险情况")]
     if len(reported_to) > 100:
         errors["reported_to"] = [_("不超过100字")]
-    if data.get("reported_at") not in (None, "") and reported_at is None:
+    if raw_to is not None and not isinstance(raw_to, str):
+        errors["reported_to"] = [_("应为文本")]
+    # The pages leave blank fields out; over JSON an empty time is not a time.
+    if data.get("reported_at") is not None and reported_at is None:
         errors["reported_at"] = [_("时间格式应为 ISO 8601")]
     elif reported_at is not None and reported_at > now:
         errors["reported_at"] = [_("报告时间不得晚于现在")]

@@ -189,9 +189,22 @@ def petition_transfer_request():
             },
             "received_on": {**PAST_DAY, "description": "信访部门收到信访事项之日（缺省今天）"},
             "notified_on": {**PAST_DAY, "description": "已告知信访人受理之日"},
+            # 信访工作条例 art 33: only with the petitioner's consent; art 22: not a matter
+            # already before a court, an arbitration or an administrative review.
+            "petitioner_consent": {
+                "type": "boolean",
+                "description": "信访人同意转交人民调解（须为 true，否则 400；"
+                "《信访工作条例》第三十三条）",
+            },
+            "in_legal_proceedings": {
+                "type": "boolean",
+                "nullable": True,
+                "description": "涉法涉诉事项不转交人民调解（为 true 时 400；"
+                "《信访工作条例》第二十二条）",
+            },
         }
     )
-    schema["required"] += ["petition_number", "feedback_due"]
+    schema["required"] += ["petition_number", "feedback_due", "petitioner_consent"]
     schema["description"] = "登记案件的内容（org 为接收的调解组织）加转办信息"
     return schema
 

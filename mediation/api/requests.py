@@ -90,12 +90,14 @@ def risk_request():
             # PML art 25: required for a high risk (services.flag_risk says so in a 400).
             "reported_to": {
                 "type": "string",
+                "nullable": True,  # null is absent, as for every request field
                 "maxLength": 100,
                 "description": "高风险必填：报告的公安派出所（《人民调解法》第二十五条）",
             },
             "reported_at": {
                 "type": "string",
                 "format": "date-time",
+                "nullable": True,
                 "description": "高风险必填：报告时间",
             },
         },

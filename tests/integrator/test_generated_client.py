@@ -174,6 +174,8 @@ def test_a_case_from_registration_to_the_courts_decision(generated, settings):
         id=case.id,
         body=m.TransitionReachAgreement(
             form=m.AgreementFormEnum.WRITTEN,
+            facts="被申请人修建院墙致申请人院内雨水倒灌。",  # PML art 29
+            responsibilities="被申请人承担主要责任。",
             terms="被申请人于十日内改建排水沟。",
             performance_method="自行履行",
             performance_due=today + dt.timedelta(days=10),
@@ -250,6 +252,7 @@ def test_a_petition_transfer_through_to_feedback(generated, settings):
             parties=_parties(m),
             petition_number="宁红信转〔2026〕15号",
             feedback_due=(today + dt.timedelta(days=30)).isoformat(),
+            petitioner_consent=True,  # 信访工作条例 art 33
         ),
     )
     assert answer.status_code == 201, answer.content
