@@ -316,7 +316,7 @@ REST_KNOX = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "大调解 Datiaojie API",
     "DESCRIPTION": "多元化纠纷调解案件管理接口",
-    "VERSION": "1.1.0",  # docs/api.md keeps the changelog
+    "VERSION": "1.2.0",  # docs/api.md keeps the changelog
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
