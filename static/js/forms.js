@@ -1,9 +1,11 @@
-// Party forms show the fields of their kind: a person has gender, ethnicity, ID number and
-// special-group tags; an organisation has a credit code and a legal representative.
+// Party forms show the fields of their kind: a person has gender, ethnicity, ID number,
+// capacity (a guardian for a minor or a person without full capacity) and special-group
+// tags; an organisation has a credit code and a legal representative. An agent
+// (委托代理人) may act for either.
 (function () {
   "use strict";
-  var PERSON = ["gender", "ethnicity", "id_number", "tags"];
-  var ORG = ["credit_code", "representative"];
+  var PERSON = ["gender", "ethnicity", "id_number", "limited_capacity", "tags"];
+  var ORG = ["credit_code", "legal_representative"];
 
   function fieldOf(scope, name) {
     var input = scope.querySelector('[name$="-' + name + '"]');

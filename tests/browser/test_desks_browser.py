@@ -51,8 +51,11 @@ def fill_parties(page):
     first.get_by_label("姓名/名称").fill("马玉兰")
     first.get_by_label("公民身份号码").fill("640303198001010018")
     first.get_by_label("联系电话").fill("13995311111")
+    expect(first.get_by_label("法定代表人/负责人")).to_be_hidden()  # a person's fields only
     second.get_by_label("类别").select_option("organization")
     expect(second.get_by_label("公民身份号码")).to_be_hidden()  # organisation fields only
+    expect(second.get_by_label("无民事行为能力或限制民事行为能力")).to_be_hidden()
+    expect(second.get_by_label("法定代表人/负责人")).to_be_visible()
     second.get_by_label("姓名/名称").fill("红寺堡区某建筑公司")
     second.get_by_label("联系电话").fill("0953-1234567")
 
