@@ -149,7 +149,8 @@ def _worker(args) -> None:
     raw_cases = [mediating_case() for _ in range(pool)]
     orm_cases = [mediating_case() for _ in range(pool)]
     fail = {"reason": "no_agreement", "routes": "可向人民法院起诉"}
-    reopen = {"note": "双方同意再次调解"}
+    # both sides consent: mediation again is voluntary (PML arts 3, 17)
+    reopen = {"note": "双方同意再次调解", "consent": True}
 
     assigned = {c.pk: c.mediator_id for c in service_cases}
 
