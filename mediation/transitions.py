@@ -197,11 +197,10 @@ class TransitionForm(JsonForm):
         return {}
 
     def _org_member(self, user_id, field):
-        error = policies.mediator_assignment_error(user_id, self.case.org_id)
+        user, error = policies.assignable_mediator(user_id, self.case.org_id)
         if error:
             self.add_error(field, error)
-            return None
-        return policies.assignable_mediators(self.case.org_id).get(pk=user_id)
+        return user
 
 
 class AcceptForm(TransitionForm):
