@@ -7,12 +7,12 @@ django-fsm transition methods below; `state` is protected against direct assignm
 import secrets
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from . import lengths, policies
+from .append_only import AppendOnly
 from .choices import (
     KIND_NETWORK,
     AccessReason,
@@ -684,15 +684,7 @@ class Deadline(models.Model):
         constraints = [models.UniqueConstraint(fields=["key", "kind"], name="deadline_once")]
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise ValidationError("CaseEvent rows are append-only")
-
-    def delete(self):
-        raise ValidationError("CaseEvent rows are append-only")
-
-
-class CaseEvent(models.Model):
+class CaseEvent(AppendOnly):
     """Audit trail and outbox. Id order is commit order (see mediation.events)."""
 
     id = models.BigAutoField(primary_key=True)
@@ -708,8 +700,6 @@ class CaseEvent(models.Model):
     )
     payload = models.JSONField(default=dict)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("案件事件")
         verbose_name_plural = _("案件事件")
@@ -719,14 +709,6 @@ class CaseEvent(models.Model):
             # the alerts banner on every page: recent events of the alert types
             models.Index(fields=["type", "at"], name="caseevent_type_at"),
         ]
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ValidationError("CaseEvent rows are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError("CaseEvent rows are append-only")
 
 
 class AlertRead(models.Model):

@@ -6,10 +6,11 @@ Imported by mediation.models so that Django registers them with the app.
 """
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from .append_only import AppendOnly
 
 
 class EmploymentKind(models.TextChoices):
@@ -189,15 +190,7 @@ class NegativeListEntry(models.Model):
         return self.conduct
 
 
-class AuditQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise ValidationError("AuditEvent rows are append-only")
-
-    def delete(self):
-        raise ValidationError("AuditEvent rows are append-only")
-
-
-class AuditEvent(models.Model):
+class AuditEvent(AppendOnly):
     """Append-only audit of actions that concern no single case: exports (with their
     filters and row counts) and complaint handling. CaseEvent cannot hold them — its case
     is required and every row is pushed to the case's sockets."""
@@ -213,21 +206,11 @@ class AuditEvent(models.Model):
     )
     payload = models.JSONField(default=dict)
 
-    objects = AuditQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("审计事件")
         verbose_name_plural = _("审计事件")
         ordering = ["id"]
         indexes = [models.Index(fields=["type", "id"])]
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ValidationError("AuditEvent rows are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError("AuditEvent rows are append-only")
 
 
 class CaseStatMonth(models.Model):
