@@ -638,6 +638,8 @@ def _wait(port: int, timeout: float = 60) -> None:
 
 
 def ws_bench(args) -> None:
+    """bench.ws's `Redis, 4 daphne` deployment at the scale's socket count, against its
+    lean bare server with the same lean clients in the same run."""
     from bench import ws as w
 
     n = _opt(args, "sockets", 5000)
@@ -648,106 +650,27 @@ def ws_bench(args) -> None:
         say(f"Redis at {redis_url} does not answer: ws part skipped")
         return
     w._raise_nofile()
+    layer = {
+        "REDIS_URL": redis_url,
+        "CHANNEL_LAYER_BACKEND": "pubsub",
+        "CHANNEL_LAYER_PREFIX": f"dtjscale{os.getpid()}",
+    }
     with tempfile.TemporaryDirectory() as workdir:
-        bare = _bare_spread(w, n, k, workdir, processes)
+        bare = w.run_bare(n, k, workdir, processes)
         say(
             f"bare websockets, {n:,} sockets, {processes} client processes: p50 "
             f"{bare['median']:.1f} ms p99 {bare['p99']:.1f} ms, "
             f"{bare['delivered']}/{bare['expected']} delivered  [{load_average()}]"
         )
-        ours = _daphne_spread(w, n, k, workdir, processes, redis_url)
+        ours = w.run_daphne("scale-multi", n, k, workdir, layer, processes, holders=4, writer=True)
         say(
-            f"{processes} daphne on Redis, {n:,} sockets: p50 {ours['median']:.1f} ms p99 "
+            f"4 daphne on Redis, {n:,} sockets: p50 {ours['median']:.1f} ms p99 "
             f"{ours['p99']:.1f} ms, {ours['delivered']}/{ours['expected']} delivered  "
             f"[{load_average()}]"
         )
-        ratio = ours["median"] / bare["median"]
-        say(f"fan-out p50: {ratio:.1f}× bare {'ok' if ratio <= 8 else 'OVER 8×'}")
-        say(
-            f"memory per idle socket: {ours['per_socket_kib']:.0f} KiB "
-            f"(RSS of {processes} daphne: {ours['rss_before']:.0f} → {ours['rss_after']:.0f} MiB)"
-        )
-
-
-def _bare_spread(w, n, k, workdir, processes):
-    port = w._free_port()
-    stamp = os.path.join(workdir, "bare-stamps.txt")
-    code = f"import asyncio, bench.ws as w; asyncio.run(w._bare({port}, {stamp!r}))"
-    proc = subprocess.Popen([PY, "-c", code], cwd=ROOT, stdin=subprocess.PIPE, text=True)
-    try:
-        w._wait_port(port, proc)
-        clients = [
-            w.Clients(f"ws://127.0.0.1:{port}/", n // processes, "x", workdir)
-            for _ in range(processes)
-        ]
-        proc.stdin.write(f"paced {k} 0.2\n")
-        proc.stdin.flush()
-        w._wait_all(k, stamp, n, seconds=k * 0.3 + 15)
-        return _merge(w, clients, stamp, n)
-    finally:
-        w._stop(proc)
-
-
-def _merge(w, clients, stamp, n):
-    arrivals: dict[int, list] = {}
-    for c in clients:
-        for eid, (count, first, last) in c.finish().items():
-            a = arrivals.setdefault(eid, [0, first, last])
-            a[0] += count
-            a[1], a[2] = min(a[1], first), max(a[2], last)
-    stamps = w._stamps(stamp)
-    return w._figures(stamps, arrivals, sorted(stamps), n)
-
-
-def _daphne_spread(w, n, k, workdir, processes, redis_url):
-    db = os.path.join(workdir, "ws.sqlite3")
-    stamp = os.path.join(workdir, "daphne-stamps.txt")
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{db}",
-        "REDIS_URL": redis_url,
-        "CHANNEL_LAYER_PREFIX": "dtjscale",
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DEBUG": "false",
-        "SECRET_KEY": "bench-only-secret-key-not-for-production-use-0123456789",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "LOG_LEVEL": "ERROR",
-        "DEADLINE_SWEEP_SECONDS": "0",
-    }
-    env.pop("LIVE_COMMIT_LOG", None)
-    code = f"import json, bench.ws as w; print(json.dumps(w._setup({k})))"
-    setup = subprocess.run(
-        [PY, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
-    )
-    world = json.loads(setup.stdout.strip().splitlines()[-1])
-    env["LIVE_COMMIT_LOG"] = stamp
-    ports = [w._free_port() for _ in range(processes)]
-    procs = [w._daphne(p, env) for p in ports]
-    try:
-        for p, proc in zip(ports, procs, strict=True):
-            w._wait_port(p, proc)
-        time.sleep(1.0)
-        before = sum(w._rss_mib(p.pid) for p in procs)
-        clients = [
-            w.Clients(f"ws://127.0.0.1:{p}/ws/events/", n // processes, world["listener"], workdir)
-            for p in ports
-        ]
-        time.sleep(2.0)
-        after = sum(w._rss_mib(p.pid) for p in procs)
-        base = f"http://127.0.0.1:{ports[0]}"
-        for case in world["cases"][:k]:
-            w._post(
-                base, f"/api/cases/{case}/transitions/begin/", world["actor"], {"consent": True}
-            )
-            time.sleep(0.2)
-        w._wait_all(k, stamp, n, seconds=20)
-        res = _merge(w, clients, stamp, n)
-        res["rss_before"], res["rss_after"] = before, after
-        res["per_socket_kib"] = (after - before) * 1024 / max(n, 1)
-        return res
-    finally:
-        for proc in procs:
-            w._stop(proc)
+    ratio = ours["median"] / bare["median"]
+    say(f"fan-out p50: {ratio:.1f}× bare {'ok' if ratio <= 8 else 'OVER 8×'}")
+    say(f"memory per idle socket: {ours['kib_per_socket']:.0f} KiB (RSS of the 4 daphne)")
 
 
 # -- import: 100,000 rows ----------------------------------------------------------------
