@@ -187,3 +187,23 @@ def test_dense_callers_skip_the_id_list(api, world, settings, monkeypatch):
     sparse = ids(client.get("/api/cases/"))
     monkeypatch.setattr(views, "SPARSE_ACCESS", 2)
     assert ids(client.get("/api/cases/")) == sparse and len(sparse) == 4
+
+
+def test_unfiltered_pages_skip_the_filterset(api, world, spread, monkeypatch):
+    """The hot path (no filter parameter) does not build the FilterSet; any filter
+    parameter, even an empty or invalid one, still goes through it."""
+    from mediation.api.filters import CaseFilter
+
+    built = []
+    original = CaseFilter.__init__
+
+    def counting(self, *args, **kwargs):
+        built.append(1)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(CaseFilter, "__init__", counting)
+    c = api(world.supervisor)
+    everything = ids(c.get("/api/cases/?page_size=100"))
+    assert set(everything) == {case.pk for case in spread.values()} and built == []
+    assert ids(c.get("/api/cases/?page_size=100&region=")) == everything and built == [1]
+    assert c.get("/api/cases/?priority=yes").status_code == 400 and built == [1, 1]
