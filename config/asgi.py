@@ -11,11 +11,13 @@ from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: 
 
 from config import daphne_guard  # noqa: E402
 from config.limits import BodyLimitMiddleware  # noqa: E402
+from config.threads import reuse_request_threads  # noqa: E402
 from mediation import live, metrics, sweeper  # noqa: E402
 from mediation.routing import websocket_application  # noqa: E402
 
 # The embedded default serves its own static files (no CDN, no nginx needed for `make run`).
 http_app = ASGIStaticFilesHandler(django_asgi_app) if settings.SERVE_STATIC else django_asgi_app
+http_app = reuse_request_threads(http_app)
 
 router = metrics.instrument(
     ProtocolTypeRouter(

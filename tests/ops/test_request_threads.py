@@ -1,0 +1,89 @@
+"""config.threads: HTTP requests run their sync code on pooled threads (asgiref's
+caller-owned executor), one thread per concurrent request, reused afterwards."""
+
+import asyncio
+import threading
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from config.threads import RequestThreads, reuse_request_threads
+
+pytestmark = pytest.mark.asyncio
+
+
+def _app(record, gate=None):
+    """An ASGI app whose sync part (thread-sensitive, like Django's views) notes its
+    thread and may wait for `gate`."""
+
+    def work(name):
+        record.append((name, threading.get_ident()))
+        if gate is not None and name == "slow":
+            gate.wait(5)
+
+    async def app(scope, receive, send):
+        await sync_to_async(work)(scope["path"].strip("/"))
+
+    return app
+
+
+async def _call(app, path, kind="http"):
+    await app({"type": kind, "path": path}, None, None)
+
+
+async def test_sequential_requests_reuse_one_thread():
+    record = []
+    app = reuse_request_threads(_app(record))
+    await _call(app, "/a")
+    await asyncio.sleep(0.05)  # the executor returns to the pool once drained
+    await _call(app, "/b")
+    assert [name for name, _ in record] == ["a", "b"]
+    assert record[0][1] == record[1][1] != threading.get_ident()
+
+
+async def test_concurrent_requests_get_a_thread_each():
+    record, gate = [], threading.Event()
+    app = reuse_request_threads(_app(record, gate))
+    slow = asyncio.ensure_future(_call(app, "/slow"))
+    await asyncio.sleep(0.05)
+    # The slow request holds its thread; this one does not wait behind it.
+    await asyncio.wait_for(_call(app, "/fast"), 2)
+    assert not slow.done()
+    gate.set()
+    await slow
+    threads = dict(record)
+    assert threads["slow"] != threads["fast"]
+
+
+async def test_a_thread_still_busy_is_not_handed_out():
+    """A request cancelled while its sync code runs: its thread rejoins the pool only
+    when that code has finished, so the next request does not queue behind it."""
+    record, gate = [], threading.Event()
+    pool = RequestThreads()
+    app = reuse_request_threads(_app(record, gate), pool)
+    slow = asyncio.ensure_future(_call(app, "/slow"))
+    await asyncio.sleep(0.05)
+    slow.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await slow
+    assert len(pool.idle) == 0  # still running "slow"
+    await asyncio.wait_for(_call(app, "/next"), 2)
+    threads = dict(record)
+    assert threads["next"] != threads["slow"]
+    gate.set()
+    for _ in range(50):
+        if len(pool.idle) == 2:
+            break
+        await asyncio.sleep(0.02)
+    assert len(pool.idle) == 2
+
+
+async def test_idle_threads_are_bounded_and_other_scopes_pass_through():
+    record = []
+    pool = RequestThreads(max_idle=1)
+    app = reuse_request_threads(_app(record), pool)
+    await asyncio.gather(*(_call(app, f"/{i}") for i in range(4)))
+    await asyncio.sleep(0.1)
+    assert len(pool.idle) == 1
+    await _call(app, "/ws", kind="websocket")
+    assert record[-1] == ("ws", record[-1][1]) and len(pool.idle) == 1
