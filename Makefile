@@ -23,6 +23,8 @@ run: $(STAMP)
 	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
+	@if git grep -nE '^(<<<<<<<|>>>>>>>) ' -- . 2>/dev/null; then \
+		echo "unresolved merge conflict markers"; exit 1; fi
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
