@@ -1,9 +1,13 @@
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)  # what get_asgi_application() does, before the imports below
+
+from config.threads import OneHopASGIHandler, reuse_request_threads  # noqa: E402
+
+django_asgi_app = OneHopASGIHandler()
 
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
@@ -11,7 +15,6 @@ from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: 
 
 from config import daphne_guard  # noqa: E402
 from config.limits import BodyLimitMiddleware  # noqa: E402
-from config.threads import reuse_request_threads  # noqa: E402
 from mediation import live, metrics, sweeper  # noqa: E402
 from mediation.routing import websocket_application  # noqa: E402
 

@@ -1,6 +1,14 @@
-"""Reusable request threads: one thread per concurrent HTTP request, not two new ones
-per request.
+"""Request threads: one hop onto a reused thread per HTTP request.
 
+**One hop.** Under ASGI, Django builds the middleware chain around its async
+`_get_response_async`. Our middleware, django-otp's, axes' and viewflow's are sync-only, so
+every request went loop → thread (the middleware) → loop (`AsyncToSync` around
+`_get_response_async`) → thread (`sync_to_async` around the view) and back. `OneHopASGIHandler`
+builds the chain as under WSGI and enters it once, on the request's thread: middleware and
+view run there in one go, as under gunicorn. Async views still work (Django's sync path
+runs them with `async_to_sync`, as under WSGI).
+
+**Reused threads.**
 Django's ASGIHandler runs a request's sync code (middleware, the view) inside
 `ThreadSensitiveContext()`. Given no executor, asgiref makes a new one-thread executor
 for every request and, when the request ends, starts one more thread to join it: two
@@ -21,7 +29,8 @@ from __future__ import annotations
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 
-from asgiref.sync import ThreadSensitiveContext
+from asgiref.sync import ThreadSensitiveContext, sync_to_async
+from django.core.handlers.asgi import ASGIHandler
 
 # Idle threads kept for later requests; more concurrent requests than this still get a
 # thread each, and the extra threads end when their request does.
@@ -51,6 +60,16 @@ class RequestThreads:
 
 def _noop() -> None:
     pass
+
+
+class OneHopASGIHandler(ASGIHandler):
+    """Django's ASGI handler with the WSGI-shaped middleware chain, entered once per
+    request on the request's thread (thread-sensitive, so on the thread of
+    `reuse_request_threads`)."""
+
+    def load_middleware(self, is_async=False):
+        super().load_middleware(is_async=False)
+        self._middleware_chain = sync_to_async(self._middleware_chain, thread_sensitive=True)
 
 
 def reuse_request_threads(app, pool: RequestThreads | None = None):

@@ -87,3 +87,51 @@ async def test_idle_threads_are_bounded_and_other_scopes_pass_through():
     assert len(pool.idle) == 1
     await _call(app, "/ws", kind="websocket")
     assert record[-1] == ("ws", record[-1][1]) and len(pool.idle) == 1
+
+
+async def _get(app, path):
+    """A GET through an ASGI application; the answer's messages."""
+    sent, asked = [], asyncio.Event()
+
+    async def receive():
+        if not asked.is_set():
+            asked.set()
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await asyncio.Event().wait()  # no disconnect: Django cancels this when done
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+        "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
+        "root_path": "", "headers": [(b"host", b"testserver")],
+        "client": ("127.0.0.1", 50000), "server": ("testserver", 80),
+    }  # fmt: skip
+    await app(scope, receive, send)
+    return sent
+
+
+@pytest.mark.parametrize(("handler", "hops_back"), [("one_hop", 0), ("django", 1)])
+async def test_middleware_and_view_run_in_one_hop(monkeypatch, handler, hops_back):
+    """Django's own ASGI handler, with our sync-only middleware, goes back to the event
+    loop inside every request (AsyncToSync around its async get_response) before the
+    view's own hop to a thread; OneHopASGIHandler does not."""
+    from asgiref.sync import AsyncToSync
+    from django.core.handlers.asgi import ASGIHandler
+
+    from config.threads import OneHopASGIHandler
+
+    calls = []
+    original = AsyncToSync.__call__
+
+    def counting(self, *args, **kwargs):
+        calls.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(AsyncToSync, "__call__", counting)
+    app = reuse_request_threads(OneHopASGIHandler() if handler == "one_hop" else ASGIHandler())
+    sent = await _get(app, "/healthz")
+    assert sent[0]["type"] == "http.response.start" and sent[0]["status"] == 200
+    assert b'"ok"' in b"".join(m.get("body", b"") for m in sent[1:])
+    assert len(calls) == hops_back
