@@ -31,11 +31,29 @@ async def _call(app, path, kind="http"):
     await app({"type": kind, "path": path}, None, None)
 
 
+async def _started(record, name, seconds=5.0):
+    for _ in range(int(seconds / 0.02)):
+        if any(n == name for n, _thread in record):
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"{name} never ran")
+
+
+async def _idle(pool, n, seconds=5.0):
+    """Wait until `n` threads are back in the pool (each returns once its work drained,
+    on its own thread: on a loaded machine that is not instant)."""
+    for _ in range(int(seconds / 0.02)):
+        if len(pool.idle) == n:
+            return True
+        await asyncio.sleep(0.02)
+    return len(pool.idle) == n
+
+
 async def test_sequential_requests_reuse_one_thread():
     record = []
     app = reuse_request_threads(_app(record))
     await _call(app, "/a")
-    await asyncio.sleep(0.05)  # the executor returns to the pool once drained
+    assert await _idle(app.pool, 1)
     await _call(app, "/b")
     assert [name for name, _ in record] == ["a", "b"]
     assert record[0][1] == record[1][1] != threading.get_ident()
@@ -45,7 +63,7 @@ async def test_concurrent_requests_get_a_thread_each():
     record, gate = [], threading.Event()
     app = reuse_request_threads(_app(record, gate))
     slow = asyncio.ensure_future(_call(app, "/slow"))
-    await asyncio.sleep(0.05)
+    await _started(record, "slow")
     # The slow request holds its thread; this one does not wait behind it.
     await asyncio.wait_for(_call(app, "/fast"), 2)
     assert not slow.done()
@@ -62,7 +80,7 @@ async def test_a_thread_still_busy_is_not_handed_out():
     pool = RequestThreads()
     app = reuse_request_threads(_app(record, gate), pool)
     slow = asyncio.ensure_future(_call(app, "/slow"))
-    await asyncio.sleep(0.05)
+    await _started(record, "slow")
     slow.cancel()
     with pytest.raises(asyncio.CancelledError):
         await slow
@@ -71,11 +89,7 @@ async def test_a_thread_still_busy_is_not_handed_out():
     threads = dict(record)
     assert threads["next"] != threads["slow"]
     gate.set()
-    for _ in range(50):
-        if len(pool.idle) == 2:
-            break
-        await asyncio.sleep(0.02)
-    assert len(pool.idle) == 2
+    assert await _idle(pool, 2)
 
 
 async def test_idle_threads_are_bounded_and_other_scopes_pass_through():
@@ -83,7 +97,8 @@ async def test_idle_threads_are_bounded_and_other_scopes_pass_through():
     pool = RequestThreads(max_idle=1)
     app = reuse_request_threads(_app(record), pool)
     await asyncio.gather(*(_call(app, f"/{i}") for i in range(4)))
-    await asyncio.sleep(0.1)
+    assert await _idle(pool, 1)
+    await asyncio.sleep(0.1)  # the other three were shut down, not pooled
     assert len(pool.idle) == 1
     await _call(app, "/ws", kind="websocket")
     assert record[-1] == ("ws", record[-1][1]) and len(pool.idle) == 1
