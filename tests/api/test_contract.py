@@ -26,6 +26,10 @@ def _png() -> bytes:
     return buf.getvalue()
 
 
+def _complete(client, task, body):
+    return client.post(f"/api/tasks/{task['id']}/complete/", body, format="json")
+
+
 def _task(client, type_, case_id):
     tasks = [
         t
@@ -136,16 +140,12 @@ def test_every_operation_answers_as_documented(api, world):
     )
     assert r.status_code == 200
     task = _task(clerk, "confirmation.register", cid)
-    r = clerk.post(
-        f"/api/tasks/{task['id']}/complete/",
-        {"decision": "register", "number": "（2026）宁0303民特1号"},
-        format="json",
-    )
+    r = _complete(clerk, task, {"decision": "register", "number": "（2026）宁0303民特1号"})
     assert r.status_code == 200
     task = _task(judge, "confirmation.decide", cid)
-    r = judge.post(f"/api/tasks/{task['id']}/complete/", {"decision": "confirm"}, format="json")
+    r = _complete(judge, task, {"decision": "confirm"})
     assert r.status_code == 200 and r.json()["case"]["state"] == State.CONFIRMED
-    r = judge.post(f"/api/tasks/{task['id']}/complete/", {"decision": "confirm"}, format="json")
+    r = _complete(judge, task, {"decision": "confirm"})
     assert r.status_code == 409 and r.json()["current_state"] == State.CONFIRMED
     assert judge.post("/api/tasks/999999/complete/", {}, format="json").status_code == 404
     r = mediator.post(
@@ -192,14 +192,10 @@ def test_every_operation_answers_as_documented(api, world):
         )
     assert r.status_code == 200
     task = _task(head, "petition.feedback", transferred)
-    r = head.post(
-        f"/api/tasks/{task['id']}/complete/",
-        {"decision": "submit", "feedback": "申请人撤回调解申请。"},
-        format="json",
-    )
+    r = _complete(head, task, {"decision": "submit", "feedback": "申请人撤回调解申请。"})
     assert r.status_code == 200
     task = _task(petition, "petition.review", transferred)
-    r = petition.post(f"/api/tasks/{task['id']}/complete/", {"decision": "accept"}, format="json")
+    r = _complete(petition, task, {"decision": "accept"})
     assert r.status_code == 200
 
     # -- a court referral

@@ -88,6 +88,12 @@ class Agency:
         """`operation` of the generated client (e.g. cases_register) with its answer."""
         return _mod(f"api.{tag}.{operation}").sync_detailed(client=self.api, **kwargs)
 
+    def complete(self, task, body):
+        """Complete `task` with a decision body; the answer, which must be a 200."""
+        answer = self.call("tasks_complete", "tasks", id=task.id, body=body)
+        assert answer.status_code == 200, answer.content
+        return answer
+
     def tasks(self, type_: str, case_id: int):
         answer = self.call("tasks_list", "tasks")
         assert answer.status_code == 200
@@ -196,26 +202,20 @@ def test_a_case_from_registration_to_the_courts_decision(generated, settings):
     # The court's tasks: the clerk registers the application, the judge decides.
     (task,) = clerk.tasks("confirmation.register", case.id)
     assert {d.decision for d in task.decisions} == {"register", "refuse"}
-    answer = clerk.call(
-        "tasks_complete",
-        "tasks",
-        id=task.id,
-        body=m.DecisionConfirmationRegisterRegister(
+    clerk.complete(
+        task,
+        m.DecisionConfirmationRegisterRegister(
             decision=m.DecisionConfirmationRegisterRegisterDecision.REGISTER,
             number="（2026）宁0303民特1号",
         ),
     )
-    assert answer.status_code == 200, answer.content
     (task,) = judge.tasks("confirmation.decide", case.id)
-    answer = judge.call(
-        "tasks_complete",
-        "tasks",
-        id=task.id,
-        body=m.DecisionConfirmationDecideConfirm(
+    answer = judge.complete(
+        task,
+        m.DecisionConfirmationDecideConfirm(
             decision=m.DecisionConfirmationDecideConfirmDecision.CONFIRM, ruling_date=today
         ),
     )
-    assert answer.status_code == 200, answer.content
     assert answer.parsed.case.state == m.StateEnum.CONFIRMED
     # Completing it again: a documented 409 with the case's state, parsed as Conflict.
     again = judge.call(
@@ -289,23 +289,16 @@ def test_a_petition_transfer_through_to_feedback(generated, settings):
     assert answer.status_code == 200, answer.content
 
     (task,) = head.tasks("petition.feedback", case.id)
-    answer = head.call(
-        "tasks_complete",
-        "tasks",
-        id=task.id,
-        body=m.DecisionPetitionFeedbackSubmit(
+    head.complete(
+        task,
+        m.DecisionPetitionFeedbackSubmit(
             decision=m.DecisionPetitionFeedbackSubmitDecision.SUBMIT,
             feedback="申请人撤回调解申请，纠纷已自行化解。",
         ),
     )
-    assert answer.status_code == 200, answer.content
     (task,) = petition.tasks("petition.review", case.id)
-    answer = petition.call(
-        "tasks_complete",
-        "tasks",
-        id=task.id,
-        body=m.DecisionPetitionReviewAccept(decision=m.DecisionPetitionReviewAcceptDecision.ACCEPT),
+    answer = petition.complete(
+        task, m.DecisionPetitionReviewAccept(decision=m.DecisionPetitionReviewAcceptDecision.ACCEPT)
     )
-    assert answer.status_code == 200, answer.content
     assert answer.parsed.case.petition.feedback.startswith("申请人撤回")
     assert petition.tasks("petition.review", case.id) == []
