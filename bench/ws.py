@@ -291,14 +291,6 @@ class Clients:
 # -- the bare servers ---------------------------------------------------------------------
 
 
-def _frame(payload: bytes) -> bytes:
-    # A server text frame: FIN + opcode 1, unmasked (RFC 6455 §5.2).
-    n = len(payload)
-    if n < 126:
-        return bytes((0x81, n)) + payload
-    return b"\x81\x7e" + n.to_bytes(2, "big") + payload
-
-
 async def _bare(port: int, stamp_path: str, lean: bool = True):
     """A `websockets` server on uvloop. `lean` (the floor the targets are measured
     against): each event is framed once and the same bytes written to every transport, the
@@ -306,6 +298,8 @@ async def _bare(port: int, stamp_path: str, lean: bool = True):
     frames per connection. After each event the time its last write returned is logged as
     `sent <id> <time>`: what the clients add after that is their own lag."""
     from websockets.asyncio.server import broadcast, serve
+
+    from mediation.fanout import frame  # the product's own server frame (FIN, text, unmasked)
 
     clients = set()
 
@@ -328,7 +322,7 @@ async def _bare(port: int, stamp_path: str, lean: bool = True):
         stamps.write(f"{next_id} {time.time():.6f}\n")
         stamps.flush()
         if lean:
-            data = _frame(text.encode())
+            data = frame(text.encode())
             for ws in clients:
                 ws.transport.write(data)
         else:
