@@ -19,7 +19,12 @@ def _quiet_request_log():
 @pytest.fixture(autouse=True)
 def _clean_cache():
     # Portal counters live in the cache; one test's attempts must not throttle the next.
+    # The queue's sparse-access memo would otherwise carry one test's count into the next
+    # test's query counts (never into its answers: it only picks the plan).
+    from mediation.api import views
+
     cache.clear()
+    views._sparse_memo.clear()
     yield
     cache.clear()
 

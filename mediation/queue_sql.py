@@ -1,0 +1,147 @@
+"""The rows of a queue page in three hand-written queries (GET /api/cases/).
+
+Why it exists: the case list is the most requested page of every desk and integrator.
+Read through the ORM (`select_related` plus two `Prefetch`es), building, compiling and
+populating the same four queries was most of the request's time (`make bench
+BENCH_ARGS=scale`, docs/deploy.md §11). Here the SQL is written once from model metadata
+and its rows go through every field's database converters as the ORM's compiler applies
+them (the SM4-encrypted ID numbers and phones are decrypted as on any ORM read). The instances
+come out as the ORM's would: the case with its organisation and mediator cached, its
+`case_parties` (each with its party) and `handoffs` as prefetched lists, so the
+serializer, the masking and the rules behind `available_transitions` read them without
+a query. Related rows carry only the columns a queue row shows; reading any other
+column of them loads it, as a deferred field does.
+
+`tests/api/test_queue_sql.py` compares every row with the ORM's for every demo user.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.db.models import QuerySet
+
+from .models import Case, CaseParty, Handoff, Organization, Party
+
+_MEDIATOR_FIELDS = ("id", "username", "first_name", "last_name")
+_LINK_FIELDS = ("id", "case_id", "party_id", "role", "position")
+
+
+class _Columns:
+    """Columns of `model` (all concrete fields, or the named ones) under a table alias,
+    with their database converters, as the ORM's compiler would read them."""
+
+    def __init__(self, model, alias: str, names: tuple[str, ...] = ()):
+        meta = model._meta
+        fields = [meta.get_field(n) for n in names] if names else list(meta.concrete_fields)
+        qn = connection.ops.quote_name
+        self.model, self.names = model, tuple(f.attname for f in fields)
+        self.sql = ", ".join(f"{alias}.{qn(f.column)}" for f in fields)
+        self.converters = []
+        for i, field in enumerate(fields):
+            col = field.get_col(meta.db_table)
+            found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+            if found:
+                self.converters.append((i, found, col))
+
+    def values(self, row, start: int) -> list:
+        values = list(row[start : start + len(self.names)])
+        for i, converters, col in self.converters:
+            value = values[i]
+            for convert in converters:
+                value = convert(value, col, connection)
+            values[i] = value
+        return values
+
+    def instance(self, row, start: int = 0):
+        return self.model.from_db(connection.alias, self.names, self.values(row, start))
+
+
+_compiled: dict[str, tuple] = {}
+
+
+def _columns():
+    # Per database: quoting and converters are the backend's.
+    if connection.alias not in _compiled:
+        user_model = get_user_model()
+        _compiled[connection.alias] = (
+            _Columns(Case, "c"),
+            _Columns(Organization, "o", ("id", "name")),
+            _Columns(user_model, "u", _MEDIATOR_FIELDS),
+            _Columns(Party, "p"),
+            _Columns(CaseParty, "l", _LINK_FIELDS),
+            _Columns(Handoff, "h"),
+        )
+    return _compiled[connection.alias]
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _prefetched(case, related: str, model, rows: list) -> None:
+    # What Django's prefetch_related leaves behind: a queryset whose result is the list,
+    # under the relation's cache name, which `case.<related>.all()` then returns as is.
+    qs = QuerySet(model=model)
+    qs._result_cache, qs._prefetch_done = rows, True
+    case._prefetched_objects_cache[related] = qs
+
+
+def page_cases(ids: list[int]) -> list[Case]:
+    """The cases with these ids, in no particular order, ready to serialise as queue rows.
+
+    The ids must already have passed the caller's visibility: nothing is filtered here."""
+    if not ids:
+        return []
+    cases_c, org_c, user_c, party_c, link_c, handoff_c = _columns()
+    marks = ", ".join(["%s"] * len(ids))
+    n_case, n_org = len(cases_c.names), len(org_c.names)
+    # Identifiers come from model metadata; every value is a bound parameter.
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT {cases_c.sql}, {org_c.sql}, {user_c.sql} "  # nosec B608
+            f"FROM {_table(Case)} c INNER JOIN {_table(Organization)} o ON o.id = c.org_id "
+            f"LEFT OUTER JOIN {_table(get_user_model())} u ON u.id = c.mediator_id "
+            f"WHERE c.id IN ({marks})",
+            ids,
+        )
+        case_rows = cur.fetchall()
+        cur.execute(
+            f"SELECT {link_c.sql}, {party_c.sql} FROM {_table(CaseParty)} l "  # nosec B608
+            f"INNER JOIN {_table(Party)} p ON p.id = l.party_id "
+            f"WHERE l.case_id IN ({marks}) ORDER BY l.case_id, l.position, l.id",
+            ids,
+        )
+        party_rows = cur.fetchall()
+        cur.execute(
+            f"SELECT {handoff_c.sql} FROM {_table(Handoff)} h "  # nosec B608
+            f"WHERE h.case_id IN ({marks}) ORDER BY h.id",
+            ids,
+        )
+        handoff_rows = cur.fetchall()
+    links: dict[int, list[CaseParty]] = {}
+    n_link = len(link_c.names)
+    for row in party_rows:
+        link = link_c.instance(row)
+        CaseParty.party.field.set_cached_value(link, party_c.instance(row, n_link))
+        links.setdefault(link.case_id, []).append(link)
+    handoffs: dict[int, list[Handoff]] = {}
+    for row in handoff_rows:
+        handoff = handoff_c.instance(row)
+        handoffs.setdefault(handoff.case_id, []).append(handoff)
+    orgs, mediators, cases = {}, {None: None}, []
+    for row in case_rows:
+        case = cases_c.instance(row)
+        # One instance per organisation and per mediator on the page, as select_related
+        # would give equal ones.
+        if case.org_id not in orgs:
+            orgs[case.org_id] = org_c.instance(row, n_case)
+        if case.mediator_id not in mediators:
+            mediators[case.mediator_id] = user_c.instance(row, n_case + n_org)
+        Case.org.field.set_cached_value(case, orgs[case.org_id])
+        Case.mediator.field.set_cached_value(case, mediators[case.mediator_id])
+        case._prefetched_objects_cache = {}
+        _prefetched(case, "case_parties", CaseParty, links.get(case.pk, []))
+        _prefetched(case, "handoffs", Handoff, handoffs.get(case.pk, []))
+        cases.append(case)
+    return cases

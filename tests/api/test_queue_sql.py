@@ -1,0 +1,74 @@
+"""The queue page's hand-written SQL (mediation.queue_sql) answers exactly what the ORM
+read answered, row for row and for every demo user: masking, mediators, parties in their
+order, petitions and the transitions each user is offered."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from mediation import demo, queue_sql
+from mediation.api import serializers as s
+from mediation.models import Case, CaseParty, Handoff, Party
+
+
+@pytest.fixture
+def seeded(db):
+    demo.seed(count=len(demo.PLAN))
+    # A third party added last at the first position: a case's parties are in their
+    # order (position, then link), not in the order they were written.
+    case = Case.objects.order_by("id").first()
+    party = Party.objects.create(kind="person", name="后加第三人", phone="13900001111")
+    CaseParty.objects.create(case=case, party=party, role="third_party", position=0)
+    return list(Case.objects.order_by("id").values_list("id", flat=True))
+
+
+def _rows(cases, user, now):
+    context = {"user": user, "now": now}
+    by_id = {case.pk: case for case in cases}
+    return [s.CaseListSerializer(by_id[pk], context=context).data for pk in sorted(by_id)]
+
+
+def test_every_row_as_the_orm_reads_it_for_every_user(seeded):
+    """One test: the demo is seeded once (it takes a while)."""
+    now = timezone.now()
+    _covers(seeded, now)
+    users = list(get_user_model().objects.filter(memberships__isnull=False).distinct())
+    assert len(users) >= len(demo.ACCOUNTS)
+    for start in range(0, len(seeded), 50):
+        ids = seeded[start : start + 50]
+        orm = list(s.case_list_queryset(Case.objects.filter(pk__in=ids)))
+        fast = queue_sql.page_cases(ids)
+        assert sorted(c.pk for c in fast) == ids
+        for user in users:
+            assert _rows(fast, user, now) == _rows(orm, user, now), user.username
+    with CaptureQueriesContext(connection) as read:
+        cases = queue_sql.page_cases(seeded[:50])
+    assert len(read) == 3
+    with CaptureQueriesContext(connection) as serialised:
+        _rows(cases, users[0], now)
+    # The caller's memberships are read once (policies.roles_by_org); nothing per row.
+    assert len(serialised) <= 1
+
+
+def _covers(seeded, now):
+    """The demo has what the rows show: masked and full parties, a case's parties in
+    their order, mediators or none, handoffs (which the rules read), offered transitions."""
+    assert len(seeded) > 100
+    cases = queue_sql.page_cases(seeded)
+    assert sum(len(c.handoffs.all()) for c in cases) == Handoff.objects.count() > 0
+    rows = _rows(cases, get_user_model().objects.get(username="head"), now)
+    parties = [p for row in rows for p in row["parties"]]
+    assert {p["masked"] for p in parties} == {True, False}
+    assert any(p["id_number"] and not p["masked"] for p in parties)
+    first = rows[0]["parties"]
+    assert [p["name"] for p in first].index("后加第三人") == 1 and len(first) == 3
+    assert any(row["mediator"] for row in rows) and any(not row["mediator"] for row in rows)
+    assert any(row["available_transitions"] for row in rows)
+
+
+def test_no_ids_no_query(db):
+    with CaptureQueriesContext(connection) as read:
+        assert queue_sql.page_cases([]) == []
+    assert len(read) == 0
