@@ -146,6 +146,15 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     else:
         DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Prepared statements: the same few queries run on every request (the token, the
+    # caller's memberships, a queue page), and planning them was as costly as running
+    # them. Server-side binding lets psycopg prepare a query the second time a pooled
+    # connection runs it. Off for a pooler in transaction mode (PgBouncer), where a
+    # prepared statement does not follow the client to its next server connection.
+    if env.bool("DB_PREPARED_STATEMENTS", default=True):
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            server_side_binding=True, prepare_threshold=2
+        )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # PostgreSQL role the application runs as, when migrations run as the owner role: granted
