@@ -367,7 +367,11 @@ def available_transitions(case: Case, user: User) -> list[Data]:
         return []
     out = []
     for name in TRANSITION_NAMES:
-        if policies.may_transition(user, case, name) and can_proceed(getattr(case, name)):
+        method = getattr(case, name)
+        # The state machine's source check first: a lookup, where a rule may read more.
+        if not can_proceed(method, check_conditions=False):
+            continue
+        if policies.may_transition(user, case, name) and can_proceed(method):
             out.append(
                 {
                     "name": name,

@@ -7,9 +7,11 @@ answering with a case uses (transitions, risk, and the workflow endpoints).
 """
 
 import datetime as dt
+import functools
 
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.translation import get_language
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
@@ -57,17 +59,22 @@ def labels(context) -> dict:
     """Choice labels in the active language, computed once per request."""
     cached = context.get("_labels")
     if cached is None:
-        cached = {
-            name: {value: str(label) for value, label in cls.choices}
-            for name, cls in (
-                ("network", Network),
-                ("state", State),
-                ("category", Category),
-                ("party_role", PartyRole),
-            )
-        }
-        context["_labels"] = cached
+        cached = context["_labels"] = _labels(get_language())
     return cached
+
+
+@functools.cache
+def _labels(language: str | None) -> dict:
+    # Per language, once per process: the labels are constants of the code.
+    return {
+        name: {value: str(label) for value, label in cls.choices}
+        for name, cls in (
+            ("network", Network),
+            ("state", State),
+            ("category", Category),
+            ("party_role", PartyRole),
+        )
+    }
 
 
 def dt_json(value):
