@@ -1,25 +1,28 @@
-"""The rows of a queue page in three hand-written queries (GET /api/cases/).
+"""The rows of a queue page in three hand-written queries (GET /api/cases/), and the case
+the detail and every action's answer show (case_json).
 
-Why it exists: the case list is the most requested page of every desk and integrator.
-Read through the ORM (`select_related` plus two `Prefetch`es), building, compiling and
-populating the same four queries was most of the request's time (`make bench
-BENCH_ARGS=scale`, docs/deploy.md §11). Here the SQL is written once from model metadata
-and its rows go through every field's database converters as the ORM's compiler applies
-them (the SM4-encrypted ID numbers and phones are decrypted as on any ORM read). The instances
-come out as the ORM's would: the case with its organisation and mediator cached, its
-`case_parties` (each with its party) and `handoffs` as prefetched lists, so the
-serializer, the masking and the rules behind `available_transitions` read them without
-a query. Related rows carry only the columns a queue row shows; reading any other
-column of them loads it, as a deferred field does.
+Why it exists: the case list is the most requested page of every desk and integrator,
+and every action answers with the case. Read through the ORM (`select_related` plus two
+`Prefetch`es), building, compiling and populating the same queries was most of a queue
+page's time (`make bench BENCH_ARGS=scale`, docs/deploy.md §11). Here the SQL is written
+once from model metadata and its rows go through every field's database converters as
+the ORM's compiler applies them (the SM4-encrypted ID numbers and phones are decrypted as
+on any ORM read). The instances come out as the ORM's would: the case with its
+organisation and mediator cached, its `case_parties` (each with its party) and `handoffs`
+(each with its organisation) as prefetched lists, so the serializer, the masking and the
+rules behind `available_transitions` read them without a query. The organisations and
+the mediator carry only the columns shown (reading another loads it, as a deferred field
+does); cases, parties and handoffs are whole rows.
 
-`tests/api/test_queue_sql.py` compares every row with the ORM's for every demo user.
+`tests/api/test_queue_sql.py` compares every row and every detail with the ORM's, for
+every demo user.
 """
 
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import QuerySet, prefetch_related_objects
 
 from .models import Case, CaseParty, Handoff, Organization, Party
 
@@ -71,6 +74,7 @@ def _columns():
             _Columns(Party, "p"),
             _Columns(CaseParty, "l", _LINK_FIELDS),
             _Columns(Handoff, "h"),
+            _Columns(Organization, "ho", ("id", "name")),
         )
     return _compiled[connection.alias]
 
@@ -93,7 +97,7 @@ def page_cases(ids: list[int]) -> list[Case]:
     The ids must already have passed the caller's visibility: nothing is filtered here."""
     if not ids:
         return []
-    cases_c, org_c, user_c, party_c, link_c, handoff_c = _columns()
+    cases_c, org_c, user_c, party_c, link_c, handoff_c, handoff_org_c = _columns()
     marks = ", ".join(["%s"] * len(ids))
     n_case, n_org = len(cases_c.names), len(org_c.names)
     # Identifiers come from model metadata; every value is a bound parameter.
@@ -114,7 +118,8 @@ def page_cases(ids: list[int]) -> list[Case]:
         )
         party_rows = cur.fetchall()
         cur.execute(
-            f"SELECT {handoff_c.sql} FROM {_table(Handoff)} h "  # nosec B608
+            f"SELECT {handoff_c.sql}, {handoff_org_c.sql} "  # nosec B608
+            f"FROM {_table(Handoff)} h INNER JOIN {_table(Organization)} ho ON ho.id = h.org_id "
             f"WHERE h.case_id IN ({marks}) ORDER BY h.id",
             ids,
         )
@@ -125,15 +130,19 @@ def page_cases(ids: list[int]) -> list[Case]:
         link = link_c.instance(row)
         CaseParty.party.field.set_cached_value(link, party_c.instance(row, n_link))
         links.setdefault(link.case_id, []).append(link)
+    orgs, mediators, cases = {}, {None: None}, []
     handoffs: dict[int, list[Handoff]] = {}
+    n_handoff = len(handoff_c.names)
     for row in handoff_rows:
         handoff = handoff_c.instance(row)
+        if handoff.org_id not in orgs:
+            orgs[handoff.org_id] = handoff_org_c.instance(row, n_handoff)
+        Handoff.org.field.set_cached_value(handoff, orgs[handoff.org_id])
         handoffs.setdefault(handoff.case_id, []).append(handoff)
-    orgs, mediators, cases = {}, {None: None}, []
     for row in case_rows:
         case = cases_c.instance(row)
-        # One instance per organisation and per mediator on the page, as select_related
-        # would give equal ones.
+        # One instance per organisation and per mediator on the page (select_related
+        # gives equal copies; nothing here writes to them).
         if case.org_id not in orgs:
             orgs[case.org_id] = org_c.instance(row, n_case)
         if case.mediator_id not in mediators:
@@ -145,3 +154,17 @@ def page_cases(ids: list[int]) -> list[Case]:
         _prefetched(case, "handoffs", Handoff, handoffs.get(case.pk, []))
         cases.append(case)
     return cases
+
+
+# What the case detail shows beyond a queue row (CaseDetailSerializer), read by Django's
+# own prefetch: a handful of rows, in each model's order.
+RECORDS = ("agreements", "sessions", "follow_ups", "attachments")
+
+
+def detail_case(pk: int) -> Case:
+    """One case with everything its detail shows (case_json); Case.DoesNotExist if none."""
+    cases = page_cases([pk])
+    if not cases:
+        raise Case.DoesNotExist(f"no case {pk}")
+    prefetch_related_objects(cases, *RECORDS)
+    return cases[0]

@@ -9,13 +9,12 @@ answering with a case uses (transitions, risk, and the workflow endpoints).
 import datetime as dt
 import functools
 
-from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import get_language
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
-from mediation import clocks, policies, services
+from mediation import clocks, policies, queue_sql, services
 from mediation.attachments import attachment_json
 from mediation.choices import (
     OPEN_STATES,
@@ -37,8 +36,6 @@ from mediation.choices import (
 from mediation.identity import display_name, mask_id_number, mask_phone
 from mediation.models import (
     Case,
-    CaseParty,
-    Handoff,
     Membership,
     Organization,
 )
@@ -647,27 +644,12 @@ class CaseTransitionSerializer(CaseDetailSerializer):
         read_only_fields = fields
 
 
-def case_list_queryset(qs):
-    parties = CaseParty.objects.select_related("party").order_by("position", "id")
-    return qs.select_related("org", "mediator").prefetch_related(
-        Prefetch("case_parties", queryset=parties),
-        # the rules behind available_transitions read the handoffs (petition, referral)
-        Prefetch("handoffs", queryset=Handoff.objects.select_related("org")),
-    )
-
-
-def case_detail_queryset(qs=None):
-    qs = Case.objects.all() if qs is None else qs
-    return case_list_queryset(qs).prefetch_related(
-        "agreements", "sessions", "follow_ups", "attachments"
-    )
-
-
 def case_json(case, user, *, now=None) -> dict:
     """The case JSON of §6 for `user` (masking and available transitions are theirs).
 
-    Reloads the case with everything the detail shows, so callers may pass any instance."""
-    fresh = case_detail_queryset().get(pk=case.pk)
+    Reloads the case with everything the detail shows (mediation.queue_sql), so callers may
+    pass any instance."""
+    fresh = queue_sql.detail_case(case.pk)
     context = {"user": user, "now": now or timezone.now()}
     return CaseDetailSerializer(fresh, context=context).data
 

@@ -308,7 +308,8 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         if self.action == "list":
             # The page's rows are read by page_rows: here only the ids are selected.
             return narrow_to_sparse_access(user, policies.visible_cases(user))
-        return policies.visible_cases(user, s.case_detail_queryset())
+        # One case: visibility here, its records read by case_json (mediation.queue_sql).
+        return policies.visible_cases(user)
 
     def page_rows(self, ids):
         """The rows of a queue page whose ids were just read from the visible, filtered
@@ -336,6 +337,9 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     def _case(self, case):
         return Response(s.case_json(case, self.request.user))
+
+    def retrieve(self, request, pk=None):
+        return self._case(self.get_object())
 
     @extend_schema(
         summary="登记案件",

@@ -1,16 +1,34 @@
 """The queue page's hand-written SQL (mediation.queue_sql) answers exactly what the ORM
-read answered, row for row and for every demo user: masking, mediators, parties in their
-order, petitions and the transitions each user is offered."""
+read answered, row for row and detail for detail, for every demo user: masking,
+mediators, parties in their order, handoffs, records and the transitions each user is
+offered."""
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.db.models import Prefetch
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from mediation import demo, queue_sql
 from mediation.api import serializers as s
 from mediation.models import Case, CaseParty, Handoff, Party
+
+
+def orm_cases(ids, detail=False):
+    """The same cases read through the ORM, as the API read them before queue_sql."""
+    parties = CaseParty.objects.select_related("party").order_by("position", "id")
+    qs = (
+        Case.objects.filter(pk__in=ids)
+        .select_related("org", "mediator")
+        .prefetch_related(
+            Prefetch("case_parties", queryset=parties),
+            Prefetch("handoffs", queryset=Handoff.objects.select_related("org")),
+        )
+    )
+    if detail:
+        qs = qs.prefetch_related(*queue_sql.RECORDS)
+    return list(qs)
 
 
 @pytest.fixture
@@ -24,10 +42,10 @@ def seeded(db):
     return list(Case.objects.order_by("id").values_list("id", flat=True))
 
 
-def _rows(cases, user, now):
+def _rows(cases, user, now, serializer=s.CaseListSerializer):
     context = {"user": user, "now": now}
     by_id = {case.pk: case for case in cases}
-    return [s.CaseListSerializer(by_id[pk], context=context).data for pk in sorted(by_id)]
+    return [serializer(by_id[pk], context=context).data for pk in sorted(by_id)]
 
 
 def test_every_row_as_the_orm_reads_it_for_every_user(seeded):
@@ -38,11 +56,17 @@ def test_every_row_as_the_orm_reads_it_for_every_user(seeded):
     assert len(users) >= len(demo.ACCOUNTS)
     for start in range(0, len(seeded), 50):
         ids = seeded[start : start + 50]
-        orm = list(s.case_list_queryset(Case.objects.filter(pk__in=ids)))
+        orm = orm_cases(ids)
         fast = queue_sql.page_cases(ids)
         assert sorted(c.pk for c in fast) == ids
         for user in users:
             assert _rows(fast, user, now) == _rows(orm, user, now), user.username
+    # The detail (case_json): every record under the case, every few cases for every user.
+    detail = s.CaseDetailSerializer
+    for pk in seeded[::7]:
+        fast, orm = [queue_sql.detail_case(pk)], orm_cases([pk], detail=True)
+        for user in users:
+            assert _rows(fast, user, now, detail) == _rows(orm, user, now, detail)
     with CaptureQueriesContext(connection) as read:
         cases = queue_sql.page_cases(seeded[:50])
     assert len(read) == 3
@@ -52,13 +76,14 @@ def test_every_row_as_the_orm_reads_it_for_every_user(seeded):
     assert len(serialised) <= 1
 
 
-def _covers(seeded, now):
+def _covers(seeded, now, detail=s.CaseDetailSerializer):
     """The demo has what the rows show: masked and full parties, a case's parties in
     their order, mediators or none, handoffs (which the rules read), offered transitions."""
     assert len(seeded) > 100
     cases = queue_sql.page_cases(seeded)
     assert sum(len(c.handoffs.all()) for c in cases) == Handoff.objects.count() > 0
-    rows = _rows(cases, get_user_model().objects.get(username="head"), now)
+    user = get_user_model().objects.get(username="head")
+    rows = _rows(cases, user, now)
     parties = [p for row in rows for p in row["parties"]]
     assert {p["masked"] for p in parties} == {True, False}
     assert any(p["id_number"] and not p["masked"] for p in parties)
@@ -66,9 +91,14 @@ def _covers(seeded, now):
     assert [p["name"] for p in first].index("后加第三人") == 1 and len(first) == 3
     assert any(row["mediator"] for row in rows) and any(not row["mediator"] for row in rows)
     assert any(row["available_transitions"] for row in rows)
+    details = _rows([queue_sql.detail_case(pk) for pk in seeded[::7]], user, now, detail)
+    for record in ("agreement", "sessions", "follow_ups", "handoffs"):
+        assert any(d[record] for d in details), record
 
 
 def test_no_ids_no_query(db):
     with CaptureQueriesContext(connection) as read:
         assert queue_sql.page_cases([]) == []
     assert len(read) == 0
+    with pytest.raises(Case.DoesNotExist):
+        queue_sql.detail_case(1)
