@@ -209,7 +209,7 @@ def assignable_mediators(org_id: int) -> QuerySet[User]:
 
 # (database) -> the SQL of assignable_mediators(org).filter(pk=user) and its parameters,
 # with sentinels where the organisation and the user go.
-_ASSIGNABLE_SQL: dict[str, tuple[str, list]] = {}
+_ASSIGNABLE_SQL: dict[str, tuple[str, list[object]]] = {}
 _ORG_SENTINEL, _USER_SENTINEL = -72_720_002, -72_720_003
 
 
