@@ -1,6 +1,9 @@
 """The vocabulary of DESIGN.md §2 and §3. Code names are binding; labels are the UI text."""
 
+import functools
+
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 
@@ -279,3 +282,20 @@ class AttachmentKind(models.TextChoices):
     EVIDENCE = "evidence", _("证据材料")
     RECEIPT = "receipt", _("履行凭证")
     OTHER = "other", _("其他材料")
+
+
+@functools.cache
+def choice_labels(language: str | None) -> dict[str, dict[str, str]]:
+    """The case vocabulary's labels as plain strings in one language, built once per process
+    (the labels are constants of the code): a lazy label costs a translation lookup per use."""
+    with translation.override(language):
+        return {
+            name: {value: str(label) for value, label in cls.choices}
+            for name, cls in (
+                ("network", Network),
+                ("state", State),
+                ("channel", Channel),
+                ("category", Category),
+                ("party_role", PartyRole),
+            )
+        }

@@ -10,6 +10,7 @@ import tempfile
 
 from django.db import connections
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as N_
 from openpyxl import Workbook
@@ -17,7 +18,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from . import supervision
-from .choices import Category, Channel, Network, PartyRole, State
+from .choices import Network, PartyRole, choice_labels
 from .crypto import decrypt
 from .identity import mask_id_number, mask_phone
 from .models import CaseParty
@@ -190,16 +191,7 @@ def _local(value, tz=None):
 def case_rows(qs):
     """Rows of the case workbook, read in id-ordered chunks of CHUNK cases with one query
     for their parties: two queries per chunk whatever the number of rows."""
-    # plain strings once per export: a lazy label costs a translation lookup per cell
-    labels = {
-        key: {code: str(label) for code, label in choices.choices}
-        for key, choices in (
-            ("network", Network),
-            ("state", State),
-            ("channel", Channel),
-            ("category", Category),
-        )
-    }
+    labels = choice_labels(get_language())
     fields = (
         "id",
         "number",

@@ -7,7 +7,6 @@ answering with a case uses (transitions, risk, and the workflow endpoints).
 """
 
 import datetime as dt
-import functools
 
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -32,6 +31,7 @@ from mediation.choices import (
     RepresentativeKind,
     Role,
     State,
+    choice_labels,
 )
 from mediation.identity import display_name, mask_id_number, mask_phone
 from mediation.models import (
@@ -56,22 +56,8 @@ def labels(context) -> dict:
     """Choice labels in the active language, computed once per request."""
     cached = context.get("_labels")
     if cached is None:
-        cached = context["_labels"] = _labels(get_language())
+        cached = context["_labels"] = choice_labels(get_language())
     return cached
-
-
-@functools.cache
-def _labels(language: str | None) -> dict:
-    # Per language, once per process: the labels are constants of the code.
-    return {
-        name: {value: str(label) for value, label in cls.choices}
-        for name, cls in (
-            ("network", Network),
-            ("state", State),
-            ("category", Category),
-            ("party_role", PartyRole),
-        )
-    }
 
 
 def dt_json(value):
