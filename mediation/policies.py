@@ -207,9 +207,6 @@ def assignable_mediators(org_id: int) -> QuerySet[User]:
     return get_user_model().objects.filter(pk__in=ids, is_active=True)
 
 
-# (database) -> the SQL of assignable_mediators(org).filter(pk=user) and its parameters,
-# with sentinels where the organisation and the user go.
-_ASSIGNABLE_SQL: dict[str, tuple[str, list[object]]] = {}
 _ORG_SENTINEL, _USER_SENTINEL = -72_720_002, -72_720_003
 
 
@@ -218,15 +215,14 @@ def _assignable(user_id: int, org_id: int) -> User | None:
     accept and reassign asks, and building the same query through the ORM each time was
     a third of the transition's time (`make bench BENCH_ARGS=scale`)."""
     from django.contrib.auth import get_user_model
-    from django.db import connection
 
-    if connection.alias not in _ASSIGNABLE_SQL:
-        qs = assignable_mediators(_ORG_SENTINEL).filter(pk=_USER_SENTINEL)
-        sql, params = qs.query.get_compiler(connection.alias).as_sql()
-        _ASSIGNABLE_SQL[connection.alias] = (sql, list(params))
-    sql, params = _ASSIGNABLE_SQL[connection.alias]
-    swap = {_ORG_SENTINEL: org_id, _USER_SENTINEL: user_id}
-    values = [swap.get(p, p) if type(p) is int else p for p in params]
+    from .case_sql import bind, compiled_once
+
+    sql, params = compiled_once(
+        ("assignable",),
+        lambda: assignable_mediators(_ORG_SENTINEL).filter(pk=_USER_SENTINEL),
+    )
+    values = bind(params, {_ORG_SENTINEL: org_id, _USER_SENTINEL: user_id})
     return next(iter(get_user_model().objects.raw(sql, values)), None)
 
 
