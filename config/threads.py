@@ -3,10 +3,17 @@
 **One hop.** Under ASGI, Django builds the middleware chain around its async
 `_get_response_async`. Our middleware, django-otp's, axes' and viewflow's are sync-only, so
 every request went loop → thread (the middleware) → loop (`AsyncToSync` around
-`_get_response_async`) → thread (`sync_to_async` around the view) and back. `OneHopASGIHandler`
-builds the chain as under WSGI and enters it once, on the request's thread: middleware and
-view run there in one go, as under gunicorn. Async views still work (Django's sync path
-runs them with `async_to_sync`, as under WSGI).
+`_get_response_async`) → thread (`sync_to_async` around the view) and back. Around that,
+Django's `handle` sent `request_started` and `request_finished` with `Signal.asend` (a hop
+to a thread each for their sync receivers), closed the response with one more, and ran
+every request as two tasks, the second listening for a disconnect so that an async view
+could be cancelled (a sync view runs on regardless). `OneHopASGIHandler` reads the body on
+the loop, then does what Django's WSGI handler does, once, on the request's thread: the
+started signal, the WSGI-shaped middleware chain and view, and for a response already in
+memory its close (the finished signal, the connection back to the pool). Only the sending
+is left to the loop. Async views still work (Django's sync path runs them with
+`async_to_sync`, as under WSGI); a streaming response (a file, an export) is sent as
+Django sends it and closed after its last chunk.
 
 **Reused threads.**
 Django's ASGIHandler runs a request's sync code (middleware, the view) inside
@@ -19,43 +26,74 @@ asgiref's public `ThreadSensitiveContext(executor=...)` lets the caller own the 
 and only the outermost context counts, so Django's own context defers to the one opened
 here. Each request still has a thread of its own while it runs (a long PDF or export does
 not hold up the next request), and the thread then serves a later request. An executor
-goes back to the pool only once everything submitted to it has run (a no-op submitted
-last completes), so a request cancelled while its view still runs never queues the next
-request behind it.
+goes back to the pool only once everything submitted to it has run, so a request
+cancelled while its view still runs never queues the next request behind it: an idle
+executor goes back at once, a busy one when a no-op submitted last completes.
 """
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
-from django.core.handlers.asgi import ASGIHandler
+from django.core import signals
+from django.core.exceptions import RequestAborted
+from django.core.handlers.asgi import ASGIHandler, get_script_prefix
+from django.http import FileResponse
+from django.urls import set_script_prefix
 
 # Idle threads kept for later requests; more concurrent requests than this still get a
 # thread each, and the extra threads end when their request does.
 MAX_IDLE = 32
 
 
+class RequestExecutor(ThreadPoolExecutor):
+    """One request thread that knows whether work submitted to it is still running."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=1, thread_name_prefix="request")
+        self.running = 0
+        self.count_lock = threading.Lock()
+
+    def submit(self, fn, /, *args, **kwargs):
+        with self.count_lock:
+            self.running += 1
+        return super().submit(self._counted, fn, args, kwargs)
+
+    def _counted(self, fn, args, kwargs):
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            with self.count_lock:
+                self.running -= 1
+
+
 class RequestThreads:
     def __init__(self, max_idle: int = MAX_IDLE):
-        self.idle: deque[ThreadPoolExecutor] = deque()
+        self.idle: deque[RequestExecutor] = deque()
         self.max_idle = max_idle
 
-    def acquire(self) -> ThreadPoolExecutor:
+    def acquire(self) -> RequestExecutor:
         try:
             return self.idle.pop()
         except IndexError:
-            return ThreadPoolExecutor(max_workers=1, thread_name_prefix="request")
+            return RequestExecutor()
 
-    def release(self, executor: ThreadPoolExecutor) -> None:
-        def drained(_future) -> None:
+    def release(self, executor: RequestExecutor) -> None:
+        def drained(_future=None) -> None:
             if len(self.idle) < self.max_idle:
                 self.idle.append(executor)
             else:
                 executor.shutdown(wait=False)
 
-        executor.submit(_noop).add_done_callback(drained)
+        if not executor.running:
+            # Nothing left on the thread (the request awaited all it started): the common
+            # case, without a round trip through the thread.
+            drained()
+        else:
+            executor.submit(_noop).add_done_callback(drained)
 
 
 def _noop() -> None:
@@ -63,13 +101,43 @@ def _noop() -> None:
 
 
 class OneHopASGIHandler(ASGIHandler):
-    """Django's ASGI handler with the WSGI-shaped middleware chain, entered once per
-    request on the request's thread (thread-sensitive, so on the thread of
-    `reuse_request_threads`)."""
+    """Django's ASGI handler doing a request's sync work in one hop onto the request's
+    thread (thread-sensitive, so the thread of `reuse_request_threads`), as under WSGI."""
 
     def load_middleware(self, is_async=False):
         super().load_middleware(is_async=False)
-        self._middleware_chain = sync_to_async(self._middleware_chain, thread_sensitive=True)
+
+    async def handle(self, scope, receive, send):
+        try:
+            body_file = await self.read_body(receive)
+        except RequestAborted:
+            return
+        try:
+            response = await sync_to_async(self._respond, thread_sensitive=True)(scope, body_file)
+            try:
+                await self.send_response(response, send)
+            finally:
+                if response.streaming:
+                    await sync_to_async(response.close, thread_sensitive=True)()
+        finally:
+            body_file.close()
+
+    def _respond(self, scope, body_file):
+        """What WSGIHandler.__call__ does, for one ASGI request: on the request's thread."""
+        set_script_prefix(get_script_prefix(scope))
+        signals.request_started.send(sender=self.__class__, scope=scope)
+        request, response = self.create_request(scope, body_file)
+        if request is not None:
+            response = self.get_response(request)
+            response._handler_class = self.__class__
+            if isinstance(response, FileResponse):
+                # the server chunks the body; as Django's ASGI handler sets it
+                response.block_size = self.chunk_size
+        if not response.streaming:
+            # The body is in memory: close now, as WSGI servers do once it is written
+            # (request_finished: the database connection goes back to the pool).
+            response.close()
+        return response
 
 
 def reuse_request_threads(app, pool: RequestThreads | None = None):

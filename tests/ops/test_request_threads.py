@@ -150,3 +150,47 @@ async def test_middleware_and_view_run_in_one_hop(monkeypatch, handler, hops_bac
     assert sent[0]["type"] == "http.response.start" and sent[0]["status"] == 200
     assert b'"ok"' in b"".join(m.get("body", b"") for m in sent[1:])
     assert len(calls) == hops_back
+
+
+def _streamed(request):
+    from django.http import StreamingHttpResponse
+
+    return StreamingHttpResponse(iter([b"a" * 10, b"b" * 10]))
+
+
+urlpatterns = []  # filled below: this module is the URLconf of the next test
+
+
+# Django's own ASGI path says this of any sync iterator (documents and exports too).
+@pytest.mark.filterwarnings("ignore:StreamingHttpResponse must consume synchronous iterators")
+async def test_one_hop_sends_the_signals_on_the_request_thread_and_streams(settings):
+    """OneHopASGIHandler runs request_started, the view and request_finished (which
+    returns the database connection) on the request's thread, as WSGI does, with no hop
+    in between; a streaming response is sent whole and closed after its last chunk."""
+    from django.core import signals
+    from django.urls import path
+
+    from config.threads import OneHopASGIHandler
+
+    urlpatterns[:] = [path("streamed/", _streamed)]
+    settings.ROOT_URLCONF = __name__
+    seen = []
+
+    def started(**kwargs):
+        seen.append(("started", threading.get_ident()))
+
+    def finished(**kwargs):
+        seen.append(("finished", threading.get_ident()))
+
+    signals.request_started.connect(started)
+    signals.request_finished.connect(finished)
+    try:
+        app = reuse_request_threads(OneHopASGIHandler())
+        sent = await _get(app, "/streamed/")
+    finally:
+        signals.request_started.disconnect(started)
+        signals.request_finished.disconnect(finished)
+    assert sent[0]["status"] == 200
+    assert b"".join(m.get("body", b"") for m in sent[1:]) == b"a" * 10 + b"b" * 10
+    assert [name for name, _ in seen] == ["started", "finished"]
+    assert seen[0][1] == seen[1][1] != threading.get_ident()
