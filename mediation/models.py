@@ -9,7 +9,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import ConcurrentTransitionMixin, FSMField, FSMFieldMixin, transition
 
 from . import lengths, policies
 from .append_only import AppendOnly
@@ -129,7 +129,22 @@ def new_tracking_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class Case(ConcurrentTransitionMixin, models.Model):
+class GuardedStates(ConcurrentTransitionMixin):
+    """django-fsm's state guard, with the model's state fields found once per class: the
+    mixin tests every field of the model on every instance's __init__ to find them, which
+    was a twentieth of a queue page's time (a page of 20 makes 20 cases)."""
+
+    @property
+    def state_fields(self):
+        cls = type(self)
+        found = cls.__dict__.get("_state_fields")
+        if found is None:
+            found = tuple(f for f in cls._meta.fields if isinstance(f, FSMFieldMixin))
+            cls._state_fields = found
+        return found
+
+
+class Case(GuardedStates, models.Model):
     # The mixin's state guard refuses a stale ORM save (admin, commands, tests); the
     # service's own write applies the same guard in SQL (mediation.case_sql).
     number = models.CharField(_("案号"), max_length=64, unique=True)

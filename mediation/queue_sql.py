@@ -20,9 +20,17 @@ every demo user.
 
 from __future__ import annotations
 
+import inspect
+
 from django.contrib.auth import get_user_model
-from django.db import connection
-from django.db.models import QuerySet, prefetch_related_objects
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.models import Model, QuerySet, prefetch_related_objects
+from django.db.models.base import ModelState
+from django.db.models.fields.files import FileDescriptor
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.query_utils import DeferredAttribute
+from django.db.models.signals import post_init, pre_init
+from django_fsm import ConcurrentTransitionMixin, FSMFieldDescriptor
 
 from .models import Case, CaseParty, Handoff, Organization, Party
 
@@ -46,18 +54,55 @@ class _Columns:
             found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
             if found:
                 self.converters.append((i, found, col))
+        self.plain = _plain_init(model, self.names)
+        self.fsm = issubclass(model, ConcurrentTransitionMixin)
 
-    def values(self, row, start: int) -> list:
+    def values(self, row, start: int, db) -> list:
         values = list(row[start : start + len(self.names)])
         for i, converters, col in self.converters:
             value = values[i]
             for convert in converters:
-                value = convert(value, col, connection)
+                value = convert(value, col, db)
             values[i] = value
         return values
 
-    def instance(self, row, start: int = 0):
-        return self.model.from_db(connection.alias, self.names, self.values(row, start))
+    def instance(self, row, db, start: int = 0):
+        values = self.values(row, start, db)
+        if not self.plain:
+            return self.model.from_db(db.alias, self.names, values)
+        # What Model.from_db leaves behind, without the generic __init__ (a page builds a
+        # hundred instances; __init__ was a tenth of the page's time, py-spy).
+        obj = object.__new__(self.model)
+        obj._state = state = ModelState()
+        state.adding, state.db = False, db.alias
+        obj.__dict__.update(zip(self.names, values, strict=True))
+        if self.fsm:
+            obj._update_initial_state()  # django-fsm's state guard, as its __init__ does
+        return obj
+
+
+# Descriptors whose __set__ on a new instance is a plain store in its __dict__ (the
+# deferred-field and foreign-key ones; django-fsm's for a valid state from the database).
+_PLAIN_SETTERS = (
+    DeferredAttribute,
+    ForeignKeyDeferredAttribute,
+    FileDescriptor,
+    FSMFieldDescriptor,
+)
+
+
+def _plain_init(model, attnames) -> bool:
+    """Whether Model.__init__ on these columns does nothing but store each value and fire
+    pre_init/post_init: no __init__ of its own (django-fsm's state guard aside), nobody
+    listening to those signals, and nothing but plain stores behind the attributes. Else
+    `instance` goes through from_db. tests/api/test_queue_sql.py compares the two."""
+    inits = {k for k in model.__mro__ if "__init__" in k.__dict__} - {object}
+    return (
+        inits <= {Model, ConcurrentTransitionMixin}
+        and not pre_init.has_listeners(model)
+        and not post_init.has_listeners(model)
+        and all(type(inspect.getattr_static(model, a, None)) in _PLAIN_SETTERS for a in attnames)
+    )
 
 
 _compiled: dict[str, tuple] = {}
@@ -101,7 +146,10 @@ def page_cases(ids: list[int]) -> list[Case]:
     marks = ", ".join(["%s"] * len(ids))
     n_case, n_org = len(cases_c.names), len(org_c.names)
     # Identifiers come from model metadata; every value is a bound parameter.
-    with connection.cursor() as cur:
+    # The connection once: every `connection.x` is a lookup in asgiref's thread-local
+    # storage, which per value and per instance was a sixth of the page's time (py-spy).
+    db = connections[DEFAULT_DB_ALIAS]
+    with db.cursor() as cur:
         cur.execute(
             f"SELECT {cases_c.sql}, {org_c.sql}, {user_c.sql} "  # nosec B608
             f"FROM {_table(Case)} c INNER JOIN {_table(Organization)} o ON o.id = c.org_id "
@@ -127,26 +175,26 @@ def page_cases(ids: list[int]) -> list[Case]:
     links: dict[int, list[CaseParty]] = {}
     n_link = len(link_c.names)
     for row in party_rows:
-        link = link_c.instance(row)
-        CaseParty.party.field.set_cached_value(link, party_c.instance(row, n_link))
+        link = link_c.instance(row, db)
+        CaseParty.party.field.set_cached_value(link, party_c.instance(row, db, n_link))
         links.setdefault(link.case_id, []).append(link)
     orgs, mediators, cases = {}, {None: None}, []
     handoffs: dict[int, list[Handoff]] = {}
     n_handoff = len(handoff_c.names)
     for row in handoff_rows:
-        handoff = handoff_c.instance(row)
+        handoff = handoff_c.instance(row, db)
         if handoff.org_id not in orgs:
-            orgs[handoff.org_id] = handoff_org_c.instance(row, n_handoff)
+            orgs[handoff.org_id] = handoff_org_c.instance(row, db, n_handoff)
         Handoff.org.field.set_cached_value(handoff, orgs[handoff.org_id])
         handoffs.setdefault(handoff.case_id, []).append(handoff)
     for row in case_rows:
-        case = cases_c.instance(row)
+        case = cases_c.instance(row, db)
         # One instance per organisation and per mediator on the page (select_related
         # gives equal copies; nothing here writes to them).
         if case.org_id not in orgs:
-            orgs[case.org_id] = org_c.instance(row, n_case)
+            orgs[case.org_id] = org_c.instance(row, db, n_case)
         if case.mediator_id not in mediators:
-            mediators[case.mediator_id] = user_c.instance(row, n_case + n_org)
+            mediators[case.mediator_id] = user_c.instance(row, db, n_case + n_org)
         Case.org.field.set_cached_value(case, orgs[case.org_id])
         Case.mediator.field.set_cached_value(case, mediators[case.mediator_id])
         case._prefetched_objects_cache = {}

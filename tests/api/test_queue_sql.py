@@ -102,3 +102,51 @@ def test_no_ids_no_query(db):
     assert len(read) == 0
     with pytest.raises(Case.DoesNotExist):
         queue_sql.detail_case(1)
+
+
+def _plain(obj) -> dict:
+    state = obj.__dict__["_state"]
+    kept = {k: v for k, v in vars(obj).items() if k not in ("_state", "_prefetched_objects_cache")}
+    return {**kept, "_state": (state.adding, state.db)}
+
+
+def test_instances_are_what_the_orm_makes(seeded):
+    """page_cases builds its instances without Model.__init__ (queue_sql._plain_init): each
+    holds exactly what the ORM's instance of the same row holds, django-fsm's state guard
+    included, and that guard still refuses a stale save."""
+    from django_fsm import ConcurrentTransition
+
+    from mediation.models import Organization
+
+    with_handoff = list(Handoff.objects.values_list("case_id", flat=True)[:5])
+    cases = queue_sql.page_cases([*seeded[:30], *with_handoff])
+    assert all(c.plain for c in queue_sql._columns())
+    links = [link for case in cases for link in case.case_parties.all()]
+    handoffs = [h for case in cases for h in case.handoffs.all()]
+    assert links and handoffs
+    for fast, orm in (
+        *((c, Case.objects.get(pk=c.pk)) for c in cases),
+        *((c.org, Organization.objects.only("id", "name").get(pk=c.org_id)) for c in cases),
+        *((lk.party, Party.objects.get(pk=lk.party_id)) for lk in links),
+        *((h, Handoff.objects.get(pk=h.pk)) for h in handoffs),
+    ):
+        assert _plain(fast) == _plain(orm), type(fast)
+    stale = cases[0]
+    Case.objects.filter(pk=stale.pk).update(state="closed_withdrawn")
+    stale.summary = "改"
+    with pytest.raises(ConcurrentTransition):
+        stale.save()
+
+
+def test_a_post_init_listener_gets_the_orm_path(db):
+    from django.db.models.signals import post_init
+
+    def listener(**kwargs):
+        pass
+
+    post_init.connect(listener, sender=Party)
+    try:
+        assert not queue_sql._plain_init(Party, ("id", "name"))
+    finally:
+        post_init.disconnect(listener, sender=Party)
+    assert queue_sql._plain_init(Party, ("id", "name"))
