@@ -5,10 +5,12 @@ keyword arguments of the django-fsm method, plus the rows written beside it. Mes
 the UI's (Chinese, through gettext).
 """
 
+import functools
+
 from django import forms
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from . import clocks, policies
 from .choices import (
@@ -820,19 +822,40 @@ def describe_form_fields(form_class, narrowed=None, also_required=()) -> list[di
     law requires for this case although the form leaves them optional."""
     narrowed = narrowed or {}
     out = []
-    for fname, field in form_class.base_fields.items():
-        kind = _FIELD_TYPES.get(type(field))
-        if kind is None:
-            kind = "boolean" if isinstance(field, forms.BooleanField) else "string"
-        required = field.required or fname in also_required
-        item = {"name": fname, "label": str(field.label), "required": required, "type": kind}
-        if isinstance(field, forms.NullBooleanField):
-            item["answer"] = True  # yes or no must be said; absent is not "no"
-        if isinstance(field, forms.ChoiceField):
+    for fname, described, choices in _described(form_class, get_language()):
+        item = dict(described)
+        if fname in also_required:
+            item["required"] = True
+        if choices is not None:
             allowed = narrowed.get(fname)
-            item["choices"] = [c for c, _label in field.choices if allowed is None or c in allowed]
+            item["choices"] = [c for c in choices if allowed is None or c in allowed]
         out.append(item)
     return out
+
+
+@functools.cache
+def _described(form_class, language: str | None) -> tuple:
+    """What describe_form_fields starts from, per form and language, once per process:
+    every queue row offers its transitions with their fields, and translating the same
+    labels again for each was a twentieth of a queue page's time (py-spy). The forms'
+    fields and choices are fixed in code (no model choice fields)."""
+    out = []
+    with translation.override(language):
+        for fname, field in form_class.base_fields.items():
+            kind = _FIELD_TYPES.get(type(field))
+            if kind is None:
+                kind = "boolean" if isinstance(field, forms.BooleanField) else "string"
+            item = {"name": fname, "label": str(field.label), "required": field.required}
+            item["type"] = kind
+            if isinstance(field, forms.NullBooleanField):
+                item["answer"] = True  # yes or no must be said; absent is not "no"
+            if isinstance(field, forms.ModelChoiceField):
+                raise TypeError(f"{form_class.__name__}.{fname}: its choices would be cached")
+            choices = None
+            if isinstance(field, forms.ChoiceField):
+                choices = tuple(c for c, _label in field.choices)
+            out.append((fname, item, choices))
+    return tuple(out)
 
 
 def describe_fields(name: str, case=None) -> list[dict]:
