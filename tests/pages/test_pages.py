@@ -183,6 +183,21 @@ def test_transition_form_post_changes_state(client, world):
     assert ev.payload["data"]["transition"] == "begin" and ev.actor == world.mediator
 
 
+def test_message_storage_is_made_only_where_used(client, world, monkeypatch):
+    """config.middleware.LazyMessageMiddleware: an API request never builds the message
+    storage (nor answers with its cookie); a page, which shows messages, does, and the
+    message above still reaches the next page."""
+    from config import middleware
+
+    made = []
+    real = middleware.default_storage
+    monkeypatch.setattr(middleware, "default_storage", lambda r: made.append(r.path) or real(r))
+    login(client, world.mediator)
+    r = client.get("/api/me/")
+    assert r.status_code == 200 and made == [] and "messages" not in r.cookies
+    assert client.get("/cases/").status_code == 200 and made == ["/cases/"]
+
+
 def test_accept_form_offers_org_mediators_and_assigns(client, world):
     case = world.make_case()
     login(client, world.head)
