@@ -150,3 +150,15 @@ def test_a_post_init_listener_gets_the_orm_path(db):
     finally:
         post_init.disconnect(listener, sender=Party)
     assert queue_sql._plain_init(Party, ("id", "name"))
+
+
+def test_a_prefetched_list_filters_as_a_queryset(seeded):
+    """The prefetched lists share one empty query per model: filtering one clones it and
+    reads the database, and leaves the shared query and the other lists as they were."""
+    cases = queue_sql.page_cases(seeded[:10])
+    first, second = cases[0].case_parties.all(), cases[1].case_parties.all()
+    assert first.query is second.query
+    roles = {link.role for link in first}
+    applicants = list(first.filter(role="applicant", case=cases[0]))
+    assert applicants and {a.role for a in applicants} == {"applicant"} <= roles
+    assert not first.query.where and list(second) == list(cases[1].case_parties.all())
