@@ -79,6 +79,11 @@ INSTALLED_APPS = [
     "workflows",
 ]
 
+# viewflow appends two middleware of its own unless told not to: one for the permission
+# checks of its built-in site pages and one for Hotwire Turbo forms. We serve neither (the
+# flows' pages are ours, workflows/pages.py), and every request paid for both.
+VIEWFLOW = {"AUTOREGISTER": False}
+
 MIDDLEWARE = [
     "config.security.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",

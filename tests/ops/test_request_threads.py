@@ -194,3 +194,11 @@ async def test_one_hop_sends_the_signals_on_the_request_thread_and_streams(setti
     assert b"".join(m.get("body", b"") for m in sent[1:]) == b"a" * 10 + b"b" * 10
     assert [name for name, _ in seen] == ["started", "finished"]
     assert seen[0][1] == seen[1][1] != threading.get_ident()
+
+
+async def test_no_viewflow_middleware_on_the_request_path():
+    """viewflow appends its site and Turbo middleware at start-up unless told not to
+    (settings.VIEWFLOW): we serve neither its site pages nor Turbo forms."""
+    from django.conf import settings
+
+    assert [m for m in settings.MIDDLEWARE if m.startswith("viewflow.")] == []
