@@ -1,7 +1,7 @@
 """Request threads: one hop onto a reused thread per HTTP request.
 
 **One hop.** Under ASGI, Django builds the middleware chain around its async
-`_get_response_async`. Our middleware, django-otp's, axes' and viewflow's are sync-only, so
+`_get_response_async`. Our middleware, django-otp's and axes' are sync-only, so
 every request went loop → thread (the middleware) → loop (`AsyncToSync` around
 `_get_response_async`) → thread (`sync_to_async` around the view) and back. Around that,
 Django's `handle` sent `request_started` and `request_finished` with `Signal.asend` (a hop
@@ -105,6 +105,7 @@ class OneHopASGIHandler(ASGIHandler):
     thread (thread-sensitive, so the thread of `reuse_request_threads`), as under WSGI."""
 
     def load_middleware(self, is_async=False):
+        # ASGIHandler.__init__ asks for the async chain; ours is entered from a thread.
         super().load_middleware(is_async=False)
 
     async def handle(self, scope, receive, send):
