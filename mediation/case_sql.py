@@ -52,9 +52,14 @@ def compiled_once(key: tuple, build: Callable[[], QuerySet]) -> tuple[str, list]
     return _compiled[full]
 
 
-def bind(params: list, values: dict[int, object]) -> list:
+# The types a sentinel may have once compiled: an id, and an instant (a datetime, or on
+# SQLite its text). Not bool: True == 1 would match a sentinel's key.
+_SENTINEL_TYPES = frozenset({int, str, dt.datetime})
+
+
+def bind(params: list, values: dict) -> list:
     """The compiled parameters with each sentinel swapped for its value."""
-    return [values.get(p, p) if type(p) is int else p for p in params]
+    return [values.get(p, p) if type(p) in _SENTINEL_TYPES else p for p in params]
 
 
 _PK_SENTINEL = -72_720_001

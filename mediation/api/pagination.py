@@ -63,10 +63,23 @@ def _before(key):
     return TupleGreaterThan(_sort_key(), key)
 
 
+ORDERING = ("-priority", "-created_at", "-id")
+
+
+def ordered(queryset, key, reverse: bool):
+    """The queue in page order from the cursor `key` (None: from the start): forward in
+    ORDERING, or backward (a previous page) in the opposite order."""
+    if reverse:
+        queryset = queryset.order_by("priority", "created_at", "id")
+        return queryset if key is None else queryset.filter(_before(key))
+    queryset = queryset.order_by(*ORDERING)
+    return queryset if key is None else queryset.filter(_after(key))
+
+
 class QueueCursorPagination(BasePagination):
     cursor_query_param = "cursor"
     page_size_query_param = "page_size"
-    ordering = ("-priority", "-created_at", "-id")
+    ordering = ORDERING
 
     def get_page_size(self, request) -> int:
         """1–MAX_PAGE_SIZE as documented; anything else is a 400 (it was silently clamped)."""
@@ -80,24 +93,24 @@ class QueueCursorPagination(BasePagination):
         return int(raw)
 
     def paginate_queryset(self, queryset, request, view=None):
+        def read_ids(key, reverse, limit):
+            return list(ordered(queryset, key, reverse).values_list("pk", flat=True)[:limit])
+
+        return self.paginate_ids(read_ids, request, view, queryset)
+
+    def paginate_ids(self, read_ids, request, view=None, queryset=None):
+        """The page whose ids `read_ids(key, reverse, limit)` reads: the first `limit` ids
+        of the visible, filtered queue in `ordered`'s order from the cursor `key`."""
         self.request = request
         self.base_url = request.build_absolute_uri()
         size = self.get_page_size(request)
         raw = request.query_params.get(self.cursor_query_param)
         key, reverse = _decode(raw) if raw else (None, False)
-        if reverse:
-            qs = queryset.order_by("priority", "created_at", "id")
-            if key is not None:
-                qs = qs.filter(_before(key))
-        else:
-            qs = queryset.order_by(*self.ordering)
-            if key is not None:
-                qs = qs.filter(_after(key))
-        ids = list(qs.values_list("pk", flat=True)[: size + 1])
+        ids = read_ids(key, reverse, size + 1)
         more = len(ids) > size
         ids = ids[:size]
         page_rows = getattr(view, "page_rows", None)
-        rows_qs = page_rows(ids) if page_rows else queryset.filter(pk__in=ids)
+        rows_qs = page_rows(ids) if page_rows else queryset.filter(pk__in=ids)  # type: ignore[union-attr]
         by_id = {row.pk: row for row in rows_qs}
         rows = [by_id[i] for i in ids if i in by_id]
         if reverse:

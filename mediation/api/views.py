@@ -1,6 +1,8 @@
 """REST API (DESIGN.md §6). Views are thin: parse, call one service, answer the case JSON;
 domain errors become HTTP in mediation.api.errors (one table)."""
 
+import datetime as dt
+import functools
 import time
 
 from django.contrib.auth import authenticate, update_session_auth_hash, user_logged_in
@@ -29,7 +31,7 @@ from config import tokens
 from config.converters import IdConverter
 from config.limits import BoundedJSONParser
 from config.tokens import TokenAuthentication
-from mediation import policies, queue_sql, services
+from mediation import case_sql, policies, queue_sql, services
 from mediation.errors import InvalidFields, NotPermitted, NotVisible
 from mediation.events import serialise
 from mediation.models import Case, CaseAccess, CaseEvent, Membership, Organization
@@ -38,7 +40,7 @@ from mediation.transitions import TRANSITION_NAMES
 from . import requests as _requests  # noqa: F401  (registers the request components)
 from . import serializers as s
 from .filters import CaseFilter, QueryFilterBackend
-from .pagination import QueueCursorPagination
+from .pagination import QueueCursorPagination, ordered
 from .schema import TRANSITION_BODY, ref
 
 # -- documentation helpers --------------------------------------------------------------
@@ -261,10 +263,11 @@ def narrow_to_sparse_access(user, qs):
     if policies.is_supervisor(user):
         return qs
     orgs = frozenset(policies.org_ids(user))
-    access = CaseAccess.objects.filter(org_id__in=orgs)
-    if _sparse(orgs, access):
-        qs = qs.filter(pk__in=access.values("case_id"))
-    return qs
+    return _narrow(qs, orgs) if _sparse(orgs) else qs
+
+
+def _narrow(qs, orgs):
+    return qs.filter(pk__in=CaseAccess.objects.filter(org_id__in=orgs).values("case_id"))
 
 
 # {(database, organisations, threshold): (sparse?, when counted)}; the answer only picks
@@ -273,15 +276,60 @@ _sparse_memo: dict[tuple, tuple[bool, float]] = {}
 SPARSE_MEMO_SECONDS = 60
 
 
-def _sparse(orgs: frozenset, access) -> bool:
+def _sparse(orgs: frozenset) -> bool:
     key, now = (connection.alias, orgs, SPARSE_ACCESS), time.monotonic()
     known = _sparse_memo.get(key)
     if known is None or now - known[1] > SPARSE_MEMO_SECONDS:
         if len(_sparse_memo) > 10_000:  # bounded: one entry per set of organisations
             _sparse_memo.clear()
+        access = CaseAccess.objects.filter(org_id__in=orgs)
         known = (access[:SPARSE_ACCESS].count() < SPARSE_ACCESS, now)
         _sparse_memo[key] = known
     return known[0]
+
+
+# What the compiled id query of the unfiltered queue is built with (case_sql.bind swaps
+# them for the caller's organisations and the cursor): ids and an instant no row has.
+_ORG_SENTINEL = -72_720_100
+_PK_SENTINEL = -72_720_002
+_AT_SENTINEL = dt.datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=dt.UTC)
+
+
+def unfiltered_page_ids(user, key, reverse: bool, limit: int) -> list[int]:
+    """The first `limit` ids of the caller's queue from the cursor `key`, with no filter:
+    the query the ORM path builds (visible_cases, narrow_to_sparse_access,
+    pagination.ordered), compiled once per shape (supervisor or not, how many
+    organisations, sparse or not, the cursor's direction and priority) and run with the
+    caller's values. Building and compiling it on every page was a fifth of an unfiltered
+    page's time, the desks' and integrators' most frequent request (`make bench scale`).
+    tests/api/test_case_list.py compares it with the ORM's for every user and cursor."""
+    supervisor = policies.is_supervisor(user)
+    orgs = [] if supervisor else sorted(policies.org_ids(user))
+    if not supervisor and not orgs:
+        return []
+    sparse = not supervisor and _sparse(frozenset(orgs))
+    marks = [_ORG_SENTINEL - i for i in range(len(orgs))]
+
+    def build():
+        qs = Case.objects.all()
+        if not supervisor:
+            qs = policies.visible_to_orgs(qs, marks)
+            if sparse:
+                qs = _narrow(qs, marks)
+        cursor = None if key is None else (key[0], _AT_SENTINEL, _PK_SENTINEL)
+        return ordered(qs, cursor, reverse).values_list("pk", flat=True)
+
+    shape = ("queue_ids", supervisor, len(orgs), sparse, None if key is None else key[0], reverse)
+    sql, params = case_sql.compiled_once(shape, build)
+    values: dict = dict(zip(marks, orgs, strict=True))
+    if key is not None:
+        adapt = connection.ops.adapt_datetimefield_value
+        values[_PK_SENTINEL] = key[2]
+        values[adapt(_AT_SENTINEL)] = adapt(key[1])
+    with connection.cursor() as cur:
+        # The compiled query has no LIMIT: the page size is a parameter, not a shape.
+        cur.execute(f"{sql} LIMIT %s", [*case_sql.bind(params, values), limit])
+        return [row[0] for row in cur.fetchall()]
 
 
 @extend_schema_view(
@@ -302,6 +350,21 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     filter_backends = [QueryFilterBackend]
     filterset_class = CaseFilter
     lookup_value_regex = IdConverter.regex
+
+    def list(self, request, *args, **kwargs):
+        paginator = self.paginator
+        if request.query_params.keys() <= {
+            paginator.cursor_query_param,
+            paginator.page_size_query_param,
+        }:
+            # No filter: the page's ids by the compiled query, no queryset built.
+            read = functools.partial(unfiltered_page_ids, request.user)
+            rows = paginator.paginate_ids(read, request, self)
+        else:
+            rows = paginator.paginate_queryset(
+                self.filter_queryset(self.get_queryset()), request, self
+            )
+        return paginator.get_paginated_response(self.get_serializer(rows, many=True).data)
 
     def get_queryset(self):
         user = self.request.user
@@ -395,7 +458,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                 "name",
                 str,
                 OpenApiParameter.PATH,
-                enum=list(TRANSITION_NAMES),
+                enum=[*TRANSITION_NAMES],
                 description="操作名",
             ),
         ],
