@@ -329,6 +329,15 @@ def test_fsm_table_matches_design():
     assert targets == TARGET
 
 
+def test_transitions_from_each_state_are_the_design_table():
+    """What available_transitions asks the rules about, per state (services.transitions_from,
+    cached), is every transition whose DESIGN.md §3 source is that state, in the order the
+    API lists them."""
+    for state in State.values:
+        want = [name for name in services.TRANSITION_NAMES if state in SOURCES[name]]
+        assert list(services.transitions_from(state)) == want, state
+
+
 @pytest.mark.parametrize("network", NETWORKS)
 def test_available_transitions_follow_network(world, network):
     org = getattr(world, NETWORK_ORG[network])
