@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, TypeAlias
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 
 from .choices import MEDIATING_KINDS, Role
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 Actor: TypeAlias = "User | AnonymousUser"
 
 _CACHE_ATTR = "_dtj_roles"
+_USER_SENTINEL = -72_720_200  # the user id roles_by_org's compiled query is built with
 
 
 def roles_by_org(user: Actor | None) -> dict[int, frozenset[str]]:
@@ -35,12 +37,19 @@ def roles_by_org(user: Actor | None) -> dict[int, frozenset[str]]:
         return {}
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:
+        from .case_sql import bind, compiled_once
         from .models import Membership
 
+        # Every authenticated request asks this first: the query is compiled once.
+        sql, params = compiled_once(
+            ("roles_by_org",),
+            lambda: Membership.objects.filter(user_id=_USER_SENTINEL).values_list("org_id", "role"),
+        )
+        with connection.cursor() as cur:
+            cur.execute(sql, bind(params, {_USER_SENTINEL: user.pk}))
+            rows = cur.fetchall()
         acc = defaultdict(set)
-        for org_id, role in Membership.objects.filter(user_id=user.pk).values_list(
-            "org_id", "role"
-        ):
+        for org_id, role in rows:
             acc[org_id].add(role)
         cached = {org: frozenset(roles) for org, roles in acc.items()}
         setattr(user, _CACHE_ATTR, cached)

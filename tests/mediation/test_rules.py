@@ -448,3 +448,28 @@ def test_inactive_or_unknown_mediator_is_refused(world):
     # an org head may be assigned as the mediator too
     case = services.perform(case, "accept", world.head, {"mediator": world.head.pk})
     assert case.mediator_id == world.head.pk
+
+
+def test_roles_by_org_reads_every_membership_in_one_query(world, django_assert_num_queries):
+    """Who may do what starts from the caller's memberships (policies.roles_by_org, its
+    query compiled once): every organisation and role of every demo user, a second role
+    in the same organisation and a second organisation included, in one query, then
+    remembered on the user for the request."""
+    from mediation.models import Membership
+
+    Membership.objects.create(user=world.head, org=world.home, role="mediator")
+    Membership.objects.create(user=world.head, org=world.other, role="mediator")
+    for user in world.users.values():
+        policies.forget(user)
+        want: dict[int, set[str]] = {}
+        for org_id, role in Membership.objects.filter(user=user).values_list("org_id", "role"):
+            want.setdefault(org_id, set()).add(role)
+        with django_assert_num_queries(1):
+            got = policies.roles_by_org(user)
+        assert got == {org: frozenset(roles) for org, roles in want.items()}, user.username
+        with django_assert_num_queries(0):
+            assert policies.roles_by_org(user) is got
+    assert policies.roles_by_org(world.head) == {
+        world.home.pk: frozenset({"org_head", "mediator"}),
+        world.other.pk: frozenset({"mediator"}),
+    }
