@@ -39,7 +39,7 @@ _MEDIATOR_FIELDS = ("id", "username", "first_name", "last_name")
 _LINK_FIELDS = ("id", "case_id", "party_id", "role", "position")
 
 
-class _Columns:
+class Columns:
     """Columns of `model` (all concrete fields, or the named ones) under a table alias,
     with their database converters, as the ORM's compiler would read them."""
 
@@ -114,13 +114,13 @@ def _columns():
     if connection.alias not in _compiled:
         user_model = get_user_model()
         _compiled[connection.alias] = (
-            _Columns(Case, "c"),
-            _Columns(Organization, "o", ("id", "name")),
-            _Columns(user_model, "u", _MEDIATOR_FIELDS),
-            _Columns(Party, "p"),
-            _Columns(CaseParty, "l", _LINK_FIELDS),
-            _Columns(Handoff, "h"),
-            _Columns(Organization, "ho", ("id", "name")),
+            Columns(Case, "c"),
+            Columns(Organization, "o", ("id", "name")),
+            Columns(user_model, "u", _MEDIATOR_FIELDS),
+            Columns(Party, "p"),
+            Columns(CaseParty, "l", _LINK_FIELDS),
+            Columns(Handoff, "h"),
+            Columns(Organization, "ho", ("id", "name")),
         )
     return _compiled[connection.alias]
 
