@@ -86,6 +86,7 @@ VIEWFLOW = {"AUTOREGISTER": False}
 
 MIDDLEWARE = [
     "config.security.TrustedProxyMiddleware",
+    "config.middleware.ReleaseViewMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "mediation.logs.RequestLogMiddleware",
     "csp.middleware.CSPMiddleware",

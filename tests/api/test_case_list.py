@@ -260,3 +260,35 @@ def test_unfiltered_page_ids_are_the_orm_query(world, spread, sparse, monkeypatc
             "priority", "created_at", "id"
         )
     ]
+
+
+def test_a_queue_page_is_freed_without_the_cycle_collector(api, world, monkeypatch):
+    """The cases a queue page built are freed as soon as the response is rendered, by
+    reference counting: no reference cycle of DRF's view, request and response keeps them
+    for the cyclic garbage collector (config.middleware.ReleaseViewMiddleware), whose runs
+    over a server's heap cost two fifths of a page's CPU."""
+    import gc
+    import weakref
+
+    from mediation import queue_sql
+
+    for i in range(3):
+        world.make_case(now=timezone.now() - dt.timedelta(minutes=i))
+    built: list[weakref.ref] = []
+    original = queue_sql.page_cases
+
+    def recording(ids):
+        cases = original(ids)
+        built.extend(weakref.ref(case) for case in cases)
+        return cases
+
+    monkeypatch.setattr(queue_sql, "page_cases", recording)
+    client = api(world.head)
+    gc.collect()
+    gc.disable()
+    try:
+        r = client.get("/api/cases/")
+        assert len(ids(r)) == 3 and len(built) == 3
+        assert [ref() for ref in built] == [None, None, None]
+    finally:
+        gc.enable()
