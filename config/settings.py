@@ -309,6 +309,10 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "mediation.api.errors.exception_handler",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": [
+        "config.renderers.FastJSONRenderer",  # DRF's JSON, written by orjson
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_PARSER_CLASSES": [
         "config.limits.BoundedJSONParser",
         "rest_framework.parsers.FormParser",
