@@ -40,11 +40,11 @@ class ReleaseViewMiddleware(MiddlewareMixin):
 
     DRF's view holds its request and its response, and both point back at the view (the
     request's parser context also points at the request itself, the response's renderer
-    context at the response). Everything the view
-    reached (a queue page: some 800 objects, its cases, parties and JSON rows) was left
-    in those cycles. In a daphne process, with its large heap, collecting them took two
-    fifths of a queue page's CPU (gc callbacks, `make bench BENCH_ARGS=scale`). After
-    rendering nothing reads them: the body is bytes."""
+    context at the response). Everything the view reached (a queue page: some 800
+    objects, its cases, parties and JSON rows) was left in those cycles. In a daphne
+    process, with its large heap, collecting them took two fifths of a queue page's CPU
+    (gc callbacks, docs/deploy.md §11). After rendering nothing reads them: the body is
+    bytes. tests/api/test_case_list.py checks a page is freed with the collector off."""
 
     def process_template_response(self, request, response):
         if isinstance(response, Response):

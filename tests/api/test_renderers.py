@@ -42,17 +42,18 @@ class Point:
         {"amount": decimal.Decimal("12345.60"), "id": uuid.UUID(int=7)},
         {"label": gettext_lazy("调解中"), "state": State.MEDIATING},
         {1: "int key", "nested": OrderedDict(b=(1, 2), a=[{"x": []}])},
-        {"gen": (i for i in range(3)), "set_like": frozenset()},
+        {"set_like": frozenset(), "empty": {}, "tuple": ()},
         {"big": 2**64, "bytes": b"abc"},
     ],
 )
 def test_same_bytes_as_drf(value):
-    if isinstance(value, dict) and "gen" in value:
-        fast = FastJSONRenderer().render({"gen": (i for i in range(3))})
-        assert fast == JSONRenderer().render({"gen": (i for i in range(3))}) == b'{"gen":[0,1,2]}'
-        return
     fast, drf = both(value)
     assert fast == drf
+
+
+def test_a_generator_is_written_as_drf_writes_it():
+    fast = FastJSONRenderer().render({"gen": (i for i in range(3))})
+    assert fast == JSONRenderer().render({"gen": (i for i in range(3))}) == b'{"gen":[0,1,2]}'
 
 
 def test_refused_as_drf_refuses():
