@@ -16,6 +16,7 @@ from knox.models import AuthToken, get_token_model
 from knox.settings import CONSTANTS, knox_settings
 from rest_framework.exceptions import AuthenticationFailed
 
+from mediation.case_sql import per_database
 from mediation.queue_sql import Columns
 
 
@@ -72,7 +73,17 @@ def revoke_all(user) -> int:
     return AuthToken.objects.filter(user=user).delete()[0]
 
 
-_token_sql: dict[str, tuple] = {}
+def _token_sql() -> tuple[str, Columns, Columns]:
+    token_model, user_model = get_token_model(), get_user_model()
+    tokens, users = Columns(token_model, "t"), Columns(user_model, "u")
+    qn = connections[DEFAULT_DB_ALIAS].ops.quote_name
+    sql = (
+        f"SELECT {tokens.sql}, {users.sql} FROM {qn(token_model._meta.db_table)} t "  # nosec B608
+        f"INNER JOIN {qn(user_model._meta.db_table)} u "
+        f"ON u.{qn(user_model._meta.pk.column)} = t.{qn(token_model.user.field.column)} "
+        f"WHERE t.{qn(token_model._meta.get_field('token_key').column)} = %s"
+    )
+    return sql, tokens, users
 
 
 def token_rows(token_key: str) -> list:
@@ -82,19 +93,7 @@ def token_rows(token_key: str) -> list:
     by SQL written once per database from model metadata."""
     db = connections[DEFAULT_DB_ALIAS]
     token_model = get_token_model()
-    known = _token_sql.get(db.alias)
-    if known is None:
-        user_model = get_user_model()
-        tokens, users = Columns(token_model, "t"), Columns(user_model, "u")
-        qn = db.ops.quote_name
-        sql = (
-            f"SELECT {tokens.sql}, {users.sql} FROM {qn(token_model._meta.db_table)} t "  # nosec B608
-            f"INNER JOIN {qn(user_model._meta.db_table)} u "
-            f"ON u.{qn(user_model._meta.pk.column)} = t.{qn(token_model.user.field.column)} "
-            f"WHERE t.{qn(token_model._meta.get_field('token_key').column)} = %s"
-        )
-        known = _token_sql[db.alias] = (sql, tokens, users)
-    sql, tokens, users = known
+    sql, tokens, users = per_database(("knox_token",), _token_sql)
     with db.cursor() as cur:
         cur.execute(sql, [token_key])
         rows = cur.fetchall()

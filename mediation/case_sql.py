@@ -38,18 +38,30 @@ class StaleCase(Exception):
     """The guarded case UPDATE matched no row: the state changed since it was read."""
 
 
-_compiled: dict[tuple, tuple[str, list]] = {}
+_per_database: dict[tuple, Any] = {}
+
+
+def per_database(key: tuple, build: Callable[[], Any]) -> Any:
+    """What `build()` returns, made once per database alias and key: SQL written from
+    model metadata, whose quoting and converters are the database backend's. The one
+    cache behind compiled_once, queue_sql's columns and config.tokens' token lookup."""
+    full = (connection.alias, *key)
+    known = _per_database.get(full)
+    if known is None:
+        known = _per_database[full] = build()
+    return known
 
 
 def compiled_once(key: tuple, build: Callable[[], QuerySet]) -> tuple[str, list]:
     """The SQL and parameters of the queryset `build()` makes, compiled once per database
     and key. For a query the hot paths repeat with only a value or two changing: those are
     built with sentinels (negative ids no row has) that `bind` swaps for the real values."""
-    full = (connection.alias, *key)
-    if full not in _compiled:
+
+    def compile_() -> tuple[str, list]:
         sql, params = build().query.get_compiler(connection.alias).as_sql()
-        _compiled[full] = (sql, list(params))
-    return _compiled[full]
+        return sql, list(params)
+
+    return per_database(("queryset", *key), compile_)
 
 
 # The types a sentinel may have once compiled: an id, and an instant (a datetime, or on

@@ -33,6 +33,7 @@ from django.db.models.signals import post_init, pre_init
 from django.db.models.sql import Query
 from django_fsm import ConcurrentTransitionMixin, FSMFieldDescriptor
 
+from .case_sql import per_database
 from .models import Case, CaseParty, Handoff, Organization, Party
 
 _MEDIATOR_FIELDS = ("id", "username", "first_name", "last_name")
@@ -106,23 +107,22 @@ def _plain_init(model, attnames) -> bool:
     )
 
 
-_compiled: dict[str, tuple] = {}
+def _build_columns() -> tuple[Columns, ...]:
+    user_model = get_user_model()
+    return (
+        Columns(Case, "c"),
+        Columns(Organization, "o", ("id", "name")),
+        Columns(user_model, "u", _MEDIATOR_FIELDS),
+        Columns(Party, "p"),
+        Columns(CaseParty, "l", _LINK_FIELDS),
+        Columns(Handoff, "h"),
+        Columns(Organization, "ho", ("id", "name")),
+    )
 
 
-def _columns():
+def _columns() -> tuple[Columns, ...]:
     # Per database: quoting and converters are the backend's.
-    if connection.alias not in _compiled:
-        user_model = get_user_model()
-        _compiled[connection.alias] = (
-            Columns(Case, "c"),
-            Columns(Organization, "o", ("id", "name")),
-            Columns(user_model, "u", _MEDIATOR_FIELDS),
-            Columns(Party, "p"),
-            Columns(CaseParty, "l", _LINK_FIELDS),
-            Columns(Handoff, "h"),
-            Columns(Organization, "ho", ("id", "name")),
-        )
-    return _compiled[connection.alias]
+    return per_database(("queue_columns",), _build_columns)
 
 
 def _table(model) -> str:
