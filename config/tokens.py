@@ -14,6 +14,7 @@ from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 from knox.crypto import hash_token
 from knox.models import AuthToken, get_token_model
 from knox.settings import CONSTANTS, knox_settings
+from knox.signals import token_expired
 from rest_framework.exceptions import AuthenticationFailed
 
 from mediation.case_sql import per_database
@@ -25,9 +26,11 @@ class TokenAuthentication(KnoxTokenAuthentication):
     query each time); expired tokens are swept when the user logs in again (`issue`)."""
 
     def authenticate_credentials(self, token):
-        """knox's own (knox.auth), line for line, with the token rows and their users read
-        by `token_rows`: building and compiling the same select_related query through the
-        ORM on every request was a tenth of a queue page's time (`make bench scale`)."""
+        """knox's own (knox.auth, django-rest-knox 5.1.0), line for line, with the token
+        rows and their users read by `token_rows`: building and compiling the same
+        select_related query through the ORM on every request was a tenth of a queue page's
+        time (`make bench scale`). tests/security/test_tokens.py fails when an upgraded
+        knox changes either method copied here, so the copy is compared, not forgotten."""
         msg = _("Invalid token.")
         token = token.decode("utf-8")
         for auth_token in token_rows(token[: CONSTANTS.TOKEN_KEY_LENGTH]):
@@ -44,8 +47,11 @@ class TokenAuthentication(KnoxTokenAuthentication):
         raise AuthenticationFailed(msg)
 
     def _cleanup_token(self, auth_token) -> bool:
+        # knox's, for the token presented only (its sweep of the others is the query saved).
         if auth_token.expiry is not None and auth_token.expiry < timezone.now():
+            username = auth_token.user.get_username()
             auth_token.delete()
+            token_expired.send(sender=self.__class__, username=username, source="auth_token")
             return True
         return False
 

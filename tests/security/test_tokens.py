@@ -125,3 +125,43 @@ def test_token_rows_are_the_orm_rows(world):
     assert token_rows("no-such-key-000") == []
     r = client_with(key).get("/api/me/")
     assert r.status_code == 200 and r.json()["username"] == "head"
+
+
+# The sources of knox's methods that config.tokens.TokenAuthentication copies, as of
+# django-rest-knox 5.1.0 (sha256 of inspect.getsource).
+KNOX_COPIED = {
+    "authenticate_credentials": "9ee8f829395d3547ed79b01b2b58126add48cec33557a5828fa496ca7cf576e0",
+    "_cleanup_token": "9d72d60a8a15ca90301a18a9f53742873927656d1d3c71fe7b98e0d32706d9e6",
+}
+
+
+@pytest.mark.parametrize("name", sorted(KNOX_COPIED))
+def test_the_copied_knox_methods_are_unchanged(name):
+    """config.tokens copies knox's check with its own row lookup; an upgrade of knox that
+    changes a copied method must be read into the copy, then the digest updated here."""
+    import hashlib
+    import inspect
+
+    from knox.auth import TokenAuthentication as Knox
+
+    source = inspect.getsource(getattr(Knox, name))
+    assert hashlib.sha256(source.encode()).hexdigest() == KNOX_COPIED[name], (
+        f"knox.auth.TokenAuthentication.{name} changed: compare config.tokens with it"
+    )
+
+
+def test_an_expired_token_is_deleted_and_announced(world):
+    """As knox does: the expired token presented is deleted and token_expired is sent."""
+    from knox.signals import token_expired
+
+    key = token_for(world.head)
+    heard = []
+    listener = lambda sender, username, source, **kw: heard.append((username, source))  # noqa: E731
+    token_expired.connect(listener)
+    try:
+        AuthToken.objects.filter(user=world.head).update(expiry=timezone.now() - dt.timedelta(1))
+        assert client_with(key).get("/api/me/").status_code == 401
+    finally:
+        token_expired.disconnect(listener)
+    assert heard == [("head", "auth_token")]
+    assert not AuthToken.objects.filter(user=world.head).exists()
