@@ -30,8 +30,7 @@ class Socket:
         self.writes.append([e.id for e in events])
 
 
-@sync_to_async
-def add_events(case, n, org=None):
+def commit_events(case, n, org=None):
     """Commit n events without any wake-up (as another process would, its wake lost)."""
     payload = {"case": {"id": case.pk}, "actor": None, "data": {}, "orgs": [org or case.org_id]}
     CaseEvent.objects.bulk_create(
@@ -41,6 +40,9 @@ def add_events(case, n, org=None):
     return list(CaseEvent.objects.filter(case=case).order_by("-id").values_list("id", flat=True))[
         :n
     ][::-1]
+
+
+add_events = sync_to_async(commit_events)
 
 
 async def wait_for(predicate, timeout=5.0):
@@ -147,3 +149,73 @@ async def test_commit_in_this_process_wakes_the_relay_directly(world, settings):
     await sync_to_async(services.perform)(case, "begin", world.mediator, {"consent": True})
     await wait_for(lambda: len(sock.got) == 1, timeout=3)
     assert sock.got == [await sync_to_async(lambda: CaseEvent.objects.latest("id").pk)()]
+
+
+def count_reads(monkeypatch):
+    """How many times the relay reads the outbox's rows (serialising each event)."""
+    reads = []
+    real = live._events_after
+
+    def counted(last_id):
+        reads.append(last_id)
+        return real(last_id)
+
+    monkeypatch.setattr(live, "_events_after", counted)
+    return reads
+
+
+async def test_with_no_socket_the_relay_moves_past_events_without_reading_them(
+    world, settings, monkeypatch
+):
+    """Nobody in this process to deliver to: a wake-up moves the relay to the id it
+    announced, reading nothing. A socket that joins then gets what follows, from the id
+    the relay moved to, and nothing committed before it joined."""
+    reads = count_reads(monkeypatch)
+    case = await sync_to_async(world.make_case)(State.ACCEPTED)
+    hub = await quiet_hub(settings)
+    before = await add_events(case, 3)
+    hub.wake_up(before[-1])
+    await wait_for(lambda: hub.last_relayed == before[-1])
+    assert reads == []
+
+    sock = Socket()
+    await hub.join("district", sock)
+    after = await add_events(case, 2)
+    hub.wake_up(after[-1])
+    await wait_for(lambda: len(sock.got) == 2)
+    assert sock.got == after and reads == [before[-1]]
+
+
+async def test_with_no_socket_a_poll_asks_where_the_outbox_ends(world, settings, monkeypatch):
+    """A poll (no id announced: another process's commit without Redis) moves the relay
+    to the outbox's last id, read by one query, not by reading the rows."""
+    reads = count_reads(monkeypatch)
+    case = await sync_to_async(world.make_case)(State.ACCEPTED)
+    settings.LIVE_RELAY_INTERVAL = 0.1
+    hub = await live.ensure_started()
+    ids = await add_events(case, 4)
+    await wait_for(lambda: hub.last_relayed == ids[-1])
+    assert reads == []
+
+
+async def test_a_socket_joining_while_the_relay_asks_gets_the_events(world, settings, monkeypatch):
+    """The join lands while the relay waits for the outbox's end: the relay then reads
+    the rows as usual instead of moving past them, so the new socket misses nothing that
+    was committed after it joined."""
+    reads = count_reads(monkeypatch)
+    case = await sync_to_async(world.make_case)(State.ACCEPTED)
+    hub = await quiet_hub(settings)
+    loop = asyncio.get_running_loop()
+    sock = Socket()
+    committed = []
+    real_end = live._outbox_end
+
+    def join_then_commit():
+        asyncio.run_coroutine_threadsafe(hub.join("district", sock), loop).result(5)
+        committed.extend(commit_events(case, 2))  # after the join, before the end is read
+        return real_end()
+
+    monkeypatch.setattr(live, "_outbox_end", join_then_commit)
+    hub.wake_up()  # no id announced: the relay asks the database
+    await wait_for(lambda: len(sock.got) == 2)
+    assert sock.got == committed and len(reads) == 1
