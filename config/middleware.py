@@ -40,11 +40,13 @@ class ReleaseViewMiddleware(MiddlewareMixin):
 
     DRF's view holds its request and its response, and both point back at the view (the
     request's parser context also points at the request itself, the response's renderer
-    context at the response). Everything the view reached (a queue page: some 800
-    objects, its cases, parties and JSON rows) was left in those cycles. In a daphne
+    context at the response), and a serializer's data points at the serializer, a cycle
+    with its fields that holds the instances. Everything the view reached (a queue page:
+    some 800 objects, its cases, parties and JSON rows) was left in those cycles. In a daphne
     process, with its large heap, collecting them took two fifths of a queue page's CPU
     (gc callbacks, docs/deploy.md §11). After rendering nothing reads them: the body is
-    bytes. tests/api/test_case_list.py checks a page is freed with the collector off."""
+    bytes. tests/api/test_release.py and test_case_list.py check that a list is freed with
+    the collector off."""
 
     def process_template_response(self, request, response):
         if isinstance(response, Response):
@@ -64,3 +66,18 @@ def release_view(response) -> None:
     if parser_context:
         parser_context.pop("request", None)
         parser_context.pop("view", None)
+    # A serializer's data (ReturnList, ReturnDict: the body, or a page's "results") points
+    # at its serializer, which holds the instances and is a cycle with its fields (and a
+    # list serializer with its child).
+    data = response.data
+    for value in (data, data.get("results") if isinstance(data, dict) else None):
+        serializer = getattr(value, "serializer", None)
+        if serializer is None:
+            continue
+        value.serializer = None
+        # A list serializer's child was made with the same arguments (DRF's many_init).
+        for s in (serializer, getattr(serializer, "child", None)):
+            if s is not None:
+                s.instance = None
+                for name in ("_args", "_kwargs", "_data"):
+                    s.__dict__.pop(name, None)

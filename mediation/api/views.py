@@ -364,12 +364,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             rows = paginator.paginate_queryset(
                 self.filter_queryset(self.get_queryset()), request, self
             )
-        # The rows as CaseListSerializer writes them (its to_representation is case_row),
-        # in a plain list: DRF's list serializer and its ReturnList hold the page's
-        # instances in a reference cycle, left to the cyclic garbage collector
-        # (config.middleware.ReleaseViewMiddleware).
-        context = self.get_serializer_context()
-        return paginator.get_paginated_response([s.case_row(case, context) for case in rows])
+        return paginator.get_paginated_response(self.get_serializer(rows, many=True).data)
 
     def get_queryset(self):
         user = self.request.user
