@@ -96,11 +96,14 @@ class QueueCursorPagination(BasePagination):
         def read_ids(key, reverse, limit):
             return list(ordered(queryset, key, reverse).values_list("pk", flat=True)[:limit])
 
-        return self.paginate_ids(read_ids, request, view, queryset)
+        # A view may read a page's rows its own way (CaseViewSet.page_rows).
+        read_rows = getattr(view, "page_rows", None) or (lambda ids: queryset.filter(pk__in=ids))
+        return self.paginate_ids(read_ids, read_rows, request)
 
-    def paginate_ids(self, read_ids, request, view=None, queryset=None):
+    def paginate_ids(self, read_ids, read_rows, request):
         """The page whose ids `read_ids(key, reverse, limit)` reads: the first `limit` ids
-        of the visible, filtered queue in `ordered`'s order from the cursor `key`."""
+        of the visible, filtered queue in `ordered`'s order from the cursor `key`; its rows
+        by `read_rows(ids)`, in any order."""
         self.request = request
         self.base_url = request.build_absolute_uri()
         size = self.get_page_size(request)
@@ -109,9 +112,7 @@ class QueueCursorPagination(BasePagination):
         ids = read_ids(key, reverse, size + 1)
         more = len(ids) > size
         ids = ids[:size]
-        page_rows = getattr(view, "page_rows", None)
-        rows_qs = page_rows(ids) if page_rows else queryset.filter(pk__in=ids)  # type: ignore[union-attr]
-        by_id = {row.pk: row for row in rows_qs}
+        by_id = {row.pk: row for row in read_rows(ids)}
         rows = [by_id[i] for i in ids if i in by_id]
         if reverse:
             rows.reverse()

@@ -359,7 +359,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         }:
             # No filter: the page's ids by the compiled query, no queryset built.
             read = functools.partial(unfiltered_page_ids, request.user)
-            rows = paginator.paginate_ids(read, request, self)
+            rows = paginator.paginate_ids(read, self.page_rows, request)
         else:
             rows = paginator.paginate_queryset(
                 self.filter_queryset(self.get_queryset()), request, self
