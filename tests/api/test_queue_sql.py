@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from mediation import demo, queue_sql
 from mediation.api import serializers as s
-from mediation.models import Case, CaseParty, Handoff, Party
+from mediation.models import Attachment, Case, CaseParty, Handoff, Party
 
 
 def orm_cases(ids, detail=False):
@@ -39,6 +39,14 @@ def seeded(db):
     case = Case.objects.order_by("id").first()
     party = Party.objects.create(kind="person", name="后加第三人", phone="13900001111")
     CaseParty.objects.create(case=case, party=party, role="third_party", position=0)
+    # Papers on two cases (the demo has none): two on one, to show their order.
+    last = Case.objects.order_by("-id").first()
+    for c, name in ((case, "身份证复印件.pdf"), (case, "授权委托书.pdf"), (last, "收据.png")):
+        Attachment.objects.create(
+            case=c, kind="evidence", name=name, content_type="application/pdf",
+            file=f"attachments/{name}", size=1024, sha256="0" * 64,
+            uploaded_at=timezone.now(),
+        )  # fmt: skip
     return list(Case.objects.order_by("id").values_list("id", flat=True))
 
 
@@ -63,7 +71,7 @@ def test_every_row_as_the_orm_reads_it_for_every_user(seeded):
             assert _rows(fast, user, now) == _rows(orm, user, now), user.username
     # The detail (case_json): every record under the case, every few cases for every user.
     detail = s.CaseDetailSerializer
-    for pk in seeded[::7]:
+    for pk in [*seeded[::7], seeded[-1]]:
         fast, orm = [queue_sql.detail_case(pk)], orm_cases([pk], detail=True)
         for user in users:
             assert _rows(fast, user, now, detail) == _rows(orm, user, now, detail)
@@ -91,8 +99,11 @@ def _covers(seeded, now, detail=s.CaseDetailSerializer):
     assert [p["name"] for p in first].index("后加第三人") == 1 and len(first) == 3
     assert any(row["mediator"] for row in rows) and any(not row["mediator"] for row in rows)
     assert any(row["available_transitions"] for row in rows)
-    details = _rows([queue_sql.detail_case(pk) for pk in seeded[::7]], user, now, detail)
-    for record in ("agreement", "sessions", "follow_ups", "handoffs"):
+    shown = [*seeded[::7], seeded[0], seeded[-1]]  # the cases with papers among them
+    details = _rows([queue_sql.detail_case(pk) for pk in shown], user, now, detail)
+    first_case = next(d for d in details if d["id"] == seeded[0])
+    assert [a["name"] for a in first_case["attachments"]] == ["身份证复印件.pdf", "授权委托书.pdf"]
+    for record in ("agreement", "sessions", "follow_ups", "handoffs", "attachments"):
         assert any(d[record] for d in details), record
 
 
