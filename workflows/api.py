@@ -18,7 +18,7 @@ from mediation.events import case_snapshot
 from mediation.models import Case
 
 from . import confirmation, court, petition, petition_clock, referral, services
-from .common import NoteForm
+from .nodes import CaseTaskNode
 
 
 def task_json(task) -> dict:
@@ -44,57 +44,33 @@ def task_json(task) -> dict:
 
 # -- shapes ---------------------------------------------------------------------------------
 
-TASK_TYPES = [
-    "confirmation.register",
-    "confirmation.decide",
-    "petition.feedback",
-    "petition.review",
-    "referral.filing",
-    "referral.acknowledge",
-    "referral.result",
-    "court.outcome",
-]
-
-# Every decision a task of each type may offer, for the schema; which of them a given task
-# offers now is its `decisions` (a test checks that those are always among these).
-DECISION_FORMS = {
-    "confirmation.register": {
-        "register": confirmation.RegisterForm,
-        "refuse": confirmation.RefuseForm,
-    },
-    "confirmation.decide": {
-        "confirm": confirmation.ConfirmForm,
-        "reject": confirmation.RejectForm,
-        "extend": confirmation.ExtendForm,
-    },
-    "petition.feedback": {"submit": petition.FeedbackForm},
-    "petition.review": {"accept": NoteForm, "return": petition.ReturnForm},
-    "referral.filing": {"record": referral.FilingForm},
-    "referral.acknowledge": {
-        "accept": referral.AcceptForm,
-        "decline": referral.DeclineForm,
-    },
-    "referral.result": {
-        "record": referral.ResultForm,
-        "extend": referral.ExtendAwardForm,
-        "grant": referral.GrantForm,
-        "refuse": referral.RefuseAidForm,
-    },
-    "court.outcome": {
-        "confirm": court.ConfirmForm,
-        "mediation_document": court.DocumentForm,
-        "file": court.FileForm,
-        "acknowledge": NoteForm,
-    },
-}
-# referral.acknowledge for a legal-aid referral offers {"accept": ReceiveForm} instead
-LEGAL_AID_RECEIVE = referral.ReceiveForm
+FLOWS = (
+    confirmation.ConfirmationFlow,
+    petition.PetitionFlow,
+    referral.ReferralFlow,
+    court.CourtReferralFlow,
+)
+# Every task node of the flows, in the order the flows declare them.
+TASK_NODES = [n for f in FLOWS for n in vars(f).values() if isinstance(n, CaseTaskNode)]
+TASK_TYPES = [node.kind for node in TASK_NODES]
 
 
 def decision_component(task_type: str, decision: str) -> str:
     return "Decision" + "".join(
         p.capitalize() for p in f"{task_type}.{decision}".replace("_", ".").split(".")
     )
+
+
+def decision_components(node) -> list[tuple[str, str, type]]:
+    """(component name, decision, form) for every decision a task type may offer (its
+    node's `forms`: what a given task offers now is among them). A decision offered with
+    another form as well (a legal-aid centre's receipt) is named after that form."""
+    out, named = [], set()
+    for decision, form in node.forms:
+        suffix = decision if decision not in named else form.__name__.removesuffix("Form")
+        named.add(decision)
+        out.append((decision_component(node.kind, suffix.lower()), decision, form))
+    return out
 
 
 def _decision_schema(task_type, decision, form):
@@ -107,20 +83,12 @@ def _decision_schema(task_type, decision, form):
     return schema
 
 
-for _type, _decisions in DECISION_FORMS.items():
-    for _decision, _form in _decisions.items():
-        component(decision_component(_type, _decision))(
-            lambda t=_type, d=_decision, f=_form: _decision_schema(t, d, f)
-        )
-component("DecisionReferralAcknowledgeReceive")(
-    lambda: _decision_schema("referral.acknowledge", "accept", LEGAL_AID_RECEIVE)
-)
+for _node in TASK_NODES:
+    for _name, _decision, _form in decision_components(_node):
+        component(_name)(lambda t=_node.kind, d=_decision, f=_form: _decision_schema(t, d, f))
 
 TASK_DECISION_BODY = {
-    "anyOf": [
-        ref(decision_component(t, d)) for t, decisions in DECISION_FORMS.items() for d in decisions
-    ]
-    + [ref("DecisionReferralAcknowledgeReceive")],
+    "anyOf": [ref(name) for node in TASK_NODES for name, *_ in decision_components(node)],
     "description": "decision 及其字段：可选的决定及字段见任务的 decisions",
 }
 

@@ -65,6 +65,14 @@ class CourtReferralFlow(FlowBase, flow.Flow):
         CaseTaskNode(
             "court.outcome",
             org=this.court,
+            forms=[
+                ("confirm", ConfirmForm),
+                ("mediation_document", DocumentForm),
+                ("withdraw_suit", WithdrawSuitForm),
+                ("resume_trial", ResumeTrialForm),
+                ("file", FileForm),
+                ("acknowledge", NoteForm),
+            ],
             decisions=this.outcome_decisions,
             handler=this.on_outcome,
         )

@@ -84,17 +84,21 @@ class CaseTaskNode(flow.View):
     """A task for an organisation's inbox.
 
     kind: the task type (`confirmation.register`, …); org(process) -> org id;
-    due(process, prev_activation, now) -> Clock | datetime | None; decisions(task) -> {value:
-    form class}; handler(task, user, decision, cleaned_data, now) applies the decision
-    (case transitions through mediation.services) before the engine moves on;
+    due(process, prev_activation, now) -> Clock | datetime | None; forms: every decision the
+    task may ever offer with each form it may ask for, as (value, form class) pairs (the
+    API schema is written from them, workflows.api); decisions(task) -> {value: form
+    class}, those offered now, always among `forms`; handler(task, user, decision,
+    cleaned_data, now) applies the decision (case transitions through mediation.services)
+    before the engine moves on;
     expects: the case states in which the task still makes sense (otherwise the task is
     cancelled when the case moves on by another door)."""
 
     activation_class = CaseTaskActivation
 
-    def __init__(self, kind, *, org, decisions, handler, due=None, expects=()):
+    def __init__(self, kind, *, org, forms, decisions, handler, due=None, expects=()):
         super().__init__(view=None)
         self.kind = kind
+        self.forms = tuple(forms)
         self._org = org
         self._due = due
         self._decisions = decisions
@@ -115,7 +119,11 @@ class CaseTaskNode(flow.View):
         return self._due(process, prev_activation, now) if self._due else None
 
     def decisions_for(self, task) -> dict:
-        return self._decisions(task)
+        offered = self._decisions(task)
+        undeclared = set(offered.items()) - set(self.forms)
+        if undeclared:  # the schema would not describe it: a flow's mistake, not the user's
+            raise RuntimeError(f"{self.kind} offers undeclared decisions {undeclared}")
+        return offered
 
     def handle(self, task, user, decision, data, now):
         return self._handler(task, user, decision, data, now)

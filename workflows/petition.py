@@ -50,6 +50,7 @@ class PetitionFlow(FlowBase, flow.Flow):
             "petition.feedback",
             org=this.mediation_org,
             due=this.feedback_due,
+            forms=[("submit", FeedbackForm)],
             decisions=this.feedback_decisions,
             handler=this.on_feedback,
         )
@@ -60,6 +61,7 @@ class PetitionFlow(FlowBase, flow.Flow):
         CaseTaskNode(
             "petition.review",
             org=this.bureau,
+            forms=[("accept", NoteForm), ("return", ReturnForm)],
             decisions=this.review_decisions,
             handler=this.on_review,
         )

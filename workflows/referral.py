@@ -108,6 +108,7 @@ class ReferralFlow(FlowBase, flow.Flow):
         CaseTaskNode(
             "referral.filing",
             org=this.target_of,
+            forms=[("record", FilingForm)],
             decisions=this.filing_decisions,
             handler=this.on_filing,
             expects=[State.REFERRED],
@@ -120,6 +121,8 @@ class ReferralFlow(FlowBase, flow.Flow):
             "referral.acknowledge",
             org=this.target_of,
             due=this.acknowledge_due,
+            # A legal-aid centre's "accept" is a receipt only (ReceiveForm).
+            forms=[("accept", AcceptForm), ("decline", DeclineForm), ("accept", ReceiveForm)],
             decisions=this.acknowledge_decisions,
             handler=this.on_acknowledge,
             expects=[State.REFERRED],
@@ -138,6 +141,12 @@ class ReferralFlow(FlowBase, flow.Flow):
             "referral.result",
             org=this.target_of,
             due=this.result_due,
+            forms=[
+                ("record", ResultForm),
+                ("extend", ExtendAwardForm),
+                ("grant", GrantForm),
+                ("refuse", RefuseAidForm),
+            ],
             decisions=this.result_decisions,
             handler=this.on_result,
             expects=[State.REFERRED],
