@@ -14,7 +14,8 @@ What is measured:
 - `dtj_http_requests_total{method,status}` and `dtj_http_request_duration_seconds`;
 - `dtj_transitions_total{network,transition}`, counted after commit;
 - `dtj_open_sockets`, the accepted websockets of live processes;
-- `dtj_event_relay_lag_seconds`, from an event's time to its delivery by a relay;
+- `dtj_event_relay_lag_seconds`, from an event's time to its delivery by a relay (in a
+  process with sockets: one without them delivers nothing, live.Hub._skip_unwatched);
 - `dtj_overdue_cases`, read from the database at scrape time (one aggregate query);
 - `dtj_sweep_runs_total`, `dtj_sweep_announcements_total{kind}` and the time of the last run.
 """
