@@ -26,11 +26,12 @@ def _text(label, max_length, *, textarea=False, rows=3, **attrs):
 
 class DateInput(forms.TextInput):
     """Dates typed and shown as 2026-11-28 whatever the browser's locale (a native date
-    input renders 2026/11/28 or 11/28/2026 by locale)."""
+    input renders 2026/11/28 or 11/28/2026 by locale). The placeholder shows the format,
+    not a date: in a due-date field a fixed example date read as a suggested deadline."""
 
     def __init__(self, attrs=None):
         base = {
-            "placeholder": "2026-11-28",
+            "placeholder": _("年-月-日"),
             "pattern": r"\d{4}-\d{2}-\d{2}",
             "inputmode": "numeric",
             "maxlength": "10",
