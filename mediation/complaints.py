@@ -231,9 +231,10 @@ def active_entries(user_ids=None, org_ids=None, today=None):
 def warnings_for(user_ids, today=None) -> dict[int, list[str]]:
     """{mediator id: ["不良执业信息：… （至 2027-05-01）"]} for the assignment forms."""
     out: dict[int, list[str]] = {}
-    # Four columns, no joins: every accept and reassign answers with these (the joined
-    # organisation and mediator of active_entries were a sixth of a reassign, py-spy).
-    rows = active_entries(user_ids=user_ids, today=today).select_related(None)
+    # Four columns, no joins (values_list drops active_entries' select_related): every
+    # accept and reassign answers with these; the joined organisation and mediator were a
+    # sixth of a reassign (py-spy).
+    rows = active_entries(user_ids=user_ids, today=today)
     for mediator, conduct, start, until in rows.values_list(
         "mediator_id", "conduct", "occurred_on", "until"
     ):

@@ -33,7 +33,7 @@ from django.db.models.signals import post_init, pre_init
 from django.db.models.sql import Query
 from django_fsm import ConcurrentTransitionMixin, FSMFieldDescriptor
 
-from .case_sql import bind, per_database
+from .case_sql import bind, compiled_once, per_database
 from .models import Case, CaseParty, Handoff, Organization, Party
 
 _MEDIATOR_FIELDS = ("id", "username", "first_name", "last_name")
@@ -222,17 +222,16 @@ _CASE_SENTINEL = -72_720_002
 
 def _records(related: str):
     """The related model, the reverse foreign key, the relation's SQL with its parameters
-    (compiled once per database from the default manager's query, as Django's prefetch
-    builds it, the case id a sentinel) and the model's columns."""
+    (the default manager's query, as Django's prefetch builds it, compiled once with the
+    case id a sentinel) and the model's columns."""
     rel = Case._meta.get_field(related)
     model = rel.related_model
-
-    def build():
-        qs = model._default_manager.filter(**{rel.field.attname: _CASE_SENTINEL})
-        return qs.query.get_compiler(connection.alias).as_sql(), Columns(model, "r")
-
-    (sql, params), columns = per_database(("records", related), build)
-    return model, rel.field, sql, list(params), columns
+    sql, params = compiled_once(
+        ("records", related),
+        lambda: model._default_manager.filter(**{rel.field.attname: _CASE_SENTINEL}),
+    )
+    columns = per_database(("record_columns", related), lambda: Columns(model, "r"))
+    return model, rel.field, sql, params, columns
 
 
 def detail_case(pk: int) -> Case:
