@@ -74,7 +74,6 @@ class ConfirmationFlow(FlowBase, flow.Flow):
             org=this.court_of,
             due=this.register_due,
             forms=[("register", RegisterForm), ("refuse", RefuseForm)],
-            decisions=this.register_decisions,
             handler=this.on_register,
             expects=[State.CONFIRMING],
         )
@@ -135,9 +134,6 @@ class ConfirmationFlow(FlowBase, flow.Flow):
             return due
         basis = process.data.get("decide_basis") or clocks.rule(Stage.CONFIRMATION_DECIDE).basis
         return clocks.fixed_clock(Stage.CONFIRMATION_DECIDE, registered, due, basis, "calendar")
-
-    def register_decisions(self, task):
-        return {"register": RegisterForm, "refuse": RefuseForm}
 
     def decide_decisions(self, task):
         out = {"confirm": ConfirmForm, "reject": RejectForm}

@@ -87,7 +87,8 @@ class CaseTaskNode(flow.View):
     due(process, prev_activation, now) -> Clock | datetime | None; forms: every decision the
     task may ever offer with each form it may ask for, as (value, form class) pairs (the
     API schema is written from them, workflows.api); decisions(task) -> {value: form
-    class}, those offered now, always among `forms`; handler(task, user, decision,
+    class}, those offered now, always among `forms` (none given: all of them, always);
+    handler(task, user, decision,
     cleaned_data, now) applies the decision (case transitions through mediation.services)
     before the engine moves on;
     expects: the case states in which the task still makes sense (otherwise the task is
@@ -95,10 +96,12 @@ class CaseTaskNode(flow.View):
 
     activation_class = CaseTaskActivation
 
-    def __init__(self, kind, *, org, forms, decisions, handler, due=None, expects=()):
+    def __init__(self, kind, *, org, forms, handler, decisions=None, due=None, expects=()):
         super().__init__(view=None)
         self.kind = kind
         self.forms = tuple(forms)
+        if decisions is None and len(dict(self.forms)) != len(self.forms):
+            raise ValueError(f"{kind}: a decision with two forms needs decisions(task)")
         self._org = org
         self._due = due
         self._decisions = decisions
@@ -109,7 +112,8 @@ class CaseTaskNode(flow.View):
         super()._resolve(instance)
         self._org = this.resolve(instance, self._org)
         self._due = this.resolve(instance, self._due)
-        self._decisions = this.resolve(instance, self._decisions)
+        if self._decisions is not None:
+            self._decisions = this.resolve(instance, self._decisions)
         self._handler = this.resolve(instance, self._handler)
 
     def org_for(self, process):
@@ -119,6 +123,8 @@ class CaseTaskNode(flow.View):
         return self._due(process, prev_activation, now) if self._due else None
 
     def decisions_for(self, task) -> dict:
+        if self._decisions is None:
+            return dict(self.forms)
         offered = self._decisions(task)
         undeclared = set(offered.items()) - set(self.forms)
         if undeclared:  # the schema would not describe it: a flow's mistake, not the user's

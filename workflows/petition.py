@@ -51,7 +51,6 @@ class PetitionFlow(FlowBase, flow.Flow):
             org=this.mediation_org,
             due=this.feedback_due,
             forms=[("submit", FeedbackForm)],
-            decisions=this.feedback_decisions,
             handler=this.on_feedback,
         )
         .Annotation(title=gettext_lazy("调解组织反馈办理结果"))
@@ -62,7 +61,6 @@ class PetitionFlow(FlowBase, flow.Flow):
             "petition.review",
             org=this.bureau,
             forms=[("accept", NoteForm), ("return", ReturnForm)],
-            decisions=this.review_decisions,
             handler=this.on_review,
         )
         .Annotation(title=gettext_lazy("信访部门审核反馈"))
@@ -92,12 +90,6 @@ class PetitionFlow(FlowBase, flow.Flow):
 
     def feedback_due(self, process, prev, now):
         return process.handoff.due_at
-
-    def feedback_decisions(self, task):
-        return {"submit": FeedbackForm}
-
-    def review_decisions(self, task):
-        return {"accept": NoteForm, "return": ReturnForm}
 
     def reopened(self, activation):
         return activation.process.data.get("last_review") == "reopened"

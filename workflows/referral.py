@@ -109,7 +109,6 @@ class ReferralFlow(FlowBase, flow.Flow):
             "referral.filing",
             org=this.target_of,
             forms=[("record", FilingForm)],
-            decisions=this.filing_decisions,
             handler=this.on_filing,
             expects=[State.REFERRED],
         )
@@ -229,9 +228,6 @@ class ReferralFlow(FlowBase, flow.Flow):
             award["basis"],
             award["unit"],
         )
-
-    def filing_decisions(self, task):
-        return {"record": FilingForm}
 
     def on_filing(self, activation, user, decision, data, now):
         process, handoff = activation.process, activation.process.handoff

@@ -35,3 +35,17 @@ def test_a_decision_offered_but_not_declared_is_refused(monkeypatch):
     monkeypatch.setattr(node, "_decisions", lambda task: {"surprise": NoteForm})
     with pytest.raises(RuntimeError, match=r"court\.outcome offers undeclared decisions"):
         node.decisions_for(None)
+
+
+def test_a_node_without_decisions_offers_all_it_declares_and_no_ambiguity():
+    """Most nodes offer every form they declare, always; one decision with two forms
+    (which a task then picks) cannot do without its own decisions(task)."""
+    from workflows.nodes import CaseTaskNode
+    from workflows.petition import PetitionFlow
+
+    review = PetitionFlow.review
+    assert review.decisions_for(None) == dict(review.forms)
+    with pytest.raises(ValueError, match="two forms"):
+        CaseTaskNode(
+            "x.y", org=None, handler=None, forms=[("accept", NoteForm), ("accept", NoteForm)]
+        )
