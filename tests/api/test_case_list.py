@@ -1,6 +1,7 @@
 """GET /api/cases/: filters, q, keyset pagination in queue order, constant query count."""
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -28,8 +29,19 @@ def ids(r):
     return [row["id"] for row in r.json()["results"]]
 
 
+# A Wednesday in a year the official calendar knows: "3 days ago" is then a Sunday whose
+# priority acceptance (one working day) ran out on Monday, whatever day the suite runs.
+WEDNESDAY = dt.datetime(2026, 11, 18, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
 @pytest.fixture
-def spread(world):
+def on_a_wednesday():
+    with time_machine.travel(WEDNESDAY, tick=True):
+        yield
+
+
+@pytest.fixture
+def spread(world, on_a_wednesday):
     """A handful of cases that differ in every filtered field."""
     now = timezone.now()
     c = {}
