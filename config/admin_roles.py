@@ -29,6 +29,11 @@ ADMIN_GROUPS = (SYSTEM, SECURITY, AUDIT)
 
 ROLE_PERMISSIONS = {
     SYSTEM: [
+        # the official calendar (DESIGN §12.1): a year's arrangement as Holiday rows
+        "mediation.add_holiday",
+        "mediation.change_holiday",
+        "mediation.delete_holiday",
+        "mediation.view_holiday",
         "mediation.add_organization",
         "mediation.change_organization",
         "mediation.view_organization",

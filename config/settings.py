@@ -335,7 +335,7 @@ REST_KNOX = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "大调解 Datiaojie API",
     "DESCRIPTION": "多元化纠纷调解案件管理接口",
-    "VERSION": "1.2.0",  # docs/api.md keeps the changelog
+    "VERSION": "1.3.0",  # docs/api.md keeps the changelog
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

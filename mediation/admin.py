@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.admin_site import ReadOnlyAdminMixin
 
+from . import clock_changes
 from .choices import Category
 from .identity import mask_id_number, mask_phone
 from .models import (
@@ -204,9 +205,35 @@ class TimeLimitAdmin(admin.ModelAdmin):
     list_filter = ["stage", "unit"]
     search_fields = ["basis"]
 
+    # A changed limit moves every open clock of it, with an event (clock_changes); the
+    # admin's change view is already one transaction.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        clock_changes.recount_open_clocks(request.user, "time_limit")
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        clock_changes.recount_open_clocks(request.user, "time_limit")
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        clock_changes.recount_open_clocks(request.user, "time_limit")
+
 
 @admin.register(Holiday)
 class HolidayAdmin(admin.ModelAdmin):
     list_display = ["date", "is_working_day", "note"]
     list_filter = ["is_working_day"]
     date_hierarchy = "date"
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        clock_changes.recount_open_clocks(request.user, "calendar")
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        clock_changes.recount_open_clocks(request.user, "calendar")
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        clock_changes.recount_open_clocks(request.user, "calendar")

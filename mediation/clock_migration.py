@@ -46,10 +46,13 @@ def _new_clock(case, events, handoffs):
     return clocks.mediation_clock(case, accepted)
 
 
-def recompute_open_cases(Case, CaseEvent, CaseAccess, Handoff, now=None) -> int:
+def recompute_open_cases(
+    Case, CaseEvent, CaseAccess, Handoff, now=None, reason="legal_clocks"
+) -> int:
     """Recompute due_at of every open case; returns how many changed."""
     now = now or timezone.now()
     clocks.reset_cache()
+    keeps_clock = any(f.name == "due_clock" for f in Case._meta.get_fields())
     changed = 0
     for case in Case.objects.filter(state__in=[*MEDIATING, "registered", "confirming"]):
         events = list(CaseEvent.objects.filter(case_id=case.pk).order_by("id"))
@@ -60,9 +63,11 @@ def recompute_open_cases(Case, CaseEvent, CaseAccess, Handoff, now=None) -> int:
         previous = case.due_at
         case.due_at, case.due_from = clock.due, clock.start
         case.due_unit, case.due_basis = clock.unit, clock.basis[:400]
-        case.save(
-            update_fields=["due_at", "due_from", "due_unit", "due_basis", "materials_received_at"]
-        )
+        fields = ["due_at", "due_from", "due_unit", "due_basis", "materials_received_at"]
+        if keeps_clock:  # from migration 0016 on: the clock itself, to count it again later
+            case.due_clock = clock.as_json()
+            fields.append("due_clock")
+        case.save(update_fields=fields)
         referral = next((h for h in handoffs if h.kind == "court_referral"), None)
         if referral is not None and case.state in MEDIATING and referral.due_at != clock.due:
             referral.due_at = clock.due
@@ -90,7 +95,7 @@ def recompute_open_cases(Case, CaseEvent, CaseAccess, Handoff, now=None) -> int:
                 "actor": None,
                 "data": {
                     "fields": ["due_at"],
-                    "reason": "legal_clocks",
+                    "reason": reason,
                     "previous_due_at": timezone.localtime(previous).isoformat()
                     if previous
                     else None,

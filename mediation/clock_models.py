@@ -2,6 +2,9 @@
 every time limit with its legal basis, and `Holiday`, the administrator's corrections
 to the official calendar. `mediation.clocks` reads both (cached per process)."""
 
+import datetime as dt
+
+import holidays
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -71,6 +74,19 @@ class Holiday(models.Model):
     def clean(self):
         if self.date is None or self.is_working_day is None:
             return
+        if not 2000 <= self.date.year <= 2100:
+            raise ValidationError({"date": _("日期须在 2000 年至 2100 年之间")})
+        # 《全国年节及纪念日放假办法》第二条: a statutory holiday is a rest day for everyone;
+        # marking one a working day needs the arrangement that says so.
+        if self.is_working_day and not self.note and _statutory(self.date):
+            raise ValidationError(
+                {
+                    "note": _(
+                        "该日是《全国年节及纪念日放假办法》第二条规定的法定节假日，"
+                        "登记为上班日须在说明中注明依据"
+                    )
+                }
+            )
         weekend = self.date.weekday() >= 5
         # A row that only restates the default (a weekday marked working, a weekend day
         # marked rest, with nothing to say why) contradicts its own purpose.
@@ -82,3 +98,7 @@ class Holiday(models.Model):
             raise ValidationError(
                 {"is_working_day": _("周末默认休息，无需登记；如为法定节假日请注明节日名称")}
             )
+
+
+def _statutory(day: dt.date) -> bool:
+    return day in holidays.country_holidays("CN", years=day.year, observed=False)

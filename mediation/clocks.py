@@ -3,8 +3,10 @@
 The one place that does date arithmetic for legal time limits:
 - `is_working_day(d)`: the official calendar — statutory holidays and the weekend days
   worked in exchange (调休) from the `chinese-calendar` package, overridden by the
-  administrator's `Holiday` rows; for a year neither knows, weekends only (and
-  `unknown_years` says so, for `manage.py check` and the supervisor's pages);
+  administrator's `Holiday` rows; for a year neither knows, the statutory days of
+  《全国年节及纪念日放假办法》 (computed by the `holidays` package) plus weekends, and the year
+  is unconfirmed (`year_known`, `unconfirmed_note`): every user who sees a due date in it
+  is told it is an estimate;
 - `add_working_days(d, n)` and `period_end(d, n)` (calendar days; a period whose last
   day is a rest day ends on the next working day, CPL art 85);
 - `clock(stage, start, network, category)`: the most specific `TimeLimit` row applied
@@ -22,15 +24,17 @@ version in the Django cache, which other processes check at most every
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 # chinese-calendar ships neither type hints nor a py.typed marker: its two date sets are
 # read once below, as frozensets of dates.
 import chinese_calendar  # type: ignore[import-untyped]
+import holidays
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
@@ -51,6 +55,8 @@ __all__ = [
     "end_of_day",
     "is_working_day",
     "period_end",
+    "statutory_rest_days",
+    "unconfirmed_note",
     "unknown_years",
 ]
 
@@ -60,6 +66,9 @@ _VERSION_KEY = "mediation.clocks.version"
 _PKG_REST: frozenset[dt.date] = frozenset(chinese_calendar.holidays)
 _PKG_WORK: frozenset[dt.date] = frozenset(chinese_calendar.workdays)
 PACKAGE_YEARS = frozenset(d.year for d in _PKG_REST)
+
+# Dates the calendar can speak of: the statutory rules are computed for these years only.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
 @dataclass(frozen=True)
@@ -76,7 +85,13 @@ class Rule:
 
 @dataclass(frozen=True)
 class Clock:
-    """A running legal time limit: due at the end of its last day."""
+    """A running legal time limit: due at the end of its last day.
+
+    What it takes to count it again when the calendar or the limit changes
+    (`recounted`): the rule it came from (stage, network, category), the days an
+    extension added (`extra`), the stages run before it from the same start (`chain`:
+    a confirmation is registered, then decided), and the days it stood paused. A `fixed`
+    clock is a date somebody set (a court's letter, an agreed date): never recounted."""
 
     stage: str
     start: dt.datetime
@@ -85,6 +100,31 @@ class Clock:
     count: int
     basis: str
     extension: int = 0
+    network: str = ANY
+    category: str = ANY
+    extra: int = 0
+    fixed: bool = False
+    chain: tuple[str, ...] = ()
+    # Closed pauses as (first day paused, last day paused), and the day an open one began.
+    paused: tuple[tuple[dt.date, dt.date], ...] = ()
+    paused_since: dt.date | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "stage": self.stage,
+            "start": self.start.isoformat(),
+            "due": self.due.isoformat(),
+            "unit": self.unit,
+            "basis": self.basis,
+            "count": self.count,
+            "network": self.network,
+            "category": self.category,
+            "extra": self.extra,
+            "fixed": self.fixed,
+            "chain": list(self.chain),
+            "paused": [[a.isoformat(), b.isoformat()] for a, b in self.paused],
+            "paused_since": self.paused_since.isoformat() if self.paused_since else None,
+        }
 
 
 class _State:
@@ -154,13 +194,27 @@ def connect_signals() -> None:
 # -- the calendar -------------------------------------------------------------------------
 
 
+@functools.cache
+def statutory_rest_days(year: int) -> frozenset[dt.date]:
+    """The statutory holidays of `year` (《全国年节及纪念日放假办法》 第二条, 2024 revision from
+    2025: 元旦 1 day, 春节 除夕 and 初一至初三, 清明 1, 劳动节 05-01/02, 端午 1, 中秋 1, 国庆
+    10-01/03; the earlier rules for earlier years), lunar dates and the 清明 solar term
+    computed by the `holidays` package. Only the days the law names: the State Council's
+    bridges and exchanged weekends are announced each year and cannot be computed."""
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        return frozenset()
+    return frozenset(holidays.country_holidays("CN", years=year, observed=False))
+
+
 def is_working_day(day: dt.date) -> bool:
     overrides = _current().overrides
     if day in overrides:
         return overrides[day]
     if day.year in PACKAGE_YEARS:
         return day in _PKG_WORK or (day.weekday() < 5 and day not in _PKG_REST)
-    return day.weekday() < 5  # a year nobody has entered yet: weekends only
+    # A year whose arrangement is not published yet: the statutory days and weekends, so a
+    # period never ends on 元旦 or 除夕 (CPL art 85); the year stays unconfirmed.
+    return day.weekday() < 5 and day not in statutory_rest_days(day.year)
 
 
 def year_known(year: int) -> bool:
@@ -168,9 +222,24 @@ def year_known(year: int) -> bool:
 
 
 def unknown_years(years: Iterable[int]) -> list[int]:
-    """The years among `years` whose official calendar is in neither the package nor the
-    Holiday table (working days there count weekends only)."""
+    """The years among `years` whose official arrangement is in neither the package nor
+    the Holiday table (working days there are the statutory estimate)."""
     return sorted({y for y in years if not year_known(y)})
+
+
+def due_confirmed(due: dt.datetime | None) -> bool:
+    """Whether `due` was counted on a published arrangement (False: an estimate)."""
+    return due is None or year_known(timezone.localdate(due).year)
+
+
+def unconfirmed_note(due: dt.datetime | None) -> str:
+    """The words shown beside a due date counted on the statutory estimate, else ""."""
+    if due_confirmed(due):
+        return ""
+    assert due is not None
+    return _("（%(year)d年放假安排未公布，按法定节假日推算）") % {
+        "year": timezone.localdate(due).year
+    }
 
 
 def add_working_days(day: dt.date, n: int) -> dt.date:
@@ -220,12 +289,14 @@ def rule(stage: str, network: str = ANY, category: str = ANY) -> Rule:
 def clock(stage: str, start: dt.datetime, network: str = ANY, category: str = ANY) -> Clock:
     """The clock of `stage` started at `start` (an aware datetime)."""
     r = rule(stage, network, category)
-    return _make(r, start, r.count, r.basis)
+    return _make(r, start, r.count, r.basis, network, category)
 
 
-def _make(r: Rule, start: dt.datetime, count: int, basis: str) -> Clock:
+def _make(
+    r: Rule, start: dt.datetime, count: int, basis: str, network: str = ANY, category: str = ANY
+) -> Clock:
     due = end_of_day(last_day(timezone.localdate(start), count, r.unit))
-    return Clock(r.stage, start, due, r.unit, count, basis, r.extension)
+    return Clock(r.stage, start, due, r.unit, count, basis, r.extension, network, category)
 
 
 def extended(
@@ -236,20 +307,101 @@ def extended(
     days: int | None = None,
 ) -> Clock:
     """The one extension a stage allows (confirmation 10 days, petition 30, labour
-    arbitration 15), counted on from the current due date. `days` may ask for less."""
+    arbitration 15). `days` may ask for less. Counted on from the original end of the
+    period, not from the working day a period ending on a rest day rolled over to
+    (CPL art 85: the roll-over only keeps a period from ending on a rest day)."""
     r = rule(stage, network, category)
     days = r.extension if days is None else days
     if not r.extension or days <= 0 or days > r.extension:
         raise ValueError(f"{stage}: extension of {days} not allowed (at most {r.extension})")
-    due = current.due if isinstance(current, Clock) else current
-    end = end_of_day(last_day(timezone.localdate(due), days, r.unit))
     basis = _("%(basis)s；已延长%(days)d%(unit)s") % {
         "basis": r.basis,
         "days": days,
         "unit": Unit(r.unit).label,
     }
+    if isinstance(current, Clock) and not current.fixed and current.count:
+        longer = replace(
+            current, count=current.count + days, extra=current.extra + days, extension=0
+        )
+        return replace(longer, due=_count_due(longer), basis=basis)
+    due = current.due if isinstance(current, Clock) else current
+    end = end_of_day(last_day(timezone.localdate(due), days, r.unit))
     start = current.start if isinstance(current, Clock) else due
-    return Clock(r.stage, start, end, r.unit, r.count + days, basis, 0)
+    return Clock(r.stage, start, end, r.unit, r.count + days, basis, 0, network, category, days)
+
+
+def _count_due(c: Clock) -> dt.datetime:
+    """The end of `c`'s last day, its counted days taken from its start (and its chain)
+    with paused days left out (医疗纠纷预防和处理条例 第三十八条: appraisal time does not count)."""
+    start = timezone.localdate(c.start)
+    for stage in c.chain:
+        r = rule(stage, c.network, c.category)
+        start = last_day(start, r.count, r.unit)
+    if not c.paused:
+        return end_of_day(last_day(start, c.count, c.unit))
+    paused = {
+        first + dt.timedelta(days=i)
+        for first, last in c.paused
+        for i in range((last - first).days + 1)
+    }
+    day, n = start, c.count
+    while n > 0:
+        day += dt.timedelta(days=1)
+        if day in paused:
+            continue
+        if c.unit == Unit.CALENDAR or is_working_day(day):
+            n -= 1
+    if c.unit == Unit.CALENDAR:
+        while not is_working_day(day) or day in paused:
+            day += dt.timedelta(days=1)
+    return end_of_day(day)
+
+
+def recounted(c: Clock) -> Clock:
+    """`c` counted again on today's calendar and limits: the rule's count plus the days an
+    extension added, its chain and pauses. A fixed clock, a paused one (no due date while
+    it stands still) or one whose rule is gone comes back as it was."""
+    if c.fixed or not c.unit or c.paused_since is not None:
+        return c
+    try:
+        r = rule(c.stage, c.network, c.category)
+    except LookupError:
+        return c
+    basis = r.basis
+    if c.extra:
+        basis = _("%(basis)s；已延长%(days)d%(unit)s") % {
+            "basis": r.basis,
+            "days": c.extra,
+            "unit": Unit(r.unit).label,
+        }
+    if c.chain:
+        basis = c.basis  # a chain's basis names every stage; its words do not change
+    fresh = replace(c, count=r.count + c.extra, unit=r.unit, basis=basis[:400])
+    return replace(fresh, due=_count_due(fresh))
+
+
+def paused(c: Clock, day: dt.date) -> Clock:
+    """`c` stopped on `day` (that day and those after it do not count until resumed)."""
+    return replace(c, paused_since=day)
+
+
+def resumed(c: Clock, day: dt.date) -> Clock:
+    """`c` running again from `day`: the days from the pause up to the day before are
+    left out, and the due date moves on by as many of the clock's days."""
+    if c.paused_since is None:
+        return c
+    span = (c.paused_since, day - dt.timedelta(days=1))
+    spans = c.paused + ((span,) if span[1] >= span[0] else ())
+    fresh = replace(c, paused=spans, paused_since=None)
+    return replace(fresh, due=_count_due(fresh))
+
+
+def paused_days(c: Clock, today: dt.date | None = None) -> int:
+    """Calendar days the clock has stood still, the open pause counted to `today`."""
+    n = sum((last - first).days + 1 for first, last in c.paused)
+    if c.paused_since is not None and today is not None:
+        n += max((today - c.paused_since).days, 0)
+    return n
 
 
 # -- progress ----------------------------------------------------------------------------
@@ -343,7 +495,7 @@ def mediation_clock(
         return clock(stage, case.materials_received_at or now, case.network, case.category)
     r = rule(Stage.MEDIATION, case.network, case.category)
     start = case.created_at if r.start == StartEvent.REGISTRATION else now
-    return _make(r, start or now, r.count, r.basis)
+    return _make(r, start or now, r.count, r.basis, case.network, case.category)
 
 
 def confirmation_clock(start: dt.datetime) -> Clock:
@@ -356,20 +508,40 @@ def confirmation_clock(start: dt.datetime) -> Clock:
         start,
         decide.due,
         decide.unit,
-        register.count + decide.count,
+        decide.count,
         f"{register.basis}；{decide.basis}"[:400],
+        chain=(Stage.CONFIRMATION_REGISTER,),
     )
 
 
-def clock_json(c: Clock) -> dict[str, str]:
-    """A clock as stored beside a task or handoff (JSON) and shown to users."""
-    return {
-        "stage": c.stage,
-        "start": c.start.isoformat(),
-        "due": c.due.isoformat(),
-        "unit": c.unit,
-        "basis": c.basis,
-    }
+def clock_json(c: Clock) -> dict[str, Any]:
+    """A clock as stored beside a case, task or handoff (JSON) and shown to users: with
+    what `clock_from_json` needs to count it again when the calendar changes."""
+    return c.as_json()
+
+
+def clock_from_json(d: Mapping[str, Any]) -> Clock | None:
+    """The clock `clock_json` wrote; None for a record that cannot be counted again (one
+    written before clocks carried their count: it is left as it is)."""
+    if not d or "count" not in d or not d.get("due") or not d.get("start"):
+        return None
+    return Clock(
+        stage=d["stage"],
+        start=dt.datetime.fromisoformat(d["start"]),
+        due=dt.datetime.fromisoformat(d["due"]),
+        unit=d.get("unit", ""),
+        count=int(d["count"]),
+        basis=d.get("basis", ""),
+        network=d.get("network", ANY),
+        category=d.get("category", ANY),
+        extra=int(d.get("extra", 0)),
+        fixed=bool(d.get("fixed")),
+        chain=tuple(d.get("chain", ())),
+        paused=tuple(
+            (dt.date.fromisoformat(a), dt.date.fromisoformat(b)) for a, b in d.get("paused", ())
+        ),
+        paused_since=dt.date.fromisoformat(d["paused_since"]) if d.get("paused_since") else None,
+    )
 
 
 def fixed_clock(
@@ -377,7 +549,7 @@ def fixed_clock(
 ) -> Clock:
     """A due date somebody set (an extension the parties agreed to, a court's own date):
     it keeps the clock's start and unit and says on what basis it moved."""
-    return Clock(stage, start, due, unit, 0, basis)
+    return Clock(stage, start, due, unit, 0, basis, fixed=True)
 
 
 # -- warnings -----------------------------------------------------------------------------
@@ -404,11 +576,12 @@ def years_in_use(now: dt.datetime) -> set[int]:
 
 
 def calendar_warnings(now: dt.datetime | None = None) -> list[str]:
-    """Chinese sentences for the supervisor's pages: years counted on weekends only."""
+    """Chinese sentences for the supervisor's pages: years counted on the statutory
+    estimate."""
     return [
         _(
-            "%(year)d 年的法定节假日安排尚未录入（chinese-calendar 未收录，节假日表也没有），"
-            "该年的工作日暂按周一至周五计算，请在“节假日安排”中录入国务院公布的安排。"
+            "%(year)d 年的放假安排尚未录入（chinese-calendar 未收录，节假日表也没有），"
+            "该年暂按法定节假日和周末推算期限（不含调休），请在“节假日安排”中录入国务院公布的安排。"
         )
         % {"year": year}
         for year in unknown_years(years_in_use(now or timezone.now()))

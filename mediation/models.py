@@ -195,6 +195,9 @@ class Case(GuardedStates, models.Model):
     due_from = models.DateTimeField(_("期限起算"), null=True, blank=True)
     due_unit = models.CharField(_("期限单位"), max_length=8, blank=True)
     due_basis = models.CharField(_("期限依据"), max_length=400, blank=True)
+    # The whole clock (clocks.clock_json), so a change of the calendar or of a time limit
+    # counts it again (clock_changes.recount_open_clocks); {} for a case with none.
+    due_clock = models.JSONField(_("期限计算"), default=dict, blank=True, editable=False)
     materials_received_at = models.DateTimeField(_("签收移交材料时间"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
@@ -516,6 +519,7 @@ class Case(GuardedStates, models.Model):
         self.due_from = clock.start if clock else None
         self.due_unit = clock.unit if clock else ""
         self.due_basis = clock.basis if clock else ""
+        self.due_clock = clock.as_json() if clock else {}
 
     @property
     def current_agreement(self):

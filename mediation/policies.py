@@ -564,6 +564,14 @@ def sees_caller(user: Actor, consultation: Consultation) -> bool:
 # -- supervision (DESIGN.md §8): complaints, the negative list, the roster, exports --------
 
 
+def may_keep_calendar(user: Actor | None) -> bool:
+    """The holiday arrangement and the legal clocks it moves (DESIGN §12.1): the bureau's
+    supervisors, and the system administrator (who holds the admin's holiday permission)."""
+    if user is None or not user.is_authenticated:
+        return False
+    return is_supervisor(user) or user.has_perm("mediation.change_holiday")
+
+
 def may_supervise(user: Actor | None) -> bool:
     """Statistics exports, complaint handling and the negative list: supervisors only."""
     return user is not None and user.is_authenticated and is_supervisor(user)

@@ -27,6 +27,7 @@ urlpatterns = [
     path("supervision/mediators/", sv.mediator_roster, name="supervision_roster"),
     path("supervision/complaints/", sv.complaint_list, name="supervision_complaints"),
     path("supervision/complaints/<int:pk>/", sv.complaint_detail, name="supervision_complaint"),
+    path("supervision/calendar/", sv.calendar_page, name="supervision_calendar"),
     path("complain/", sv.portal_complaint, name="portal_complaint"),
     path("login/", accounts.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

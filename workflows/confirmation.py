@@ -185,7 +185,11 @@ class ConfirmationFlow(FlowBase, flow.Flow):
     def on_decide(self, activation, user, decision, data, now):
         process = activation.process
         if decision == "extend":
-            longer = clocks.extended(Stage.CONFIRMATION_DECIDE, activation.task.due_at)
+            # The president's extension counts on from the original end of the review
+            # period (registration + 15 days), not from the working day it rolled to.
+            registered = parse_iso(process.data.get("registered_at")) or now
+            original = clocks.clock(Stage.CONFIRMATION_DECIDE, registered)
+            longer = clocks.extended(Stage.CONFIRMATION_DECIDE, original)
             due = longer.due
             process.data.update(
                 extended=True,

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from mediation import deadlines
+from mediation import clock_changes, clocks, deadlines
 
 from .models import CaseTask
 
@@ -39,3 +39,30 @@ def task_items():
             {"subject": "task", "task": pk, "task_type": kind, "org": org_id},
             clock.get("unit", ""),
         )
+
+
+@clock_changes.clock_holder
+def task_clocks(recount):
+    """Open flow tasks counted again after a calendar or time-limit change; a handoff whose
+    due date mirrored the task's (the court's review, the petition's feedback) follows."""
+    tasks = (
+        CaseTask.objects.filter(status__in=["NEW", "ASSIGNED", "STARTED"], due_at__isnull=False)
+        .exclude(kind="")
+        .select_related("process__caseprocess__handoff")
+        .order_by("pk")
+    )
+    for task in tasks.iterator(chunk_size=500):
+        old = clocks.clock_from_json((task.data or {}).get("clock") or {})
+        if old is None or old.due != task.due_at:
+            continue  # a date somebody set, or one the flow moved since
+        new = recount(old)
+        if new.due == old.due:
+            continue
+        task.due_at = new.due
+        task.data = {**task.data, "clock": {**task.data["clock"], **new.as_json()}}
+        task.save(update_fields=["due_at", "data"])
+        handoff = getattr(task.process.caseprocess, "handoff", None)
+        if handoff is not None and handoff.due_at == old.due:
+            handoff.due_at = new.due
+            handoff.save(update_fields=["due_at"])
+        yield task.case_id, clock_changes.Change("task", task.pk, old.due, new.due, task.kind)

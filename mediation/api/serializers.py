@@ -176,6 +176,9 @@ def case_row(case, context) -> dict:
         "due_left": clocks.days_left_label(case.due_at, case.due_unit, now)
         if case.due_at and now and case.state in OPEN_STATES
         else "",
+        # False: counted on the statutory estimate of a year whose arrangement is unpublished.
+        "due_confirmed": clocks.due_confirmed(case.due_at),
+        "due_note": clocks.unconfirmed_note(case.due_at),
         "overdue": bool(case.state in OPEN_STATES and case.due_at and now and case.due_at < now),
         "risk_level": case.risk_level,
         "mediator": None
@@ -377,6 +380,8 @@ class CaseListSerializer(serializers.ModelSerializer):
     parties = serializers.SerializerMethodField()
     overdue = serializers.SerializerMethodField()
     due_left = serializers.SerializerMethodField()
+    due_confirmed = serializers.SerializerMethodField()
+    due_note = serializers.SerializerMethodField()
     petition = serializers.SerializerMethodField()
     risk_level = serializers.CharField(help_text="low / medium / high / 空")
     available_transitions = serializers.SerializerMethodField()
@@ -402,6 +407,8 @@ class CaseListSerializer(serializers.ModelSerializer):
             "due_basis",
             "due_unit",
             "due_left",
+            "due_confirmed",
+            "due_note",
             "overdue",
             "risk_level",
             "mediator",
@@ -427,6 +434,14 @@ class CaseListSerializer(serializers.ModelSerializer):
 
     def get_due_left(self, obj) -> str:  # declared for the schema: "剩余 12 个工作日"
         return case_row(obj, self.context)["due_left"]
+
+    def get_due_confirmed(self, obj) -> bool:
+        """false: the due date falls in a year whose holiday arrangement is not published
+        and was counted on the statutory holidays (an estimate)."""
+        return case_row(obj, self.context)["due_confirmed"]
+
+    def get_due_note(self, obj) -> str:  # "（2027年放假安排未公布，按法定节假日推算）" or ""
+        return case_row(obj, self.context)["due_note"]
 
     @extend_schema_field(
         inline_serializer(

@@ -5,6 +5,7 @@ import config.converters  # noqa: F401  (<id:…>)
 
 from . import prevention, views
 from . import supervision as sv
+from .calendar import CalendarView
 from .portal import PortalApplicationView
 
 router = SimpleRouter()
@@ -52,5 +53,6 @@ urlpatterns = [
         name="api-complaint-transition",
     ),
     path("negative-list/", sv.NegativeListView.as_view(), name="api-negative-list"),
+    path("calendar/", CalendarView.as_view(), name="api-calendar"),
     *router.urls,
 ]

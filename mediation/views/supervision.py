@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
-from .. import charts, clocks, complaints, policies, prevention, roster, supervision
+from .. import charts, clock_changes, clocks, complaints, policies, prevention, roster, supervision
 from ..choices import MEDIATING_KINDS, Category, Network, Role
 from ..errors import InvalidFields, NotPermitted, NotVisible, StateConflict
 from ..identity import display_name
@@ -35,6 +35,7 @@ def supervisor_context(request):
     return {
         "is_supervisor": policies.is_supervisor(user),
         "may_see_roster": policies.may_see_roster(user),
+        "may_keep_calendar": policies.may_keep_calendar(user),
     }
 
 
@@ -398,3 +399,77 @@ def portal_complaint(request):
                         form.add_error(key if key in form.fields else None, m)
                 status = 400
     return render(request, "portal/complaint.html", {"form": form, "done": done}, status=status)
+
+
+class CalendarDayForm(forms.Form):
+    date = forms.DateField(
+        label=gettext_lazy("日期"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    kind = forms.ChoiceField(
+        label=gettext_lazy("安排"),
+        choices=[("rest", gettext_lazy("休息（放假）")), ("work", gettext_lazy("上班（调休）"))],
+    )
+    note = forms.CharField(
+        label=gettext_lazy("说明（节日名称、通知文号）"), max_length=100, required=False
+    )
+    confirm = forms.BooleanField(label=gettext_lazy("确认将法定节假日登记为上班日"), required=False)
+
+
+@login_required
+def calendar_page(request):
+    """The holiday arrangement of a year (DESIGN §12.1), for supervisors and the system
+    administrator: statutory days, entered rows, add and delete; every change moves the
+    open clocks (mediation.clock_changes) and says how many cases moved."""
+    if not policies.may_keep_calendar(request.user):
+        return render(
+            request,
+            "error.html",
+            {"message": _("只有司法局监督管理人员或系统管理员可以维护节假日安排")},
+            status=403,
+        )
+    from ..api.calendar import year_json
+
+    today = timezone.localdate()
+    raw = request.GET.get("year") or request.POST.get("year") or ""
+    year = int(raw) if raw.isdigit() and clocks.FIRST_YEAR <= int(raw) <= clocks.LAST_YEAR else None
+    year = year or today.year
+    form, status = CalendarDayForm(), 200
+    if request.method == "POST":
+        try:
+            if request.POST.get("delete"):
+                day = forms.DateField().clean(request.POST.get("delete"))
+                moved = clock_changes.delete_holiday(request.user, day)
+            else:
+                form = CalendarDayForm(request.POST)
+                if not form.is_valid():
+                    raise InvalidFields(_("提交的内容有误"), {})
+                d = form.cleaned_data
+                _row, moved = clock_changes.set_holiday(
+                    request.user, d["date"], d["kind"], d["note"], confirm=d["confirm"]
+                )
+        except InvalidFields as exc:
+            status = 400
+            for key, msgs in exc.errors.items():
+                for m in msgs:
+                    form.add_error(key if key in form.fields else None, m)
+            messages.error(request, exc.detail)
+        except forms.ValidationError:
+            status = 400
+            messages.error(request, _("日期格式应为 年-月-日"))
+        else:
+            messages.success(
+                request, _("已保存；%(n)d 件在办案件的期限随之重算") % {"n": len(moved)}
+            )
+            return redirect(f"{request.path}?year={year}")
+    return render(
+        request,
+        "supervision/calendar.html",
+        {
+            "cal": year_json(year),
+            "years": [today.year - 1, today.year, today.year + 1, today.year + 2],
+            "year": year,
+            "form": form,
+            "nav": "calendar",
+        },
+        status=status,
+    )

@@ -273,6 +273,12 @@ def test_every_operation_answers_as_documented(api, world):
     assert supervisor.get("/api/mediators/").status_code == 200
     assert supervisor.get(f"/api/mediators/?case={cid}").status_code == 200
     assert supervisor.get("/api/negative-list/").status_code == 200
+    assert supervisor.get("/api/calendar/?year=2027").status_code == 200
+    assert head.get("/api/calendar/").status_code == 403
+    day = {"date": "2030-01-10", "kind": "rest", "note": "测试"}
+    assert supervisor.post("/api/calendar/", day, format="json").status_code == 200
+    assert supervisor.post("/api/calendar/", {"date": "x"}, format="json").status_code == 400
+    assert supervisor.delete("/api/calendar/?date=2030-01-10").status_code == 200
     assert supervisor.get("/api/stats/summary/").status_code == 200
     assert supervisor.get("/api/stats/ministry/").status_code == 200
     assert supervisor.get("/api/stats/export.xlsx").status_code == 200

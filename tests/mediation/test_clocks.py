@@ -184,14 +184,20 @@ def test_a_calendar_period_ending_on_a_holiday_ends_on_the_next_working_day(db):
     assert clocks.period_end(D(2026, 3, 2), 3) == D(2026, 3, 5)
 
 
-def test_2027_falls_back_to_weekends_and_warns(db):
-    assert clocks.is_working_day(D(2027, 1, 1))  # New Year's Day, not known yet
+def test_2027_falls_back_to_the_statutory_holidays_and_warns(db):
+    # Not in chinesecalendar: 元旦 and 春节 are still rest days by law, weekends too.
+    assert not clocks.is_working_day(D(2027, 1, 1))
     assert not clocks.is_working_day(D(2027, 1, 2))
-    assert clocks.add_working_days(D(2026, 12, 31), 1) == D(2027, 1, 1)
+    assert clocks.add_working_days(D(2026, 12, 31), 1) == D(2027, 1, 4)
     assert clocks.unknown_years([2026, 2027]) == [2027]
+    assert not clocks.due_confirmed(local(2027, 1, 4, 23, 59, 59))
+    assert clocks.unconfirmed_note(local(2027, 1, 4, 23, 59, 59)) == (
+        "（2027年放假安排未公布，按法定节假日推算）"
+    )
+    assert clocks.unconfirmed_note(local(2026, 12, 31, 23, 59, 59)) == ""
     with time_machine.travel(local(2026, 11, 28, 10), tick=False):
         [warning] = clocks.calendar_warnings()
-        assert "2027 年的法定节假日安排尚未录入" in warning
+        assert "2027 年的放假安排尚未录入" in warning
         out = StringIO()
         call_command("check", stdout=out, stderr=out)
         assert "mediation.W001" in out.getvalue()
@@ -199,9 +205,95 @@ def test_2027_falls_back_to_weekends_and_warns(db):
         Holiday.objects.create(date=D(2027, 1, 1), is_working_day=False, note="元旦")
         assert not clocks.is_working_day(D(2027, 1, 1))
         assert clocks.calendar_warnings() == []
-    # A case whose clock reaches into 2027 still gets a due date.
-    with time_machine.travel(local(2026, 12, 30, 10), tick=False):
-        assert clocks.clock("mediation", timezone.now()).due == local(2027, 1, 29, 23, 59, 59)
+        assert clocks.due_confirmed(local(2027, 1, 4, 23, 59, 59))
+    # A people's mediation accepted 2026-12-02 (a month) no longer ends on 元旦.
+    assert clocks.period_end(D(2026, 12, 2), 30) == D(2027, 1, 4)
+
+
+STATUTORY_2027 = [
+    # the day, and the first working day after it (weekends and the festival's other days)
+    (D(2027, 1, 1), D(2027, 1, 4)),  # 元旦, a Friday
+    (D(2027, 2, 5), D(2027, 2, 9)),  # 除夕 → after 初一–初三 (Sat–Mon)
+    (D(2027, 2, 6), D(2027, 2, 9)),  # 初一
+    (D(2027, 2, 7), D(2027, 2, 9)),  # 初二
+    (D(2027, 2, 8), D(2027, 2, 9)),  # 初三, a Monday
+    (D(2027, 4, 5), D(2027, 4, 6)),  # 清明 (solar term)
+    (D(2027, 5, 1), D(2027, 5, 3)),  # 劳动节
+    (D(2027, 5, 2), D(2027, 5, 3)),
+    (D(2027, 6, 9), D(2027, 6, 10)),  # 端午
+    (D(2027, 9, 15), D(2027, 9, 16)),  # 中秋
+    (D(2027, 10, 1), D(2027, 10, 4)),  # 国庆
+    (D(2027, 10, 2), D(2027, 10, 4)),
+    (D(2027, 10, 3), D(2027, 10, 4)),
+]
+
+
+@pytest.mark.parametrize("holiday,next_working", STATUTORY_2027)
+def test_no_period_ends_on_a_statutory_holiday_of_an_unpublished_year(db, holiday, next_working):
+    assert not clocks.is_working_day(holiday)
+    for n in range(1, 8):  # every period whose plain end would be the holiday
+        start = holiday - dt.timedelta(days=n)
+        assert clocks.period_end(start, n) == next_working
+    assert clocks.add_working_days(holiday - dt.timedelta(days=1), 1) >= next_working
+
+
+def test_years_outside_the_statutory_rules_count_weekends_only(db):
+    assert clocks.statutory_rest_days(1999) == frozenset()
+    assert clocks.statutory_rest_days(2101) == frozenset()
+    assert D(2100, 1, 1) in clocks.statutory_rest_days(2100)
+
+
+def test_a_medical_clock_across_new_year_2027(db):
+    # 30 working days from 2026-12-07 (Monday): 元旦 is not one of them, so 01-19, not 01-18.
+    with time_machine.travel(local(2026, 12, 7, 10), tick=False):
+        c = clocks.clock("mediation", timezone.now(), category="medical")
+    assert c.unit == "working"
+    assert timezone.localdate(c.due) == D(2027, 1, 19)
+    assert not clocks.due_confirmed(c.due)
+
+
+def test_petition_handling_60_days_from_today_does_not_end_on_chuxi(db):
+    with time_machine.travel(local(2026, 12, 7, 10), tick=False):
+        c = clocks.clock("petition_handle", timezone.now())
+    # 60 days reach 2027-02-05 (除夕); the period ends after the festival, on 02-09.
+    assert timezone.localdate(c.due) == D(2027, 2, 9)
+
+
+def test_a_paused_clock_leaves_its_days_out(db):
+    start = local(2026, 11, 2, 10)  # a Monday
+    c = clocks.clock("mediation", start, category="medical")  # 30 working days
+    assert timezone.localdate(c.due) == D(2026, 12, 14)
+    stopped = clocks.paused(c, D(2026, 11, 9))  # appraisal from Monday 11-09 …
+    again = clocks.resumed(stopped, D(2026, 11, 16))  # … to Sunday 11-15: 5 working days
+    assert clocks.paused_days(again) == 7
+    assert timezone.localdate(again.due) == D(2026, 12, 21)
+    # Counted again (a calendar change), the pause stays out.
+    assert clocks.recounted(again).due == again.due
+    # A calendar-day clock (a month) moves by the 7 calendar days.
+    m = clocks.clock("mediation", start)
+    m2 = clocks.resumed(clocks.paused(m, D(2026, 11, 9)), D(2026, 11, 16))
+    assert (timezone.localdate(m2.due) - timezone.localdate(m.due)).days >= 7
+
+
+def test_an_extension_counts_from_the_original_end_not_the_rolled_over_day(db):
+    # Registered Tuesday 2026-09-15: 15 days end 09-30 (a Wednesday, a working day) …
+    registered = local(2026, 9, 22, 10)
+    c = clocks.clock("confirmation_decide", registered)
+    # 09-22 + 15 = 10-07 (国庆), rolled over to 10-08.
+    assert timezone.localdate(c.due) == D(2026, 10, 8)
+    longer = clocks.extended("confirmation_decide", c)
+    # The 10 more days run from 10-07, the period's own end: 10-17 (a Saturday) → 10-19,
+    # not from 10-08 (which would give 10-18 → 10-19 too, so check the count).
+    assert longer.count == c.count + 10
+    assert timezone.localdate(longer.due) == clocks.period_end(D(2026, 9, 22), 25)
+
+
+def test_clock_json_round_trip(db):
+    c = clocks.confirmation_clock(local(2026, 12, 28, 10))
+    again = clocks.clock_from_json(clocks.clock_json(c))
+    assert again == c
+    assert clocks.recounted(again).due == c.due
+    assert clocks.clock_from_json({"stage": "x", "due": "2026-01-01T00:00:00+08:00"}) is None
 
 
 def test_supervisor_page_warns_about_an_unknown_year(world, client):
@@ -210,11 +302,11 @@ def test_supervisor_page_warns_about_an_unknown_year(world, client):
     for page in ("/", "/cases/"):
         with time_machine.travel(local(2026, 11, 28, 10), tick=False):
             resp = client.get(page, follow=True)
-        assert "2027 年的法定节假日安排尚未录入" in resp.content.decode(), page
+        assert "2027 年的放假安排尚未录入" in resp.content.decode(), page
     client.force_login(world.mediator)
     with time_machine.travel(local(2026, 11, 28, 10), tick=False):
         resp = client.get("/")
-    assert "法定节假日安排尚未录入" not in resp.content.decode()
+    assert "放假安排尚未录入" not in resp.content.decode()
 
 
 # -- the case's clocks ---------------------------------------------------------------------

@@ -1,6 +1,8 @@
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from mediation.choices import State
@@ -146,6 +148,9 @@ def test_outsider_and_wrong_role(world, confirming, as_user):
     assert confirming.state == State.CONFIRMING
 
 
+# Registered on a Monday in March 2026: the review's 15 days and the 10 more end on working
+# days, so the extension is exactly 10 calendar days on any day the suite runs.
+@time_machine.travel(dt.datetime(2026, 3, 2, 10, tzinfo=ZoneInfo("Asia/Shanghai")), tick=True)
 def test_one_extension_with_approval(world, confirming, as_user):
     clerk, judge = as_user(world.clerk), as_user(world.judge)
     complete(
