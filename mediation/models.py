@@ -278,6 +278,13 @@ class Case(GuardedStates, models.Model):
     def _has_mediator(self) -> bool:
         return self.mediator_id is not None
 
+    def _clock_running(self) -> bool:
+        c = self.due_clock or {}
+        return bool(c.get("count")) and not c.get("fixed") and not c.get("paused_since")
+
+    def _clock_paused(self) -> bool:
+        return bool((self.due_clock or {}).get("paused_since"))
+
     # -- transitions: DESIGN.md §3. Field checks live in mediation.transitions;
     #    permission is the policy module; the service runs them in one transaction. ------
 
@@ -338,6 +345,29 @@ class Case(GuardedStates, models.Model):
         permission=policies.transition_permission("extend"),
     )
     def extend(self, *, at, clock):
+        self.set_clock(clock)
+
+    # A clock stands still while the law says its days do not count (the medical appraisal,
+    # 《医疗纠纷预防和处理条例》第三十八条): no due date meanwhile, the days left out after.
+    @transition(
+        field=state,
+        source=[State.ACCEPTED, State.MEDIATING],
+        target=None,
+        conditions=[_clock_running],
+        permission=policies.transition_permission("suspend_clock"),
+    )
+    def suspend_clock(self, *, at, clock):
+        self.due_at = None
+        self.due_clock = clock.as_json()
+
+    @transition(
+        field=state,
+        source=[State.ACCEPTED, State.MEDIATING],
+        target=None,
+        conditions=[_clock_paused],
+        permission=policies.transition_permission("resume_clock"),
+    )
+    def resume_clock(self, *, at, clock):
         self.set_clock(clock)
 
     @transition(

@@ -406,6 +406,8 @@ RULES = {
     "transfer": lambda u, c: _head(u, c) or has_role_anywhere(u, Role.INTAKE_CLERK),
     "begin": lambda u, c: _mediator(u, c) or _head(u, c),
     "extend": _head,
+    "suspend_clock": lambda u, c: _mediator(u, c) or _head(u, c),
+    "resume_clock": lambda u, c: _mediator(u, c) or _head(u, c),
     "reassign": _head,
     "reach_agreement": _mediator,
     "fail": lambda u, c: _mediator(u, c) or _head(u, c),

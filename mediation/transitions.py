@@ -318,6 +318,55 @@ class ExtendForm(TransitionForm):
         }
 
 
+class SuspendClockForm(TransitionForm):
+    """Stop the mediation clock while the law says its days do not count."""
+
+    label = gettext_lazy("暂停计算期限")
+    reason = forms.CharField(
+        label=gettext_lazy("暂停理由（如医疗损害鉴定，鉴定时间不计入调解期限）"), max_length=2000
+    )
+
+    def clean(self):
+        data = super().clean()
+        current = clocks.clock_from_json(self.case.due_clock)
+        if current is None:  # the model's condition refuses this first
+            raise forms.ValidationError(_("该案件的期限不能暂停"))
+        self._clock = clocks.paused(current, timezone.localdate(self.now))
+        return data
+
+    def method_kwargs(self):
+        return {"clock": self._clock}
+
+    def event_data(self):
+        return {
+            "reason": self.cleaned_data["reason"],
+            "previous_due_at": self.case.due_at.isoformat() if self.case.due_at else None,
+        }
+
+
+class ResumeClockForm(TransitionForm):
+    label = gettext_lazy("恢复计算期限")
+    reason = forms.CharField(label=gettext_lazy("恢复理由（如鉴定意见已送达）"), max_length=2000)
+
+    def clean(self):
+        data = super().clean()
+        current = clocks.clock_from_json(self.case.due_clock)
+        if current is None or current.paused_since is None:
+            raise forms.ValidationError(_("该案件的期限未暂停"))
+        self._clock = clocks.resumed(current, timezone.localdate(self.now))
+        return data
+
+    def method_kwargs(self):
+        return {"clock": self._clock}
+
+    def event_data(self):
+        return {
+            "reason": self.cleaned_data["reason"],
+            "due_at": self._clock.due.isoformat(),
+            "paused_days": clocks.paused_days(self._clock),
+        }
+
+
 class ReassignForm(AcceptForm):
     label = gettext_lazy("更换调解员")
     reason = forms.CharField(label=gettext_lazy("更换理由"), max_length=2000)
@@ -788,6 +837,8 @@ FORMS: dict[str, type[TransitionForm]] = {
     "transfer": TransferForm,
     "begin": BeginForm,
     "extend": ExtendForm,
+    "suspend_clock": SuspendClockForm,
+    "resume_clock": ResumeClockForm,
     "reassign": ReassignForm,
     "reach_agreement": ReachAgreementForm,
     "fail": FailForm,

@@ -57,6 +57,20 @@ def _due_left(case, now) -> str:
     return clocks.days_left_label(case.due_at, case.due_unit, now)
 
 
+def _clock_pause(case, now) -> str:
+    """ "期限暂停计算中（自 …起）" / "已暂停 N 日，不计入期限": the days a clock stood still."""
+    c = clocks.clock_from_json(case.due_clock or {})
+    if c is None or case.state not in OPEN_STATES:
+        return ""
+    if c.paused_since is not None:
+        return _("期限暂停计算中（自 %(day)s 起，%(n)d 日）") % {
+            "day": c.paused_since.isoformat(),
+            "n": clocks.paused_days(c, timezone.localdate(now)),
+        }
+    n = clocks.paused_days(c)
+    return _("已暂停 %(n)d 日，不计入期限") % {"n": n} if n else ""
+
+
 def _is_overdue(case, now) -> bool:
     return bool(case.due_at and case.due_at < now and case.state in OPEN_STATES)
 
@@ -309,6 +323,7 @@ def _detail_context(
         "attachment_kinds": AttachmentKind.choices if may_record else None,
         "overdue": _is_overdue(case, now),
         "due_left": _due_left(case, now),
+        "clock_pause": _clock_pause(case, now),
         "petition": petition_json(case) if case.channel == Channel.PETITION_TRANSFER else None,
         "mediator": display_name(case.mediator),
         "last_event_id": _last_event_id(user),

@@ -33,6 +33,8 @@ SOURCES = {
     "transfer": {State.REGISTERED, State.ACCEPTED, State.MEDIATING},
     "begin": {State.ACCEPTED},
     "extend": {State.MEDIATING},
+    "suspend_clock": {State.ACCEPTED, State.MEDIATING},
+    "resume_clock": {State.ACCEPTED, State.MEDIATING},
     "reassign": {State.ACCEPTED, State.MEDIATING},
     "reach_agreement": {State.MEDIATING},
     "fail": {State.ACCEPTED, State.MEDIATING},
@@ -55,6 +57,8 @@ TARGET = {
     "transfer": State.REGISTERED,
     "begin": State.MEDIATING,
     "extend": State.MEDIATING,
+    "suspend_clock": None,
+    "resume_clock": None,
     "reassign": None,  # keeps the state
     "reach_agreement": State.AGREED,
     "fail": State.FAILED,
@@ -80,6 +84,8 @@ ALLOWED = {
     "transfer": {"head", "intake"},
     "begin": {"head", "mediator"},
     "extend": {"head"},
+    "suspend_clock": {"head", "mediator"},
+    "resume_clock": {"head", "mediator"},
     "reassign": {"head"},
     "reach_agreement": {"mediator"},
     "fail": {"head", "mediator"},
@@ -106,6 +112,8 @@ START = {
     "transfer": State.MEDIATING,
     "begin": State.ACCEPTED,
     "extend": State.MEDIATING,
+    "suspend_clock": State.MEDIATING,
+    "resume_clock": State.MEDIATING,
     "reassign": State.MEDIATING,
     "reach_agreement": State.MEDIATING,
     "fail": State.MEDIATING,
@@ -148,6 +156,8 @@ def data_for(world, name, case, people):
             "reason": "双方同意延期",
             "consent": True,
         },
+        "suspend_clock": {"reason": "医疗损害鉴定"},
+        "resume_clock": {"reason": "鉴定意见已送达"},
         "reassign": {"mediator": people["peer"].pk, "reason": "当事人申请回避"},
         "reach_agreement": {
             "form": "written",
@@ -193,6 +203,8 @@ def test_transition_roles(world, network, name):
     if name == "confirm":
         case = world.register_confirmation(case)
     people = cast(world, org)
+    if name == "resume_clock":  # only a stopped clock resumes
+        case = services.perform(case, "suspend_clock", people["head"], {"reason": "鉴定"})
     data = data_for(world, name, case, people)
     before = snapshot(case)
 
