@@ -23,6 +23,7 @@ version in the Django cache, which other processes check at most every
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import functools
 import threading
@@ -264,8 +265,24 @@ def end_of_day(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59)))
 
 
+def months_later(day: dt.date, n: int) -> dt.date:
+    """The corresponding day n months after `day`; the month's last day where it has none
+    (民法典 第二百零二条)."""
+    month = day.month - 1 + n
+    year, month = day.year + month // 12, month % 12 + 1
+    last = calendar.monthrange(year, month)[1]
+    return dt.date(year, month, min(day.day, last))
+
+
 def last_day(start_day: dt.date, n: int, unit: str) -> dt.date:
-    return add_working_days(start_day, n) if unit == Unit.WORKING else period_end(start_day, n)
+    if unit == Unit.WORKING:
+        return add_working_days(start_day, n)
+    if unit == Unit.MONTH:
+        end = months_later(start_day, n)
+        while not is_working_day(end):  # CPL art 85, as for days
+            end += dt.timedelta(days=1)
+        return end
+    return period_end(start_day, n)
 
 
 # -- rules --------------------------------------------------------------------------------
@@ -345,13 +362,15 @@ def _count_due(c: Clock) -> dt.datetime:
         for i in range((last - first).days + 1)
     }
     day, n = start, c.count
+    if c.unit == Unit.MONTH:  # the month's days, then as many more as stood paused
+        day, n = months_later(start, c.count), sum(1 for d in paused if d > start)
     while n > 0:
         day += dt.timedelta(days=1)
         if day in paused:
             continue
-        if c.unit == Unit.CALENDAR or is_working_day(day):
+        if c.unit != Unit.WORKING or is_working_day(day):
             n -= 1
-    if c.unit == Unit.CALENDAR:
+    if c.unit != Unit.WORKING:
         while not is_working_day(day) or day in paused:
             day += dt.timedelta(days=1)
     return end_of_day(day)
@@ -550,6 +569,33 @@ def fixed_clock(
     """A due date somebody set (an extension the parties agreed to, a court's own date):
     it keeps the clock's start and unit and says on what basis it moved."""
     return Clock(stage, start, due, unit, 0, basis, fixed=True)
+
+
+# -- the labour arbitration time bar ------------------------------------------------------
+
+TIME_BAR_WARNING_DAYS = 30
+
+
+def labour_time_bar(known_on: dt.date) -> dt.date:
+    """The last day of the one-year labour arbitration time bar from the day the party knew
+    or should have known of the infringement (《劳动争议调解仲裁法》第二十七条)."""
+    return months_later(known_on, 12)
+
+
+def labour_time_bar_warning(known_on: dt.date | None, today: dt.date) -> str:
+    """The mediator's warning when a labour mediation fails within 30 days of the bar (or
+    after it): the party must apply for arbitration now (the application to mediate
+    interrupts the bar, art 27 para 2, but a party should not rely on proving it)."""
+    if known_on is None:
+        return ""
+    ends = labour_time_bar(known_on)
+    if (ends - today).days > TIME_BAR_WARNING_DAYS:
+        return ""
+    return _(
+        "劳动争议申请仲裁的时效期间为一年（《劳动争议调解仲裁法》第二十七条），"
+        "自当事人知道或者应当知道其权利被侵害之日（%(known)s）起算，至 %(ends)s 届满；"
+        "请告知当事人尽快申请劳动人事争议仲裁，并说明申请调解使时效中断。"
+    ) % {"known": known_on.isoformat(), "ends": ends.isoformat()}
 
 
 # -- warnings -----------------------------------------------------------------------------

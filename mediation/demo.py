@@ -81,6 +81,8 @@ ACCOUNTS = [
     ("president", "红寺堡区人民法院", Role.PRESIDENT, "罗德胜"),
     ("petition", "红寺堡区信访局", Role.PETITION_OFFICER, "田国庆"),
     ("arbiter", "红寺堡区劳动人事争议仲裁委员会", Role.ARBITRATOR, "苏永福"),
+    # the land-contract commission's staff, so its referral tasks reach someone
+    ("land_arbiter", "红寺堡区农村土地承包仲裁委员会", Role.ARBITRATOR, "马玉琴"),
     ("legalaid", "红寺堡区法律援助中心", Role.LEGAL_AID_OFFICER, "罗彩霞"),
     ("supervisor", "红寺堡区司法局", Role.SUPERVISOR, "白淑珍"),
 ]

@@ -23,6 +23,8 @@ class Stage(models.TextChoices):
     CONFIRMATION_DECIDE = "confirmation_decide", _("司法确认审查")
     LABOUR_ARBITRATION_ACCEPT = "labour_arbitration_accept", _("劳动仲裁受理")
     LABOUR_ARBITRATION_AWARD = "labour_arbitration_award", _("劳动仲裁裁决")
+    LAND_ARBITRATION_ACCEPT = "land_arbitration_accept", _("土地承包仲裁受理")
+    LAND_ARBITRATION_AWARD = "land_arbitration_award", _("土地承包仲裁裁决")
     LITIGATION_FILING = "litigation_filing", _("法院立案审查")
     LEGAL_AID_REVIEW = "legal_aid_review", _("法律援助审查")
     COMPLAINT_HANDLE = "complaint_handle", _("投诉办理")
@@ -31,6 +33,9 @@ class Stage(models.TextChoices):
 class Unit(models.TextChoices):
     CALENDAR = "calendar", _("日")
     WORKING = "working", _("工作日")
+    # 民法典 第二百零二条: a period in months ends on the corresponding day of the last month
+    # (the month's last day where it has none).
+    MONTH = "month", _("个月")
 
 
 class StartEvent(models.TextChoices):
@@ -49,6 +54,20 @@ class StartEvent(models.TextChoices):
 
 
 ANY = ""
+
+PEOPLE_MEDIATION_BASIS = (
+    "人民调解委员会调解纠纷，一般在一个月内调结（《人民调解工作若干规定》第三十三条）"
+)
+# Mediation in the court's network is 特邀调解 (法释〔2016〕14号): the court's own limit, not
+# the people's-mediation rule.
+JUDICIAL_MEDIATION_BASIS = (
+    "人民法院特邀调解的期限为30日，当事人同意延长的除外"
+    "（《最高人民法院关于人民法院特邀调解的规定》，法释〔2016〕14号）"
+)
+LAWYER_MEDIATION_BASIS = (
+    "律师调解参照特邀调解的期限，一般30日内调结，当事人同意延长的除外"
+    "（《最高人民法院 司法部关于开展律师调解试点工作的意见》，司发通〔2017〕105号）"
+)
 
 # (network, category, stage, count, unit, start, extension, basis)
 SEEDED = [
@@ -77,11 +96,31 @@ SEEDED = [
         ANY,
         ANY,
         Stage.MEDIATION,
+        1,
+        Unit.MONTH,
+        StartEvent.ACCEPTANCE,
+        0,
+        PEOPLE_MEDIATION_BASIS,
+    ),
+    (
+        "judicial",
+        ANY,
+        Stage.MEDIATION,
         30,
         Unit.CALENDAR,
         StartEvent.ACCEPTANCE,
         0,
-        "人民调解委员会调解纠纷，一般在受理后30日（一个月）内调结（《人民调解工作若干规定》第三十四条）",
+        JUDICIAL_MEDIATION_BASIS,
+    ),
+    (
+        "lawyer",
+        ANY,
+        Stage.MEDIATION,
+        30,
+        Unit.CALENDAR,
+        StartEvent.ACCEPTANCE,
+        0,
+        LAWYER_MEDIATION_BASIS,
     ),
     (
         ANY,
@@ -210,6 +249,28 @@ SEEDED = [
         StartEvent.FILING,
         0,
         "劳动争议仲裁委员会收到仲裁申请之日起5日内决定是否受理（《劳动争议调解仲裁法》第二十九条）",
+    ),
+    (
+        ANY,
+        ANY,
+        Stage.LAND_ARBITRATION_ACCEPT,
+        5,
+        Unit.WORKING,
+        StartEvent.FILING,
+        0,
+        "农村土地承包仲裁委员会自收到仲裁申请之日起五个工作日内决定是否受理并通知申请人"
+        "（《农村土地承包经营纠纷调解仲裁法》第二十四条）",
+    ),
+    (
+        ANY,
+        ANY,
+        Stage.LAND_ARBITRATION_AWARD,
+        60,
+        Unit.CALENDAR,
+        StartEvent.ARBITRATION_ACCEPTED,
+        30,
+        "自受理仲裁申请之日起六十日内结束；案情复杂经仲裁委员会主任批准可延长，延长不超过三十日"
+        "（《农村土地承包经营纠纷调解仲裁法》第四十八条）",
     ),
     (
         ANY,

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django_fsm import can_proceed
 
-from . import case_sql, lengths, policies
+from . import case_sql, clocks, lengths, policies
 from .case_sql import StaleCase
 from .choices import (
     DERIVED_TAGS,
@@ -48,6 +48,7 @@ from .choices import (
     Tag,
 )
 from .clocks import acceptance_clock
+from .complaints import warnings_for
 from .documents import records
 from .errors import InvalidFields, NotPermitted, NotVisible, StateConflict
 from .events import record_event, record_events
@@ -373,6 +374,27 @@ def transitions_from(state: str) -> tuple[str, ...]:
         if meta.has_transition(state):
             out.append(name)
     return tuple(out)
+
+
+def transition_warnings(case: Case, name: str, data: Data, now: dt.datetime) -> list[str]:
+    """What the actor must be told after a transition went through: the negative list of
+    an assigned mediator (不良执业信息), a labour time bar about to run out."""
+    out: list[str] = []
+    if name in ("accept", "reassign") and case.mediator_id:
+        out += [
+            _("所指派的调解员有%(text)s") % {"text": text}
+            for text in warnings_for([case.mediator_id]).get(case.mediator_id, [])
+        ]
+    if name == "fail" and case.category == Category.LABOR:
+        raw = data.get("rights_known_on") or ""
+        try:
+            known = dt.date.fromisoformat(str(raw)) if raw else None
+        except ValueError:
+            known = None
+        text = clocks.labour_time_bar_warning(known, timezone.localdate(now))
+        if text:
+            out.append(text)
+    return out
 
 
 def available_transitions(case: Case, user: User) -> list[Data]:

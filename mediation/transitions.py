@@ -476,11 +476,27 @@ class FailForm(TransitionForm):
         label=gettext_lazy("无争议事实（律师调解）"), max_length=20000, required=False
     )
 
+    # Labour disputes: when the worker knew of the infringement, so the mediator is warned
+    # near the end of the one-year arbitration time bar (《劳动争议调解仲裁法》第二十七条).
+    rights_known_on = forms.DateField(
+        label=gettext_lazy("当事人知道或应当知道权利被侵害之日（劳动争议）"), required=False
+    )
+
     def clean_undisputed_facts(self):
         value = (self.cleaned_data.get("undisputed_facts") or "").strip()
         if value and self.case.network != Network.LAWYER:
             raise forms.ValidationError(_("无争议事实记载仅适用于律师调解"))
         return value
+
+    def clean_rights_known_on(self):
+        day = self.cleaned_data.get("rights_known_on")
+        if day is None:
+            return None
+        if self.case.category != Category.LABOR:
+            raise forms.ValidationError(_("仅劳动争议需要填写（仲裁时效）"))
+        if day > timezone.localdate(self.now):
+            raise forms.ValidationError(_("日期不能晚于今天"))
+        return day
 
     def method_kwargs(self):
         return {
@@ -490,7 +506,12 @@ class FailForm(TransitionForm):
         }
 
     def event_data(self):
-        return {"reason": self.cleaned_data["reason"]}
+        data = {"reason": self.cleaned_data["reason"]}
+        known = self.cleaned_data.get("rights_known_on")
+        if known is not None:
+            data["rights_known_on"] = known.isoformat()
+            data["time_bar_ends"] = clocks.labour_time_bar(known).isoformat()
+        return data
 
 
 class NoteForm(TransitionForm):

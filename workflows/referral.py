@@ -51,11 +51,17 @@ class ExtendAwardForm(DecisionForm):
     reason = forms.CharField(label=gettext_lazy("延期理由"), max_length=2000)
 
     def clean_days(self):
-        limit = clocks.rule(Stage.LABOUR_ARBITRATION_AWARD).extension
+        award = self.task.process.coerced.data.get("award") or {}
+        stage = award.get("stage") or Stage.LABOUR_ARBITRATION_AWARD
+        limit = clocks.rule(stage).extension
         if self.cleaned_data["days"] > limit:
+            law = (
+                _("《农村土地承包经营纠纷调解仲裁法》第四十八条")
+                if stage == Stage.LAND_ARBITRATION_AWARD
+                else _("《劳动争议调解仲裁法》第四十三条")
+            )
             raise forms.ValidationError(
-                _("延长期限不得超过%(days)d日（《劳动争议调解仲裁法》第四十三条）")
-                % {"days": limit}
+                _("延长期限不得超过%(days)d日（%(law)s）") % {"days": limit, "law": law}
             )
         return self.cleaned_data["days"]
 
@@ -192,14 +198,23 @@ class ReferralFlow(FlowBase, flow.Flow):
         return clocks.fixed_clock(Stage.LEGAL_AID_REVIEW, start, due, c["basis"], c["unit"])
 
     @staticmethod
-    def _labour(case) -> bool:
-        return case.referral_route == ReferRoute.ARBITRATION and case.category == Category.LABOR
+    def _arbitration_stages(case) -> tuple[str, str] | None:
+        """The statutory clocks of the commission the case went to: labour (LDMAL arts
+        29, 43) or rural land contract (农村土地承包经营纠纷调解仲裁法 arts 24, 48)."""
+        if case.referral_route != ReferRoute.ARBITRATION:
+            return None
+        if case.category == Category.LABOR:
+            return Stage.LABOUR_ARBITRATION_ACCEPT, Stage.LABOUR_ARBITRATION_AWARD
+        if case.category == Category.LAND_CONTRACT:
+            return Stage.LAND_ARBITRATION_ACCEPT, Stage.LAND_ARBITRATION_AWARD
+        return None
 
     def _acknowledge_clock(self, case, filed_at):
         if filed_at is None:
             return None
-        if self._labour(case):
-            return clocks.clock(Stage.LABOUR_ARBITRATION_ACCEPT, filed_at)
+        stages = self._arbitration_stages(case)
+        if stages is not None:
+            return clocks.clock(stages[0], filed_at)
         if case.referral_route == ReferRoute.LITIGATION:
             return clocks.clock(Stage.LITIGATION_FILING, filed_at)
         return None
@@ -221,8 +236,11 @@ class ReferralFlow(FlowBase, flow.Flow):
         award = process.data.get("award")
         if not award:
             return None
+        counted = clocks.clock_from_json(award)  # counted again when the calendar changes
+        if counted is not None:
+            return counted
         return clocks.fixed_clock(
-            Stage.LABOUR_ARBITRATION_AWARD,
+            award.get("stage") or Stage.LABOUR_ARBITRATION_AWARD,
             parse_iso(award["start"]),
             parse_iso(award["due"]),
             award["basis"],
@@ -279,8 +297,9 @@ class ReferralFlow(FlowBase, flow.Flow):
                 "filed_on": filed_on.isoformat() if filed_on else None,
             }
             due_at = handoff.due_at if self._legal_aid(process) else None
-            if self._labour(process.case):
-                award = clocks.clock(Stage.LABOUR_ARBITRATION_AWARD, now)
+            stages = self._arbitration_stages(process.case)
+            if stages is not None:
+                award = clocks.clock(stages[1], now)
                 process.data["award"] = clocks.clock_json(award)
                 process.save(update_fields=["data"])
                 record["clock"] = process.data["award"]
@@ -298,9 +317,11 @@ class ReferralFlow(FlowBase, flow.Flow):
         process = activation.process
         if decision == "extend":
             award = process.data["award"]
-            longer = clocks.extended(
-                Stage.LABOUR_ARBITRATION_AWARD, parse_iso(award["due"]), days=data["days"]
-            )
+            stage = award.get("stage") or Stage.LABOUR_ARBITRATION_AWARD
+            # From the period's original end (a clock that kept its count), not the
+            # working day it may have rolled to.
+            current = clocks.clock_from_json(award) or parse_iso(award["due"])
+            longer = clocks.extended(stage, current, days=data["days"])
             process.data["award"] = {**clocks.clock_json(longer), "start": award["start"]}
             process.data["award_extended"] = {"days": data["days"], "reason": data["reason"]}
             process.save(update_fields=["data"])

@@ -470,13 +470,13 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     )
     @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)")
     def transition(self, request, pk=None, name=None):
-        case = services.perform(int(pk), name, request.user, form_data(request))
+        data = form_data(request)
+        case = services.perform(int(pk), name, request.user, data)
         body = s.case_json(case, request.user)
-        if name in ("accept", "reassign") and case.mediator_id:
-            # The assigned mediator is on the negative list (不良执业信息): say so.
-            from mediation.complaints import warnings_for
-
-            body["warnings"] = warnings_for([case.mediator_id]).get(case.mediator_id, [])
+        # What the actor must be told: a mediator on the negative list, a labour time bar.
+        warnings = services.transition_warnings(case, name, data, timezone.now())
+        if warnings or name in ("accept", "reassign"):
+            body["warnings"] = warnings
         return Response(body)
 
     @extend_schema(

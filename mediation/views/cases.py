@@ -426,11 +426,8 @@ def case_transition(request, pk, name):
         _("已完成“%(op)s”，案件状态：%(state)s")
         % {"op": spec["label"], "state": case.get_state_display()},
     )
-    if name in ("accept", "reassign") and case.mediator_id:
-        from ..complaints import warnings_for
-
-        for text in warnings_for([case.mediator_id]).get(case.mediator_id, []):
-            messages.warning(request, _("所指派的调解员有%(text)s") % {"text": text})
+    for text in services.transition_warnings(case, name, body, timezone.now()):
+        messages.warning(request, text)
     return redirect("case_detail", pk=case.pk)
 
 

@@ -250,3 +250,53 @@ def test_pages_offer_only_what_the_law_allows(client, world):
     page = client.get(f"/cases/{neighbour.pk}/").content.decode()
     start = page.index('name="refer-route"')
     assert 'value="litigation"' in page[start : page.index("</select>", start)]
+
+
+def test_a_labour_mediation_failing_near_the_time_bar_warns_the_mediator(api, world, client):
+    """《劳动争议调解仲裁法》第二十七条: a year from the day the worker knew of the
+    infringement; within 30 days of it the mediator is told to send the worker on now."""
+    today = timezone.localdate()
+    case = world.make_case(State.MEDIATING, category="labor")
+    body = {
+        "reason": "no_agreement",
+        "routes": "可申请劳动人事争议仲裁",
+        "rights_known_on": (today - dt.timedelta(days=350)).isoformat(),
+    }
+    r = api(world.mediator).post(f"/api/cases/{case.pk}/transitions/fail/", body, format="json")
+    assert r.status_code == 200, r.content
+    [warning] = r.json()["warnings"]
+    assert "第二十七条" in warning and "一年" in warning
+    event = CaseEvent.objects.filter(case=case, type="case.transitioned").last()
+    assert event.payload["data"]["time_bar_ends"]
+    # Far from the bar: no warning.
+    other = world.make_case(State.MEDIATING, category="labor")
+    body["rights_known_on"] = (today - dt.timedelta(days=30)).isoformat()
+    r = api(world.mediator).post(f"/api/cases/{other.pk}/transitions/fail/", body, format="json")
+    assert r.status_code == 200 and "warnings" not in r.json()
+    # The page says it too.
+    third = world.make_case(State.MEDIATING, category="labor")
+    client.force_login(world.mediator)
+    page = {f"fail-{k}": v for k, v in body.items()}
+    page["fail-rights_known_on"] = (today - dt.timedelta(days=400)).isoformat()
+    r = client.post(f"/cases/{third.pk}/transitions/fail/", page, follow=True)
+    assert r.status_code == 200
+    assert "第二十七条" in r.content.decode()
+
+
+def test_the_time_bar_date_is_for_labour_disputes_and_not_in_the_future(api, world):
+    today = timezone.localdate()
+    body = {"reason": "no_agreement", "routes": "可起诉"}
+    case = world.make_case(State.MEDIATING)
+    r = api(world.mediator).post(
+        f"/api/cases/{case.pk}/transitions/fail/",
+        {**body, "rights_known_on": today.isoformat()},
+        format="json",
+    )
+    assert r.status_code == 400 and "rights_known_on" in r.json()["errors"]
+    labour = world.make_case(State.MEDIATING, category="labor")
+    r = api(world.mediator).post(
+        f"/api/cases/{labour.pk}/transitions/fail/",
+        {**body, "rights_known_on": (today + dt.timedelta(days=1)).isoformat()},
+        format="json",
+    )
+    assert r.status_code == 400 and "rights_known_on" in r.json()["errors"]

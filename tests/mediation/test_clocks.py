@@ -37,7 +37,9 @@ SEEDED = [
     # stage, network, category, count, unit, start, extension, citation
     ("acceptance", "", "", 3, "calendar", "registration", 0, "3日内决定是否受理"),
     ("acceptance_priority", "", "", 1, "calendar", "registration", 0, "优先受理"),
-    ("mediation", "", "", 30, "calendar", "acceptance", 0, "《人民调解工作若干规定》第三十四条"),
+    ("mediation", "", "", 1, "month", "acceptance", 0, "《人民调解工作若干规定》第三十三条"),
+    ("mediation", "judicial", "", 30, "calendar", "acceptance", 0, "法释〔2016〕14号"),
+    ("mediation", "lawyer", "", 30, "calendar", "acceptance", 0, "司发通〔2017〕105号"),
     ("mediation", "", "labor", 15, "calendar", "registration", 0, "《劳动争议调解仲裁法》第十四条"),
     (
         "mediation",
@@ -126,10 +128,12 @@ def test_every_seeded_row_carries_its_value_and_citation(db):
 
 
 def test_the_most_specific_row_wins_and_edits_apply_at_once(db):
-    assert clocks.rule("mediation", "people", "neighbour").count == 30
+    assert clocks.rule("mediation", "people", "neighbour").unit == "month"  # 一个月内
     assert clocks.rule("mediation", "people", "labor").count == 15
     assert clocks.rule("mediation", "administrative", "traffic").count == 10
-    assert clocks.rule("mediation", "people", "traffic").count == 30  # traffic police only
+    assert clocks.rule("mediation", "people", "traffic").unit == "month"  # traffic police only
+    assert "特邀调解" in clocks.rule("mediation", "judicial", "neighbour").basis
+    assert "律师调解" in clocks.rule("mediation", "lawyer", "neighbour").basis
     TimeLimit.objects.create(
         network="people", category="", stage="mediation", count=20, unit="calendar",
         start="acceptance", basis="某地规定（第一条）",
@@ -407,7 +411,7 @@ def test_extension_keeps_the_clock_and_says_why(world):
         now=local(2026, 3, 20),
     )
     assert due_iso(case) == end_of("2026-04-30")
-    assert "经当事人同意延长" in case.due_basis and "第三十四条" in case.due_basis
+    assert "经当事人同意延长" in case.due_basis and "第三十三条" in case.due_basis
 
 
 # -- the 80 % point in the clock's own unit -------------------------------------------------
@@ -436,9 +440,11 @@ def test_the_approaching_edge_counts_working_days(world):
 
 def test_the_approaching_edge_of_a_calendar_clock(world):
     case = _case(world, local(2026, 3, 2, 10))
-    case = _accept(world, case, local(2026, 3, 2, 11))  # 30 days: due 1 April
-    assert due_iso(case) == end_of("2026-04-01")
-    edge = local(2026, 3, 27, 0, 0)  # 24 of the 30 days (3–26 March) have run out
+    case = _accept(world, case, local(2026, 3, 2, 11))  # a month: due 2 April
+    assert due_iso(case) == end_of("2026-04-02")
+    # 80 % of the 31 counted days (3 March – 2 April) is 24.8: 24 whole days (3–26 March)
+    # and 0.8 of 27 March have run out at 19:12 that day.
+    edge = local(2026, 3, 27, 19, 12)
     with time_machine.travel(edge - dt.timedelta(seconds=1), tick=False):
         assert sweep()["approaching"] == 0
     with time_machine.travel(edge, tick=False):
@@ -473,3 +479,23 @@ def test_migration_recomputes_open_cases_and_records_each_change(world):
     unchanged.refresh_from_db()
     assert unchanged.due_basis
     assert recompute_open_cases(Case, CaseEvent, CaseAccess, Handoff) == 0
+
+
+def test_people_mediation_runs_a_calendar_month(db):
+    # 民法典 第二百零二条: the corresponding day, or the month's last where there is none.
+    assert clocks.months_later(D(2026, 1, 31), 1) == D(2026, 2, 28)
+    assert clocks.months_later(D(2026, 12, 15), 1) == D(2027, 1, 15)
+    # 28 Feb 2026 is a Saturday worked in exchange for the Spring Festival: a working day.
+    c = clocks.clock("mediation", local(2026, 1, 31, 10), "people", "neighbour")
+    assert timezone.localdate(c.due) == D(2026, 2, 28)
+    assert "第三十三条" in c.basis
+    # 2 Jan 2027 + a month is 2 Feb; 2 Dec 2026 + a month ends on 元旦 → 4 Jan 2027.
+    c = clocks.clock("mediation", local(2026, 12, 2, 10), "people", "neighbour")
+    assert timezone.localdate(c.due) == D(2027, 1, 4)
+
+
+def test_court_and_lawyer_mediation_carry_their_own_basis(world):
+    for org, words in ((world.lawyer_studio, "律师调解"), (world.court, "特邀调解")):
+        case = world.make_case(State.ACCEPTED, org=org)
+        assert words in case.due_basis, (org, case.due_basis)
+        assert "人民调解工作若干规定" not in case.due_basis

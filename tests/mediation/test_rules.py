@@ -206,8 +206,9 @@ def test_elderly_party_makes_priority_by_id_number_alone(world):
     ("overrides", "last_day"),
     [
         ({"category": "labor"}, dt.date(2026, 3, 17)),  # 15 days (LDMAL art 14)
-        ({"category": "neighbour"}, dt.date(2026, 4, 1)),  # 30 days
-        ({"category": "neighbour", "channel": "court_referral"}, dt.date(2026, 4, 1)),
+        # a calendar month (《人民调解工作若干规定》第三十三条): 2 March → 2 April
+        ({"category": "neighbour"}, dt.date(2026, 4, 2)),
+        ({"category": "neighbour", "channel": "court_referral"}, dt.date(2026, 4, 2)),
     ],
 )
 def test_mediation_period_at_acceptance(world, overrides, last_day):
@@ -409,7 +410,7 @@ def test_reopen_by_head_only(world):
             case, "reopen", world.head, {"note": "当事人同意再调", "consent": True}
         )
     assert case.state == State.MEDIATING and case.outcome == "" and case.end_reason == ""
-    assert case.due_at == end_of(dt.date(2026, 4, 1))
+    assert case.due_at == end_of(dt.date(2026, 4, 2))  # a calendar month from 2 March
 
 
 def test_resume_after_rejected_confirmation(world):

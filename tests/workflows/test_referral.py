@@ -106,3 +106,42 @@ def test_result_entered_directly_cancels_the_open_task(world, failed_labour):
     )
     services.perform(case, "record_result", world.arbiter, {"result": "已受理"})
     assert not CaseTask.objects.filter(case=case, status="NEW").exclude(kind="").exists()
+
+
+def test_land_contract_arbitration_runs_its_own_clocks(world, as_user):
+    """《农村土地承包经营纠纷调解仲裁法》: acceptance within five working days of the
+    application (art 24), the award within sixty days of acceptance, once extended by at
+    most thirty (art 48); the demo commission has staff who receive the tasks."""
+    with time_machine.travel(NOW, tick=False):
+        case = world.make_case(State.FAILED, category="land_contract")
+        services.perform(
+            case,
+            "refer",
+            world.mediator,
+            {
+                "route": "arbitration",
+                "target_org": world.land_arbitration.pk,
+                "arbitration_agreement": True,
+            },
+        )
+        arbiter = as_user(world.land_arbiter)
+        record_filing(arbiter, case)  # Monday 2 Nov 2026
+        task = one_task(arbiter, "referral.acknowledge", case)
+        # Five working days: 3–6 and 9 Nov.
+        assert task["due_at"] == "2026-11-09T23:59:59+08:00"
+        assert "第二十四条" in task["due_basis"]
+        resp = complete(arbiter, task, decision="accept", number="红土仲字〔2026〕1号")
+        assert resp.status_code == 200, resp.content
+        result = one_task(arbiter, "referral.result", case)
+        # Sixty days from 2 Nov: 1 Jan 2027 (元旦) → Monday 4 Jan.
+        assert result["due_at"] == "2027-01-04T23:59:59+08:00"
+        assert "第四十八条" in result["due_basis"]
+        resp = complete(arbiter, result, decision="extend", days=31, reason="案情复杂")
+        assert resp.status_code == 400
+        assert "第四十八条" in resp.content.decode()
+        resp = complete(arbiter, result, decision="extend", days=30, reason="案情复杂")
+        assert resp.status_code == 200, resp.content
+        again = one_task(arbiter, "referral.result", case)
+    # From the period's own end (1 Jan), not the rolled-over 4 Jan: 31 Jan is a Sunday, so
+    # Monday 1 Feb (counted from 4 Jan it would have been 3 Feb).
+    assert again["due_at"] == "2027-02-01T23:59:59+08:00"
