@@ -11,11 +11,12 @@ somebody fixed (a court's date, an agreed extension) never moves.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +24,7 @@ from . import clocks, policies
 from .choices import OPEN_STATES, EventType, HandoffStatus
 from .clock_models import Holiday, TimeLimit
 from .errors import InvalidFields, NotPermitted
-from .events import record_event
+from .events import record_events_for_cases
 from .models import Case, Handoff
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ __all__ = [
     "Change",
     "clock_holder",
     "delete_holiday",
+    "recount_in_batches",
     "recount_open_clocks",
     "save_time_limit",
     "set_holiday",
@@ -84,6 +86,39 @@ class _Recount:
             done = self.memo[key] = clocks.recounted(c)
         return replace(c, due=done.due, count=done.count, unit=done.unit, basis=done.basis)
 
+    def stored(self, d: dict[str, Any]) -> dict[str, Any] | None:
+        """A stored clock (clock_json) counted again: the new JSON, or None when it cannot
+        be counted (fixed, paused, written before clocks kept their count) — read straight
+        from the JSON, as a province has a hundred thousand of them and few distinct."""
+        if "count" not in d or d.get("fixed") or d.get("paused_since") or not d.get("unit"):
+            return None
+        start = timezone.localdate(dt.datetime.fromisoformat(d["start"]))
+        key = (
+            d["stage"],
+            start,
+            d.get("network", ""),
+            d.get("category", ""),
+            d.get("extra", 0),
+            False,
+            tuple(d.get("chain") or ()),
+            tuple(tuple(p) for p in d.get("paused") or ()),
+            None,
+            d["unit"],
+        )
+        done = self.memo.get(key)
+        if done is None:
+            c = clocks.clock_from_json(d)
+            if c is None:
+                return None
+            done = self.memo[key] = clocks.recounted(c)
+        return {
+            **d,
+            "due": done.due.isoformat(),
+            "count": done.count,
+            "unit": done.unit,
+            "basis": done.basis,
+        }
+
 
 # A holder of clocks kept outside this app (the flows' tasks): given the recounter, it moves
 # its own open clocks and yields (case id, Change) for each that moved.
@@ -101,30 +136,63 @@ def _iso(value: dt.datetime | None) -> str | None:
     return timezone.localtime(value).isoformat() if value else None
 
 
-def _cases(recount: _Recount) -> Iterator[tuple[Case, Change]]:
+def _open_cases():
+    return Case.objects.filter(state__in=OPEN_STATES, due_at__isnull=False).exclude(due_clock={})
+
+
+def _cases(recount: _Recount, ids: list[int] | None) -> Iterator[tuple[Case, Change]]:
+    rows = _open_cases() if ids is None else _open_cases().filter(pk__in=ids)
+    # Locked while counted: a transition meanwhile (a pause) waits instead of being undone.
     rows = (
-        Case.objects.filter(state__in=OPEN_STATES, due_at__isnull=False)
-        .exclude(due_clock={})
-        .only("id", "number", "network", "state", "org_id", "due_at", "due_clock", "due_basis")
+        rows.select_for_update(of=("self",))
         .order_by("id")
+        .values_list("id", "number", "network", "state", "org_id", "due_at", "due_clock")
     )
     changed: list[Case] = []
-    for case in rows.iterator(chunk_size=BATCH):
-        c = clocks.clock_from_json(case.due_clock)
-        if c is None:
+    for pk, number, network, state, org_id, due_at, stored in rows.iterator(chunk_size=BATCH):
+        fresh = recount.stored(stored)
+        if fresh is None:
             continue
-        new = recount(c)
-        if new.due == case.due_at:
+        due = dt.datetime.fromisoformat(fresh["due"])
+        if due == due_at:
             continue
-        previous = case.due_at
-        case.due_at, case.due_basis, case.due_clock = new.due, new.basis[:400], new.as_json()
+        case = Case(
+            id=pk,
+            number=number,
+            network=network,
+            state=state,
+            org_id=org_id,
+            due_at=due,
+            due_basis=fresh["basis"][:400],
+            due_clock=fresh,
+        )
         changed.append(case)
-        yield case, Change("case", case.pk, previous, new.due)
+        yield case, Change("case", pk, due_at, due)
         if len(changed) >= BATCH:
-            Case.objects.bulk_update(changed, ["due_at", "due_basis", "due_clock"])
+            _write_dues(changed)
             changed = []
     if changed:
-        Case.objects.bulk_update(changed, ["due_at", "due_basis", "due_clock"])
+        _write_dues(changed)
+
+
+def _write_dues(cases: list[Case]) -> None:
+    if connection.vendor != "postgresql":
+        Case.objects.bulk_update(cases, ["due_at", "due_basis", "due_clock"])
+        return
+    # One UPDATE … FROM (VALUES …): bulk_update's CASE WHEN per row and field grows with
+    # the square of the batch.
+    table = Case._meta.db_table
+    rows = ", ".join(["(%s, %s::timestamptz, %s, %s::jsonb)"] * len(cases))
+    params: list[Any] = []
+    for c in cases:
+        params += [c.pk, c.due_at, c.due_basis, json.dumps(c.due_clock)]
+    with connection.cursor() as cur:
+        cur.execute(
+            f"UPDATE {table} AS c SET due_at = v.due_at, due_basis = v.basis, "  # nosec B608
+            f"due_clock = v.clock FROM (VALUES {rows}) AS v(id, due_at, basis, clock) "
+            "WHERE c.id = v.id",
+            params,
+        )
 
 
 def _handoffs(recount: _Recount) -> Iterator[tuple[int, Change]]:
@@ -167,20 +235,54 @@ def recount_open_clocks(
     """Count every open clock again on today's tables; one `case.updated` event per case
     whose due dates moved. Runs inside the caller's transaction (the calendar change)."""
     assert transaction.get_connection().in_atomic_block, "run inside the change's transaction"
+    clocks.reset_cache(bump=True)
+    return _recount(_Recount(), actor, reason, now or timezone.now(), None, others=True)
+
+
+def recount_in_batches(
+    actor: User | None, reason: str, now: dt.datetime | None = None, batch: int = BATCH
+) -> dict[int, list[Change]]:
+    """The same for a province's open cases: each batch of cases its own transaction (its
+    rows locked only while it runs, so a transition waits at most one batch), then the
+    handoffs and tasks. Every case moves whole with its event; run again, it moves
+    nothing that is already right."""
     now = now or timezone.now()
     clocks.reset_cache(bump=True)
     recount = _Recount()
+    ids = list(_open_cases().order_by("id").values_list("id", flat=True))
+    moved: dict[int, list[Change]] = {}
+    for i in range(0, len(ids), batch):
+        with transaction.atomic():
+            moved.update(_recount(recount, actor, reason, now, ids[i : i + batch], others=False))
+    with transaction.atomic():
+        for case_id, changes in _recount(recount, actor, reason, now, [], others=True).items():
+            moved.setdefault(case_id, []).extend(changes)
+    return moved
+
+
+def _recount(
+    recount: _Recount,
+    actor: User | None,
+    reason: str,
+    now: dt.datetime,
+    case_ids: list[int] | None,
+    *,
+    others: bool,
+) -> dict[int, list[Change]]:
     by_case: dict[int, list[Change]] = {}
     cases: dict[int, Case] = {}
-    for case, change in _cases(recount):
-        cases[case.pk] = case
-        by_case.setdefault(case.pk, []).append(change)
-    for source in (_handoffs, *_holders):
-        for case_id, change in source(recount):
-            by_case.setdefault(case_id, []).append(change)
+    if case_ids is None or case_ids:
+        for case, change in _cases(recount, case_ids):
+            cases[case.pk] = case
+            by_case.setdefault(case.pk, []).append(change)
+    if others:
+        for source in (_handoffs, *_holders):
+            for case_id, change in source(recount):
+                by_case.setdefault(case_id, []).append(change)
     missing = set(by_case) - set(cases)
     for case in Case.objects.filter(pk__in=missing):
         cases[case.pk] = case
+    items: list[tuple[Case, str, dict[str, Any] | None]] = []
     for case_id in sorted(by_case):
         changes = by_case[case_id]
         case = cases[case_id]
@@ -197,8 +299,26 @@ def recount_open_clocks(
                 due_basis=case.due_basis,
                 due_confirmed=clocks.due_confirmed(own.due),
             )
-        record_event(case, EventType.CASE_UPDATED, actor, data, at=now)
+        items.append((case, EventType.CASE_UPDATED, data))
+    record_events_for_cases(items, actor, now)
     return by_case
+
+
+# Above this many open clocks a change commits first and then moves them in batches, so no
+# transition waits for the whole recount (a county has a few thousand open cases at most).
+LARGE = 5000
+
+
+def _apply(
+    actor: User | None, write: Callable[[], Any], reason: str, now: dt.datetime | None
+) -> tuple[Any, dict[int, list[Change]]]:
+    if _open_cases().count() <= LARGE:
+        with transaction.atomic():
+            result = write()
+            return result, recount_open_clocks(actor, reason, now)
+    with transaction.atomic():
+        result = write()
+    return result, recount_in_batches(actor, reason, now)
 
 
 # -- the calendar --------------------------------------------------------------------------
@@ -254,30 +374,36 @@ def set_holiday(
     if len(note) > 100:
         raise InvalidFields(_("提交的内容有误"), {"note": [_("说明最多 100 字")]})
     _check_day(day, KINDS[kind], note, confirm)
-    with transaction.atomic():
+
+    def write() -> Holiday:
         row, _created = Holiday.objects.update_or_create(
             date=day, defaults={"is_working_day": KINDS[kind], "note": note.strip()}
         )
-        moved = recount_open_clocks(actor, "calendar", now)
-    return row, moved
+        return row
+
+    return _apply(actor, write, "calendar", now)
 
 
 def delete_holiday(
     actor: User, day: dt.date, now: dt.datetime | None = None
 ) -> dict[int, list[Change]]:
     _may_keep(actor)
-    with transaction.atomic():
+
+    def write() -> None:
         deleted, _n = Holiday.objects.filter(date=day).delete()
         if not deleted:
             raise InvalidFields(_("提交的内容有误"), {"date": [_("该日没有登记")]})
-        return recount_open_clocks(actor, "calendar", now)
+
+    return _apply(actor, write, "calendar", now)[1]
 
 
 def save_time_limit(
     actor: User | None, row: TimeLimit, now: dt.datetime | None = None
 ) -> dict[int, list[Change]]:
     """A time limit changed (the admin): saved and every open clock of its stage moves."""
-    with transaction.atomic():
+
+    def write() -> None:
         row.full_clean()
         row.save()
-        return recount_open_clocks(actor, "time_limit", now)
+
+    return _apply(actor, write, "time_limit", now)[1]

@@ -105,6 +105,30 @@ def record_events(
     return events
 
 
+def record_events_for_cases(
+    items: Iterable[tuple[Case, str, dict[str, Any] | None]],
+    actor: User | None = None,
+    at: dt.datetime | None = None,
+) -> list[CaseEvent]:
+    """One event for each of many cases in the caller's transaction (a calendar change),
+    written together on PostgreSQL; each pushed after commit like any other."""
+    assert connection.in_atomic_block, "record_event must run inside the action's transaction"
+    at = at or timezone.now()
+    who = actor_snapshot(actor)
+    rows = [
+        (case, type_, {"case": case_snapshot(case), "actor": who, "data": mask_in(data) or {}})
+        for case, type_, data in items
+    ]
+    if connection.vendor != "postgresql":
+        return [
+            record_event(case, type_, actor, payload["data"], at) for case, type_, payload in rows
+        ]
+    events = case_sql.insert_many_events_pg(rows, actor, at, who)
+    for event in events:
+        transaction.on_commit(functools.partial(_push, serialise(event)))
+    return events
+
+
 def serialise(event: CaseEvent) -> dict[str, Any]:
     """The one wire shape of an event (socket and REST)."""
     p = event.payload

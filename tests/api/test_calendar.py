@@ -192,7 +192,7 @@ def test_the_recount_never_half_applies(world, medical, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(clock_changes, "record_event", broken)
+    monkeypatch.setattr(clock_changes, "record_events_for_cases", broken)
     with time_machine.travel(TODAY, tick=True), pytest.raises(RuntimeError):
         clock_changes.set_holiday(world.supervisor, dt.date(2027, 1, 15), "rest", "测试")
     medical.refresh_from_db()
@@ -225,3 +225,28 @@ def test_the_calendar_page(world, medical, client):
     r = client.post("/supervision/calendar/", {"year": "2027", "delete": "2027-01-15"}, follow=True)
     medical.refresh_from_db()
     assert local_day(medical.due_at) == dt.date(2027, 1, 19)
+
+
+def test_a_province_recounts_in_batches_and_a_second_run_moves_nothing(world, december):
+    cases = [world.make_case(State.MEDIATING, category="medical") for _ in range(3)]
+    Holiday.objects.create(date=dt.date(2027, 1, 15), is_working_day=False, note="测试")
+    moved = clock_changes.recount_in_batches(world.supervisor, "calendar", batch=2)
+    assert sorted(moved) == sorted(c.pk for c in cases)
+    for case in cases:
+        case.refresh_from_db()
+        assert local_day(case.due_at) == dt.date(2027, 1, 20)
+        assert len(moved_events(case)) == 1
+    assert clock_changes.recount_in_batches(world.supervisor, "calendar", batch=2) == {}
+
+
+def test_above_the_county_size_a_change_commits_first_then_moves_in_batches(
+    world, medical, monkeypatch
+):
+    monkeypatch.setattr(clock_changes, "LARGE", 0)
+    with time_machine.travel(TODAY, tick=True):
+        _row, moved = clock_changes.set_holiday(
+            world.supervisor, dt.date(2027, 1, 15), "rest", "测试"
+        )
+    assert list(moved) == [medical.pk]
+    medical.refresh_from_db()
+    assert local_day(medical.due_at) == dt.date(2027, 1, 20)
