@@ -37,6 +37,7 @@ from .choices import (
     Channel,
     EventType,
     Gender,
+    HandoffKind,
     HandoffStatus,
     Outcome,
     PartyKind,
@@ -284,6 +285,8 @@ def _perform_atomic(
         changed = [name for name, value in _values(case).items() if before[name] != value]
         case.updated_at = now
         form.after(case)
+        if name == "extend":
+            _court_follows_agreed_extension(case, now)
         if case.org_id != previous_org:
             CaseAccess.objects.filter(case=case, org_id=previous_org).update(
                 reason=AccessReason.FORMER_HANDLER
@@ -309,6 +312,30 @@ def _perform_atomic(
         # The documents of this event are written once it commits (records, not views).
         records.after_event(case, name, written[0])
     return case
+
+
+def _court_follows_agreed_extension(case: Case, now: dt.datetime) -> None:
+    """The parties agreed to extend a court referral's mediation (法释〔2016〕14号: the
+    limit runs unless the parties agree to extend it): the court's own date on the open
+    referral moves with the case's, so its desk and sweep do not call it overdue."""
+    referral = (
+        Handoff.objects.select_for_update()
+        .filter(case=case, kind=HandoffKind.COURT_REFERRAL, status=HandoffStatus.OPEN)
+        .order_by("-id")
+        .first()
+    )
+    if referral is None or case.due_at is None or referral.due_at == case.due_at:
+        return
+    referral.data = {
+        **referral.data,
+        "agreed_extension": {
+            "previous_due_at": referral.due_at.isoformat() if referral.due_at else None,
+            "due_at": case.due_at.isoformat(),
+            "at": now.isoformat(),
+        },
+    }
+    referral.due_at = case.due_at
+    referral.save(update_fields=["due_at", "data"])
 
 
 # fn(case, name, user, now), inside the transition's transaction; fn(case), after commit.

@@ -133,3 +133,17 @@ def test_withdrawn_case_is_acknowledged(world, refer, as_user):
     assert complete(clerk, task, decision="acknowledge", note="已知悉").status_code == 200
     assert Handoff.objects.get(case=case).status == "closed"
     assert timezone.now()
+
+
+def test_an_agreed_extension_moves_the_courts_date(world, refer):
+    with time_machine.travel(NOW, tick=False):
+        case = refer()
+        case = services.perform(case, "accept", world.head, {"mediator": world.mediator.pk})
+        case = services.perform(case, "begin", world.mediator, {"consent": True})
+        later = (case.due_at + dt.timedelta(days=15)).isoformat()
+        case = services.perform(
+            case, "extend", world.head, {"due_at": later, "reason": "双方同意", "consent": True}
+        )
+    handoff = Handoff.objects.get(case=case, kind="court_referral")
+    assert handoff.due_at == case.due_at
+    assert handoff.data["agreed_extension"]["due_at"] == case.due_at.isoformat()
