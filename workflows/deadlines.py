@@ -1,8 +1,8 @@
-"""The flows' task due dates, swept by mediation.deadlines with the domain's own."""
+"""The flows' task due dates, swept by mediation.law.deadlines with the domain's own."""
 
 import datetime as dt
 
-from mediation import deadlines
+from mediation.law import deadlines
 
 from .models import CaseTask
 

@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from mediation.choices import State
+from mediation.law.choices import State
 from mediation.models import CaseEvent, Handoff, Membership
 from workflows.models import CaseTask
 
@@ -239,7 +239,7 @@ def test_request_starts_the_flow_in_the_same_transaction(world, as_user):
     """A request that fails after the flow started leaves neither the state nor a task."""
     from django.db import transaction
 
-    from mediation import services
+    from mediation.actions import services
 
     case = world.make_case(State.AGREED)
     with pytest.raises(RuntimeError), transaction.atomic():
