@@ -110,10 +110,10 @@ def build(n: int) -> dict:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from mediation.choices import NETWORK_WORD, Category, Channel, State
-    from mediation.demo import build_accounts, build_organizations
-    from mediation.identity import id_check_char
+    from mediation.law.choices import NETWORK_WORD, Category, Channel, State
+    from mediation.law.identity import id_check_char
     from mediation.models import Case, CaseAccess, CaseParty, Membership, Party
+    from mediation.ops.demo import build_accounts, build_organizations
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     orgs = build_organizations()

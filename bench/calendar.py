@@ -91,10 +91,10 @@ def _worker(args) -> None:
     from django.db import connection, connections, transaction
     from django.utils import timezone
 
-    from mediation import clock_changes, services
-    from mediation.demo import build_accounts, build_organizations
+    from mediation.actions import clock_changes, services
     from mediation.documents import records
     from mediation.models import Case
+    from mediation.ops.demo import build_accounts, build_organizations
     from tests.conftest import case_body
 
     n = _opt(args, "cases", 100_000)

@@ -157,7 +157,7 @@ def setup_worker(_args) -> None:
     from django.conf import settings
     from django.core.management import call_command
 
-    from mediation.demo import build_accounts, build_organizations
+    from mediation.ops.demo import build_accounts, build_organizations
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     call_command("migrate", verbosity=0)
@@ -211,7 +211,7 @@ def load(url: str, n: int, per_case: int) -> None:
 
     import psycopg
 
-    from mediation.identity import id_check_char
+    from mediation.law.identity import id_check_char
 
     rng = random.Random(2026)
     with psycopg.connect(url, autocommit=True) as conn:
@@ -457,8 +457,8 @@ def transition_ratio(head, n: int = 200) -> None:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from mediation import services
-    from mediation.case_sql import EVENT_LOCK_KEY
+    from mediation.actions import services
+    from mediation.actions.case_sql import EVENT_LOCK_KEY
     from mediation.models import Case, Membership
 
     mediators = list(
@@ -725,8 +725,8 @@ def import_worker(args) -> None:
     import django
 
     django.setup()
-    from mediation.importer import import_file, write_workbook
     from mediation.models import Case, Organization
+    from mediation.ops.importer import import_file, write_workbook
 
     rows = _opt(args, "rows", 100_000)
     orgs = [o for o in Organization.objects.all() if o.is_mediating]

@@ -1,6 +1,6 @@
 """Supervision figures and exports at scale (issue 13).
 
-Targets: the summary (mediation.supervision.summary, every §8 figure) over 1,000,000 cases
+Targets: the summary (mediation.supervision.figures.summary, every §8 figure) over 1,000,000 cases
 on PostgreSQL in at most 1 s median and over 100,000 on SQLite in at most 1 s; a
 100,000-row case workbook (GET /api/cases/export.xlsx's writer) in at most 10 s with the
 process under 200 MB.
@@ -137,9 +137,9 @@ def load(n: int, rebuild: bool):
     from django.core.management import call_command
     from django.db import connection, transaction
 
-    from mediation.choices import Category, Channel
-    from mediation.demo import build_accounts, build_organizations
+    from mediation.law.choices import Category, Channel
     from mediation.models import Case
+    from mediation.ops.demo import build_accounts, build_organizations
 
     call_command("migrate", verbosity=0)
     have = Case.objects.count()
@@ -342,7 +342,7 @@ def measure_summary(runs: int):
     from django.db import connection
 
     from mediation.models import Case
-    from mediation.supervision import Filters, ministry_table, parse_filters, summary
+    from mediation.supervision.figures import Filters, ministry_table, parse_filters, summary
 
     user = _supervisor()
     n = Case.objects.count()
@@ -391,8 +391,8 @@ def _peak_rss_mb() -> float:
 
 def measure_export():
     from mediation import policies
-    from mediation.exports import cases_workbook
     from mediation.models import Case
+    from mediation.supervision.exports import cases_workbook
 
     user = _supervisor()
     before = _peak_rss_mb()

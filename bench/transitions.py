@@ -115,10 +115,10 @@ def _worker(args) -> None:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from mediation import services
-    from mediation.choices import State
-    from mediation.demo import build_accounts, build_organizations
+    from mediation.actions import services
+    from mediation.law.choices import State
     from mediation.models import Case, CaseEvent
+    from mediation.ops.demo import build_accounts, build_organizations
     from tests.conftest import case_body
 
     n = _opt(args, "n", 900)

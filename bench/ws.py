@@ -15,7 +15,7 @@ Deployments, each measured against the bare floor in the same run:
 
 Per deployment: the sockets connect (all in one organisation's group), K transitions are
 made over HTTP one at a time (latency: from the commit, stamped by the committing server in
-mediation.live, to the event's arrival at the last socket), then K more from four concurrent
+mediation.live.relay, to the event's arrival at the last socket), then K more from four concurrent
 posters (throughput, and the burst exercises batching). Reported besides: deliveries per
 second, CPU time of the socket-holding daphne processes per delivery (for `embedded` it
 includes handling the HTTP transitions), and RSS per idle socket.
@@ -86,8 +86,8 @@ def _setup(n_cases: int) -> dict:
     from django.core.management import call_command
 
     from config import tokens
-    from mediation import services
-    from mediation.demo import build_accounts, build_organizations
+    from mediation.actions import services
+    from mediation.ops.demo import build_accounts, build_organizations
 
     call_command("migrate", verbosity=0)
     orgs = build_organizations()
@@ -299,7 +299,7 @@ async def _bare(port: int, stamp_path: str, lean: bool = True):
     `sent <id> <time>`: what the clients add after that is their own lag."""
     from websockets.asyncio.server import broadcast, serve
 
-    from mediation.fanout import frame  # the product's own server frame (FIN, text, unmasked)
+    from mediation.live.fanout import frame  # the product's own server frame (FIN, text, unmasked)
 
     clients = set()
 
@@ -406,7 +406,7 @@ def _stamps(path) -> dict[int, float]:
 
 
 def _server_side(path, stamps, ids):
-    """Medians over the paced events, from the relays' own timing (mediation.live): commit
+    """Medians over the paced events, from the relays' own timing (mediation.live.relay): commit
     → rows read and framed, and the fan-out itself (the slowest process's)."""
     fetch, fanout, cpu = {}, {}, {}
     for line in Path(path).read_text().split("\n"):

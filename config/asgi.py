@@ -15,8 +15,9 @@ from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: 
 
 from config import daphne_guard  # noqa: E402
 from config.limits import BodyLimitMiddleware  # noqa: E402
-from mediation import live, metrics, sweeper  # noqa: E402
-from mediation.routing import websocket_application  # noqa: E402
+from mediation.live import relay as live  # noqa: E402
+from mediation.live.routing import websocket_application  # noqa: E402
+from mediation.ops import metrics, sweeper  # noqa: E402
 
 # The embedded default serves its own static files (no CDN, no nginx needed for `make run`).
 http_app = ASGIStaticFilesHandler(django_asgi_app) if settings.SERVE_STATIC else django_asgi_app

@@ -88,7 +88,7 @@ MIDDLEWARE = [
     "config.security.TrustedProxyMiddleware",
     "config.middleware.ReleaseViewMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "mediation.logs.RequestLogMiddleware",
+    "mediation.ops.logs.RequestLogMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.ChineseFirstMiddleware",
@@ -118,8 +118,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "mediation.context_processors.desks",
-                "mediation.views.supervision.supervisor_context",
+                "mediation.web.context_processors.desks",
+                "mediation.web.views.supervision.supervisor_context",
             ],
         },
     },
@@ -167,7 +167,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # data rights after each migrate, the audit table SELECT/INSERT only (config.db_roles).
 DB_APP_ROLE = env.str("DB_APP_ROLE", default="")
 
-# Master key for personal data at rest (SM4 + HMAC-SM3 lookups, mediation.crypto): 64 hex
+# Master key for personal data at rest (SM4 + HMAC-SM3 lookups, mediation.models.crypto): 64 hex
 # digits. The default is public and for development only; `check --deploy` refuses it.
 # Changing it makes stored ID and phone numbers unreadable: keep it with the backups.
 DEV_PII_KEY = "6474" * 16
@@ -279,7 +279,7 @@ if REDIS_URL:
         }
 else:
     CHANNEL_LAYERS = {
-        # Carries nothing across processes; live delivery reads the outbox (mediation.live).
+        # Carries nothing across processes; live delivery reads the outbox (mediation.live.relay).
         "default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}
     }
 # How often each daphne process's relay polls the outbox for events it was not woken for:
@@ -350,30 +350,30 @@ SPECTACULAR_SETTINGS = {
         "mediation.api.schema.postprocess",
     ],
     "ENUM_NAME_OVERRIDES": {
-        "NetworkEnum": "mediation.choices.Network",
-        "OrgKindEnum": "mediation.choices.OrgKind",
-        "RoleEnum": "mediation.choices.Role",
-        "ChannelEnum": "mediation.choices.Channel",
-        "CategoryEnum": "mediation.choices.Category",
-        "PartyRoleEnum": "mediation.choices.PartyRole",
-        "PartyKindEnum": "mediation.choices.PartyKind",
-        "GenderEnum": "mediation.choices.Gender",
-        "TagEnum": "mediation.choices.Tag",
-        "StateEnum": "mediation.choices.State",
-        "FailReasonEnum": "mediation.choices.FailReason",
-        "ReferRouteEnum": "mediation.choices.ReferRoute",
-        "AgreementFormEnum": "mediation.choices.AgreementForm",
-        "RiskLevelEnum": "mediation.choices.RiskLevel",
-        "EventTypeEnum": "mediation.choices.EventType",
-        "HandoffKindEnum": "mediation.choices.HandoffKind",
-        "ConsultationTopicEnum": "mediation.choices.ConsultationTopic",
-        "AttachmentKindEnum": "mediation.choices.AttachmentKind",
-        "ComplaintStateEnum": "mediation.supervision_models.ComplaintState",
-        "MediatorKindEnum": "mediation.supervision_models.MediatorKind",
+        "NetworkEnum": "mediation.law.choices.Network",
+        "OrgKindEnum": "mediation.law.choices.OrgKind",
+        "RoleEnum": "mediation.law.choices.Role",
+        "ChannelEnum": "mediation.law.choices.Channel",
+        "CategoryEnum": "mediation.law.choices.Category",
+        "PartyRoleEnum": "mediation.law.choices.PartyRole",
+        "PartyKindEnum": "mediation.law.choices.PartyKind",
+        "GenderEnum": "mediation.law.choices.Gender",
+        "TagEnum": "mediation.law.choices.Tag",
+        "StateEnum": "mediation.law.choices.State",
+        "FailReasonEnum": "mediation.law.choices.FailReason",
+        "ReferRouteEnum": "mediation.law.choices.ReferRoute",
+        "AgreementFormEnum": "mediation.law.choices.AgreementForm",
+        "RiskLevelEnum": "mediation.law.choices.RiskLevel",
+        "EventTypeEnum": "mediation.law.choices.EventType",
+        "HandoffKindEnum": "mediation.law.choices.HandoffKind",
+        "ConsultationTopicEnum": "mediation.law.choices.ConsultationTopic",
+        "AttachmentKindEnum": "mediation.law.choices.AttachmentKind",
+        "ComplaintStateEnum": "mediation.models.supervision.ComplaintState",
+        "MediatorKindEnum": "mediation.models.supervision.MediatorKind",
     },
 }
 
-# Legal time limits live in the TimeLimit table (mediation.clocks), not here. What is
+# Legal time limits live in the TimeLimit table (mediation.law.clocks), not here. What is
 # left is not law: when the sweep warns, and how often a process looks for calendar or
 # limit changes made by another process.
 DEADLINE_APPROACHING_FRACTION = env.float("DEADLINE_APPROACHING_FRACTION", default=0.8)
@@ -395,7 +395,7 @@ DOCUMENT_RETENTION_OTHER = env.str("DOCUMENT_RETENTION_OTHER", default="短期�
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
 
 # Logs: JSON lines (one object a line, with actor and case number, ID and phone numbers
-# masked) by default when DEBUG is off; plain text for a developer. See mediation/logs.py.
+# masked) by default when DEBUG is off; plain text for a developer. See mediation/ops/logs.py.
 LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
 if LOG_FORMAT not in {"json", "text"}:
     raise ImproperlyConfigured("LOG_FORMAT must be 'json' or 'text'")
@@ -404,9 +404,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "json": {"()": "mediation.logs.JsonFormatter"},
+        "json": {"()": "mediation.ops.logs.JsonFormatter"},
         "text": {
-            "()": "mediation.logs.ScrubbingFormatter",
+            "()": "mediation.ops.logs.ScrubbingFormatter",
             "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
         },
     },
@@ -422,7 +422,7 @@ LOGGING = {
 # Addresses (or networks) that may read /metrics. Behind nginx the connection comes from
 # nginx, which restricts /metrics to the Prometheus host itself (deploy/nginx).
 METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
-# prometheus-client's multiprocess mode (mediation/metrics.py). The library reads the
+# prometheus-client's multiprocess mode (mediation/ops/metrics.py). The library reads the
 # variable from the process environment itself, so it stays an environment variable; this
 # is our own copy of it.
 PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")

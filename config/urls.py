@@ -7,8 +7,8 @@ from rest_framework.permissions import IsAuthenticated
 import config.converters  # noqa: F401  (<id:…>)
 from mediation.api.attachments import AttachmentDownloadView, AttachmentUploadView
 from mediation.documents.views import document_pdf
-from mediation.health import healthz, readyz
-from mediation.metrics import metrics_view
+from mediation.ops.health import healthz, readyz
+from mediation.ops.metrics import metrics_view
 from workflows.pages import task_complete, task_list
 
 urlpatterns = [

@@ -3,10 +3,10 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from config.admin_site import ReadOnlyAdminMixin
+from mediation.actions import clock_changes
+from mediation.law.choices import Category
+from mediation.law.identity import mask_id_number, mask_phone
 
-from . import clock_changes
-from .choices import Category
-from .identity import mask_id_number, mask_phone
 from .models import (
     Agreement,
     AuditEvent,
@@ -145,7 +145,8 @@ class CaseEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 # -- supervision (DESIGN.md §8): the roster is maintained here; complaints and the negative
-#    list change only through mediation.complaints (the pages and the API), so read-only.
+#    list change only through mediation.supervision.complaints (the pages and the API), so
+#    read-only.
 
 
 class MediatorProfileForm(forms.ModelForm):
@@ -199,7 +200,7 @@ class AuditEventAdmin(_ReadOnlyAdmin):
 @admin.register(TimeLimit)
 class TimeLimitAdmin(admin.ModelAdmin):
     """The legal time limits; model validation refuses a non-positive count or an
-    empty basis. Saving clears the clocks' cache (mediation.clocks)."""
+    empty basis. Saving clears the clocks' cache (mediation.law.clocks)."""
 
     list_display = ["stage", "network", "category", "count", "unit", "start", "extension", "basis"]
     list_filter = ["stage", "unit"]

@@ -12,9 +12,10 @@ class MediationConfig(AppConfig):
         # documents' CJK font once per process rather than on the first download.
         # Importing the checks modules registers their system checks.
         from config import checks as _security_checks  # noqa: F401
+        from mediation.law import clocks
+        from mediation.ops import checks as _calendar_checks  # noqa: F401
 
-        from . import checks as _calendar_checks  # noqa: F401
-        from . import clocks, documents
+        from . import documents
 
         documents.fonts.register()
 

@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from django.db import connection, transaction
 from django.utils import timezone
 
-from . import case_sql
-from .identity import display_name, mask_in
+from mediation.actions import case_sql
+from mediation.law.identity import display_name, mask_in
+
 from .models import CaseEvent
 
 if TYPE_CHECKING:
@@ -144,7 +145,8 @@ def serialise(event: CaseEvent) -> dict[str, Any]:
 
 def _push(message: dict[str, Any]) -> None:
     # The relays read the event (with its organisations) from the table: only its id travels.
-    from . import live, logs
+    from mediation.live import relay as live
+    from mediation.ops import logs
 
     logs.event_committed(message)
     live.publish(message)

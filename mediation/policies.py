@@ -14,14 +14,15 @@ from typing import TYPE_CHECKING, TypeAlias
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 
-from .choices import MEDIATING_KINDS, Role
+from mediation.law.choices import MEDIATING_KINDS, Role
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
     from django.db.models import QuerySet
 
+    from mediation.models.supervision import Complaint
+
     from .models import Case, CaseEvent, Consultation, Organization, Party, ScreeningRound
-    from .supervision_models import Complaint
 
 # Whoever asks: a signed-in user, or the anonymous user of a request. Functions that take
 # `Actor | None` also answer for code that runs on no one's behalf.
@@ -37,7 +38,8 @@ def roles_by_org(user: Actor | None) -> dict[int, frozenset[str]]:
         return {}
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:
-        from .case_sql import bind, compiled_once
+        from mediation.actions.case_sql import bind, compiled_once
+
         from .models import Membership
 
         # Every authenticated request asks this first: the query is compiled once.
@@ -152,7 +154,7 @@ def handles(user: Actor | None, case: Case) -> bool:
 
 
 def _fresh_intake(user: Actor | None, case: Case) -> bool:
-    from .choices import State
+    from mediation.law.choices import State
 
     return (
         user is not None
@@ -233,7 +235,7 @@ def _assignable(user_id: int, org_id: int) -> User | None:
     a third of the transition's time (`make bench BENCH_ARGS=scale`)."""
     from django.contrib.auth import get_user_model
 
-    from .case_sql import bind, compiled_once
+    from mediation.actions.case_sql import bind, compiled_once
 
     sql, params = compiled_once(
         ("assignable",),
@@ -296,7 +298,7 @@ def _referral_target_staff(user: Actor, case: Case) -> bool:
 
 
 def _petition_officer_of_case(user: Actor, case: Case) -> bool:
-    from .choices import HandoffKind
+    from mediation.law.choices import HandoffKind
 
     orgs = {o for o, r in roles_by_org(user).items() if Role.PETITION_OFFICER in r}
     return bool(orgs) and _has_handoff(case, HandoffKind.PETITION, orgs)
@@ -310,7 +312,7 @@ def _has_handoff(case: Case, kind: str, orgs: set[int]) -> bool:
 def _referring_court_clerk(user: Actor, case: Case) -> bool:
     """The clerk of the court that referred the case for mediation (诉调对接): files the
     parties' confirmation application or the case itself from the court.outcome task."""
-    from .choices import Channel, HandoffKind
+    from mediation.law.choices import Channel, HandoffKind
 
     if case.channel != Channel.COURT_REFERRAL:
         return False
@@ -327,7 +329,7 @@ def _confirmation_court(user: Actor, case: Case, *roles: str) -> bool:
 def confirmation_registered(case: Case) -> bool:
     """The court's clerk registered the pending application under a 民特 number: from then
     on only a judge rules on it (法释〔2011〕5号 arts 2–4)."""
-    from .choices import HandoffKind, HandoffStatus
+    from mediation.law.choices import HandoffKind, HandoffStatus
 
     return any(
         h.kind == HandoffKind.CONFIRMATION
@@ -354,7 +356,7 @@ def agent_may_apply_error(party: Party) -> str | None:
     """An agent applies for a party only with a recorded power of attorney (授权委托书)."""
     from django.utils.translation import gettext as _
 
-    from .choices import RepresentativeKind
+    from mediation.law.choices import RepresentativeKind
 
     if party.rep_kind == RepresentativeKind.AGENT and not party.rep_authorization.strip():
         return _(
@@ -492,7 +494,7 @@ def legal_aid_eligible(tags: Iterable[str] | None) -> bool:
     """A party qualifies for a legal-aid referral: economic hardship (low income, 建档立卡户;
     法律援助法 art 31) or a group exempt from the hardship review (the elderly, the disabled,
     军人军属 and veterans; art 42)."""
-    from .choices import LEGAL_AID_TAGS
+    from mediation.law.choices import LEGAL_AID_TAGS
 
     return bool(set(tags or ()) & LEGAL_AID_TAGS)
 
@@ -512,7 +514,7 @@ def legal_aid_parties(case: Case) -> list[Party]:
 def may_record_screening(user: Actor, org: Organization) -> bool:
     """A people's mediation committee's mediators and head record its screening rounds
     (《人民调解法》第八条: committees prevent disputes by screening their area)."""
-    from .choices import OrgKind
+    from mediation.law.choices import OrgKind
 
     return org.kind == OrgKind.PEOPLE_COMMITTEE and has_role(
         user, org.pk, Role.MEDIATOR, Role.ORG_HEAD
@@ -584,7 +586,7 @@ def visible_complaints(
 ) -> QuerySet[Complaint]:
     """Supervisors see every complaint; a mediator sees the complaints about themself and
     nobody else's (an organisation's staff do not read complaints about colleagues)."""
-    from .supervision_models import Complaint
+    from mediation.models.supervision import Complaint
 
     qs = Complaint.objects.all() if qs is None else qs
     if user is None or not user.is_authenticated:

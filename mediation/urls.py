@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import (
+from mediation.web.views import (
     accounts,
     alerts,
     apply,
@@ -16,7 +16,7 @@ from .views import (
     portal,
     prevention,
 )
-from .views import supervision as sv
+from mediation.web.views import supervision as sv
 
 urlpatterns = [
     path("", sv.home, name="home"),

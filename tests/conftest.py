@@ -8,9 +8,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from mediation import services
-from mediation.choices import State
-from mediation.demo import build_accounts, build_organizations
+from mediation.actions import services
+from mediation.law.choices import State
+from mediation.ops.demo import build_accounts, build_organizations
 
 
 @pytest.fixture(autouse=True)
@@ -30,7 +30,7 @@ def _media_root(settings, tmp_path_factory):
 def _fresh_clocks():
     """The calendar and limits are cached per process; a test's rolled-back Holiday or
     TimeLimit rows must not outlive it."""
-    from mediation import clocks
+    from mediation.law import clocks
 
     clocks.reset_cache()
     yield

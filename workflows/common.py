@@ -1,5 +1,5 @@
 """Pieces shared by the four flows: the lock and the decision forms. The handoff rows and
-their events are written by mediation.services (open_handoff, close_handoff, …)."""
+their events are written by mediation.actions.services (open_handoff, close_handoff, …)."""
 
 from django import forms
 from django.utils import timezone
@@ -7,7 +7,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.lock import SelectForUpdateLock
 
-from mediation.jsonform import JsonForm
+from mediation.law.jsonform import JsonForm
 
 from .models import CaseProcess, CaseTask
 

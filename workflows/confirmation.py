@@ -15,9 +15,11 @@ from django.utils.translation import gettext_lazy
 from viewflow import this
 from viewflow.workflow import flow
 
-from mediation import clocks, policies, services
-from mediation.choices import HandoffKind, State
-from mediation.limits import Stage
+from mediation import policies
+from mediation.actions import services
+from mediation.law import clocks
+from mediation.law.choices import HandoffKind, State
+from mediation.law.limits import Stage
 
 from .common import DecisionForm, FlowBase, iso, parse_iso
 from .nodes import CaseTaskNode

@@ -15,9 +15,9 @@ from django.utils.translation import gettext_lazy
 from viewflow import this
 from viewflow.workflow import flow
 
-from mediation import services
-from mediation.choices import ReferRoute, State
-from mediation.transitions import MustBeTrue
+from mediation.actions import services
+from mediation.law.choices import ReferRoute, State
+from mediation.law.transitions import MustBeTrue
 
 from .common import DecisionForm, FlowBase, NoteForm
 from .nodes import CaseTaskNode, driving

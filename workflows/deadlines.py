@@ -1,8 +1,9 @@
-"""The flows' task due dates, swept by mediation.deadlines with the domain's own."""
+"""The flows' task due dates, swept by mediation.law.deadlines with the domain's own."""
 
 import datetime as dt
 
-from mediation import clock_changes, clocks, deadlines
+from mediation.actions import clock_changes
+from mediation.law import clocks, deadlines
 
 from .models import CaseTask
 

@@ -15,7 +15,7 @@ from viewflow import this
 from viewflow.workflow import flow
 from viewflow.workflow.nodes import ViewActivation
 
-from mediation.clocks import Clock, clock_json
+from mediation.law.clocks import Clock, clock_json
 
 # Tasks being completed right now (their own transitions must not cancel them) and the
 # single `now` of the operation that is driving the engine.
@@ -89,7 +89,7 @@ class CaseTaskNode(flow.View):
     API schema is written from them, workflows.api); decisions(task) -> {value: form
     class}, those offered now, always among `forms` (none given: all of them, always);
     handler(task, user, decision,
-    cleaned_data, now) applies the decision (case transitions through mediation.services)
+    cleaned_data, now) applies the decision (case transitions through mediation.actions.services)
     before the engine moves on;
     expects: the case states in which the task still makes sense (otherwise the task is
     cancelled when the case moves on by another door)."""

@@ -9,9 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from mediation import clocks, task_cards
-from mediation import forms as page_forms
 from mediation.errors import DomainError, InvalidFields, NotVisible
+from mediation.law import clocks
+from mediation.web import forms as page_forms
+from mediation.web import task_cards
 
 from . import services
 

@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy
 from viewflow import this
 from viewflow.workflow import flow
 
-from mediation import services
-from mediation.choices import State
+from mediation.actions import services
+from mediation.law.choices import State
 
 from .common import DecisionForm, FlowBase, NoteForm, RequiredNoteForm, iso
 from .nodes import CaseTaskNode

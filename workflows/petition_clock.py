@@ -3,7 +3,7 @@ the petitioner is told within 15 days of receipt whether the matter is accepted,
 matter is handled within 60 days of acceptance, with one extension of at most 30.
 
 Kept in the handoff's data as {"clocks": {"accept_notice": …, "handle": …}}; the sweep
-(mediation.deadlines) announces each open one, the petition officer sees them on the
+(mediation.law.deadlines) announces each open one, the petition officer sees them on the
 case, and `update` records the notice or the one extension.
 """
 
@@ -15,11 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from mediation import clocks, policies, services
-from mediation.choices import HandoffKind
+from mediation import policies
+from mediation.actions import services
 from mediation.errors import InvalidFields, NotPermitted, NotVisible
-from mediation.jsonform import JsonForm
-from mediation.limits import Stage
+from mediation.law import clocks
+from mediation.law.choices import HandoffKind
+from mediation.law.jsonform import JsonForm
+from mediation.law.limits import Stage
 from mediation.models import Handoff
 
 ACCEPT_NOTICE, HANDLE = "accept_notice", "handle"

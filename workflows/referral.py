@@ -20,10 +20,11 @@ from django.utils.translation import gettext_lazy
 from viewflow import this
 from viewflow.workflow import flow
 
-from mediation import clocks, services
-from mediation.choices import Category, HandoffKind, ReferRoute, State
+from mediation.actions import services
 from mediation.errors import InvalidFields
-from mediation.limits import Stage
+from mediation.law import clocks
+from mediation.law.choices import Category, HandoffKind, ReferRoute, State
+from mediation.law.limits import Stage
 
 from .common import DecisionForm, FlowBase, iso, parse_iso, today
 from .nodes import CaseTaskNode

@@ -1,6 +1,6 @@
 """The doors into the flows: start a handoff, list an inbox, complete a task.
 
-Every case change inside a flow goes through `mediation.services.perform`; the engine
+Every case change inside a flow goes through `mediation.actions.services.perform`; the engine
 itself checks no permission when driven from code, so `complete_task` asks the policy
 module first, then runs the decision and the engine step under the flow's lock in one
 transaction (IMMEDIATE on SQLite, a process row lock on PostgreSQL).
@@ -23,11 +23,11 @@ from django.utils.translation import gettext as _
 from viewflow.workflow.status import PROCESS, STATUS
 
 from mediation import policies
-from mediation import services as case_services
-from mediation.choices import OUTCOME_STATES, Channel, HandoffKind, HandoffStatus
+from mediation.actions import services as case_services
 from mediation.errors import InvalidFields, NotPermitted, NotVisible, StateConflict
+from mediation.law.choices import OUTCOME_STATES, Channel, HandoffKind, HandoffStatus
+from mediation.law.transitions import describe_form_fields
 from mediation.models import Handoff, Organization
-from mediation.transitions import describe_form_fields
 
 from . import petition_clock
 from .confirmation import ConfirmationFlow
@@ -292,7 +292,7 @@ def start_court_referral(user, data: dict, *, now=None):
         errors["summary_procedure"] = [_("应为 true 或 false")]
         summary = False
     # The court's time limit runs from the day the organisation signs for the materials
-    # (accept, mediation.transitions); only a date the court's letter fixes is set now.
+    # (accept, mediation.law.transitions); only a date the court's letter fixes is set now.
     explicit = data.pop("due_at", None)
     due = _deadline(explicit, "due_at", errors, now) if explicit not in (None, "") else None
     court_id = _acting_org(courts, data.pop("court", None), "court", errors)

@@ -1,7 +1,7 @@
 """POST /api/cases/{id}/attachments/ and GET /api/cases/{id}/attachments/{aid}.
 
 Thin views: the body is bounded before anything reads it, then one call to
-`mediation.attachments`; domain errors map to statuses in the API's one table."""
+`mediation.actions.attachments`; domain errors map to statuses in the API's one table."""
 
 from urllib.parse import quote
 
@@ -15,9 +15,9 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from mediation import attachments
-from mediation.choices import AttachmentKind
+from mediation.actions import attachments
 from mediation.errors import InvalidFields
+from mediation.law.choices import AttachmentKind
 
 from . import serializers as s
 from .views import AUTH_ERRORS, CASE_ID, errors

@@ -1,6 +1,6 @@
 """GET/POST/DELETE /api/calendar/ (DESIGN §12.1): a year's holiday arrangement, kept by
 supervisors and the system administrator. A change moves every open clock
-(mediation.clock_changes) in the same transaction and answers how many cases moved."""
+(mediation.actions.clock_changes) in the same transaction and answers how many cases moved."""
 
 import datetime as dt
 
@@ -13,9 +13,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.limits import BoundedJSONParser
-from mediation import clock_changes, clocks, policies
-from mediation.clock_models import Holiday
+from mediation import policies
+from mediation.actions import clock_changes
 from mediation.errors import InvalidFields, NotPermitted
+from mediation.law import clocks
+from mediation.models.clocks import Holiday
 
 from .views import errors
 

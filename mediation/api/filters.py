@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 
 from config.converters import ID_MAX
-from mediation.choices import OPEN_STATES, Category, Channel, Network, State
-from mediation.crypto import party_search_q
+from mediation.law.choices import OPEN_STATES, Category, Channel, Network, State
 from mediation.models import Case, CaseParty
+from mediation.models.crypto import party_search_q
 
 
 class QueryFilterBackend(DjangoFilterBackend):

@@ -11,9 +11,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from mediation import services
-from mediation.ratelimit import client_ip as _client_ip
-from mediation.ratelimit import hit as _hit
+from mediation.actions import services
+from mediation.ops.ratelimit import client_ip as _client_ip
+from mediation.ops.ratelimit import hit as _hit
 
 from . import serializers as s
 from .errors import error_body

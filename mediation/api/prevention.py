@@ -1,6 +1,6 @@
 """Screenings (矛盾纠纷排查) and consultations (法律咨询) over the API (DESIGN.md §6).
 
-Thin views: parse, one call into mediation.prevention, the answer from the serializers
+Thin views: parse, one call into mediation.prevention.records, the answer from the serializers
 below (which are also what the schema shows)."""
 
 import datetime as dt
@@ -14,10 +14,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.limits import BoundedJSONParser
-from mediation import policies, prevention
+from mediation import policies
 from mediation.errors import InvalidFields, NotPermitted
-from mediation.identity import mask_phone
+from mediation.law.identity import mask_phone
 from mediation.models import ScreeningFinding
+from mediation.prevention import records as prevention
 
 from . import serializers as s
 from .schema import ref

@@ -2,8 +2,10 @@
 derived from the service form that validates it (mediation.api.schema.form_schema), plus
 the few fields a service reads beside its form."""
 
-from mediation import complaints, prevention, services
-from mediation.choices import RiskLevel, Tag
+from mediation.actions import services
+from mediation.law.choices import RiskLevel, Tag
+from mediation.prevention import records as prevention
+from mediation.supervision import complaints
 
 from .schema import component, enum_ref, form_schema, ref
 

@@ -15,13 +15,13 @@ from django import forms
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
 
-from mediation.identity import DIRECTION_CONTROLS
-from mediation.transitions import FORMS
+from mediation.law.identity import DIRECTION_CONTROLS
+from mediation.law.transitions import FORMS
 
 # -- form fields → JSON Schema ------------------------------------------------------------
 
 ID_MAX = 2**63 - 1
-# Formats the services check with these patterns (mediation.identity); what a pattern
+# Formats the services check with these patterns (mediation.law.identity); what a pattern
 # cannot say (check digits, a birth date in the past) is in the description.
 PATTERNS = {
     "id_number": (r"^[0-9]{17}[0-9Xx]$", "18位公民身份号码（校验码、出生日期另行校验）"),
@@ -104,7 +104,7 @@ def enum_component(choices) -> dict:
 
 
 def field_schema(field, name: str) -> dict:
-    from mediation.transitions import MustBeTrue
+    from mediation.law.transitions import MustBeTrue
 
     required = field.required
     if isinstance(field, MustBeTrue):
@@ -142,7 +142,7 @@ def field_schema(field, name: str) -> dict:
         extra = schema.get("description")
         schema["description"] = f"{label}（{extra}）" if extra else label
     if not required:
-        schema["nullable"] = True  # null is an absent field (mediation.jsonform)
+        schema["nullable"] = True  # null is an absent field (mediation.law.jsonform)
     return schema
 
 
@@ -406,7 +406,7 @@ def _body_required(op, schemas) -> None:
 
 def _transition_edges() -> dict[str, set[str]]:
     """After each transition, the transitions the state machine allows next."""
-    from mediation.choices import State
+    from mediation.law.choices import State
     from mediation.models import Case
 
     edges = list(Case._meta.get_field("state").get_all_transitions(Case))
@@ -447,7 +447,7 @@ def _transition_op(op, name) -> None:
 
 
 def _complaint_op(op, name) -> None:
-    from mediation import complaints
+    from mediation.supervision import complaints
 
     op["operationId"] = f"complaints_transition_{name}"
     op["summary"] = f"{name}（{complaints.TRANSITIONS[name][1]}）"
@@ -494,7 +494,7 @@ def postprocess(result, generator, request, public):
     for name, choices in USED_ENUMS.items():
         schemas.setdefault(name, enum_component(choices))
     paths = result.get("paths", {})
-    from mediation import complaints
+    from mediation.supervision import complaints
 
     _split_by_name(paths, "/api/cases/{id}/transitions/{name}/", list(FORMS), _transition_op)
     _split_by_name(

@@ -13,9 +13,11 @@ from django.utils.translation import get_language
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
-from mediation import clocks, policies, queue_sql, services
-from mediation.attachments import attachment_json
-from mediation.choices import (
+from mediation import policies
+from mediation.actions import queue_sql, services
+from mediation.actions.attachments import attachment_json
+from mediation.law import clocks
+from mediation.law.choices import (
     OPEN_STATES,
     AgreementForm,
     AttachmentKind,
@@ -33,7 +35,7 @@ from mediation.choices import (
     State,
     choice_labels,
 )
-from mediation.identity import display_name, mask_id_number, mask_phone
+from mediation.law.identity import display_name, mask_id_number, mask_phone
 from mediation.models import (
     Case,
     Membership,
@@ -322,7 +324,7 @@ class PartySerializer(serializers.Serializer):
 
 
 class AttachmentSerializer(serializers.Serializer):
-    """mediation.attachments.attachment_json"""
+    """mediation.actions.attachments.attachment_json"""
 
     id = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=AttachmentKind.choices)
@@ -658,7 +660,7 @@ class CaseTransitionSerializer(CaseDetailSerializer):
 def case_json(case, user, *, now=None) -> dict:
     """The case JSON of §6 for `user` (masking and available transitions are theirs).
 
-    Reloads the case with everything the detail shows (mediation.queue_sql), so callers may
+    Reloads the case with everything the detail shows (mediation.actions.queue_sql), so callers may
     pass any instance."""
     fresh = queue_sql.detail_case(case.pk)
     context = {"user": user, "now": now or timezone.now()}

@@ -1,5 +1,5 @@
 """Supervision API (DESIGN.md §6, §8): statistics and exports, the mediator roster,
-complaints and the negative list. Views are thin: parse, call mediation.supervision /
+complaints and the negative list. Views are thin: parse, call mediation.supervision.figures /
 roster / complaints / exports, answer."""
 
 from django.conf import settings
@@ -18,13 +18,15 @@ from rest_framework.views import APIView
 
 from config.converters import ID_MAX
 from config.limits import BoundedJSONParser
-from mediation import complaints, exports, policies, roster, supervision
-from mediation.choices import Category, Network
+from mediation import policies
 from mediation.errors import InvalidFields, NotPermitted, NotVisible
-from mediation.identity import display_name, mask_name, mask_phone
+from mediation.law.choices import Category, Network
+from mediation.law.identity import display_name, mask_name, mask_phone
 from mediation.models import Case, Complaint, NegativeListEntry
-from mediation.ratelimit import client_ip, hit
-from mediation.supervision_models import ComplaintState, MediatorKind
+from mediation.models.supervision import ComplaintState, MediatorKind
+from mediation.ops.ratelimit import client_ip, hit
+from mediation.supervision import complaints, exports, roster
+from mediation.supervision import figures as supervision
 
 from . import supervision_shapes as shapes
 from .filters import CaseFilter

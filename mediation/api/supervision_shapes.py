@@ -1,10 +1,10 @@
 """Response shapes of the supervision endpoints (DESIGN.md §8): what the OpenAPI document
-declares for the JSON that mediation.supervision, roster and complaints build. The
+declares for the JSON that mediation.supervision.figures, roster and complaints build. The
 contract check of the tests holds every served key to these."""
 
 from rest_framework import serializers
 
-from mediation.supervision_models import ComplaintState
+from mediation.models.supervision import ComplaintState
 
 S = serializers
 RATE = {"allow_null": True, "help_text": "0–1，四位小数；分母为 0 时为 null"}

@@ -31,11 +31,12 @@ from config import tokens
 from config.converters import IdConverter
 from config.limits import BoundedJSONParser
 from config.tokens import TokenAuthentication
-from mediation import case_sql, policies, queue_sql, services
+from mediation import policies
+from mediation.actions import case_sql, queue_sql, services
 from mediation.errors import InvalidFields, NotPermitted, NotVisible
 from mediation.events import serialise
+from mediation.law.transitions import TRANSITION_NAMES
 from mediation.models import Case, CaseAccess, CaseEvent, Membership, Organization
-from mediation.transitions import TRANSITION_NAMES
 
 from . import requests as _requests  # noqa: F401  (registers the request components)
 from . import serializers as s
@@ -87,7 +88,7 @@ def json_object(request) -> dict:
 
 def form_data(request) -> dict:
     """The JSON object body as the service forms take it; each form checks the JSON type
-    of each value itself (mediation.jsonform), so nothing is converted here."""
+    of each value itself (mediation.law.jsonform), so nothing is converted here."""
     return json_object(request)
 
 
@@ -371,14 +372,14 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         if self.action == "list":
             # The page's rows are read by page_rows: here only the ids are selected.
             return narrow_to_sparse_access(user, policies.visible_cases(user))
-        # One case: visibility here, its records read by case_json (mediation.queue_sql).
+        # One case: visibility here, its records read by case_json (mediation.actions.queue_sql).
         return policies.visible_cases(user)
 
     def page_rows(self, ids):
         """The rows of a queue page whose ids were just read from the visible, filtered
         queue (QueueCursorPagination): by primary key with what a row shows, without
         compiling and evaluating the visibility condition a second time, in hand-written
-        SQL (mediation.queue_sql)."""
+        SQL (mediation.actions.queue_sql)."""
         return queue_sql.page_cases(ids)
 
     def get_serializer_class(self):

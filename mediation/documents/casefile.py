@@ -13,9 +13,10 @@ from django.utils import timezone
 from reportlab.lib.units import mm
 from reportlab.platypus import PageBreak
 
-from ..choices import AttachmentKind, EventType, FailReason, RiskLevel, State
-from ..identity import display_name
-from ..transitions import FORMS
+from mediation.law.choices import AttachmentKind, EventType, FailReason, RiskLevel, State
+from mediation.law.identity import display_name
+from mediation.law.transitions import FORMS
+
 from .kinds import KINDS, Ctx
 from .layout import (
     CONTENT_W,

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether
 
-from ..choices import (
+from mediation.law.choices import (
     AgreementForm,
     Category,
     Channel,
@@ -28,7 +28,8 @@ from ..choices import (
     State,
     Tag,
 )
-from ..identity import display_name, mask_id_number, mask_phone
+from mediation.law.identity import display_name, mask_id_number, mask_phone
+
 from ..models import Membership, Organization
 from .layout import (
     CONTENT_W,

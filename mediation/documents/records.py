@@ -263,7 +263,8 @@ def store_case_file(case_id, event=None) -> Document:
         event_id=getattr(event, "pk", event),
         pages=pages,
     )
-    from .. import services  # services imports this module: the writer is asked at call time
+    # services imports this module: the writer is asked at call time
+    from mediation.actions import services
 
     services.set_case_file(case.pk, doc.file.name)
     return doc

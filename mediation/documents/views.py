@@ -24,7 +24,9 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
-from .. import policies, services
+from mediation.actions import services
+
+from .. import policies
 from ..models import Case, Document
 from . import ALL_KINDS, CASE_FILE, KINDS, applies, records
 

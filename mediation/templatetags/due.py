@@ -5,7 +5,7 @@ import datetime as dt
 
 from django import template
 
-from mediation import clocks
+from mediation.law import clocks
 
 register = template.Library()
 

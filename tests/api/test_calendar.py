@@ -8,11 +8,12 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from mediation import clock_changes, clocks
-from mediation.choices import State
-from mediation.clock_models import Holiday, TimeLimit
+from mediation.actions import clock_changes
 from mediation.errors import InvalidFields, NotPermitted
+from mediation.law import clocks
+from mediation.law.choices import State
 from mediation.models import CaseEvent
+from mediation.models.clocks import Holiday, TimeLimit
 from workflows.models import CaseTask
 
 CST = ZoneInfo("Asia/Shanghai")

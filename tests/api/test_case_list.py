@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from mediation.choices import State
+from mediation.law.choices import State
 from mediation.models import Case
 from tests.conftest import APPLICANT, RESPONDENT
 
@@ -282,7 +282,7 @@ def test_a_queue_page_is_freed_without_the_cycle_collector(api, world, monkeypat
     import gc
     import weakref
 
-    from mediation import queue_sql
+    from mediation.actions import queue_sql
 
     for i in range(3):
         world.make_case(now=timezone.now() - dt.timedelta(minutes=i))

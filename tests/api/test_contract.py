@@ -12,7 +12,7 @@ import yaml
 from django.utils import timezone
 from PIL import Image
 
-from mediation.choices import State
+from mediation.law.choices import State
 from tests import contract
 from tests.conftest import case_body
 from workflows.api import TASK_NODES, decision_components

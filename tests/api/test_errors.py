@@ -4,7 +4,7 @@ insiders without the right 403."""
 import pytest
 from django.conf import settings
 
-from mediation.choices import State
+from mediation.law.choices import State
 from mediation.models import Case, CaseEvent, Party
 from tests.conftest import RESPONDENT, case_body
 
@@ -225,7 +225,7 @@ def test_null_is_an_absent_field(api, world):
 
 
 def test_a_bug_is_a_logged_500_in_the_error_shape(api, world, monkeypatch, caplog):
-    from mediation import services
+    from mediation.actions import services
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")

@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from mediation.choices import State
+from mediation.law.choices import State
 from mediation.models import CaseEvent
 from tests.conftest import AGREEMENT, case_body
 from tests.mediation.helpers import plain_party, snapshot

@@ -1,6 +1,6 @@
 """ID numbers and phones are full only for the organisation handling the case (§9)."""
 
-from mediation.choices import State
+from mediation.law.choices import State
 from mediation.models import CaseEvent
 
 FULL_ID, FULL_PHONE = "640303195503010030", "13995312345"

@@ -6,7 +6,6 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from mediation import prevention
 from mediation.models import (
     Case,
     CaseEvent,
@@ -15,6 +14,7 @@ from mediation.models import (
     ScreeningFinding,
     ScreeningRound,
 )
+from mediation.prevention import records as prevention
 from tests.conftest import RESPONDENT
 from tests.mediation.helpers import plain_party
 
@@ -246,7 +246,7 @@ def test_consultation_counts_by_topic_in_the_period(world):
 
 
 def test_screening_counts_reach_the_ministry_table_and_the_dashboard(world, api, client):
-    from mediation import supervision
+    from mediation.supervision import figures as supervision
 
     period = supervision.Filters(start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 30))
     assert supervision.ministry_table(world.supervisor, period)["screening"] is None  # 无数据
@@ -274,7 +274,7 @@ def test_screening_counts_reach_the_ministry_table_and_the_dashboard(world, api,
 def test_caller_phone_is_encrypted_at_rest_and_found_by_digest(world):
     from django.db import connection
 
-    from mediation.crypto import digest
+    from mediation.models.crypto import digest
 
     row = prevention.record_consultation(world.intake, CONSULTATION)
     with connection.cursor() as cur:

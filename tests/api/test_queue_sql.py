@@ -1,4 +1,4 @@
-"""The queue page's hand-written SQL (mediation.queue_sql) answers exactly what the ORM
+"""The queue page's hand-written SQL (mediation.actions.queue_sql) answers exactly what the ORM
 read answered, row for row and detail for detail, for every demo user: masking,
 mediators, parties in their order, handoffs, records and the transitions each user is
 offered."""
@@ -10,9 +10,10 @@ from django.db.models import Prefetch
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from mediation import demo, queue_sql
+from mediation.actions import queue_sql
 from mediation.api import serializers as s
 from mediation.models import Attachment, Case, CaseParty, Handoff, Party
+from mediation.ops import demo
 
 
 def orm_cases(ids, detail=False):

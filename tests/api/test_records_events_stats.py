@@ -8,7 +8,7 @@ from django.contrib.staticfiles import finders
 from django.core.management import call_command
 from django.utils import timezone
 
-from mediation.choices import State
+from mediation.law.choices import State
 from mediation.models import CaseEvent
 
 

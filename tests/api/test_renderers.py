@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from rest_framework.renderers import JSONRenderer
 
 from config.renderers import FastJSONRenderer
-from mediation.choices import State
+from mediation.law.choices import State
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

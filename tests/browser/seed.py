@@ -13,9 +13,9 @@ def main():
     django.setup()
     from django.db import transaction
 
-    from mediation import services
-    from mediation.choices import State
-    from mediation.demo import build_accounts, build_organizations
+    from mediation.actions import services
+    from mediation.law.choices import State
+    from mediation.ops.demo import build_accounts, build_organizations
     from tests.conftest import World
 
     with transaction.atomic():

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
-HAS_SOCKETS = importlib.util.find_spec("mediation.routing") is not None
+HAS_SOCKETS = importlib.util.find_spec("mediation.live.routing") is not None
 
 
 def open_case(page, server, name):
@@ -149,7 +149,9 @@ def test_portal_lookup_in_the_browser(server, new_page):
     expect(page.locator("body")).not_to_contain_text("马建国")
 
 
-@pytest.mark.skipif(not HAS_SOCKETS, reason="the websocket consumer (mediation.routing) is absent")
+@pytest.mark.skipif(
+    not HAS_SOCKETS, reason="the websocket consumer (mediation.live.routing) is absent"
+)
 def test_transition_in_one_browser_shows_live_in_the_other(server, new_page):
     head = new_page("head")
     mediator = new_page("mediator")
@@ -175,7 +177,9 @@ def test_transition_in_one_browser_shows_live_in_the_other(server, new_page):
     assert case["number"]
 
 
-@pytest.mark.skipif(not HAS_SOCKETS, reason="the websocket consumer (mediation.routing) is absent")
+@pytest.mark.skipif(
+    not HAS_SOCKETS, reason="the websocket consumer (mediation.live.routing) is absent"
+)
 def test_list_row_updates_live(server, new_page):
     watcher = new_page("mediator2")
     head = new_page("head")

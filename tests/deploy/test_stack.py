@@ -16,7 +16,7 @@ from asgiref.sync import sync_to_async
 from django.db import connection
 from websockets.asyncio.client import connect
 
-from mediation import services
+from mediation.actions import services
 from tests.conftest import APPLICANT, RESPONDENT, case_body
 from tests.live.daphne import Daphne, database_url
 

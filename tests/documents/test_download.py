@@ -4,7 +4,7 @@ import pytest
 from django.core.files.storage import default_storage
 from rest_framework.test import APIClient
 
-from mediation.choices import EventType, State
+from mediation.law.choices import EventType, State
 from mediation.models import Case, CaseEvent
 
 from .conftest import assert_in_order, page_count, pdftotext

@@ -4,9 +4,10 @@ import re
 
 import pytest
 
-from mediation import documents, services
-from mediation.choices import State
+from mediation import documents
+from mediation.actions import services
 from mediation.documents.layout import cn_date, ymd
+from mediation.law.choices import State
 
 from .conftest import (
     add_session,

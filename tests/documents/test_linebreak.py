@@ -97,7 +97,7 @@ def test_several_style_runs_follow_the_same_rules():
 
 
 def test_five_thousand_character_agreement(world, font_mode):
-    from mediation.choices import State
+    from mediation.law.choices import State
 
     case = world.make_case(State.MEDIATING)
     terms = long_terms()

@@ -9,8 +9,8 @@ from pathlib import Path
 from reportlab.graphics.barcode.qr import QrCodeWidget
 
 from mediation import documents
-from mediation.choices import State
 from mediation.documents.layout import MARGIN_X, PAGE_W, QR_SIZE, tracking_url
+from mediation.law.choices import State
 
 DPI = 300
 SCALE = DPI / 72

@@ -10,12 +10,12 @@ from django.db import transaction
 from PIL import Image
 from rest_framework.test import APIClient
 
-from mediation import services
-from mediation.choices import EventType, State
+from mediation.actions import services
 from mediation.documents import records
 from mediation.documents.kinds import court_case_number
 from mediation.errors import InvalidFields
 from mediation.events import record_event
+from mediation.law.choices import EventType, State
 from mediation.models import Attachment, Case, CaseEvent, Document
 
 from .conftest import add_session, agree, assert_in_order, flat, page_count, pdftotext

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 from config import tokens
-from mediation.choices import State
+from mediation.law.choices import State
 from tests.live.daphne import Daphne, database_url
 
 # Enough for the fuzzers, still bounded (the portal and complaint doors count per address).

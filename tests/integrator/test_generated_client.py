@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from mediation.choices import State
+from mediation.law.choices import State
 
 from .test_schemathesis import fetch_schema
 

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import connections
 from django.test import Client
 
-from mediation import live
+from mediation.live import relay as live
 
 ORIGIN = (b"origin", b"http://testserver")
 

@@ -15,8 +15,9 @@ from asgiref.sync import sync_to_async
 from django.db import connection
 from websockets.asyncio.client import connect
 
-from mediation import live, services
-from mediation.choices import State
+from mediation.actions import services
+from mediation.law.choices import State
+from mediation.live import relay as live
 from mediation.models import CaseEvent
 
 from .daphne import ROOT, Daphne, database_url
@@ -251,7 +252,7 @@ async def test_manage_py_shell_commit_wakes_the_server(world, tokens, server_fac
     case = await make_case(world, State.ACCEPTED)
     ws = await open_client(server, tokens["head"])
     code = (
-        "from django.contrib.auth import get_user_model; from mediation import services; "
+        "from django.contrib.auth import get_user_model; from mediation.actions import services; "
         "from mediation.models import Case; "
         f"services.perform(Case.objects.get(pk={case.pk}), 'begin', "
         f"get_user_model().objects.get(pk={world.mediator.pk}), {{'consent': True}})"

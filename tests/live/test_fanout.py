@@ -1,4 +1,4 @@
-"""Frame once, write many (mediation.fanout): the frame is autobahn's own, the internals it
+"""Frame once, write many (mediation.live.fanout): the frame is autobahn's own, the internals it
 relies on are still there in the installed daphne/autobahn/Twisted/channels (these tests
 fail loudly on an upgrade that changes them), the write path keeps byte order with what
 Twisted already holds, a slow socket is dropped and resumes by id without holding up the
@@ -18,8 +18,8 @@ from asgiref.sync import sync_to_async
 from django.db import connection
 from websockets.asyncio.client import connect
 
-from mediation import fanout
-from mediation.choices import State
+from mediation.law.choices import State
+from mediation.live import fanout
 from mediation.models import CaseEvent
 
 from .daphne import ROOT, Daphne, database_url
@@ -53,7 +53,7 @@ django.setup()
 from channels.sessions import InstanceSessionWrapper
 from daphne.server import Server
 from daphne.ws_protocol import WebSocketProtocol
-from mediation import fanout
+from mediation.live import fanout
 
 captured = {}
 def app(scope, receive, send):

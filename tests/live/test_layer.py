@@ -2,7 +2,7 @@
 
 import json
 
-from mediation import live
+from mediation.live import relay as live
 
 
 def test_event_text_is_plain_utf8_json():

@@ -9,10 +9,11 @@ from channels.testing import WebsocketCommunicator
 from django.db import transaction
 
 from config import tokens
-from mediation import live, services
-from mediation.choices import State
+from mediation.actions import services
 from mediation.errors import InvalidFields
 from mediation.events import serialise
+from mediation.law.choices import State
+from mediation.live import relay as live
 from mediation.models import CaseEvent
 
 from .conftest import drain, open_socket
@@ -315,7 +316,7 @@ async def test_malformed_and_unknown_messages_get_an_error(world):
 
 
 async def test_live_event_during_replay_comes_after_it(world, monkeypatch):
-    from mediation import consumers
+    from mediation.live import consumers
 
     case = await make_case(world, state=State.REGISTERED)
     since = await last_event_id()

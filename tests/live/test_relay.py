@@ -1,4 +1,4 @@
-"""The relay (mediation.live.Hub) without sockets or a server: what a wake-up makes it
+"""The relay (mediation.live.relay.Hub) without sockets or a server: what a wake-up makes it
 deliver, in which order, how often, and to whom."""
 
 import asyncio
@@ -6,8 +6,8 @@ import asyncio
 import pytest
 from asgiref.sync import sync_to_async
 
-from mediation import live
-from mediation.choices import State
+from mediation.law.choices import State
+from mediation.live import relay as live
 from mediation.models import CaseEvent
 
 pytestmark = [
@@ -140,7 +140,7 @@ async def test_wake_up_message_from_the_layer_moves_the_relay(world, settings):
 
 
 async def test_commit_in_this_process_wakes_the_relay_directly(world, settings):
-    from mediation import services
+    from mediation.actions import services
 
     case = await sync_to_async(world.make_case)(State.ACCEPTED)
     hub = await quiet_hub(settings)

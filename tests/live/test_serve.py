@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from mediation import sweeper
 from mediation.management.commands.serve import ready_text
+from mediation.ops import sweeper
 
 from .daphne import free_port
 

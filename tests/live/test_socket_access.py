@@ -8,8 +8,8 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from config import tokens
-from mediation import services
-from mediation.choices import State
+from mediation.actions import services
+from mediation.law.choices import State
 from mediation.models import Membership
 
 from .conftest import drain, open_socket

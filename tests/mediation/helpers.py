@@ -6,8 +6,8 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from mediation import services
-from mediation.identity import id_check_char
+from mediation.actions import services
+from mediation.law.identity import id_check_char
 from mediation.models import Agreement, Case, CaseAccess, CaseEvent, Membership
 
 NETWORK_ORG = {

@@ -8,9 +8,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from mediation import clock_changes, services
-from mediation.choices import State
+from mediation.actions import clock_changes, services
 from mediation.errors import NotPermitted, NotVisible, StateConflict
+from mediation.law.choices import State
 from mediation.models import CaseEvent
 
 CST = ZoneInfo("Asia/Shanghai")

@@ -9,11 +9,12 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import timezone
 
-from mediation import clocks, services
-from mediation.choices import State
-from mediation.clock_models import Holiday, TimeLimit
-from mediation.deadlines import sweep
+from mediation.actions import services
+from mediation.law import clocks
+from mediation.law.choices import State
+from mediation.law.deadlines import sweep
 from mediation.models import Case, CaseEvent, Handoff
+from mediation.models.clocks import Holiday, TimeLimit
 from tests.conftest import APPLICANT, RESPONDENT, case_body
 
 D = dt.date
@@ -455,7 +456,7 @@ def test_the_approaching_edge_of_a_calendar_clock(world):
 
 
 def test_migration_recomputes_open_cases_and_records_each_change(world):
-    from mediation.clock_migration import recompute_open_cases
+    from mediation.law.clock_migration import recompute_open_cases
     from mediation.models import CaseAccess
 
     medical = _accept(world, _case(world, local(2026, 9, 10, 9), category="medical"),

@@ -4,10 +4,11 @@ the push happens only after commit, and a rolled-back action announces nothing."
 import pytest
 from django.db import transaction
 
-from mediation import live, services
-from mediation.choices import EventType, State
+from mediation.actions import services
 from mediation.errors import InvalidFields, NotPermitted
 from mediation.events import serialise
+from mediation.law.choices import EventType, State
+from mediation.live import relay as live
 from mediation.models import CaseEvent
 
 

@@ -9,9 +9,9 @@ from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mediation import services
+from mediation.actions import services
 from mediation.errors import InvalidFields, NotPermitted
-from mediation.identity import (
+from mediation.law.identity import (
     age_on,
     credit_check_char,
     id_check_char,

@@ -15,9 +15,9 @@ from django.db import DatabaseError, connection, transaction
 from django_fsm import ConcurrentTransition
 from django_fsm.signals import pre_transition
 
-from mediation import services
-from mediation.choices import State
+from mediation.actions import services
 from mediation.errors import StateConflict
+from mediation.law.choices import State
 from mediation.models import Case, CaseEvent
 from tests.conftest import case_body
 
@@ -186,8 +186,8 @@ django.setup()
 from django.core.management import call_command
 from django.db import connection
 call_command("migrate", verbosity=0)
-from mediation import services
-from mediation.demo import build_accounts, build_organizations
+from mediation.actions import services
+from mediation.ops.demo import build_accounts, build_organizations
 from mediation.models import Case
 from tests.conftest import case_body
 

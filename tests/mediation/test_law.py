@@ -8,9 +8,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from mediation import services
-from mediation.choices import State
+from mediation.actions import services
 from mediation.errors import InvalidFields, NotPermitted, StateConflict
+from mediation.law.choices import State
 from mediation.models import Case, CaseEvent, Membership, Organization, Party
 from tests.conftest import AGREEMENT, case_body
 from workflows.models import CaseTask

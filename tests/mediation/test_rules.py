@@ -8,9 +8,11 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from mediation import clocks, policies, services
-from mediation.choices import State
+from mediation import policies
+from mediation.actions import services
 from mediation.errors import InvalidFields, NotPermitted, NotVisible, StateConflict
+from mediation.law import clocks
+from mediation.law.choices import State
 from mediation.models import Agreement, CaseAccess, CaseEvent, TimeLimit
 
 from .helpers import plain_party, snapshot, try_and_undo

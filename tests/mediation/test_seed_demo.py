@@ -5,7 +5,6 @@ from io import StringIO
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from mediation import demo
 from mediation.models import (
     Case,
     CaseEvent,
@@ -14,6 +13,7 @@ from mediation.models import (
     Organization,
     ScreeningRound,
 )
+from mediation.ops import demo
 
 
 def _counts():

@@ -1,4 +1,4 @@
-from mediation.choices import State
+from mediation.law.choices import State
 from mediation.models import CaseEvent
 
 

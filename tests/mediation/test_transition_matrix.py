@@ -10,9 +10,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from mediation import policies, services
-from mediation.choices import EventType, State
+from mediation import policies
+from mediation.actions import services
 from mediation.errors import NotPermitted, NotVisible, StateConflict
+from mediation.law.choices import EventType, State
 from mediation.models import Case, CaseEvent
 
 from .helpers import NETWORK_ORG, cast, snapshot, try_and_undo

@@ -127,7 +127,7 @@ def test_sqlite_backup_restores_every_case_event_and_file(world, media, tmp_path
 def test_postgres_dump_restores_into_a_fresh_database(world, media, tmp_path):
     import psycopg
 
-    from mediation.backup import pg_env_and_args
+    from mediation.ops.backup import pg_env_and_args
 
     before = populate(world)
     call_command("backup", str(tmp_path / "backups"), stdout=open(os.devnull, "w"))

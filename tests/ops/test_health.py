@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from mediation import health
+from mediation.ops import health
 
 
 @pytest.mark.django_db

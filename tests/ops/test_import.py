@@ -9,9 +9,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from mediation import services
-from mediation.importer import import_file, write_workbook
+from mediation.actions import services
 from mediation.models import Case, CaseEvent, CaseNumberSequence
+from mediation.ops.importer import import_file, write_workbook
 from tests.conftest import case_body
 
 

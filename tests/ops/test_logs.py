@@ -10,7 +10,7 @@ import logging
 import pytest
 from django.test import Client
 
-from mediation.logs import JsonFormatter, scrub
+from mediation.ops.logs import JsonFormatter, scrub
 from tests.api.conftest import token_for
 from tests.conftest import APPLICANT, RESPONDENT, case_body
 

@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
-from mediation.deadlines import sweep
+from mediation.law.deadlines import sweep
 from tests.live.conftest import loop_cleanup, open_socket  # noqa: F401
 
 HOST = [(b"host", b"testserver")]
@@ -63,7 +63,7 @@ def test_a_rolled_back_transition_is_not_counted(world, django_capture_on_commit
     with django_capture_on_commit_callbacks(execute=True):
         try:
             with transaction.atomic():
-                from mediation import services
+                from mediation.actions import services
 
                 services.perform(case, "accept", world.head, {"mediator": world.mediator.pk})
                 raise RuntimeError("roll back")
@@ -100,7 +100,7 @@ async def test_requests_and_open_sockets_through_the_asgi_app(loop_cleanup):  # 
     from asgiref.sync import sync_to_async
 
     from config.asgi import application
-    from mediation.demo import build_accounts, build_organizations
+    from mediation.ops.demo import build_accounts, build_organizations
 
     users = await sync_to_async(lambda: build_accounts(build_organizations()))()
     get = sync_to_async(scrape)
@@ -129,8 +129,8 @@ async def test_requests_and_open_sockets_through_the_asgi_app(loop_cleanup):  # 
 async def test_relay_lag_is_observed_when_an_event_reaches_a_socket(loop_cleanup):  # noqa: F811
     from asgiref.sync import sync_to_async
 
-    from mediation import services
-    from mediation.demo import build_accounts, build_organizations
+    from mediation.actions import services
+    from mediation.ops.demo import build_accounts, build_organizations
     from tests.conftest import case_body
 
     def setup():

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
 
-from mediation.choices import State
+from mediation.law.choices import State
 from mediation.models import Attachment
 
 

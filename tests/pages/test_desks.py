@@ -10,9 +10,10 @@ from django.test import override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from mediation import alerts, services
-from mediation.choices import State
+from mediation.actions import services
+from mediation.law.choices import State
 from mediation.models import Case, CaseEvent, Handoff
+from mediation.web import alerts
 from workflows import services as workflow_services
 
 pytestmark = pytest.mark.django_db
@@ -405,7 +406,7 @@ def test_chinese_error_pages(client, world):
 
 
 def test_court_desk_says_each_result_in_words():
-    from mediation.desks import result_label
+    from mediation.web.desks import result_label
 
     assert result_label(Handoff(result="filed")) == "调解不成，已立案"
     assert result_label(Handoff(result="confirmation_requested")) == "调解成功，已申请司法确认"

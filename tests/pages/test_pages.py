@@ -8,8 +8,8 @@ import time_machine
 from django.core.cache import cache
 from django.utils import timezone
 
-from mediation import services
-from mediation.choices import State
+from mediation.actions import services
+from mediation.law.choices import State
 from mediation.models import Case, CaseEvent, Organization
 
 pytestmark = pytest.mark.django_db

@@ -2,8 +2,8 @@
 
 import pytest
 
-from mediation import prevention
 from mediation.models import Case, Consultation, ScreeningRound
+from mediation.prevention import records as prevention
 from tests.conftest import RESPONDENT
 from tests.mediation.helpers import plain_party
 

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from mediation import services
-from mediation.choices import State
+from mediation.actions import services
+from mediation.law.choices import State
 from workflows import services as workflow_services
 
 pytestmark = pytest.mark.django_db

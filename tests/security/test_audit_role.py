@@ -9,8 +9,8 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from config.db_roles import grant_app_role
-from mediation import services
-from mediation.choices import State
+from mediation.actions import services
+from mediation.law.choices import State
 from mediation.models import CaseEvent
 
 pytestmark = pytest.mark.postgres

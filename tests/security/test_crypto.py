@@ -7,8 +7,7 @@ import pytest
 from django.db import connection
 from gmssl.sm4 import SM4_DECRYPT, CryptSM4
 
-from mediation import crypto
-from mediation.models import Party
+from mediation.models import Party, crypto
 from tests.conftest import APPLICANT
 
 from .test_tokens import client_with, token_for

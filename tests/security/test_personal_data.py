@@ -5,10 +5,10 @@ import logging
 
 import pytest
 
-from mediation import services
+from mediation.actions import services
 from mediation.errors import InvalidFields
 from mediation.events import serialise
-from mediation.identity import mask_free_text
+from mediation.law.identity import mask_free_text
 from mediation.models import CaseEvent
 from tests.conftest import APPLICANT, case_body
 

@@ -97,7 +97,7 @@ def test_password_change_needs_login(world):
 
 
 def test_revoked_token_cannot_open_a_socket(world):
-    from mediation.consumers import _token_login
+    from mediation.live.consumers import _token_login
 
     token = token_for(world.head)
     assert _token_login(token)[0] == world.head

@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mediation import services
-from mediation.choices import State
+from mediation.actions import services
+from mediation.law.choices import State
 from tests.api.conftest import _clean_cache, _quiet_request_log, api  # noqa: F401
 from tests.conftest import APPLICANT
 

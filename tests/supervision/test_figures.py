@@ -3,8 +3,8 @@ an empty period, each filter, and the 400s for impossible filters."""
 
 import pytest
 
-from mediation.choices import State
-from mediation.supervision import parse_filters, summary
+from mediation.law.choices import State
+from mediation.supervision.figures import parse_filters, summary
 
 from .conftest import at
 
@@ -118,7 +118,7 @@ def test_figures_are_aggregate_queries(world, district, django_assert_max_num_qu
 def test_monthly_summary_follows_every_change(api, world, district):
     """Partial months at the edges come from the cases; whole months from the summary,
     which follows a transition, a correction and a new case at the next read."""
-    from mediation import services
+    from mediation.actions import services
 
     sup = api(world.supervisor)
     s = sup.get("/api/stats/summary/?from=2026-03-07&to=2026-04-10").json()
@@ -198,7 +198,7 @@ def test_petition_feedback_on_time(api, world):
     from django.utils import timezone
     from rest_framework.test import APIClient
 
-    from mediation import services
+    from mediation.actions import services
     from mediation.models import Case
     from tests.conftest import case_body
     from tests.workflows.conftest import complete, one_task

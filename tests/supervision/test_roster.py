@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from mediation.choices import State
+from mediation.law.choices import State
 from mediation.models import MediatorProfile, NegativeListEntry
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ import threading
 import pytest
 from django.db import connection
 
-from mediation.choices import State
 from mediation.errors import StateConflict
+from mediation.law.choices import State
 from workflows.models import CaseTask
 from workflows.services import complete_task
 

@@ -5,7 +5,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from mediation.choices import State
+from mediation.law.choices import State
 from mediation.models import CaseEvent, Handoff, Membership
 from workflows.models import CaseTask
 
@@ -244,7 +244,7 @@ def test_request_starts_the_flow_in_the_same_transaction(world, as_user):
     """A request that fails after the flow started leaves neither the state nor a task."""
     from django.db import transaction
 
-    from mediation import services
+    from mediation.actions import services
 
     case = world.make_case(State.AGREED)
     with pytest.raises(RuntimeError), transaction.atomic():

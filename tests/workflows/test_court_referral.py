@@ -4,8 +4,8 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from mediation import services
-from mediation.choices import State
+from mediation.actions import services
+from mediation.law.choices import State
 from mediation.models import Case, CaseAccess, Handoff
 from tests.conftest import case_body
 from workflows.models import CaseTask

@@ -5,8 +5,8 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from mediation.choices import State
-from mediation.deadlines import sweep
+from mediation.law.choices import State
+from mediation.law.deadlines import sweep
 from mediation.models import CaseEvent
 
 from .conftest import complete, one_task
@@ -130,7 +130,7 @@ def test_approaching_then_overdue_for_a_case(world):
 
 def test_approaching_edge_frozen_exactly(world):
     """The 80 % point itself: nothing a microsecond before it, the announcement at it."""
-    from mediation import deadlines
+    from mediation.law import deadlines
 
     with time_machine.travel(T0, tick=False):
         case = world.make_case(State.MEDIATING, now=T0)
@@ -147,7 +147,7 @@ def test_approaching_edge_frozen_exactly(world):
 def test_concurrent_announcement_loses_quietly(world):
     """The Deadline insert decides: a second sweep that read before the first committed
     finds the row taken and emits nothing."""
-    from mediation import deadlines
+    from mediation.law import deadlines
 
     with time_machine.travel(T0, tick=False):
         case = world.make_case(State.MEDIATING, now=T0)

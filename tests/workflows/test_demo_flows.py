@@ -1,6 +1,6 @@
-from mediation import demo
-from mediation.choices import State
+from mediation.law.choices import State
 from mediation.models import Case
+from mediation.ops import demo
 from workflows.models import CaseTask
 
 OPEN = ["NEW", "ASSIGNED", "STARTED"]

@@ -8,9 +8,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from mediation import services
-from mediation.choices import State
-from mediation.deadlines import sweep
+from mediation.actions import services
+from mediation.law.choices import State
+from mediation.law.deadlines import sweep
 from mediation.models import Case, CaseEvent, Handoff
 from tests.conftest import case_body
 

@@ -6,9 +6,9 @@ import datetime as dt
 import pytest
 import time_machine
 
-from mediation import services
-from mediation.choices import State
+from mediation.actions import services
 from mediation.errors import InvalidFields
+from mediation.law.choices import State
 from mediation.models import Case, CaseEvent, Handoff
 from tests.conftest import RESPONDENT
 from tests.mediation.helpers import plain_party, resident_id, snapshot
@@ -43,7 +43,7 @@ def test_legal_aid_granted_end_to_end(world, centre, as_user):
     )
     handoff = Handoff.objects.get(case=case, kind="legal_aid")
     # 法律援助法 art 43: the centre decides within 7 days of the application (the
-    # referral, Monday 2 Nov): the period ends with Monday 9 Nov (mediation.clocks).
+    # referral, Monday 2 Nov): the period ends with Monday 9 Nov (mediation.law.clocks).
     assert handoff.due_at.isoformat() == "2026-11-09T15:59:59+00:00"
     assert "第四十三条" in handoff.data["clock"]["basis"]
     officer = as_user(world.legalaid)

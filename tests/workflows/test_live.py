@@ -3,8 +3,8 @@
 import pytest
 from asgiref.sync import sync_to_async
 
-from mediation import services
-from mediation.choices import State
+from mediation.actions import services
+from mediation.law.choices import State
 from tests.live.conftest import drain, fresh_layer, loop_cleanup, open_socket  # noqa: F401
 from workflows.models import CaseTask
 from workflows.services import complete_task

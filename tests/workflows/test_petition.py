@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from mediation.choices import State
+from mediation.law.choices import State
 from mediation.models import Case, CaseAccess, Handoff
 from tests.conftest import case_body
 
@@ -99,7 +99,7 @@ def test_returned_failed_case_goes_back_to_mediating(world, transfer, as_user):
     assert resp.json()["case"]["state"] == State.MEDIATING
     # the flow waits for the next outcome, then asks for feedback again
     assert inbox(mediator, case=case) == []
-    from mediation import services
+    from mediation.actions import services
 
     services.perform(case, "fail", world.mediator, {"reason": "no_agreement", "routes": "诉讼"})
     assert one_task(mediator, "petition.feedback", case)

@@ -3,8 +3,8 @@ import datetime as dt
 import pytest
 import time_machine
 
-from mediation import services
-from mediation.choices import State
+from mediation.actions import services
+from mediation.law.choices import State
 from mediation.models import CaseEvent, Handoff
 from workflows.models import CaseTask
 

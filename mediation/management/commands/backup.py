@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from mediation.backup import BackupError, backup, counts, verify_media
+from mediation.ops.backup import BackupError, backup, counts, verify_media
 
 
 class Command(BaseCommand):

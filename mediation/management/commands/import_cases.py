@@ -3,7 +3,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from mediation.importer import ImportFileError, import_file, write_workbook
+from mediation.ops.importer import ImportFileError, import_file, write_workbook
 
 
 class Progress:

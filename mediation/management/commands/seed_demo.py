@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from mediation.demo import seed
+from mediation.ops.demo import seed
 
 
 class Command(BaseCommand):

@@ -12,7 +12,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from mediation.demo import ACCOUNTS
+from mediation.ops.demo import ACCOUNTS
 
 
 def wait_until_up(host: str, port: int, path: str, proc, timeout: float = 60.0) -> bool:
@@ -43,7 +43,7 @@ def shown_host(host: str) -> str:
 
 
 def ready_text(url: str) -> str:
-    from mediation.choices import Role
+    from mediation.law.choices import Role
 
     lines = [
         "",

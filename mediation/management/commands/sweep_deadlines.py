@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from mediation.deadlines import sweep
+from mediation.law.deadlines import sweep
 
 
 class Command(BaseCommand):

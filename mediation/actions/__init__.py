@@ -1,0 +1,1 @@
+"""The one door: every write to a case goes through these modules."""

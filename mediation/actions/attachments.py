@@ -1,0 +1,239 @@
+"""Attachments handed in for a case (DESIGN.md §6): identity copies, authorisations,
+evidence, receipts. One door for upload and download, each an event.
+
+A file is accepted only when its content is a PDF, JPEG or PNG: the leading bytes name
+the format and a real parse (Pillow for images, pypdf for PDFs) must succeed; the name
+and the request's Content-Type are never trusted. At most ATTACHMENT_MAX_BYTES, read in
+bounded chunks. Stored under a random name in the default storage under MEDIA_ROOT,
+which the web server never serves."""
+
+import hashlib
+import io
+import os
+import secrets
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from mediation import policies
+from mediation.errors import InvalidFields, NotPermitted, NotVisible
+from mediation.events import record_event
+from mediation.law.choices import AttachmentKind, EventType
+from mediation.models import Attachment, Case
+
+PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
+EXTENSION = {PDF: "pdf", JPEG: "jpg", PNG: "png"}
+MAX_PIXELS = 60_000_000  # a phone photo is ~12 MP; more is a decompression bomb
+
+
+def max_bytes() -> int:
+    return settings.ATTACHMENT_MAX_BYTES
+
+
+def too_big_message() -> str:
+    return _("文件超过%(mb)dMB，未保存") % {"mb": max_bytes() // (1024 * 1024)}
+
+
+class BoundedUploadHandler(FileUploadHandler):
+    """Stops keeping a file once it passes the limit (a request without Content-Length
+    is not read into memory or onto disk past it); the view reports it as too big."""
+
+    def new_file(self, *args, **kwargs):
+        super().new_file(*args, **kwargs)
+        self.received = 0
+        self.too_big = False
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        if self.received > max_bytes():
+            self.too_big = True
+            raise SkipFile()
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
+
+
+def sniff(head: bytes) -> str | None:
+    if head.startswith(b"%PDF-"):
+        return PDF
+    if head.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    return None
+
+
+def inspect(data: bytes) -> tuple[str, int]:
+    """(content type, pages) of an acceptable file; ValueError with the reason if not."""
+    kind = sniff(data[:16])
+    if kind is None:
+        raise ValueError(_("只接受PDF、JPEG或PNG文件（按文件内容识别）"))
+    if kind == PDF:
+        from pypdf import PdfReader
+        from pypdf.errors import PdfReadError
+
+        try:
+            reader = PdfReader(io.BytesIO(data), strict=False)
+            if reader.is_encrypted:
+                raise ValueError(_("PDF文件已加密，无法归入卷宗，请上传未加密的文件"))
+            pages = len(reader.pages)
+            for page in reader.pages:
+                page.mediabox  # noqa: B018 (a page without a box cannot be filed)
+        except (PdfReadError, KeyError, TypeError, AttributeError, OSError) as exc:
+            raise ValueError(_("PDF文件已损坏，无法读取")) from exc
+        if pages < 1:
+            raise ValueError(_("PDF文件没有页面"))
+        return kind, pages
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format not in ("JPEG", "PNG"):
+                raise ValueError(_("只接受PDF、JPEG或PNG文件（按文件内容识别）"))
+            if image.width * image.height > MAX_PIXELS:
+                raise ValueError(_("图片像素过大"))
+            image.verify()
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()  # verify() checks structure; load() decodes the pixels
+    except ValueError:
+        raise
+    except Exception as exc:  # Pillow raises many kinds for a broken file
+        raise ValueError(_("图片文件已损坏，无法读取")) from exc
+    return kind, 1
+
+
+def read_bounded(upload) -> bytes:
+    """At most the limit plus one byte: enough to tell that a file is too big."""
+    limit = max_bytes()
+    chunks, size = [], 0
+    upload.seek(0)
+    while size <= limit:
+        chunk = upload.read(min(1024 * 1024, limit + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+def _clean_name(name: str) -> str:
+    name = os.path.basename((name or "").replace("\\", "/")).strip()
+    name = "".join(c for c in name if c.isprintable() and c not in "\u202a\u202b\u202d\u202e")
+    return name[:200] or _("未命名文件")
+
+
+def add_attachment(case_or_id, user, kind, upload, *, now=None, check_only=False):
+    """Store an uploaded file under the case. Raises NotVisible, NotPermitted,
+    InvalidFields (wrong kind or type, too big, archived case): nothing is stored then.
+    `check_only`: only the visibility and permission checks (before a body is read)."""
+    now = now or timezone.now()
+    pk = getattr(case_or_id, "pk", case_or_id)
+    case = Case.objects.filter(pk=pk).first()
+    if case is None or not policies.can_see(user, case):
+        raise NotVisible(_("案件不存在"))
+    if not policies.may_record(user, case):
+        raise NotPermitted(_("您无权为该案件上传材料"))
+    if check_only:
+        return None
+    errors = {}
+    if kind not in AttachmentKind.values:
+        errors["kind"] = [_("材料类型应为：%(k)s") % {"k": "、".join(AttachmentKind.values)}]
+    if case.is_frozen:
+        errors["file"] = [_("案件已归档，不能再上传材料")]
+    data = b""
+    if upload is None:
+        errors.setdefault("file", []).append(_("请选择要上传的文件"))
+    elif not errors:
+        data = read_bounded(upload)
+        if len(data) > max_bytes():
+            errors["file"] = [too_big_message()]
+        elif not data:
+            errors["file"] = [_("文件为空")]
+    content_type, pages = "", 1
+    if not errors:
+        try:
+            content_type, pages = inspect(data)
+        except ValueError as exc:
+            errors["file"] = [str(exc)]
+    if errors:
+        raise InvalidFields(_("上传的材料有误"), errors)
+    name = _clean_name(getattr(upload, "name", ""))
+    stored = default_storage.save(
+        f"attachments/{timezone.localtime(now).year}/{case.pk}/"
+        f"{secrets.token_hex(16)}.{EXTENSION[content_type]}",
+        ContentFile(data),
+    )
+    try:
+        with transaction.atomic():
+            case = Case.objects.select_for_update().get(pk=case.pk)
+            if case.is_frozen:  # archived while the file was being checked
+                raise InvalidFields(
+                    _("上传的材料有误"), {"file": [_("案件已归档，不能再上传材料")]}
+                )
+            att = Attachment.objects.create(
+                case=case,
+                kind=kind,
+                name=name,
+                content_type=content_type,
+                file=stored,
+                size=len(data),
+                sha256=hashlib.sha256(data).hexdigest(),
+                pages=pages,
+                uploaded_by=user,
+                uploaded_at=now,
+            )
+            record_event(
+                case,
+                EventType.CASE_UPDATED,
+                user,
+                {"record": "attachment", "attachment": att.pk, "kind": kind, "name": name},
+                at=now,
+            )
+    except Exception:
+        default_storage.delete(stored)
+        raise
+    return att
+
+
+def open_attachment(case_or_id, attachment_id, user):
+    """The attachment and its bytes for a user who may see the case; the download is an
+    event. Raises NotVisible for anyone else (and for an id of another case)."""
+    pk = getattr(case_or_id, "pk", case_or_id)
+    case = Case.objects.filter(pk=pk).first()
+    if case is None or not policies.can_see(user, case):
+        raise NotVisible(_("案件不存在"))
+    att = Attachment.objects.filter(case=case, pk=attachment_id).first()
+    if att is None:
+        raise NotVisible(_("材料不存在"))
+    with att.file.open("rb") as fh:
+        data = fh.read()
+    with transaction.atomic():
+        record_event(
+            case,
+            EventType.CASE_UPDATED,
+            user,
+            {"record": "attachment_download", "attachment": att.pk, "name": att.name},
+        )
+    return att, data
+
+
+def attachment_json(att: Attachment) -> dict:
+    return {
+        "id": att.pk,
+        "kind": att.kind,
+        "kind_label": att.get_kind_display(),
+        "name": att.name,
+        "content_type": att.content_type,
+        "size": att.size,
+        "pages": att.pages,
+        "sha256": att.sha256,
+        "uploaded_at": timezone.localtime(att.uploaded_at).isoformat(),
+        "uploaded_by": att.uploaded_by_id,
+        "url": f"/api/cases/{att.case_id}/attachments/{att.pk}",
+    }

@@ -1,0 +1,306 @@
+"""`/ws/events/`: the live event stream of DESIGN.md §5.
+
+Authentication: the session cookie, or `{"action": "auth", "token": "<API token>"}` as the
+first message. Once authenticated the socket joins `org.<id>` for each of the user's
+organisations, `user.<id>`, and `district` for supervisors; membership is read afresh
+whenever a group is joined.
+
+Client messages: `resume` (replay since an id, then live; also `?since=N` on the URL,
+which replays before any live event is dispatched), `watch` / `unwatch` a case.
+Server messages: the event JSON of §5, plus control messages whose type has no dot:
+`ready`, `resumed`, `resync_required`, `watching`, `unwatched`, `error`.
+
+Events reach the socket through the process's hub (mediation.live.relay.Hub): its relay reads
+the outbox in id order and calls `deliver` with the events due to this socket, already
+framed: no layer channel, queue, task or `aclose_old_connections()` thread hop per socket
+and event, and under daphne one write of ready-made bytes (mediation.live.fanout). A socket
+too slow to keep up is closed (4013) and its client resumes from the last id it saw.
+"""
+
+import asyncio
+import json
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.utils.translation import gettext as _
+
+from mediation import policies
+from mediation.live import relay as live
+from mediation.live.relay import Deduper, encode
+
+from . import fanout, socket_guard
+from .fanout import Outgoing
+
+RESYNC_LIMIT = 1000
+AUTH_TIMEOUT = 10.0
+CLOSE_UNAUTHENTICATED = 4401
+
+
+def _membership(user) -> tuple[list[int], bool]:
+    policies.forget(user)
+    return sorted(policies.org_ids(user)), policies.is_supervisor(user)
+
+
+def _token_login(key: str):
+    from config import tokens
+
+    found = tokens.check(key)
+    return (found[0], found[1].pk) if found else (None, None)
+
+
+def _replay(user, since: int) -> list[tuple[int, str]] | None:
+    """Events after `since` that the user may see, in id order; None past the limit."""
+    from mediation.events import serialise
+
+    policies.forget(user)
+    rows = list(
+        policies.visible_events(user).filter(id__gt=since).order_by("id")[: RESYNC_LIMIT + 1]
+    )
+    if len(rows) > RESYNC_LIMIT:
+        return None
+    return [(e.pk, encode(serialise(e))) for e in rows]
+
+
+def _may_watch(user, case_id: int) -> bool:
+    from mediation.models import Case
+
+    case = Case.objects.filter(pk=case_id).first()
+    policies.forget(user)
+    return case is not None and policies.can_see(user, case)
+
+
+class EventsConsumer(AsyncWebsocketConsumer):
+    # No layer channel per socket: the hub delivers for the whole process (see above).
+    channel_layer_alias = "__per_process_hub__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = None
+        self.sent = Deduper()
+        self.joined: set[str] = set()
+        self.auth_timer = None
+        self.hub = None
+        self.replaying = False
+        self.pending: list[Outgoing] = []
+        self.link = None  # fanout.Link: the fast path to daphne's connection, if any
+        self.too_slow = False
+        # What the socket was let in with; socket_guard closes it when that shrinks.
+        self.orgs: frozenset[int] = frozenset()
+        self.supervisor = False
+        self.token_id = None
+        self.loop = None
+
+    def deliver(self, events, data: bytes):
+        """Hot path, called by the hub with the events due to this socket in one relay
+        pass (id order) and their frames joined. Returns an awaitable only when the
+        ordinary send is needed (no fast path, compression) or the socket is dropped."""
+        link = self.link
+        if link is None or self.replaying or self.too_slow or len(events) != 1:
+            if self.replaying:
+                self.pending.extend(events)
+                return None
+            return self._write(events, data)
+        if not self.sent.first_time(events[0].id):
+            return None
+        result = link.write(data)
+        return None if result == fanout.WRITTEN else self._not_written(result, events)
+
+    def _write(self, events, data: bytes | None = None):
+        if self.too_slow:
+            return None  # closing: its client resumes by id
+        first_time = self.sent.first_time
+        fresh = [e for e in events if first_time(e.id)]
+        if not fresh:
+            return None
+        if self.link is None:
+            return fanout.send_ordinary(self, fresh)
+        if data is None or len(fresh) != len(events):
+            data = b"".join(e.frame for e in fresh)
+        result = self.link.write(data)
+        return None if result == fanout.WRITTEN else self._not_written(result, fresh)
+
+    def _not_written(self, result, events):
+        if result == fanout.TOO_SLOW:
+            self.too_slow = True
+            return self.close(code=fanout.CLOSE_TOO_SLOW)
+        return fanout.send_ordinary(self, events)
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    async def websocket_connect(self, message):
+        self.hub = await live.ensure_started()
+        await self.accept()
+        self.link = fanout.link(self)
+        user = self.scope.get("user")
+        if user is not None and user.is_authenticated:
+            await self._authenticated(user)
+            since = self._since_from_query()
+            if since is not None:
+                await self._resume(since)
+        else:
+            loop = asyncio.get_running_loop()
+            self.auth_timer = loop.call_later(AUTH_TIMEOUT, self._auth_timeout)
+
+    def _auth_timeout(self):
+        if self.user is None:
+            self.auth_timer = asyncio.ensure_future(self.close(code=CLOSE_UNAUTHENTICATED))
+
+    def _since_from_query(self):
+        raw = parse_qs(self.scope.get("query_string", b"").decode("latin1")).get("since")
+        if not raw:
+            return None
+        try:
+            return max(0, int(raw[0]))
+        except ValueError:
+            return None
+
+    async def websocket_disconnect(self, message):
+        socket_guard.forget(self)
+        if self.auth_timer is not None:
+            self.auth_timer.cancel()
+        for group in list(self.joined):
+            await self.hub.leave(group, self)
+        self.joined.clear()
+        await super().websocket_disconnect(message)
+
+    async def _join(self, group):
+        if group not in self.joined:
+            await self.hub.join(group, self)
+            self.joined.add(group)
+
+    async def _authenticated(self, user, token_id=None):
+        orgs, supervisor = await database_sync_to_async(_membership)(user)
+        groups = [f"org.{o}" for o in orgs]
+        if supervisor:
+            groups.append("district")
+        for group in groups:
+            await self._join(group)
+        self.user = user
+        self.orgs, self.supervisor, self.token_id = frozenset(orgs), supervisor, token_id
+        self.loop = asyncio.get_running_loop()
+        socket_guard.watch(self)
+        if self.auth_timer is not None:
+            self.auth_timer.cancel()
+            self.auth_timer = None
+        await self._control({"type": "ready", "user": user.pk})
+
+    # -- client messages ---------------------------------------------------------------
+
+    async def receive(self, text_data=None, bytes_data=None):
+        try:
+            content = json.loads(text_data or "")
+            action = content.get("action")
+        except (ValueError, AttributeError):
+            await self._error(_("消息格式错误"))
+            return
+        if self.user is None:
+            if action != "auth":
+                await self._error(_("请先登录"), action=action)
+                await self.close(code=CLOSE_UNAUTHENTICATED)
+                return
+            user = token_id = None
+            token = content.get("token")
+            if isinstance(token, str) and token:
+                user, token_id = await database_sync_to_async(_token_login)(token)
+            if user is None:
+                await self._error(_("令牌无效"), action="auth")
+                await self.close(code=CLOSE_UNAUTHENTICATED)
+                return
+            await self._authenticated(user, token_id)
+            return
+        handler = {
+            "auth": self._already_authenticated,
+            "resume": self._on_resume,
+            "watch": self._on_watch,
+            "unwatch": self._on_unwatch,
+        }.get(action)
+        if handler is None:
+            await self._error(_("未知的操作"), action=action)
+            return
+        await handler(content)
+
+    async def _already_authenticated(self, content):
+        await self._control({"type": "ready", "user": self.user.pk})
+
+    async def _on_resume(self, content):
+        since = content.get("since")
+        if isinstance(since, bool) or not isinstance(since, int) or since < 0:
+            await self._error(_("since 必须是非负整数"), action="resume")
+            return
+        await self._resume(since)
+
+    async def _resume(self, since: int):
+        # Live events arriving during the replay are held back and sent after it; the
+        # de-duplicator drops the ones the replay already sent, so the stream stays in
+        # order, without gaps or repeats.
+        self.replaying = True
+        try:
+            events = await database_sync_to_async(_replay)(self.user, since)
+            if events is None:
+                await self._control({"type": "resync_required"})
+            else:
+                later = self._write([Outgoing(event_id, text) for event_id, text in events])
+                if later is not None:
+                    await later
+                last = events[-1][0] if events else since
+                await self._control({"type": "resumed", "last": last, "count": len(events)})
+        finally:
+            # Still "replaying" while the held-back events go out: anything arriving
+            # meanwhile joins the end of the same queue.
+            while self.pending:
+                held, self.pending = self.pending, []
+                later = self._write(held)
+                if later is not None:
+                    await later
+            self.replaying = False
+
+    def _case_id(self, content):
+        case_id = content.get("case")
+        if isinstance(case_id, bool) or not isinstance(case_id, int):
+            return None
+        return case_id
+
+    async def _on_watch(self, content):
+        case_id = self._case_id(content)
+        if case_id is None or not await database_sync_to_async(_may_watch)(self.user, case_id):
+            await self._error(_("案件不存在或无权查看"), action="watch", case=case_id)
+            return
+        await self._join(f"case.{case_id}")
+        await self._control({"type": "watching", "case": case_id})
+
+    async def _on_unwatch(self, content):
+        case_id = self._case_id(content)
+        if case_id is None:
+            await self._error(_("案件编号无效"), action="unwatch")
+            return
+        group = f"case.{case_id}"
+        if group in self.joined:
+            await self.hub.leave(group, self)
+            self.joined.discard(group)
+        await self._control({"type": "unwatched", "case": case_id})
+
+    # -- access changes (mediation.live.socket_guard) -----------------------------------------
+
+    async def revoke(self):
+        """The user was deactivated or lost access: leave every group, then close."""
+        for group in list(self.joined):
+            await self.hub.leave(group, self)
+        self.joined.clear()
+        await self._control({"type": "revoked"})
+        await self.close(code=socket_guard.CLOSE_ACCESS_REVOKED)
+
+    async def grow(self, orgs, supervisor):
+        for org in sorted(orgs - self.orgs):
+            await self._join(f"org.{org}")
+        if supervisor:
+            await self._join("district")
+        self.orgs, self.supervisor = frozenset(orgs), supervisor
+
+    # -- helpers -----------------------------------------------------------------------
+
+    async def _control(self, message):
+        await self.send(text_data=encode(message))
+
+    async def _error(self, text, **extra):
+        await self._control({"type": "error", "message": text, **extra})

@@ -1,0 +1,81 @@
+"""Open sockets follow their user's access (DESIGN.md §9): when a user is deactivated, loses
+a membership or the supervisor role, or the API token a socket logged in with is revoked,
+that user's sockets close within SOCKET_RECHECK_SECONDS, and so leave every group.
+
+Each process checks the users of its own sockets in one batch per interval, so the rule
+holds whoever made the change (admin, API, shell, another process) without a message bus;
+a membership gained only joins the new organisation's group.
+"""
+
+import asyncio
+import weakref
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+
+CLOSE_ACCESS_REVOKED = 4403
+
+_sockets: "weakref.WeakSet" = weakref.WeakSet()
+_tasks: dict[asyncio.AbstractEventLoop, asyncio.Task] = {}
+
+
+def watch(consumer) -> None:
+    """Start following `consumer` (authenticated; carries user, orgs, supervisor, token)."""
+    _sockets.add(consumer)
+    loop = asyncio.get_running_loop()
+    task = _tasks.get(loop)
+    if task is None or task.done():
+        _tasks[loop] = loop.create_task(_run(loop))
+
+
+def forget(consumer) -> None:
+    _sockets.discard(consumer)
+
+
+def _snapshot(user_ids, token_ids):
+    from knox.models import AuthToken
+
+    from mediation import policies
+
+    live_tokens = (
+        set(AuthToken.objects.filter(pk__in=token_ids).values_list("pk", flat=True))
+        if token_ids
+        else set()
+    )
+    return policies.live_access(user_ids), live_tokens
+
+
+async def check_now(loop=None) -> None:
+    loop = loop or asyncio.get_running_loop()
+    mine = [c for c in list(_sockets) if c.loop is loop and c.user is not None]
+    if not mine:
+        return
+    user_ids = {c.user.pk for c in mine}
+    token_ids = {c.token_id for c in mine if c.token_id is not None}
+    access, live_tokens = await database_sync_to_async(_snapshot)(user_ids, token_ids)
+    for consumer in mine:
+        now = access.get(consumer.user.pk)
+        revoked = (
+            now is None
+            or not consumer.orgs <= now[0]
+            or (consumer.supervisor and not now[1])
+            or (consumer.token_id is not None and consumer.token_id not in live_tokens)
+        )
+        if revoked:
+            forget(consumer)
+            await consumer.revoke()
+        elif now[0] - consumer.orgs or (now[1] and not consumer.supervisor):
+            await consumer.grow(now[0], now[1])
+
+
+async def _run(loop) -> None:
+    while True:
+        await asyncio.sleep(settings.SOCKET_RECHECK_SECONDS)
+        if not any(c.loop is loop for c in list(_sockets)):
+            return
+        try:
+            await check_now(loop)
+        except Exception:  # a database hiccup must not end the guard; next round retries
+            import logging
+
+            logging.getLogger(__name__).exception("socket access check failed")

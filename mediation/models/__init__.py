@@ -1,0 +1,77 @@
+"""The tables of the mediation app, by topic; every model is importable from here
+(`from mediation.models import Case`), which is how Django finds them.
+
+organisations  Organization, Membership
+case           the case, its number sequence, access rows and parties
+records        agreements, sessions, follow-ups, documents, attachments
+handoffs       cross-agency handoffs and swept deadlines
+events         the event outbox and alert reads
+prevention     screening rounds, findings, consultations
+accounts       password history
+clocks         legal time limits and the holiday calendar
+supervision    mediator roster, complaints, negative list, audit, monthly statistics
+"""
+
+from mediation.models.accounts import PasswordHistory
+from mediation.models.case import (
+    Case,
+    CaseAccess,
+    CaseNumberSequence,
+    CaseParty,
+    GuardedStates,
+    Party,
+    new_tracking_token,
+)
+from mediation.models.clocks import Holiday, TimeLimit
+from mediation.models.events import AlertRead, CaseEvent
+from mediation.models.handoffs import Deadline, Handoff
+from mediation.models.organisations import Membership, Organization
+from mediation.models.prevention import Consultation, ScreeningFinding, ScreeningRound
+from mediation.models.records import Agreement, Attachment, Document, FollowUp, MediationSession
+from mediation.models.supervision import (
+    AuditEvent,
+    CaseStatMonth,
+    Complaint,
+    ComplaintState,
+    EmploymentKind,
+    MediatorKind,
+    MediatorProfile,
+    NegativeListEntry,
+    StatCursor,
+)
+
+__all__ = [
+    "Agreement",
+    "AlertRead",
+    "Attachment",
+    "AuditEvent",
+    "Case",
+    "CaseAccess",
+    "CaseEvent",
+    "CaseNumberSequence",
+    "CaseParty",
+    "CaseStatMonth",
+    "Complaint",
+    "ComplaintState",
+    "Consultation",
+    "Deadline",
+    "Document",
+    "EmploymentKind",
+    "FollowUp",
+    "GuardedStates",
+    "Handoff",
+    "Holiday",
+    "MediationSession",
+    "MediatorKind",
+    "MediatorProfile",
+    "Membership",
+    "NegativeListEntry",
+    "Organization",
+    "Party",
+    "PasswordHistory",
+    "ScreeningFinding",
+    "ScreeningRound",
+    "StatCursor",
+    "TimeLimit",
+    "new_tracking_token",
+]

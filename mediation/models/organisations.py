@@ -1,0 +1,77 @@
+"""Organisations (the networks' committees, courts, bureaus and their parents) and who
+works in each, with which role (DESIGN.md §1)."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from mediation.law.choices import KIND_NETWORK, ArbitrationScope, Network, OrgKind, Role
+
+
+class Organization(models.Model):
+    name = models.CharField(_("名称"), max_length=100, unique=True)
+    short_code = models.CharField(
+        _("简称代字"), max_length=8, unique=True, help_text=_("用于案号，如“红”")
+    )
+    kind = models.CharField(_("类型"), max_length=32, choices=OrgKind.choices)
+    # Derived from kind on save; stored so that queues and statistics can filter on it.
+    network = models.CharField(
+        _("调解类型"), max_length=16, choices=Network.choices, blank=True, editable=False
+    )
+    subtype = models.CharField(
+        _("细分"), max_length=32, blank=True, help_text=_("村/社区/乡镇/行业专业（医疗、交通…）")
+    )
+    region = models.CharField(_("所属乡镇（街道）"), max_length=50, blank=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    phone = models.CharField(_("电话"), max_length=30, blank=True)
+    # Arbitration commissions only: which disputes they hear (labour, land contract, commercial).
+    scope = models.CharField(
+        _("仲裁范围"), max_length=16, choices=ArbitrationScope.choices, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("组织")
+        verbose_name_plural = _("组织")
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.network = KIND_NETWORK.get(self.kind, "")
+        super().save(*args, **kwargs)
+
+    @property
+    def is_mediating(self) -> bool:
+        return self.kind in KIND_NETWORK
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    org = models.ForeignKey(
+        Organization, verbose_name=_("组织"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("角色"), max_length=32, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("成员与角色")
+        verbose_name_plural = _("成员与角色")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "org", "role"], name="membership_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.user} @ {self.org} ({self.get_role_display()})"

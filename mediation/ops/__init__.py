@@ -1,0 +1,2 @@
+"""Operations: health, metrics, logs, backup, import, demo data, system checks,
+rate limits and the in-server deadline sweeper."""

@@ -1,0 +1,564 @@
+"""Demo data for 红寺堡区 (DESIGN.md §10), driven through the real services so every demo
+case has an honest history of events. Deterministic (seeded) and idempotent."""
+
+import datetime as dt
+import random
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from mediation.actions import services
+from mediation.law.choices import Category, Channel, FailReason, OrgKind, ReferRoute, Role, State
+from mediation.law.identity import id_check_char
+from mediation.law.transitions import STATUS_OR_TITLE_CATEGORIES
+from mediation.models import Case, Membership, Organization
+
+TOWNSHIPS = [
+    # name, short code of the township committee, villages (name, short code)
+    ("红寺堡镇", "红", [("中圈塘村", "红中"), ("弘德村", "红弘")]),
+    ("太阳山镇", "太", [("太阳山村", "太阳"), ("沙草墩村", "太沙")]),
+    ("大河乡", "大", [("大河村", "大河"), ("龙源村", "大龙")]),
+    ("新庄集乡", "新庄", [("康庄村", "新康"), ("杨柳村", "新杨")]),
+    ("柳泉乡", "柳", [("柳泉村", "柳泉"), ("永新村", "柳永")]),
+    ("南川乡", "南", [("南川村", "南川"), ("东源村", "南东")]),
+    ("新民街道", "新民", [("新民社区", "新社"), ("平安社区", "新平")]),
+]
+INDUSTRY = [
+    ("红寺堡区医疗纠纷人民调解委员会", "医", "medical"),
+    ("红寺堡区道路交通事故纠纷人民调解委员会", "交", "traffic"),
+    ("红寺堡区劳动争议人民调解委员会", "劳", "labour"),
+    ("红寺堡区旅游纠纷人民调解委员会", "旅", "tourism"),
+    ("红寺堡区教育纠纷人民调解委员会", "教", "education"),
+    ("红寺堡区环境纠纷人民调解委员会", "环", "environment"),
+]
+ADMIN_ORGANS = [
+    ("红寺堡区公安局交通警察大队", "交警"),
+    ("红寺堡区人力资源和社会保障局", "人社"),
+    ("红寺堡区卫生健康局", "卫健"),
+    ("红寺堡区市场监督管理局", "市监"),
+    ("红寺堡区自然资源局", "自然"),
+]
+DISTRICT = "红寺堡区"
+
+SURNAMES = "马杨李王张刘丁海田苏金白何罗周吴"
+GIVEN = [
+    "建国",
+    "桂兰",
+    "玉梅",
+    "学军",
+    "海燕",
+    "志强",
+    "秀英",
+    "文华",
+    "明",
+    "小花",
+    "振华",
+    "国庆",
+    "淑珍",
+    "春燕",
+    "永福",
+    "德胜",
+    "彩霞",
+    "金花",
+    "红军",
+    "少华",
+]
+ETHNIC = ["回族", "汉族", "回族", "汉族", "回族"]
+
+# username, organisation name, role, Chinese name
+ACCOUNTS = [
+    ("intake", "红寺堡区公共法律服务中心", Role.INTAKE_CLERK, "周晓梅"),
+    ("mediator", "红寺堡镇人民调解委员会", Role.MEDIATOR, "马桂兰"),
+    ("mediator2", "红寺堡镇人民调解委员会", Role.MEDIATOR, "杨志强"),
+    ("head", "红寺堡镇人民调解委员会", Role.ORG_HEAD, "李文华"),
+    ("outsider", "太阳山镇人民调解委员会", Role.MEDIATOR, "张海燕"),
+    ("admin_mediator", "红寺堡区公安局交通警察大队", Role.MEDIATOR, "王德胜"),
+    ("lawyer", "红寺堡区律师调解工作室", Role.MEDIATOR, "丁明"),
+    ("clerk", "红寺堡区人民法院", Role.CLERK, "海春燕"),
+    ("judge", "红寺堡区人民法院", Role.JUDGE, "金振华"),
+    ("president", "红寺堡区人民法院", Role.PRESIDENT, "罗德胜"),
+    ("petition", "红寺堡区信访局", Role.PETITION_OFFICER, "田国庆"),
+    ("arbiter", "红寺堡区劳动人事争议仲裁委员会", Role.ARBITRATOR, "苏永福"),
+    # the land-contract commission's staff, so its referral tasks reach someone
+    ("land_arbiter", "红寺堡区农村土地承包仲裁委员会", Role.ARBITRATOR, "马玉琴"),
+    ("legalaid", "红寺堡区法律援助中心", Role.LEGAL_AID_OFFICER, "罗彩霞"),
+    ("supervisor", "红寺堡区司法局", Role.SUPERVISOR, "白淑珍"),
+]
+
+
+def build_organizations() -> dict[str, Organization]:
+    orgs: dict[str, Organization] = {}
+
+    def put(name, short, kind, region="", parent=None, subtype="", scope=""):
+        org, _created = Organization.objects.update_or_create(
+            name=name,
+            defaults={
+                "short_code": short,
+                "kind": kind,
+                "region": region,
+                "parent": parent,
+                "subtype": subtype,
+                "scope": scope,
+            },
+        )
+        orgs[name] = org
+        return org
+
+    bureau = put("红寺堡区司法局", "区司", OrgKind.JUSTICE_BUREAU, DISTRICT)
+    put("红寺堡区公共法律服务中心", "红公", OrgKind.LEGAL_SERVICE_CENTER, DISTRICT, bureau)
+    put("红寺堡区法律援助中心", "援", OrgKind.LEGAL_AID, DISTRICT, bureau)
+    put("红寺堡区信访局", "红访", OrgKind.PETITION_BUREAU, DISTRICT)
+    put("红寺堡区劳动人事争议仲裁委员会", "红仲", OrgKind.ARBITRATION, DISTRICT, scope="labor")
+    put(
+        "红寺堡区农村土地承包仲裁委员会",
+        "土仲",
+        OrgKind.ARBITRATION,
+        DISTRICT,
+        scope="land_contract",
+    )
+    court = put("红寺堡区人民法院", "红院", OrgKind.COURT, DISTRICT)
+    put("红寺堡区人民法院太阳山人民法庭", "太庭", OrgKind.COURT, "太阳山镇", court)
+    put("红寺堡区律师调解工作室", "律", OrgKind.LAWYER_STUDIO, DISTRICT, bureau)
+    for name, short in ADMIN_ORGANS:
+        put(name, short, OrgKind.ADMIN_ORGAN, DISTRICT)
+    for name, short, subtype in INDUSTRY:
+        put(name, short, OrgKind.PEOPLE_COMMITTEE, DISTRICT, bureau, subtype)
+    for town, short, villages in TOWNSHIPS:
+        office = put(f"{town}司法所", f"{short}司", OrgKind.JUSTICE_BUREAU, town, bureau)
+        committee = put(
+            f"{town}人民调解委员会", short, OrgKind.PEOPLE_COMMITTEE, town, office, "township"
+        )
+        for vname, vshort in villages:
+            put(
+                f"{town}{vname}人民调解委员会",
+                vshort,
+                OrgKind.PEOPLE_COMMITTEE,
+                town,
+                committee,
+                "village",
+            )
+    return orgs
+
+
+def _set_name(user, full_name):
+    user.last_name, user.first_name = full_name[:1], full_name[1:]
+
+
+def build_accounts(orgs) -> dict[str, object]:
+    User = get_user_model()
+    users = {}
+    password = settings.DEMO_PASSWORD
+    rng = random.Random(7)
+    for username, org_name, role, full in ACCOUNTS:
+        users[username] = _account(User, username, full, password, orgs[org_name], role)
+    # Every other mediating organisation gets a head and a mediator so demo cases move.
+    for org in orgs.values():
+        if not org.is_mediating:
+            continue
+        for role in (Role.ORG_HEAD, Role.MEDIATOR):
+            if Membership.objects.filter(org=org, role=role).exists():
+                continue
+            full = rng.choice(SURNAMES) + rng.choice(GIVEN)
+            _account(User, f"{role}_{org.pk}", full, password, org, role)
+    return users
+
+
+def _account(User, username, full, password, org, role):
+    user, created = User.objects.get_or_create(username=username)
+    if created or not user.check_password(password):
+        _set_name(user, full)
+        user.set_password(password)
+        user.save()
+    Membership.objects.get_or_create(user=user, org=org, role=role)
+    return user
+
+
+def make_id_number(rng, birth: dt.date, male: bool) -> str:
+    seq = rng.randrange(0, 50) * 2 + (1 if male else 0)
+    body = f"640303{birth:%Y%m%d}{rng.randrange(0, 10)}{seq:02d}"[:17]
+    body = body[:14] + f"{rng.randrange(0, 10)}{rng.randrange(0, 10)}{seq % 10}"
+    return body + id_check_char(body)
+
+
+def _person(rng, role, today):
+    male = rng.random() < 0.5
+    age = rng.choice([25, 34, 41, 52, 63, 68, 75, 30, 45, 16])
+    birth = dt.date(today.year - age, rng.randint(1, 12), rng.randint(1, 28))
+    tags = []
+    if rng.random() < 0.08:
+        tags.append("disabled")
+    if rng.random() < 0.05:
+        tags.append("veteran")
+    if rng.random() < 0.1:
+        tags.append("migrant_worker")
+    person = {
+        "role": role,
+        "kind": "person",
+        "name": rng.choice(SURNAMES) + rng.choice(GIVEN),
+        "gender": "male" if male else "female",
+        "ethnicity": rng.choice(ETHNIC),
+        "id_number": make_id_number(rng, birth, male),
+        "phone": f"139{rng.randrange(10**7, 10**8)}",
+        "address": f"宁夏吴忠市红寺堡区{rng.choice(TOWNSHIPS)[0]}",
+        "tags": tags,
+    }
+    if age < 18:
+        # A minor takes part through a guardian (民法典 art 23): registration needs one.
+        parent_birth = dt.date(today.year - 42, birth.month, birth.day)
+        person["representative"] = {
+            "kind": "guardian",
+            "name": person["name"][:1] + rng.choice(GIVEN),
+            "id_number": make_id_number(rng, parent_birth, not male),
+            "phone": f"138{rng.randrange(10**7, 10**8)}",
+            "authorization": "户口簿载明的父母子女关系",
+        }
+    return person
+
+
+SUMMARIES = {
+    Category.NEIGHBOUR: (
+        "双方因院墙排水问题发生争执，申请人称被申请人修建院墙导致雨水倒灌。",
+        "请求被申请人改建排水沟并赔偿损失。",
+    ),
+    Category.LABOR: ("申请人在被申请人工地务工三个月，被拖欠工资。", "请求支付拖欠工资。"),
+    Category.TRAFFIC: ("双方车辆在县道发生刮擦，交警认定同等责任。", "请求赔偿车辆维修费。"),
+    Category.MARRIAGE_FAMILY: ("兄妹因赡养父母费用分担发生纠纷。", "请求按月分担赡养费。"),
+    Category.HOUSING_LAND: ("双方对宅基地界线有争议。", "请求确认宅基地界线。"),
+    Category.LAND_CONTRACT: ("土地流转合同到期后租金未付清。", "请求支付剩余流转费。"),
+    Category.CONTRACT: ("买卖枸杞苗合同履行发生争议。", "请求退还货款。"),
+    Category.MEDICAL: ("患者术后出现并发症，家属对诊疗过程有异议。", "请求医院赔偿医疗费。"),
+    Category.PROPERTY_MGMT: ("业主拒交物业费，称小区管理不到位。", "请求物业公司改进服务。"),
+    Category.CONSUMER: ("购买的农机存在质量问题。", "请求退货退款。"),
+}
+
+
+def _case_payload(rng, org, today):
+    category = rng.choice(list(SUMMARIES))
+    summary, claims = SUMMARIES[category]
+    respondent = _person(rng, "respondent", today)
+    if rng.random() < 0.25:
+        respondent = {
+            "role": "respondent",
+            "kind": "organization",
+            "name": rng.choice(["红寺堡区某建筑公司", "某农业合作社", "某物业服务公司"]),
+            "credit_code": "91640300MA76A1B2C3",
+            "phone": "0953-5012345",
+        }
+    return {
+        "org": org.pk,
+        "category": category,
+        "channel": rng.choice(
+            [
+                Channel.WALK_IN,
+                Channel.HOTLINE,
+                Channel.ONLINE,
+                Channel.PROACTIVE,
+                Channel.POLICE_REFERRAL,
+            ]
+        ),
+        "summary": summary,
+        "claims": claims,
+        "amount": str(rng.choice([None, 1500, 3000, 12000, 48000]) or ""),
+        "region": org.region if org.region != DISTRICT else rng.choice(TOWNSHIPS)[0],
+        "parties": [_person(rng, "applicant", today), respondent],
+    }
+
+
+# Target end states, weighted so every page has something to show.
+PLAN = (
+    [State.REGISTERED] * 20
+    + [State.ACCEPTED] * 15
+    + [State.MEDIATING] * 30
+    + [State.AGREED] * 15
+    + [State.CONFIRMING] * 10
+    + [State.CONFIRMED] * 10
+    + [State.CONFIRMATION_REJECTED] * 5
+    + [State.FAILED] * 15
+    + [State.REFERRED] * 10
+    + [State.DECLINED] * 8
+    + [State.WITHDRAWN] * 8
+    + [State.CLOSED] * 40
+    + [State.ARCHIVED] * 14
+)
+
+
+def _staff(org, role):
+    m = Membership.objects.filter(org=org, role=role).select_related("user").order_by("id").first()
+    return m.user if m else None
+
+
+def _complete_court_task(case, kind, user, data, t):
+    from workflows.models import CaseTask
+    from workflows.services import complete_task
+
+    if isinstance(data, str):
+        data = {"decision": "register", "number": data}
+    task = CaseTask.objects.get(case=case, kind=kind, status="NEW")
+    complete_task(task.pk, user, data, now=t)
+
+
+def drive(case, target, rng, users, orgs, t):
+    """Move a registered case to `target` through the transition service."""
+    head = _staff(case.org, Role.ORG_HEAD)
+    mediator = _staff(case.org, Role.MEDIATOR)
+    court = orgs["红寺堡区人民法院"]
+    judge = users["judge"]
+
+    def step(name, user, data=None, days=1):
+        nonlocal t
+        t = min(t + dt.timedelta(days=days, hours=rng.randint(0, 8)), timezone.now())
+        return services.perform(case, name, user, data or {}, now=t)
+
+    if target == State.REGISTERED:
+        return
+    if target == State.DECLINED:
+        step(
+            "decline", head, {"reason": "不属于人民调解受理范围", "routes": "可向人民法院提起诉讼"}
+        )
+        return
+    if target == State.WITHDRAWN and rng.random() < 0.5:
+        step("withdraw", head, {"note": "申请人撤回申请"})
+        return
+    step("accept", head, {"mediator": mediator.pk})
+    if target == State.ACCEPTED:
+        return
+    if target == State.WITHDRAWN:
+        step("withdraw", mediator, {"note": "双方自行和解，申请人撤回"})
+        return
+    step("begin", mediator, {"consent": True})
+    services.add_session(
+        case,
+        mediator,
+        {
+            "held_at": t.isoformat(),
+            "place": f"{case.org.name}调解室",
+            "attendees": "申请人、被申请人、调解员",
+            "record": "双方陈述事实，调解员释法明理。",
+        },
+        now=t,
+    )
+    if target == State.MEDIATING:
+        return
+    if target in (State.FAILED, State.REFERRED):
+        step(
+            "fail",
+            mediator,
+            {"reason": rng.choice(FailReason.values), "routes": "可申请仲裁或向人民法院起诉"},
+        )
+        if target == State.REFERRED:
+            route = (
+                ReferRoute.ARBITRATION if case.category == Category.LABOR else ReferRoute.LITIGATION
+            )
+            step("refer", mediator, {"route": route})
+        if target == State.FAILED or rng.random() < 0.5:
+            return
+        step("record_result", mediator, {"result": "已由人民法院立案受理"})
+        return
+    summary, _claims = SUMMARIES.get(case.category, (case.summary, ""))
+    agreement = {
+        "form": "written",
+        "facts": summary,
+        "responsibilities": "被申请人对纠纷的发生负主要责任，申请人负次要责任。",
+        "terms": "被申请人于协议生效后十日内支付申请人人民币三千元。",
+        "performance_method": "银行转账",
+    }
+    t = min(t + dt.timedelta(days=1), timezone.now())
+    eff = timezone.localdate(t)
+    # An oral agreement suits a small neighbour dispute performed at once (PML art 28);
+    # labour and medical agreements are always written (LDMAL art 14).
+    if case.category == Category.NEIGHBOUR and target == State.AGREED and rng.random() < 0.5:
+        agreement["form"] = "oral"
+    else:
+        agreement["effective_date"] = eff.isoformat()
+    agreement["performance_due"] = (eff + dt.timedelta(days=10)).isoformat()
+    step("reach_agreement", mediator, agreement, days=0)
+    if target == State.AGREED:
+        return
+    judicial = case.network == "judicial"
+    if target in (State.CONFIRMING, State.CONFIRMED, State.CONFIRMATION_REJECTED) and not judicial:
+        application = {"court": court.pk, "joint_application": True}
+        if case.category in STATUS_OR_TITLE_CATEGORIES:
+            application.update(concerns_status=False, concerns_title=False)
+        step("request_confirmation", mediator, application)
+        if target == State.CONFIRMING:
+            return
+        # The court's side runs through the confirmation flow's tasks (clerk, then judge).
+        t = min(t + dt.timedelta(days=1), timezone.now())
+        number = f"（{t.year}）宁0303民特{case.pk}号"
+        _complete_court_task(case, "confirmation.register", users["clerk"], number, t)
+        t = min(t + dt.timedelta(days=4), timezone.now())
+        if target == State.CONFIRMED:
+            _complete_court_task(case, "confirmation.decide", judge, {"decision": "confirm"}, t)
+        else:
+            grounds = {"decision": "reject", "grounds": "协议内容违反法律强制性规定"}
+            _complete_court_task(case, "confirmation.decide", judge, grounds, t)
+        return
+    if target in (State.CLOSED, State.ARCHIVED):
+        services.add_follow_up(
+            case,
+            mediator,
+            {
+                "date": (eff + dt.timedelta(days=12)).isoformat(),
+                "performed": True,
+                "note": "已按协议履行",
+            },
+            now=t,
+        )
+        step("close", mediator, {"note": "协议已履行"}, days=13)
+        if target == State.ARCHIVED:
+            step("archive", head, {})
+
+
+MEDIATOR_TYPES = [
+    ("full_time", "staff", ["neighbour", "marriage_family", "housing_land"]),
+    ("part_time", "legal_literate", ["neighbour", "land_contract"]),
+    ("part_time", "retired_judicial", ["contract", "damages", "labor"]),
+    ("part_time", "lawyer", ["contract", "labor", "medical"]),
+    ("part_time", "village_counsel", ["housing_land", "forest_land", "land_acquisition"]),
+    ("full_time", "staff", ["traffic", "damages", "consumer"]),
+]
+
+
+def build_mediator_profiles() -> int:
+    """A roster entry (DESIGN §8) for every mediator without one: type and specialties
+    from a fixed rotation, so the roster and the suggestions have something to show."""
+    from mediation.models import MediatorProfile
+
+    made = 0
+    members = Membership.objects.filter(role=Role.MEDIATOR).order_by("user_id")
+    for i, user_id in enumerate(dict.fromkeys(m.user_id for m in members)):
+        if MediatorProfile.objects.filter(user_id=user_id).exists():
+            continue
+        employment, kind, specialties = MEDIATOR_TYPES[i % len(MEDIATOR_TYPES)]
+        profile = MediatorProfile(user_id=user_id, employment=employment, kind=kind)
+        profile.set_specialties(specialties)
+        profile.save()
+        made += 1
+    return made
+
+
+def seed(stdout=None, count=len(PLAN)) -> dict:
+    with transaction.atomic():
+        orgs = build_organizations()
+        users = build_accounts(orgs)
+        build_mediator_profiles()
+    existing = Case.objects.filter(registered_by__username__in=["intake", "mediator"]).count()
+    if existing:
+        return {"organizations": len(orgs), "cases_created": 0}
+    rng = random.Random(2026)
+    mediating = [o for o in orgs.values() if o.is_mediating]
+    home = orgs["红寺堡镇人民调解委员会"]
+    now = timezone.now()
+    created = 0
+    for i, target in enumerate(PLAN[:count]):
+        org = home if i % 3 == 0 else rng.choice(mediating)
+        start = now - dt.timedelta(days=rng.randint(0, 330), hours=rng.randint(0, 20))
+        if target in (
+            State.CONFIRMING,
+            State.AGREED,
+            State.REGISTERED,
+            State.ACCEPTED,
+            State.MEDIATING,
+        ):
+            start = now - dt.timedelta(days=rng.randint(0, 12), hours=rng.randint(1, 20))
+        registrar = users["intake"] if i % 2 else users["mediator"]
+        if registrar.username == "mediator" and org != home:
+            registrar = users["intake"]
+        payload = _case_payload(rng, org, timezone.localdate(start))
+        case = services.register_case(registrar, payload, now=start)
+        drive(case, target, rng, users, orgs, start)
+        created += 1
+    seed_prevention(rng, users, orgs, now)
+    return {"organizations": len(orgs), "cases_created": created}
+
+
+def seed_prevention(rng, users, orgs, now):
+    """Screening rounds of the committees (some found disputes registered as proactive
+    cases) and 12348 / window consultations (one registered as a case), through the same
+    services the pages use."""
+    from mediation.prevention import records as prevention
+
+    today = timezone.localdate(now)
+    committees = [o for o in orgs.values() if o.kind == "people_committee" and o.region]
+    # Most committees screened this month; a few did not, so the supervisor sees them.
+    for i, org in enumerate(committees[:-4]):
+        screener = _staff(org, Role.MEDIATOR) or _staff(org, Role.ORG_HEAD)
+        if screener is None:
+            continue
+        start = today.replace(day=1)
+        end = max(start, today - dt.timedelta(days=1))
+        found = []
+        if i % 3 == 0:
+            found.append(
+                {
+                    "summary": f"{org.region}两户村民因宅基地界址争执，情绪激动",
+                    "category": "housing_land",
+                    "risk": "medium",
+                    "parties": [
+                        _person(rng, "applicant", today),
+                        _person(rng, "respondent", today),
+                    ],
+                }
+            )
+        if i % 4 == 1:
+            found.append(
+                {"summary": "务工人员反映工程款拖欠，人数较多", "category": "labor", "risk": "high"}
+            )
+        round_ = prevention.record_screening(
+            screener,
+            {
+                "org": org.pk,
+                "period_start": start.isoformat(),
+                "period_end": end.isoformat(),
+                "places": f"{org.name}辖区各组、集市、在建工地",
+                "found": found,
+                "note": "逐户走访",
+            },
+            now=now,
+        )
+        first = round_.found.order_by("position").first()
+        if first is not None and first.parties:
+            prevention.register_finding(screener, round_.pk, first.pk, now=now)
+    intake = users["intake"]
+    questions = [
+        ("hotline", "legal_advice", "labor", "老板拖欠三个月工资怎么办？"),
+        ("walk_in", "dispute", "neighbour", "邻居在公共通道堆放杂物影响通行。"),
+        ("hotline", "legal_aid", "marriage_family", "离婚诉讼请不起律师。"),
+        ("hotline", "mediation", "traffic", "交通事故赔偿谈不拢。"),
+    ]
+    answers = {
+        "legal_advice": "可先协商，或申请劳动争议调解、仲裁。",
+        "dispute": "建议向村人民调解委员会申请调解。",
+        "legal_aid": "经济困难可向法律援助中心申请法律援助。",
+        "mediation": "可向交通事故纠纷人民调解委员会申请调解。",
+    }
+    for channel, topic, category, question in questions:
+        person = _person(rng, "applicant", today)
+        row = prevention.record_consultation(
+            intake,
+            {
+                "channel": channel,
+                "topic": topic,
+                "category": category,
+                "question": question,
+                "answer": answers[topic],
+                "caller_name": person["name"],
+                "caller_phone": person["phone"],
+            },
+            now=now,
+        )
+        if topic == "dispute":
+            prevention.register_consultation(
+                intake,
+                row.pk,
+                {
+                    "org": orgs["红寺堡镇人民调解委员会"].pk,
+                    "parties": [
+                        {**person, "role": "applicant"},
+                        _person(rng, "respondent", today),
+                    ],
+                },
+                now=now,
+            )

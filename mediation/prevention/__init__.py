@@ -1,0 +1,1 @@
+"""Before and beside the dispute: screening rounds and legal consultations."""

@@ -1,0 +1,2 @@
+"""Supervision and statistics (DESIGN.md §8): figures, exports, roster,
+complaints."""

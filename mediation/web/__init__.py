@@ -1,0 +1,1 @@
+"""The server-rendered pages: views by desk, their forms, desks and alerts."""

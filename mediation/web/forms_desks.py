@@ -1,0 +1,309 @@
+"""Page forms of the desks added for issue #12: the online application, the petition and
+court desks, and corrections. Like mediation.web.forms they collect and render input only;
+the services check every rule and their messages are put back next to the fields."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from mediation.law import lengths
+from mediation.law.choices import MEDIATING_KINDS, Category, OrgKind, PartyKind
+from mediation.models import Organization
+
+BLANK = [("", "—")]
+
+
+def _text(label, max_length, *, textarea=False, rows=3, **attrs):
+    widget = forms.Textarea(attrs={"rows": rows}) if textarea else forms.TextInput()
+    widget.attrs.update(attrs)
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=max_length,
+        error_messages=lengths.MESSAGES,
+        widget=widget,
+    )
+
+
+class DateInput(forms.TextInput):
+    """Dates typed and shown as 2026-11-28 whatever the browser's locale (a native date
+    input renders 2026/11/28 or 11/28/2026 by locale). The placeholder shows the format,
+    not a date: in a due-date field a fixed example date read as a suggested deadline."""
+
+    def __init__(self, attrs=None):
+        base = {
+            "placeholder": _("年-月-日"),
+            "pattern": r"\d{4}-\d{2}-\d{2}",
+            "inputmode": "numeric",
+            "maxlength": "10",
+            "autocomplete": "off",
+        }
+        super().__init__({**base, **(attrs or {})})
+
+
+def mediating_org_choices():
+    orgs = Organization.objects.filter(kind__in=MEDIATING_KINDS).order_by("kind", "region", "id")
+    return [*BLANK, *((str(o.pk), o.name) for o in orgs)]
+
+
+def township_choices():
+    regions = (
+        Organization.objects.filter(kind=OrgKind.PEOPLE_COMMITTEE, subtype="township")
+        .order_by("id")
+        .values_list("region", flat=True)
+    )
+    return [*BLANK, *((r, r) for r in dict.fromkeys(regions))]
+
+
+# -- online application ------------------------------------------------------------------
+
+
+class ApplicationForm(forms.Form):
+    applicant_name = _text(_("申请人姓名"), lengths.NAME)
+    applicant_id_number = _text(_("公民身份号码"), 18)
+    applicant_phone = _text(_("联系电话"), lengths.PHONE, inputmode="tel")
+    applicant_address = _text(_("住址"), lengths.ADDRESS)
+    respondent_kind = forms.ChoiceField(
+        label=_("对方是"), choices=PartyKind.choices, initial=PartyKind.PERSON, required=False
+    )
+    respondent_name = _text(_("对方姓名或名称"), lengths.NAME)
+    respondent_phone = _text(_("对方联系电话（如知道）"), lengths.PHONE, inputmode="tel")
+    respondent_address = _text(_("对方住址或地址（如知道）"), lengths.ADDRESS)
+    category = forms.ChoiceField(
+        label=_("纠纷类型"), choices=[*BLANK, *Category.choices], required=False
+    )
+    summary = _text(_("纠纷经过"), lengths.SUMMARY, textarea=True, rows=5)
+    claims = _text(_("希望解决的问题"), lengths.CLAIMS, textarea=True, rows=2)
+    region = forms.ChoiceField(label=_("所在乡镇（街道）"), required=False)
+    org = forms.ChoiceField(label=_("或直接选择调解组织"), required=False)
+    privacy_consent = forms.BooleanField(label=_("我已阅读并同意个人信息处理说明"), required=False)
+
+    use_required_attribute = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = township_choices()
+        self.fields["org"].choices = mediating_org_choices()
+
+    def payload(self) -> dict:
+        d = self.data
+
+        def v(key):
+            return (d.get(key) or "").strip()
+
+        applicant = {
+            "name": v("applicant_name"),
+            "id_number": v("applicant_id_number"),
+            "phone": v("applicant_phone"),
+            "address": v("applicant_address"),
+        }
+        respondent = {
+            "kind": v("respondent_kind") or PartyKind.PERSON,
+            "name": v("respondent_name"),
+            "phone": v("respondent_phone"),
+            "address": v("respondent_address"),
+        }
+        body = {
+            "applicant": {k: x for k, x in applicant.items() if x},
+            "respondent": {k: x for k, x in respondent.items() if x},
+            "category": v("category"),
+            "summary": v("summary"),
+            "claims": v("claims"),
+            "region": v("region"),
+            "org": v("org") or None,
+            "privacy_consent": d.get("privacy_consent") in ("on", "true", "1"),
+        }
+        return body
+
+    def apply_errors(self, errors: dict) -> None:
+        for key, messages in errors.items():
+            field = key.replace(".", "_")
+            if field in ("applicant_role", "respondent_role"):
+                field = None
+            if field not in self.fields:
+                if field in ("applicant", "respondent"):
+                    field = f"{field}_name"
+                else:
+                    field = None
+            for m in messages:
+                self.add_error(field, m)
+
+
+# -- corrections on the case page -------------------------------------------------------
+
+
+class CaseCorrectionForm(forms.Form):
+    category = forms.ChoiceField(label=_("纠纷类型"), choices=Category.choices, required=False)
+    region = _text(_("乡镇（街道）"), lengths.REGION)
+    amount = forms.CharField(
+        label=_("涉及金额（元）"),
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    summary = _text(_("纠纷事实"), lengths.SUMMARY, textarea=True, rows=5)
+    claims = _text(_("申请事项"), lengths.CLAIMS, textarea=True, rows=2)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "fix")
+        super().__init__(*args, **kwargs)
+
+    @classmethod
+    def for_case(cls, case):
+        return cls(
+            initial={
+                "category": case.category,
+                "region": case.region,
+                "amount": "" if case.amount is None else str(case.amount),
+                "summary": case.summary,
+                "claims": case.claims,
+            }
+        )
+
+    def payload(self) -> dict:
+        body = {}
+        for name in self.fields:
+            raw = self.data.get(self.add_prefix(name))
+            if raw is None:
+                continue
+            body[name] = raw.strip()
+        if body.get("amount") == "":
+            body["amount"] = None
+        return body
+
+
+class PartyCorrectionForm(forms.Form):
+    """Person fields or organisation fields by kind (the page hides the other set)."""
+
+    kind = forms.ChoiceField(label=_("类别"), choices=PartyKind.choices, required=False)
+    name = _text(_("姓名/名称"), lengths.NAME)
+    id_number = _text(_("公民身份号码"), 18)
+    ethnicity = _text(_("民族"), lengths.ETHNICITY)
+    credit_code = _text(_("统一社会信用代码"), 18)
+    representative = _text(_("法定代表人/负责人"), lengths.REPRESENTATIVE)
+    phone = _text(_("联系电话"), lengths.PHONE, inputmode="tel")
+    address = _text(_("住址/地址"), lengths.ADDRESS)
+
+    PERSON = ("id_number", "ethnicity")
+    ORGANIZATION = ("credit_code", "representative")
+
+    @classmethod
+    def for_party(cls, party, *, data=None):
+        initial = {name: getattr(party, name) or "" for name in cls.base_fields}
+        return cls(data=data, initial=initial, prefix=f"party{party.pk}")
+
+    def payload(self) -> dict:
+        kind = (self.data.get(self.add_prefix("kind")) or "").strip()
+        skip = self.ORGANIZATION if kind == PartyKind.PERSON else self.PERSON
+        body = {}
+        for name in self.fields:
+            if name in skip:
+                continue
+            raw = self.data.get(self.add_prefix(name))
+            if raw is not None:
+                body[name] = raw.strip()
+        return body
+
+
+# -- petition and court desks --------------------------------------------------------------
+
+
+class HandoffCaseForm(forms.Form):
+    """The registration part of a petition transfer or a court referral."""
+
+    org = forms.ChoiceField(label=_("接收的调解组织"), required=False)
+    category = forms.ChoiceField(
+        label=_("纠纷类型"), choices=[*BLANK, *Category.choices], required=False
+    )
+    amount = forms.CharField(
+        label=_("涉及金额（元）"),
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    region = _text(_("乡镇（街道）"), lengths.REGION)
+    summary = _text(_("纠纷事实"), lengths.SUMMARY, textarea=True, rows=4)
+    claims = _text(_("申请事项"), lengths.CLAIMS, textarea=True, rows=2)
+
+    use_required_attribute = False
+    CASE_FIELDS = ("org", "category", "amount", "region", "summary", "claims")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org"].choices = mediating_org_choices()
+
+    def value(self, name) -> str:
+        return (self.data.get(name) or "").strip()
+
+    def payload(self) -> dict:
+        body = {k: self.value(k) for k in self.CASE_FIELDS}
+        if not body["amount"]:
+            body.pop("amount")
+        return body
+
+
+class PetitionTransferForm(HandoffCaseForm):
+    petition_number = _text(_("信访件编号"), lengths.PETITION_NUMBER)
+    feedback_due = forms.CharField(label=_("反馈期限"), required=False, widget=DateInput())
+    petitioner_consent = forms.BooleanField(
+        label=_("信访人同意通过调解解决（《信访工作条例》第三十三条）"), required=False
+    )
+
+    def payload(self) -> dict:
+        return {
+            **super().payload(),
+            "petition_number": self.value("petition_number"),
+            "feedback_due": self.value("feedback_due"),
+            "petitioner_consent": self.data.get("petitioner_consent") in ("on", "true", "1"),
+        }
+
+
+REFERRAL_KINDS = [
+    ("pre_filing", _("委派调解（立案前，30日）")),
+    ("post_filing", _("委托调解（立案后，15日）")),
+    ("summary", _("委托调解·简易程序（7日）")),
+]
+
+
+class CourtReferralForm(HandoffCaseForm):
+    referral_number = _text(_("委派/委托编号"), lengths.PETITION_NUMBER)
+    kind = forms.ChoiceField(label=_("方式"), choices=REFERRAL_KINDS, required=False)
+    due_at = forms.CharField(
+        label=_("调解期限（不填按法定期限）"), required=False, widget=DateInput()
+    )
+
+    def payload(self) -> dict:
+        kind = self.value("kind") or "pre_filing"
+        body = {
+            **super().payload(),
+            "referral_number": self.value("referral_number"),
+            "kind": "post_filing" if kind == "summary" else kind,
+            "summary_procedure": kind == "summary",
+        }
+        if self.value("due_at"):
+            body["due_at"] = self.value("due_at")
+        return body
+
+
+CORRECTED_FIELD_LABELS = {
+    "summary": _("纠纷事实"),
+    "claims": _("申请事项"),
+    "amount": _("涉及金额"),
+    "region": _("乡镇（街道）"),
+    "category": _("纠纷类型"),
+    "kind": _("当事人类别"),
+    "name": _("姓名/名称"),
+    "gender": _("性别"),
+    "ethnicity": _("民族"),
+    "id_number": _("公民身份号码"),
+    "credit_code": _("统一社会信用代码"),
+    "representative": _("法定代表人/负责人"),
+    "phone": _("联系电话"),
+    "address": _("住址"),
+    "tags": _("特殊群体"),
+}
+
+
+def correction_text(data: dict) -> str:
+    """The timeline's line for a correction event: what was corrected, by name."""
+    fields = "、".join(str(CORRECTED_FIELD_LABELS.get(f, f)) for f in data.get("fields", []))
+    if data.get("correction") == "party":
+        return str(_("更正当事人信息：%(fields)s")) % {"fields": fields}
+    return str(_("更正案件信息：%(fields)s")) % {"fields": fields}
