@@ -3,8 +3,10 @@
 
 import datetime as dt
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.db import connection
 from django.utils import timezone
 
@@ -261,3 +263,16 @@ def _api_contract(request, monkeypatch):
         return response
 
     monkeypatch.setattr(Client, "request", checked)
+
+
+# A Wednesday mid-month, in a year the official calendar knows, far from any holiday: a
+# test whose cases were made "n days ago" or that counts "this month" runs here, so it does
+# not depend on the day or hour the suite runs (a Monday left a one-working-day clock
+# running; a Friday 元旦 moved a 15-day one past the weekend).
+WEDNESDAY = dt.datetime(2026, 11, 18, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture
+def on_a_wednesday():
+    with time_machine.travel(WEDNESDAY, tick=True):
+        yield

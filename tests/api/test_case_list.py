@@ -1,7 +1,6 @@
 """GET /api/cases/: filters, q, keyset pagination in queue order, constant query count."""
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -27,17 +26,6 @@ def plain_parties(name="白玉梅"):
 def ids(r):
     assert r.status_code == 200, r.content
     return [row["id"] for row in r.json()["results"]]
-
-
-# A Wednesday in a year the official calendar knows: "3 days ago" is then a Sunday whose
-# priority acceptance (one working day) ran out on Monday, whatever day the suite runs.
-WEDNESDAY = dt.datetime(2026, 11, 18, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-
-
-@pytest.fixture
-def on_a_wednesday():
-    with time_machine.travel(WEDNESDAY, tick=True):
-        yield
 
 
 @pytest.fixture

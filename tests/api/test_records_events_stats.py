@@ -2,9 +2,7 @@
 
 import datetime as dt
 import re
-from zoneinfo import ZoneInfo
 
-import pytest
 import time_machine
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
@@ -98,18 +96,6 @@ def test_events_since_pages_in_id_order_and_only_visible(api, world):
         "has_more": False,
     }
     assert c.get("/api/events/?since=-1").status_code == 400
-
-
-# A Wednesday mid-month, in a year the official calendar knows, far from any holiday: the
-# summary's month and its overdue counts (one working day, fifteen days) do not depend on
-# the day or hour the suite runs.
-WEDNESDAY = dt.datetime(2026, 11, 18, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-
-
-@pytest.fixture
-def on_a_wednesday():
-    with time_machine.travel(WEDNESDAY, tick=True):
-        yield
 
 
 def test_stats_summary_counts_visible_cases(api, world, on_a_wednesday):
