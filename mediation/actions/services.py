@@ -411,10 +411,7 @@ def transition_warnings(case: Case, name: str, data: Data, now: dt.datetime) -> 
     an assigned mediator (不良执业信息), a labour time bar about to run out."""
     out: list[str] = []
     if name in ("accept", "reassign") and case.mediator_id:
-        out += [
-            _("所指派的调解员有%(text)s") % {"text": text}
-            for text in warnings_for([case.mediator_id]).get(case.mediator_id, [])
-        ]
+        out += warnings_for([case.mediator_id]).get(case.mediator_id, [])
     if name == "fail" and case.category == Category.LABOR:
         raw = data.get("rights_known_on") or ""
         try:

@@ -41,6 +41,8 @@ SEEDED = [
     ("mediation", "", "", 1, "month", "acceptance", 0, "《人民调解工作若干规定》第三十三条"),
     ("mediation", "judicial", "", 30, "calendar", "acceptance", 0, "法释〔2016〕14号"),
     ("mediation", "lawyer", "", 30, "calendar", "acceptance", 0, "司发通〔2017〕105号"),
+    ("land_arbitration_accept", "", "", 5, "working", "filing", 0, "第二十四条"),
+    ("land_arbitration_award", "", "", 60, "calendar", "arbitration_accepted", 30, "第四十八条"),
     ("mediation", "", "labor", 15, "calendar", "registration", 0, "《劳动争议调解仲裁法》第十四条"),
     (
         "mediation",

@@ -430,6 +430,8 @@ def case_transition(request, pk, name):
         % {"op": spec["label"], "state": case.get_state_display()},
     )
     for text in services.transition_warnings(case, name, body, timezone.now()):
+        if name in ("accept", "reassign"):  # the negative list's entries
+            text = _("所指派的调解员有%(text)s") % {"text": text}
         messages.warning(request, text)
     return redirect("case_detail", pk=case.pk)
 
