@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -137,15 +138,18 @@ def _iso(value: dt.datetime | None) -> str | None:
     return timezone.localtime(value).isoformat() if value else None
 
 
-def _open_cases():
-    return Case.objects.filter(state__in=OPEN_STATES, due_at__isnull=False).exclude(due_clock={})
+def _open_cases() -> QuerySet[Case]:
+    open_cases: QuerySet[Case] = Case.objects.filter(
+        state__in=OPEN_STATES, due_at__isnull=False
+    ).exclude(due_clock={})
+    return open_cases
 
 
 def _cases(recount: _Recount, ids: list[int] | None) -> Iterator[tuple[Case, Change]]:
-    rows = _open_cases() if ids is None else _open_cases().filter(pk__in=ids)
+    cases = _open_cases() if ids is None else _open_cases().filter(pk__in=ids)
     # Locked while counted: a transition meanwhile (a pause) waits instead of being undone.
     rows = (
-        rows.select_for_update(of=("self",))
+        cases.select_for_update(of=("self",))
         .order_by("id")
         .values_list("id", "number", "network", "state", "org_id", "due_at", "due_clock")
     )
