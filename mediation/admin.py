@@ -197,44 +197,39 @@ class AuditEventAdmin(_ReadOnlyAdmin):
     list_filter = ["type"]
 
 
+class RecountsClocks(admin.ModelAdmin):
+    """A changed row moves every open clock with an event (clock_changes); the admin's
+    change view is already one transaction."""
+
+    recount_reason = ""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        clock_changes.recount_open_clocks(request.user, self.recount_reason)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        clock_changes.recount_open_clocks(request.user, self.recount_reason)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        clock_changes.recount_open_clocks(request.user, self.recount_reason)
+
+
 @admin.register(TimeLimit)
-class TimeLimitAdmin(admin.ModelAdmin):
+class TimeLimitAdmin(RecountsClocks):
     """The legal time limits; model validation refuses a non-positive count or an
     empty basis. Saving clears the clocks' cache (mediation.law.clocks)."""
 
     list_display = ["stage", "network", "category", "count", "unit", "start", "extension", "basis"]
     list_filter = ["stage", "unit"]
     search_fields = ["basis"]
-
-    # A changed limit moves every open clock of it, with an event (clock_changes); the
-    # admin's change view is already one transaction.
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        clock_changes.recount_open_clocks(request.user, "time_limit")
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        clock_changes.recount_open_clocks(request.user, "time_limit")
-
-    def delete_queryset(self, request, queryset):
-        super().delete_queryset(request, queryset)
-        clock_changes.recount_open_clocks(request.user, "time_limit")
+    recount_reason = "time_limit"
 
 
 @admin.register(Holiday)
-class HolidayAdmin(admin.ModelAdmin):
+class HolidayAdmin(RecountsClocks):
     list_display = ["date", "is_working_day", "note"]
     list_filter = ["is_working_day"]
     date_hierarchy = "date"
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        clock_changes.recount_open_clocks(request.user, "calendar")
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        clock_changes.recount_open_clocks(request.user, "calendar")
-
-    def delete_queryset(self, request, queryset):
-        super().delete_queryset(request, queryset)
-        clock_changes.recount_open_clocks(request.user, "calendar")
+    recount_reason = "calendar"

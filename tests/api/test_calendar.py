@@ -251,3 +251,14 @@ def test_above_the_county_size_a_change_commits_first_then_moves_in_batches(
     assert list(moved) == [medical.pk]
     medical.refresh_from_db()
     assert local_day(medical.due_at) == dt.date(2027, 1, 20)
+
+
+def test_a_row_entered_in_the_admin_moves_the_clocks_too(admin_client, world, medical):
+    r = admin_client.post(
+        "/admin/mediation/holiday/add/",
+        {"date": "2027-01-15", "is_working_day": "", "note": "2027年放假安排（测试）"},
+    )
+    assert r.status_code == 302, r.content.decode()[:2000]
+    medical.refresh_from_db()
+    assert local_day(medical.due_at) == dt.date(2027, 1, 20)
+    assert len(moved_events(medical)) == 1
