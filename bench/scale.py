@@ -458,8 +458,8 @@ def transition_ratio(head, n: int = 200) -> None:
     from django.utils import timezone
 
     from mediation.actions import services
-    from mediation.actions.case_sql import EVENT_LOCK_KEY
     from mediation.models import Case, Membership
+    from mediation.models.case_sql import EVENT_LOCK_KEY
 
     mediators = list(
         Membership.objects.filter(org__memberships__user=head, role="mediator")

@@ -17,8 +17,8 @@ from knox.settings import CONSTANTS, knox_settings
 from knox.signals import token_expired
 from rest_framework.exceptions import AuthenticationFailed
 
-from mediation.actions.case_sql import per_database
 from mediation.actions.queue_sql import Columns
+from mediation.models.case_sql import per_database
 
 
 class TokenAuthentication(KnoxTokenAuthentication):

@@ -15,7 +15,7 @@ class MediationConfig(AppConfig):
         from mediation.law import clocks
         from mediation.ops import checks as _calendar_checks  # noqa: F401
 
-        from . import documents
+        from . import documents, policies  # noqa: F401  (policies registers the FSM permissions)
 
         documents.fonts.register()
 

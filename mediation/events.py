@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from django.db import connection, transaction
 from django.utils import timezone
 
-from mediation.actions import case_sql
 from mediation.law.identity import display_name, mask_in
+from mediation.models import case_sql
 
 from .models import CaseEvent
 

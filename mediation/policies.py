@@ -8,21 +8,42 @@ get 403.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, TypeAlias
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 
-from mediation.law.choices import MEDIATING_KINDS, Role
+from config.converters import ID_MAX
+from mediation.law.choices import (
+    LEGAL_AID_TAGS,
+    MEDIATING_KINDS,
+    Channel,
+    HandoffKind,
+    HandoffStatus,
+    OrgKind,
+    RepresentativeKind,
+    Role,
+    State,
+)
+from mediation.models import (
+    Case,
+    CaseAccess,
+    CaseEvent,
+    Consultation,
+    Membership,
+    Organization,
+    Party,
+    ScreeningRound,
+)
+from mediation.models.case import set_transition_policy
+from mediation.models.case_sql import bind, compiled_once
+from mediation.models.supervision import Complaint
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
     from django.db.models import QuerySet
 
-    from mediation.models.supervision import Complaint
-
-    from .models import Case, CaseEvent, Consultation, Organization, Party, ScreeningRound
 
 # Whoever asks: a signed-in user, or the anonymous user of a request. Functions that take
 # `Actor | None` also answer for code that runs on no one's behalf.
@@ -38,10 +59,6 @@ def roles_by_org(user: Actor | None) -> dict[int, frozenset[str]]:
         return {}
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:
-        from mediation.actions.case_sql import bind, compiled_once
-
-        from .models import Membership
-
         # Every authenticated request asks this first: the query is compiled once.
         sql, params = compiled_once(
             ("roles_by_org",),
@@ -67,8 +84,6 @@ def live_access(user_ids: Iterable[int]) -> dict[int, tuple[frozenset[int], bool
     """For open sockets: {user id: (organisation ids, is supervisor)} of the users that are
     still active, in two queries however many users; a missing id lost access entirely."""
     from django.contrib.auth import get_user_model
-
-    from .models import Membership
 
     active = set(
         get_user_model()
@@ -112,7 +127,6 @@ def is_supervisor(user: Actor | None) -> bool:
 def visible_cases(user: Actor | None, qs: QuerySet[Case] | None = None) -> QuerySet[Case]:
     """Cases the user may see: handled now or before by one of their organisations, a
     handoff partner of theirs, or anything for a supervisor. Used by every queryset."""
-    from .models import Case
 
     qs = Case.objects.all() if qs is None else qs
     if user is None or not user.is_authenticated:
@@ -128,7 +142,6 @@ def visible_cases(user: Actor | None, qs: QuerySet[Case] | None = None) -> Query
 def visible_to_orgs(qs: QuerySet[Case], orgs: Iterable[int]) -> QuerySet[Case]:
     """The cases of `qs` these organisations handle or handled (visible_cases' condition
     for a caller who is no supervisor)."""
-    from .models import CaseAccess
 
     return qs.filter(Exists(CaseAccess.objects.filter(case_id=OuterRef("pk"), org_id__in=orgs)))
 
@@ -154,7 +167,6 @@ def handles(user: Actor | None, case: Case) -> bool:
 
 
 def _fresh_intake(user: Actor | None, case: Case) -> bool:
-    from mediation.law.choices import State
 
     return (
         user is not None
@@ -180,7 +192,6 @@ def may_correct(user: Actor, case: Case) -> bool:
 def visible_events(
     user: Actor | None, qs: QuerySet[CaseEvent] | None = None
 ) -> QuerySet[CaseEvent]:
-    from .models import CaseEvent
 
     qs = CaseEvent.objects.all() if qs is None else qs
     if is_supervisor(user):
@@ -220,8 +231,6 @@ def assignable_mediators(org_id: int) -> QuerySet[User]:
     """The users who may be assigned as mediator of a case handled by `org_id`."""
     from django.contrib.auth import get_user_model
 
-    from .models import Membership
-
     ids = Membership.objects.filter(org_id=org_id, role__in=ASSIGNABLE_ROLES).values("user_id")
     return get_user_model().objects.filter(pk__in=ids, is_active=True)
 
@@ -234,8 +243,6 @@ def _assignable(user_id: int, org_id: int) -> User | None:
     accept and reassign asks, and building the same query through the ORM each time was
     a third of the transition's time (`make bench BENCH_ARGS=scale`)."""
     from django.contrib.auth import get_user_model
-
-    from mediation.actions.case_sql import bind, compiled_once
 
     sql, params = compiled_once(
         ("assignable",),
@@ -251,8 +258,6 @@ def assignable_mediator(user_id: int | str, org_id: int) -> tuple[User | None, s
     reason is looked up only for a refusal."""
     from django.contrib.auth import get_user_model
     from django.utils.translation import gettext as _
-
-    from config.converters import ID_MAX
 
     try:
         uid = int(user_id)
@@ -298,7 +303,6 @@ def _referral_target_staff(user: Actor, case: Case) -> bool:
 
 
 def _petition_officer_of_case(user: Actor, case: Case) -> bool:
-    from mediation.law.choices import HandoffKind
 
     orgs = {o for o, r in roles_by_org(user).items() if Role.PETITION_OFFICER in r}
     return bool(orgs) and _has_handoff(case, HandoffKind.PETITION, orgs)
@@ -312,7 +316,6 @@ def _has_handoff(case: Case, kind: str, orgs: set[int]) -> bool:
 def _referring_court_clerk(user: Actor, case: Case) -> bool:
     """The clerk of the court that referred the case for mediation (诉调对接): files the
     parties' confirmation application or the case itself from the court.outcome task."""
-    from mediation.law.choices import Channel, HandoffKind
 
     if case.channel != Channel.COURT_REFERRAL:
         return False
@@ -329,7 +332,6 @@ def _confirmation_court(user: Actor, case: Case, *roles: str) -> bool:
 def confirmation_registered(case: Case) -> bool:
     """The court's clerk registered the pending application under a 民特 number: from then
     on only a judge rules on it (法释〔2011〕5号 arts 2–4)."""
-    from mediation.law.choices import HandoffKind, HandoffStatus
 
     return any(
         h.kind == HandoffKind.CONFIRMATION
@@ -356,8 +358,6 @@ def agent_may_apply_error(party: Party) -> str | None:
     """An agent applies for a party only with a recorded power of attorney (授权委托书)."""
     from django.utils.translation import gettext as _
 
-    from mediation.law.choices import RepresentativeKind
-
     if party.rep_kind == RepresentativeKind.AGENT and not party.rep_authorization.strip():
         return _(
             "当事人“%(name)s”的委托代理人代为申请司法确认，须记录授权委托书"
@@ -368,7 +368,6 @@ def agent_may_apply_error(party: Party) -> str | None:
 
 def _approving_courts(court_id: int) -> set[int]:
     # A people's tribunal is part of its basic court: that court's president approves.
-    from .models import Organization
 
     court = Organization.objects.filter(pk=court_id).only("parent_id").first()
     return {c for c in (court_id, court.parent_id if court else None) if c}
@@ -378,8 +377,6 @@ def extension_approvers(court_id: int) -> QuerySet[User]:
     """The active users who may approve a confirmation review's extension for this court:
     its president, or the president of the basic court a tribunal belongs to."""
     from django.contrib.auth import get_user_model
-
-    from .models import Membership
 
     ids = Membership.objects.filter(
         org_id__in=_approving_courts(court_id), role=Role.PRESIDENT
@@ -477,14 +474,8 @@ def may_transition(user: Actor | None, case: Case, name: str) -> bool:
     return bool(rule and user is not None and user.is_authenticated and rule(user, case))
 
 
-def transition_permission(name: str) -> Callable[[Case, Actor | None], bool]:
-    """The django-fsm `permission=` callable for transition `name`."""
-
-    def check(instance: Case, user: Actor | None) -> bool:
-        return may_transition(user, instance, name)
-
-    check.__name__ = f"may_{name}"
-    return check
+# The django-fsm `permission=` of every transition asks may_transition (mediation.models.case).
+set_transition_policy(may_transition)
 
 
 # -- legal aid (《中华人民共和国法律援助法》) ------------------------------------------------
@@ -494,7 +485,6 @@ def legal_aid_eligible(tags: Iterable[str] | None) -> bool:
     """A party qualifies for a legal-aid referral: economic hardship (low income, 建档立卡户;
     法律援助法 art 31) or a group exempt from the hardship review (the elderly, the disabled,
     军人军属 and veterans; art 42)."""
-    from mediation.law.choices import LEGAL_AID_TAGS
 
     return bool(set(tags or ()) & LEGAL_AID_TAGS)
 
@@ -514,7 +504,6 @@ def legal_aid_parties(case: Case) -> list[Party]:
 def may_record_screening(user: Actor, org: Organization) -> bool:
     """A people's mediation committee's mediators and head record its screening rounds
     (《人民调解法》第八条: committees prevent disputes by screening their area)."""
-    from mediation.law.choices import OrgKind
 
     return org.kind == OrgKind.PEOPLE_COMMITTEE and has_role(
         user, org.pk, Role.MEDIATOR, Role.ORG_HEAD
@@ -526,7 +515,6 @@ def visible_screenings(
 ) -> QuerySet[ScreeningRound]:
     """A committee's rounds: its members, the committee above it (a township committee sees
     its villages'), and supervisors. Another committee's rounds are not visible."""
-    from .models import ScreeningRound
 
     qs = ScreeningRound.objects.all() if qs is None else qs
     if user is None or not user.is_authenticated:
@@ -550,7 +538,6 @@ def visible_consultations(
     user: Actor | None, qs: QuerySet[Consultation] | None = None
 ) -> QuerySet[Consultation]:
     """The desk that took the call and supervisors (who see the caller's phone masked)."""
-    from .models import Consultation
 
     qs = Consultation.objects.all() if qs is None else qs
     if user is None or not user.is_authenticated:
@@ -586,7 +573,6 @@ def visible_complaints(
 ) -> QuerySet[Complaint]:
     """Supervisors see every complaint; a mediator sees the complaints about themself and
     nobody else's (an organisation's staff do not read complaints about colleagues)."""
-    from mediation.models.supervision import Complaint
 
     qs = Complaint.objects.all() if qs is None else qs
     if user is None or not user.is_authenticated:

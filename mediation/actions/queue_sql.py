@@ -34,8 +34,7 @@ from django.db.models.sql import Query
 from django_fsm import ConcurrentTransitionMixin, FSMFieldDescriptor
 
 from mediation.models import Case, CaseParty, Handoff, Organization, Party
-
-from .case_sql import bind, compiled_once, per_database
+from mediation.models.case_sql import bind, compiled_once, per_database
 
 _MEDIATOR_FIELDS = ("id", "username", "first_name", "last_name")
 _LINK_FIELDS = ("id", "case_id", "party_id", "role", "position")

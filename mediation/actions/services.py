@@ -74,11 +74,10 @@ from mediation.models import (
     MediationSession,
     Organization,
     Party,
+    case_sql,
 )
+from mediation.models.case_sql import StaleCase
 from mediation.supervision.complaints import warnings_for
-
-from . import case_sql
-from .case_sql import StaleCase
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User

@@ -32,11 +32,11 @@ from config.converters import IdConverter
 from config.limits import BoundedJSONParser
 from config.tokens import TokenAuthentication
 from mediation import policies
-from mediation.actions import case_sql, queue_sql, services
+from mediation.actions import queue_sql, services
 from mediation.errors import InvalidFields, NotPermitted, NotVisible
 from mediation.events import serialise
 from mediation.law.transitions import TRANSITION_NAMES
-from mediation.models import Case, CaseAccess, CaseEvent, Membership, Organization
+from mediation.models import Case, CaseAccess, CaseEvent, Membership, Organization, case_sql
 
 from . import requests as _requests  # noqa: F401  (registers the request components)
 from . import serializers as s

@@ -6,13 +6,15 @@ django-fsm transition methods below; `state` is protected against direct assignm
 """
 
 import secrets
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMFieldMixin, transition
 
-from mediation import policies
 from mediation.law import lengths
 from mediation.law.choices import (
     AccessReason,
@@ -32,6 +34,29 @@ from mediation.law.choices import (
 
 from .crypto import EncryptedCharField, LookupDigestField
 from .organisations import Organization
+
+# Who may run a transition is mediation.policies' answer. The policy module reads these
+# tables, so it registers its check here when it is imported (mediation.apps imports it
+# when the app is ready) instead of the models importing the rules that read them.
+_transition_policy: Callable[[Any, Any, str], bool] | None = None
+
+
+def set_transition_policy(check: Callable[[Any, Any, str], bool]) -> None:
+    """check(user, case, name) -> whether `user` may run transition `name` on `case`."""
+    global _transition_policy
+    _transition_policy = check
+
+
+def _permission(name: str) -> Callable[[Any, Any], bool]:
+    """The django-fsm `permission=` callable of transition `name`."""
+
+    def check(instance: Any, user: Any) -> bool:
+        if _transition_policy is None:
+            raise ImproperlyConfigured("mediation.policies has not registered its check")
+        return _transition_policy(user, instance, name)
+
+    check.__name__ = f"may_{name}"
+    return check
 
 
 class CaseNumberSequence(models.Model):
@@ -68,7 +93,7 @@ class GuardedStates(ConcurrentTransitionMixin):
 
 class Case(GuardedStates, models.Model):
     # The mixin's state guard refuses a stale ORM save (admin, commands, tests); the
-    # service's own write applies the same guard in SQL (mediation.actions.case_sql).
+    # service's own write applies the same guard in SQL (mediation.models.case_sql).
     number = models.CharField(_("案号"), max_length=64, unique=True)
     network = models.CharField(_("调解类型"), max_length=16, choices=Network.choices)
     org = models.ForeignKey(
@@ -214,7 +239,7 @@ class Case(GuardedStates, models.Model):
         field=state,
         source=State.REGISTERED,
         target=State.ACCEPTED,
-        permission=policies.transition_permission("accept"),
+        permission=_permission("accept"),
     )
     def accept(self, *, at, mediator, clock, materials_received_at=None):
         self.mediator = mediator
@@ -227,7 +252,7 @@ class Case(GuardedStates, models.Model):
         field=state,
         source=State.REGISTERED,
         target=State.DECLINED,
-        permission=policies.transition_permission("decline"),
+        permission=_permission("decline"),
     )
     def decline(self, *, at, reason, routes):
         self.end_reason = "declined"
@@ -240,7 +265,7 @@ class Case(GuardedStates, models.Model):
         field=state,
         source=[State.REGISTERED, State.ACCEPTED, State.MEDIATING],
         target=State.REGISTERED,
-        permission=policies.transition_permission("transfer"),
+        permission=_permission("transfer"),
     )
     def transfer(self, *, at, target_org, clock):
         self.org = target_org
@@ -255,7 +280,7 @@ class Case(GuardedStates, models.Model):
         source=State.ACCEPTED,
         target=State.MEDIATING,
         conditions=[_has_mediator],
-        permission=policies.transition_permission("begin"),
+        permission=_permission("begin"),
     )
     def begin(self, *, at):
         self.respondent_consent_at = at
@@ -264,7 +289,7 @@ class Case(GuardedStates, models.Model):
         field=state,
         source=State.MEDIATING,
         target=State.MEDIATING,
-        permission=policies.transition_permission("extend"),
+        permission=_permission("extend"),
     )
     def extend(self, *, at, clock):
         self.set_clock(clock)
@@ -276,7 +301,7 @@ class Case(GuardedStates, models.Model):
         source=[State.ACCEPTED, State.MEDIATING],
         target=None,
         conditions=[_clock_running],
-        permission=policies.transition_permission("suspend_clock"),
+        permission=_permission("suspend_clock"),
     )
     def suspend_clock(self, *, at, clock):
         self.due_at = None
@@ -287,7 +312,7 @@ class Case(GuardedStates, models.Model):
         source=[State.ACCEPTED, State.MEDIATING],
         target=None,
         conditions=[_clock_paused],
-        permission=policies.transition_permission("resume_clock"),
+        permission=_permission("resume_clock"),
     )
     def resume_clock(self, *, at, clock):
         self.set_clock(clock)
@@ -296,7 +321,7 @@ class Case(GuardedStates, models.Model):
         field=state,
         source=[State.ACCEPTED, State.MEDIATING],
         target=None,
-        permission=policies.transition_permission("reassign"),
+        permission=_permission("reassign"),
     )
     def reassign(self, *, at, mediator):
         # target=None keeps the state (django-fsm: "same state" transition)
@@ -306,7 +331,7 @@ class Case(GuardedStates, models.Model):
         field=state,
         source=State.MEDIATING,
         target=State.AGREED,
-        permission=policies.transition_permission("reach_agreement"),
+        permission=_permission("reach_agreement"),
     )
     def reach_agreement(self, *, at):
         self.outcome = Outcome.AGREED
@@ -316,7 +341,7 @@ class Case(GuardedStates, models.Model):
         field=state,
         source=[State.ACCEPTED, State.MEDIATING],
         target=State.FAILED,
-        permission=policies.transition_permission("fail"),
+        permission=_permission("fail"),
     )
     def fail(self, *, at, reason, routes, undisputed_facts=""):
         self.end_reason = reason
@@ -329,7 +354,7 @@ class Case(GuardedStates, models.Model):
         field=state,
         source=[State.REGISTERED, State.ACCEPTED, State.MEDIATING],
         target=State.WITHDRAWN,
-        permission=policies.transition_permission("withdraw"),
+        permission=_permission("withdraw"),
     )
     def withdraw(self, *, at, note):
         self.end_note = note
@@ -349,7 +374,7 @@ class Case(GuardedStates, models.Model):
         source=[State.AGREED, State.CONFIRMATION_REJECTED],
         target=State.CONFIRMING,
         conditions=[_not_judicial, _may_file],
-        permission=policies.transition_permission("request_confirmation"),
+        permission=_permission("request_confirmation"),
     )
     def request_confirmation(self, *, at, court, applicants, consent_of, clock):
         self.confirmation_court = court
@@ -367,7 +392,7 @@ class Case(GuardedStates, models.Model):
         source=State.CONFIRMING,
         target=State.AGREED,
         conditions=[_not_judicial],
-        permission=policies.transition_permission("withdraw_confirmation"),
+        permission=_permission("withdraw_confirmation"),
     )
     def withdraw_confirmation(self, *, at, note):
         # 撤回申请 before the ruling: the agreement stands as it was, unconfirmed.
@@ -379,7 +404,7 @@ class Case(GuardedStates, models.Model):
         source=State.CONFIRMING,
         target=State.CONFIRMED,
         conditions=[_not_judicial],
-        permission=policies.transition_permission("confirm"),
+        permission=_permission("confirm"),
     )
     def confirm(self, *, at, ruling_date):
         self.ruling_date = ruling_date
@@ -391,7 +416,7 @@ class Case(GuardedStates, models.Model):
         source=State.CONFIRMING,
         target=State.CONFIRMATION_REJECTED,
         conditions=[_not_judicial],
-        permission=policies.transition_permission("reject_confirmation"),
+        permission=_permission("reject_confirmation"),
     )
     def reject_confirmation(self, *, at, grounds, ruling_date, ruling):
         self.confirmation_ruling = ruling
@@ -405,7 +430,7 @@ class Case(GuardedStates, models.Model):
         source=State.CONFIRMATION_REJECTED,
         target=State.MEDIATING,
         conditions=[_not_judicial],
-        permission=policies.transition_permission("resume"),
+        permission=_permission("resume"),
     )
     def resume(self, *, at, clock):
         self.outcome = ""
@@ -415,7 +440,7 @@ class Case(GuardedStates, models.Model):
         field=state,
         source=State.FAILED,
         target=State.MEDIATING,
-        permission=policies.transition_permission("reopen"),
+        permission=_permission("reopen"),
     )
     def reopen(self, *, at, clock):
         self.outcome = ""
@@ -426,7 +451,7 @@ class Case(GuardedStates, models.Model):
         field=state,
         source=[State.FAILED, State.CONFIRMATION_REJECTED],
         target=State.REFERRED,
-        permission=policies.transition_permission("refer"),
+        permission=_permission("refer"),
     )
     def refer(self, *, at, route, target_org):
         self.referral_route = route
@@ -437,7 +462,7 @@ class Case(GuardedStates, models.Model):
         field=state,
         source=State.REFERRED,
         target=State.CLOSED,
-        permission=policies.transition_permission("record_result"),
+        permission=_permission("record_result"),
     )
     def record_result(self, *, at, result):
         self.referral_result = result
@@ -448,7 +473,7 @@ class Case(GuardedStates, models.Model):
         field=state,
         source=[State.AGREED, State.CONFIRMED, State.FAILED, State.DECLINED, State.WITHDRAWN],
         target=State.CLOSED,
-        permission=policies.transition_permission("close"),
+        permission=_permission("close"),
     )
     def close(self, *, at):
         self.closed_at = at
@@ -458,7 +483,7 @@ class Case(GuardedStates, models.Model):
         field=state,
         source=State.CLOSED,
         target=State.ARCHIVED,
-        permission=policies.transition_permission("archive"),
+        permission=_permission("archive"),
     )
     def archive(self, *, at):
         self.archived_at = at

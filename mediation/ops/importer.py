@@ -30,7 +30,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mediation.actions.case_sql import EVENT_LOCK_KEY
 from mediation.actions.services import derived_tags
 from mediation.events import case_snapshot
 from mediation.law.choices import (
@@ -53,6 +52,7 @@ from mediation.models import (
     Organization,
     Party,
 )
+from mediation.models.case_sql import EVENT_LOCK_KEY
 
 BATCH = 2000
 

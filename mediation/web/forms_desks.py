@@ -5,6 +5,7 @@ the services check every rule and their messages are put back next to the fields
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from mediation import policies
 from mediation.law import lengths
 from mediation.law.choices import MEDIATING_KINDS, Category, OrgKind, PartyKind
 from mediation.models import Organization
@@ -307,3 +308,22 @@ def correction_text(data: dict) -> str:
     if data.get("correction") == "party":
         return str(_("更正当事人信息：%(fields)s")) % {"fields": fields}
     return str(_("更正案件信息：%(fields)s")) % {"fields": fields}
+
+
+def corrections_context(user, case, *, case_form=None, party_forms=None) -> dict:
+    """The edit forms the case page offers this user (none when they may not correct)."""
+    if case.is_frozen or not policies.may_correct(user, case):
+        return {}
+    party_forms = party_forms or {}
+    parties = [
+        {
+            "link": link,
+            "form": party_forms.get(link.party_id) or PartyCorrectionForm.for_party(link.party),
+        }
+        for link in case.case_parties.select_related("party").order_by("position", "id")
+    ]
+    return {
+        "case_form": case_form or CaseCorrectionForm.for_case(case),
+        "parties": parties,
+        "open": bool(case_form is not None or party_forms),
+    }

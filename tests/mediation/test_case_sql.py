@@ -1,9 +1,9 @@
-"""The caches of SQL written once (mediation.actions.case_sql): built once per database and key,
+"""The caches of SQL written once (mediation.models.case_sql): built once per database and key,
 and the compiled parameters bound by swapping sentinels."""
 
 import datetime as dt
 
-from mediation.actions import case_sql
+from mediation.models import case_sql
 
 
 def test_per_database_builds_once_per_key():

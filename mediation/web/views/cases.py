@@ -36,7 +36,7 @@ from mediation.models import CaseParty
 from mediation.models.crypto import party_search_q
 
 from .. import forms as page_forms
-from .corrections import corrections_context
+from ..forms_desks import correction_text, corrections_context
 
 PAGE_SIZE = 25
 SESSION_STATES = {State.ACCEPTED, State.MEDIATING}
@@ -138,8 +138,6 @@ def event_text(event) -> str:
         if data.get("record") == "follow_up":
             return _("登记回访记录")
         if data.get("correction"):
-            from ..forms_desks import correction_text
-
             return correction_text(data)
     if event.type == EventType.TASK_COMPLETED:
         from ..forms import DECISION_LABELS, DECISION_LABELS_BY_TASK

@@ -10,34 +10,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from mediation import policies
 from mediation.actions import services
 from mediation.errors import DomainError, InvalidFields
 
-from ..forms_desks import CaseCorrectionForm, PartyCorrectionForm
-
-
-def corrections_context(user, case, *, case_form=None, party_forms=None) -> dict:
-    """The edit forms the case page offers this user (none when they may not correct)."""
-    if case.is_frozen or not policies.may_correct(user, case):
-        return {}
-    party_forms = party_forms or {}
-    parties = [
-        {
-            "link": link,
-            "form": party_forms.get(link.party_id) or PartyCorrectionForm.for_party(link.party),
-        }
-        for link in case.case_parties.select_related("party").order_by("position", "id")
-    ]
-    return {
-        "case_form": case_form or CaseCorrectionForm.for_case(case),
-        "parties": parties,
-        "open": bool(case_form is not None or party_forms),
-    }
+from ..forms_desks import CaseCorrectionForm, PartyCorrectionForm, corrections_context
+from .cases import _detail_context, _visible_case_or_404, domain_error_page
 
 
 def _fail(request, pk, status, message, **forms):
-    from .cases import _detail_context, _visible_case_or_404
 
     case = _visible_case_or_404(request.user, pk)
     messages.error(request, message)
@@ -47,7 +27,6 @@ def _fail(request, pk, status, message, **forms):
 
 
 def _run(request, pk, write, form_kw):
-    from .cases import domain_error_page
 
     try:
         write()
@@ -67,7 +46,6 @@ def _run(request, pk, write, form_kw):
 @login_required
 @require_POST
 def case_correct(request, pk):
-    from .cases import _visible_case_or_404
 
     _visible_case_or_404(request.user, pk)
     form = CaseCorrectionForm(request.POST)
@@ -84,7 +62,6 @@ def case_correct(request, pk):
 @login_required
 @require_POST
 def party_correct(request, pk, pid):
-    from .cases import _visible_case_or_404
 
     case = _visible_case_or_404(request.user, pk)
     link = case.case_parties.select_related("party").filter(party_id=pid).first()
