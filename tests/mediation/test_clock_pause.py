@@ -69,11 +69,12 @@ def test_only_a_running_clock_pauses_and_only_a_paused_one_resumes(world, medica
 
 def test_a_date_the_parties_agreed_is_not_paused(world, medical):
     due = (medical.due_at + dt.timedelta(days=10)).isoformat()
-    case = services.perform(
-        medical, "extend", world.head, {"due_at": due, "reason": "同意", "consent": True}
-    )
-    with pytest.raises(StateConflict):
-        services.perform(case, "suspend_clock", world.mediator, {"reason": "鉴定"})
+    with time_machine.travel(at(2026, 11, 20, 9), tick=False):  # before the new date
+        case = services.perform(
+            medical, "extend", world.head, {"due_at": due, "reason": "同意", "consent": True}
+        )
+        with pytest.raises(StateConflict):
+            services.perform(case, "suspend_clock", world.mediator, {"reason": "鉴定"})
 
 
 def test_others_may_not_pause(world, medical):
