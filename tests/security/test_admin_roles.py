@@ -12,10 +12,13 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from config.admin_roles import AUDIT, SECURITY, SYSTEM, ensure_groups
+from mediation import policies
 
 PAGES = {
     "/admin/mediation/organization/": {SYSTEM},
     "/admin/mediation/membership/": {SYSTEM},
+    # the official calendar (DESIGN §12.1): the system administrator keeps it
+    "/admin/mediation/holiday/": {SYSTEM},
     "/admin/auth/user/": {SYSTEM, SECURITY},
     "/admin/axes/accessattempt/": {SECURITY, AUDIT},
     "/admin/knox/authtoken/": {SECURITY},
@@ -123,3 +126,9 @@ def test_enrol_command_prints_an_otpauth_url(admins, capsys):
     user, _ = admins[AUDIT]
     call_command("totp_enroll", user.username)
     assert capsys.readouterr().out.startswith("otpauth://totp/")
+
+
+def test_the_system_administrator_keeps_the_calendar(admins):
+    assert policies.may_keep_calendar(admins[SYSTEM][0])
+    assert not policies.may_keep_calendar(admins[SECURITY][0])
+    assert not policies.may_keep_calendar(admins[AUDIT][0])
