@@ -70,6 +70,8 @@ class _Recount:
     memo: dict[tuple[Any, ...], clocks.Clock] = field(default_factory=dict)
 
     def __call__(self, c: clocks.Clock) -> clocks.Clock:
+        if c.fixed or c.paused_since is not None or not c.unit:
+            return c  # a date somebody set, or a clock standing still: its own, never shared
         # Most open clocks share a start day and a rule: each is counted once.
         key = (
             c.stage,

@@ -262,3 +262,19 @@ def test_a_row_entered_in_the_admin_moves_the_clocks_too(admin_client, world, me
     medical.refresh_from_db()
     assert local_day(medical.due_at) == dt.date(2027, 1, 20)
     assert len(moved_events(medical)) == 1
+
+
+def test_dates_somebody_fixed_are_never_shared_between_clocks(db):
+    """Two fixed dates started the same day (a court's letters, agreed extensions) each
+    keep their own date through a recount; counted clocks of one rule share the count."""
+    recount = clock_changes._Recount()
+    start = dt.datetime(2026, 12, 7, 10, tzinfo=CST)
+    first = clocks.fixed_clock("confirmation_decide", start, start + dt.timedelta(days=20), "法院")
+    second = clocks.fixed_clock("confirmation_decide", start, start + dt.timedelta(days=30), "法院")
+    assert recount(first).due == first.due
+    assert recount(second).due == second.due
+    stopped = clocks.paused(clocks.clock("mediation", start, category="medical"), TODAY.date())
+    assert recount(stopped) is stopped
+    a = clocks.clock("mediation", start, category="medical")
+    b = clocks.clock("mediation", start + dt.timedelta(hours=3), category="medical")
+    assert recount(a).due == recount(b).due == a.due
