@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -339,28 +340,24 @@ def _may_keep(actor: User) -> None:
 
 
 def _check_day(day: dt.date, is_working: bool, note: str, confirm: bool) -> None:
+    """The rules of a Holiday row (its clean()), and one the API adds: a statutory day
+    entered as a working day must also be confirmed."""
     errors: dict[str, list[str]] = {}
-    if not clocks.FIRST_YEAR <= day.year <= clocks.LAST_YEAR:
-        errors["date"] = [
-            _("日期须在 %(a)d 年至 %(b)d 年之间") % {"a": clocks.FIRST_YEAR, "b": clocks.LAST_YEAR}
-        ]
-    elif is_working and day in clocks.statutory_rest_days(day.year):
+    try:
+        Holiday(date=day, is_working_day=is_working, note=note.strip()).clean()
+    except ValidationError as exc:
+        for key, msgs in exc.message_dict.items():
+            errors.setdefault("date" if key == "date" else "kind", []).extend(msgs)
+    if not errors and is_working and not confirm and day in clocks.statutory_rest_days(day.year):
         # 《全国年节及纪念日放假办法》第二条 names the day a holiday for everyone: only a
         # published arrangement could make it a working day, so ask twice and keep why.
-        if not confirm or not note.strip():
-            errors["kind"] = [
-                _(
-                    "%(day)s 是《全国年节及纪念日放假办法》第二条规定的法定节假日，"
-                    "登记为上班日须确认（confirm）并在说明中注明依据"
-                )
-                % {"day": day.isoformat()}
-            ]
-    weekend = day.weekday() >= 5
-    if not errors and not note.strip():
-        if is_working and not weekend:
-            errors["kind"] = [_("工作日（周一至周五）默认上班，无需登记；如为调休上班请注明")]
-        if not is_working and weekend:
-            errors["kind"] = [_("周末默认休息，无需登记；如为法定节假日请注明节日名称")]
+        errors["kind"] = [
+            _(
+                "%(day)s 是《全国年节及纪念日放假办法》第二条规定的法定节假日，"
+                "登记为上班日须确认（confirm）并在说明中注明依据"
+            )
+            % {"day": day.isoformat()}
+        ]
     if errors:
         raise InvalidFields(_("提交的内容有误"), errors)
 

@@ -2,14 +2,12 @@
 every time limit with its legal basis, and `Holiday`, the administrator's corrections
 to the official calendar. `mediation.law.clocks` reads both (cached per process)."""
 
-import datetime as dt
-
-import holidays
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from mediation.law.choices import Category, Network
+from mediation.law.clocks import FIRST_YEAR, LAST_YEAR, statutory_rest_days
 from mediation.law.limits import Stage, StartEvent, Unit
 
 
@@ -71,14 +69,20 @@ class Holiday(models.Model):
     def __str__(self):
         return f"{self.date} {'上班' if self.is_working_day else '休息'}"
 
-    def clean(self):
+    def clean(self) -> None:
         if self.date is None or self.is_working_day is None:
             return
-        if not 2000 <= self.date.year <= 2100:
-            raise ValidationError({"date": _("日期须在 2000 年至 2100 年之间")})
+        if not FIRST_YEAR <= self.date.year <= LAST_YEAR:
+            raise ValidationError(
+                {"date": _("日期须在 %(a)d 年至 %(b)d 年之间") % {"a": FIRST_YEAR, "b": LAST_YEAR}}
+            )
         # 《全国年节及纪念日放假办法》第二条: a statutory holiday is a rest day for everyone;
         # marking one a working day needs the arrangement that says so.
-        if self.is_working_day and not self.note and _statutory(self.date):
+        if (
+            self.is_working_day
+            and not self.note
+            and self.date in statutory_rest_days(self.date.year)
+        ):
             raise ValidationError(
                 {
                     "note": _(
@@ -98,7 +102,3 @@ class Holiday(models.Model):
             raise ValidationError(
                 {"is_working_day": _("周末默认休息，无需登记；如为法定节假日请注明节日名称")}
             )
-
-
-def _statutory(day: dt.date) -> bool:
-    return day in holidays.country_holidays("CN", years=day.year, observed=False)
