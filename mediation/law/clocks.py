@@ -255,10 +255,14 @@ def add_working_days(day: dt.date, n: int) -> dt.date:
 def period_end(day: dt.date, n: int) -> dt.date:
     """The last day of a period of n calendar days from `day` (not counted): moved to
     the next working day when it falls on a rest day (CPL art 85)."""
-    end = day + dt.timedelta(days=n)
-    while not is_working_day(end):
-        end += dt.timedelta(days=1)
-    return end
+    return _working_from(day + dt.timedelta(days=n))
+
+
+def _working_from(day: dt.date) -> dt.date:
+    """`day`, or the first working day after it: a period does not end on a rest day."""
+    while not is_working_day(day):
+        day += dt.timedelta(days=1)
+    return day
 
 
 def end_of_day(day: dt.date) -> dt.datetime:
@@ -278,10 +282,7 @@ def last_day(start_day: dt.date, n: int, unit: str) -> dt.date:
     if unit == Unit.WORKING:
         return add_working_days(start_day, n)
     if unit == Unit.MONTH:
-        end = months_later(start_day, n)
-        while not is_working_day(end):  # CPL art 85, as for days
-            end += dt.timedelta(days=1)
-        return end
+        return _working_from(months_later(start_day, n))  # CPL art 85, as for days
     return period_end(start_day, n)
 
 
@@ -331,11 +332,7 @@ def extended(
     days = r.extension if days is None else days
     if not r.extension or days <= 0 or days > r.extension:
         raise ValueError(f"{stage}: extension of {days} not allowed (at most {r.extension})")
-    basis = _("%(basis)s；已延长%(days)d%(unit)s") % {
-        "basis": r.basis,
-        "days": days,
-        "unit": Unit(r.unit).label,
-    }
+    basis = _extended_basis(r, days)
     if isinstance(current, Clock) and not current.fixed and current.count:
         longer = replace(
             current, count=current.count + days, extra=current.extra + days, extension=0
@@ -345,6 +342,14 @@ def extended(
     end = end_of_day(last_day(timezone.localdate(due), days, r.unit))
     start = current.start if isinstance(current, Clock) else due
     return Clock(r.stage, start, end, r.unit, r.count + days, basis, 0, network, category, days)
+
+
+def _extended_basis(r: Rule, days: int) -> str:
+    return _("%(basis)s；已延长%(days)d%(unit)s") % {
+        "basis": r.basis,
+        "days": days,
+        "unit": Unit(r.unit).label,
+    }
 
 
 def _count_due(c: Clock) -> dt.datetime:
@@ -386,13 +391,7 @@ def recounted(c: Clock) -> Clock:
         r = rule(c.stage, c.network, c.category)
     except LookupError:
         return c
-    basis = r.basis
-    if c.extra:
-        basis = _("%(basis)s；已延长%(days)d%(unit)s") % {
-            "basis": r.basis,
-            "days": c.extra,
-            "unit": Unit(r.unit).label,
-        }
+    basis = _extended_basis(r, c.extra) if c.extra else r.basis
     if c.chain:
         basis = c.basis  # a chain's basis names every stage; its words do not change
     fresh = replace(c, count=r.count + c.extra, unit=r.unit, basis=basis[:400])
