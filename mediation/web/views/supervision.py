@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 
 from mediation import policies
 from mediation.actions import clock_changes
+from mediation.api.calendar import year_json
 from mediation.errors import InvalidFields, NotPermitted, NotVisible, StateConflict
 from mediation.law import clocks
 from mediation.law.choices import MEDIATING_KINDS, Category, Network, Role
@@ -433,8 +434,6 @@ def calendar_page(request):
             {"message": _("只有司法局监督管理人员或系统管理员可以维护节假日安排")},
             status=403,
         )
-    from mediation.api.calendar import year_json
-
     today = timezone.localdate()
     raw = request.GET.get("year") or request.POST.get("year") or ""
     year = int(raw) if raw.isdigit() and clocks.FIRST_YEAR <= int(raw) <= clocks.LAST_YEAR else None
