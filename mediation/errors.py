@@ -1,10 +1,13 @@
 """Domain errors. The API maps each to one HTTP status (one table, in mediation.api)."""
 
+from typing import Any
+
 
 class DomainError(Exception):
+    # `errors` maps field names to their messages (lists of strings or a form's ErrorList)
     status = 400
 
-    def __init__(self, detail: str, errors: dict | None = None):
+    def __init__(self, detail: str, errors: dict[str, Any] | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = errors or {}
@@ -33,6 +36,8 @@ class StateConflict(DomainError):
 
     status = 409
 
-    def __init__(self, detail: str, current_state: str, errors: dict | None = None):
+    def __init__(
+        self, detail: str, current_state: str, errors: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(detail, errors)
         self.current_state = current_state

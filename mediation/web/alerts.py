@@ -2,16 +2,25 @@
 they read them (DESIGN.md §3 risk, §4 deadlines). An alert is a visible CaseEvent of an
 alert type without an AlertRead row of the user; nothing is copied."""
 
+from __future__ import annotations
+
 import datetime as dt
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mediation import policies
 from mediation.law.choices import EventType, RiskLevel
 from mediation.models import AlertRead, CaseEvent
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from mediation.policies import Actor
 
 ALERT_TYPES = (
     EventType.DEADLINE_APPROACHING,
@@ -23,7 +32,7 @@ WINDOW = dt.timedelta(days=30)
 SHOWN = 5
 
 
-def unread(user, now=None):
+def unread(user: Actor | None, now: dt.datetime | None = None) -> QuerySet[CaseEvent]:
     if user is None or not user.is_authenticated:
         return CaseEvent.objects.none()
     now = now or timezone.now()
@@ -32,7 +41,7 @@ def unread(user, now=None):
     return policies.visible_events(user, qs).exclude(Exists(read)).order_by("-id")
 
 
-def text(event) -> str:
+def text(event: CaseEvent) -> str:
     """One line that says what needs attention (same words as live.js builds)."""
     data = event.payload.get("data", {})
     number = event.payload.get("case", {}).get("number", "")
@@ -52,7 +61,7 @@ def text(event) -> str:
     return _("%(n)s 期限将至（%(due)s）") % {"n": number, "due": due}
 
 
-def summary(user, now=None) -> dict:
+def summary(user: Actor | None, now: dt.datetime | None = None) -> dict[str, Any]:
     qs = unread(user, now)
     shown = list(qs.only("id", "type", "payload", "at", "case_id")[:SHOWN])
     return {
@@ -64,7 +73,9 @@ def summary(user, now=None) -> dict:
     }
 
 
-def mark_read(user, event_ids=None, now=None) -> int:
+def mark_read(
+    user: User, event_ids: Iterable[int] | None = None, now: dt.datetime | None = None
+) -> int:
     """Acknowledge the given alerts (or every unread one) for this user; idempotent."""
     now = now or timezone.now()
     qs = unread(user, now)

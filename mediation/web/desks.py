@@ -2,7 +2,14 @@
 handoff (a transfer or a referral, started by the workflows' services) and the list of
 the desk's own handoffs with where each stands."""
 
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import messages
+from django.db.models import Prefetch
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -10,11 +17,17 @@ from django.utils.translation import gettext_lazy
 
 from mediation import policies
 from mediation.errors import InvalidFields, NotPermitted
-from mediation.law.choices import HandoffStatus, PartyRole
+from mediation.law.choices import HandoffStatus, PartyRole, State
 from mediation.law.identity import mask_name
-from mediation.models import CaseParty, Handoff
+from mediation.models import Case, CaseParty, Handoff
 
 from . import forms as page_forms
+from .forms_desks import HandoffCaseForm
+
+if TYPE_CHECKING:
+    from mediation.policies import Actor
+
+    from . import AuthedRequest
 
 HANDOFF_STATUS = {
     "waiting": gettext_lazy("待反馈"),
@@ -25,10 +38,10 @@ HANDOFF_STATUS = {
 }
 
 
-def parties_line(links, full: bool) -> str:
+def parties_line(links: Iterable[CaseParty], full: bool) -> str:
     """Who is in dispute with whom, "马建国 与 杨学军" (a list is not a lawsuit: 与, not 诉).
     `links`: the case's CaseParty rows with their parties."""
-    names = {PartyRole.APPLICANT: [], PartyRole.RESPONDENT: []}
+    names: dict[str, list[str]] = {PartyRole.APPLICANT: [], PartyRole.RESPONDENT: []}
     for link in links:
         if link.role in names:
             names[link.role].append(link.party.name if full else mask_name(link.party.name))
@@ -47,21 +60,19 @@ HANDOFF_RESULTS = {
 }
 
 
-def result_label(handoff) -> str:
+def result_label(handoff: Handoff) -> str:
     """The handoff's recorded result in words (codes from workflows.common.close_handoff)."""
     code = handoff.result or ""
     if code in HANDOFF_RESULTS:
         return str(HANDOFF_RESULTS[code])
     if code.startswith("superseded:"):
-        from mediation.law.choices import State
-
         state = code.split(":", 1)[1]
         label = State(state).label if state in State.values else state
         return _("案件已转为：%(state)s") % {"state": label}
     return code
 
 
-def handoff_status(handoff) -> str:
+def handoff_status(handoff: Handoff) -> str:
     data = handoff.data or {}
     if handoff.status == HandoffStatus.CLOSED:
         return "handled"
@@ -75,9 +86,9 @@ def handoff_status(handoff) -> str:
     return "waiting"
 
 
-def handoff_rows(user, kind, orgs, limit=100) -> list[dict]:
-    from django.db.models import Prefetch
-
+def handoff_rows(
+    user: Actor, kind: str, orgs: Iterable[int], limit: int = 100
+) -> list[dict[str, Any]]:
     now = timezone.now()
     qs = (
         Handoff.objects.filter(kind=kind, org_id__in=orgs)
@@ -108,7 +119,15 @@ def handoff_rows(user, kind, orgs, limit=100) -> list[dict]:
     return rows
 
 
-def handoff_form_view(request, *, form_class, start, template, context, done):
+def handoff_form_view(
+    request: AuthedRequest,
+    *,
+    form_class: type[HandoffCaseForm],
+    start: Callable[[Actor, dict[str, Any]], Case],
+    template: str,
+    context: dict[str, Any],
+    done: str,
+) -> HttpResponse:
     """GET: the empty form; POST: start the handoff through `start(user, body)` (the
     workflows' service). Errors go back next to their fields with everything typed kept."""
     status = 200

@@ -2,23 +2,30 @@
 the inbox: the parties, the agreement's terms and the priority for the court's tasks; the
 feedback in full for the petition officer's review; the return note for the mediator."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from mediation.law.choices import HandoffKind
 from mediation.models import CaseParty
 
 from .desks import parties_line
 
+if TYPE_CHECKING:
+    from workflows.models import CaseTask
+
 AGREEMENT_TASKS = ("confirmation.register", "confirmation.decide", "court.outcome")
 PETITION_TASKS = ("petition.feedback", "petition.review")
 
 
-def card_for(task) -> dict:
+def card_for(task: CaseTask) -> dict[str, Any]:
     case = task.case
     if case is None:
         return {}
     # Names, not ID numbers: the receiving desk decides on these parties (DESIGN §9 masks
     # names only on the public portal).
     links = CaseParty.objects.filter(case=case).select_related("party").order_by("position", "id")
-    card = {"priority": case.priority, "parties": parties_line(links, True)}
+    card: dict[str, Any] = {"priority": case.priority, "parties": parties_line(links, True)}
     if task.kind in AGREEMENT_TASKS:
         agreement = case.current_agreement
         if agreement is not None:

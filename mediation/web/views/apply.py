@@ -1,6 +1,7 @@
 """网上申请调解: the public application page (no login). The same service as
 POST /api/portal/applications/; limited per client address like the tracking page."""
 
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -13,7 +14,7 @@ from ..forms_desks import ApplicationForm
 
 
 @never_cache
-def apply(request):
+def apply(request: HttpRequest) -> HttpResponse:
     form = ApplicationForm(request.POST or None)
     status, error = 200, None
     if request.method == "POST":

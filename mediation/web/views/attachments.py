@@ -2,9 +2,14 @@
 attachments service, then back to the case page; downloads use the API's URL, which
 takes the session too."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -13,24 +18,28 @@ from django.views.decorators.http import require_POST
 from mediation.actions import attachments
 from mediation.errors import DomainError, InvalidFields
 
+from .errors import domain_error_page, render_detail_error
+
+if TYPE_CHECKING:
+    from .. import AuthedRequest
+
 
 @csrf_exempt
 @require_POST
-def case_upload_attachment(request, pk):
+def case_upload_attachment(request: HttpRequest, pk: int) -> HttpResponse:
     # The bounded handler goes in before anything parses the body — the CSRF check
     # reads the form too, so it runs after, in the protected view below.
     request.upload_handlers = [
         attachments.BoundedUploadHandler(request),
         TemporaryFileUploadHandler(request),
     ]
-    return _upload(request, pk)
+    # login_required on _upload turns the anonymous away before the user is used
+    return _upload(cast("AuthedRequest", request), pk)
 
 
 @csrf_protect
 @login_required
-def _upload(request, pk):
-    from .cases import _render_detail_error, domain_error_page
-
+def _upload(request: AuthedRequest, pk: int) -> HttpResponse:
     handler = request.upload_handlers[0]
     try:
         if request.FILES.get("file") is None and getattr(handler, "too_big", False):
@@ -41,7 +50,7 @@ def _upload(request, pk):
         )
     except InvalidFields as exc:
         message = "；".join(m for msgs in exc.errors.values() for m in msgs) or exc.detail
-        return _render_detail_error(request, pk, exc.status, message)
+        return render_detail_error(request, pk, exc.status, message)
     except DomainError as exc:
         return domain_error_page(request, pk, exc)
     messages.success(request, _("已上传材料：%(name)s") % {"name": att.name})

@@ -2,9 +2,14 @@
 handling organisation until the archive. The rule is policies.may_correct; the write is
 services.correct_case / correct_party, the same as PATCH in the API."""
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,20 +19,24 @@ from mediation.actions import services
 from mediation.errors import DomainError, InvalidFields
 
 from ..forms_desks import CaseCorrectionForm, PartyCorrectionForm, corrections_context
-from .cases import _detail_context, _visible_case_or_404, domain_error_page
+from .case_page import detail_context, visible_case_or_404
+from .errors import domain_error_page
+
+if TYPE_CHECKING:
+    from .. import AuthedRequest
 
 
-def _fail(request, pk, status, message, **forms):
-
-    case = _visible_case_or_404(request.user, pk)
+def _fail(request: AuthedRequest, pk: int, status: int, message: str, **forms: Any) -> HttpResponse:
+    case = visible_case_or_404(request.user, pk)
     messages.error(request, message)
-    ctx = _detail_context(request, case)
+    ctx = detail_context(request, case)
     ctx["corrections"] = corrections_context(request.user, case, **forms)
     return render(request, "cases/detail.html", ctx, status=status)
 
 
-def _run(request, pk, write, form_kw):
-
+def _run(
+    request: AuthedRequest, pk: int, write: Callable[[], object], form_kw: dict[str, Any]
+) -> HttpResponse:
     try:
         write()
     except InvalidFields as exc:
@@ -45,9 +54,8 @@ def _run(request, pk, write, form_kw):
 
 @login_required
 @require_POST
-def case_correct(request, pk):
-
-    _visible_case_or_404(request.user, pk)
+def case_correct(request: AuthedRequest, pk: int) -> HttpResponse:
+    visible_case_or_404(request.user, pk)
     form = CaseCorrectionForm(request.POST)
     if not form.is_valid():
         return _fail(request, pk, 400, _("提交的内容有误"), case_form=form)
@@ -61,9 +69,8 @@ def case_correct(request, pk):
 
 @login_required
 @require_POST
-def party_correct(request, pk, pid):
-
-    case = _visible_case_or_404(request.user, pk)
+def party_correct(request: AuthedRequest, pk: int, pid: int) -> HttpResponse:
+    case = visible_case_or_404(request.user, pk)
     link = case.case_parties.select_related("party").filter(party_id=pid).first()
     if link is None:
         raise Http404

@@ -2,6 +2,7 @@
 mediation organisation and follows the results. The referral is the workflows' service."""
 
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -9,12 +10,13 @@ from mediation import policies
 from mediation.law.choices import HandoffKind
 from workflows import services as workflow_services
 
+from .. import AuthedRequest
 from ..desks import handoff_form_view, handoff_rows
 from ..forms_desks import CourtReferralForm
 
 
 @login_required
-def court_desk(request):
+def court_desk(request: AuthedRequest) -> HttpResponse:
     courts = policies.may_refer_to_mediation(request.user)
     if not courts:
         return render(

@@ -1,31 +1,44 @@
 """The intake desk: registering a case (walk-in, hotline, a screening or consultation)."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from mediation.actions import services
 from mediation.errors import InvalidFields, NotPermitted, StateConflict
+from mediation.models import Case
 
+from .. import AuthedRequest
 from .. import forms as page_forms
 
 # -- intake ------------------------------------------------------------------------------
 
 
 @login_required
-def case_new(request):
+def case_new(request: AuthedRequest) -> HttpResponse:
     if not page_forms.registrable_orgs(request.user):
         return render(request, "error.html", {"message": _("您无权登记案件")}, status=403)
     return intake_page(request, lambda body: services.register_case(request.user, body))
 
 
-def intake_page(request, register, *, initial=None, parties=None, origin=None):
+def intake_page(
+    request: AuthedRequest,
+    register: Callable[[dict[str, Any]], Case],
+    *,
+    initial: dict[str, Any] | None = None,
+    parties: list[dict[str, Any]] | None = None,
+    origin: str | None = None,
+) -> HttpResponse:
     """The intake form (GET) and its submission (POST) for every way a case is registered
     from a page: `register(body)` is the one service call that makes the case."""
     status = 200
 
-    def fix_channel(form):
+    def fix_channel(form: page_forms.IntakeForm) -> page_forms.IntakeForm:
         # A case from a screening or a consultation has its channel from its origin.
         if origin:
             form.fields["channel"].disabled = True

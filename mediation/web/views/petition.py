@@ -3,6 +3,7 @@ mediation organisation and follows the feedback. The transfer itself is the work
 service; the rules (consent, 涉法涉诉) are checked there."""
 
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -10,12 +11,13 @@ from mediation import policies
 from mediation.law.choices import HandoffKind
 from workflows import services as workflow_services
 
+from .. import AuthedRequest
 from ..desks import handoff_form_view, handoff_rows
 from ..forms_desks import PetitionTransferForm
 
 
 @login_required
-def petition_desk(request):
+def petition_desk(request: AuthedRequest) -> HttpResponse:
     bureaus = policies.may_transfer_petition(request.user)
     if not bureaus:
         return render(

@@ -1,8 +1,10 @@
 """The public portal: tracking a case by number and phone, or by the QR token."""
 
 import hashlib
+from typing import Any
 
 from django.conf import settings
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -14,7 +16,7 @@ from mediation.ops.ratelimit import client_ip as _client_ip
 from mediation.ops.ratelimit import hit as _hit
 
 from .. import forms as page_forms
-from .cases import _state_label
+from .case_page import state_label
 
 # -- public portal -------------------------------------------------------------------------
 
@@ -27,11 +29,11 @@ def _normalise_phone(value: str) -> str:
     return "".join(ch for ch in (value or "") if ch.isdigit())
 
 
-def _public_view(case) -> dict:
+def _public_view(case: Case) -> dict[str, Any]:
     """What the portal may show: state, dates, masked names; nothing else personal."""
     parties = case.case_parties.select_related("party").order_by("position", "id")
     transitions = [
-        {"at": e.at, "text": _state_label(e.payload.get("data", {}).get("to", ""))}
+        {"at": e.at, "text": state_label(e.payload.get("data", {}).get("to", ""))}
         for e in case.events.filter(type=EventType.CASE_TRANSITIONED).order_by("id")
     ]
     return {
@@ -53,7 +55,7 @@ def _public_view(case) -> dict:
 
 
 @never_cache
-def track(request):
+def track(request: HttpRequest) -> HttpResponse:
     """Case number + the applicant's phone. Any mismatch gets one generic answer, and
     attempts are limited per address and per case number (numbers are sequential)."""
     form = page_forms.TrackForm(request.POST or None)
@@ -76,7 +78,7 @@ def track(request):
                     role=PartyRole.APPLICANT
                 )
             )
-            if match:
+            if match and case is not None:
                 result = _public_view(case)
             else:
                 error, status = _("未查询到匹配的案件，请核对案号和申请人联系电话"), 404
@@ -91,7 +93,7 @@ def track(request):
 
 
 @never_cache
-def track_token(request, token):
+def track_token(request: HttpRequest, token: str) -> HttpResponse:
     case = Case.objects.select_related("org").filter(tracking_token=token).first()
     if case is None or not token:
         return render(
