@@ -43,7 +43,6 @@ from .petition import PetitionFlow
 from .referral import ReferralFlow
 
 OPEN = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
-FLOWS = (ConfirmationFlow, PetitionFlow, CourtReferralFlow, ReferralFlow)
 
 
 # -- inbox ----------------------------------------------------------------------------------
