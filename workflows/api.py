@@ -2,9 +2,14 @@
 transfer and court referral. Thin: parse, one service call, the domain errors map to HTTP
 in the API's one exception handler."""
 
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.forms import Form
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -13,16 +18,20 @@ from mediation.api import serializers as s
 from mediation.api.requests import case_registration
 from mediation.api.schema import component, form_schema, ref
 from mediation.api.serializers import case_json
+from mediation.api.views import errors
 from mediation.errors import InvalidFields
 from mediation.events import case_snapshot
+from mediation.law import petitions
 from mediation.models import Case
 
 from . import confirmation, court, petition, petition_clock, referral, services
+from .models import CaseTask
 from .nodes import CaseTaskNode
 
 
-def task_json(task) -> dict:
+def task_json(task: CaseTask) -> dict[str, Any]:
     case = task.case
+    assert case is not None  # a human task always has its case
     return {
         "id": task.pk,
         "type": task.kind,
@@ -61,11 +70,12 @@ def decision_component(task_type: str, decision: str) -> str:
     )
 
 
-def decision_components(node) -> list[tuple[str, str, type]]:
+def decision_components(node: CaseTaskNode) -> list[tuple[str, str, type[Form]]]:
     """(component name, decision, form) for every decision a task type may offer (its
     node's `forms`: what a given task offers now is among them). A decision offered with
     another form as well (a legal-aid centre's receipt) is named after that form."""
-    out, named = [], set()
+    out: list[tuple[str, str, type[Form]]] = []
+    named: set[str] = set()
     for decision, form in node.forms:
         suffix = decision if decision not in named else form.__name__.removesuffix("Form")
         named.add(decision)
@@ -73,7 +83,7 @@ def decision_components(node) -> list[tuple[str, str, type]]:
     return out
 
 
-def _decision_schema(task_type, decision, form):
+def _decision_schema(task_type: str, decision: str, form: type[Form]) -> dict[str, Any]:
     schema = form_schema(form, description=f"{task_type}: {decision}")
     schema["properties"] = {
         "decision": {"type": "string", "enum": [decision]},
@@ -105,7 +115,8 @@ class TaskCaseSerializer(serializers.Serializer):
 
 class DecisionSerializer(serializers.Serializer):
     decision = serializers.CharField()
-    fields = s.TransitionFieldSerializer(many=True)
+    # A declared field named like Serializer.fields (a property the metaclass leaves alone).
+    fields = s.TransitionFieldSerializer(many=True)  # type: ignore[assignment]
 
 
 class TaskSerializer(serializers.Serializer):
@@ -129,7 +140,7 @@ class TaskCompletionSerializer(serializers.Serializer):
     case = s.CaseDetailSerializer()
 
 
-def _registration(**extra) -> dict:
+def _registration(**extra: Any) -> dict[str, Any]:
     """The registration body without `channel` (the endpoint sets it), plus `extra`."""
     schema = case_registration()
     schema["properties"].pop("channel")
@@ -143,7 +154,7 @@ PAST_DAY = {"type": "string", "format": "date", "nullable": True}
 
 
 @component("PetitionTransferRequest")
-def petition_transfer_request():
+def petition_transfer_request() -> dict[str, Any]:
     schema = _registration(
         **{
             "petition_number": {"type": "string", "minLength": 1, "pattern": r"\S"},
@@ -157,18 +168,17 @@ def petition_transfer_request():
             },
             "received_on": {**PAST_DAY, "description": "信访部门收到信访事项之日（缺省今天）"},
             "notified_on": {**PAST_DAY, "description": "已告知信访人受理之日"},
-            # 信访工作条例 art 33: only with the petitioner's consent; art 22: not a matter
-            # already before a court, an arbitration or an administrative review.
+            # mediation.law.petitions: consent (art 33); not 涉法涉诉 (art 22).
             "petitioner_consent": {
                 "type": "boolean",
-                "description": "信访人同意转交人民调解（须为 true，否则 400；"
-                "《信访工作条例》第三十三条）",
+                "description": "信访人同意转交人民调解"
+                f"（须为 true，否则 400；{petitions.CONSENT_LAW}）",
             },
             "in_legal_proceedings": {
                 "type": "boolean",
                 "nullable": True,
-                "description": "涉法涉诉事项不转交人民调解（为 true 时 400；"
-                "《信访工作条例》第二十二条）",
+                "description": "涉法涉诉事项不转交人民调解"
+                f"（为 true 时 400；{petitions.LEGAL_PROCEEDINGS_LAW}）",
             },
         }
     )
@@ -178,7 +188,7 @@ def petition_transfer_request():
 
 
 @component("CourtReferralRequest")
-def court_referral_request():
+def court_referral_request() -> dict[str, Any]:
     schema = _registration(
         **{
             "referral_number": {"type": "string", "minLength": 1, "pattern": r"\S"},
@@ -205,20 +215,21 @@ def court_referral_request():
 
 
 @component("PetitionClockRequest")
-def petition_clock_request():
-    return form_schema(petition_clock.UpdateForm)
+def petition_clock_request() -> dict[str, Any]:
+    return form_schema(petitions.ClockUpdateForm)
 
 
-def _body(request) -> dict:
+def _user(request: Request) -> User:
+    """The caller: the API admits signed-in users only (IsAuthenticated by default)."""
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _body(request: Request) -> dict[str, Any]:
     if not isinstance(request.data, dict):
         raise InvalidFields("请求体应为 JSON 对象", {"non_field_errors": ["请求体应为 JSON 对象"]})
     return dict(request.data)
-
-
-def errors(*codes):
-    from mediation.api.views import errors as documented
-
-    return documented(*codes)
 
 
 class JsonView(APIView):
@@ -234,8 +245,8 @@ class TaskListView(JsonView):
         responses={200: TaskSerializer(many=True)},
         tags=["tasks"],
     )
-    def get(self, request):
-        return Response([task_json(t) for t in services.open_tasks(request.user)])
+    def get(self, request: Request) -> Response:
+        return Response([task_json(t) for t in services.open_tasks(_user(request))])
 
 
 class TaskCompleteView(JsonView):
@@ -247,8 +258,8 @@ class TaskCompleteView(JsonView):
         responses={200: TaskCompletionSerializer, **errors(403, 409)},
         tags=["tasks"],
     )
-    def post(self, request, pk):
-        task = services.complete_task(pk, request.user, _body(request))
+    def post(self, request: Request, pk: int) -> Response:
+        task = services.complete_task(pk, _user(request), _body(request))
         task.refresh_from_db()
         return Response({"task": task_json(task), "case": case_json(task.case, request.user)})
 
@@ -261,8 +272,8 @@ class PetitionTransferView(JsonView):
         responses={201: s.CaseDetailSerializer, **errors(403)},
         tags=["petitions"],
     )
-    def post(self, request):
-        case = services.start_petition_transfer(request.user, _body(request))
+    def post(self, request: Request) -> Response:
+        case = services.start_petition_transfer(_user(request), _body(request))
         return Response(case_json(case, request.user), status=status.HTTP_201_CREATED)
 
 
@@ -274,8 +285,8 @@ class CourtReferralView(JsonView):
         responses={201: s.CaseDetailSerializer, **errors(403)},
         tags=["courts"],
     )
-    def post(self, request):
-        case = services.start_court_referral(request.user, _body(request))
+    def post(self, request: Request) -> Response:
+        case = services.start_court_referral(_user(request), _body(request))
         return Response(case_json(case, request.user), status=status.HTTP_201_CREATED)
 
 
@@ -287,6 +298,6 @@ class PetitionClockView(JsonView):
         responses={200: s.CaseDetailSerializer, **errors(403)},
         tags=["petitions"],
     )
-    def post(self, request, pk):
-        petition_clock.update(pk, request.user, _body(request))
+    def post(self, request: Request, pk: int) -> Response:
+        petition_clock.update(pk, _user(request), _body(request))
         return Response(case_json(Case.objects.get(pk=pk), request.user))

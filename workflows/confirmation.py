@@ -8,28 +8,26 @@ by the court's president (院长) and recorded, loops back to the judge with the
 date (法释〔2011〕5号 arts 4–5).
 """
 
+import datetime as dt
+
 from django import forms
-from django.contrib.auth import get_user_model
-from django.utils.translation import gettext as _
+from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy
 from viewflow import this
 from viewflow.workflow import flow
+from viewflow.workflow.activation import Activation
 
 from mediation import policies
 from mediation.actions import services
-from mediation.law import clocks
+from mediation.law import handoffs
 from mediation.law.choices import HandoffKind, State
-from mediation.law.limits import Stage
+from mediation.law.clocks import Clock
+from mediation.law.handoffs import REFUSAL_REASONS
+from mediation.models import Case
 
-from .common import DecisionForm, FlowBase, iso, parse_iso
+from .common import Data, DecisionForm, Decisions, FlowBase, iso, parse_iso
+from .models import CaseProcess, CaseTask
 from .nodes import CaseTaskNode
-
-REFUSAL_REASONS = [
-    ("wrong_court", gettext_lazy("不属于本院管辖")),
-    ("late", gettext_lazy("超过协议生效之日起30日的申请期限")),
-    ("not_joint", gettext_lazy("非双方共同申请")),
-    ("excluded", gettext_lazy("涉及身份关系或物权、知识产权确权")),
-]
 
 
 class RegisterForm(DecisionForm):
@@ -53,12 +51,13 @@ class ExtendForm(DecisionForm):
     approved_by = forms.IntegerField(label=gettext_lazy("批准人"))
     reason = forms.CharField(label=gettext_lazy("延长理由"), max_length=2000)
 
-    def clean_approved_by(self):
+    def clean_approved_by(self) -> int:
         pk = self.cleaned_data["approved_by"]
-        approver = get_user_model().objects.filter(pk=pk, is_active=True).first()
+        approver = User.objects.filter(pk=pk, is_active=True).first()
         error = policies.may_approve_confirmation_extension(approver, self.task.org_id, self.user)
         if error:
             raise forms.ValidationError(error)
+        assert approver is not None  # the policy refuses no approver
         return approver.pk
 
 
@@ -111,10 +110,13 @@ class ConfirmationFlow(FlowBase, flow.Flow):
 
     # -- start ---------------------------------------------------------------------------
 
-    def start_process(self, activation, case, actor, now):
-        due = clocks.clock(Stage.CONFIRMATION_REGISTER, now).due
+    def start_process(
+        self, activation: Activation, case: Case, actor: User, now: dt.datetime
+    ) -> CaseProcess:
+        due = handoffs.register_clock(now).due
         process = activation.process
         process.case = case
+        assert case.confirmation_court is not None  # request_confirmation names the court
         process.handoff = services.open_handoff(
             case, HandoffKind.CONFIRMATION, case.confirmation_court, actor, now, due_at=due
         )
@@ -123,39 +125,44 @@ class ConfirmationFlow(FlowBase, flow.Flow):
 
     # -- nodes' parameters -----------------------------------------------------------
 
-    def court_of(self, process):
+    def court_of(self, process: CaseProcess) -> int | None:
         return process.case.confirmation_court_id
 
-    def register_due(self, process, prev, now):
-        return clocks.clock(Stage.CONFIRMATION_REGISTER, now)
+    def register_due(self, process: CaseProcess, prev: Activation, now: dt.datetime) -> Clock:
+        return handoffs.register_clock(now)
 
-    def decide_due(self, process, prev, now):
+    def decide_due(
+        self, process: CaseProcess, prev: Activation, now: dt.datetime
+    ) -> Clock | dt.datetime | None:
         due = parse_iso(process.data.get("decide_due"))
         registered = parse_iso(process.data.get("registered_at"))
         if due is None or registered is None:
             return due
-        basis = process.data.get("decide_basis") or clocks.rule(Stage.CONFIRMATION_DECIDE).basis
-        return clocks.fixed_clock(Stage.CONFIRMATION_DECIDE, registered, due, basis, "calendar")
+        return handoffs.recorded_decide_clock(
+            registered, due, process.data.get("decide_basis") or ""
+        )
 
-    def decide_decisions(self, task):
-        out = {"confirm": ConfirmForm, "reject": RejectForm}
+    def decide_decisions(self, task: CaseTask) -> Decisions:
+        out: Decisions = {"confirm": ConfirmForm, "reject": RejectForm}
         if not task.process.coerced.data.get("extended"):
             out["extend"] = ExtendForm
         return out
 
-    def registered(self, activation):
+    def registered(self, activation: Activation) -> bool:
         return bool(activation.process.data.get("registered_at"))
 
-    def just_extended(self, activation):
+    def just_extended(self, activation: Activation) -> bool:
         prev = activation.task.previous.order_by("-pk").first()
         return bool(prev and prev.coerced.decision.get("decision") == "extend")
 
     # -- decisions -------------------------------------------------------------------
 
-    def on_register(self, activation, user, decision, data, now):
+    def on_register(
+        self, activation: Activation, user: User, decision: str, data: Data, now: dt.datetime
+    ) -> Data:
         process = activation.process
         if decision == "register":
-            decide = clocks.clock(Stage.CONFIRMATION_DECIDE, now)
+            decide = handoffs.decide_clock(now)
             due = decide.due
             process.data.update(
                 registered_at=iso(now),
@@ -174,24 +181,20 @@ class ConfirmationFlow(FlowBase, flow.Flow):
         # Refused at intake (不予受理): the clerk's reject_confirmation records the ruling
         # `not_accepted`, from which the mediator may file the same agreement again at the
         # right court, resume mediation or refer the dispute on.
-        label = dict(REFUSAL_REASONS)[data["reason"]]
-        grounds = _("不予受理：%(reason)s") % {"reason": label}
-        if data.get("note"):
-            grounds = f"{grounds}（{data['note']}）"
+        grounds = handoffs.refusal_grounds(data["reason"], data.get("note") or "")
         services.perform(
             process.case_id, "reject_confirmation", user, {"grounds": grounds}, now=now
         )
         services.close_handoff(process.handoff, "refused", now)
         return {"reason": data["reason"]}
 
-    def on_decide(self, activation, user, decision, data, now):
+    def on_decide(
+        self, activation: Activation, user: User, decision: str, data: Data, now: dt.datetime
+    ) -> Data:
         process = activation.process
         if decision == "extend":
-            # The president's extension counts on from the original end of the review
-            # period (registration + 15 days), not from the working day it rolled to.
             registered = parse_iso(process.data.get("registered_at")) or now
-            original = clocks.clock(Stage.CONFIRMATION_DECIDE, registered)
-            longer = clocks.extended(Stage.CONFIRMATION_DECIDE, original)
+            longer = handoffs.extended_decide_clock(registered)
             due = longer.due
             process.data.update(
                 extended=True,

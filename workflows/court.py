@@ -9,24 +9,30 @@ After filing (委托): an agreement ends in a 调解书 or the suit's withdrawal
 returns the case to its trial (恢复审理), not to a confirmation.
 """
 
+import datetime as dt
+
 from django import forms
+from django.contrib.auth.models import User
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from viewflow import this
 from viewflow.workflow import flow
+from viewflow.workflow.activation import Activation
 
 from mediation.actions import services
-from mediation.law.choices import ReferRoute, State
+from mediation.law import handoffs
+from mediation.law.choices import ReferRoute
 from mediation.law.transitions import MustBeTrue
+from mediation.models import Case, Handoff
 
-from .common import DecisionForm, FlowBase, NoteForm
+from .common import Data, DecisionForm, Decisions, FlowBase, NoteForm
+from .models import CaseProcess, CaseTask
 from .nodes import CaseTaskNode, driving
 
 
 class ConfirmForm(DecisionForm):
     joint_application = MustBeTrue(
-        gettext_lazy("司法确认须由双方当事人共同申请（《民事诉讼法》第二百零五条）"),
-        label=gettext_lazy("双方共同申请"),
+        handoffs.JOINT_APPLICATION_REQUIRED, label=gettext_lazy("双方共同申请")
     )
     concerns_status = forms.NullBooleanField(
         label=gettext_lazy("协议是否涉及身份关系"), required=False
@@ -52,6 +58,16 @@ class FileForm(DecisionForm):
     filing_number = forms.CharField(label=gettext_lazy("立案案号"), max_length=64)
 
 
+FORMS: Decisions = {
+    "confirm": ConfirmForm,
+    "mediation_document": DocumentForm,
+    "withdraw_suit": WithdrawSuitForm,
+    "resume_trial": ResumeTrialForm,
+    "file": FileForm,
+    "acknowledge": NoteForm,
+}
+
+
 class CourtReferralFlow(FlowBase, flow.Flow):
     """诉调对接"""
 
@@ -65,14 +81,7 @@ class CourtReferralFlow(FlowBase, flow.Flow):
         CaseTaskNode(
             "court.outcome",
             org=this.court,
-            forms=[
-                ("confirm", ConfirmForm),
-                ("mediation_document", DocumentForm),
-                ("withdraw_suit", WithdrawSuitForm),
-                ("resume_trial", ResumeTrialForm),
-                ("file", FileForm),
-                ("acknowledge", NoteForm),
-            ],
+            forms=list(FORMS.items()),
             decisions=this.outcome_decisions,
             handler=this.on_outcome,
         )
@@ -81,35 +90,25 @@ class CourtReferralFlow(FlowBase, flow.Flow):
     )
     end = flow.End().Annotation(title=gettext_lazy("诉调对接结束"))
 
-    def start_process(self, activation, case, handoff):
+    def start_process(self, activation: Activation, case: Case, handoff: Handoff) -> CaseProcess:
         process = activation.process
         process.case = case
         process.handoff = handoff
         return process
 
-    def court(self, process):
+    def court(self, process: CaseProcess) -> int:
         return process.handoff.org_id
 
-    def outcome_decisions(self, task):
-        state = task.case.state
-        # 委托调解 happens after the suit was filed: the court ends it with a 调解书 or the
-        # plaintiff's withdrawal, and a failure goes back to the trial (CPL art 102:
-        # judgment without delay), never to a judicial confirmation. 委派调解 (before
-        # filing) may end in either.
-        filed = task.process.coerced.handoff.data.get("kind") == "post_filing"
-        out = {}
-        if state == State.AGREED:
-            if task.case.network != "judicial" and not filed:
-                out["confirm"] = ConfirmForm
-            out["mediation_document"] = DocumentForm
-            if filed:
-                out["withdraw_suit"] = WithdrawSuitForm
-        if state == State.FAILED:
-            out["resume_trial" if filed else "file"] = ResumeTrialForm if filed else FileForm
-        out["acknowledge"] = NoteForm
-        return out
+    def outcome_decisions(self, task: CaseTask) -> Decisions:
+        # What the court may do with the outcome is the law's (before or after filing).
+        case = task.case
+        assert case is not None  # a human task always has its case
+        kind = task.process.coerced.handoff.data.get("kind") or ""
+        return {d: FORMS[d] for d in handoffs.court_outcomes(case.state, case.network, kind)}
 
-    def on_outcome(self, activation, user, decision, data, now):
+    def on_outcome(
+        self, activation: Activation, user: User, decision: str, data: Data, now: dt.datetime
+    ) -> Data:
         process = activation.process
         case, handoff = process.case, process.handoff
         if decision == "confirm":

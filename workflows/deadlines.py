@@ -1,15 +1,16 @@
 """The flows' task due dates, swept by mediation.law.deadlines with the domain's own."""
 
 import datetime as dt
+from collections.abc import Callable, Iterator
 
-from mediation.actions import clock_changes
+from mediation.actions import clock_changes, services
 from mediation.law import clocks, deadlines
 
 from .models import CaseTask
 
 
 @deadlines.deadline_source
-def task_items():
+def task_items() -> Iterator[deadlines.Item]:
     """Open flow tasks with a due date (court registration 3 days, judicial decision
     15 (+10) days, arbitration acceptance 5 days, petition feedback)."""
     rows = (
@@ -43,7 +44,9 @@ def task_items():
 
 
 @clock_changes.clock_holder
-def task_clocks(recount):
+def task_clocks(
+    recount: Callable[[clocks.Clock], clocks.Clock],
+) -> Iterator[tuple[int, clock_changes.Change]]:
     """Open flow tasks counted again after a calendar or time-limit change; a handoff whose
     due date mirrored the task's (the court's review, the petition's feedback) follows."""
     tasks = (
@@ -64,6 +67,5 @@ def task_clocks(recount):
         task.save(update_fields=["due_at", "data"])
         handoff = getattr(task.process.caseprocess, "handoff", None)
         if handoff is not None and handoff.due_at == old.due:
-            handoff.due_at = new.due
-            handoff.save(update_fields=["due_at"])
+            services.update_handoff(handoff, due_at=new.due)
         yield task.case_id, clock_changes.Change("task", task.pk, old.due, new.due, task.kind)

@@ -6,20 +6,33 @@ date and the decision taken. Only human tasks carry a `kind` (the task type of �
 start, gateway and end rows leave it blank.
 """
 
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process, Task
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from mediation.models import Case, Handoff, Organization
+
+# viewflow is untyped, so the stubs' plugin sees no model here: the fields say their types.
+
 
 class CaseProcess(Process):
-    case = models.ForeignKey(
+    case: models.ForeignKey[Case, Case] = models.ForeignKey(
         "mediation.Case",
         verbose_name=_("案件"),
         on_delete=models.PROTECT,
         related_name="processes",
     )
-    handoff = models.OneToOneField(
+    # Every flow opens its handoff when it starts (null only in the column).
+    handoff: models.OneToOneField[Handoff | None, Handoff] = models.OneToOneField(
         "mediation.Handoff",
         verbose_name=_("衔接"),
         null=True,
@@ -34,8 +47,10 @@ class CaseProcess(Process):
 
 
 class CaseTask(Task):
-    kind = models.CharField(_("任务类型"), max_length=40, blank=True, db_index=True)
-    case = models.ForeignKey(
+    kind: models.CharField[str, str] = models.CharField(
+        _("任务类型"), max_length=40, blank=True, db_index=True
+    )
+    case: models.ForeignKey[Case | None, Case | None] = models.ForeignKey(
         "mediation.Case",
         verbose_name=_("案件"),
         null=True,
@@ -43,7 +58,7 @@ class CaseTask(Task):
         on_delete=models.PROTECT,
         related_name="tasks",
     )
-    org = models.ForeignKey(
+    org: models.ForeignKey[Organization | None, Organization | None] = models.ForeignKey(
         "mediation.Organization",
         verbose_name=_("承办组织"),
         null=True,
@@ -51,9 +66,11 @@ class CaseTask(Task):
         on_delete=models.PROTECT,
         related_name="tasks",
     )
-    due_at = models.DateTimeField(_("期限"), null=True, blank=True)
+    due_at: models.DateTimeField[dt.datetime | None, dt.datetime | None] = models.DateTimeField(
+        _("期限"), null=True, blank=True
+    )
     decision = models.JSONField(_("处理决定"), default=dict, blank=True)
-    completed_by = models.ForeignKey(
+    completed_by: models.ForeignKey[User | None, User | None] = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("办理人"),
         null=True,

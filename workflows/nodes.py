@@ -9,45 +9,59 @@ viewflow's own pages, which we do not mount.
 
 import contextlib
 import contextvars
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from typing import Any, TypeAlias
 
+from django.contrib.auth.models import User
 from django.utils import timezone
 from viewflow import this
 from viewflow.workflow import flow
+from viewflow.workflow.activation import Activation
 from viewflow.workflow.nodes import ViewActivation
 
 from mediation.law.clocks import Clock, clock_json
 
+from .common import DecisionForm, Decisions
+from .models import CaseProcess, CaseTask
+
 # Tasks being completed right now (their own transitions must not cancel them) and the
 # single `now` of the operation that is driving the engine.
-_driving: contextvars.ContextVar[frozenset] = contextvars.ContextVar("driving", default=frozenset())
-_now: contextvars.ContextVar = contextvars.ContextVar("flow_now", default=None)
-_quiet: contextvars.ContextVar[frozenset] = contextvars.ContextVar("quiet", default=frozenset())
+_driving: contextvars.ContextVar[frozenset[int]] = contextvars.ContextVar(
+    "driving", default=frozenset()
+)
+_now: contextvars.ContextVar[dt.datetime | None] = contextvars.ContextVar("flow_now", default=None)
+_quiet: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar(
+    "quiet", default=frozenset()
+)
+
+Due: TypeAlias = Clock | dt.datetime | None
 
 
-def current_now():
+def current_now() -> dt.datetime:
     return _now.get() or timezone.now()
 
 
 @contextlib.contextmanager
-def driving(task_ids=(), now=None, quiet=()):
+def driving(
+    task_ids: Iterable[int] = (), now: dt.datetime | None = None, quiet: Iterable[str] = ()
+) -> Iterator[None]:
     """Run engine code on behalf of an operation: its `now`, the tasks it is completing
     and the flow starts it suppresses (e.g. the court files a case itself: no referral
     flow back to the same court)."""
-    tokens = [
-        _driving.set(_driving.get() | frozenset(task_ids)),
-        _quiet.set(_quiet.get() | frozenset(quiet)),
-    ]
+    driving_token = _driving.set(_driving.get() | frozenset(task_ids))
+    quiet_token = _quiet.set(_quiet.get() | frozenset(quiet))
     now_token = _now.set(now) if now is not None else None
     try:
         yield
     finally:
         if now_token is not None:
             _now.reset(now_token)
-        _quiet.reset(tokens[1])
-        _driving.reset(tokens[0])
+        _quiet.reset(quiet_token)
+        _driving.reset(driving_token)
 
 
-def is_driving(task_id) -> bool:
+def is_driving(task_id: int) -> bool:
     return task_id in _driving.get()
 
 
@@ -57,7 +71,14 @@ def is_quiet(what: str) -> bool:
 
 class CaseTaskActivation(ViewActivation):
     @classmethod
-    def create(cls, flow_task, prev_activation, token, data=None, seed=None):
+    def create(
+        cls,
+        flow_task: "CaseTaskNode",
+        prev_activation: Activation,
+        token: Any,
+        data: dict[str, Any] | None = None,
+        seed: Any = None,
+    ) -> "CaseTaskActivation":
         task = flow_task.flow_class.task_class(
             process=prev_activation.process, flow_task=flow_task, token=token
         )
@@ -88,7 +109,7 @@ class CaseTaskNode(flow.View):
     task may ever offer with each form it may ask for, as (value, form class) pairs (the
     API schema is written from them, workflows.api); decisions(task) -> {value: form
     class}, those offered now, always among `forms` (none given: all of them, always);
-    handler(task, user, decision,
+    handler(activation, user, decision,
     cleaned_data, now) applies the decision (case transitions through mediation.actions.services)
     before the engine moves on;
     expects: the case states in which the task still makes sense (otherwise the task is
@@ -96,7 +117,17 @@ class CaseTaskNode(flow.View):
 
     activation_class = CaseTaskActivation
 
-    def __init__(self, kind, *, org, forms, handler, decisions=None, due=None, expects=()):
+    def __init__(
+        self,
+        kind: str,
+        *,
+        org: Any,
+        forms: Iterable[tuple[str, type[DecisionForm]]],
+        handler: Any,
+        decisions: Any = None,
+        due: Any = None,
+        expects: Iterable[str] = (),
+    ) -> None:
         super().__init__(view=None)
         self.kind = kind
         self.forms = tuple(forms)
@@ -108,7 +139,7 @@ class CaseTaskNode(flow.View):
         self._handler = handler
         self.expects = frozenset(expects)
 
-    def _resolve(self, instance):
+    def _resolve(self, instance: Any) -> None:
         super()._resolve(instance)
         self._org = this.resolve(instance, self._org)
         self._due = this.resolve(instance, self._due)
@@ -116,20 +147,30 @@ class CaseTaskNode(flow.View):
             self._decisions = this.resolve(instance, self._decisions)
         self._handler = this.resolve(instance, self._handler)
 
-    def org_for(self, process):
-        return self._org(process)
+    def org_for(self, process: CaseProcess) -> int | None:
+        org: int | None = self._org(process)
+        return org
 
-    def due_for(self, process, prev_activation, now):
-        return self._due(process, prev_activation, now) if self._due else None
+    def due_for(self, process: CaseProcess, prev_activation: Activation, now: dt.datetime) -> Due:
+        due: Due = self._due(process, prev_activation, now) if self._due else None
+        return due
 
-    def decisions_for(self, task) -> dict:
+    def decisions_for(self, task: CaseTask) -> Decisions:
         if self._decisions is None:
             return dict(self.forms)
-        offered = self._decisions(task)
+        offered: Decisions = self._decisions(task)
         undeclared = set(offered.items()) - set(self.forms)
         if undeclared:  # the schema would not describe it: a flow's mistake, not the user's
             raise RuntimeError(f"{self.kind} offers undeclared decisions {undeclared}")
         return offered
 
-    def handle(self, task, user, decision, data, now):
-        return self._handler(task, user, decision, data, now)
+    def handle(
+        self,
+        activation: Activation,
+        user: User,
+        decision: str,
+        data: dict[str, Any],
+        now: dt.datetime,
+    ) -> dict[str, Any] | None:
+        out: dict[str, Any] | None = self._handler(activation, user, decision, data, now)
+        return out

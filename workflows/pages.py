@@ -1,9 +1,12 @@
 """The task inbox page: the receiving organisations complete the handoff tasks (the court
 clerk registers, the judge decides, …) through workflows.services, like the API."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.contrib.auth.models import User
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,11 +19,25 @@ from mediation.web import task_cards
 
 from . import services
 
+FieldErrors = dict[str, list[str]]
 
-def _task_rows(request, open_task=None, open_decision=None, errors=None):
+
+def _user(request: HttpRequest) -> User:
+    """The caller: every page here is behind login_required."""
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _task_rows(
+    request: HttpRequest,
+    open_task: int | None = None,
+    open_decision: str | None = None,
+    errors: FieldErrors | None = None,
+) -> list[dict[str, Any]]:
     now = timezone.now()
     rows = []
-    for task in services.open_tasks(request.user):
+    for task in services.open_tasks(_user(request)):
         is_open = task.pk == open_task
         rows.append(
             {
@@ -45,17 +62,24 @@ def _task_rows(request, open_task=None, open_decision=None, errors=None):
 
 
 @login_required
-def task_list(request, *, status=200, open_task=None, open_decision=None, errors=None):
+def task_list(
+    request: HttpRequest,
+    *,
+    status: int = 200,
+    open_task: int | None = None,
+    open_decision: str | None = None,
+    errors: FieldErrors | None = None,
+) -> HttpResponse:
     rows = _task_rows(request, open_task, open_decision, errors)
     return render(request, "tasks/list.html", {"rows": rows, "nav": "tasks"}, status=status)
 
 
 @login_required
 @require_POST
-def task_complete(request, pk):
+def task_complete(request: HttpRequest, pk: int) -> HttpResponse:
     decision = request.POST.get("decision", "")
     try:
-        task = services.get_task(pk, request.user)
+        task = services.get_task(pk, _user(request))
     except NotVisible:
         raise Http404 from None
     described = (
@@ -63,7 +87,7 @@ def task_complete(request, pk):
         if (services.task_is_open(task))
         else {}
     )
-    body = {"decision": decision}
+    body: dict[str, Any] = {"decision": decision}
     if decision in described:
         body.update(
             page_forms.described_payload(
@@ -71,14 +95,16 @@ def task_complete(request, pk):
             )
         )
     try:
-        services.complete_task(task.pk, request.user, body)
+        services.complete_task(task.pk, _user(request), body)
     except NotVisible:
         raise Http404 from None
     except DomainError as exc:  # the status is the error's own (mediation.errors)
         messages.error(request, exc.detail)
-        kept = {}
+        kept: dict[str, Any] = {}
         if isinstance(exc, InvalidFields):  # reopen the form with what was typed
             kept = {"open_task": task.pk, "open_decision": decision, "errors": exc.errors}
         return task_list(request, status=exc.status, **kept)
-    messages.success(request, _("任务已办理：%(case)s") % {"case": task.case.number})
+    case = task.case
+    assert case is not None  # a human task always has its case
+    messages.success(request, _("任务已办理：%(case)s") % {"case": case.number})
     return redirect("task_list")

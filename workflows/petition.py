@@ -12,15 +12,23 @@ sides consent to mediate again; any other return asks the organisation for a
 supplementary feedback instead.
 """
 
+import datetime as dt
+from typing import Any
+
 from django import forms
+from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy
 from viewflow import this
 from viewflow.workflow import flow
+from viewflow.workflow.activation import Activation
 
 from mediation.actions import services
+from mediation.law import petitions
 from mediation.law.choices import State
+from mediation.models import Case, Handoff
 
-from .common import DecisionForm, FlowBase, NoteForm, RequiredNoteForm, iso
+from .common import Data, DecisionForm, FlowBase, NoteForm, RequiredNoteForm, iso
+from .models import CaseProcess
 from .nodes import CaseTaskNode
 
 
@@ -75,29 +83,33 @@ class PetitionFlow(FlowBase, flow.Flow):
     )
     end = flow.End().Annotation(title=gettext_lazy("信访事项办结"))
 
-    def start_process(self, activation, case, handoff):
+    def start_process(self, activation: Activation, case: Case, handoff: Handoff) -> CaseProcess:
         process = activation.process
         process.case = case
         process.handoff = handoff
         process.data = {"reviews": []}
         return process
 
-    def mediation_org(self, process):
+    def mediation_org(self, process: CaseProcess) -> int:
         return process.case.org_id
 
-    def bureau(self, process):
+    def bureau(self, process: CaseProcess) -> int:
         return process.handoff.org_id
 
-    def feedback_due(self, process, prev, now):
+    def feedback_due(
+        self, process: CaseProcess, prev: Activation, now: dt.datetime
+    ) -> dt.datetime | None:
         return process.handoff.due_at
 
-    def reopened(self, activation):
-        return activation.process.data.get("last_review") == "reopened"
+    def reopened(self, activation: Activation) -> bool:
+        return bool(activation.process.data.get("last_review") == "reopened")
 
-    def returned(self, activation):
-        return activation.process.data.get("last_review") == "returned"
+    def returned(self, activation: Activation) -> bool:
+        return bool(activation.process.data.get("last_review") == "returned")
 
-    def on_feedback(self, activation, user, decision, data, now):
+    def on_feedback(
+        self, activation: Activation, user: User, decision: str, data: Data, now: dt.datetime
+    ) -> Data:
         process = activation.process
         process.data["feedback"] = {
             "text": data["feedback"],
@@ -118,15 +130,16 @@ class PetitionFlow(FlowBase, flow.Flow):
         )
         return {"state": process.case.state}
 
-    def on_review(self, activation, user, decision, data, now):
+    def on_review(
+        self, activation: Activation, user: User, decision: str, data: Data, now: dt.datetime
+    ) -> Data:
         process = activation.process
         case = process.case
         if decision == "accept":
             outcome = "accepted"
             services.close_handoff(process.handoff, "handled", now)
-        elif case.state == State.FAILED and data.get("consent"):
-            # 退回重办: the policy lets the petition officer of the case reopen it, and
-            # only with both sides' consent — mediation is voluntary (PML arts 3, 17).
+        elif petitions.reopens(case.state == State.FAILED, bool(data.get("consent"))):
+            # 退回重办: the policy lets the petition officer of the case reopen it.
             services.perform(
                 case.pk, "reopen", user, {"note": data["note"], "consent": True}, now=now
             )
@@ -142,7 +155,9 @@ class PetitionFlow(FlowBase, flow.Flow):
         process.save(update_fields=["data"])
         handoff = process.handoff
         review = {"decision": decision, "outcome": outcome, "note": data.get("note", "")}
-        record = {"reviews": [*handoff.data.get("reviews", []), {**review, "at": iso(now)}]}
+        record: dict[str, Any] = {
+            "reviews": [*handoff.data.get("reviews", []), {**review, "at": iso(now)}]
+        }
         if decision == "return":
             record.update(return_note=data.get("note", ""), returned_at=iso(now))
         services.update_handoff(handoff, record)

@@ -14,9 +14,13 @@ inserts.
 """
 
 import datetime as dt
+from collections.abc import Mapping
+from types import EllipsisType
+from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Exists
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
@@ -25,11 +29,12 @@ from viewflow.workflow.status import PROCESS, STATUS
 from mediation import policies
 from mediation.actions import services as case_services
 from mediation.errors import InvalidFields, NotPermitted, NotVisible, StateConflict
+from mediation.law import handoffs, petitions
 from mediation.law.choices import OUTCOME_STATES, Channel, HandoffKind, HandoffStatus
 from mediation.law.transitions import describe_form_fields
-from mediation.models import Handoff, Organization
+from mediation.models import Case, Handoff, Organization
 
-from . import petition_clock
+from .common import Decisions, errors_of
 from .confirmation import ConfirmationFlow
 from .court import CourtReferralFlow
 from .models import CaseTask
@@ -38,20 +43,12 @@ from .petition import PetitionFlow
 from .referral import ReferralFlow
 
 OPEN = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
-FLOWS = (ConfirmationFlow, PetitionFlow, CourtReferralFlow, ReferralFlow)
-
-
-def _errors_of(form) -> dict:
-    errors = {k: [str(m) for m in v] for k, v in form.errors.items()}
-    if "__all__" in errors:
-        errors["non_field_errors"] = errors.pop("__all__")
-    return errors
 
 
 # -- inbox ----------------------------------------------------------------------------------
 
 
-def open_tasks(user):
+def open_tasks(user: User) -> list[CaseTask]:
     """The caller's open tasks: their organisations' tasks that their role completes."""
     orgs = policies.org_ids(user)
     qs = (
@@ -63,18 +60,19 @@ def open_tasks(user):
     return [t for t in qs if policies.may_complete_task(user, t.kind, t.org_id)]
 
 
-def decisions_of(task) -> dict:
-    return task.flow_task.decisions_for(task)
+def decisions_of(task: CaseTask) -> Decisions:
+    decisions: Decisions = task.flow_task.decisions_for(task)
+    return decisions
 
 
-def describe_decisions(task) -> list[dict]:
+def describe_decisions(task: CaseTask) -> list[dict[str, Any]]:
     return [
         {"decision": value, "fields": describe_form_fields(form_class)}
         for value, form_class in decisions_of(task).items()
     ]
 
 
-def get_task(task_id, user) -> CaseTask:
+def get_task(task_id: int | str, user: User) -> CaseTask:
     """A task the user may see (member of the receiving organisation or supervisor)."""
     try:
         task = CaseTask.objects.exclude(kind="").select_related("case").get(pk=int(task_id))
@@ -88,7 +86,13 @@ def get_task(task_id, user) -> CaseTask:
 # -- completing a task --------------------------------------------------------------------
 
 
-def complete_task(task_id, user, data: dict | None, *, now=None) -> CaseTask:
+def complete_task(
+    task_id: int | str,
+    user: User,
+    data: Mapping[str, Any] | None,
+    *,
+    now: dt.datetime | None = None,
+) -> CaseTask:
     """Complete a task with `{"decision": …, …fields}`: 404 / 403 / 409 / 400 as the API."""
     now = now or timezone.now()
     data = dict(data or {})
@@ -101,8 +105,9 @@ def complete_task(task_id, user, data: dict | None, *, now=None) -> CaseTask:
     with transaction.atomic(), flow_class.lock(task.process_id):
         task.refresh_from_db()
         case = task.case
+        assert case is not None  # a human task (kind set) always has its case
         if task.status not in OPEN:
-            raise StateConflict(_("该任务已办结或已取消"), case.state if case else "")
+            raise StateConflict(_("该任务已办结或已取消"), case.state)
         choices = decisions_of(task)
         decision = data.pop("decision", None)
         if not isinstance(decision, str) or decision not in choices:
@@ -112,7 +117,7 @@ def complete_task(task_id, user, data: dict | None, *, now=None) -> CaseTask:
             )
         form = choices[decision](data, task=task, user=user)
         if not form.is_valid():
-            raise InvalidFields(_("提交的内容有误"), _errors_of(form))
+            raise InvalidFields(_("提交的内容有误"), errors_of(form))
         activation = task.flow_task.activation_class(task)
         with driving(task_ids={task.pk}, now=now):
             extra = task.flow_task.handle(activation, user, decision, form.cleaned_data, now)
@@ -140,7 +145,7 @@ def complete_task(task_id, user, data: dict | None, *, now=None) -> CaseTask:
     return task
 
 
-def _jsonable(data: dict) -> dict:
+def _jsonable(data: Mapping[str, Any]) -> dict[str, Any]:
     out = {}
     for key, value in data.items():
         out[key] = value.isoformat() if isinstance(value, dt.date | dt.datetime) else value
@@ -150,7 +155,16 @@ def _jsonable(data: dict) -> dict:
 # -- starting handoffs from the API -------------------------------------------------------
 
 
-def _deadline(value, field, errors, now, default=None):
+Errors = dict[str, list[str]]
+
+
+def _deadline(
+    value: object,
+    field: str,
+    errors: Errors,
+    now: dt.datetime,
+    default: dt.datetime | None = None,
+) -> dt.datetime | None:
     if value in (None, ""):
         if default is None:
             errors[field] = [_("请填写期限")]
@@ -170,7 +184,13 @@ def _deadline(value, field, errors, now, default=None):
     return parsed
 
 
-def _past_date(value, field, errors, now, default=...):
+def _past_date(
+    value: object,
+    field: str,
+    errors: Errors,
+    now: dt.datetime,
+    default: dt.date | EllipsisType | None = ...,
+) -> dt.date | None:
     """A day that has happened (the petition's receipt, the notice): today by default."""
     today = timezone.localdate(now)
     if value in (None, ""):
@@ -183,7 +203,7 @@ def _past_date(value, field, errors, now, default=...):
     return day
 
 
-def _acting_org(orgs: list[int], requested, field, errors):
+def _acting_org(orgs: list[int], requested: Any, field: str, errors: Errors) -> int | None:
     if not orgs:
         return None
     if requested in (None, ""):
@@ -198,37 +218,33 @@ def _acting_org(orgs: list[int], requested, field, errors):
     return requested
 
 
-def start_petition_transfer(user, data: dict, *, now=None):
+YES = (True, "true", "on", "1")
+
+
+def start_petition_transfer(
+    user: User, data: Mapping[str, Any] | None, *, now: dt.datetime | None = None
+) -> Case:
     """访调对接: register the case at the mediation organisation and open the handoff."""
     now = now or timezone.now()
     data = dict(data or {})
     bureaus = policies.may_transfer_petition(user)
     if not bureaus:
         raise NotPermitted(_("只有信访干部可以转办信访事项"))
-    errors = {}
+    errors: Errors = {}
     number = str(data.pop("petition_number", "") or "").strip()
     if not number:
         errors["petition_number"] = [_("请填写信访件编号")]
     consent = data.pop("petitioner_consent", None)
-    if consent not in (True, "true", "on", "1"):
-        errors["petitioner_consent"] = [
-            _("转交人民调解须经信访人同意，请记录信访人同意调解（《信访工作条例》第三十三条）")
-        ]
     legal = data.pop("in_legal_proceedings", False)
-    if legal in (True, "true", "on", "1"):
-        errors["in_legal_proceedings"] = [
-            _(
-                "已经或者依法应当通过诉讼、仲裁、行政复议等法定途径解决的事项（涉法涉诉），"
-                "不转交人民调解，应告知信访人依法向有关机关提出（《信访工作条例》第二十二条）"
-            )
-        ]
+    errors.update(petitions.transfer_refusals(consent in YES, legal in YES))
     due = _deadline(data.pop("feedback_due", None), "feedback_due", errors, now)
     bureau_id = _acting_org(bureaus, data.pop("petition_bureau", None), "petition_bureau", errors)
     received_on = _past_date(data.pop("received_on", None), "received_on", errors, now)
     notified_on = _past_date(data.pop("notified_on", None), "notified_on", errors, now, None)
     if errors:
         raise InvalidFields(_("提交的内容有误"), errors)
-    petition_clocks = petition_clock.open_clocks(received_on, notified_on, now)
+    assert bureau_id is not None and received_on is not None  # else an error above
+    petition_clocks = petitions.open_clocks(received_on, notified_on, now)
     return _register_with_handoff(
         user,
         data,
@@ -245,8 +261,19 @@ def start_petition_transfer(user, data: dict, *, now=None):
 
 
 def _register_with_handoff(
-    user, data, now, channel, kind, flow, *, partner, number, due, event_data, handoff_data=None
-):
+    user: User,
+    data: dict[str, Any],
+    now: dt.datetime,
+    channel: str,
+    kind: str,
+    flow: type[PetitionFlow] | type[CourtReferralFlow],
+    *,
+    partner: Organization,
+    number: str,
+    due: dt.datetime | None,
+    event_data: dict[str, Any],
+    handoff_data: dict[str, Any] | None = None,
+) -> Case:
     """The case registers at the mediation organisation with the partner's sight of it,
     the handoff opens and its flow starts: all or nothing."""
     with transaction.atomic(), driving(now=now):
@@ -273,20 +300,23 @@ def _register_with_handoff(
     return case
 
 
-def start_court_referral(user, data: dict, *, now=None):
+def start_court_referral(
+    user: User, data: Mapping[str, Any] | None, *, now: dt.datetime | None = None
+) -> Case:
     """诉调对接: a court clerk refers a dispute to a mediation organisation."""
     now = now or timezone.now()
     data = dict(data or {})
     courts = policies.may_refer_to_mediation(user)
     if not courts:
         raise NotPermitted(_("只有法院书记员可以委派或委托调解"))
-    errors = {}
+    errors: Errors = {}
     number = str(data.pop("referral_number", "") or "").strip()
     if not number:
         errors["referral_number"] = [_("请填写委派/委托调解编号")]
-    kind = data.pop("kind", "pre_filing") or "pre_filing"
-    if kind not in ("pre_filing", "post_filing"):
-        errors["kind"] = [_("应为 pre_filing（委派）或 post_filing（委托）")]
+    kind = data.pop("kind", handoffs.PRE_FILING) or handoffs.PRE_FILING
+    kind_error = handoffs.referral_kind_error(kind)
+    if kind_error:
+        errors["kind"] = [kind_error]
     summary = data.pop("summary_procedure", False)
     if not isinstance(summary, bool):
         errors["summary_procedure"] = [_("应为 true 或 false")]
@@ -298,6 +328,7 @@ def start_court_referral(user, data: dict, *, now=None):
     court_id = _acting_org(courts, data.pop("court", None), "court", errors)
     if errors:
         raise InvalidFields(_("提交的内容有误"), errors)
+    assert court_id is not None  # else an error above
     return _register_with_handoff(
         user,
         data,
@@ -320,7 +351,7 @@ def start_court_referral(user, data: dict, *, now=None):
 # -- keeping flows in step with the case (runs inside every transition) -------------------
 
 
-def _running_flows(case_ref):
+def _running_flows(case_ref: OuterRef) -> Exists:
     # Every flow opens its Handoff row when it starts and closes it when it ends (or is
     # cancelled), so "an open handoff" is the domain's own word for "a flow is running",
     # and a probe on that one indexed table is cheaper than joining viewflow's tables.
@@ -328,7 +359,7 @@ def _running_flows(case_ref):
 
 
 @case_services.in_transition(probe=_running_flows)
-def on_case_transition(case, name, user, now):
+def on_case_transition(case: Case, name: str, user: User | None, now: dt.datetime) -> None:
     starts = name == "request_confirmation" or (name == "refer" and case.referral_org_id)
     # Most transitions touch a case with no running flow: the service's locking SELECT
     # already answered whether one runs (the probe), so those return at once.
@@ -346,7 +377,7 @@ def on_case_transition(case, name, user, now):
         _advance_outcome(case)
 
 
-def _advance_outcome(case):
+def _advance_outcome(case: Case) -> None:
     """Release the flows waiting for this case's outcome (petition, court referral)."""
     if case.state not in OUTCOME_STATES:
         return
@@ -361,7 +392,7 @@ def _advance_outcome(case):
         node.run(task)
 
 
-def _cancel_stale(case, now):
+def _cancel_stale(case: Case, now: dt.datetime) -> None:
     """A task whose case has moved on by another door (e.g. the judge's ruling entered
     directly, a result recorded outside the referral flow) is cancelled with its flow,
     so no inbox keeps a task nobody can complete."""
@@ -387,5 +418,5 @@ def _cancel_stale(case, now):
             )
 
 
-def task_is_open(task) -> bool:
+def task_is_open(task: CaseTask) -> bool:
     return task.status in OPEN

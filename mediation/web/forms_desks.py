@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from mediation import policies
-from mediation.law import lengths
+from mediation.law import lengths, petitions
 from mediation.law.choices import MEDIATING_KINDS, Category, OrgKind, PartyKind
 from mediation.models import Organization
 
@@ -243,9 +243,7 @@ class HandoffCaseForm(forms.Form):
 class PetitionTransferForm(HandoffCaseForm):
     petition_number = _text(_("信访件编号"), lengths.PETITION_NUMBER)
     feedback_due = forms.CharField(label=_("反馈期限"), required=False, widget=DateInput())
-    petitioner_consent = forms.BooleanField(
-        label=_("信访人同意通过调解解决（《信访工作条例》第三十三条）"), required=False
-    )
+    petitioner_consent = forms.BooleanField(label=petitions.CONSENT_LABEL, required=False)
 
     def payload(self) -> dict:
         return {

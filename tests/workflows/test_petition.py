@@ -3,9 +3,12 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from mediation.law import petitions
 from mediation.law.choices import State
 from mediation.models import Case, CaseAccess, Handoff
+from mediation.web.forms_desks import PetitionTransferForm
 from tests.conftest import case_body
+from workflows.api import petition_transfer_request
 
 from .conftest import complete, inbox, one_task
 
@@ -174,3 +177,21 @@ def test_declined_at_intake_opens_feedback(world, transfer, as_user):
     case = transfer()
     world.advance(case, State.DECLINED)
     assert one_task(as_user(world.head), "petition.feedback", case)
+
+
+def test_the_consent_and_legal_proceedings_citations_are_stated_once(world, as_user):
+    """The law states them (mediation.law.petitions); the API's errors and schema and the
+    desk's checkbox quote the same words."""
+    schema = petition_transfer_request()["properties"]
+    assert petitions.CONSENT_LAW in schema["petitioner_consent"]["description"]
+    assert petitions.LEGAL_PROCEEDINGS_LAW in schema["in_legal_proceedings"]["description"]
+    label = str(PetitionTransferForm.base_fields["petitioner_consent"].label)
+    assert label == f"信访人同意通过调解解决（{petitions.CONSENT_LAW}）"
+    body = {**case_body(world.home), "petition_number": "宁红信转〔2026〕17号"}
+    body.update(feedback_due=(timezone.localdate() + dt.timedelta(days=30)).isoformat())
+    resp = as_user(world.petition).post(
+        "/api/petitions/transfers/", {**body, "in_legal_proceedings": True}, format="json"
+    )
+    errors = resp.json()["errors"]
+    assert petitions.CONSENT_LAW in errors["petitioner_consent"][0]
+    assert petitions.LEGAL_PROCEEDINGS_LAW in errors["in_legal_proceedings"][0]
