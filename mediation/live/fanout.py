@@ -45,7 +45,10 @@ from __future__ import annotations
 import functools
 import logging
 import sys
+from collections.abc import Iterable
+from typing import Any
 
+from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 log = logging.getLogger(__name__)
@@ -73,7 +76,7 @@ class Outgoing:
 
     __slots__ = ("frame", "id", "text")
 
-    def __init__(self, event_id: int, text: str):
+    def __init__(self, event_id: int, text: str) -> None:
         self.id = event_id
         self.text = text
         self.frame = frame(text.encode())
@@ -88,7 +91,8 @@ class Link:
 
     __slots__ = ("STATE_OPEN", "limit", "protocol", "sock", "transport")
 
-    def __init__(self, protocol, limit: int):
+    # autobahn and daphne ship no types: the protocol is Any.
+    def __init__(self, protocol: Any, limit: int) -> None:
         self.protocol = protocol
         self.transport = protocol.transport
         self.sock = self.transport.socket
@@ -132,7 +136,7 @@ def disable(reason: str) -> None:
     _disabled = reason
 
 
-def link(consumer) -> Link | None:
+def link(consumer: AsyncWebsocketConsumer) -> Link | None:
     """The fast path to this consumer's connection, or None (not served by daphne over
     plain TCP — e.g. the test communicator or TLS in daphne — or the fast path is off)."""
     if _disabled is not None:
@@ -165,7 +169,8 @@ def startup_check() -> None:
             disable("; ".join(problems))
 
 
-def _daphne_protocol(send):
+# `send` is whatever callable the consumer was given (a partial, a bound method, a wrapper).
+def _daphne_protocol(send: Any) -> Any:
     from channels.sessions import InstanceSessionWrapper
 
     # channels' SessionMiddleware (in AuthMiddlewareStack) wraps send; it acts on HTTP
@@ -190,7 +195,7 @@ def _daphne_protocol(send):
     return protocol if isinstance(protocol, WebSocketServerProtocol) else None
 
 
-async def send_ordinary(consumer, events) -> None:
+async def send_ordinary(consumer: AsyncWebsocketConsumer, events: Iterable[Outgoing]) -> None:
     """The per-socket path: daphne/autobahn frame (and maybe compress) each event."""
     for event in events:
         try:
