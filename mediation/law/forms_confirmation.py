@@ -14,11 +14,7 @@ from mediation import policies
 from mediation.models import Organization
 
 from . import clocks
-from .choices import (
-    ConfirmationRuling,
-    OrgKind,
-    State,
-)
+from .choices import ConfirmationRuling, OrgKind, State
 from .forms_base import NoteForm, PartyIdsField, TransitionForm
 from .limits import Stage
 from .routes import STATUS_OR_TITLE_CATEGORIES, court_jurisdiction_error
