@@ -147,7 +147,7 @@ def link(consumer: AsyncWebsocketConsumer) -> Link | None:
         if served_by_daphne():
             disable(f"daphne's send is no longer partial(Server.handle_reply, protocol): {send!r}")
         return None
-    from twisted.internet.tcp import Connection
+    from twisted.internet.tcp import Connection  # lazy: Twisted is daphne's, loaded only there
 
     if not isinstance(getattr(protocol, "transport", None), Connection):
         return None  # TLS wrapper or something else: its own write path applies
@@ -171,7 +171,7 @@ def startup_check() -> None:
 
 # `send` is whatever callable the consumer was given (a partial, a bound method, a wrapper).
 def _daphne_protocol(send: Any) -> Any:
-    from channels.sessions import InstanceSessionWrapper
+    from channels.sessions import InstanceSessionWrapper  # lazy: with the server's classes below
 
     # channels' SessionMiddleware (in AuthMiddlewareStack) wraps send; it acts on HTTP
     # response starts only and hands websocket messages on to `real_send` untouched. Our
@@ -189,7 +189,7 @@ def _daphne_protocol(send: Any) -> Any:
     func = getattr(send.func, "__func__", None)
     if func is None or func.__qualname__ != "Server.handle_reply":
         return None
-    from autobahn.twisted.websocket import WebSocketServerProtocol
+    from autobahn.twisted.websocket import WebSocketServerProtocol  # lazy: daphne's, only there
 
     protocol = send.args[0]
     return protocol if isinstance(protocol, WebSocketServerProtocol) else None
@@ -208,7 +208,7 @@ async def send_ordinary(consumer: AsyncWebsocketConsumer, events: Iterable[Outgo
 def check_internals() -> list[str]:
     """What of the module docstring's list no longer holds in the installed versions."""
     problems = []
-    try:
+    try:  # lazy: the server's internals, checked under daphne; missing ones are a problem
         from autobahn.twisted.websocket import WebSocketServerProtocol
         from autobahn.websocket.protocol import WebSocketProtocol
         from channels.sessions import InstanceSessionWrapper
