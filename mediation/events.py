@@ -18,7 +18,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from mediation.law.identity import display_name, mask_in
+from mediation.live import relay as live
+from mediation.live.wire import serialise
 from mediation.models import case_sql
+from mediation.ops import logs
 
 from .models import CaseEvent
 
@@ -27,8 +30,20 @@ if TYPE_CHECKING:
 
     from .models import Case
 
+__all__ = [
+    "CaseUpdate",
+    "EventItem",
+    "actor_snapshot",
+    "case_snapshot",
+    "record_event",
+    "record_events",
+    "record_events_for_cases",
+    "serialise",  # the wire shape (mediation.live.wire), for the API's callers
+]
+
 # One event of an action: its type and its data (a JSON object, or None for none).
 EventItem: TypeAlias = tuple[str, "dict[str, Any] | None"]
+
 # The action's guarded write of the case row: (SET clause, its parameters, expected state).
 CaseUpdate: TypeAlias = tuple[str, list[Any], str]
 
@@ -130,23 +145,7 @@ def record_events_for_cases(
     return events
 
 
-def serialise(event: CaseEvent) -> dict[str, Any]:
-    """The one wire shape of an event (socket and REST)."""
-    p = event.payload
-    return {
-        "id": event.pk,
-        "type": event.type,
-        "at": timezone.localtime(event.at).isoformat(),
-        "case": p.get("case"),
-        "actor": p.get("actor"),
-        "data": p.get("data", {}),
-    }
-
-
 def _push(message: dict[str, Any]) -> None:
     # The relays read the event (with its organisations) from the table: only its id travels.
-    from mediation.live import relay as live
-    from mediation.ops import logs
-
     logs.event_committed(message)
     live.publish(message)

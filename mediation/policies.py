@@ -11,8 +11,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, TypeAlias
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext as _
 
 from config.converters import ID_MAX
 from mediation.law.choices import (
@@ -50,7 +52,10 @@ if TYPE_CHECKING:
 Actor: TypeAlias = "User | AnonymousUser"
 
 _CACHE_ATTR = "_dtj_roles"
-_USER_SENTINEL = -72_720_200  # the user id roles_by_org's compiled query is built with
+# The ids the compiled queries (roles_by_org, _assignable) are built with, swapped for the
+# real ones when bound.
+_USER_SENTINEL = -72_720_003
+_ORG_SENTINEL = -72_720_002
 
 
 def roles_by_org(user: Actor | None) -> dict[int, frozenset[str]]:
@@ -83,8 +88,6 @@ def forget(user: Actor) -> None:
 def live_access(user_ids: Iterable[int]) -> dict[int, tuple[frozenset[int], bool]]:
     """For open sockets: {user id: (organisation ids, is supervisor)} of the users that are
     still active, in two queries however many users; a missing id lost access entirely."""
-    from django.contrib.auth import get_user_model
-
     active = set(
         get_user_model()
         .objects.filter(pk__in=user_ids, is_active=True)
@@ -167,7 +170,6 @@ def handles(user: Actor | None, case: Case) -> bool:
 
 
 def _fresh_intake(user: Actor | None, case: Case) -> bool:
-
     return (
         user is not None
         and case.registered_by_id is not None
@@ -192,7 +194,6 @@ def may_correct(user: Actor, case: Case) -> bool:
 def visible_events(
     user: Actor | None, qs: QuerySet[CaseEvent] | None = None
 ) -> QuerySet[CaseEvent]:
-
     qs = CaseEvent.objects.all() if qs is None else qs
     if is_supervisor(user):
         return qs
@@ -229,21 +230,14 @@ ASSIGNABLE_ROLES = (Role.MEDIATOR, Role.ORG_HEAD)
 
 def assignable_mediators(org_id: int) -> QuerySet[User]:
     """The users who may be assigned as mediator of a case handled by `org_id`."""
-    from django.contrib.auth import get_user_model
-
     ids = Membership.objects.filter(org_id=org_id, role__in=ASSIGNABLE_ROLES).values("user_id")
     return get_user_model().objects.filter(pk__in=ids, is_active=True)
 
 
-_ORG_SENTINEL, _USER_SENTINEL = -72_720_002, -72_720_003
-
-
 def _assignable(user_id: int, org_id: int) -> User | None:
     """assignable_mediators(org_id).filter(pk=user_id), compiled once per database: every
-    accept and reassign asks, and building the same query through the ORM each time was
-    a third of the transition's time (`make bench BENCH_ARGS=scale`)."""
-    from django.contrib.auth import get_user_model
-
+    accept and reassign asks, and building the same query through the ORM each time is
+    a large share of the transition's work."""
     sql, params = compiled_once(
         ("assignable",),
         lambda: assignable_mediators(_ORG_SENTINEL).filter(pk=_USER_SENTINEL),
@@ -256,9 +250,6 @@ def assignable_mediator(user_id: int | str, org_id: int) -> tuple[User | None, s
     """The user to assign as mediator of a case of `org_id`, or None and the message that
     says why not. One query when the choice is good (the hot path of accept/reassign); the
     reason is looked up only for a refusal."""
-    from django.contrib.auth import get_user_model
-    from django.utils.translation import gettext as _
-
     try:
         uid = int(user_id)
     except (ValueError, TypeError):
@@ -303,7 +294,6 @@ def _referral_target_staff(user: Actor, case: Case) -> bool:
 
 
 def _petition_officer_of_case(user: Actor, case: Case) -> bool:
-
     orgs = {o for o, r in roles_by_org(user).items() if Role.PETITION_OFFICER in r}
     return bool(orgs) and _has_handoff(case, HandoffKind.PETITION, orgs)
 
@@ -316,7 +306,6 @@ def _has_handoff(case: Case, kind: str, orgs: set[int]) -> bool:
 def _referring_court_clerk(user: Actor, case: Case) -> bool:
     """The clerk of the court that referred the case for mediation (诉调对接): files the
     parties' confirmation application or the case itself from the court.outcome task."""
-
     if case.channel != Channel.COURT_REFERRAL:
         return False
     orgs = {o for o, r in roles_by_org(user).items() if Role.CLERK in r}
@@ -332,7 +321,6 @@ def _confirmation_court(user: Actor, case: Case, *roles: str) -> bool:
 def confirmation_registered(case: Case) -> bool:
     """The court's clerk registered the pending application under a 民特 number: from then
     on only a judge rules on it (法释〔2011〕5号 arts 2–4)."""
-
     return any(
         h.kind == HandoffKind.CONFIRMATION
         and h.status == HandoffStatus.OPEN
@@ -356,8 +344,6 @@ def _reject_confirmation(user: Actor, case: Case) -> bool:
 
 def agent_may_apply_error(party: Party) -> str | None:
     """An agent applies for a party only with a recorded power of attorney (授权委托书)."""
-    from django.utils.translation import gettext as _
-
     if party.rep_kind == RepresentativeKind.AGENT and not party.rep_authorization.strip():
         return _(
             "当事人“%(name)s”的委托代理人代为申请司法确认，须记录授权委托书"
@@ -368,7 +354,6 @@ def agent_may_apply_error(party: Party) -> str | None:
 
 def _approving_courts(court_id: int) -> set[int]:
     # A people's tribunal is part of its basic court: that court's president approves.
-
     court = Organization.objects.filter(pk=court_id).only("parent_id").first()
     return {c for c in (court_id, court.parent_id if court else None) if c}
 
@@ -376,8 +361,6 @@ def _approving_courts(court_id: int) -> set[int]:
 def extension_approvers(court_id: int) -> QuerySet[User]:
     """The active users who may approve a confirmation review's extension for this court:
     its president, or the president of the basic court a tribunal belongs to."""
-    from django.contrib.auth import get_user_model
-
     ids = Membership.objects.filter(
         org_id__in=_approving_courts(court_id), role=Role.PRESIDENT
     ).values("user_id")
@@ -389,8 +372,6 @@ def may_approve_confirmation_extension(
 ) -> str | None:
     """Only the court's president (院长) approves the one 10-day extension of a
     confirmation review, and never the judge who decides it (法释〔2011〕5号 art 5)."""
-    from django.utils.translation import gettext as _
-
     courts = _approving_courts(court_id)
     if approver is None or not any(has_role(approver, c, Role.PRESIDENT) for c in courts):
         return _("延长司法确认审查期限须经本院院长批准（法释〔2011〕5号第五条）")
@@ -485,7 +466,6 @@ def legal_aid_eligible(tags: Iterable[str] | None) -> bool:
     """A party qualifies for a legal-aid referral: economic hardship (low income, 建档立卡户;
     法律援助法 art 31) or a group exempt from the hardship review (the elderly, the disabled,
     军人军属 and veterans; art 42)."""
-
     return bool(set(tags or ()) & LEGAL_AID_TAGS)
 
 
@@ -504,10 +484,20 @@ def legal_aid_parties(case: Case) -> list[Party]:
 def may_record_screening(user: Actor, org: Organization) -> bool:
     """A people's mediation committee's mediators and head record its screening rounds
     (《人民调解法》第八条: committees prevent disputes by screening their area)."""
-
     return org.kind == OrgKind.PEOPLE_COMMITTEE and has_role(
         user, org.pk, Role.MEDIATOR, Role.ORG_HEAD
     )
+
+
+def may_use_screening_desk(user: Actor) -> bool:
+    """The screening desk in the nav: supervisors, and the mediators and heads of a people's
+    mediation committee (the committees that record rounds)."""
+    supervisor = is_supervisor(user)
+    committee = Organization.objects.filter(
+        pk__in=[o for o, r in roles_by_org(user).items() if r & {Role.MEDIATOR, Role.ORG_HEAD}],
+        kind=OrgKind.PEOPLE_COMMITTEE,
+    ).exists()
+    return supervisor or committee
 
 
 def visible_screenings(
@@ -515,7 +505,6 @@ def visible_screenings(
 ) -> QuerySet[ScreeningRound]:
     """A committee's rounds: its members, the committee above it (a township committee sees
     its villages'), and supervisors. Another committee's rounds are not visible."""
-
     qs = ScreeningRound.objects.all() if qs is None else qs
     if user is None or not user.is_authenticated:
         return qs.none()
@@ -534,11 +523,15 @@ def consultation_orgs(user: Actor) -> list[int]:
     return sorted(o for o, r in roles_by_org(user).items() if Role.INTAKE_CLERK in r)
 
 
+def may_use_consultation_desk(user: Actor) -> bool:
+    """The consultation desk in the nav: supervisors and the intake desks that take calls."""
+    return is_supervisor(user) or bool(consultation_orgs(user))
+
+
 def visible_consultations(
     user: Actor | None, qs: QuerySet[Consultation] | None = None
 ) -> QuerySet[Consultation]:
     """The desk that took the call and supervisors (who see the caller's phone masked)."""
-
     qs = Consultation.objects.all() if qs is None else qs
     if user is None or not user.is_authenticated:
         return qs.none()
@@ -573,7 +566,6 @@ def visible_complaints(
 ) -> QuerySet[Complaint]:
     """Supervisors see every complaint; a mediator sees the complaints about themself and
     nobody else's (an organisation's staff do not read complaints about colleagues)."""
-
     qs = Complaint.objects.all() if qs is None else qs
     if user is None or not user.is_authenticated:
         return qs.none()

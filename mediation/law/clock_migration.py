@@ -4,16 +4,26 @@ Each open case gets the due date its rule gives today, counted from the event th
 names; every change is a `case.updated` event, so nothing moves silently. A due date the
 parties agreed to extend, or one a court's letter fixed, is kept and given its basis."""
 
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
 from django.utils import timezone
 
 from . import clocks
 from .limits import Stage
 
+# The migration's historical models (apps.get_model) are not the app's classes: their rows
+# and classes are typed Any here.
+Row = Any
+
 MEDIATING = ("accepted", "mediating")
 RESTARTS = ("resume", "reopen")
 
 
-def _last_transition(events, names):
+def _last_transition(events: Sequence[Row], names: Sequence[str]) -> Row | None:
     for event in reversed(events):
         if (
             event.type == "case.transitioned"
@@ -23,7 +33,7 @@ def _last_transition(events, names):
     return None
 
 
-def _new_clock(case, events, handoffs):
+def _new_clock(case: Row, events: Sequence[Row], handoffs: Sequence[Row]) -> clocks.Clock | None:
     if case.state == "registered":
         transfer = _last_transition(events, ("transfer",))
         return clocks.acceptance_clock(case.priority, transfer.at if transfer else case.created_at)
@@ -47,7 +57,12 @@ def _new_clock(case, events, handoffs):
 
 
 def recompute_open_cases(
-    Case, CaseEvent, CaseAccess, Handoff, now=None, reason="legal_clocks"
+    Case: Any,
+    CaseEvent: Any,
+    CaseAccess: Any,
+    Handoff: Any,
+    now: dt.datetime | None = None,
+    reason: str = "legal_clocks",
 ) -> int:
     """Recompute due_at of every open case; returns how many changed."""
     now = now or timezone.now()

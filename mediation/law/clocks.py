@@ -23,31 +23,43 @@ version in the Django cache, which other processes check at most every
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-import functools
 import threading
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-# chinese-calendar ships neither type hints nor a py.typed marker: its two date sets are
-# read once below, as frozensets of dates.
-import chinese_calendar  # type: ignore[import-untyped]
-import holidays
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from mediation.models import Case
+from mediation.models.clocks import Holiday, TimeLimit
+
+from .choices import OPEN_STATES
+from .days import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    PACKAGE_YEARS,
+    PKG_REST,
+    PKG_WORK,
+    TIME_BAR_WARNING_DAYS,
+    end_of_day,
+    labour_time_bar,
+    labour_time_bar_warning,
+    months_later,
+    statutory_rest_days,
+)
 from .limits import ANY, SEEDED, Stage, StartEvent, Unit
 
-if TYPE_CHECKING:
-    from mediation.models import Case
-
 __all__ = [
+    "FIRST_YEAR",
+    "LAST_YEAR",
+    "PACKAGE_YEARS",
+    "TIME_BAR_WARNING_DAYS",
     "Clock",
     "add_working_days",
     "approaching_at",
@@ -55,6 +67,9 @@ __all__ = [
     "days_left",
     "end_of_day",
     "is_working_day",
+    "labour_time_bar",
+    "labour_time_bar_warning",
+    "months_later",
     "period_end",
     "statutory_rest_days",
     "unconfirmed_note",
@@ -62,14 +77,6 @@ __all__ = [
 ]
 
 _VERSION_KEY = "mediation.clocks.version"
-
-# The package's own tables: statutory rest days and exchanged working days, by date.
-_PKG_REST: frozenset[dt.date] = frozenset(chinese_calendar.holidays)
-_PKG_WORK: frozenset[dt.date] = frozenset(chinese_calendar.workdays)
-PACKAGE_YEARS = frozenset(d.year for d in _PKG_REST)
-
-# Dates the calendar can speak of: the statutory rules are computed for these years only.
-FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
 @dataclass(frozen=True)
@@ -130,8 +137,6 @@ class Clock:
 
 class _State:
     def __init__(self) -> None:
-        from mediation.models.clocks import Holiday, TimeLimit
-
         self.overrides: dict[dt.date, bool] = dict(
             Holiday.objects.values_list("date", "is_working_day")
         )
@@ -185,8 +190,6 @@ def _changed(sender: type, **kwargs: Any) -> None:
 
 
 def connect_signals() -> None:
-    from mediation.models.clocks import Holiday, TimeLimit
-
     for model in (Holiday, TimeLimit):
         post_save.connect(_changed, sender=model, dispatch_uid=f"clocks-{model.__name__}")
         post_delete.connect(_changed, sender=model, dispatch_uid=f"clocks-{model.__name__}-d")
@@ -195,24 +198,12 @@ def connect_signals() -> None:
 # -- the calendar -------------------------------------------------------------------------
 
 
-@functools.cache
-def statutory_rest_days(year: int) -> frozenset[dt.date]:
-    """The statutory holidays of `year` (《全国年节及纪念日放假办法》 第二条, 2024 revision from
-    2025: 元旦 1 day, 春节 除夕 and 初一至初三, 清明 1, 劳动节 05-01/02, 端午 1, 中秋 1, 国庆
-    10-01/03; the earlier rules for earlier years), lunar dates and the 清明 solar term
-    computed by the `holidays` package. Only the days the law names: the State Council's
-    bridges and exchanged weekends are announced each year and cannot be computed."""
-    if not FIRST_YEAR <= year <= LAST_YEAR:
-        return frozenset()
-    return frozenset(holidays.country_holidays("CN", years=year, observed=False))
-
-
 def is_working_day(day: dt.date) -> bool:
     overrides = _current().overrides
     if day in overrides:
         return overrides[day]
     if day.year in PACKAGE_YEARS:
-        return day in _PKG_WORK or (day.weekday() < 5 and day not in _PKG_REST)
+        return day in PKG_WORK or (day.weekday() < 5 and day not in PKG_REST)
     # A year whose arrangement is not published yet: the statutory days and weekends, so a
     # period never ends on 元旦 or 除夕 (CPL art 85); the year stays unconfirmed.
     return day.weekday() < 5 and day not in statutory_rest_days(day.year)
@@ -263,19 +254,6 @@ def _working_from(day: dt.date) -> dt.date:
     while not is_working_day(day):
         day += dt.timedelta(days=1)
     return day
-
-
-def end_of_day(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59)))
-
-
-def months_later(day: dt.date, n: int) -> dt.date:
-    """The corresponding day n months after `day`; the month's last day where it has none
-    (民法典 第二百零二条)."""
-    month = day.month - 1 + n
-    year, month = day.year + month // 12, month % 12 + 1
-    last = calendar.monthrange(year, month)[1]
-    return dt.date(year, month, min(day.day, last))
 
 
 def last_day(start_day: dt.date, n: int, unit: str) -> dt.date:
@@ -570,33 +548,6 @@ def fixed_clock(
     return Clock(stage, start, due, unit, 0, basis, fixed=True)
 
 
-# -- the labour arbitration time bar ------------------------------------------------------
-
-TIME_BAR_WARNING_DAYS = 30
-
-
-def labour_time_bar(known_on: dt.date) -> dt.date:
-    """The last day of the one-year labour arbitration time bar from the day the party knew
-    or should have known of the infringement (《劳动争议调解仲裁法》第二十七条)."""
-    return months_later(known_on, 12)
-
-
-def labour_time_bar_warning(known_on: dt.date | None, today: dt.date) -> str:
-    """The mediator's warning when a labour mediation fails within 30 days of the bar (or
-    after it): the party must apply for arbitration now (the application to mediate
-    interrupts the bar, art 27 para 2, but a party should not rely on proving it)."""
-    if known_on is None:
-        return ""
-    ends = labour_time_bar(known_on)
-    if (ends - today).days > TIME_BAR_WARNING_DAYS:
-        return ""
-    return _(
-        "劳动争议申请仲裁的时效期间为一年（《劳动争议调解仲裁法》第二十七条），"
-        "自当事人知道或者应当知道其权利被侵害之日（%(known)s）起算，至 %(ends)s 届满；"
-        "请告知当事人尽快申请劳动人事争议仲裁，并说明申请调解使时效中断。"
-    ) % {"known": known_on.isoformat(), "ends": ends.isoformat()}
-
-
 # -- warnings -----------------------------------------------------------------------------
 
 LOOKAHEAD_DAYS = 90
@@ -604,10 +555,6 @@ LOOKAHEAD_DAYS = 90
 
 def years_in_use(now: dt.datetime) -> set[int]:
     """This year, the next once it is near, and every year an open clock reaches."""
-    from mediation.models import Case
-
-    from .choices import OPEN_STATES
-
     today = timezone.localdate(now)
     years = {today.year, (today + dt.timedelta(days=LOOKAHEAD_DAYS)).year}
     latest = (

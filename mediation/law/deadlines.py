@@ -21,8 +21,12 @@ emits. Two sweeps running at once, or the same sweep run twice, announce each de
 once. A changed due date (an extension) is a new key, so it is announced afresh.
 """
 
+from __future__ import annotations
+
 import datetime as dt
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -30,6 +34,7 @@ from django.utils import timezone
 
 from mediation.events import record_event
 from mediation.models import Case, Deadline, Handoff
+from mediation.ops import metrics
 
 from . import clocks
 from .choices import OPEN_STATES, EventType, HandoffKind, HandoffStatus, State
@@ -44,7 +49,7 @@ class Item:
     case_id: int
     start: dt.datetime
     due: dt.datetime
-    data: dict
+    data: dict[str, Any]
     unit: str = ""
 
 
@@ -52,13 +57,15 @@ def stamp(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S")
 
 
-def _case_items():
+def _case_items() -> Iterator[Item]:
     states = OPEN_STATES - {State.CONFIRMING}
     rows = Case.objects.filter(state__in=states, due_at__isnull=False).values_list(
         "pk", "state", "due_at", "due_from", "due_unit", "created_at", "accepted_at"
     )
     for pk, state, due, start, unit, created, accepted in rows:
+        assert due is not None  # filtered above
         start = start or (created if state == State.REGISTERED else accepted or created)
+        assert start is not None  # created_at is set on registration
         yield Item(
             f"case:{pk}:{state}:{stamp(due)}",
             pk,
@@ -71,21 +78,23 @@ def _case_items():
 
 # Deadlines kept by other apps (the workflows' task due dates): each registers a function
 # that yields Items, so the domain sweeps them without importing their models.
-_sources: list = []
+ItemSource = Callable[[], Iterable[Item]]
+_sources: list[ItemSource] = []
 
 
-def deadline_source(fn):
+def deadline_source(fn: ItemSource) -> ItemSource:
     """Register `fn()` yielding `Item`s to be swept with the domain's own deadlines."""
     if fn not in _sources:
         _sources.append(fn)
     return fn
 
 
-def _handoff_items():
+def _handoff_items() -> Iterator[Item]:
     rows = Handoff.objects.filter(
         status=HandoffStatus.OPEN, due_at__isnull=False, kind__in=SWEPT_HANDOFFS
     ).values_list("pk", "case_id", "kind", "org_id", "opened_at", "due_at", "data")
     for pk, case_id, kind, org_id, opened, due, data in rows:
+        assert due is not None  # filtered above
         clock = (data or {}).get("clock") or {}
         start = dt.datetime.fromisoformat(clock["start"]) if clock.get("start") else opened
         if kind == "court_referral" and (data or {}).get("materials_received_at"):
@@ -101,7 +110,7 @@ def _handoff_items():
         )
 
 
-def _petition_items():
+def _petition_items() -> Iterator[Item]:
     """The petition's own clocks (workflows.petition_clock) on its open handoff."""
     rows = Handoff.objects.filter(status=HandoffStatus.OPEN, kind=HandoffKind.PETITION).values_list(
         "pk", "case_id", "org_id", "data"
@@ -125,7 +134,7 @@ def approaching_point(item: Item, fraction: float) -> dt.datetime:
     return clocks.approaching_at(item.start, item.due, item.unit, fraction)
 
 
-def _kind_due(item: Item, now, fraction: float) -> str | None:
+def _kind_due(item: Item, now: dt.datetime, fraction: float) -> str | None:
     if now >= item.due:
         return OVERDUE
     if now >= approaching_point(item, fraction):
@@ -133,16 +142,14 @@ def _kind_due(item: Item, now, fraction: float) -> str | None:
     return None
 
 
-def sweep(now=None) -> dict[str, int]:
+def sweep(now: dt.datetime | None = None) -> dict[str, int]:
     """Announce what has come due by `now`. Returns counts of events emitted."""
-    from mediation.ops import metrics
-
     counts = _sweep(now or timezone.now())
     metrics.sweep_ran(counts)
     return counts
 
 
-def _sweep(now) -> dict[str, int]:
+def _sweep(now: dt.datetime) -> dict[str, int]:
     fraction = settings.DEADLINE_APPROACHING_FRACTION
     counts = {APPROACHING: 0, OVERDUE: 0, "checked": 0}
     items = [*_case_items(), *_handoff_items(), *_petition_items()]
@@ -163,7 +170,7 @@ def _sweep(now) -> dict[str, int]:
     return counts
 
 
-def _announce(item: Item, kind: str, now) -> bool:
+def _announce(item: Item, kind: str, now: dt.datetime) -> bool:
     try:
         with transaction.atomic():
             Deadline.objects.create(

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -73,8 +74,6 @@ def validate_credit_code(value: str, *, strict_checksum: bool | None = None) -> 
     """Format is always enforced; the check character only when CREDIT_CODE_STRICT is on,
     because intake often records a code read off a blurred licence copy and the design's
     own sample body carries a placeholder code."""
-    from django.conf import settings
-
     code = (value or "").strip().upper()
     if not _CREDIT_RE.match(code):
         raise ValidationError(_("统一社会信用代码应为18位数字或大写字母"), code="credit_code")

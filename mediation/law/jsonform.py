@@ -7,10 +7,14 @@ inside the field. Here it is that field's error, so the API answers 400, never 5
 never accepts what its schema refuses. `null` counts as absent, like a blank field.
 """
 
+from __future__ import annotations
+
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 NUMERIC = (forms.IntegerField, forms.DecimalField, forms.FloatField)
 # What the pages send for a checkbox or a yes/no select; any other text ("no", "yes") is
@@ -18,7 +22,7 @@ NUMERIC = (forms.IntegerField, forms.DecimalField, forms.FloatField)
 PAGE_BOOLEANS = {"true", "false", "on", "1", "0", "True", "False", "unknown", ""}
 
 
-def kind_error(field, value):
+def kind_error(field: forms.Field, value: Any) -> StrOrPromise | None:
     """The message when `value` is not a JSON value this field can take, else None."""
     if value is None or isinstance(field, forms.JSONField):
         return None
@@ -52,8 +56,8 @@ def kind_error(field, value):
 
 
 class JsonForm(forms.Form):
-    def full_clean(self):
-        wrong = {}
+    def full_clean(self) -> None:
+        wrong: dict[str, StrOrPromise] = {}
         if self.is_bound and type(self.data) is dict:
             for name, field in self.fields.items():
                 key = self.add_prefix(name)
@@ -70,4 +74,4 @@ class JsonForm(forms.Form):
         super().full_clean()
         for name, message in wrong.items():
             self.cleaned_data.pop(name, None)
-            self._errors[name] = self.error_class([str(message)])
+            self.errors[name] = self.error_class([str(message)])

@@ -2,6 +2,8 @@
 service forms, the API serializers and the page forms, so a list or a PDF is never blown
 up by input and every door answers with the same Chinese message."""
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
 NAME = 50  # a person's or an organisation's name
@@ -20,6 +22,6 @@ MESSAGES = {
 }
 
 
-def error_messages(**extra) -> dict:
+def error_messages(**extra: Any) -> dict[str, Any]:
     """error_messages= for a length-limited field (Django forms and DRF fields alike)."""
     return {**MESSAGES, **extra}

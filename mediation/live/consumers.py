@@ -17,42 +17,46 @@ and event, and under daphne one write of ready-made bytes (mediation.live.fanout
 too slow to keep up is closed (4013) and its client resumes from the last id it saw.
 """
 
+from __future__ import annotations
+
 import asyncio
 import json
+from collections.abc import Awaitable, Sequence
+from typing import Any
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.contrib.auth.models import User
 from django.utils.translation import gettext as _
 
+from config import tokens
 from mediation import policies
 from mediation.live import relay as live
-from mediation.live.relay import Deduper, encode
+from mediation.live.relay import Deduper
+from mediation.models import Case
 
 from . import fanout, socket_guard
 from .fanout import Outgoing
+from .wire import encode, serialise
 
 RESYNC_LIMIT = 1000
 AUTH_TIMEOUT = 10.0
 CLOSE_UNAUTHENTICATED = 4401
 
 
-def _membership(user) -> tuple[list[int], bool]:
+def _membership(user: User) -> tuple[list[int], bool]:
     policies.forget(user)
     return sorted(policies.org_ids(user)), policies.is_supervisor(user)
 
 
-def _token_login(key: str):
-    from config import tokens
-
+def _token_login(key: str) -> tuple[User | None, int | None]:
     found = tokens.check(key)
     return (found[0], found[1].pk) if found else (None, None)
 
 
-def _replay(user, since: int) -> list[tuple[int, str]] | None:
+def _replay(user: User, since: int) -> list[tuple[int, str]] | None:
     """Events after `since` that the user may see, in id order; None past the limit."""
-    from mediation.events import serialise
-
     policies.forget(user)
     rows = list(
         policies.visible_events(user).filter(id__gt=since).order_by("id")[: RESYNC_LIMIT + 1]
@@ -62,9 +66,7 @@ def _replay(user, since: int) -> list[tuple[int, str]] | None:
     return [(e.pk, encode(serialise(e))) for e in rows]
 
 
-def _may_watch(user, case_id: int) -> bool:
-    from mediation.models import Case
-
+def _may_watch(user: User, case_id: int) -> bool:
     case = Case.objects.filter(pk=case_id).first()
     policies.forget(user)
     return case is not None and policies.can_see(user, case)
@@ -74,24 +76,25 @@ class EventsConsumer(AsyncWebsocketConsumer):
     # No layer channel per socket: the hub delivers for the whole process (see above).
     channel_layer_alias = "__per_process_hub__"
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.user = None
+        self.user: User | None = None
         self.sent = Deduper()
         self.joined: set[str] = set()
-        self.auth_timer = None
-        self.hub = None
+        # the login deadline, then (once it fired) the close it started
+        self.auth_timer: asyncio.TimerHandle | asyncio.Future[None] | None = None
+        self.hub: live.Hub | None = None
         self.replaying = False
         self.pending: list[Outgoing] = []
-        self.link = None  # fanout.Link: the fast path to daphne's connection, if any
+        self.link: fanout.Link | None = None  # the fast path to daphne's connection, if any
         self.too_slow = False
         # What the socket was let in with; socket_guard closes it when that shrinks.
         self.orgs: frozenset[int] = frozenset()
         self.supervisor = False
-        self.token_id = None
-        self.loop = None
+        self.token_id: int | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
 
-    def deliver(self, events, data: bytes):
+    def deliver(self, events: Sequence[Outgoing], data: bytes) -> Awaitable[None] | None:
         """Hot path, called by the hub with the events due to this socket in one relay
         pass (id order) and their frames joined. Returns an awaitable only when the
         ordinary send is needed (no fast path, compression) or the socket is dropped."""
@@ -106,7 +109,9 @@ class EventsConsumer(AsyncWebsocketConsumer):
         result = link.write(data)
         return None if result == fanout.WRITTEN else self._not_written(result, events)
 
-    def _write(self, events, data: bytes | None = None):
+    def _write(
+        self, events: Sequence[Outgoing], data: bytes | None = None
+    ) -> Awaitable[None] | None:
         if self.too_slow:
             return None  # closing: its client resumes by id
         first_time = self.sent.first_time
@@ -120,7 +125,7 @@ class EventsConsumer(AsyncWebsocketConsumer):
         result = self.link.write(data)
         return None if result == fanout.WRITTEN else self._not_written(result, fresh)
 
-    def _not_written(self, result, events):
+    def _not_written(self, result: int, events: Sequence[Outgoing]) -> Awaitable[None]:
         if result == fanout.TOO_SLOW:
             self.too_slow = True
             return self.close(code=fanout.CLOSE_TOO_SLOW)
@@ -128,7 +133,7 @@ class EventsConsumer(AsyncWebsocketConsumer):
 
     # -- lifecycle ---------------------------------------------------------------------
 
-    async def websocket_connect(self, message):
+    async def websocket_connect(self, message: dict[str, Any]) -> None:
         self.hub = await live.ensure_started()
         await self.accept()
         self.link = fanout.link(self)
@@ -142,11 +147,11 @@ class EventsConsumer(AsyncWebsocketConsumer):
             loop = asyncio.get_running_loop()
             self.auth_timer = loop.call_later(AUTH_TIMEOUT, self._auth_timeout)
 
-    def _auth_timeout(self):
+    def _auth_timeout(self) -> None:
         if self.user is None:
             self.auth_timer = asyncio.ensure_future(self.close(code=CLOSE_UNAUTHENTICATED))
 
-    def _since_from_query(self):
+    def _since_from_query(self) -> int | None:
         raw = parse_qs(self.scope.get("query_string", b"").decode("latin1")).get("since")
         if not raw:
             return None
@@ -155,21 +160,26 @@ class EventsConsumer(AsyncWebsocketConsumer):
         except ValueError:
             return None
 
-    async def websocket_disconnect(self, message):
+    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
         socket_guard.forget(self)
         if self.auth_timer is not None:
             self.auth_timer.cancel()
         for group in list(self.joined):
-            await self.hub.leave(group, self)
+            await self._hub().leave(group, self)
         self.joined.clear()
         await super().websocket_disconnect(message)
 
-    async def _join(self, group):
+    def _hub(self) -> live.Hub:
+        hub = self.hub
+        assert hub is not None  # set on connect, before any group is joined
+        return hub
+
+    async def _join(self, group: str) -> None:
         if group not in self.joined:
-            await self.hub.join(group, self)
+            await self._hub().join(group, self)
             self.joined.add(group)
 
-    async def _authenticated(self, user, token_id=None):
+    async def _authenticated(self, user: User, token_id: int | None = None) -> None:
         orgs, supervisor = await database_sync_to_async(_membership)(user)
         groups = [f"org.{o}" for o in orgs]
         if supervisor:
@@ -187,7 +197,7 @@ class EventsConsumer(AsyncWebsocketConsumer):
 
     # -- client messages ---------------------------------------------------------------
 
-    async def receive(self, text_data=None, bytes_data=None):
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         try:
             content = json.loads(text_data or "")
             action = content.get("action")
@@ -199,7 +209,8 @@ class EventsConsumer(AsyncWebsocketConsumer):
                 await self._error(_("请先登录"), action=action)
                 await self.close(code=CLOSE_UNAUTHENTICATED)
                 return
-            user = token_id = None
+            user: User | None = None
+            token_id: int | None = None
             token = content.get("token")
             if isinstance(token, str) and token:
                 user, token_id = await database_sync_to_async(_token_login)(token)
@@ -220,17 +231,18 @@ class EventsConsumer(AsyncWebsocketConsumer):
             return
         await handler(content)
 
-    async def _already_authenticated(self, content):
+    async def _already_authenticated(self, content: dict[str, Any]) -> None:
+        assert self.user is not None  # only an authenticated socket gets here
         await self._control({"type": "ready", "user": self.user.pk})
 
-    async def _on_resume(self, content):
+    async def _on_resume(self, content: dict[str, Any]) -> None:
         since = content.get("since")
         if isinstance(since, bool) or not isinstance(since, int) or since < 0:
             await self._error(_("since 必须是非负整数"), action="resume")
             return
         await self._resume(since)
 
-    async def _resume(self, since: int):
+    async def _resume(self, since: int) -> None:
         # Live events arriving during the replay are held back and sent after it; the
         # de-duplicator drops the ones the replay already sent, so the stream stays in
         # order, without gaps or repeats.
@@ -255,13 +267,13 @@ class EventsConsumer(AsyncWebsocketConsumer):
                     await later
             self.replaying = False
 
-    def _case_id(self, content):
+    def _case_id(self, content: dict[str, Any]) -> int | None:
         case_id = content.get("case")
         if isinstance(case_id, bool) or not isinstance(case_id, int):
             return None
         return case_id
 
-    async def _on_watch(self, content):
+    async def _on_watch(self, content: dict[str, Any]) -> None:
         case_id = self._case_id(content)
         if case_id is None or not await database_sync_to_async(_may_watch)(self.user, case_id):
             await self._error(_("案件不存在或无权查看"), action="watch", case=case_id)
@@ -269,28 +281,28 @@ class EventsConsumer(AsyncWebsocketConsumer):
         await self._join(f"case.{case_id}")
         await self._control({"type": "watching", "case": case_id})
 
-    async def _on_unwatch(self, content):
+    async def _on_unwatch(self, content: dict[str, Any]) -> None:
         case_id = self._case_id(content)
         if case_id is None:
             await self._error(_("案件编号无效"), action="unwatch")
             return
         group = f"case.{case_id}"
         if group in self.joined:
-            await self.hub.leave(group, self)
+            await self._hub().leave(group, self)
             self.joined.discard(group)
         await self._control({"type": "unwatched", "case": case_id})
 
     # -- access changes (mediation.live.socket_guard) -----------------------------------------
 
-    async def revoke(self):
+    async def revoke(self) -> None:
         """The user was deactivated or lost access: leave every group, then close."""
         for group in list(self.joined):
-            await self.hub.leave(group, self)
+            await self._hub().leave(group, self)
         self.joined.clear()
         await self._control({"type": "revoked"})
         await self.close(code=socket_guard.CLOSE_ACCESS_REVOKED)
 
-    async def grow(self, orgs, supervisor):
+    async def grow(self, orgs: frozenset[int], supervisor: bool) -> None:
         for org in sorted(orgs - self.orgs):
             await self._join(f"org.{org}")
         if supervisor:
@@ -299,8 +311,8 @@ class EventsConsumer(AsyncWebsocketConsumer):
 
     # -- helpers -----------------------------------------------------------------------
 
-    async def _control(self, message):
+    async def _control(self, message: dict[str, Any]) -> None:
         await self.send(text_data=encode(message))
 
-    async def _error(self, text, **extra):
+    async def _error(self, text: str, **extra: Any) -> None:
         await self._control({"type": "error", "message": text, **extra})

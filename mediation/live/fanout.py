@@ -45,7 +45,10 @@ from __future__ import annotations
 import functools
 import logging
 import sys
+from collections.abc import Iterable
+from typing import Any
 
+from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 log = logging.getLogger(__name__)
@@ -73,7 +76,7 @@ class Outgoing:
 
     __slots__ = ("frame", "id", "text")
 
-    def __init__(self, event_id: int, text: str):
+    def __init__(self, event_id: int, text: str) -> None:
         self.id = event_id
         self.text = text
         self.frame = frame(text.encode())
@@ -88,7 +91,8 @@ class Link:
 
     __slots__ = ("STATE_OPEN", "limit", "protocol", "sock", "transport")
 
-    def __init__(self, protocol, limit: int):
+    # autobahn and daphne ship no types: the protocol is Any.
+    def __init__(self, protocol: Any, limit: int) -> None:
         self.protocol = protocol
         self.transport = protocol.transport
         self.sock = self.transport.socket
@@ -132,7 +136,7 @@ def disable(reason: str) -> None:
     _disabled = reason
 
 
-def link(consumer) -> Link | None:
+def link(consumer: AsyncWebsocketConsumer) -> Link | None:
     """The fast path to this consumer's connection, or None (not served by daphne over
     plain TCP — e.g. the test communicator or TLS in daphne — or the fast path is off)."""
     if _disabled is not None:
@@ -143,7 +147,7 @@ def link(consumer) -> Link | None:
         if served_by_daphne():
             disable(f"daphne's send is no longer partial(Server.handle_reply, protocol): {send!r}")
         return None
-    from twisted.internet.tcp import Connection
+    from twisted.internet.tcp import Connection  # lazy: Twisted is daphne's, loaded only there
 
     if not isinstance(getattr(protocol, "transport", None), Connection):
         return None  # TLS wrapper or something else: its own write path applies
@@ -165,8 +169,9 @@ def startup_check() -> None:
             disable("; ".join(problems))
 
 
-def _daphne_protocol(send):
-    from channels.sessions import InstanceSessionWrapper
+# `send` is whatever callable the consumer was given (a partial, a bound method, a wrapper).
+def _daphne_protocol(send: Any) -> Any:
+    from channels.sessions import InstanceSessionWrapper  # lazy: with the server's classes below
 
     # channels' SessionMiddleware (in AuthMiddlewareStack) wraps send; it acts on HTTP
     # response starts only and hands websocket messages on to `real_send` untouched. Our
@@ -184,13 +189,13 @@ def _daphne_protocol(send):
     func = getattr(send.func, "__func__", None)
     if func is None or func.__qualname__ != "Server.handle_reply":
         return None
-    from autobahn.twisted.websocket import WebSocketServerProtocol
+    from autobahn.twisted.websocket import WebSocketServerProtocol  # lazy: daphne's, only there
 
     protocol = send.args[0]
     return protocol if isinstance(protocol, WebSocketServerProtocol) else None
 
 
-async def send_ordinary(consumer, events) -> None:
+async def send_ordinary(consumer: AsyncWebsocketConsumer, events: Iterable[Outgoing]) -> None:
     """The per-socket path: daphne/autobahn frame (and maybe compress) each event."""
     for event in events:
         try:
@@ -203,7 +208,7 @@ async def send_ordinary(consumer, events) -> None:
 def check_internals() -> list[str]:
     """What of the module docstring's list no longer holds in the installed versions."""
     problems = []
-    try:
+    try:  # lazy: the server's internals, checked under daphne; missing ones are a problem
         from autobahn.twisted.websocket import WebSocketServerProtocol
         from autobahn.websocket.protocol import WebSocketProtocol
         from channels.sessions import InstanceSessionWrapper

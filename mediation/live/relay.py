@@ -24,27 +24,36 @@ What wakes a relay:
 The channel layer therefore carries only wake-ups, never event payloads. Each event is
 serialised, JSON-encoded and framed once per process, on the relay's thread; the events
 of one relay pass due to a socket reach it in one write (mediation.live.fanout). A process
-with no socket reads nothing: its relay moves past what was committed (Hub._skip_unwatched;
-serialising every event for nobody was a tenth of a transition's CPU in daphne).
+with no socket reads nothing: its relay moves past what was committed (Hub._skip_unwatched:
+serialising every event for nobody would be wasted work).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 import threading
 import time
 from collections import deque
+from collections.abc import Awaitable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol
 
+from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
+from django.db import close_old_connections, connections
 
+from mediation.models import CaseEvent
 from mediation.ops import metrics
 
 from . import fanout
 from .fanout import Outgoing
+from .wire import encode, serialise
+
+__all__ = ["Deduper", "Hub", "Socket", "encode", "ensure_started", "publish", "start", "touch"]
 
 log = logging.getLogger(__name__)
 
@@ -53,16 +62,23 @@ WAKE_GROUP = "relay"
 RELAY_BATCH = 500
 WRITE_BATCH = 64  # events joined into one write per socket, at most (bounds each write)
 
+# One outbox row as the relay hands it on: (Outgoing, orgs, case id, event time as a Unix
+# timestamp).
+Row = tuple[Outgoing, list[int], int, float]
 
-def groups_for(orgs, case_id) -> list[str]:
+
+class Socket(Protocol):
+    """What the hub delivers to (mediation.live.consumers.EventsConsumer)."""
+
+    def deliver(self, events: Sequence[Outgoing], data: bytes) -> Awaitable[None] | None: ...
+
+
+def groups_for(orgs: Iterable[int], case_id: int) -> list[str]:
     return [f"org.{o}" for o in orgs] + [f"case.{case_id}", "district"]
 
 
-def encode(message: dict) -> str:
-    return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
-
-
-def shared_layer():
+# channels ships no types: a layer is Any.
+def shared_layer() -> Any:
     """The channel layer that reaches other processes (Redis), or None (embedded default:
     an in-process layer that could only wake this process, which a commit does directly)."""
     layer = get_channel_layer()
@@ -85,19 +101,19 @@ class Hub:
     union of the sockets of its groups (once per socket), writing the pre-encoded text: no
     layer channel, queue, task or thread hop per socket and event."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop):
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.wake = asyncio.Event()
         self.last_relayed: int | None = None
         self.relayed = 0
-        self.tasks: list[asyncio.Task] = []
+        self.tasks: list[asyncio.Task[None]] = []
         self.ready = asyncio.Event()
-        self.members: dict[str, set] = {}
-        self.layer = None  # the shared layer, when there is one
+        self.members: dict[str, set[Socket]] = {}
+        self.layer: Any = None  # the shared layer, when there is one
         self.channel: str | None = None  # this hub's channel on it, once subscribed
         self.to_announce = 0
         self.announce = asyncio.Event()
-        self.executor = None
+        self.executor: ThreadPoolExecutor | None = None
         # The highest event id a wake-up announced, and how many joins there have been:
         # with no socket to deliver to, the relay moves past committed events unread.
         self.highest_woken = 0
@@ -105,23 +121,23 @@ class Hub:
 
     # local fan-out -------------------------------------------------------------------
 
-    async def join(self, group: str, socket) -> None:
+    async def join(self, group: str, socket: Socket) -> None:
         self.members.setdefault(group, set()).add(socket)
         self.joins += 1
 
-    async def leave(self, group: str, socket) -> None:
+    async def leave(self, group: str, socket: Socket) -> None:
         members = self.members.get(group)
         if members is not None:
             members.discard(socket)
             if not members:
                 del self.members[group]
 
-    def _sockets(self, orgs, case_id) -> set:
+    def _sockets(self, orgs: Iterable[int], case_id: int) -> set[Socket]:
         members = self.members
         groups = [members.get(g) for g in groups_for(orgs, case_id)]
-        return set().union(*(g for g in groups if g))
+        return set[Socket]().union(*(g for g in groups if g))
 
-    async def deliver(self, batch) -> None:
+    async def deliver(self, batch: Sequence[Row]) -> None:
         """Hand a relay pass's events — (Outgoing, orgs, case id, time) in id order — to the
         sockets of their groups: each socket gets the events due to it in one call, their
         frames joined once per distinct sequence (fanout: one write per socket)."""
@@ -131,17 +147,17 @@ class Hub:
             chunk = batch[start : start + WRITE_BATCH]
             if len(chunk) == 1:  # the usual case: one event, one frame for every socket
                 event, orgs, case_id, _at = chunk[0]
-                events = (event,)
+                one = (event,)
                 data = event.frame
                 for socket in self._sockets(orgs, case_id):
                     try:
-                        later = socket.deliver(events, data)
+                        later = socket.deliver(one, data)
                         if later is not None:
                             await later
                     except Exception:  # one broken socket must not starve the others
                         log.exception("delivery of event %s to a socket failed", event.id)
                 continue
-            due: dict = {}
+            due: dict[Socket, list[Outgoing]] = {}
             for event, orgs, case_id, _at in chunk:
                 for socket in self._sockets(orgs, case_id):
                     events = due.get(socket)
@@ -149,14 +165,14 @@ class Hub:
                         due[socket] = [event]
                     else:
                         events.append(event)
-            joined: dict[tuple, bytes] = {}
+            joined: dict[tuple[int, ...], bytes] = {}
             for socket, events in due.items():
                 key = tuple(e.id for e in events)
-                data = joined.get(key)
-                if data is None:
-                    data = joined[key] = b"".join(e.frame for e in events)
+                frames = joined.get(key)
+                if frames is None:
+                    frames = joined[key] = b"".join(e.frame for e in events)
                 try:
-                    later = socket.deliver(events, data)
+                    later = socket.deliver(events, frames)
                     if later is not None:
                         await later
                 except Exception:
@@ -230,10 +246,8 @@ class Hub:
     # relaying --------------------------------------------------------------------------
 
     async def _relay(self) -> None:
-        from asgiref.sync import sync_to_async
-
         # Not thread-sensitive: the shared sync thread is busy finishing the very request
-        # whose commit woke us (rendering its response); waiting behind it cost ~100 ms.
+        # whose commit woke us (rendering its response), and waiting behind it delays delivery.
         # One dedicated thread keeps one database connection for the relay.
         self.executor = _relay_executor()
         fetch = sync_to_async(_events_after, thread_sensitive=False, executor=self.executor)
@@ -248,6 +262,7 @@ class Hub:
                     continue
                 while True:
                     woken = time.time()
+                    assert self.last_relayed is not None  # _boot knew it before starting us
                     rows = await fetch(self.last_relayed)
                     if rows:
                         fetched, cpu = time.time(), time.thread_time()
@@ -280,8 +295,6 @@ class Hub:
             self.last_relayed = self.highest_woken
             return True
         joins = self.joins
-        from asgiref.sync import sync_to_async
-
         end = await sync_to_async(_outbox_end, thread_sensitive=False, executor=self.executor)()
         if self.members or self.joins != joins:
             return False  # joined while we asked: its events are read, not skipped
@@ -289,8 +302,6 @@ class Hub:
         return True
 
     async def _boot(self) -> None:
-        from channels.db import database_sync_to_async
-
         fanout.startup_check()
 
         self.layer = shared_layer()
@@ -323,46 +334,33 @@ class Hub:
             task.cancel()
         self.tasks = []
         if self.executor is not None:
-            from django.db import connections
-
             self.executor.submit(connections.close_all)
             self.executor.shutdown(wait=False)
             self.executor = None
 
 
-async def send_wake(layer, upto: int) -> None:
+async def send_wake(layer: Any, upto: int) -> None:
     await layer.group_send(WAKE_GROUP, {"type": WAKE, "upto": upto})
 
 
-def _relay_executor():
-    from concurrent.futures import ThreadPoolExecutor
-
+def _relay_executor() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-relay")
 
 
 def _last_event_id() -> int:
-    from mediation.models import CaseEvent
-
     return CaseEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
 
 
 def _outbox_end() -> int:
     """_last_event_id on the relay's thread (its connection kept, as _events_after's)."""
-    from django.db import close_old_connections
-
     close_old_connections()
     return _last_event_id()
 
 
-def _events_after(last_id: int) -> list[tuple[Outgoing, list, int, float]]:
+def _events_after(last_id: int) -> list[Row]:
     """The next rows of the outbox, in id order, as (Outgoing, orgs, case id, event time
     as a Unix timestamp, for the relay-lag metric): each event serialised, encoded and
     framed once for the whole process."""
-    from django.db import close_old_connections
-
-    from mediation.events import serialise
-    from mediation.models import CaseEvent
-
     close_old_connections()  # drop a connection the database closed meanwhile
     rows = CaseEvent.objects.filter(id__gt=last_id).order_by("id")[:RELAY_BATCH]
     return [
@@ -444,7 +442,7 @@ def _waker_loop() -> asyncio.AbstractEventLoop:
         loop = asyncio.new_event_loop()
         ready = threading.Event()
 
-        def run():
+        def run() -> None:
             asyncio.set_event_loop(loop)
             ready.set()
             loop.run_forever()
@@ -459,12 +457,12 @@ def _waker_loop() -> asyncio.AbstractEventLoop:
 # time>" at each commit, and the timing of each relay pass.
 
 
-def _stamp(event_id) -> None:
+def _stamp(event_id: int) -> None:
     with open(settings.LIVE_COMMIT_LOG, "a") as f:
         f.write(f"{event_id} {time.time():.6f}\n")
 
 
-def _trace(rows, woken: float, fetched: float, cpu: float) -> None:
+def _trace(rows: Sequence[Row], woken: float, fetched: float, cpu: float) -> None:
     # "relay <pid> <first id> <last id> <woken> <fetched> <delivered> <fan-out CPU s>"
     first, last, now = rows[0][0].id, rows[-1][0].id, time.time()
     with open(settings.LIVE_COMMIT_LOG, "a") as f:
@@ -472,7 +470,7 @@ def _trace(rows, woken: float, fetched: float, cpu: float) -> None:
         f.write(f"{cpu:.6f}\n")
 
 
-def publish(message: dict) -> None:
+def publish(message: dict[str, Any]) -> None:
     """Called on commit (from sync code) with the serialised event: wake the relays. The
     event itself travels through the database, read by each process's relay."""
     event_id = message["id"]
@@ -505,7 +503,7 @@ class Deduper:
     """Event ids already sent to one socket (an event reaches a socket through each of its
     groups: org, case, district). Bounded: duplicates arrive within moments."""
 
-    def __init__(self, size: int = 4096):
+    def __init__(self, size: int = 4096) -> None:
         self.size = size
         self.ids: set[int] = set()
         self.order: deque[int] = deque()

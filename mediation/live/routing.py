@@ -1,6 +1,11 @@
 """Websocket routes and the origin check in front of them (DESIGN.md §5)."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from channels.auth import AuthMiddlewareStack
+from channels.routing import URLRouter
 from channels.security.websocket import AllowedHostsOriginValidator
 from channels.security.websocket import OriginValidator as _OriginValidator
 from django.urls import path
@@ -18,7 +23,8 @@ class OriginValidator(_OriginValidator):
     so it is let in with its cookies removed; it can then only authenticate with an API
     token. A page on a foreign origin therefore never rides a user's session cookie."""
 
-    async def __call__(self, scope, receive, send):
+    # ASGI's scope, receive and send (channels ships no types).
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
         headers = scope.get("headers", [])
         if scope.get("type") == "websocket" and not any(n == b"origin" for n, _ in headers):
             scope = dict(scope, headers=[(n, v) for n, v in headers if n != b"cookie"])
@@ -26,13 +32,11 @@ class OriginValidator(_OriginValidator):
         return await super().__call__(scope, receive, send)
 
 
-def websocket_application():
+def websocket_application() -> OriginValidator:
     inner = AuthMiddlewareStack(_router())
     stock = AllowedHostsOriginValidator(inner)
     return OriginValidator(stock.application, stock.allowed_origins)
 
 
-def _router():
-    from channels.routing import URLRouter
-
+def _router() -> URLRouter:
     return URLRouter(websocket_urlpatterns)

@@ -7,19 +7,32 @@ holds whoever made the change (admin, API, shell, another process) without a mes
 a membership gained only joins the new organisation's group.
 """
 
+from __future__ import annotations
+
 import asyncio
+import logging
 import weakref
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from channels.db import database_sync_to_async
 from django.conf import settings
+from knox.models import AuthToken
+
+from mediation import policies
+
+if TYPE_CHECKING:
+    from .consumers import EventsConsumer
+
+log = logging.getLogger(__name__)
 
 CLOSE_ACCESS_REVOKED = 4403
 
-_sockets: "weakref.WeakSet" = weakref.WeakSet()
-_tasks: dict[asyncio.AbstractEventLoop, asyncio.Task] = {}
+_sockets: weakref.WeakSet[EventsConsumer] = weakref.WeakSet()
+_tasks: dict[asyncio.AbstractEventLoop, asyncio.Task[None]] = {}
 
 
-def watch(consumer) -> None:
+def watch(consumer: EventsConsumer) -> None:
     """Start following `consumer` (authenticated; carries user, orgs, supervisor, token)."""
     _sockets.add(consumer)
     loop = asyncio.get_running_loop()
@@ -28,15 +41,13 @@ def watch(consumer) -> None:
         _tasks[loop] = loop.create_task(_run(loop))
 
 
-def forget(consumer) -> None:
+def forget(consumer: EventsConsumer) -> None:
     _sockets.discard(consumer)
 
 
-def _snapshot(user_ids, token_ids):
-    from knox.models import AuthToken
-
-    from mediation import policies
-
+def _snapshot(
+    user_ids: Iterable[int], token_ids: set[int]
+) -> tuple[dict[int, tuple[frozenset[int], bool]], set[int]]:
     live_tokens = (
         set(AuthToken.objects.filter(pk__in=token_ids).values_list("pk", flat=True))
         if token_ids
@@ -45,16 +56,16 @@ def _snapshot(user_ids, token_ids):
     return policies.live_access(user_ids), live_tokens
 
 
-async def check_now(loop=None) -> None:
+async def check_now(loop: asyncio.AbstractEventLoop | None = None) -> None:
     loop = loop or asyncio.get_running_loop()
-    mine = [c for c in list(_sockets) if c.loop is loop and c.user is not None]
+    mine = [(c, c.user.pk) for c in list(_sockets) if c.loop is loop and c.user is not None]
     if not mine:
         return
-    user_ids = {c.user.pk for c in mine}
-    token_ids = {c.token_id for c in mine if c.token_id is not None}
+    user_ids = {user_id for _c, user_id in mine}
+    token_ids = {c.token_id for c, _u in mine if c.token_id is not None}
     access, live_tokens = await database_sync_to_async(_snapshot)(user_ids, token_ids)
-    for consumer in mine:
-        now = access.get(consumer.user.pk)
+    for consumer, user_id in mine:
+        now = access.get(user_id)
         revoked = (
             now is None
             or not consumer.orgs <= now[0]
@@ -68,7 +79,7 @@ async def check_now(loop=None) -> None:
             await consumer.grow(now[0], now[1])
 
 
-async def _run(loop) -> None:
+async def _run(loop: asyncio.AbstractEventLoop) -> None:
     while True:
         await asyncio.sleep(settings.SOCKET_RECHECK_SECONDS)
         if not any(c.loop is loop for c in list(_sockets)):
@@ -76,6 +87,4 @@ async def _run(loop) -> None:
         try:
             await check_now(loop)
         except Exception:  # a database hiccup must not end the guard; next round retries
-            import logging
-
-            logging.getLogger(__name__).exception("socket access check failed")
+            log.exception("socket access check failed")

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from mediation.law.choices import Category, Network
-from mediation.law.clocks import FIRST_YEAR, LAST_YEAR, statutory_rest_days
+from mediation.law.days import FIRST_YEAR, LAST_YEAR, statutory_rest_days
 from mediation.law.limits import Stage, StartEvent, Unit
 
 

@@ -1,32 +1,28 @@
 """Template context every page needs: which desks' links the nav shows for this user, and
-their unread alerts (banner and nav counter)."""
+their unread alerts (banner and nav counter). Who may use a desk is mediation.policies'."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
 
 from mediation import policies
-from mediation.law.choices import OrgKind, Role
 
 from . import alerts
+from .forms import registrable_orgs
 
 
-def desks(request):
+def desks(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
 
-    def nav():
-        from mediation.models import Organization
-
-        roles = policies.roles_by_org(user)
-        supervisor = policies.is_supervisor(user)
-        committee = Organization.objects.filter(
-            pk__in=[o for o, r in roles.items() if r & {Role.MEDIATOR, Role.ORG_HEAD}],
-            kind=OrgKind.PEOPLE_COMMITTEE,
-        ).exists()
+    def nav() -> dict[str, bool]:
         return {
-            "screenings": supervisor or committee,
-            "consultations": supervisor or bool(policies.consultation_orgs(user)),
+            "screenings": policies.may_use_screening_desk(user),
+            "consultations": policies.may_use_consultation_desk(user),
         }
-
-    from .forms import registrable_orgs
 
     # Computed only when a template reads it (error pages, fragments don't).
     return {

@@ -1,0 +1,197 @@
+"""The transition forms of judicial confirmation (DESIGN.md §3 and §6; CPL art 205 and
+民诉法解释 art 355): the application, the court's ruling and the withdrawal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from mediation import policies
+from mediation.models import Organization
+
+from . import clocks
+from .choices import ConfirmationRuling, OrgKind, State
+from .forms_base import NoteForm, PartyIdsField, TransitionForm
+from .limits import Stage
+from .routes import STATUS_OR_TITLE_CATEGORIES, court_jurisdiction_error
+
+
+class RequestConfirmationForm(TransitionForm):
+    label = gettext_lazy("申请司法确认")
+    court = forms.IntegerField(label=gettext_lazy("受理法院"))
+    applicants = PartyIdsField(label=gettext_lazy("申请人（当事人）"), required=False)
+    joint_application = forms.BooleanField(label=gettext_lazy("全体当事人共同申请"), required=False)
+    consent_of = PartyIdsField(label=gettext_lazy("同意申请的其他当事人"), required=False)
+    concerns_status = forms.NullBooleanField(
+        label=gettext_lazy("协议是否涉及婚姻、收养、亲子等身份关系"), required=False
+    )
+    concerns_title = forms.NullBooleanField(
+        label=gettext_lazy("协议是否涉及物权或知识产权的确权"), required=False
+    )
+
+    def clean_court(self) -> Organization:
+        org = Organization.objects.filter(pk=self.cleaned_data["court"]).first()
+        if org is None or org.kind != OrgKind.COURT:
+            raise forms.ValidationError(_("请选择人民法院"))
+        error = court_jurisdiction_error(self.case, org)
+        if error:
+            raise forms.ValidationError(error)
+        return org
+
+    def _party_ids(self, field: str) -> list[int] | None:
+        raw: Any = self.cleaned_data.get(field)
+        if raw in (None, "", []):
+            return []
+        try:
+            return sorted({int(x) for x in raw})
+        except (TypeError, ValueError):
+            self.add_error(field, _("应为当事人编号的列表"))
+            return None
+
+    def _clean_applicants(self, data: dict[str, Any]) -> None:
+        links = list(self.case.case_parties.select_related("party"))
+        parties = {link.party_id: link.party for link in links}
+        applicants = self._party_ids("applicants")
+        consent_of = self._party_ids("consent_of")
+        if applicants is None or consent_of is None:
+            return
+        if data.get("joint_application"):
+            applicants = applicants or sorted(parties)
+        unknown = sorted((set(applicants) | set(consent_of)) - set(parties))
+        if unknown:
+            self.add_error("applicants", _("不是本案当事人：%(ids)s") % {"ids": unknown})
+            return
+        if not applicants:
+            self.add_error(
+                "applicants",
+                _(
+                    "司法确认须由双方当事人共同申请：请列出申请人（或注明全体当事人共同申请）"
+                    "（《民事诉讼法》第二百零五条）"
+                ),
+            )
+            return
+        missing = set(parties) - set(applicants) - set(consent_of)
+        if missing:
+            names = "、".join(parties[pk].name for pk in sorted(missing))
+            self.add_error(
+                "applicants",
+                _(
+                    "司法确认须由双方当事人共同申请；一方申请的，须记录其他当事人的同意"
+                    "（《民事诉讼法》第二百零五条）。未申请也未同意：%(names)s"
+                )
+                % {"names": names},
+            )
+            return
+        for pk in applicants:
+            error = policies.agent_may_apply_error(parties[pk])
+            if error:
+                self.add_error("applicants", error)
+                return
+        data["applicant_ids"], data["consent_ids"] = applicants, sorted(consent_of)
+
+    def _clean_excluded_matters(self, data: dict[str, Any]) -> None:
+        asks = self.case.category in STATUS_OR_TITLE_CATEGORIES
+        questions = {
+            "concerns_status": _(
+                "涉及身份关系的调解协议不能申请司法确认（《最高人民法院关于适用〈中华人民共和国"
+                "民事诉讼法〉的解释》第三百五十五条）"
+            ),
+            "concerns_title": _(
+                "涉及物权、知识产权确权的调解协议不能申请司法确认（《最高人民法院关于适用"
+                "〈中华人民共和国民事诉讼法〉的解释》第三百五十五条）"
+            ),
+        }
+        for field, refusal in questions.items():
+            answer = data.get(field)
+            if answer is None and asks:
+                self.add_error(
+                    field,
+                    _("本类纠纷须明确回答此项（是/否）（民诉法解释第三百五十五条）"),
+                )
+            elif answer:
+                self.add_error(field, refusal)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        agreement = self.case.current_agreement
+        if agreement is None:
+            raise forms.ValidationError(_("案件没有调解协议"))
+        if agreement.concerns_status:
+            raise forms.ValidationError(
+                _(
+                    "涉及婚姻、收养、亲子关系等身份关系的协议不能申请司法确认"
+                    "（民诉法解释第三百五十五条）"
+                ),
+                code="status",
+            )
+        self._clean_applicants(data)
+        self._clean_excluded_matters(data)
+        today = timezone.localdate(self.now)
+        window = clocks.rule(Stage.CONFIRMATION_APPLY, self.case.network, self.case.category)
+        limit = clocks.last_day(agreement.effective_date, window.count, window.unit)
+        if today > limit:
+            raise forms.ValidationError(
+                _("已超过协议生效之日起%(days)d日的申请期限（截止%(limit)s；%(basis)s）")
+                % {"days": window.count, "limit": limit.isoformat(), "basis": window.basis},
+                code="late",
+            )
+        return data
+
+    def method_kwargs(self) -> dict[str, Any]:
+        return {
+            "court": self.cleaned_data["court"],
+            "applicants": self.cleaned_data["applicant_ids"],
+            "consent_of": self.cleaned_data["consent_ids"],
+            "clock": clocks.confirmation_clock(self.now),
+        }
+
+    def event_data(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        return {
+            "court": d["court"].pk,
+            "applicants": d["applicant_ids"],
+            "consent_of": d["consent_ids"],
+            "concerns_status": d.get("concerns_status"),
+            "concerns_title": d.get("concerns_title"),
+            "refiled": self.case.state == State.CONFIRMATION_REJECTED,
+        }
+
+
+class ConfirmForm(TransitionForm):
+    label = gettext_lazy("确认有效")
+    ruling_date = forms.DateField(label=gettext_lazy("裁定日期"), required=False)
+
+    def method_kwargs(self) -> dict[str, Any]:
+        return {"ruling_date": self.cleaned_data.get("ruling_date") or timezone.localdate(self.now)}
+
+
+class RejectConfirmationForm(ConfirmForm):
+    label = gettext_lazy("不予确认")
+    grounds = forms.CharField(label=gettext_lazy("不予确认理由"), max_length=4000)
+
+    def method_kwargs(self) -> dict[str, Any]:
+        # The clerk refuses before registration (不予受理); after it only the judge rules
+        # (驳回申请) — policies.RULES lets each act only at their stage.
+        registered = policies.confirmation_registered(self.case)
+        ruling = ConfirmationRuling.REJECTED if registered else ConfirmationRuling.NOT_ACCEPTED
+        return {
+            **super().method_kwargs(),
+            "grounds": self.cleaned_data["grounds"],
+            "ruling": ruling,
+        }
+
+    def event_data(self) -> dict[str, Any]:
+        registered = policies.confirmation_registered(self.case)
+        ruling = ConfirmationRuling.REJECTED if registered else ConfirmationRuling.NOT_ACCEPTED
+        return {"ruling": ruling}
+
+
+class WithdrawConfirmationForm(NoteForm):
+    label = gettext_lazy("撤回司法确认申请")
+
+    def method_kwargs(self) -> dict[str, Any]:
+        return {"note": self.cleaned_data["note"]}
