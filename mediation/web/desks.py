@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -123,7 +124,7 @@ def handoff_form_view(
     request: AuthedRequest,
     *,
     form_class: type[HandoffCaseForm],
-    start: Callable[[Actor, dict[str, Any]], Case],
+    start: Callable[[User, dict[str, Any]], Case],
     template: str,
     context: dict[str, Any],
     done: str,
