@@ -120,7 +120,7 @@ SEEDED = [
 def test_every_seeded_row_carries_its_value_and_citation(db):
     rows = {
         (r.stage, r.network, r.category): r
-        for r in TimeLimit.objects.all()  # written by migration 0004
+        for r in TimeLimit.objects.all()  # written by migration 0003_seed_time_limits
     }
     assert len(rows) == len(SEEDED)
     for stage, network, category, count, unit, start, extension, citation in SEEDED:
