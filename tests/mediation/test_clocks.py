@@ -454,36 +454,6 @@ def test_the_approaching_edge_of_a_calendar_clock(world):
         assert sweep()["approaching"] == 1
 
 
-# -- moving existing cases ----------------------------------------------------------------
-
-
-def test_migration_recomputes_open_cases_and_records_each_change(world):
-    from mediation.law.clock_migration import recompute_open_cases
-    from mediation.models import CaseAccess
-
-    medical = _accept(world, _case(world, local(2026, 9, 10, 9), category="medical"),
-                      local(2026, 9, 14, 10))  # fmt: skip
-    closed = _accept(world, _case(world, local(2026, 9, 10, 9)), local(2026, 9, 14, 10))
-    services.perform(closed, "withdraw", world.head, {"note": "撤回"}, now=local(2026, 9, 15))
-    # As the old settings computed them: 30 calendar days from acceptance, to the minute.
-    Case.objects.filter(pk=medical.pk).update(
-        due_at=local(2026, 10, 14, 10), due_unit="", due_basis="", due_from=None
-    )
-    unchanged = _case(world, local(2026, 9, 14, 10))
-    before = CaseEvent.objects.filter(type="case.updated").count()
-    changed = recompute_open_cases(Case, CaseEvent, CaseAccess, Handoff, now=local(2026, 9, 16))
-    assert changed == 1  # the registered case's clock was already the new one
-    medical.refresh_from_db()
-    assert due_iso(medical) == end_of("2026-10-30") and medical.due_unit == "working"
-    [event] = CaseEvent.objects.filter(type="case.updated")[before:]
-    assert event.case_id == medical.pk
-    assert event.payload["data"]["previous_due_at"] == "2026-10-14T10:00:00+08:00"
-    assert event.payload["data"]["due_at"] == end_of("2026-10-30")
-    unchanged.refresh_from_db()
-    assert unchanged.due_basis
-    assert recompute_open_cases(Case, CaseEvent, CaseAccess, Handoff) == 0
-
-
 def test_people_mediation_runs_a_calendar_month(db):
     # 民法典 第二百零二条: the corresponding day, or the month's last where there is none.
     assert clocks.months_later(D(2026, 1, 31), 1) == D(2026, 2, 28)
