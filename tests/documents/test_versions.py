@@ -35,8 +35,8 @@ def correct_summary(world, case, summary, capture):
 def test_three_versions_in_order_and_the_newest_served(world, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         case = world.make_case(State.ACCEPTED)
-    correct_summary(world, case, "双方因院墙排水沟改建发生争执。", django_capture_on_commit_callbacks)
-    correct_summary(world, case, "双方因宅基地界桩位置发生争执。", django_capture_on_commit_callbacks)
+    for summary in ("双方因院墙排水沟改建发生争执。", "双方因宅基地界桩位置发生争执。"):
+        correct_summary(world, case, summary, django_capture_on_commit_callbacks)
     client = APIClient()
     client.force_authenticate(world.mediator)
     url = f"/api/cases/{case.pk}/documents/acceptance.pdf"
