@@ -586,3 +586,43 @@ def roster_scope(user: Actor, qs: QuerySet[User]) -> QuerySet[User]:
     if is_supervisor(user):
         return qs
     return qs.filter(memberships__org_id__in=org_ids(user)).distinct()
+
+
+# -- the prevention and complaint pages (moved from their views, #33) ----------------------
+
+
+def screening_recorders(user: Actor) -> list[Organization]:
+    """The committees whose screening rounds the user may record, in id order."""
+    committees = Organization.objects.filter(pk__in=org_ids(user)).order_by("id")
+    return [o for o in committees if may_record_screening(user, o)]
+
+
+def may_see_screenings(user: Actor, recorders: list[Organization] | None = None) -> bool:
+    """The screening page: a committee's recorders, supervisors, and whoever sees a round.
+    `recorders` is screening_recorders(user) when the caller has it already."""
+    if recorders is None:
+        recorders = screening_recorders(user)
+    return bool(recorders) or is_supervisor(user) or visible_screenings(user).exists()
+
+
+def may_see_consultations(user: Actor, desks: list[int] | None = None) -> bool:
+    """The consultation page: the intake desks and supervisors. `desks` is
+    consultation_orgs(user) when the caller has it already."""
+    if desks is None:
+        desks = consultation_orgs(user)
+    return bool(desks) or is_supervisor(user)
+
+
+def may_register_consultation(
+    user: Actor, consultation: Consultation, desks: list[int] | None = None
+) -> bool:
+    """A consultation becomes a case at the desk that took the call."""
+    if desks is None:
+        desks = consultation_orgs(user)
+    return consultation.org_id in desks
+
+
+def may_see_complaints(user: Actor | None) -> bool:
+    """The complaint list: supervisors, and the mediating staff (each sees the complaints
+    about themself, visible_complaints)."""
+    return may_supervise(user) or may_see_roster(user)

@@ -7,17 +7,32 @@ the top right corner, and the contents cite those numbers.
 """
 
 import io
+from typing import TypeAlias, cast
 
 from django.conf import settings
 from django.utils import timezone
+from PIL import Image
+from pypdf import PageObject, PdfReader, PdfWriter
+from pypdf.generic import (
+    ArrayObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    IndirectObject,
+    NameObject,
+)
+from reportlab import rl_config
 from reportlab.lib.units import mm
-from reportlab.platypus import PageBreak
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable, PageBreak
 
 from mediation.law.choices import AttachmentKind, EventType, FailReason, RiskLevel, State
 from mediation.law.identity import display_name
 from mediation.law.transitions import FORMS
+from mediation.models import Case, CaseEvent
 
-from .kinds import KINDS, Ctx
+from .context import Ctx
+from .kinds import KINDS
 from .layout import (
     CONTENT_W,
     PAGE_H,
@@ -32,6 +47,9 @@ from .layout import (
     ymd,
     ymd_hm,
 )
+
+# The stored records of a case file: {kind: [(title, PDF)]}, current versions, filing order.
+StoredDocs: TypeAlias = dict[str, list[tuple[str, bytes]]]
 
 OUTCOME = {
     "agreed": "达成协议",
@@ -66,11 +84,11 @@ FILE_ORDER = [
 ]
 
 
-def _state_label(value):
+def _state_label(value: str | None) -> str:
     return str(State(value).label) if value in State.values else value or ""
 
 
-def describe_event(event) -> tuple[str, str]:
+def describe_event(event: CaseEvent) -> tuple[str, str]:
     data = (event.payload or {}).get("data") or {}
     label = str(EventType(event.type).label) if event.type in EventType.values else event.type
     detail = ""
@@ -87,13 +105,13 @@ def describe_event(event) -> tuple[str, str]:
     elif event.type == EventType.CASE_UPDATED:
         record = data.get("record")
         if record == "export":
-            kind = KINDS.get(data.get("document"))
+            kind = KINDS.get(str(data.get("document")))
             detail = f"导出文书：{kind.title if kind else data.get('document', '')}"
         elif record in ("attachment", "attachment_download"):
             verb = "上传材料" if record == "attachment" else "下载材料"
             detail = f"{verb}：{data.get('name', '')}"
         else:
-            detail = {"session": "登记调解记录", "follow_up": "登记回访记录"}.get(record, "")
+            detail = {"session": "登记调解记录", "follow_up": "登记回访记录"}.get(str(record), "")
     elif event.type == EventType.CASE_RISK_FLAGGED:
         level = data.get("level")
         level = str(RiskLevel(level).label) if level in RiskLevel.values else level
@@ -108,7 +126,9 @@ def describe_event(event) -> tuple[str, str]:
 class Part:
     """One entry of the contents: a title and its pages (pypdf page objects)."""
 
-    def __init__(self, title, pages, note="", own=False):
+    def __init__(
+        self, title: str, pages: list[PageObject], note: str = "", own: bool = False
+    ) -> None:
         self.title, self.pages, self.note = title, pages, note
         self.own = own  # the volume's own pages (log, 备考表), not a filed paper
         self.first = 0
@@ -117,7 +137,7 @@ class Part:
 class Paper:
     """An attachment as the case file needs it: kind, title, type and bytes."""
 
-    def __init__(self, kind, title, content_type, data):
+    def __init__(self, kind: str, title: str, content_type: str, data: bytes) -> None:
         self.kind, self.title, self.content_type, self.data = kind, title, content_type, data
 
     @property
@@ -125,9 +145,7 @@ class Paper:
         return self.content_type != "application/pdf"
 
 
-def _reader(data: bytes):
-    from pypdf import PdfReader
-
+def _reader(data: bytes) -> PdfReader:
     return PdfReader(io.BytesIO(data))
 
 
@@ -136,12 +154,9 @@ def _reader(data: bytes):
 IMAGE_DPI = 200
 
 
-def _placeable(paper: Paper, box_w: float, box_h: float):
+def _placeable(paper: Paper, box_w: float, box_h: float) -> tuple[ImageReader, float, float]:
     """(ImageReader, width px, height px) of an attachment image, scaled down when it has
     more pixels than the page can show; a JPEG that fits is embedded as it is."""
-    from PIL import Image
-    from reportlab.lib.utils import ImageReader
-
     with Image.open(io.BytesIO(paper.data)) as image:
         iw, ih = image.size
         limit_w, limit_h = box_w / 72 * IMAGE_DPI, box_h / 72 * IMAGE_DPI
@@ -158,11 +173,9 @@ def _placeable(paper: Paper, box_w: float, box_h: float):
         return ImageReader(io.BytesIO(buf.getvalue())), iw, ih
 
 
-def _image_pages(case, font, papers: list[Paper]) -> list:
+def _image_pages(case: Case, font: str, papers: list[Paper]) -> list[PageObject]:
     """Each image attachment scaled onto an A4 page of its own under a caption: one
     reportlab canvas for all of them."""
-    from reportlab import rl_config
-
     if not papers:
         return []
     # Binary image streams: ASCII85 (reportlab's default, in pure Python) costs more
@@ -172,9 +185,7 @@ def _image_pages(case, font, papers: list[Paper]) -> list:
         return _draw_images(case, font, papers)
 
 
-def _draw_images(case, font, papers: list[Paper]) -> list:
-    from reportlab.pdfgen.canvas import Canvas
-
+def _draw_images(case: Case, font: str, papers: list[Paper]) -> list[PageObject]:
     buf = io.BytesIO()
     canvas = Canvas(buf, pagesize=(PAGE_W, PAGE_H))
     margin, top = 20 * mm, 28 * mm
@@ -193,7 +204,7 @@ def _draw_images(case, font, papers: list[Paper]) -> list:
     return list(_reader(buf.getvalue()).pages)
 
 
-def _attachment_parts(case, font, papers: list[Paper]) -> dict:
+def _attachment_parts(case: Case, font: str, papers: list[Paper]) -> dict[str, list[Part]]:
     """{attachment kind: [Part]} in upload order; images rendered in one pass."""
     images = [p for p in papers if p.is_image]
     image_pages = dict(zip(map(id, images), _image_pages(case, font, images), strict=True))
@@ -207,31 +218,7 @@ def _attachment_parts(case, font, papers: list[Paper]) -> dict:
     return parts
 
 
-def gather(case, full: bool) -> tuple[dict, list[Paper]]:
-    """The stored records ({kind: [(title, pdf)]}, current versions, filing order) and
-    the attachments of a case, read from the store."""
-    from . import records
-
-    docs = {}
-    for kind, code in FILE_ORDER:
-        if kind != "doc":
-            continue
-        stored = records.ensure(case, code)
-        docs[code] = [
-            (d.title + (f"（第{n}次）" if len(stored) > 1 else ""), records.read(d, full=full))
-            for n, d in enumerate(stored, start=1)
-        ]
-    papers = []
-    for att in case.attachments.order_by("id"):
-        with att.file.open("rb") as fh:
-            data = fh.read()
-        papers.append(
-            Paper(att.kind, f"{att.get_kind_display()}：{att.name}", att.content_type, data)
-        )
-    return docs, papers
-
-
-def _cover(ctx: Ctx):
+def _cover(ctx: Ctx) -> list[Flowable]:
     s, case = ctx.s, ctx.case
     parties = "；".join(f"{link.get_role_display()}：{link.party.name}" for link in ctx.links)
     rows = [
@@ -327,11 +314,9 @@ def _back_page(ctx: Ctx, parts: list[Part], total: int, images: int) -> bytes:
     return build_pdf(story, case=case, font=ctx.font, title="卷内备考表")
 
 
-def _stamp(writer, page, number: int, font_ref) -> None:
+def _stamp(writer: PdfWriter, page: PageObject, number: int, font_ref: IndirectObject) -> None:
     """Write the 卷内页号 in the page's top right corner: one small content stream
     appended to the page (the page's own drawing is wrapped in q/Q and left intact)."""
-    from pypdf.generic import ArrayObject, DecodedStreamObject, NameObject
-
     box = page.mediabox
     size = 11
     text = str(number)
@@ -339,18 +324,14 @@ def _stamp(writer, page, number: int, font_ref) -> None:
     y = float(box.top) - 14 * mm
     resources = page.get("/Resources")
     if resources is None:
-        from pypdf.generic import DictionaryObject
-
         resources = DictionaryObject()
         page[NameObject("/Resources")] = resources
-    resources = resources.get_object()
+    resources = cast(DictionaryObject, resources.get_object())
     fonts = resources.get("/Font")
     if fonts is None:
-        from pypdf.generic import DictionaryObject
-
         fonts = DictionaryObject()
         resources[NameObject("/Font")] = fonts
-    fonts.get_object()[NameObject("/DtjPageNo")] = font_ref
+    cast(DictionaryObject, fonts.get_object())[NameObject("/DtjPageNo")] = font_ref
     before, after = DecodedStreamObject(), DecodedStreamObject()
     before.set_data(b"q\n")
     after.set_data(f"\nQ\nq BT /DtjPageNo {size} Tf {x:.2f} {y:.2f} Td ({text}) Tj ET Q\n".encode())
@@ -364,20 +345,9 @@ def _stamp(writer, page, number: int, font_ref) -> None:
     )
 
 
-def assemble(case, *, full: bool = True, font: str | None = None) -> tuple[bytes, int]:
-    """The 卷宗 of `case` from its stored documents and attachments: (PDF, page count)."""
-    from . import fonts
-
-    docs, papers = gather(case, full)
-    return assemble_from(Ctx(case, font=font or fonts.font_name(), full=full), docs, papers)
-
-
-def assemble_from(ctx: Ctx, docs: dict, papers: list[Paper]) -> tuple[bytes, int]:
+def assemble_from(ctx: Ctx, docs: StoredDocs, papers: list[Paper]) -> tuple[bytes, int]:
     """Cover and contents, the records and attachments in filing order, the event log,
     the 备考表; every page after the contents stamped with its 卷内页号."""
-    from pypdf import PdfWriter
-    from pypdf.generic import DictionaryObject, NameObject
-
     case = ctx.case
     doc_parts = {
         code: [Part(title, list(_reader(pdf).pages)) for title, pdf in items]

@@ -18,6 +18,8 @@ import threading
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
 
 from . import linebreak
 
@@ -49,19 +51,19 @@ def configured_mode() -> str:
 
 def _register(mode: str) -> str:
     if mode == "ttf":
-        from reportlab.pdfbase.ttfonts import TTFont
-
         path = font_path()
         if not path:
             raise ImproperlyConfigured(
                 "PDF_FONT_MODE=ttf but no font: set PDF_FONT_PATH or install fonts-wqy-microhei"
             )
         index = int(settings.PDF_FONT_SUBFONT or 0)
-        kwargs = {"subfontIndex": index} if path.lower().endswith(".ttc") else {}
-        pdfmetrics.registerFont(TTFont(TTF_NAME, path, **kwargs))
+        # a .ttc holds several faces: name the one wanted
+        if path.lower().endswith(".ttc"):
+            font = TTFont(TTF_NAME, path, subfontIndex=index)
+        else:
+            font = TTFont(TTF_NAME, path)
+        pdfmetrics.registerFont(font)
         return TTF_NAME
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-
     pdfmetrics.registerFont(UnicodeCIDFont(CID_NAME))
     return CID_NAME
 

@@ -7,8 +7,10 @@ import threading
 from functools import lru_cache
 from itertools import groupby
 from types import SimpleNamespace
+from typing import Any, TypeAlias
 from xml.sax.saxutils import escape
 
+from django.conf import settings
 from django.utils import timezone
 from reportlab.graphics.barcode import qrencoder
 from reportlab.lib import colors
@@ -16,8 +18,10 @@ from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
+    Flowable,
     Frame,
     KeepTogether,
     PageTemplate,
@@ -26,6 +30,11 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
+
+from mediation.models import Case
+
+# What the date helpers take: a date, or a datetime (shown in local time).
+DateLike: TypeAlias = dt.date | dt.datetime
 
 PAGE_W, PAGE_H = A4
 MARGIN_X = 25 * mm
@@ -45,7 +54,7 @@ def styles(font: str) -> SimpleNamespace:
             "body", fontName=font, fontSize=12, leading=21, wordWrap="CJK", alignment=TA_LEFT
         )
 
-        def derive(name, **kw):
+        def derive(name: str, **kw: Any) -> ParagraphStyle:
             return ParagraphStyle(name, parent=base, **kw)
 
         s = _styles[font] = SimpleNamespace(
@@ -79,7 +88,7 @@ def _cn_number(n: int) -> str:
     return head + "十" + (CN_DIGITS[ones] if ones else "")
 
 
-def cn_date(value) -> str:
+def cn_date(value: DateLike | None) -> str:
     """二〇二六年十一月二十五日 — the form used in the signature line of documents."""
     if value is None:
         return "    年  月  日"
@@ -88,7 +97,7 @@ def cn_date(value) -> str:
     return f"{year}年{_cn_number(d.month)}月{_cn_number(d.day)}日"
 
 
-def ymd(value) -> str:
+def ymd(value: DateLike | None) -> str:
     """2026年11月25日"""
     if value is None:
         return ""
@@ -96,23 +105,23 @@ def ymd(value) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
-def ymd_hm(value) -> str:
+def ymd_hm(value: dt.datetime | None) -> str:
     if value is None:
         return ""
     t = timezone.localtime(value)
     return f"{t.year}年{t.month}月{t.day}日 {t:%H:%M}"
 
 
-def _as_date(value) -> dt.date:
+def _as_date(value: DateLike) -> dt.date:
     if isinstance(value, dt.datetime):
         return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
     return value
 
 
-def paras(text: str, style) -> list:
+def paras(text: str, style: ParagraphStyle) -> list[Flowable]:
     """Plain text (user input) as paragraphs, one per line. No markup: every paragraph is
     one style run, so it takes the Chinese-aware single-run splitter."""
-    out = []
+    out: list[Flowable] = []
     for line in (text or "").splitlines():
         line = line.strip()
         if line:
@@ -120,11 +129,11 @@ def paras(text: str, style) -> list:
     return out
 
 
-def para(text: str, style) -> Paragraph:
+def para(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(text or ""), style)
 
 
-def gap(h=4):
+def gap(h: float = 4) -> Spacer:
     return Spacer(1, h * mm)
 
 
@@ -138,7 +147,9 @@ GRID = TableStyle(
 )
 
 
-def form_table(s, rows, col_widths=None):
+def form_table(
+    s: SimpleNamespace, rows: list[list[Any]], col_widths: list[float] | None = None
+) -> Table:
     """A bordered form: rows of [label, value, label, value, ...]; None merges left."""
     ncols = max(len(r) for r in rows)
     if col_widths is None:
@@ -150,9 +161,9 @@ def form_table(s, rows, col_widths=None):
             col_widths = [label_w if i % 2 == 0 else value_w for i in range(ncols)]
     data, spans = [], []
     for r, row in enumerate(rows):
-        cells = []
+        cells: list[Flowable | str] = []
         for c in range(ncols):
-            value = row[c] if c < len(row) else None
+            value: Any = row[c] if c < len(row) else None
             if value is None and c > 0:
                 cells.append("")
                 continue
@@ -169,7 +180,9 @@ def form_table(s, rows, col_widths=None):
     return table
 
 
-def list_table(s, header, rows, col_widths):
+def list_table(
+    s: SimpleNamespace, header: list[str], rows: list[list[Any]], col_widths: list[float]
+) -> Table:
     """A bordered list with a header row that repeats on each page."""
     data = [[para(h, s.cell_label) for h in header]]
     data += [[c if hasattr(c, "wrap") else para(str(c), s.cell) for c in row] for row in rows]
@@ -179,8 +192,9 @@ def list_table(s, header, rows, col_widths):
     return table
 
 
-def signature_block(s, lines, date=None):
-    """Signature lines (label, then a rule to sign on), kept together with the date."""
+def signature_block(s: SimpleNamespace, lines: list[str], date: str | None = None) -> KeepTogether:
+    """Signature lines (label, then a rule to sign on), kept together with the date line
+    (`date`, as printed: cn_date's text)."""
     rows = [[para(label, s.body), ""] for label in lines]
     table = Table(rows, colWidths=[CONTENT_W * 0.64, CONTENT_W * 0.3], hAlign="RIGHT")
     table.setStyle(
@@ -201,9 +215,7 @@ def signature_block(s, lines, date=None):
 # -- pages ----------------------------------------------------------------------------
 
 
-def tracking_url(case) -> str:
-    from django.conf import settings
-
+def tracking_url(case: Case) -> str:
     return f"{settings.PORTAL_BASE_URL.rstrip('/')}/track/{case.tracking_token}/"
 
 
@@ -228,7 +240,7 @@ def qr_runs(url: str) -> tuple[int, tuple[tuple[int, int, int], ...]]:
     return qr.getModuleCount(), tuple(runs)
 
 
-def draw_qr(canvas, url: str, x: float, y: float, size: float, border: int = 2) -> None:
+def draw_qr(canvas: Canvas, url: str, x: float, y: float, size: float, border: int = 2) -> None:
     count, runs = qr_runs(url)
     box = size / (count + 2 * border)
     path = canvas.beginPath()
@@ -244,7 +256,9 @@ class CaseDocTemplate(BaseDocTemplate):
     The QR code is drawn once per PDF as a form XObject and placed on each page, so a
     forty-page case file does not carry forty copies of its vector modules."""
 
-    def __init__(self, buf, *, case, font, title, footer=""):
+    def __init__(
+        self, buf: io.BytesIO, *, case: Case, font: str, title: str, footer: str = ""
+    ) -> None:
         super().__init__(
             buf,
             pagesize=A4,
@@ -273,7 +287,7 @@ class CaseDocTemplate(BaseDocTemplate):
         self.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=self._decorate)])
         self._qr_ready = False
 
-    def _decorate(self, canvas, doc):
+    def _decorate(self, canvas: Canvas, doc: BaseDocTemplate) -> None:
         canvas.saveState()
         if not self._qr_ready:
             canvas.beginForm("dtj_qr")
@@ -310,7 +324,15 @@ class CaseDocTemplate(BaseDocTemplate):
 RENDER_LOCK = threading.RLock()
 
 
-def build_pdf(flowables, *, case, font, title, footer="", template_cls=CaseDocTemplate) -> bytes:
+def build_pdf(
+    flowables: list[Flowable],
+    *,
+    case: Case,
+    font: str,
+    title: str,
+    footer: str = "",
+    template_cls: type[CaseDocTemplate] = CaseDocTemplate,
+) -> bytes:
     buf = io.BytesIO()
     doc = template_cls(buf, case=case, font=font, title=title, footer=footer)
     with RENDER_LOCK:

@@ -16,11 +16,23 @@ character allowed to start one and the line does not end with an opening mark; o
 a whole line is made of such marks do they hang in the margin as reportlab's do.
 """
 
+from collections.abc import Sequence
+from typing import Any, TypeAlias
 from unicodedata import category
 
 from reportlab.lib import textsplit
 from reportlab.platypus import paragraph
 from reportlab.rl_config import _FUZZ
+
+# reportlab's modules as this one patches them: their stubs declare the patched names final
+# and leave out the private CJK helpers (cjkU, makeCJKParaLine) the splitters call.
+_textsplit: Any = textsplit
+_paragraph: Any = paragraph
+
+# A line: (first character, end, width, ended by a forced break).
+Span: TypeAlias = tuple[int, int, float, bool]
+# The width of every line, or of each line in turn (the last repeats), as reportlab passes it.
+Widths: TypeAlias = float | list[float] | tuple[float, ...]
 
 # GB/T 15834 and the usual Chinese typesetting rules: marks that close or pause.
 CHINESE_CANNOT_START = (
@@ -38,29 +50,34 @@ CANNOT_END = frozenset(textsplit.ALL_CANNOT_END) | frozenset(CHINESE_CANNOT_END)
 _installed = False
 
 
-def _is_latin(ch) -> bool:
+def _is_latin(ch: str) -> bool:
     return bool(ch) and ord(ch[0]) < 0x3000 and category(ch[0]) != "Zs"
 
 
-def _bad_break(chars, k) -> bool:
+def _bad_break(chars: Sequence[str], k: int) -> bool:
     """Breaking before chars[k] would start a line with a closing mark or end one with an
     opening mark."""
     return chars[k] in CANNOT_START or chars[k - 1] in CANNOT_END
 
 
-def find_breaks(chars, widths, max_widths, hard=None):
+def find_breaks(
+    chars: Sequence[str],
+    widths: Sequence[float],
+    max_widths: Widths,
+    hard: Sequence[bool] | None = None,
+) -> tuple[list[Span], Sequence[float]]:
     """Line spans [(start, end, width, forced)] for a sequence of characters.
 
     `hard[i]` true means a forced break after character i (a <br/>)."""
     if not isinstance(max_widths, (list, tuple)):
         max_widths = [max_widths]
-    lines = []
+    lines: list[Span] = []
     n = len(chars)
     start = i = 0
-    used = 0
+    used: float = 0
     max_width = max_widths[0]
 
-    def next_width():
+    def next_width() -> float:
         try:
             return max_widths[len(lines)]
         except IndexError:
@@ -114,10 +131,10 @@ def find_breaks(chars, widths, max_widths, hard=None):
     return lines, max_widths
 
 
-def dumb_split(word, widths, maxWidths):
+def dumb_split(word: str, widths: Sequence[float], maxWidths: Widths) -> list[list[Any]]:
     """Drop-in for textsplit.dumbSplit: [[extraSpace, text], ...]."""
     spans, max_widths = find_breaks(word, widths, maxWidths)
-    out = []
+    out: list[list[Any]] = []
     for n, (a, b, width, _forced) in enumerate(spans):
         mw = max_widths[n] if n < len(max_widths) else max_widths[-1]
         text = word[a:b]
@@ -125,19 +142,24 @@ def dumb_split(word, widths, maxWidths):
     return out
 
 
-def cjk_frag_split(frags, maxWidths, calcBounds, encoding="utf8"):
+def cjk_frag_split(
+    frags: Sequence[Any],
+    maxWidths: Widths,
+    calcBounds: bool,
+    encoding: str = "utf8",
+) -> Any:
     """Drop-in for paragraph.cjkFragSplit (several style runs in one paragraph)."""
     if not isinstance(maxWidths, (list, tuple)):
         maxWidths = [maxWidths]
-    units = []
+    units: list[Any] = []
     for f in frags:
         text = f.text
         if isinstance(text, bytes):
             text = text.decode(encoding)
         if text:
-            units.extend(paragraph.cjkU(t, f, encoding) for t in text)
+            units.extend(_paragraph.cjkU(t, f, encoding) for t in text)
         else:
-            units.append(paragraph.cjkU(text, f, encoding))
+            units.append(_paragraph.cjkU(text, f, encoding))
     widths = []
     for u in units:
         w = u.width
@@ -151,9 +173,9 @@ def cjk_frag_split(frags, maxWidths, calcBounds, encoding="utf8"):
     for n, (a, b, width, forced) in enumerate(spans):
         mw = max_widths[n] if n < len(max_widths) else max_widths[-1]
         lines.append(
-            paragraph.makeCJKParaLine(units[a:b], mw, width, mw - width, forced, calcBounds)
+            _paragraph.makeCJKParaLine(units[a:b], mw, width, mw - width, forced, calcBounds)
         )
-    return paragraph.ParaLines(kind=1, lines=lines)
+    return _paragraph.ParaLines(kind=1, lines=lines)
 
 
 def install() -> None:
@@ -162,12 +184,12 @@ def install() -> None:
     if _installed:
         return
     extra = "".join(sorted(CANNOT_START - frozenset(textsplit.ALL_CANNOT_START)))
-    textsplit.CANNOT_START_LINE[0] = textsplit.CANNOT_START_LINE[0] + extra
-    textsplit.ALL_CANNOT_START = "".join(textsplit.CANNOT_START_LINE)
-    paragraph.ALL_CANNOT_START = textsplit.ALL_CANNOT_START
+    _textsplit.CANNOT_START_LINE[0] = textsplit.CANNOT_START_LINE[0] + extra
+    _textsplit.ALL_CANNOT_START = "".join(textsplit.CANNOT_START_LINE)
+    _paragraph.ALL_CANNOT_START = textsplit.ALL_CANNOT_START
     extra_end = "".join(sorted(CANNOT_END - frozenset(textsplit.ALL_CANNOT_END)))
-    textsplit.CANNOT_END_LINE[0] = textsplit.CANNOT_END_LINE[0] + extra_end
-    textsplit.ALL_CANNOT_END = "".join(textsplit.CANNOT_END_LINE)
-    textsplit.dumbSplit = dumb_split
-    paragraph.cjkFragSplit = cjk_frag_split
+    _textsplit.CANNOT_END_LINE[0] = textsplit.CANNOT_END_LINE[0] + extra_end
+    _textsplit.ALL_CANNOT_END = "".join(textsplit.CANNOT_END_LINE)
+    _textsplit.dumbSplit = dumb_split
+    _paragraph.cjkFragSplit = cjk_frag_split
     _installed = True

@@ -12,17 +12,26 @@ import hashlib
 import io
 import logging
 import secrets
+from collections.abc import Callable, Iterable
+from typing import Any, TypeAlias
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
+from pypdf import PdfReader
 
-from ..models import Case, Document
+from ..models import Case, CaseEvent, Document
 from . import fonts
-from .kinds import KINDS, Ctx
+from .casefile import FILE_ORDER, Paper, StoredDocs, assemble_from
+from .context import Ctx
+from .kinds import CASE_FILE, KINDS
+from .render import render_section
 
 log = logging.getLogger(__name__)
+
+# The event a document is produced for: the row, its id, or none.
+EventRef: TypeAlias = CaseEvent | int | None
 
 # The documents each event produces (those that apply to the case at that moment).
 EVENT_KINDS = {
@@ -72,16 +81,18 @@ CORRECTION_KINDS = {
     "party": _PARTY_KINDS,
 }
 
-CASE_FILE = "case_file"
 
-
-def case_for_documents(case_id) -> Case:
+def case_for_documents(case_id: int) -> Case:
     return Case.objects.select_related("org", "mediator", "confirmation_court", "referral_org").get(
         pk=case_id
     )
 
 
-def after_event(case, trigger: str, event=None, *, subject: str = "") -> None:
+def _event_id(event: EventRef) -> int | None:
+    return event.pk if isinstance(event, CaseEvent) else event
+
+
+def after_event(case: Case, trigger: str, event: EventRef = None, *, subject: str = "") -> None:
     """Produce the documents of `trigger` once the caller's transaction commits."""
     if trigger == "archive":
         transaction.on_commit(lambda: _logged(store_case_file, case.pk, event))
@@ -89,20 +100,20 @@ def after_event(case, trigger: str, event=None, *, subject: str = "") -> None:
     kinds = EVENT_KINDS.get(trigger)
     if not kinds:
         return
-    event_id = getattr(event, "pk", event)
+    event_id = _event_id(event)
     transaction.on_commit(
         lambda: _logged(produce, case.pk, kinds, event_id=event_id, subject=subject)
     )
 
 
-def after_correction(case, fields, event=None) -> None:
+def after_correction(case: Case, fields: Iterable[str], event: EventRef = None) -> None:
     """A correction of `fields` ("summary", "claims", "amount", "region", "village",
     "category", or "party" for a party's particulars) commits: add a new version of each
     stored document that prints one of them. Call it inside the correcting transaction."""
     kinds = sorted({k for f in fields for k in CORRECTION_KINDS.get(f, ())})
     if not kinds:
         return
-    event_id = getattr(event, "pk", event)
+    event_id = _event_id(event)
     transaction.on_commit(
         lambda: _logged(
             produce, case.pk, kinds, event_id=event_id, reason="correction", only_stored=True
@@ -110,24 +121,22 @@ def after_correction(case, fields, event=None) -> None:
     )
 
 
-def _logged(fn, *args, **kwargs):
+def _logged(fn: Callable[..., object], *args: Any, **kwargs: Any) -> None:
     try:
         fn(*args, **kwargs)
     except Exception:  # the action has committed; a failed PDF must not hide that
         log.exception("documents %s for case %s could not be produced", args[1:2], args[0])
 
 
-def render_pair(kind, ctx_full: Ctx, ctx_masked: Ctx, index: int) -> tuple[bytes, bytes]:
-    from . import render_section
-
+def render_pair(kind: str, ctx_full: Ctx, ctx_masked: Ctx, index: int) -> tuple[bytes, bytes]:
     return render_section(kind, ctx_full, index), render_section(kind, ctx_masked, index)
 
 
 def produce(
-    case_id,
-    kinds,
+    case_id: int,
+    kinds: list[str],
     *,
-    event_id=None,
+    event_id: int | None = None,
     subject: str = "",
     reason: str = "event",
     only_stored: bool = False,
@@ -171,13 +180,20 @@ def produce(
 
 
 def _page_count(pdf: bytes) -> int:
-    from pypdf import PdfReader
-
     return len(PdfReader(io.BytesIO(pdf)).pages)
 
 
 def store(
-    case, kind, subject, pdf, masked_pdf, title, *, event_id=None, reason="event", pages=None
+    case: Case,
+    kind: str,
+    subject: str,
+    pdf: bytes,
+    masked_pdf: bytes,
+    title: str,
+    *,
+    event_id: int | None = None,
+    reason: str = "event",
+    pages: int | None = None,
 ) -> Document:
     """Write both files under random names, then the row with the next version."""
     year = timezone.localtime().year
@@ -215,7 +231,7 @@ def store(
         raise
 
 
-def current(case, kind) -> list[Document]:
+def current(case: Case, kind: str) -> list[Document]:
     """The latest version of each record of `kind`, in the order the records came."""
     latest: dict[str, Document] = {}
     for doc in Document.objects.filter(case=case, kind=kind).order_by("version"):
@@ -223,12 +239,12 @@ def current(case, kind) -> list[Document]:
     return sorted(latest.values(), key=lambda d: _subject_order(d))
 
 
-def _subject_order(doc):
+def _subject_order(doc: Document) -> tuple[int, int]:
     _, _, pk = doc.subject.partition(":")
     return (int(pk) if pk.isdigit() else 0, doc.version)
 
 
-def ensure(case, kind) -> list[Document]:
+def ensure(case: Case, kind: str) -> list[Document]:
     """The current stored documents of `kind`; records that were never produced (a case
     older than the store, a production that failed) are produced now, once."""
     docs = current(case, kind)
@@ -245,11 +261,9 @@ def read(doc: Document, *, full: bool) -> bytes:
         return fh.read()
 
 
-def store_case_file(case_id, event=None) -> Document:
+def store_case_file(case_id: int, event: EventRef = None) -> Document:
     """Assemble the 卷宗 from the stored documents and attachments at archive, store it
     (also as `Case.case_file`, the archive's copy)."""
-    from .casefile import assemble
-
     case = case_for_documents(case_id)
     pdf, pages = assemble(case, full=True)
     masked, _pages = assemble(case, full=False)
@@ -260,11 +274,38 @@ def store_case_file(case_id, event=None) -> Document:
         pdf,
         masked,
         KINDS[CASE_FILE].title_for(case),
-        event_id=getattr(event, "pk", event),
+        event_id=_event_id(event),
         pages=pages,
     )
-    # services imports this module: the writer is asked at call time
-    from mediation.actions import services
-
-    services.set_case_file(case.pk, doc.file.name)
+    # The archive's copy, written with the record that holds it (no event: the archive
+    # transition that asked for it has its own).
+    Case.objects.filter(pk=case.pk).update(case_file=doc.file.name)
     return doc
+
+
+def gather(case: Case, full: bool) -> tuple[StoredDocs, list[Paper]]:
+    """The stored records ({kind: [(title, pdf)]}, current versions, filing order) and
+    the attachments of a case, read from the store."""
+    docs = {}
+    for kind, code in FILE_ORDER:
+        if kind != "doc":
+            continue
+        stored = ensure(case, code)
+        docs[code] = [
+            (d.title + (f"（第{n}次）" if len(stored) > 1 else ""), read(d, full=full))
+            for n, d in enumerate(stored, start=1)
+        ]
+    papers = []
+    for att in case.attachments.order_by("id"):
+        with att.file.open("rb") as fh:
+            data = fh.read()
+        papers.append(
+            Paper(att.kind, f"{att.get_kind_display()}：{att.name}", att.content_type, data)
+        )
+    return docs, papers
+
+
+def assemble(case: Case, *, full: bool = True, font: str | None = None) -> tuple[bytes, int]:
+    """The 卷宗 of `case` from its stored documents and attachments: (PDF, page count)."""
+    docs, papers = gather(case, full)
+    return assemble_from(Ctx(case, font=font or fonts.font_name(), full=full), docs, papers)

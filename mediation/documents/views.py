@@ -7,8 +7,10 @@ versions, `?version=N` serves that one. Callers outside the handling organisatio
 the masked copy of each record. Each download is an event (DESIGN.md §9)."""
 
 import io
+from collections.abc import Iterable
 from urllib.parse import quote
 
+from django.contrib.auth.models import User
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,14 +21,18 @@ from drf_spectacular.utils import (
     extend_schema,
     inline_serializer,
 )
+from pypdf import PdfReader, PdfWriter
 from rest_framework import serializers
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.renderers import JSONRenderer
+from rest_framework.parsers import BaseParser
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from mediation.actions import services
 
 from .. import policies
+from ..api.views import errors
 from ..models import Case, Document
 from . import ALL_KINDS, CASE_FILE, KINDS, applies, records
 
@@ -34,20 +40,20 @@ from . import ALL_KINDS, CASE_FILE, KINDS, applies, records
 class _AnyAccept(BaseContentNegotiation):
     """A PDF URL is fetched with `Accept: application/pdf`; errors are still JSON."""
 
-    def select_parser(self, request, parsers):
-        return parsers[0] if parsers else None
+    def select_parser(self, request: Request, parsers: Iterable[BaseParser]) -> BaseParser | None:
+        return next(iter(parsers), None)
 
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
+    def select_renderer(
+        self,
+        request: Request,
+        renderers: Iterable[BaseRenderer],
+        format_suffix: str | None = None,
+    ) -> tuple[BaseRenderer, str]:
+        renderer = next(iter(renderers))
+        return renderer, renderer.media_type
 
 
-def _errors(*codes):
-    from ..api.views import errors  # the API's one error shape, documented once
-
-    return errors(*codes)
-
-
-def _not_found(detail):
+def _not_found(detail: object) -> JsonResponse:
     return JsonResponse({"detail": str(detail), "errors": {}}, status=404)
 
 
@@ -76,7 +82,7 @@ DocumentVersionsSerializer = inline_serializer(
 )
 
 
-def version_json(doc: Document, current: set[int]) -> dict:
+def version_json(doc: Document, current: set[int]) -> dict[str, object]:
     return {
         "version": doc.version,
         "subject": doc.subject,
@@ -95,8 +101,6 @@ def version_json(doc: Document, current: set[int]) -> dict:
 def _merge(parts: list[bytes]) -> bytes:
     if len(parts) == 1:
         return parts[0]
-    from pypdf import PdfReader, PdfWriter
-
     writer = PdfWriter()
     for data in parts:
         writer.append(PdfReader(io.BytesIO(data)))
@@ -132,21 +136,22 @@ class CaseDocumentView(APIView):
             (200, "application/json"): OpenApiResponse(
                 DocumentVersionsSerializer, description="?version= 时的版本列表"
             ),
-            **_errors(401, 404, 405),
+            **errors(401, 404, 405),
         },
         tags=["cases"],
     )
-    def get(self, request, pk, kind):
+    def get(self, request: Request, pk: int, kind: str) -> HttpResponse:
         case = (
             Case.objects.select_related("org", "mediator", "confirmation_court", "referral_org")
             .filter(pk=pk)
             .first()
         )
-        if case is None or not policies.can_see(request.user, case):
+        user = request.user  # signed in: DRF answered 401 otherwise
+        if case is None or not isinstance(user, User) or not policies.can_see(user, case):
             return _not_found(_("案件不存在"))
         if kind not in ALL_KINDS:
             return _not_found(_("没有“%(kind)s”这种文书") % {"kind": kind})
-        full = policies.handles(request.user, case)
+        full = policies.handles(user, case)
         stored = Document.objects.filter(case=case, kind=kind).order_by("version")
         current = {d.pk for d in records.current(case, kind)}
         if "version" in request.GET:
@@ -168,12 +173,8 @@ class CaseDocumentView(APIView):
         if docs:
             pdf = _merge([records.read(d, full=full) for d in docs])
         else:  # the case file before archive: assembled now from the stored records
-            from .casefile import assemble
-
-            pdf = assemble(case, full=full)[0]
-        services.record_export(
-            case, request.user, kind, full=full, versions=[d.version for d in docs]
-        )
+            pdf = records.assemble(case, full=full)[0]
+        services.record_export(case, user, kind, full=full, versions=[d.version for d in docs])
         title = docs[0].title if docs else KINDS[kind].title_for(case)
         filename = quote(f"{title}-{case.number}.pdf")
         response = HttpResponse(pdf, content_type="application/pdf")

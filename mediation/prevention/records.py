@@ -7,11 +7,15 @@ transaction that links the record to the case, so a case never loses its origin 
 record is never registered twice.
 """
 
+from __future__ import annotations
+
 import datetime as dt
+from typing import Any
 
 from django import forms
+from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,14 +33,18 @@ from mediation.law.choices import (
 )
 from mediation.law.identity import validate_phone
 from mediation.law.jsonform import JsonForm
-from mediation.models import Consultation, Organization, ScreeningFinding, ScreeningRound
+from mediation.models import (
+    Case,
+    Consultation,
+    Organization,
+    ScreeningFinding,
+    ScreeningRound,
+)
+from mediation.policies import Actor
+from mediation.supervision.form_errors import errors_of
 
 MAX_FOUND = 50
 MAX_PARTIES = 20
-
-
-def _errors_of(form, prefix="") -> dict:
-    return {f"{prefix}{k}": [str(m) for m in v] for k, v in form.errors.items()}
 
 
 # -- screening -------------------------------------------------------------------------
@@ -49,12 +57,13 @@ class _RoundForm(JsonForm):
     places = forms.CharField(label=gettext_lazy("排查地点"), max_length=2000)
     note = forms.CharField(label=gettext_lazy("备注"), max_length=2000, required=False)
 
-    def __init__(self, *args, today=None, **kwargs):
+    def __init__(self, *args: Any, today: dt.date | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.today = today
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("period_start"), data.get("period_end")
         if start and end and start > end:
             self.add_error("period_end", _("排查结束日期不能早于开始日期"))
@@ -69,15 +78,17 @@ class _FindingForm(JsonForm):
     risk = forms.ChoiceField(label=gettext_lazy("风险等级"), choices=RiskLevel.choices)
 
 
-def record_screening(user, data: dict, *, now=None) -> ScreeningRound:
+def record_screening(
+    user: User, data: dict[str, Any], *, now: dt.datetime | None = None
+) -> ScreeningRound:
     """Record a committee's screening round with the disputes it found, in one transaction."""
     now = now or timezone.now()
     form = _RoundForm(data, today=timezone.localdate(now))
-    errors = {} if form.is_valid() else _errors_of(form)
+    errors = {} if form.is_valid() else errors_of(form)
     found_in = data.get("found")
     if found_in is None:  # absent or null: no dispute found
         found_in = []
-    found = []
+    found: list[dict[str, Any]] = []
     if not isinstance(found_in, list):
         errors["found"] = [_("排查发现的纠纷应为列表")]
     elif len(found_in) > MAX_FOUND:
@@ -86,7 +97,7 @@ def record_screening(user, data: dict, *, now=None) -> ScreeningRound:
         for i, raw in enumerate(found_in):
             fform = _FindingForm(raw if isinstance(raw, dict) else {})
             if not fform.is_valid():
-                errors.update(_errors_of(fform, f"found[{i}]."))
+                errors.update(errors_of(fform, f"found[{i}]."))
                 continue
             parties = raw.get("parties") or []
             if not isinstance(parties, list) or not all(isinstance(p, dict) for p in parties):
@@ -103,7 +114,7 @@ def record_screening(user, data: dict, *, now=None) -> ScreeningRound:
             errors["org"] = [_("组织不存在")]
         elif org.kind != OrgKind.PEOPLE_COMMITTEE:
             errors["org"] = [_("矛盾纠纷排查由人民调解委员会开展（《人民调解法》第八条）")]
-    if errors:
+    if errors or org is None:  # no errors: the organisation was found
         raise InvalidFields(_("提交的内容有误"), errors)
     if not policies.may_record_screening(user, org):
         raise NotPermitted(_("您无权为该调解委员会登记排查情况"))
@@ -124,7 +135,7 @@ def record_screening(user, data: dict, *, now=None) -> ScreeningRound:
     return round_
 
 
-def get_finding(user, round_id, finding_id) -> ScreeningFinding:
+def get_finding(user: Actor, round_id: int, finding_id: int) -> ScreeningFinding:
     finding = (
         ScreeningFinding.objects.select_related("round", "round__org")
         .filter(
@@ -139,7 +150,14 @@ def get_finding(user, round_id, finding_id) -> ScreeningFinding:
     return finding
 
 
-def register_finding(user, round_id, finding_id, data: dict | None = None, *, now=None):
+def register_finding(
+    user: User,
+    round_id: int,
+    finding_id: int,
+    data: dict[str, Any] | None = None,
+    *,
+    now: dt.datetime | None = None,
+) -> Case:
     """A found dispute becomes a case with channel `proactive` (主动排查), keeping the link.
 
     The body may supply what the finding lacks (parties, claims, another organisation);
@@ -156,7 +174,7 @@ def register_finding(user, round_id, finding_id, data: dict | None = None, *, no
     }
     with transaction.atomic():
         locked = ScreeningFinding.objects.select_for_update().get(pk=finding.pk)
-        if locked.case_id is not None:
+        if locked.case is not None:
             raise StateConflict(
                 _("该纠纷已登记为案件 %(n)s") % {"n": locked.case.number}, "registered"
             )
@@ -172,7 +190,7 @@ def register_finding(user, round_id, finding_id, data: dict | None = None, *, no
     return case
 
 
-def committees_without_screening(month: dt.date):
+def committees_without_screening(month: dt.date) -> QuerySet[Organization]:
     """People's mediation committees with no round overlapping the month (1st of month)."""
     first = month.replace(day=1)
     nxt = (first + dt.timedelta(days=32)).replace(day=1)
@@ -223,14 +241,16 @@ class _ConsultationForm(JsonForm):
     caller_name = forms.CharField(label=gettext_lazy("来电（访）人"), max_length=50, required=False)
     caller_phone = forms.CharField(label=gettext_lazy("联系电话"), max_length=30)
 
-    def clean_caller_phone(self):
+    def clean_caller_phone(self) -> str:
         return validate_phone(self.cleaned_data["caller_phone"])
 
 
-def record_consultation(user, data: dict, *, now=None) -> Consultation:
+def record_consultation(
+    user: User, data: dict[str, Any], *, now: dt.datetime | None = None
+) -> Consultation:
     now = now or timezone.now()
     form = _ConsultationForm(data)
-    errors = {} if form.is_valid() else _errors_of(form)
+    errors = {} if form.is_valid() else errors_of(form)
     desks = policies.consultation_orgs(user)
     org = None
     if "org" not in errors:
@@ -241,7 +261,7 @@ def record_consultation(user, data: dict, *, now=None) -> Consultation:
             org = Organization.objects.filter(pk=org_id).first()
             if org is None:
                 errors["org"] = [_("组织不存在")]
-    if errors:
+    if errors or org is None:  # no errors: the organisation was found
         raise InvalidFields(_("提交的内容有误"), errors)
     if not policies.may_record_consultation(user, org):
         raise NotPermitted(_("您无权为该机构登记法律咨询"))
@@ -260,14 +280,16 @@ def record_consultation(user, data: dict, *, now=None) -> Consultation:
     )
 
 
-def get_consultation(user, pk) -> Consultation:
+def get_consultation(user: Actor, pk: int | str) -> Consultation:
     found = policies.visible_consultations(user).filter(pk=pk).first()
     if found is None:
         raise NotVisible(_("咨询记录不存在"))
     return found
 
 
-def register_consultation(user, pk, data: dict, *, now=None):
+def register_consultation(
+    user: User, pk: int | str, data: dict[str, Any], *, now: dt.datetime | None = None
+) -> Case:
     """A consultation that turns out to be a dispute becomes a case: the caller is the
     applicant (their name and phone unless the body says otherwise), the channel is the
     consultation's, and the case keeps the link."""
@@ -285,7 +307,7 @@ def register_consultation(user, pk, data: dict, *, now=None):
         body["parties"] = parties
     with transaction.atomic():
         locked = Consultation.objects.select_for_update().get(pk=consultation.pk)
-        if locked.case_id is not None:
+        if locked.case is not None:
             raise StateConflict(
                 _("该咨询已登记为案件 %(n)s") % {"n": locked.case.number}, "registered"
             )

@@ -25,7 +25,7 @@ def _fill(i: int) -> str:
     return "#555" if name == "solid" else f"url(#p-{name})"
 
 
-def hbar(title: str, rows: list[dict], *, chart_id: str, width=460, limit=12) -> str:
+def hbar(title: str, rows: list[dict], *, chart_id: str, width: int = 460, limit: int = 12) -> str:
     """Horizontal bars, one per row {"label", "count"}; the number is printed at the end
     of each bar, the pattern alternates so neighbouring bars differ without colour."""
     rows = rows[:limit]
@@ -57,7 +57,9 @@ def hbar(title: str, rows: list[dict], *, chart_id: str, width=460, limit=12) ->
     return "".join(parts)
 
 
-def vbar(title: str, rows: list[dict], *, chart_id: str, width=560, height=200) -> str:
+def vbar(
+    title: str, rows: list[dict], *, chart_id: str, width: int = 560, height: int = 200
+) -> str:
     """Vertical bars over time (months): value above each bar, label below."""
     n = len(rows)
     parts = [

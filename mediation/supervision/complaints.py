@@ -4,14 +4,20 @@ One door for every change: `submit` (anyone, from the portal or the API) and `pe
 (supervisors): permission, fields, the FSM method and one AuditEvent in one transaction.
 """
 
+from __future__ import annotations
+
 import datetime as dt
+from collections.abc import Iterable
+from typing import Any
 
 from django import forms
+from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django_fsm import ConcurrentTransition, TransitionNotAllowed
+from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 
 from mediation import policies
 from mediation.errors import InvalidFields, NotPermitted, NotVisible, StateConflict
@@ -28,16 +34,26 @@ from mediation.models import (
     NegativeListEntry,
     Organization,
 )
+from mediation.policies import Actor
+
+from .form_errors import errors_of
 
 
-def complaint_due(received_at) -> tuple[dt.datetime, str]:
+def complaint_due(received_at: dt.datetime) -> tuple[dt.datetime, str]:
     """The handling deadline of a complaint and its basis, from the legal-clocks table
     (stage `complaint_handle`; no statute fixes it, the bureau's own limit is seeded)."""
     c = clocks.clock(Stage.COMPLAINT_HANDLE, received_at)
     return c.due, c.basis
 
 
-def audit(type_: str, actor, payload: dict, *, complaint=None, at=None) -> AuditEvent:
+def audit(
+    type_: str,
+    actor: Actor | None,
+    payload: dict[str, Any],
+    *,
+    complaint: Complaint | None = None,
+    at: dt.datetime | None = None,
+) -> AuditEvent:
     return AuditEvent.objects.create(
         type=type_,
         at=at or timezone.now(),
@@ -45,13 +61,6 @@ def audit(type_: str, actor, payload: dict, *, complaint=None, at=None) -> Audit
         complaint=complaint,
         payload=payload,
     )
-
-
-def _errors_of(form) -> dict:
-    errors = {k: [str(m) for m in v] for k, v in form.errors.items()}
-    if "__all__" in errors:
-        errors["non_field_errors"] = errors.pop("__all__")
-    return errors
 
 
 class SubmitForm(JsonForm):
@@ -70,17 +79,18 @@ class SubmitForm(JsonForm):
         error_messages={"required": gettext_lazy("请写明投诉的事实和理由")},
     )
 
-    def clean_contact(self):
+    def clean_contact(self) -> str:
         return validate_phone(self.cleaned_data["contact"])
 
-    def clean_org(self):
+    def clean_org(self) -> Organization:
         org = Organization.objects.filter(pk=self.cleaned_data["org"]).first()
         if org is None or org.kind not in MEDIATING_KINDS:
             raise forms.ValidationError(_("请选择被投诉的调解组织"))
         return org
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         org, mediator_id = data.get("org"), data.get("mediator")
         if org is not None and mediator_id:
             member = Membership.objects.filter(
@@ -99,11 +109,13 @@ class SubmitForm(JsonForm):
         return data
 
 
-def submit(data: dict, *, actor=None, now=None) -> Complaint:
+def submit(
+    data: dict[str, Any], *, actor: Actor | None = None, now: dt.datetime | None = None
+) -> Complaint:
     now = now or timezone.now()
     form = SubmitForm(data or {})
     if not form.is_valid():
-        raise InvalidFields(_("投诉内容不完整"), _errors_of(form))
+        raise InvalidFields(_("投诉内容不完整"), errors_of(form))
     f = form.cleaned_data
     due, basis = complaint_due(now)
     with transaction.atomic():
@@ -137,8 +149,9 @@ class UpholdForm(ConclusionForm):
     occurred_on = forms.DateField(label=gettext_lazy("发生日期"), required=False)
     until = forms.DateField(label=gettext_lazy("公示截止日期"), required=False)
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("negative_list"):
             for field in ("conduct", "occurred_on", "until"):
                 if not data.get(field) and field not in self.errors:
@@ -159,15 +172,20 @@ TRANSITIONS = {
 }
 
 
-def available(complaint, user) -> list[str]:
+def available(complaint: Complaint, user: Actor) -> list[str]:
     if not policies.may_supervise(user):
         return []
-    from django_fsm import can_proceed
-
     return [n for n in TRANSITIONS if can_proceed(getattr(complaint, n))]
 
 
-def perform(complaint_id, name: str, user, data: dict | None = None, *, now=None) -> Complaint:
+def perform(
+    complaint_id: int | str,
+    name: str,
+    user: User,
+    data: dict[str, Any] | None = None,
+    *,
+    now: dt.datetime | None = None,
+) -> Complaint:
     """Run a complaint transition; 404 / 403 / 409 / 400, nothing written on any."""
     if name not in TRANSITIONS:
         raise NotVisible(_("没有名为“%(name)s”的操作") % {"name": name})
@@ -187,8 +205,6 @@ def perform(complaint_id, name: str, user, data: dict | None = None, *, now=None
             form_class, _label = TRANSITIONS[name]
             form = form_class(data or {})
             method = getattr(complaint, name)
-            from django_fsm import can_proceed
-
             if not can_proceed(method):
                 raise StateConflict(
                     _("投诉当前状态为“%(s)s”，不能执行此操作")
@@ -196,7 +212,7 @@ def perform(complaint_id, name: str, user, data: dict | None = None, *, now=None
                     complaint.state,
                 )
             if not form.is_valid():
-                raise InvalidFields(_("提交的内容有误"), _errors_of(form))
+                raise InvalidFields(_("提交的内容有误"), errors_of(form))
             f = form.cleaned_data
             source = complaint.state
             if name == "investigate":
@@ -225,7 +241,11 @@ def perform(complaint_id, name: str, user, data: dict | None = None, *, now=None
     return complaint
 
 
-def active_entries(user_ids=None, org_ids=None, today=None):
+def active_entries(
+    user_ids: Iterable[int] | None = None,
+    org_ids: Iterable[int] | None = None,
+    today: dt.date | None = None,
+) -> QuerySet[NegativeListEntry]:
     """Negative-list entries still in force (until today or later)."""
     today = today or timezone.localdate()
     qs = NegativeListEntry.objects.filter(until__gte=today).select_related("org", "mediator")
@@ -236,12 +256,11 @@ def active_entries(user_ids=None, org_ids=None, today=None):
     return qs
 
 
-def warnings_for(user_ids, today=None) -> dict[int, list[str]]:
+def warnings_for(user_ids: Iterable[int], today: dt.date | None = None) -> dict[int, list[str]]:
     """{mediator id: ["不良执业信息：… （至 2027-05-01）"]} for the assignment forms."""
     out: dict[int, list[str]] = {}
     # Four columns, no joins (values_list drops active_entries' select_related): every
-    # accept and reassign answers with these; the joined organisation and mediator were a
-    # sixth of a reassign (py-spy).
+    # accept and reassign answers with these.
     rows = active_entries(user_ids=user_ids, today=today)
     for mediator, conduct, start, until in rows.values_list(
         "mediator_id", "conduct", "occurred_on", "until"

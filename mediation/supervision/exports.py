@@ -7,36 +7,52 @@ resident ID numbers and phones are always masked. Every export is an AuditEvent
 import datetime as dt
 import io
 import tempfile
+from collections.abc import Iterator
+from types import SimpleNamespace
+from typing import Any, TypeAlias
 
 from django.db import connections
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as N_
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from reportlab.graphics.charts.barcharts import HorizontalBarChart
+from reportlab.graphics.shapes import Drawing, String
+from reportlab.lib import colors
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import PageBreak, SimpleDocTemplate
 
+from mediation.documents import fonts, layout
 from mediation.law.choices import Network, PartyRole, choice_labels
 from mediation.law.identity import mask_id_number, mask_phone
-from mediation.models import CaseParty
+from mediation.models import Case, CaseParty
 from mediation.models.crypto import decrypt
 from mediation.supervision import figures as supervision
+from mediation.supervision.aggregates import Filters
 
 from .xlsx import SheetWriter
 
 NO_DATA = "无数据"
 CHUNK = 5000
+# What a workbook cell holds.
+CellValue: TypeAlias = str | float | dt.datetime | None
 
 
 def figure_rows(data: dict) -> list[tuple[str, object]]:
     """The headline figures as (label, value) with None → 无数据; shared by the workbook,
     the PDF and the dashboard so the three always say the same."""
 
-    def pct(v):
+    def pct(v: float | None) -> object:
         return NO_DATA if v is None else f"{v * 100:.1f}%"
 
-    def val(v):
+    def val(v: object) -> object:
         return NO_DATA if v is None else v
 
     return [
@@ -70,13 +86,13 @@ DIMENSIONS = [
 ]
 
 
-def _bold(ws, value):
+def _bold(ws: WriteOnlyWorksheet, value: CellValue) -> Cell:
     cell = WriteOnlyCell(ws, value=value)
     cell.font = Font(bold=True)
     return cell
 
 
-def _period_text(filters) -> str:
+def _period_text(filters: Filters) -> str:
     f = filters.as_dict()
     start, end = f["from"] or _("不限"), f["to"] or _("不限")
     parts = [_("统计期间：%(a)s 至 %(b)s") % {"a": start, "b": end}]
@@ -87,7 +103,9 @@ def _period_text(filters) -> str:
     return "；".join(parts)
 
 
-def stats_workbook(data: dict, table: dict, filters) -> tempfile.SpooledTemporaryFile:
+def stats_workbook(
+    data: dict, table: dict, filters: Filters
+) -> tempfile.SpooledTemporaryFile[bytes]:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(_("概览"))
     ws.append([_bold(ws, _("红寺堡区矛盾纠纷多元化解统计"))])
@@ -109,7 +127,7 @@ def stats_workbook(data: dict, table: dict, filters) -> tempfile.SpooledTemporar
     return out
 
 
-def ministry_sheet(wb, table, filters):
+def ministry_sheet(wb: Workbook, table: dict, filters: Filters) -> None:
     ws = wb.create_sheet(_("人民调解工作统计表"))
     ws.append([_bold(ws, _("人民调解工作统计表"))])
     ws.append([_period_text(filters)])
@@ -133,7 +151,7 @@ def ministry_sheet(wb, table, filters):
     )
 
 
-def _cell(value):
+def _cell(value: object) -> object:
     # Amounts are strings with two decimals in the JSON; numbers in the workbook.
     if isinstance(value, str):
         try:
@@ -168,7 +186,7 @@ CASE_HEADER = [
 ]
 
 
-def _raw(qs) -> list[tuple]:
+def _raw(qs: QuerySet[Any, Any]) -> list[tuple[Any, ...]]:
     """The rows of a values_list queryset straight from the driver: the export reads
     millions of cells, and Django's per-value converters cost more than the rest of the
     row (the two columns that need it are converted by _local and float())."""
@@ -178,7 +196,7 @@ def _raw(qs) -> list[tuple]:
         return cur.fetchall()
 
 
-def _local(value, tz=None):
+def _local(value: dt.datetime | str | None, tz: dt.tzinfo | None = None) -> str:
     if not value:
         return ""
     if isinstance(value, str):
@@ -189,7 +207,7 @@ def _local(value, tz=None):
     return value.astimezone(tz or timezone.get_current_timezone()).isoformat(" ", "minutes")[:16]
 
 
-def case_rows(qs):
+def case_rows(qs: QuerySet[Case]) -> Iterator[list[object]]:
     """Rows of the case workbook, read in id-ordered chunks of CHUNK cases with one query
     for their parties: two queries per chunk whatever the number of rows."""
     labels = choice_labels(get_language())
@@ -266,7 +284,7 @@ def case_rows(qs):
             ]
 
 
-def cases_workbook(qs) -> tuple[tempfile.SpooledTemporaryFile, int]:
+def cases_workbook(qs: QuerySet[Case]) -> tuple[tempfile.SpooledTemporaryFile[bytes], int]:
     """The case list as a workbook, streamed row by row (mediation.supervision.xlsx: flat memory,
     a few µs per cell) into a temporary file that the response then streams."""
     out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
@@ -282,14 +300,12 @@ def cases_workbook(qs) -> tuple[tempfile.SpooledTemporaryFile, int]:
 # -- the monthly report (reportlab) ---------------------------------------------------------
 
 
-def _chart(s, title, rows, width, limit=10):
+def _chart(
+    s: SimpleNamespace, title: str, rows: list[dict], width: float, limit: int = 10
+) -> Drawing:
     """A horizontal bar chart in grey with the number beside each bar (no colour needed)."""
-    from reportlab.graphics.charts.barcharts import HorizontalBarChart
-    from reportlab.graphics.shapes import Drawing, String
-    from reportlab.lib import colors
-
     rows = rows[:limit]
-    height = 26 + 16 * max(len(rows), 1)
+    height: float = 26 + 16 * max(len(rows), 1)
     d = Drawing(width, height)
     d.add(String(0, height - 12, title, fontName=s.font, fontSize=10))
     if not rows:
@@ -297,7 +313,8 @@ def _chart(s, title, rows, width, limit=10):
         return d
     chart = HorizontalBarChart()
     chart.x, chart.y = 90, 4
-    chart.width, chart.height = width - 130, height - 26
+    # reportlab takes any number here; its stub says int
+    chart.width, chart.height = width - 130, height - 26  # type: ignore[assignment]
     chart.data = [[r["count"] for r in reversed(rows)]]
     chart.categoryAxis.categoryNames = [str(r["label"]) for r in reversed(rows)]
     chart.categoryAxis.labels.fontName = s.font
@@ -315,12 +332,7 @@ def _chart(s, title, rows, width, limit=10):
     return d
 
 
-def monthly_pdf(data: dict, table: dict, filters, month: dt.date) -> bytes:
-    from reportlab.lib.units import mm
-    from reportlab.platypus import PageBreak, SimpleDocTemplate
-
-    from mediation.documents import fonts, layout
-
+def monthly_pdf(data: dict, table: dict, filters: Filters, month: dt.date) -> bytes:
     font = fonts.font_name()
     s = layout.styles(font)
     title = _("矛盾纠纷多元化解工作月报（%(y)s年%(m)s月）") % {"y": month.year, "m": month.month}
@@ -367,7 +379,7 @@ def monthly_pdf(data: dict, table: dict, filters, month: dt.date) -> bytes:
     ]
     buf = io.BytesIO()
 
-    def footer(canvas, doc):
+    def footer(canvas: Canvas, doc: SimpleDocTemplate) -> None:
         canvas.saveState()
         canvas.setFont(font, 9)
         canvas.drawCentredString(layout.PAGE_W / 2, 12 * mm, f"— {doc.page} —")

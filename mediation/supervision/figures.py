@@ -10,28 +10,24 @@ Period: cases registered (created_at, Asia/Shanghai days) from `start` to `end` 
 "Now" figures — overdue, open high-risk flags — describe today and ignore the period.
 """
 
+from __future__ import annotations
+
 import datetime as dt
-import re
-from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import (
     Count,
-    DurationField,
     Exists,
-    ExpressionWrapper,
-    F,
     OuterRef,
     Q,
-    Subquery,
+    QuerySet,
     Sum,
 )
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from mediation import policies
-from mediation.errors import InvalidFields
 from mediation.law.choices import (
     OPEN_STATES,
     Category,
@@ -39,209 +35,23 @@ from mediation.law.choices import (
     EventType,
     HandoffKind,
     Network,
-    Outcome,
 )
-from mediation.models import Agreement, Case, CaseEvent, FollowUp, Handoff, Organization
+from mediation.models import Agreement, Case, CaseEvent, Handoff
+from mediation.policies import Actor
+from mediation.prevention import records as prevention
 
-AGREED_OUTCOMES = (Outcome.AGREED, Outcome.CONFIRMED)
-# Every case whose mediation reached an outcome; declined cases were never mediated.
-ENDED_OUTCOMES = tuple(o for o in Outcome if o != Outcome.DECLINED)
-EARLIEST = dt.date(2000, 1, 1)
-LATEST = dt.date(2100, 12, 31)
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-
-
-@dataclass(frozen=True)
-class Filters:
-    start: dt.date | None = None
-    end: dt.date | None = None
-    network: str = ""
-    region: str = ""
-
-    def as_dict(self) -> dict:
-        return {
-            "from": self.start.isoformat() if self.start else "",
-            "to": self.end.isoformat() if self.end else "",
-            "network": self.network,
-            "region": self.region,
-        }
-
-
-def known_regions() -> list[str]:
-    """The townships/streets of the district: the regions of its organisations."""
-    rows = Organization.objects.exclude(region="").values_list("region", flat=True)
-    return sorted(set(rows))
-
-
-def _date(value, field, errors) -> dt.date | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        if not _DATE.match(value):
-            raise ValueError
-        day = dt.date.fromisoformat(value)
-    except ValueError:
-        errors[field] = [_("日期格式应为 YYYY-MM-DD，且须是真实存在的日期")]
-        return None
-    if not EARLIEST <= day <= LATEST:
-        errors[field] = [_("日期超出可统计的范围（2000年至2100年）")]
-        return None
-    return day
-
-
-def parse_filters(params) -> Filters:
-    """`from`, `to`, `network`, `region` from a query dict; 400 with the reason otherwise."""
-    errors: dict[str, list[str]] = {}
-    start = _date(params.get("from"), "from", errors)
-    end = _date(params.get("to"), "to", errors)
-    if start and end and start > end:
-        errors["to"] = [_("截止日期不得早于起始日期")]
-    network = (params.get("network") or "").strip()
-    if network and network not in Network.values:
-        errors["network"] = [
-            _("未知的调解类型“%(v)s”，应为 people、administrative、judicial 或 lawyer")
-            % {"v": network[:20]}
-        ]
-    region = (params.get("region") or "").strip()
-    if region and region not in known_regions():
-        errors["region"] = [_("未知的乡镇（街道）“%(v)s”") % {"v": region[:20]}]
-    if errors:
-        raise InvalidFields(_("统计条件有误"), errors)
-    return Filters(start, end, network, region)
-
-
-def parse_month(value: str) -> tuple[dt.date, dt.date]:
-    """'2026-11' → (first day, last day); an impossible month is a 400."""
-    m = _MONTH.match(value or "")
-    year, month = (int(m.group(1)), int(m.group(2))) if m else (0, 0)
-    if not m or not 1 <= month <= 12 or not EARLIEST.year <= year <= LATEST.year:
-        raise InvalidFields(_("统计条件有误"), {"month": [_("月份格式应为 YYYY-MM，如 2026-11")]})
-    first = dt.date(year, month, 1)
-    nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
-    return first, nxt - dt.timedelta(days=1)
-
-
-def _day_start(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
-def scoped(user, filters: Filters, *, period=True, base=None):
-    """The visible cases under the filters (without the period when period=False); `base`
-    is a queryset already narrowed further (the case list's own filters)."""
-    qs = policies.visible_cases(user, Case.objects.all() if base is None else base)
-    if filters.network:
-        qs = qs.filter(network=filters.network)
-    if filters.region:
-        qs = qs.filter(region=filters.region)
-    if period and filters.start:
-        qs = qs.filter(created_at__gte=_day_start(filters.start))
-    if period and filters.end:
-        qs = qs.filter(created_at__lt=_day_start(filters.end + dt.timedelta(days=1)))
-    return qs.order_by()
-
-
-def rate(part, whole):
-    return round(part / whole, 4) if whole else None
-
-
-SUMS = (
-    "n",
-    "agreed",
-    "ended",
-    "confirmation_requested",
-    "confirmed",
-    "priority",
-    "amount_cases",
-    "amount_sum",
-    "closed",
-    "close_seconds",
-    "followed_up",
-    "performed",
+from . import statcache
+from .aggregates import (
+    AGREED_OUTCOMES,
+    Filters,
+    Parts,
+    rate,
+    raw_parts,
+    scoped,
 )
-DIMS = ("network", "region", "channel", "category", "month")
-
-
-def _seconds(value) -> float:
-    if value is None:
-        return 0.0
-    if isinstance(value, dt.timedelta):
-        return value.total_seconds()
-    return float(value) / 1e6  # microseconds (SQLite)
-
-
-def month_key(value) -> str:
-    """'YYYY-MM' of a TruncMonth value (an aware datetime, or a date from the table)."""
-    if isinstance(value, dt.datetime):
-        value = timezone.localtime(value)
-    return value.strftime("%Y-%m")
-
-
-def figure_aggregates() -> dict:
-    """The summed figures of a set of cases, as aggregate expressions (one pass)."""
-    span = ExpressionWrapper(F("closed_at") - F("created_at"), output_field=DurationField())
-    return {
-        "n": Count("id"),
-        "agreed": Count("id", filter=Q(outcome__in=AGREED_OUTCOMES)),
-        "ended": Count("id", filter=Q(outcome__in=ENDED_OUTCOMES)),
-        "confirmation_requested": Count("id", filter=Q(confirmation_requested_at__isnull=False)),
-        "confirmed": Count("id", filter=Q(outcome="confirmed")),
-        "priority": Count("id", filter=Q(priority=True)),
-        "amount_cases": Count("amount"),
-        "amount_sum": Sum("amount"),
-        "closed": Count("closed_at"),
-        "close_seconds": Sum(span, filter=Q(closed_at__isnull=False)),
-    }
-
-
-def performance_rows(qs, group_by=()):
-    """Agreed cases with a follow-up, and those whose latest follow-up says performed."""
-    latest = FollowUp.objects.filter(case_id=OuterRef("pk")).order_by("-date", "-id")
-    qs = (
-        qs.filter(outcome__in=AGREED_OUTCOMES)
-        .filter(Exists(FollowUp.objects.filter(case_id=OuterRef("pk"))))
-        # (not named like the aggregate below: an alias would shadow the annotation)
-        .annotate(last_performed=Subquery(latest.values("performed")[:1]))
-    )
-    agg = {
-        "followed_up": Count("id"),
-        "performed": Count("id", filter=Q(last_performed=True)),
-    }
-    if group_by:
-        return qs.values(*group_by).annotate(**agg).order_by()
-    return qs.aggregate(**agg)
-
-
-def empty_parts() -> dict:
-    return {"sums": dict.fromkeys(SUMS, 0), **{d: {} for d in DIMS}}
-
-
-def add_parts(a: dict, b: dict) -> dict:
-    for k in SUMS:
-        a["sums"][k] += b["sums"][k] or 0
-    for d in DIMS:
-        for key, n in b[d].items():
-            a[d][key] = a[d].get(key, 0) + n
-    return a
-
-
-def raw_parts(qs) -> dict:
-    """The summed figures and distributions of a queryset of cases, read from the cases."""
-    parts = empty_parts()
-    t = qs.aggregate(**figure_aggregates())
-    t["close_seconds"] = _seconds(t["close_seconds"])
-    t["amount_sum"] = t["amount_sum"] or 0
-    t.update(performance_rows(qs))
-    parts["sums"] = {k: t[k] or 0 for k in SUMS}
-    for d in ("network", "region", "channel", "category"):
-        rows = qs.values(d).annotate(c=Count("id")).order_by()
-        parts[d] = {r[d] or "": r["c"] for r in rows}
-    for r in qs.annotate(m=TruncMonth("created_at")).values("m").annotate(c=Count("id")).order_by():
-        if r["m"] is not None:
-            key = month_key(r["m"])
-            parts["month"][key] = parts["month"].get(key, 0) + r["c"]
-    return parts
+from .aggregates import known_regions as known_regions
+from .aggregates import parse_filters as parse_filters
+from .aggregates import parse_month as parse_month
 
 
 def _rows(counts: dict, labels: dict | None = None) -> list[dict]:
@@ -259,7 +69,7 @@ def _rows(counts: dict, labels: dict | None = None) -> list[dict]:
 def _months(counts: dict, filters: Filters) -> list[dict]:
     first = filters.start.strftime("%Y-%m") if filters.start else min(counts, default=None)
     last = filters.end.strftime("%Y-%m") if filters.end else max(counts, default=None)
-    out = []
+    out: list[dict] = []
     if first and last:
         y, m = int(first[:4]), int(first[5:])
         while f"{y:04d}-{m:02d}" <= last and len(out) < 240:
@@ -273,7 +83,12 @@ def _duration_days(seconds: float, closed: int) -> float | None:
     return round(seconds / closed / 86400, 1) if closed else None
 
 
-def live_figures(user, filters: Filters, now=None, base=None) -> dict:
+def live_figures(
+    user: Actor,
+    filters: Filters,
+    now: dt.datetime | None = None,
+    base: QuerySet[Case] | None = None,
+) -> dict:
     """The figures of today that move with events: overdue now, open high-risk flags.
     Two counts that start from indexes ((state, due_at) and (risk_level, state)), so they
     cost the open cases they find, not the whole table."""
@@ -285,7 +100,7 @@ def live_figures(user, filters: Filters, now=None, base=None) -> dict:
     }
 
 
-def high_risk_cases(user, filters: Filters, limit=20) -> list[dict]:
+def high_risk_cases(user: Actor, filters: Filters, limit: int = 20) -> list[dict]:
     qs = (
         scoped(user, filters, period=False)
         .filter(state__in=OPEN_STATES, risk_level="high")
@@ -297,7 +112,7 @@ def high_risk_cases(user, filters: Filters, limit=20) -> list[dict]:
     ]
 
 
-def _petition_feedback(qs, now) -> dict:
+def _petition_feedback(qs: QuerySet[Case] | None, now: dt.datetime) -> dict:
     """访调对接 feedback on time: of the petition handoffs whose feedback was due (or given),
     the share whose feedback task was completed by the due date."""
     feedback = CaseEvent.objects.filter(
@@ -323,7 +138,9 @@ def _petition_feedback(qs, now) -> dict:
     }
 
 
-def _petition_scope(user, filters: Filters, base=None):
+def _petition_scope(
+    user: Actor, filters: Filters, base: QuerySet[Case] | None = None
+) -> QuerySet[Case] | None:
     """The cases whose petition handoffs count; None for the whole district (a supervisor
     without filters), so that the handoffs are read without a semi-join on every case."""
     if base is None and policies.is_supervisor(user) and filters == Filters():
@@ -331,19 +148,22 @@ def _petition_scope(user, filters: Filters, base=None):
     return scoped(user, filters, base=base)
 
 
-def _parts(user, filters: Filters, base=None) -> dict:
+def _parts(user: Actor, filters: Filters, base: QuerySet[Case] | None = None) -> Parts:
     """Supervisors over the whole district read the monthly summary
     (mediation.supervision.statcache) for whole months and the cases themselves only for the
     partial months at the edges of the period; anyone else, or a narrower set (`base`),
     reads the cases."""
     if base is None and policies.is_supervisor(user):
-        from . import statcache
-
         return statcache.parts(filters, lambda f: raw_parts(scoped(user, f)))
     return raw_parts(scoped(user, filters, base=base))
 
 
-def summary(user, filters: Filters, now=None, base=None) -> dict:
+def summary(
+    user: Actor,
+    filters: Filters,
+    now: dt.datetime | None = None,
+    base: QuerySet[Case] | None = None,
+) -> dict:
     now = now or timezone.now()
     p = _parts(user, filters, base)
     t = p["sums"]
@@ -381,12 +201,10 @@ def summary(user, filters: Filters, now=None, base=None) -> dict:
 # -- 人民调解工作统计表 (the Ministry of Justice's people's-mediation table) ----------------
 
 
-def screening_counts(filters: Filters):
+def screening_counts(filters: Filters) -> dict[str, int] | None:
     """矛盾纠纷排查 counts for the period: {"times": rounds, "found": disputes found,
     "registered": of which registered as cases} — None when no committee recorded a round
     in it (无数据), and for networks other than people's mediation, which does not screen."""
-    from mediation.prevention import records as prevention
-
     if filters.network and filters.network != Network.PEOPLE:
         return None
     counts = prevention.screening_counts(filters.start, filters.end, filters.region)
@@ -406,7 +224,7 @@ MINISTRY_COLUMNS = [
 ]
 
 
-def ministry_table(user, filters: Filters) -> dict:
+def ministry_table(user: Actor, filters: Filters) -> dict:
     """Disputes of people's mediation by category for the period: accepted, succeeded,
     agreements written/oral, amounts, judicial confirmations; and the 排查 counts."""
     if filters.network and filters.network != Network.PEOPLE:
@@ -428,10 +246,11 @@ def ministry_table(user, filters: Filters) -> dict:
         .annotate(n=Count("case_id", distinct=True))
     )
     by_form = {(r["case__category"], r["form"]): r["n"] for r in forms}
-    out, total = [], {k: 0 for k, _label in MINISTRY_COLUMNS}
+    out: list[dict[str, Any]] = []
+    total: dict[str, Any] = {k: 0 for k, _label in MINISTRY_COLUMNS}
     for code, label in Category.choices:
         r = rows.get(code, {})
-        row = {
+        row: dict[str, Any] = {
             "key": code,
             "label": str(label),
             "accepted": r.get("accepted", 0),
@@ -450,5 +269,5 @@ def ministry_table(user, filters: Filters) -> dict:
     return {"rows": out, "total": total, "screening": screening_counts(filters)}
 
 
-def columns():
+def columns() -> list[tuple[str, str]]:
     return [(k, str(label)) for k, label in MINISTRY_COLUMNS]

@@ -2,7 +2,13 @@
 specialties, how many cases each carries now and with what results — and the suggestions
 offered when a case is accepted or reassigned. Counts are subqueries, never loops."""
 
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db.models import Case as When_
 from django.db.models import (
     Count,
@@ -11,6 +17,7 @@ from django.db.models import (
     OuterRef,
     Prefetch,
     Q,
+    QuerySet,
     Subquery,
     Value,
     When,
@@ -21,10 +28,12 @@ from django.utils import timezone
 from mediation import policies
 from mediation.law.choices import OPEN_STATES, Category, Role
 from mediation.models import Case, Membership, NegativeListEntry
-from mediation.supervision.figures import AGREED_OUTCOMES, ENDED_OUTCOMES, rate
+from mediation.policies import Actor
+
+from .aggregates import AGREED_OUTCOMES, ENDED_OUTCOMES, rate
 
 
-def _case_count(condition: Q):
+def _case_count(condition: Q) -> Coalesce:
     rows = (
         Case.objects.filter(condition, mediator_id=OuterRef("pk"))
         .order_by()
@@ -35,7 +44,16 @@ def _case_count(condition: Q):
     return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
 
 
-def roster(user, *, q="", specialty="", region="", org=None, kind="", today=None):
+def roster(
+    user: Actor,
+    *,
+    q: str = "",
+    specialty: str = "",
+    region: str = "",
+    org: int | None = None,
+    kind: str = "",
+    today: dt.date | None = None,
+) -> QuerySet[User]:
     """Active users who mediate (role mediator), annotated with load and results."""
     today = today or timezone.localdate()
     User = get_user_model()
@@ -74,7 +92,7 @@ def roster(user, *, q="", specialty="", region="", org=None, kind="", today=None
     )
 
 
-def entry_json(e) -> dict:
+def entry_json(e: NegativeListEntry) -> dict:
     return {
         "id": e.pk,
         "conduct": e.conduct,
@@ -84,11 +102,12 @@ def entry_json(e) -> dict:
     }
 
 
-def mediator_json(u) -> dict:
+def mediator_json(u: Any) -> dict:
+    # `u`: a User annotated by roster()/suggest() (load, agreed, ended, all_memberships…)
     profile = getattr(u, "mediator_profile", None)
     specialties = profile.specialty_list if profile else []
     labels = dict(Category.choices)
-    orgs = {}
+    orgs: dict[int, dict[str, object]] = {}
     for m in u.all_memberships:
         orgs.setdefault(m.org_id, {"id": m.org_id, "name": m.org.name, "region": m.org.region})
     return {
@@ -110,7 +129,7 @@ def mediator_json(u) -> dict:
     }
 
 
-def suggest(case, *, limit=None, today=None) -> list[dict]:
+def suggest(case: Case, *, limit: int | None = None, today: dt.date | None = None) -> list[dict]:
     """Mediators of the case's organisation for accept/reassign, best first: specialty in
     the dispute's category, then the case's township, then the lightest current load.
     Each carries its negative-list entries so the form can warn."""

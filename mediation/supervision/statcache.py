@@ -12,6 +12,7 @@ months at the edges of a period, so every figure equals the one read from the ca
 """
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q, Sum
@@ -19,9 +20,11 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from mediation.models import Case, CaseEvent, CaseStatMonth, StatCursor
-from mediation.supervision.figures import (
+
+from .aggregates import (
     SUMS,
     Filters,
+    Parts,
     _day_start,
     _seconds,
     add_parts,
@@ -44,12 +47,12 @@ def _last_day(day: dt.date) -> dt.date:
     return _next_month(day) - dt.timedelta(days=1)
 
 
-def _as_month(value) -> dt.date:
+def _as_month(value: dt.date) -> dt.date:
     key = month_key(value)
     return dt.date(int(key[:4]), int(key[5:]), 1)
 
 
-def refresh(now=None) -> int:
+def refresh(now: dt.datetime | None = None) -> int:
     """Fold the events since the cursor into the table; returns the months rebuilt."""
     now = now or timezone.now()
     try:
@@ -126,7 +129,7 @@ def rebuild(months: set[dt.date] | None) -> int:
     return len({k[0] for k in rows})
 
 
-def _table_parts(first: dt.date | None, last: dt.date | None, filters: Filters) -> dict:
+def _table_parts(first: dt.date | None, last: dt.date | None, filters: Filters) -> Parts:
     qs = CaseStatMonth.objects.all()
     if first:
         qs = qs.filter(month__gte=first)
@@ -150,7 +153,7 @@ def _table_parts(first: dt.date | None, last: dt.date | None, filters: Filters) 
     return parts
 
 
-def parts(filters: Filters, raw) -> dict:
+def parts(filters: Filters, raw: Callable[[Filters], Parts]) -> Parts:
     """The figures' parts for the whole district under `filters`: whole months from the
     table, the partial months at the period's edges from `raw(filters)` (the cases)."""
     refresh()

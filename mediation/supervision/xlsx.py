@@ -10,6 +10,8 @@ memory stays flat. The result is an ordinary workbook: the tests open it with op
 
 import re
 import zipfile
+from collections.abc import Iterable
+from typing import IO
 from xml.sax.saxutils import escape
 
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # not allowed in XML 1.0
@@ -78,7 +80,7 @@ def _text(value: str) -> str:
     return f"<t>{value}</t>"
 
 
-def _cell(value, style: str) -> str:
+def _cell(value: object, style: str) -> str:
     if value is None or value == "":
         return "<c/>"
     if type(value) is str:
@@ -93,7 +95,7 @@ def _cell(value, style: str) -> str:
 class SheetWriter:
     """One sheet, written row by row into `fileobj` (any writable binary file)."""
 
-    def __init__(self, fileobj, title: str):
+    def __init__(self, fileobj: IO[bytes], title: str) -> None:
         self._zip = zipfile.ZipFile(fileobj, "w", zipfile.ZIP_DEFLATED, compresslevel=1)
         self._zip.writestr("[Content_Types].xml", _CONTENT_TYPES)
         self._zip.writestr("_rels/.rels", _RELS)
@@ -105,7 +107,7 @@ class SheetWriter:
         self._buffer: list[str] = []
         self.rows = 0
 
-    def append(self, values, *, bold=False):
+    def append(self, values: Iterable[object], *, bold: bool = False) -> None:
         self.rows += 1
         style = ' s="1"' if bold else ""
         cells = "".join([_cell(v, style) for v in values])
@@ -115,11 +117,11 @@ class SheetWriter:
         if len(self._buffer) >= _FLUSH:
             self._flush()
 
-    def _flush(self):
+    def _flush(self) -> None:
         self._sheet.write("".join(self._buffer).encode())
         self._buffer.clear()
 
-    def close(self):
+    def close(self) -> None:
         self._flush()
         self._sheet.write(b"</sheetData></worksheet>")
         self._sheet.close()

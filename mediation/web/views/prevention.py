@@ -5,13 +5,18 @@ Thin like the other pages: rights from mediation.policies, writes through
 mediation.prevention.records, a found dispute or a consultation becomes a case through the same
 intake form as any other registration."""
 
+from collections.abc import Sequence
+from typing import Any, cast
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_stubs_ext import StrOrPromise
 
 from mediation import policies
 from mediation.errors import DomainError, InvalidFields, NotVisible
@@ -28,13 +33,14 @@ from mediation.law.identity import mask_phone
 from mediation.models import Organization
 from mediation.prevention import records as prevention
 
+from .. import AuthedRequest
 from .intake import intake_page
 
 BLANK = [("", "—")]
 FOUND_ROWS = 3
 
 
-def _text(label, max_length, rows=None):
+def _text(label: StrOrPromise, max_length: int, rows: int | None = None) -> forms.CharField:
     # Page fields validate nothing themselves: the service's messages are the only ones
     # (shown once, by the field); the length still stops typing in the browser.
     attrs = {"maxlength": max_length}
@@ -45,13 +51,13 @@ def _text(label, max_length, rows=None):
     return forms.CharField(label=label, required=False, widget=forms.TextInput(attrs=attrs))
 
 
-def _date(label):
+def _date(label: StrOrPromise) -> forms.CharField:
     return forms.CharField(
         label=label, required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
 
-def _choice(label, choices):
+def _choice(label: StrOrPromise, choices: Sequence[tuple[str, StrOrPromise]]) -> forms.ChoiceField:
     return forms.ChoiceField(label=label, choices=[*BLANK, *choices], required=False)
 
 
@@ -62,9 +68,13 @@ class ScreeningForm(forms.Form):
     places = _text(gettext_lazy("排查地点"), 2000, rows=2)
     note = _text(gettext_lazy("备注"), 2000, rows=2)
 
-    def __init__(self, *args, orgs, **kwargs):
+    def __init__(self, *args: Any, orgs: list[Organization], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["org"].choices = [*BLANK, *((str(o.pk), o.name) for o in orgs)]
+        org_field = cast(forms.ChoiceField, self.fields["org"])
+        org_field.choices = [
+            *BLANK,
+            *((str(o.pk), o.name) for o in orgs),
+        ]
         if len(orgs) == 1:
             self.fields["org"].initial = str(orgs[0].pk)
 
@@ -89,15 +99,16 @@ class ConsultationForm(forms.Form):
     answer = _text(gettext_lazy("解答内容"), 5000, rows=3)
 
 
-def _put_errors(form, errors: dict, rows=()):
+def _put_errors(
+    form: forms.Form, errors: dict[str, list[str]], rows: Sequence[forms.Form] = ()
+) -> None:
     """Service messages next to the fields they name (`found[1].summary` → row 1)."""
     for key, msgs in errors.items():
-        target, field = form, key
+        target, name = form, key
         if key.startswith("found[") and "]." in key:
-            index, field = key[len("found[") :].split("].", 1)
+            index, name = key[len("found[") :].split("].", 1)
             target = rows[int(index)] if index.isdigit() and int(index) < len(rows) else form
-        if field not in target.fields:
-            field = None
+        field = name if name in target.fields else None
         for m in msgs:
             target.add_error(field, m)
 
@@ -105,28 +116,22 @@ def _put_errors(form, errors: dict, rows=()):
 # -- screening -------------------------------------------------------------------------
 
 
-def _screening_orgs(user):
-    committees = Organization.objects.filter(pk__in=policies.org_ids(user)).order_by("id")
-    return [o for o in committees if policies.may_record_screening(user, o)]
-
-
 @login_required
-def screening_list(request):
+def screening_list(request: AuthedRequest) -> HttpResponse:
     user = request.user
-    orgs = _screening_orgs(user)
-    supervisor = policies.is_supervisor(user)
-    if not orgs and not supervisor and not policies.visible_screenings(user).exists():
+    orgs = policies.screening_recorders(user)
+    if not policies.may_see_screenings(user, orgs):
         return render(request, "error.html", {"message": _("您无权查看排查记录")}, status=403)
     status = 200
     form = ScreeningForm(request.POST or None, orgs=orgs)
     rows = [FindingRowForm(request.POST or None, prefix=f"found-{i}") for i in range(FOUND_ROWS)]
     if request.method == "POST" and orgs:
-        found = []
+        found: list[dict[str, str]] = []
         for row in rows:
             d = {k: (row.data.get(row.add_prefix(k)) or "").strip() for k in row.fields}
             if any(d.values()):
                 found.append(d)
-        data = {k: (request.POST.get(k) or "").strip() for k in form.fields}
+        data: dict[str, Any] = {k: (request.POST.get(k) or "").strip() for k in form.fields}
         data["found"] = found
         try:
             round_ = prevention.record_screening(user, data)
@@ -146,6 +151,7 @@ def screening_list(request):
         .prefetch_related("found__case")[:100]
     )
     month = timezone.localdate().replace(day=1)
+    supervisor = policies.is_supervisor(user)
     unscreened = prevention.committees_without_screening(month) if supervisor else None
     return render(
         request,
@@ -163,7 +169,7 @@ def screening_list(request):
 
 
 @login_required
-def screening_register(request, pk, fid):
+def screening_register(request: AuthedRequest, pk: int, fid: int) -> HttpResponse:
     try:
         finding = prevention.get_finding(request.user, pk, fid)
     except NotVisible:
@@ -197,14 +203,14 @@ def screening_register(request, pk, fid):
 
 
 @login_required
-def consultation_list(request):
+def consultation_list(request: AuthedRequest) -> HttpResponse:
     user = request.user
     desks = policies.consultation_orgs(user)
-    if not desks and not policies.is_supervisor(user):
+    if not policies.may_see_consultations(user, desks):
         return render(request, "error.html", {"message": _("您无权查看法律咨询")}, status=403)
     status = 200
     form = ConsultationForm(request.POST or None) if desks else None
-    if request.method == "POST" and desks:
+    if request.method == "POST" and form is not None:  # a form: the user has a desk
         data = {k: (request.POST.get(k) or "").strip() for k in form.fields}
         try:
             prevention.record_consultation(user, data)
@@ -218,7 +224,8 @@ def consultation_list(request):
     rows = []
     for c in policies.visible_consultations(user).select_related("case")[:100]:
         phone = c.caller_phone if policies.sees_caller(user, c) else mask_phone(c.caller_phone)
-        rows.append({"c": c, "phone": phone, "may_register": c.org_id in desks})
+        may_register = policies.may_register_consultation(user, c, desks)
+        rows.append({"c": c, "phone": phone, "may_register": may_register})
     return render(
         request,
         "prevention/consultations.html",
@@ -228,7 +235,7 @@ def consultation_list(request):
 
 
 @login_required
-def consultation_register(request, pk):
+def consultation_register(request: AuthedRequest, pk: int) -> HttpResponse:
     try:
         c = prevention.get_consultation(request.user, pk)
     except NotVisible:

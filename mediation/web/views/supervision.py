@@ -3,11 +3,15 @@ Ministry's statistics table, the mediator roster, complaint handling; and the pu
 complaint form. Thin: figures come from mediation.supervision.figures, changes go through
 mediation.supervision.complaints, rights from mediation.policies."""
 
+from typing import Any, cast
+from urllib.parse import urlencode
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, JsonResponse
+from django.contrib.auth.models import User
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from mediation import policies
 from mediation.actions import clock_changes
 from mediation.api.calendar import year_json
+from mediation.api.supervision import complaint_json
 from mediation.errors import InvalidFields, NotPermitted, NotVisible, StateConflict
 from mediation.law import clocks
 from mediation.law.choices import MEDIATING_KINDS, Category, Network, Role
@@ -28,13 +33,14 @@ from mediation.ops.ratelimit import hit as _hit
 from mediation.prevention import records as prevention
 from mediation.supervision import charts, complaints, roster
 from mediation.supervision import figures as supervision
+from mediation.web import AuthedRequest
 
 from .cases import case_list
 
 BLANK = [("", "—")]
 
 
-def supervisor_context(request):
+def supervisor_context(request: HttpRequest) -> dict[str, bool]:
     """Context processor: whether to show the supervision menu (one cached lookup)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -46,14 +52,15 @@ def supervisor_context(request):
     }
 
 
-def home(request):
+def home(request: HttpRequest) -> HttpResponse:
     """The supervisor's home is the dashboard; everyone else's the case queue."""
     if request.user.is_authenticated and policies.is_supervisor(request.user) and not request.GET:
         return redirect("supervision_dashboard")
-    return case_list(request)
+    # case_list's login_required sends a visitor to sign in before its body runs
+    return case_list(cast(AuthedRequest, request))
 
 
-def _supervisor_or_403(request):
+def _supervisor_or_403(request: HttpRequest) -> HttpResponse | None:
     if not policies.may_supervise(request.user):
         return render(
             request, "error.html", {"message": _("只有司法局监督管理人员可以查看")}, status=403
@@ -69,12 +76,18 @@ class PeriodForm(forms.Form):
     )
     region = forms.ChoiceField(label=gettext_lazy("乡镇（街道）"), required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["region"].choices = [*BLANK, *((r, r) for r in supervision.known_regions())]
+        region_field = cast(forms.ChoiceField, self.fields["region"])
+        region_field.choices = [
+            *BLANK,
+            *((r, r) for r in supervision.known_regions()),
+        ]
 
 
-def _filters(request):
+def _filters(
+    request: HttpRequest,
+) -> tuple[supervision.Filters, PeriodForm, dict[str, list[str]] | None]:
     """(filters, form, errors): errors are the API's 400 reasons shown on the page."""
     form = PeriodForm(request.GET or None)
     try:
@@ -83,7 +96,7 @@ def _filters(request):
         return supervision.Filters(), form, exc.errors
 
 
-def _figure(label, value, *, fid="", fmt="n"):
+def _figure(label: str, value: float | None, *, fid: str = "", fmt: str = "n") -> dict[str, object]:
     if value is None:
         text = _("无数据")
     elif fmt == "pct":
@@ -94,7 +107,7 @@ def _figure(label, value, *, fid="", fmt="n"):
 
 
 @login_required
-def dashboard(request):
+def dashboard(request: AuthedRequest) -> HttpResponse:
     denied = _supervisor_or_403(request)
     if denied:
         return denied
@@ -171,10 +184,8 @@ def dashboard(request):
     )
 
 
-def _case_query(filters) -> str:
+def _case_query(filters: supervision.Filters) -> str:
     """The dashboard's filters in the case list's names, for the case workbook link."""
-    from urllib.parse import urlencode
-
     f = filters.as_dict()
     pairs = {
         "created_after": f["from"],
@@ -186,7 +197,7 @@ def _case_query(filters) -> str:
 
 
 @login_required
-def live_figures(request):
+def live_figures(request: AuthedRequest) -> HttpResponse:
     """The figures the dashboard's script refreshes when an event arrives."""
     if not policies.may_supervise(request.user):
         return JsonResponse({"detail": _("无权查看")}, status=403)
@@ -198,7 +209,7 @@ def live_figures(request):
 
 
 @login_required
-def ministry(request):
+def ministry(request: AuthedRequest) -> HttpResponse:
     denied = _supervisor_or_403(request)
     if denied:
         return denied
@@ -238,13 +249,17 @@ class RosterForm(forms.Form):
     )
     region = forms.ChoiceField(label=gettext_lazy("乡镇（街道）"), required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["region"].choices = [*BLANK, *((r, r) for r in supervision.known_regions())]
+        region_field = cast(forms.ChoiceField, self.fields["region"])
+        region_field.choices = [
+            *BLANK,
+            *((r, r) for r in supervision.known_regions()),
+        ]
 
 
 @login_required
-def mediator_roster(request):
+def mediator_roster(request: AuthedRequest) -> HttpResponse:
     if not policies.may_see_roster(request.user):
         return render(request, "error.html", {"message": _("您无权查看调解员名册")}, status=403)
     form = RosterForm(request.GET or None)
@@ -269,11 +284,9 @@ def mediator_roster(request):
 
 
 @login_required
-def complaint_list(request):
-    if not (policies.may_supervise(request.user) or policies.may_see_roster(request.user)):
+def complaint_list(request: AuthedRequest) -> HttpResponse:
+    if not policies.may_see_complaints(request.user):
         return render(request, "error.html", {"message": _("您无权查看投诉")}, status=403)
-    from mediation.api.supervision import complaint_json
-
     state = request.GET.get("state", "")
     qs = policies.visible_complaints(request.user).select_related("org", "mediator", "case")
     if state in ComplaintState.values:
@@ -291,8 +304,14 @@ def complaint_list(request):
     )
 
 
-def _complaint_forms(complaint, user, data=None, open_name=None, errors=None):
-    out = []
+def _complaint_forms(
+    complaint: Complaint,
+    user: User,
+    data: QueryDict | None = None,
+    open_name: str | None = None,
+    errors: dict[str, list[str]] | None = None,
+) -> list[dict[str, object]]:
+    out: list[dict[str, object]] = []
     for name in complaints.available(complaint, user):
         form_class, label = complaints.TRANSITIONS[name]
         bound = data if name == open_name else None
@@ -307,9 +326,7 @@ def _complaint_forms(complaint, user, data=None, open_name=None, errors=None):
 
 
 @login_required
-def complaint_detail(request, pk):
-    from mediation.api.supervision import complaint_json
-
+def complaint_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     c = (
         policies.visible_complaints(request.user)
         .select_related("org", "mediator", "case")
@@ -322,7 +339,9 @@ def complaint_detail(request, pk):
     if request.method == "POST":
         name = request.POST.get("transition", "")
         prefix = f"{name}-"
-        body = {k[len(prefix) :]: v for k, v in request.POST.items() if k.startswith(prefix)}
+        body: dict[str, Any] = {
+            k[len(prefix) :]: v for k, v in request.POST.items() if k.startswith(prefix)
+        }
         if "negative_list" in body:
             body["negative_list"] = body["negative_list"] in ("on", "true")
         try:
@@ -364,23 +383,28 @@ class PortalComplaintForm(forms.Form):
     )
     use_required_attribute = False
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         orgs = Organization.objects.filter(kind__in=MEDIATING_KINDS).order_by("kind", "id")
-        self.fields["org"].choices = [*BLANK, *((str(o.pk), o.name) for o in orgs)]
+        org_field = cast(forms.ChoiceField, self.fields["org"])
+        org_field.choices = [
+            *BLANK,
+            *((str(o.pk), o.name) for o in orgs),
+        ]
         members = (
             Membership.objects.filter(role=Role.MEDIATOR, org__kind__in=MEDIATING_KINDS)
             .select_related("user", "org")
             .order_by("org_id", "user_id")
         )
-        self.fields["mediator"].choices = [
+        mediator_field = cast(forms.ChoiceField, self.fields["mediator"])
+        mediator_field.choices = [
             *BLANK,
             *((str(m.user_id), f"{display_name(m.user)}（{m.org.name}）") for m in members),
         ]
 
 
 @never_cache
-def portal_complaint(request):
+def portal_complaint(request: HttpRequest) -> HttpResponse:
     """The public complaint form: no login, limited per address."""
     form = PortalComplaintForm(request.POST or None)
     status, done = 200, None
@@ -423,7 +447,7 @@ class CalendarDayForm(forms.Form):
 
 
 @login_required
-def calendar_page(request):
+def calendar_page(request: AuthedRequest) -> HttpResponse:
     """The holiday arrangement of a year (DESIGN §12.1), for supervisors and the system
     administrator: statutory days, entered rows, add and delete; every change moves the
     open clocks (mediation.actions.clock_changes) and says how many cases moved."""

@@ -1,0 +1,463 @@
+"""The builders of the documents of an outcome (DESIGN.md §7): agreements, the court's
+statement, the confirmation application, the notices that end or hand off a case, the
+follow-up record, the undisputed facts."""
+
+import re
+
+from django.utils import timezone
+from reportlab.platypus import KeepTogether
+
+from mediation.law.choices import (
+    FailReason,
+    Network,
+    PartyRole,
+    ReferRoute,
+    Role,
+)
+from mediation.law.identity import display_name
+
+from ..models import Case, Membership, Organization, Party
+from .context import (
+    LAWYER_OPINION,
+    Ctx,
+    Section,
+)
+from .layout import (
+    cn_date,
+    form_table,
+    gap,
+    para,
+    paras,
+    signature_block,
+    ymd,
+)
+
+
+def agreement_facts(ctx: Ctx) -> str:
+    """The facts the agreement states: entered with the agreement when it has them."""
+    return getattr(ctx.agreement, "facts", "") or ctx.case.summary
+
+
+def responsibilities(ctx: Ctx) -> list[str]:
+    """Each party's responsibility as entered with the agreement (PML art 29)."""
+    value = getattr(ctx.agreement, "responsibilities", None)
+    if not value:
+        return []
+    if isinstance(value, str):
+        return [line for line in value.splitlines() if line.strip()]
+    if isinstance(value, dict):
+        value = [{"party": k, "responsibility": v} for k, v in value.items()]
+    names = {str(link.party_id): link.party.name for link in ctx.links}
+    out = []
+    for item in value:
+        if isinstance(item, dict):
+            who = item.get("name") or names.get(str(item.get("party")), "")
+            what = item.get("responsibility") or item.get("text") or ""
+            out.append(f"{who}：{what}" if who else what)
+        else:
+            out.append(str(item))
+    return [line for line in out if line.strip()]
+
+
+def build_agreement(ctx: Ctx) -> list[Section]:
+    s, case, a = ctx.s, ctx.case, ctx.made_agreement
+    copies = len(ctx.links) + 1
+    out = ctx.head(ctx.title("agreement"))
+    out += ctx.party_paras()
+    out += [para("纠纷主要事实：", s.heading), *paras(agreement_facts(ctx), s.indent)]
+    if case.claims:
+        out += [para("争议事项：", s.heading), *paras(case.claims, s.indent)]
+    duties = responsibilities(ctx)
+    if duties:
+        out += [para("各方当事人的责任：", s.heading), *[para(d, s.indent) for d in duties]]
+    out += [para("经调解，双方当事人自愿达成如下协议：", s.heading), *paras(a.terms, s.indent)]
+    out += [
+        para("履行方式、时限：", s.heading),
+        *paras(a.performance_method, s.indent),
+        para(f"履行期限：{ymd(a.performance_due)}前履行完毕。", s.indent),
+        para(
+            f"本协议自{ymd(a.effective_date)}起生效，对双方当事人具有法律约束力，"
+            f"当事人应当按照约定履行（{ctx.law('agreement')}）。",
+            s.indent,
+        ),
+    ]
+    if not a.concerns_status:
+        out.append(
+            para(
+                "双方当事人认为有必要的，可以自本协议生效之日起三十日内共同向"
+                "人民法院申请司法确认。",
+                s.indent,
+            )
+        )
+    # The last clause goes with the signatures: a signature page never stands bare.
+    signatures = KeepTogether(
+        [
+            para(f"本协议一式{copies}份，当事人、{ctx.org.name}各持一份。", s.indent),
+            signature_block(
+                s,
+                [
+                    f"{PartyRole(link.role).label}：{link.party.name}（签名、盖章或按指印）"
+                    for link in ctx.links
+                ]
+                + [f"{ctx.mediator_title}：{ctx.mediator_name}（签名）"],
+            ),
+        ]
+    )
+    out += ctx.seal(a.effective_date, signatures)
+    return [out]
+
+
+def court_case_number(case: Case) -> str:
+    """The court's own form of a case number: （2026）红院民诉前调7号 — year, the court's
+    code, the type code of pre-litigation mediation, the sequence without padding."""
+    m = re.match(r"（(\d{4})）.*第0*(\d+)号$", case.number)
+    year, seq = (m.group(1), m.group(2)) if m else (str(timezone.localtime().year), "1")
+    return f"（{year}）{case.org.short_code}民诉前调{seq}号"
+
+
+def _court_clerk(org: Organization) -> str:
+    m = (
+        Membership.objects.select_related("user")
+        .filter(org=org, role=Role.CLERK, user__is_active=True)
+        .order_by("id")
+        .first()
+    )
+    return display_name(m.user) if m else ""
+
+
+def build_mediation_statement(ctx: Ctx) -> list[Section]:
+    """民事调解书: the court's own instrument (CPL art 100): the claims, the facts, the
+    result; signed by the judge and the clerk under the court's seal; effective when the
+    parties sign for it."""
+    s, case, a = ctx.s, ctx.case, ctx.made_agreement
+    out: Section = [
+        para(ctx.org.name, s.subtitle),
+        para("民 事 调 解 书", s.title),
+        para(court_case_number(case), s.number),
+    ]
+    out += ctx.party_paras()
+    out += [
+        para(
+            f"{ctx.dispute}一案，本院于{ymd(case.accepted_at)}受理后，依法进行了调解。",
+            s.indent,
+        ),
+        para("当事人的请求：", s.heading),
+        *(paras(case.claims, s.indent) or [para("—", s.indent)]),
+        para("案件事实：", s.heading),
+        *paras(agreement_facts(ctx), s.indent),
+    ]
+    duties = responsibilities(ctx)
+    if duties:
+        out += [para("各方当事人的责任：", s.heading), *[para(d, s.indent) for d in duties]]
+    out += [
+        para("本案经本院主持调解，当事人自愿达成如下协议：", s.heading),
+        *paras(a.terms, s.indent),
+        para(f"履行方式：{a.performance_method}；履行期限：{ymd(a.performance_due)}前。", s.indent),
+        para("上述协议，不违反法律规定，本院予以确认。", s.indent),
+    ]
+    clerk = _court_clerk(ctx.org)
+    signed = KeepTogether(
+        [
+            para(
+                f"本调解书经双方当事人签收后，即具有法律效力（{ctx.law('agreement')}）。",
+                s.indent,
+            ),
+            gap(8),
+            para(f"审判员　{ctx.mediator_name or '　　　　'}", s.right),
+            gap(2),
+            para(cn_date(a.effective_date), s.right),
+            para(f"{ctx.org.name}（院印）", s.right),
+            gap(2),
+            para("本件与原本核对无异", s.body),
+            para(f"书记员　{clerk or '　　　　'}", s.right),
+            gap(4),
+            para("当事人签收：", s.heading),
+            signature_block(s, [f"{link.party.name}（签名）　签收日期：" for link in ctx.links]),
+        ]
+    )
+    out.append(signed)
+    return [out]
+
+
+def build_oral_agreement(ctx: Ctx) -> list[Section]:
+    s, case, a = ctx.s, ctx.case, ctx.made_agreement
+    rows = [
+        ["案号", case.number, "纠纷类型", case.get_category_display()],
+        [
+            "当事人",
+            "；".join(f"{PartyRole(link.role).label}{link.party.name}" for link in ctx.links),
+        ],
+        ["纠纷事项", agreement_facts(ctx)],
+        ["协议内容", a.terms],
+        ["履行方式", a.performance_method],
+        ["履行期限", ymd(a.performance_due), "生效日期", ymd(a.effective_date)],
+        [ctx.mediator_title, ctx.mediator_name, "登记日期", ymd(a.created_at)],
+    ]
+    out = ctx.head(ctx.title("oral_agreement"))
+    out += [
+        form_table(s, rows),
+        para("当事人以口头方式达成调解协议，调解员已记录协议内容，当事人确认无误。", s.indent),
+    ]
+    signatures = signature_block(
+        s,
+        [f"{link.party.name}（签名）：" for link in ctx.links]
+        + [f"{ctx.mediator_title}（签名）："],
+    )
+    out += ctx.seal(a.created_at, signatures)
+    return [out]
+
+
+# 法释〔2011〕5号 art 3: what a confirmation application hands in.
+CONFIRMATION_ATTACHMENTS = [
+    "调解协议书一份；",
+    "申请人身份证明、资格证明；",
+    "与调解协议相关的财产权利证明等证明材料；",
+    "当事人送达地址、电话号码等联系方式（送达地址确认书）；",
+]
+
+
+def confirmation_applicants(ctx: Ctx) -> list[Party]:
+    """The parties who apply: those named in the application when recorded, otherwise
+    every party (a joint application)."""
+    ids = getattr(ctx.case, "confirmation_applicants", None) or getattr(
+        ctx.agreement, "applicants", None
+    )
+    if ids:
+        wanted = {int(i) for i in ids}
+        chosen = [link.party for link in ctx.links if link.party_id in wanted]
+        if chosen:
+            return chosen
+    return [link.party for link in ctx.links]
+
+
+def build_confirmation_application(ctx: Ctx) -> list[Section]:
+    s, case, a = ctx.s, ctx.case, ctx.made_agreement
+    court = case.confirmation_court
+    applicants = confirmation_applicants(ctx)
+    out = ctx.head(ctx.title("confirmation_application"))
+    out += [para(ctx.particulars(p, "申请人"), s.body) for p in applicants]
+    consenting = set(getattr(case, "confirmation_consent_of", None) or [])
+    others = [link.party for link in ctx.links if link.party_id in consenting]
+    if others:
+        out.append(para(f"{ctx.names(others)}已同意由申请人申请司法确认（同意书附后）。", s.indent))
+    out += [
+        para("请求事项：", s.heading),
+        para(
+            f"请求确认申请人于{ymd(a.effective_date)}经{ctx.org.name}主持调解达成的调解协议有效。",
+            s.indent,
+        ),
+        para("事实和理由：", s.heading),
+        *paras(agreement_facts(ctx), s.indent),
+        para(f"经{ctx.org.name}主持调解，双方当事人自愿达成调解协议，协议内容如下：", s.indent),
+        *paras(a.terms, s.indent),
+        para("申请人承诺：", s.heading),
+        para("（一）出于解决纠纷的目的自愿达成协议，没有恶意串通、规避法律的行为；", s.indent),
+        para(
+            "（二）如果因为该协议内容而给他人造成损害的，愿意承担相应的民事责任和其他法律责任。",
+            s.indent,
+        ),
+        para("附：", s.heading),
+        *[
+            para(f"{n}. {item}", s.indent)
+            for n, item in enumerate(CONFIRMATION_ATTACHMENTS, start=1)
+        ],
+        gap(2),
+        para("此致", s.body),
+        para(court.name if court else "", s.body),
+        signature_block(
+            s,
+            [f"申请人：{p.name}（签名或盖章）" for p in applicants],
+            cn_date(case.confirmation_requested_at),
+        ),
+    ]
+    return [out]
+
+
+def _because(reason: object) -> str:
+    """因……， — or nothing when no reason was given (never "因，")."""
+    return f"因{reason}，" if reason else ""
+
+
+def build_termination_notice(ctx: Ctx) -> list[Section]:
+    s, case = ctx.s, ctx.case
+    event = ctx.last_transition("fail")
+    reason = FailReason(case.end_reason).label if case.end_reason in FailReason.values else ""
+    everyone = [link.party for link in ctx.links]
+    refused_before = (
+        case.end_reason == FailReason.PARTY_REFUSED and case.respondent_consent_at is None
+    )
+    if refused_before:
+        # PML art 17: a party's clear refusal means no mediation at all.
+        body = (
+            f"{ctx.dispute}一案，{ctx.self_word}于{ymd(case.accepted_at)}受理。"
+            f"因当事人一方明确拒绝调解，{ctx.basis('refused')}，不得调解，决定终止调解。"
+        )
+    else:
+        body = (
+            f"{ctx.dispute}一案，{ctx.self_word}于{ymd(case.accepted_at)}"
+            f"受理并进行调解。{_because(reason)}{ctx.basis('terminate')}，决定终止调解。"
+        )
+    out = ctx.head(ctx.title("termination_notice"))
+    out += [
+        para(f"{ctx.names(everyone)}：", s.body),
+        para(body, s.indent),
+        para("你（单位）可以通过下列途径维护自己的权利：", s.heading),
+        *paras(case.routes_advised, s.indent),
+        para("特此告知。", s.indent),
+        *ctx.seal(event.at if event else None),
+    ]
+    return [out]
+
+
+def build_decline_notice(ctx: Ctx) -> list[Section]:
+    s, case = ctx.s, ctx.case
+    event = ctx.last_transition("decline")
+    out = ctx.head(ctx.title("decline_notice"))
+    out += [
+        para(f"{ctx.names(ctx.applicants)}：", s.body),
+        para(
+            f"你（单位）于{ymd(case.created_at)}申请调解的{ctx.dispute}一案，"
+            f"经审查，{_because(case.end_note)}{ctx.self_word}决定不予受理。",
+            s.indent,
+        ),
+        para("你（单位）可以通过下列途径维护自己的权利：", s.heading),
+        *paras(case.routes_advised, s.indent),
+        para("特此告知。", s.indent),
+        *ctx.seal(event.at if event else None),
+    ]
+    return [out]
+
+
+# Where the parties go on each route when no receiving body is named.
+ROUTE_BODY: dict[str, str] = {
+    ReferRoute.ARBITRATION: "有管辖权的仲裁委员会",
+    ReferRoute.LITIGATION: "有管辖权的人民法院",
+    ReferRoute.ADMINISTRATIVE_ADJUDICATION: "有权处理的行政机关",
+}
+ROUTE_ACTION: dict[str, str] = {
+    ReferRoute.ARBITRATION: "申请仲裁",
+    ReferRoute.LITIGATION: "提起诉讼",
+    ReferRoute.ADMINISTRATIVE_ADJUDICATION: "申请行政裁决",
+}
+
+
+def build_transfer_letter(ctx: Ctx) -> list[Section]:
+    s, case = ctx.s, ctx.case
+    out = ctx.head(ctx.title("transfer_letter"))
+    if case.referral_route:
+        # The mediating body advises and records; the parties file (DESIGN §3 refer).
+        event = ctx.last_transition("refer")
+        route = case.referral_route
+        action = ROUTE_ACTION.get(route, "依法处理")
+        reason = FailReason(case.end_reason).label if case.end_reason in FailReason.values else ""
+        everyone = [link.party for link in ctx.links]
+        if case.network == Network.JUDICIAL and route == ReferRoute.LITIGATION:
+            # A court does not send a case to itself: the dispute goes on to a lawsuit here.
+            where = "本院"
+            tail = "本院将依法登记立案，转入诉讼程序审理。"
+        else:
+            target = case.referral_org
+            where = target.name if target else ROUTE_BODY.get(route, "有关机关")
+            tail = (
+                f"{ctx.self_word}已将本案调解情况函告{target.name}，请你（单位）持本函及有关材料"
+                "前往办理。"
+                if target
+                else "请你（单位）持本函及有关材料前往办理。"
+            )
+        body = (
+            f"{ctx.dispute}一案，经{ctx.self_word}调解，{_because(reason)}调解终止。"
+            f"你（单位）可以依法向{where}{action}。{tail}"
+        )
+        out += [para(f"{ctx.names(everyone)}：", s.body), para(body, s.indent)]
+        date = event.at if event else None
+    else:
+        event = ctx.last_transition("transfer")
+        data = (event.payload.get("data") or {}) if event else {}
+        from_org = data.get("from_org")
+        source = Organization.objects.filter(pk=from_org).first() if from_org is not None else None
+        body = (
+            f"{ctx.dispute}一案，{_because(data.get('reason', ''))}"
+            f"{source.name if source else '原调解组织'}现将该纠纷移交你单位调解。"
+        )
+        out += [
+            para(f"{ctx.org.name}：", s.body),
+            para(body, s.indent),
+            para(
+                "随函附送调解申请书、受理登记表、调解记录等案件材料，请查收并将处理结果函告我单位。",
+                s.indent,
+            ),
+        ]
+        date = event.at if event else None
+    out += [
+        para(f"联系人：{ctx.mediator_name or '—'}    联系电话：{ctx.org.phone or '—'}", s.indent),
+        *ctx.seal(date),
+    ]
+    return [out]
+
+
+def build_follow_up(ctx: Ctx) -> list[Section]:
+    s, case = ctx.s, ctx.case
+    a = ctx.agreement
+    sections = []
+    for n, f in enumerate(ctx.follow_ups, start=1):
+        rows = [
+            ["案号", case.number, "回访日期", ymd(f.date)],
+            [
+                "当事人",
+                "；".join(f"{PartyRole(link.role).label}{link.party.name}" for link in ctx.links),
+            ],
+            ["协议内容", a.terms if a else "—"],
+            [
+                "履行期限",
+                ymd(a.performance_due) if a else "—",
+                "履行情况",
+                "已履行" if f.performed else "未履行",
+            ],
+            ["回访人", display_name(f.recorded_by) or "—", "回访次数", f"第{n}次"],
+        ]
+        out = ctx.head(ctx.title("follow_up"))
+        out += [form_table(s, rows), para("回访情况：", s.heading)]
+        out += paras(f.note, s.indent) or [
+            para(
+                "协议履行情况良好，当事人无异议。" if f.performed else "协议尚未履行完毕。",
+                s.indent,
+            )
+        ]
+        out.append(signature_block(s, ["回访人（签名）：", "被回访人（签名）："], cn_date(f.date)))
+        sections.append(out)
+    return sections
+
+
+def build_undisputed_facts(ctx: Ctx) -> list[Section]:
+    s, case = ctx.s, ctx.case
+    reason = FailReason(case.end_reason).label if case.end_reason in FailReason.values else ""
+    event = ctx.last_transition("fail")
+    out = ctx.head(ctx.title("undisputed_facts"))
+    out += ctx.party_paras()
+    out += [
+        para(
+            f"{ctx.dispute}一案，经{ctx.org.name}调解，{_because(reason)}双方当事人未能达成"
+            "调解协议。经双方当事人同意，律师调解员将调解过程中双方没有争议的事实记载如下"
+            f"（{LAWYER_OPINION}）：",
+            s.indent,
+        ),
+        para("一、双方当事人无争议的事实：", s.heading),
+        *paras(case.undisputed_facts, s.indent),
+        para("二、双方当事人仍有争议的事项：", s.heading),
+        *(paras(case.claims, s.indent) or [para("—", s.indent)]),
+        para(
+            "双方当事人确认以上无争议事实。在诉讼程序中，除涉及国家利益、社会公共利益和他人"
+            "合法权益的外，当事人无需对调解过程中已确认的无争议事实举证。",
+            s.indent,
+        ),
+    ]
+    signatures = signature_block(
+        s,
+        [f"{link.party.name}（签名）：" for link in ctx.links]
+        + [f"律师调解员：{ctx.mediator_name}（签名）"],
+    )
+    out += ctx.seal(event.at if event else None, signatures)
+    return [out]
+
+
+# -- registry ---------------------------------------------------------------------------
