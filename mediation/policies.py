@@ -18,13 +18,11 @@ from django.utils.translation import gettext as _
 
 from config.converters import ID_MAX
 from mediation.law.choices import (
-    LEGAL_AID_TAGS,
     MEDIATING_KINDS,
     Channel,
     HandoffKind,
     HandoffStatus,
     OrgKind,
-    RepresentativeKind,
     Role,
     State,
 )
@@ -35,7 +33,6 @@ from mediation.models import (
     Consultation,
     Membership,
     Organization,
-    Party,
     ScreeningRound,
 )
 from mediation.models.case import set_transition_policy
@@ -342,16 +339,6 @@ def _reject_confirmation(user: Actor, case: Case) -> bool:
     return _confirmation_court(user, case, Role.CLERK)
 
 
-def agent_may_apply_error(party: Party) -> str | None:
-    """An agent applies for a party only with a recorded power of attorney (授权委托书)."""
-    if party.rep_kind == RepresentativeKind.AGENT and not party.rep_authorization.strip():
-        return _(
-            "当事人“%(name)s”的委托代理人代为申请司法确认，须记录授权委托书"
-            "（《民事诉讼法》第六十二条）"
-        ) % {"name": party.name}
-    return None
-
-
 def _approving_courts(court_id: int) -> set[int]:
     # A people's tribunal is part of its basic court: that court's president approves.
     court = Organization.objects.filter(pk=court_id).only("parent_id").first()
@@ -459,25 +446,6 @@ def may_transition(user: Actor | None, case: Case, name: str) -> bool:
 set_transition_policy(may_transition)
 
 
-# -- legal aid (《中华人民共和国法律援助法》) ------------------------------------------------
-
-
-def legal_aid_eligible(tags: Iterable[str] | None) -> bool:
-    """A party qualifies for a legal-aid referral: economic hardship (low income, 建档立卡户;
-    法律援助法 art 31) or a group exempt from the hardship review (the elderly, the disabled,
-    军人军属 and veterans; art 42)."""
-    return bool(set(tags or ()) & LEGAL_AID_TAGS)
-
-
-def legal_aid_parties(case: Case) -> list[Party]:
-    """The case's natural-person parties who qualify for legal aid."""
-    return [
-        cp.party
-        for cp in case.case_parties.select_related("party")
-        if cp.party.kind == "person" and legal_aid_eligible(cp.party.tags)
-    ]
-
-
 # -- screening (排查) and consultations (法律咨询) -------------------------------------------
 
 
@@ -545,6 +513,37 @@ def sees_caller(user: Actor, consultation: Consultation) -> bool:
     return consultation.org_id in roles_by_org(user)
 
 
+def screening_recorders(user: Actor) -> list[Organization]:
+    """The committees whose screening rounds the user may record, in id order."""
+    committees = Organization.objects.filter(pk__in=org_ids(user)).order_by("id")
+    return [o for o in committees if may_record_screening(user, o)]
+
+
+def may_see_screenings(user: Actor, recorders: list[Organization] | None = None) -> bool:
+    """The screening page: a committee's recorders, supervisors, and whoever sees a round.
+    `recorders` is screening_recorders(user) when the caller has it already."""
+    if recorders is None:
+        recorders = screening_recorders(user)
+    return bool(recorders) or is_supervisor(user) or visible_screenings(user).exists()
+
+
+def may_see_consultations(user: Actor, desks: list[int] | None = None) -> bool:
+    """The consultation page: the intake desks and supervisors. `desks` is
+    consultation_orgs(user) when the caller has it already."""
+    if desks is None:
+        desks = consultation_orgs(user)
+    return bool(desks) or is_supervisor(user)
+
+
+def may_register_consultation(
+    user: Actor, consultation: Consultation, desks: list[int] | None = None
+) -> bool:
+    """A consultation becomes a case at the desk that took the call."""
+    if desks is None:
+        desks = consultation_orgs(user)
+    return consultation.org_id in desks
+
+
 # -- supervision (DESIGN.md §8): complaints, the negative list, the roster, exports --------
 
 
@@ -586,40 +585,6 @@ def roster_scope(user: Actor, qs: QuerySet[User]) -> QuerySet[User]:
     if is_supervisor(user):
         return qs
     return qs.filter(memberships__org_id__in=org_ids(user)).distinct()
-
-
-# -- the prevention and complaint pages (moved from their views, #33) ----------------------
-
-
-def screening_recorders(user: Actor) -> list[Organization]:
-    """The committees whose screening rounds the user may record, in id order."""
-    committees = Organization.objects.filter(pk__in=org_ids(user)).order_by("id")
-    return [o for o in committees if may_record_screening(user, o)]
-
-
-def may_see_screenings(user: Actor, recorders: list[Organization] | None = None) -> bool:
-    """The screening page: a committee's recorders, supervisors, and whoever sees a round.
-    `recorders` is screening_recorders(user) when the caller has it already."""
-    if recorders is None:
-        recorders = screening_recorders(user)
-    return bool(recorders) or is_supervisor(user) or visible_screenings(user).exists()
-
-
-def may_see_consultations(user: Actor, desks: list[int] | None = None) -> bool:
-    """The consultation page: the intake desks and supervisors. `desks` is
-    consultation_orgs(user) when the caller has it already."""
-    if desks is None:
-        desks = consultation_orgs(user)
-    return bool(desks) or is_supervisor(user)
-
-
-def may_register_consultation(
-    user: Actor, consultation: Consultation, desks: list[int] | None = None
-) -> bool:
-    """A consultation becomes a case at the desk that took the call."""
-    if desks is None:
-        desks = consultation_orgs(user)
-    return consultation.org_id in desks
 
 
 def may_see_complaints(user: Actor | None) -> bool:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from mediation import policies
+from mediation.law.parties import agent_may_apply_error
 from mediation.models import Organization
 
 from . import clocks
@@ -87,7 +88,7 @@ class RequestConfirmationForm(TransitionForm):
             )
             return
         for pk in applicants:
-            error = policies.agent_may_apply_error(parties[pk])
+            error = agent_may_apply_error(parties[pk])
             if error:
                 self.add_error("applicants", error)
                 return

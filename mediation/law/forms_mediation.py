@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from mediation import policies
+from mediation.law.parties import legal_aid_parties
 from mediation.models import Agreement, Case, Organization
 
 from . import clocks
@@ -427,7 +427,7 @@ class ReferForm(TransitionForm):
         target_id = data.get("target_org")
         data["target"] = None
         if route == ReferRoute.LEGAL_AID:
-            if not policies.legal_aid_parties(self.case):
+            if not legal_aid_parties(self.case):
                 self.add_error("route", LEGAL_AID_REFUSAL)
                 return data
             if target_id is None:

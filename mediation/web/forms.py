@@ -23,6 +23,7 @@ from mediation.law.choices import (
     Tag,
 )
 from mediation.law.identity import display_name
+from mediation.law.parties import legal_aid_parties
 from mediation.law.transitions import FORMS, refer_routes
 from mediation.models import Organization
 
@@ -262,7 +263,7 @@ def _select_for(name, field_name, case):
         return [c for c in _org_choices(MEDIATING_KINDS) if c[0] != str(case.org_id)]
     if name == "refer" and field_name == "route":
         routes = refer_routes(case)
-        if not policies.legal_aid_parties(case):  # offered only where a party qualifies
+        if not legal_aid_parties(case):  # offered only where a party qualifies
             routes = [r for r in routes if r != ReferRoute.LEGAL_AID]
         return [*BLANK, *((r, ReferRoute(r).label) for r in routes)]
     if field_name in ("applicants", "consent_of"):

@@ -29,6 +29,7 @@ from mediation.law.choices import (
     Tag,
 )
 from mediation.law.identity import display_name, mask_id_number, mask_phone
+from mediation.law.parties import legal_aid_parties
 from mediation.law.transitions import FORMS
 from mediation.models import Case, CaseEvent
 
@@ -213,7 +214,7 @@ def detail_context(
     full = policies.handles(user, case)
     legal_aid = []
     if LEGAL_AID_ON & {spec["name"] for spec in specs}:
-        legal_aid = [p.name for p in policies.legal_aid_parties(case)]
+        legal_aid = [p.name for p in legal_aid_parties(case)]
     may_record = policies.may_record(user, case) and not case.is_frozen
     now = timezone.now()
     return {
