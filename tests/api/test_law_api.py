@@ -9,7 +9,7 @@ from django.utils import timezone
 from mediation.law.choices import State
 from mediation.models import CaseEvent
 from tests.conftest import AGREEMENT, case_body
-from tests.mediation.helpers import plain_party, snapshot
+from tests.helpers import plain_party, snapshot
 
 
 def run(client, case, name, body):

@@ -16,7 +16,7 @@ from mediation.models import (
 )
 from mediation.prevention import records as prevention
 from tests.conftest import RESPONDENT
-from tests.mediation.helpers import plain_party
+from tests.helpers import plain_party
 
 NOW = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)  # 10:00 in Shanghai
 

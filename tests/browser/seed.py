@@ -51,7 +51,7 @@ def main():
         out[name] = {"id": case.pk, "number": case.number}
     # a failed dispute whose applicant qualifies for legal aid (low income)
     from tests.conftest import RESPONDENT
-    from tests.mediation.helpers import plain_party
+    from tests.helpers import plain_party
 
     aid = world.make_case(
         State.FAILED,

@@ -211,7 +211,7 @@ def test_correction_with_its_event(server, new_page):
     page.locator("#corrections summary").click()
     form = page.locator("#correct-case")
     form.get_by_label("涉及金额（元）").fill("4500.00")
-    # the page stops at the length the server enforces (its message: tests/pages)
+    # the page stops at the length the server enforces (its message: tests/web)
     expect(form.get_by_label("乡镇（街道）")).to_have_attribute("maxlength", "50")
     expect(form.get_by_label("纠纷事实")).to_have_attribute("maxlength", "5000")
     form.get_by_label("乡镇（街道）").fill("红寺堡镇")

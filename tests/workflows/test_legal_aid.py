@@ -11,7 +11,7 @@ from mediation.errors import InvalidFields
 from mediation.law.choices import State
 from mediation.models import Case, CaseEvent, Handoff
 from tests.conftest import RESPONDENT
-from tests.mediation.helpers import plain_party, resident_id, snapshot
+from tests.helpers import plain_party, resident_id, snapshot
 
 from .conftest import complete, inbox, one_task
 

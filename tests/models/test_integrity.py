@@ -20,8 +20,7 @@ from mediation.errors import StateConflict
 from mediation.law.choices import State
 from mediation.models import Case, CaseEvent
 from tests.conftest import case_body
-
-from .helpers import snapshot
+from tests.helpers import snapshot
 
 REPO = Path(__file__).resolve().parents[2]
 

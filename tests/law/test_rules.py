@@ -14,8 +14,7 @@ from mediation.errors import InvalidFields, NotPermitted, NotVisible, StateConfl
 from mediation.law import clocks
 from mediation.law.choices import State
 from mediation.models import Agreement, CaseAccess, CaseEvent, TimeLimit
-
-from .helpers import plain_party, snapshot, try_and_undo
+from tests.helpers import plain_party, snapshot, try_and_undo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 T0 = dt.datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI)

@@ -13,10 +13,9 @@ from mediation.errors import InvalidFields, NotPermitted, StateConflict
 from mediation.law.choices import State
 from mediation.models import Case, CaseEvent, Membership, Organization, Party
 from tests.conftest import AGREEMENT, case_body
+from tests.helpers import plain_party, resident_id, snapshot
 from workflows.models import CaseTask
 from workflows.services import complete_task
-
-from .helpers import plain_party, resident_id, snapshot
 
 
 def refused(case, name, user, data, exc=InvalidFields):

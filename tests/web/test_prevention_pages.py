@@ -5,7 +5,7 @@ import pytest
 from mediation.models import Case, Consultation, ScreeningRound
 from mediation.prevention import records as prevention
 from tests.conftest import RESPONDENT
-from tests.mediation.helpers import plain_party
+from tests.helpers import plain_party
 
 pytestmark = pytest.mark.django_db
 

@@ -24,8 +24,7 @@ from mediation.law.identity import (
 )
 from mediation.models import Case
 from tests.conftest import case_body
-
-from .helpers import plain_party
+from tests.helpers import plain_party
 
 areas = st.integers(min_value=110000, max_value=829999).map(str)
 births = st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2024, 12, 31))

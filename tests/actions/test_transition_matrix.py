@@ -15,8 +15,7 @@ from mediation.actions import services
 from mediation.errors import NotPermitted, NotVisible, StateConflict
 from mediation.law.choices import EventType, State
 from mediation.models import Case, CaseEvent
-
-from .helpers import NETWORK_ORG, cast, snapshot, try_and_undo
+from tests.helpers import NETWORK_ORG, cast, snapshot, try_and_undo
 
 NETWORKS = list(NETWORK_ORG)
 JUDICIAL_ABSENT = {
