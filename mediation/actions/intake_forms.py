@@ -51,7 +51,19 @@ class CaseForm(JsonForm):
     )
 
 
-class PartyForm(JsonForm):
+class _PersonForm(JsonForm):
+    """A person's ID number and phone, each checked when given (a party's, an agent's)."""
+
+    def clean_id_number(self) -> str:
+        value = self.cleaned_data.get("id_number") or ""
+        return parse_resident_id(value).number if value else ""
+
+    def clean_phone(self) -> str:
+        value = self.cleaned_data.get("phone") or ""
+        return validate_phone(value) if value else ""
+
+
+class PartyForm(_PersonForm):
     role = forms.ChoiceField(choices=PartyRole.choices)
     kind = forms.ChoiceField(choices=PartyKind.choices)
     name = forms.CharField(
@@ -79,14 +91,6 @@ class PartyForm(JsonForm):
     tags = forms.JSONField(required=False)
     limited_capacity = forms.BooleanField(required=False)
     representative = forms.Field(required=False)  # an object: see _representative
-
-    def clean_id_number(self) -> str:
-        value = self.cleaned_data.get("id_number") or ""
-        return parse_resident_id(value).number if value else ""
-
-    def clean_phone(self) -> str:
-        value = self.cleaned_data.get("phone") or ""
-        return validate_phone(value) if value else ""
 
     def clean_credit_code(self) -> str:
         value = self.cleaned_data.get("credit_code") or ""
@@ -149,20 +153,12 @@ class PartyForm(JsonForm):
         return form.cleaned_data
 
 
-class RepresentativeForm(JsonForm):
+class RepresentativeForm(_PersonForm):
     kind = forms.ChoiceField(choices=RepresentativeKind.choices)
     name = forms.CharField(max_length=50)
     id_number = forms.CharField(max_length=18, required=False)
     phone = forms.CharField(max_length=30, required=False)
     authorization = forms.CharField(max_length=2000, required=False)
-
-    def clean_id_number(self) -> str:
-        value = self.cleaned_data.get("id_number") or ""
-        return parse_resident_id(value).number if value else ""
-
-    def clean_phone(self) -> str:
-        value = self.cleaned_data.get("phone") or ""
-        return validate_phone(value) if value else ""
 
 
 def representative_fields(rep: Data | None) -> dict[str, str]:
