@@ -7,14 +7,19 @@ and the request's Content-Type are never trusted. At most ATTACHMENT_MAX_BYTES, 
 bounded chunks. Stored under a random name in the default storage under MEDIA_ROOT,
 which the web server never serves."""
 
+from __future__ import annotations
+
+import datetime as dt
 import hashlib
 import io
 import os
 import secrets
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.db import transaction
 from django.utils import timezone
@@ -25,6 +30,11 @@ from mediation.errors import InvalidFields, NotPermitted, NotVisible
 from mediation.events import record_event
 from mediation.law.choices import AttachmentKind, EventType
 from mediation.models import Attachment, Case
+
+from .base import CaseRef
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
 EXTENSION = {PDF: "pdf", JPEG: "jpg", PNG: "png"}
@@ -43,19 +53,19 @@ class BoundedUploadHandler(FileUploadHandler):
     """Stops keeping a file once it passes the limit (a request without Content-Length
     is not read into memory or onto disk past it); the view reports it as too big."""
 
-    def new_file(self, *args, **kwargs):
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
         super().new_file(*args, **kwargs)
         self.received = 0
         self.too_big = False
 
-    def receive_data_chunk(self, raw_data, start):
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
         self.received += len(raw_data)
         if self.received > max_bytes():
             self.too_big = True
             raise SkipFile()
         return raw_data
 
-    def file_complete(self, file_size):
+    def file_complete(self, file_size: int) -> None:
         return None
 
 
@@ -75,6 +85,7 @@ def inspect(data: bytes) -> tuple[str, int]:
     if kind is None:
         raise ValueError(_("只接受PDF、JPEG或PNG文件（按文件内容识别）"))
     if kind == PDF:
+        # lazy: pypdf and Pillow load only for an upload, not with every process
         from pypdf import PdfReader
         from pypdf.errors import PdfReadError
 
@@ -90,7 +101,7 @@ def inspect(data: bytes) -> tuple[str, int]:
         if pages < 1:
             raise ValueError(_("PDF文件没有页面"))
         return kind, pages
-    from PIL import Image
+    from PIL import Image  # lazy: as pypdf above
 
     try:
         with Image.open(io.BytesIO(data)) as image:
@@ -108,10 +119,11 @@ def inspect(data: bytes) -> tuple[str, int]:
     return kind, 1
 
 
-def read_bounded(upload) -> bytes:
+def read_bounded(upload: UploadedFile) -> bytes:
     """At most the limit plus one byte: enough to tell that a file is too big."""
     limit = max_bytes()
-    chunks, size = [], 0
+    chunks: list[bytes] = []
+    size = 0
     upload.seek(0)
     while size <= limit:
         chunk = upload.read(min(1024 * 1024, limit + 1 - size))
@@ -128,12 +140,40 @@ def _clean_name(name: str) -> str:
     return name[:200] or _("未命名文件")
 
 
-def add_attachment(case_or_id, user, kind, upload, *, now=None, check_only=False):
+@overload
+def add_attachment(
+    case_or_id: CaseRef,
+    user: User,
+    kind: str | None,
+    upload: UploadedFile | None,
+    *,
+    now: dt.datetime | None = None,
+    check_only: Literal[False] = False,
+) -> Attachment: ...
+@overload
+def add_attachment(
+    case_or_id: CaseRef,
+    user: User,
+    kind: str | None,
+    upload: UploadedFile | None,
+    *,
+    now: dt.datetime | None = None,
+    check_only: Literal[True],
+) -> None: ...
+def add_attachment(
+    case_or_id: CaseRef,
+    user: User,
+    kind: str | None,
+    upload: UploadedFile | None,
+    *,
+    now: dt.datetime | None = None,
+    check_only: bool = False,
+) -> Attachment | None:
     """Store an uploaded file under the case. Raises NotVisible, NotPermitted,
     InvalidFields (wrong kind or type, too big, archived case): nothing is stored then.
     `check_only`: only the visibility and permission checks (before a body is read)."""
     now = now or timezone.now()
-    pk = getattr(case_or_id, "pk", case_or_id)
+    pk = case_or_id.pk if isinstance(case_or_id, Case) else case_or_id
     case = Case.objects.filter(pk=pk).first()
     if case is None or not policies.can_see(user, case):
         raise NotVisible(_("案件不存在"))
@@ -141,7 +181,7 @@ def add_attachment(case_or_id, user, kind, upload, *, now=None, check_only=False
         raise NotPermitted(_("您无权为该案件上传材料"))
     if check_only:
         return None
-    errors = {}
+    errors: dict[str, list[str]] = {}
     if kind not in AttachmentKind.values:
         errors["kind"] = [_("材料类型应为：%(k)s") % {"k": "、".join(AttachmentKind.values)}]
     if case.is_frozen:
@@ -163,6 +203,7 @@ def add_attachment(case_or_id, user, kind, upload, *, now=None, check_only=False
             errors["file"] = [str(exc)]
     if errors:
         raise InvalidFields(_("上传的材料有误"), errors)
+    assert kind is not None  # one of AttachmentKind's values: checked above
     name = _clean_name(getattr(upload, "name", ""))
     stored = default_storage.save(
         f"attachments/{timezone.localtime(now).year}/{case.pk}/"
@@ -201,10 +242,12 @@ def add_attachment(case_or_id, user, kind, upload, *, now=None, check_only=False
     return att
 
 
-def open_attachment(case_or_id, attachment_id, user):
+def open_attachment(
+    case_or_id: CaseRef, attachment_id: int | str, user: User
+) -> tuple[Attachment, bytes]:
     """The attachment and its bytes for a user who may see the case; the download is an
     event. Raises NotVisible for anyone else (and for an id of another case)."""
-    pk = getattr(case_or_id, "pk", case_or_id)
+    pk = case_or_id.pk if isinstance(case_or_id, Case) else case_or_id
     case = Case.objects.filter(pk=pk).first()
     if case is None or not policies.can_see(user, case):
         raise NotVisible(_("案件不存在"))
@@ -223,7 +266,7 @@ def open_attachment(case_or_id, attachment_id, user):
     return att, data
 
 
-def attachment_json(att: Attachment) -> dict:
+def attachment_json(att: Attachment) -> dict[str, Any]:
     return {
         "id": att.pk,
         "kind": att.kind,

@@ -2,7 +2,14 @@
 checked by mediation.actions.services, whose InvalidFields errors are put back on these forms so
 the message appears next to the field that caused it."""
 
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, cast
+
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy as _
 
 from mediation import policies
@@ -13,6 +20,7 @@ from mediation.law.choices import (
     Category,
     Channel,
     Gender,
+    Network,
     OrgKind,
     PartyKind,
     PartyRole,
@@ -20,16 +28,27 @@ from mediation.law.choices import (
     ReferRoute,
     RepresentativeKind,
     RiskLevel,
+    State,
     Tag,
 )
 from mediation.law.identity import display_name
 from mediation.law.parties import legal_aid_parties
 from mediation.law.transitions import FORMS, refer_routes
 from mediation.models import Organization
+from mediation.supervision import roster
 
-from .forms_desks import DateInput
+from .forms_desks import BLANK, Choices, DateInput, set_choices
+from .forms_desks import TrackForm as TrackForm  # the portal's, where its views look
 
-BLANK = [("", "—")]
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+    from django.utils.functional import _StrPromise
+
+    from mediation.models import Case
+    from workflows.models import CaseTask
+
+# A field as the services describe it: {"name", "label", "type", "required", …}.
+FieldSpec = Mapping[str, Any]
 
 # -- queue filters ---------------------------------------------------------------------
 
@@ -41,21 +60,19 @@ class CaseFilterForm(forms.Form):
     category = forms.ChoiceField(label=_("纠纷类型"), required=False)
     overdue = forms.BooleanField(label=_("仅看超期"), required=False)
 
-    def __init__(self, *args, **kwargs):
-        from mediation.law.choices import Network, State
-
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-        self.fields["state"].choices = [("", _("全部状态")), *State.choices]
-        self.fields["network"].choices = [("", _("全部类型")), *Network.choices]
-        self.fields["category"].choices = [("", _("全部纠纷")), *Category.choices]
+        set_choices(self.fields["state"], [("", _("全部状态")), *State.choices])
+        set_choices(self.fields["network"], [("", _("全部类型")), *Network.choices])
+        set_choices(self.fields["category"], [("", _("全部纠纷")), *Category.choices])
         self.fields["q"].widget.attrs["placeholder"] = _("案号、当事人姓名或事实")
 
 
 # -- intake ----------------------------------------------------------------------------
 
 
-def registrable_orgs(user):
+def registrable_orgs(user: User | AnonymousUser) -> list[Organization]:
     """Organisations this user may register a case for (policy decides, page lists)."""
     orgs = Organization.objects.filter(kind__in=MEDIATING_KINDS).order_by("kind", "id")
     return [o for o in orgs if policies.may_register(user, o)]
@@ -88,16 +105,16 @@ class IntakeForm(forms.Form):
     # Fields the service validates; everything stays optional here so its messages win.
     SERVICE_FIELDS = ("org", "channel", "category", "summary", "claims", "amount", "region")
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args: Any, user: User | AnonymousUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         orgs = registrable_orgs(user)
-        self.fields["org"].choices = [*BLANK, *((str(o.pk), o.name) for o in orgs)]
+        set_choices(self.fields["org"], [*BLANK, *((str(o.pk), o.name) for o in orgs)])
         if len(orgs) == 1:
             self.fields["org"].initial = str(orgs[0].pk)
         for f in self.fields.values():
             f.required = False
 
-    def payload(self) -> dict:
+    def payload(self) -> dict[str, Any]:
         d = self.data
         body = {k: (d.get(k) or "").strip() for k in (*self.SERVICE_FIELDS, "village")}
         if not body["amount"]:
@@ -159,7 +176,7 @@ class PartyForm(forms.Form):
         "rep_authorization": "authorization",
     }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for f in self.fields.values():
             f.required = False
@@ -167,12 +184,18 @@ class PartyForm(forms.Form):
     def is_blank(self) -> bool:
         return not any((self._raw(k) or "").strip() for k in self.TEXT)
 
-    def _raw(self, key):
+    def _raw(self, key: str) -> Any:
         return self.data.get(self.add_prefix(key))
 
-    def payload(self) -> dict:
-        body = {k: (self._raw(k) or "").strip() for k in ("role", "kind", "gender", *self.TEXT)}
-        body["tags"] = self.data.getlist(self.add_prefix("tags")) if self.data else []
+    def payload(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            k: (self._raw(k) or "").strip() for k in ("role", "kind", "gender", *self.TEXT)
+        }
+        # A bound page form's data is the POST (a QueryDict); unbound, it is empty.
+        data = self.data
+        body["tags"] = (
+            data.getlist(self.add_prefix("tags")) if isinstance(data, MultiValueDict) else []
+        )
         out = {k: v for k, v in body.items() if v not in ("", None)} | {"tags": body["tags"]}
         rep = {key: (self._raw(field) or "").strip() for field, key in self.REP.items()}
         if any(rep.values()):
@@ -190,10 +213,13 @@ INITIAL_PARTIES = [
 ]
 
 
-def formset_parties(formset) -> tuple[list[int], list[dict]]:
+def formset_parties(
+    formset: forms.BaseFormSet[PartyForm],
+) -> tuple[list[int], list[dict[str, Any]]]:
     """The service's `parties` from a party formset, and for each its formset index
     (blank rows are skipped), so the service's `parties[i].…` errors find their row."""
-    index_map, parties = [], []
+    index_map: list[int] = []
+    parties: list[dict[str, Any]] = []
     for i, pform in enumerate(formset.forms):
         if pform.is_blank():
             continue
@@ -202,13 +228,19 @@ def formset_parties(formset) -> tuple[list[int], list[dict]]:
     return index_map, parties
 
 
-def apply_intake_errors(form, formset, index_map, errors: dict) -> None:
+def apply_intake_errors(
+    form: forms.Form,  # the intake form or a desk's handoff form
+    formset: forms.BaseFormSet[PartyForm],
+    index_map: Sequence[int],
+    errors: Mapping[str, list[str]],
+) -> None:
     """Put the service's InvalidFields errors (`parties[1].id_number`, `summary`, …) next
     to the fields they name; anything unknown becomes a form-wide message."""
     for key, messages in errors.items():
         if key.startswith("parties[") and "]." in key:
             raw_index, field = key[len("parties[") :].split("].", 1)
             field = "rep_kind" if field == "representative" else field
+            pform: PartyForm | None
             try:
                 pform = formset.forms[index_map[int(raw_index)]]
             except (ValueError, IndexError):
@@ -228,20 +260,18 @@ def apply_intake_errors(form, formset, index_map, errors: dict) -> None:
 # -- transitions -------------------------------------------------------------------------
 
 
-def _org_choices(kinds):
+def _org_choices(kinds: Collection[str]) -> Choices:
     orgs = Organization.objects.filter(kind__in=kinds).order_by("kind", "id")
     return [*BLANK, *((str(o.pk), o.name) for o in orgs)]
 
 
-def _mediator_choices(case):
+def _mediator_choices(case: Case) -> Choices:
     """The organisation's mediators, suggested ones first (specialty in the dispute's
     category, the case's township, lightest load), each with a warning when the mediator
     is on the negative list (不良执业信息)."""
-    from mediation.supervision import roster
-
     choices = [*BLANK]
     for m in roster.suggest(case):
-        notes = []
+        notes: list[str | _StrPromise] = []
         if m["specialty_match"]:
             notes.append(_("擅长此类纠纷"))
         if m["region_match"]:
@@ -253,7 +283,7 @@ def _mediator_choices(case):
     return choices
 
 
-def _select_for(name, field_name, case):
+def _select_for(name: str, field_name: str, case: Case) -> Choices | None:
     """Choices for the id fields of a transition, so nobody types an organisation id."""
     if field_name in ("mediator",):
         return _mediator_choices(case)
@@ -278,13 +308,32 @@ def _select_for(name, field_name, case):
     return None
 
 
-def described_form(prefix, label, fields, source_fields, select_for, data=None, errors=None):
+class DescribedForm(forms.Form):
+    """A page form built from a field description; the page reads these beside it."""
+
+    name: str
+    label: str | _StrPromise
+    decision: str
+    is_open: bool
+    _errors: forms.utils.ErrorDict | None  # BaseForm's, undeclared in the stubs
+
+
+def described_form(
+    prefix: str,
+    label: str | _StrPromise,
+    fields: Iterable[FieldSpec],
+    source_fields: Mapping[str, forms.Field],
+    select_for: Callable[[str], Choices | None],
+    data: Mapping[str, Any] | None = None,
+    errors: Mapping[str, list[str]] | None = None,
+) -> DescribedForm:
     """A page form from a field description (services.available_transitions or a task's
     decisions): the same list the API publishes, rendered as inputs."""
-    built = {}
+    built: dict[str, Any] = {}
     for f in fields:
         label_, required, kind = f["label"], f["required"], f["type"]
         choices = select_for(f["name"])
+        field: forms.Field
         if choices is not None and kind == "list":
             field = forms.MultipleChoiceField(
                 label=label_, choices=choices, required=False, widget=forms.CheckboxSelectMultiple
@@ -300,7 +349,7 @@ def described_form(prefix, label, fields, source_fields, select_for, data=None, 
                     *BLANK,
                     *(
                         c
-                        for c in source_fields[f["name"]].choices
+                        for c in _source_choices(source_fields[f["name"]])
                         if allowed is None or c[0] in allowed
                     ),
                 ],
@@ -326,22 +375,35 @@ def described_form(prefix, label, fields, source_fields, select_for, data=None, 
     # Native `required` would stop the post with the browser's own wording; the service's
     # Chinese messages are the ones shown.
     built["use_required_attribute"] = False
-    form_class = type("DescribedPageForm", (forms.Form,), built)
+    form_class = type("DescribedPageForm", (DescribedForm,), built)
     form = form_class(data=data, prefix=prefix)
     form.name, form.label = prefix, label
     if errors:
         form.is_bound = True
         form._errors = forms.utils.ErrorDict()
         for key, messages in errors.items():
-            target = key if key in form.fields else forms.forms.NON_FIELD_ERRORS
+            target = key if key in form.fields else NON_FIELD_ERRORS
             form._errors.setdefault(target, form.error_class()).extend(messages)
     return form
+
+
+def _source_choices(field: forms.Field) -> list[tuple[Any, Any]]:
+    """The options of a described choice field, from the form class it describes."""
+    if not isinstance(field, forms.ChoiceField):
+        raise TypeError(f"{field!r} has no choices")
+    # Django normalises a field's choices to (value, label) pairs when they are set.
+    return list(cast("Iterable[tuple[Any, Any]]", field.choices))
 
 
 LONG_TEXT = ("terms", "reason", "routes", "note", "grounds", "result", "feedback")
 
 
-def transition_form(case, spec: dict, data=None, errors: dict | None = None):
+def transition_form(
+    case: Case,
+    spec: Mapping[str, Any],
+    data: Mapping[str, Any] | None = None,
+    errors: Mapping[str, list[str]] | None = None,
+) -> DescribedForm:
     """A page form for one entry of services.available_transitions(case, user)."""
     name = spec["name"]
     return described_form(
@@ -355,7 +417,7 @@ def transition_form(case, spec: dict, data=None, errors: dict | None = None):
     )
 
 
-def kept_form(case, spec: dict, data):
+def kept_form(case: Case, spec: Mapping[str, Any], data: Mapping[str, Any]) -> DescribedForm:
     """The form a user submitted when the case had moved on (409): their values, without
     the field messages of a validation that never ran."""
     form = transition_form(case, spec, data=data)
@@ -363,13 +425,15 @@ def kept_form(case, spec: dict, data):
     return form
 
 
-def transition_payload(spec: dict, post) -> dict:
+def transition_payload(spec: Mapping[str, Any], post: MultiValueDict[str, Any]) -> dict[str, Any]:
     """The service's body from the page's POST: checkboxes become booleans, blanks vanish."""
     return described_payload(spec["name"], spec["fields"], post)
 
 
-def described_payload(name, fields, post) -> dict:
-    body = {}
+def described_payload(
+    name: str, fields: Iterable[FieldSpec], post: MultiValueDict[str, Any]
+) -> dict[str, Any]:
+    body: dict[str, Any] = {}
     for f in fields:
         key = f"{name}-{f['name']}"
         if f["type"] == "list":
@@ -422,14 +486,21 @@ DECISION_LABELS_BY_TASK = {
 }
 
 
-def _task_select_for(task, field_name):
+def _task_select_for(task: CaseTask, field_name: str) -> Choices | None:
     if field_name == "approved_by":
         users = policies.extension_approvers(task.org_id)
         return [*BLANK, *((str(u.pk), display_name(u)) for u in users)]
     return None
 
 
-def task_forms(task, described, decision_classes, data=None, open_decision=None, errors=None):
+def task_forms(
+    task: CaseTask,
+    described: Iterable[Mapping[str, Any]],
+    decision_classes: Mapping[str, type[forms.Form]],
+    data: Mapping[str, Any] | None = None,
+    open_decision: str | None = None,
+    errors: Mapping[str, list[str]] | None = None,
+) -> list[DescribedForm]:
     """One form per decision a task accepts (workflows.services.describe_decisions)."""
     out = []
     for item in described:
@@ -463,7 +534,7 @@ class SessionForm(forms.Form):
     attendees = forms.CharField(label=_("参加人员"))
     record = forms.CharField(label=_("调解记录"), widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "session")
         super().__init__(*args, **kwargs)
         for f in self.fields.values():
@@ -481,17 +552,17 @@ class FollowUpForm(forms.Form):
         label=_("未履行时当事人选择的途径"), choices=[*BLANK, *PerformanceRoute.choices]
     )
 
-    def __init__(self, *args, routes=None, **kwargs):
+    def __init__(self, *args: Any, routes: Iterable[str] | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "followup")
         super().__init__(*args, **kwargs)
         for f in self.fields.values():
             f.required = False
         if routes is not None:
             # only the routes the law gives this case (services.performance_routes)
-            self.fields["route"].choices = [
-                *BLANK,
-                *((r, PerformanceRoute(r).label) for r in routes),
-            ]
+            set_choices(
+                self.fields["route"],
+                [*BLANK, *((r, PerformanceRoute(r).label) for r in routes)],
+            )
 
 
 class RiskForm(forms.Form):
@@ -503,14 +574,14 @@ class RiskForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "risk")
         super().__init__(*args, **kwargs)
         for f in self.fields.values():
             f.required = False
 
 
-def record_payload(form) -> dict:
+def record_payload(form: forms.Form) -> dict[str, Any]:
     return {
         name: (form.data.get(form.add_prefix(name)) or "").strip()
         for name in form.fields
@@ -518,19 +589,7 @@ def record_payload(form) -> dict:
     }
 
 
-def apply_errors(form, errors: dict) -> None:
+def apply_errors(form: forms.Form, errors: Mapping[str, list[str]]) -> None:
     for key, messages in errors.items():
         for m in messages:
             form.add_error(key if key in form.fields else None, m)
-
-
-# -- public portal ------------------------------------------------------------------------
-
-
-class TrackForm(forms.Form):
-    number = forms.CharField(label=_("案号"), max_length=64)
-    phone = forms.CharField(label=_("申请人联系电话"), max_length=30)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["number"].widget.attrs["placeholder"] = "（2026）红人调字第0007号"

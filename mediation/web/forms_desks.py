@@ -1,6 +1,12 @@
-"""Page forms of the desks added for issue #12: the online application, the petition and
-court desks, and corrections. Like mediation.web.forms they collect and render input only;
-the services check every rule and their messages are put back next to the fields."""
+"""Page forms of the desks added for issue #12: the online application and the portal's
+tracking, the petition and court desks, and corrections. Like mediation.web.forms they
+collect and render input only; the services check every rule and their messages are put
+back next to the fields."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -10,10 +16,33 @@ from mediation.law import lengths, petitions
 from mediation.law.choices import MEDIATING_KINDS, Category, OrgKind, PartyKind
 from mediation.models import Organization
 
-BLANK = [("", "—")]
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+    from django.utils.functional import _StrPromise
+
+    from mediation.models import Case, Party
+
+# A select's options: (value, label) pairs, the label text or a lazy translation.
+Choices: TypeAlias = "list[tuple[str, str | _StrPromise]]"
+
+BLANK: Choices = [("", "—")]
 
 
-def _text(label, max_length, *, textarea=False, rows=3, **attrs):
+def set_choices(field: forms.Field, choices: Iterable[tuple[str, Any]]) -> None:
+    """The options of a select built at runtime (an organisation list, a law's narrowing)."""
+    if not isinstance(field, forms.ChoiceField):
+        raise TypeError(f"{field!r} has no choices")
+    field.choices = choices
+
+
+def _text(
+    label: str | _StrPromise,
+    max_length: int,
+    *,
+    textarea: bool = False,
+    rows: int = 3,
+    **attrs: str,
+) -> forms.CharField:
     widget = forms.Textarea(attrs={"rows": rows}) if textarea else forms.TextInput()
     widget.attrs.update(attrs)
     return forms.CharField(
@@ -30,7 +59,7 @@ class DateInput(forms.TextInput):
     input renders 2026/11/28 or 11/28/2026 by locale). The placeholder shows the format,
     not a date: in a due-date field a fixed example date read as a suggested deadline."""
 
-    def __init__(self, attrs=None):
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         base = {
             "placeholder": _("年-月-日"),
             "pattern": r"\d{4}-\d{2}-\d{2}",
@@ -41,12 +70,12 @@ class DateInput(forms.TextInput):
         super().__init__({**base, **(attrs or {})})
 
 
-def mediating_org_choices():
+def mediating_org_choices() -> Choices:
     orgs = Organization.objects.filter(kind__in=MEDIATING_KINDS).order_by("kind", "region", "id")
     return [*BLANK, *((str(o.pk), o.name) for o in orgs)]
 
 
-def township_choices():
+def township_choices() -> Choices:
     regions = (
         Organization.objects.filter(kind=OrgKind.PEOPLE_COMMITTEE, subtype="township")
         .order_by("id")
@@ -80,15 +109,15 @@ class ApplicationForm(forms.Form):
 
     use_required_attribute = False
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["region"].choices = township_choices()
-        self.fields["org"].choices = mediating_org_choices()
+        set_choices(self.fields["region"], township_choices())
+        set_choices(self.fields["org"], mediating_org_choices())
 
-    def payload(self) -> dict:
+    def payload(self) -> dict[str, Any]:
         d = self.data
 
-        def v(key):
+        def v(key: str) -> str:
             return (d.get(key) or "").strip()
 
         applicant = {
@@ -115,9 +144,9 @@ class ApplicationForm(forms.Form):
         }
         return body
 
-    def apply_errors(self, errors: dict) -> None:
+    def apply_errors(self, errors: Mapping[str, list[str]]) -> None:
         for key, messages in errors.items():
-            field = key.replace(".", "_")
+            field: str | None = key.replace(".", "_")
             if field in ("applicant_role", "respondent_role"):
                 field = None
             if field not in self.fields:
@@ -127,6 +156,18 @@ class ApplicationForm(forms.Form):
                     field = None
             for m in messages:
                 self.add_error(field, m)
+
+
+# -- public portal: tracking a case -----------------------------------------------------
+
+
+class TrackForm(forms.Form):
+    number = forms.CharField(label=_("案号"), max_length=64)
+    phone = forms.CharField(label=_("申请人联系电话"), max_length=30)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["number"].widget.attrs["placeholder"] = "（2026）红人调字第0007号"
 
 
 # -- corrections on the case page -------------------------------------------------------
@@ -143,12 +184,12 @@ class CaseCorrectionForm(forms.Form):
     summary = _text(_("纠纷事实"), lengths.SUMMARY, textarea=True, rows=5)
     claims = _text(_("申请事项"), lengths.CLAIMS, textarea=True, rows=2)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "fix")
         super().__init__(*args, **kwargs)
 
     @classmethod
-    def for_case(cls, case):
+    def for_case(cls, case: Case) -> CaseCorrectionForm:
         return cls(
             initial={
                 "category": case.category,
@@ -159,8 +200,8 @@ class CaseCorrectionForm(forms.Form):
             }
         )
 
-    def payload(self) -> dict:
-        body = {}
+    def payload(self) -> dict[str, Any]:
+        body: dict[str, Any] = {}
         for name in self.fields:
             raw = self.data.get(self.add_prefix(name))
             if raw is None:
@@ -187,14 +228,16 @@ class PartyCorrectionForm(forms.Form):
     ORGANIZATION = ("credit_code", "representative")
 
     @classmethod
-    def for_party(cls, party, *, data=None):
+    def for_party(
+        cls, party: Party, *, data: Mapping[str, Any] | None = None
+    ) -> PartyCorrectionForm:
         initial = {name: getattr(party, name) or "" for name in cls.base_fields}
         return cls(data=data, initial=initial, prefix=f"party{party.pk}")
 
-    def payload(self) -> dict:
+    def payload(self) -> dict[str, Any]:
         kind = (self.data.get(self.add_prefix("kind")) or "").strip()
         skip = self.ORGANIZATION if kind == PartyKind.PERSON else self.PERSON
-        body = {}
+        body: dict[str, Any] = {}
         for name in self.fields:
             if name in skip:
                 continue
@@ -226,15 +269,15 @@ class HandoffCaseForm(forms.Form):
     use_required_attribute = False
     CASE_FIELDS = ("org", "category", "amount", "region", "summary", "claims")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["org"].choices = mediating_org_choices()
+        set_choices(self.fields["org"], mediating_org_choices())
 
-    def value(self, name) -> str:
+    def value(self, name: str) -> str:
         return (self.data.get(name) or "").strip()
 
-    def payload(self) -> dict:
-        body = {k: self.value(k) for k in self.CASE_FIELDS}
+    def payload(self) -> dict[str, Any]:
+        body: dict[str, Any] = {k: self.value(k) for k in self.CASE_FIELDS}
         if not body["amount"]:
             body.pop("amount")
         return body
@@ -245,7 +288,7 @@ class PetitionTransferForm(HandoffCaseForm):
     feedback_due = forms.CharField(label=_("反馈期限"), required=False, widget=DateInput())
     petitioner_consent = forms.BooleanField(label=petitions.CONSENT_LABEL, required=False)
 
-    def payload(self) -> dict:
+    def payload(self) -> dict[str, Any]:
         return {
             **super().payload(),
             "petition_number": self.value("petition_number"),
@@ -268,7 +311,7 @@ class CourtReferralForm(HandoffCaseForm):
         label=_("调解期限（不填按法定期限）"), required=False, widget=DateInput()
     )
 
-    def payload(self) -> dict:
+    def payload(self) -> dict[str, Any]:
         kind = self.value("kind") or "pre_filing"
         body = {
             **super().payload(),
@@ -300,7 +343,7 @@ CORRECTED_FIELD_LABELS = {
 }
 
 
-def correction_text(data: dict) -> str:
+def correction_text(data: Mapping[str, Any]) -> str:
     """The timeline's line for a correction event: what was corrected, by name."""
     fields = "、".join(str(CORRECTED_FIELD_LABELS.get(f, f)) for f in data.get("fields", []))
     if data.get("correction") == "party":
@@ -308,7 +351,13 @@ def correction_text(data: dict) -> str:
     return str(_("更正案件信息：%(fields)s")) % {"fields": fields}
 
 
-def corrections_context(user, case, *, case_form=None, party_forms=None) -> dict:
+def corrections_context(
+    user: User | AnonymousUser,
+    case: Case,
+    *,
+    case_form: CaseCorrectionForm | None = None,
+    party_forms: Mapping[int, PartyCorrectionForm] | None = None,
+) -> dict[str, Any]:
     """The edit forms the case page offers this user (none when they may not correct)."""
     if case.is_frozen or not policies.may_correct(user, case):
         return {}

@@ -131,21 +131,6 @@ def test_rolled_back_transition_publishes_nothing(
     assert case.state == State.MEDIATING
 
 
-def test_on_transition_hook_runs_after_commit_only(world, django_capture_on_commit_callbacks):
-    seen = []
-    hook = services.on_transition("withdraw")(lambda case: seen.append(case.state))
-    try:
-        case = world.make_case(State.REGISTERED)
-        with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            services.perform(case, "withdraw", world.head, {"note": "撤回"})
-        assert seen == []
-        for callback in callbacks:
-            callback()
-        assert seen == [State.WITHDRAWN]
-    finally:
-        services._after_hooks["withdraw"].remove(hook)
-
-
 def test_transfer_event_tells_both_organisations(world, pushed, django_capture_on_commit_callbacks):
     case = world.make_case(State.REGISTERED)
     with django_capture_on_commit_callbacks(execute=True):

@@ -1,0 +1,144 @@
+"""The handoff rows (a court referral, a petition transfer, a confirmation request, a
+referral to another authority) and their events. The workflows drive the handoffs; their
+rows are written here, and the transitions that move a handoff's dates call these."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from mediation.events import record_event
+from mediation.law.choices import Channel, EventType, HandoffKind, HandoffStatus
+from mediation.models import Case, Handoff, Organization
+
+from .errors_of import Data
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from mediation.models import CaseEvent
+
+
+def open_handoff(
+    case: Case,
+    kind: str,
+    org: Organization,
+    actor: User | None,
+    now: dt.datetime,
+    *,
+    external_number: str = "",
+    due_at: dt.datetime | None = None,
+    data: Data | None = None,
+) -> Handoff:
+    """The domain row of a handoff and the `handoff.opened` event. The partner already
+    sees the case: the transition or registration that opens a handoff grants it (perform,
+    register_case), before its own event, so the partner receives that event too."""
+    handoff = Handoff.objects.create(
+        case=case,
+        kind=kind,
+        org=org,
+        external_number=external_number or "",
+        due_at=due_at,
+        status=HandoffStatus.OPEN,
+        opened_at=now,
+        data=data or {},
+    )
+    record_event(
+        case,
+        EventType.HANDOFF_OPENED,
+        actor,
+        {
+            "handoff": handoff.pk,
+            "kind": kind,
+            "org": org.pk,
+            "external_number": handoff.external_number,
+            "due_at": due_at.isoformat() if due_at else None,
+        },
+        at=now,
+    )
+    return handoff
+
+
+def close_handoff(
+    handoff: Handoff | None, result: str, now: dt.datetime, status: str = HandoffStatus.CLOSED
+) -> None:
+    """End an open handoff with its result (`cancelled` when the case moved on without it)."""
+    if handoff is None or handoff.status != HandoffStatus.OPEN:
+        return
+    handoff.status = status
+    handoff.result = result
+    handoff.closed_at = now
+    handoff.save(update_fields=["status", "result", "closed_at"])
+
+
+def update_handoff(handoff: Handoff | None, data: Data | None = None, **fields: Any) -> None:
+    """What the partner reported on an open handoff: `data` is merged into its record
+    (a document number, a filing day, a clock), `fields` (external_number, due_at) set."""
+    if handoff is None:
+        return
+    if data:
+        handoff.data = {**handoff.data, **data}
+    for name, value in fields.items():
+        setattr(handoff, name, value)
+    handoff.save(update_fields=[*(["data"] if data else []), *fields])
+
+
+def update_handoff_clocks(
+    handoff: Handoff, clocks_state: Data, user: User | None, event: Data, now: dt.datetime
+) -> None:
+    """The petition bureau's own clocks on the handoff, and the `case.updated` event."""
+    update_handoff(handoff, {"clocks": clocks_state})
+    record_event(handoff.case, EventType.CASE_UPDATED, user, event, at=now)
+
+
+def record_task_completed(
+    case: Case, user: User | None, payload: Data, now: dt.datetime
+) -> CaseEvent:
+    """The `task.completed` event of a handoff task (inside the task's transaction)."""
+    return record_event(case, EventType.TASK_COMPLETED, user, payload, at=now)
+
+
+# -- a court referral's dates follow the case's (inside `perform`'s transaction) ----------
+
+
+def court_referral_signed_for(case: Case, now: dt.datetime) -> None:
+    """Accepting a court's referral is signing for its materials (签收移交材料): the open
+    referral records the day and takes the mediation limit the acceptance set."""
+    if case.channel != Channel.COURT_REFERRAL:
+        return
+    referral = (
+        Handoff.objects.filter(
+            case=case, kind=HandoffKind.COURT_REFERRAL, status=HandoffStatus.OPEN
+        )
+        .order_by("-id")
+        .first()
+    )
+    if referral is None:
+        return
+    referral.due_at = case.due_at
+    referral.data = {**referral.data, "materials_received_at": now.isoformat()}
+    referral.save(update_fields=["due_at", "data"])
+
+
+def court_follows_agreed_extension(case: Case, now: dt.datetime) -> None:
+    """The parties agreed to extend a court referral's mediation (法释〔2016〕14号: the
+    limit runs unless the parties agree to extend it): the court's own date on the open
+    referral moves with the case's, so its desk and sweep do not call it overdue."""
+    referral = (
+        Handoff.objects.select_for_update()
+        .filter(case=case, kind=HandoffKind.COURT_REFERRAL, status=HandoffStatus.OPEN)
+        .order_by("-id")
+        .first()
+    )
+    if referral is None or case.due_at is None or referral.due_at == case.due_at:
+        return
+    referral.data = {
+        **referral.data,
+        "agreed_extension": {
+            "previous_due_at": referral.due_at.isoformat() if referral.due_at else None,
+            "due_at": case.due_at.isoformat(),
+            "at": now.isoformat(),
+        },
+    }
+    referral.due_at = case.due_at
+    referral.save(update_fields=["due_at", "data"])
