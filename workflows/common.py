@@ -30,15 +30,6 @@ class FlowBase:
     lock_impl = FLOW_LOCK
 
 
-# One of five copies of this helper in the code base (#33: one when the slices merge).
-def errors_of(form: forms.Form) -> dict[str, list[str]]:
-    """A form's errors as the API answers them (the form-wide ones as non_field_errors)."""
-    errors = {k: [str(m) for m in v] for k, v in form.errors.items()}
-    if "__all__" in errors:
-        errors["non_field_errors"] = errors.pop("__all__")
-    return errors
-
-
 def iso(value: dt.date | dt.datetime | None) -> str | None:
     return value.isoformat() if value else None
 

@@ -19,11 +19,10 @@ from mediation.actions import services
 from mediation.errors import InvalidFields, NotPermitted, NotVisible
 from mediation.law import clocks
 from mediation.law.choices import HandoffKind
+from mediation.law.jsonform import errors_of
 from mediation.law.limits import Stage
 from mediation.law.petitions import ACCEPT_NOTICE, HANDLE, ClockUpdateForm
 from mediation.models import Handoff
-
-from .common import errors_of
 
 
 def update(

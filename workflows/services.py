@@ -31,10 +31,11 @@ from mediation.actions import services as case_services
 from mediation.errors import InvalidFields, NotPermitted, NotVisible, StateConflict
 from mediation.law import handoffs, petitions
 from mediation.law.choices import OUTCOME_STATES, Channel, HandoffKind, HandoffStatus
+from mediation.law.jsonform import errors_of
 from mediation.law.transitions import describe_form_fields
 from mediation.models import Case, Handoff, Organization
 
-from .common import Decisions, errors_of
+from .common import Decisions
 from .confirmation import ConfirmationFlow
 from .court import CourtReferralFlow
 from .models import CaseTask

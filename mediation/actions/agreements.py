@@ -6,9 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from mediation.law.jsonform import Data
 from mediation.models import Agreement, Case
-
-from .errors_of import Data
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User

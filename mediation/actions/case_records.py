@@ -20,11 +20,10 @@ from mediation.errors import InvalidFields, NotPermitted, StateConflict
 from mediation.events import record_event
 from mediation.law.case_rules import ROUTE_REFUSALS, performance_routes, police_report_errors
 from mediation.law.choices import EventType, PerformanceRoute, RiskLevel, State
-from mediation.law.jsonform import JsonForm
+from mediation.law.jsonform import Data, Errors, JsonForm, errors_of
 from mediation.models import Case, FollowUp, MediationSession
 
 from .base import CaseRef, load_for_update
-from .errors_of import Data, Errors, errors_of
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -222,8 +221,3 @@ def record_export(
             user,
             {"record": "export", "document": kind, "masked": not full, "versions": versions},
         )
-
-
-def set_case_file(case_id: int, file_name: str) -> None:
-    """The archive's copy of the 卷宗 (`Case.case_file`), written when it is stored."""
-    Case.objects.filter(pk=case_id).update(case_file=file_name)

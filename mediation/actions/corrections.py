@@ -20,10 +20,10 @@ from mediation.events import record_event
 from mediation.law.case_rules import derived_tags
 from mediation.law.choices import DERIVED_TAGS, PRIORITY_TAGS, EventType, PartyKind
 from mediation.law.identity import mask_id_number, mask_name, mask_phone
+from mediation.law.jsonform import Data, Errors, errors_of
 from mediation.models import Case, CaseParty, Party
 
 from .base import CaseRef, load_for_update
-from .errors_of import Data, Errors, errors_of
 from .intake_forms import CaseForm, PartyForm
 
 if TYPE_CHECKING:

@@ -9,9 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from mediation.events import record_event
 from mediation.law.choices import Channel, EventType, HandoffKind, HandoffStatus
+from mediation.law.jsonform import Data
 from mediation.models import Case, Handoff, Organization
-
-from .errors_of import Data
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User

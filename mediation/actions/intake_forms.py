@@ -27,9 +27,7 @@ from mediation.law.identity import (
     validate_credit_code,
     validate_phone,
 )
-from mediation.law.jsonform import JsonForm
-
-from .errors_of import Data, errors_of
+from mediation.law.jsonform import Data, JsonForm, errors_of
 
 
 class CaseForm(JsonForm):

@@ -21,6 +21,7 @@ from mediation.errors import InvalidFields, NotPermitted, NotVisible, StateConfl
 from mediation.events import record_events
 from mediation.law import clocks
 from mediation.law.choices import AccessReason, Category, EventType
+from mediation.law.jsonform import Data, errors_of
 from mediation.law.transitions import FORMS, TRANSITION_NAMES, TransitionForm, describe_fields
 from mediation.models import Case, CaseAccess, case_sql
 from mediation.models.case_sql import StaleCase
@@ -28,7 +29,6 @@ from mediation.supervision.complaints import warnings_for
 
 from . import agreements, handoffs
 from .base import CaseRef, _in_transaction_hooks, grant_access, load_for_update
-from .errors_of import Data, errors_of
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User

@@ -32,10 +32,10 @@ from mediation.law.choices import (
     PartyRole,
 )
 from mediation.law.clocks import acceptance_clock
+from mediation.law.jsonform import Data, Errors, errors_of
 from mediation.models import Case, CaseNumberSequence, CaseParty, Organization, Party
 
 from .base import grant_access
-from .errors_of import Data, Errors, errors_of
 from .intake_forms import CaseForm, PartyForm, representative_fields
 
 if TYPE_CHECKING:

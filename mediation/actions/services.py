@@ -9,6 +9,7 @@ from mediation.law.case_rules import (
     guardian_error,
     performance_routes,
 )
+from mediation.law.jsonform import Data, Errors, errors_of
 from mediation.law.transitions import TRANSITION_NAMES
 
 from .agreements import record_agreement
@@ -32,7 +33,6 @@ from .case_records import (
     add_session,
     flag_risk,
     record_export,
-    set_case_file,
 )
 from .corrections import (
     CORRECTABLE_CASE_FIELDS,
@@ -40,7 +40,6 @@ from .corrections import (
     correct_case,
     correct_party,
 )
-from .errors_of import Data, Errors, errors_of
 from .handoffs import (
     close_handoff,
     open_handoff,
@@ -92,7 +91,6 @@ __all__ = [
     "record_task_completed",
     "register_case",
     "representative_fields",
-    "set_case_file",
     "transition_warnings",
     "transitions_from",
     "update_handoff",

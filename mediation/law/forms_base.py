@@ -73,9 +73,6 @@ class TransitionForm(JsonForm):
     def method_kwargs(self) -> dict[str, Any]:
         return {}
 
-    def after(self, case: Case) -> None:
-        """Rows written beside the state change, inside the same transaction."""
-
     def event_data(self) -> dict[str, Any]:
         """Extra fields recorded in the CaseEvent (free text stays in the case record)."""
         return {}

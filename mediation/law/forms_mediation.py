@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from mediation.law.parties import legal_aid_parties
-from mediation.models import Agreement, Case, Organization
+from mediation.models import Case, Organization
 
 from . import clocks
 from .choices import (
@@ -63,15 +63,7 @@ class AcceptForm(TransitionForm):
         if referral is not None:
             # Accepting a court's referral is signing for its materials (签收移交材料).
             kwargs["materials_received_at"] = self.now
-        self._referral = referral
         return kwargs
-
-    def after(self, case: Case) -> None:
-        referral = getattr(self, "_referral", None)
-        if referral is not None:
-            referral.due_at = case.due_at
-            referral.data = {**referral.data, "materials_received_at": self.now.isoformat()}
-            referral.save(update_fields=["due_at", "data"])
 
     def event_data(self) -> dict[str, Any]:
         return {"mediator": self.cleaned_data["mediator"]}
@@ -283,22 +275,6 @@ class ReachAgreementForm(TransitionForm):
         if eff and due and due < eff:
             self.add_error("performance_due", _("履行期限不得早于协议生效日期"))
         return data
-
-    def after(self, case: Case) -> None:
-        d = self.cleaned_data
-        Agreement.objects.create(
-            case=case,
-            form=d["form"],
-            facts=d["facts"],
-            responsibilities=d["responsibilities"],
-            terms=d["terms"],
-            performance_method=d["performance_method"],
-            performance_due=d["performance_due"],
-            effective_date=d["effective_date"],
-            concerns_status=d["concerns_status"],
-            created_at=self.now,
-            created_by=self.user,
-        )
 
     def event_data(self) -> dict[str, Any]:
         return {

@@ -10,7 +10,7 @@ never accepts what its schema refuses. `null` counts as absent, like a blank fie
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeAlias
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +20,20 @@ NUMERIC = (forms.IntegerField, forms.DecimalField, forms.FloatField)
 # What the pages send for a checkbox or a yes/no select; any other text ("no", "yes") is
 # not a boolean (Django would read every non-empty text but "false" and "0" as true).
 PAGE_BOOLEANS = {"true", "false", "on", "1", "0", "True", "False", "unknown", ""}
+
+# A JSON-like body (a request's, an event's data) and the field errors of one.
+Data: TypeAlias = dict[str, Any]
+Errors: TypeAlias = dict[str, list[str]]
+
+
+def errors_of(form: forms.Form, prefix: str = "") -> Errors:
+    """A form's errors as the `errors` of InvalidFields: {field: [message, …]}, the
+    form-wide ones under `non_field_errors` (the API's name for them). `prefix` names a form
+    within a list ("found[0].")."""
+    errors = {k: [str(m) for m in v] for k, v in form.errors.items()}
+    if "__all__" in errors:
+        errors["non_field_errors"] = errors.pop("__all__")
+    return {f"{prefix}{k}": v for k, v in errors.items()}
 
 
 def kind_error(field: forms.Field, value: Any) -> StrOrPromise | None:

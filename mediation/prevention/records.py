@@ -32,7 +32,7 @@ from mediation.law.choices import (
     RiskLevel,
 )
 from mediation.law.identity import validate_phone
-from mediation.law.jsonform import JsonForm
+from mediation.law.jsonform import JsonForm, errors_of
 from mediation.models import (
     Case,
     Consultation,
@@ -41,7 +41,6 @@ from mediation.models import (
     ScreeningRound,
 )
 from mediation.policies import Actor
-from mediation.supervision.form_errors import errors_of
 
 MAX_FOUND = 50
 MAX_PARTIES = 20

@@ -24,7 +24,7 @@ from mediation.errors import InvalidFields, NotPermitted, NotVisible, StateConfl
 from mediation.law import clocks
 from mediation.law.choices import MEDIATING_KINDS, Role
 from mediation.law.identity import validate_phone
-from mediation.law.jsonform import JsonForm
+from mediation.law.jsonform import JsonForm, errors_of
 from mediation.law.limits import Stage
 from mediation.models import (
     AuditEvent,
@@ -35,8 +35,6 @@ from mediation.models import (
     Organization,
 )
 from mediation.policies import Actor
-
-from .form_errors import errors_of
 
 
 def complaint_due(received_at: dt.datetime) -> tuple[dt.datetime, str]:
