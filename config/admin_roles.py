@@ -17,7 +17,7 @@ from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db.models.signals import m2m_changed
 from django.utils.translation import gettext as _
@@ -79,8 +79,6 @@ def admin_group(user) -> str | None:
 
 
 def ensure_groups(**kwargs) -> None:
-    from django.contrib.auth.models import Permission
-
     for name, perms in ROLE_PERMISSIONS.items():
         group, _created = Group.objects.get_or_create(name=name)
         wanted = []

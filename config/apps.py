@@ -1,4 +1,5 @@
 from django.contrib.admin.apps import AdminConfig
+from django.db.models.signals import post_migrate
 
 
 class SecureAdminConfig(AdminConfig):
@@ -8,8 +9,8 @@ class SecureAdminConfig(AdminConfig):
 
     def ready(self):
         super().ready()
+        # lazy: the admin and admin_roles import models, which cannot load before ready().
         from django.contrib import admin
-        from django.db.models.signals import post_migrate
 
         from . import admin_roles
 

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import json
 
+from config.limits import BodyTooLarge, limit_for
+
 HOOKS = ("gotLength", "handleContentChunk", "process")
 # After answering 413 the rest of the body is read and dropped, never stored, so that a
 # client which sends its whole body before reading (as most do) still sees the answer:
@@ -33,8 +35,6 @@ DISCARD_MAX = 1024 * 1024 * 1024
 
 
 def _response(limit: int) -> bytes:
-    from config.limits import BodyTooLarge
-
     body = json.dumps(
         {"detail": str(BodyTooLarge(limit).detail), "errors": {}}, ensure_ascii=False
     ).encode()
@@ -49,13 +49,12 @@ def _response(limit: int) -> bytes:
 
 def install() -> bool:
     try:
+        # lazy: daphne is optional; under another ASGI server there is nothing to guard.
         from daphne.http_protocol import WebRequest
     except ImportError:
         return False
     if getattr(WebRequest, "_body_guard", False):
         return True
-    from config.limits import limit_for
-
     got_length = WebRequest.gotLength
     content_chunk = WebRequest.handleContentChunk
     process = WebRequest.process

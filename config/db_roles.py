@@ -10,7 +10,9 @@ hand as `manage.py grant_app_role ROLE`. It never creates or drops roles: the DB
 the application role once (docs/deployment.md).
 """
 
+from django.conf import settings
 from django.db import connection as default_connection
+from django.db import connections
 
 AUDIT_TABLE = "mediation_caseevent"
 # Tables the application may only read and append to: the case trail and the admin log.
@@ -44,8 +46,5 @@ def grant_app_role(role: str, connection=None) -> None:
 
 
 def on_post_migrate(sender, using="default", **kwargs):
-    from django.conf import settings
-    from django.db import connections
-
     if settings.DB_APP_ROLE:
         grant_app_role(settings.DB_APP_ROLE, connections[using])

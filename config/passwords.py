@@ -16,6 +16,8 @@ from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from mediation.models import PasswordHistory
+
 CLASSES = (
     ("lower", str.islower),
     ("upper", str.isupper),
@@ -60,8 +62,6 @@ class HistoryValidator:
     def _hashes(self, user):
         if user is None or user.pk is None:
             return []
-        from mediation.models import PasswordHistory
-
         keep = settings.PASSWORD_HISTORY
         old = list(
             PasswordHistory.objects.filter(user=user).values_list("password", flat=True)[:keep]
@@ -79,8 +79,6 @@ class HistoryValidator:
         # Called by User.save() after set_password: the new hash joins the history.
         if user is None or user.pk is None or not user.password:
             return
-        from mediation.models import PasswordHistory
-
         PasswordHistory.objects.create(user=user, password=user.password)
         stale = PasswordHistory.objects.filter(user=user).values_list("pk", flat=True)[
             settings.PASSWORD_HISTORY :

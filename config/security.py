@@ -8,6 +8,7 @@ import datetime as dt
 
 from axes.backends import AxesStandaloneBackend
 from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -73,8 +74,6 @@ def lockout_response(request, *args, **kwargs):
             json_dumps_params={"ensure_ascii": False},
         )
     else:
-        from django.contrib.auth.forms import AuthenticationForm
-
         form = AuthenticationForm(request, data=request.POST or None)
         form.errors.clear()
         form.add_error(None, message)

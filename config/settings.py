@@ -6,6 +6,8 @@ that are unsafe or malformed fail loudly at start-up.
 
 import datetime as dt
 import os
+import secrets
+import tempfile
 from pathlib import Path
 
 import environ
@@ -25,9 +27,6 @@ def _local_secret_key(path: Path) -> str:
     """A key generated once for this checkout and kept beside it (git-ignored), so the
     embedded default starts without configuration and sessions survive a restart.
     Deployments with several processes or machines set SECRET_KEY (docs/deployment.md)."""
-    import secrets
-    import tempfile
-
     if not path.exists():
         # Written aside, then linked into place: concurrent first starts agree on one key.
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -117,29 +118,23 @@ def is_api(request) -> bool:
 
 def not_found(request, exception=None):
     """handler404: the API's error shape under /api/, Django's page everywhere else."""
-    from django.views.defaults import page_not_found
-
     if is_api(request):
         return _json(error_body(_("未找到")), 404)
-    return page_not_found(request, exception)
+    return defaults.page_not_found(request, exception)
 
 
 def bad_request(request, exception=None):
     """handler400 (a request Django itself refuses, e.g. a form body over the limit)."""
-    from django.views.defaults import bad_request as page
-
     if is_api(request):
         if isinstance(exception, RequestDataTooBig):
             limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
             return _json(error_body(str(BodyTooLarge(limit).detail)), 413)
         return _json(error_body(_("请求有误")), 400)
-    return page(request, exception)
+    return defaults.bad_request(request, exception)
 
 
 def server_error(request):
     """handler500: outside DRF's views (the error is already logged by Django)."""
-    from django.views.defaults import server_error as page
-
     if is_api(request):
         return _json(error_body(_("服务器内部错误")), 500)
-    return page(request)
+    return defaults.server_error(request)

@@ -15,8 +15,8 @@ from mediation.actions import services
 from mediation.ops.ratelimit import client_ip as _client_ip
 from mediation.ops.ratelimit import hit as _hit
 
-from . import serializers as s
 from .errors import error_body
+from .responses import PortalApplicationResponseSerializer
 from .schema import ref
 from .views import errors, json_object
 
@@ -48,7 +48,7 @@ class PortalApplicationView(APIView):
     @extend_schema(
         summary="网上申请调解（无需登录）",
         request={"application/json": ref("PortalApplicationRequest")},
-        responses={201: s.PortalApplicationResponseSerializer, **errors(400, 415, 429)},
+        responses={201: PortalApplicationResponseSerializer, **errors(400, 415, 429)},
         auth=[],
     )
     def post(self, request):

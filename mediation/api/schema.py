@@ -12,11 +12,17 @@ import re
 from collections.abc import Callable
 
 from django import forms
+from django.conf import settings
+from django.utils.module_loading import import_string
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
 
+from config.converters import ID_MAX as PATH_ID_MAX
+from mediation.law.choices import State
 from mediation.law.identity import DIRECTION_CONTROLS
-from mediation.law.transitions import FORMS
+from mediation.law.transitions import FORMS, MustBeTrue
+from mediation.models import Case
+from mediation.supervision import complaints
 
 # -- form fields → JSON Schema ------------------------------------------------------------
 
@@ -65,9 +71,6 @@ def text_schema(field, name: str, required: bool) -> dict:
 
 def _enum_components() -> dict[frozenset, tuple[str, list]]:
     """The named enums (settings ENUM_NAME_OVERRIDES) by their set of values."""
-    from django.conf import settings
-    from django.utils.module_loading import import_string
-
     out = {}
     for name, path in settings.SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].items():
         choices = import_string(path).choices
@@ -104,8 +107,6 @@ def enum_component(choices) -> dict:
 
 
 def field_schema(field, name: str) -> dict:
-    from mediation.law.transitions import MustBeTrue
-
     required = field.required
     if isinstance(field, MustBeTrue):
         schema = {"type": "boolean", "enum": [True]}
@@ -372,8 +373,6 @@ EMPTY_MEANS_ABSENT = {
 
 
 def _tidy_parameters(op) -> None:
-    from config.converters import ID_MAX as PATH_ID_MAX
-
     for param in op.get("parameters", []):
         schema = param.get("schema", {})
         numeric = schema.get("type") in ("integer", "number")
@@ -406,9 +405,6 @@ def _body_required(op, schemas) -> None:
 
 def _transition_edges() -> dict[str, set[str]]:
     """After each transition, the transitions the state machine allows next."""
-    from mediation.law.choices import State
-    from mediation.models import Case
-
     edges = list(Case._meta.get_field("state").get_all_transitions(Case))
     by_source: dict[str, set[str]] = {}
     for t in edges:
@@ -447,8 +443,6 @@ def _transition_op(op, name) -> None:
 
 
 def _complaint_op(op, name) -> None:
-    from mediation.supervision import complaints
-
     op["operationId"] = f"complaints_transition_{name}"
     op["summary"] = f"{name}（{complaints.TRANSITIONS[name][1]}）"
     op["requestBody"] = {
@@ -494,8 +488,6 @@ def postprocess(result, generator, request, public):
     for name, choices in USED_ENUMS.items():
         schemas.setdefault(name, enum_component(choices))
     paths = result.get("paths", {})
-    from mediation.supervision import complaints
-
     _split_by_name(paths, "/api/cases/{id}/transitions/{name}/", list(FORMS), _transition_op)
     _split_by_name(
         paths,
