@@ -9,6 +9,7 @@ import os
 import secrets
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -331,7 +332,7 @@ REST_KNOX = {
     "AUTH_HEADER_PREFIX": "Token",
 }
 
-SPECTACULAR_SETTINGS = {
+SPECTACULAR_SETTINGS: dict[str, Any] = {
     "TITLE": "大调解 Datiaojie API",
     "DESCRIPTION": "多元化纠纷调解案件管理接口",
     "VERSION": "1.3.0",  # docs/api.md keeps the changelog

@@ -19,6 +19,7 @@ from mediation.errors import InvalidFields, NotPermitted
 from mediation.law import clocks
 from mediation.models.clocks import Holiday
 
+from .signed_in import SignedInRequest
 from .views import errors
 
 
@@ -94,7 +95,7 @@ class CalendarView(APIView):
         parameters=[OpenApiParameter("year", OpenApiTypes.INT, description="默认今年")],
         responses={200: YEAR_SHAPE, **errors(400, 401, 403)},
     )
-    def get(self, request):
+    def get(self, request: SignedInRequest) -> Response:
         _keeper(request.user)
         raw = request.query_params.get("year", "")
         if raw:
@@ -110,7 +111,7 @@ class CalendarView(APIView):
         request=CalendarDaySerializer,
         responses={200: CHANGED_SHAPE, **errors(400, 401, 403, 415)},
     )
-    def post(self, request):
+    def post(self, request: SignedInRequest) -> Response:
         _keeper(request.user)
         body = CalendarDaySerializer(data=request.data)
         if not body.is_valid():
@@ -135,7 +136,7 @@ class CalendarView(APIView):
         parameters=[OpenApiParameter("date", OpenApiTypes.DATE, required=True)],
         responses={200: CHANGED_SHAPE, **errors(400, 401, 403)},
     )
-    def delete(self, request):
+    def delete(self, request: SignedInRequest) -> Response:
         _keeper(request.user)
         raw = request.query_params.get("date", "")
         try:

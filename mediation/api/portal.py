@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -51,7 +52,7 @@ class PortalApplicationView(APIView):
         responses={201: PortalApplicationResponseSerializer, **errors(400, 415, 429)},
         auth=[],
     )
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         if over_application_limit(request):
             body = error_body(_("提交过于频繁，请稍后再试"))
             return Response(body, status=status.HTTP_429_TOO_MANY_REQUESTS)

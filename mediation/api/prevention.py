@@ -22,6 +22,7 @@ from mediation.prevention import records as prevention
 
 from . import serializers as s
 from .schema import ref
+from .signed_in import SignedInRequest
 from .views import (
     AUTH_ERRORS,
     errors,
@@ -102,7 +103,7 @@ class ScreeningListView(APIView):
         parameters=[OpenApiParameter("org", OpenApiTypes.INT, description="调解组织 id")],
         responses={200: ScreeningSerializer(many=True), **errors(*AUTH_ERRORS)},
     )
-    def get(self, request):
+    def get(self, request: SignedInRequest) -> Response:
         qs = _rounds(request.user)
         org = request.query_params.get("org")
         if org:
@@ -116,7 +117,7 @@ class ScreeningListView(APIView):
         request={"application/json": ref("ScreeningRequest")},
         responses={201: ScreeningSerializer, **errors(400, 403, 415, *AUTH_ERRORS)},
     )
-    def post(self, request):
+    def post(self, request: SignedInRequest) -> Response:
         body = form_data(request)
         round_ = prevention.record_screening(request.user, body)
         round_ = _rounds(request.user).get(pk=round_.pk)
@@ -132,7 +133,7 @@ class ScreeningFindingRegisterView(APIView):
         request={"application/json": ref("CaseRegistrationSupplement")},
         responses={201: s.CaseDetailSerializer, **errors(400, 403, 404, 409, *AUTH_ERRORS)},
     )
-    def post(self, request, pk, fid):
+    def post(self, request: SignedInRequest, pk: int, fid: int) -> Response:
         case = prevention.register_finding(request.user, pk, fid, form_data(request))
         return Response(s.case_json(case, request.user), status=status.HTTP_201_CREATED)
 
@@ -143,7 +144,7 @@ class UnscreenedView(APIView):
         parameters=[OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM")],
         responses={200: UnscreenedSerializer(many=True), **errors(400, 403, *AUTH_ERRORS)},
     )
-    def get(self, request):
+    def get(self, request: SignedInRequest) -> Response:
         if not policies.is_supervisor(request.user):
             raise NotPermitted(_("仅监督管理人员可查看"))
         raw = request.query_params.get("month")
@@ -164,7 +165,7 @@ class ConsultationListView(APIView):
         summary="法律咨询记录",
         responses={200: ConsultationSerializer(many=True), **errors(*AUTH_ERRORS)},
     )
-    def get(self, request):
+    def get(self, request: SignedInRequest) -> Response:
         qs = policies.visible_consultations(request.user).select_related("case")[:200]
         return Response(ConsultationSerializer(qs, many=True, context={"user": request.user}).data)
 
@@ -173,7 +174,7 @@ class ConsultationListView(APIView):
         request={"application/json": ref("ConsultationRequest")},
         responses={201: ConsultationSerializer, **errors(400, 403, 415, *AUTH_ERRORS)},
     )
-    def post(self, request):
+    def post(self, request: SignedInRequest) -> Response:
         row = prevention.record_consultation(request.user, form_data(request))
         data = ConsultationSerializer(row, context={"user": request.user}).data
         return Response(data, status=status.HTTP_201_CREATED)
@@ -188,6 +189,6 @@ class ConsultationRegisterView(APIView):
         request={"application/json": ref("CaseRegistrationSupplement")},
         responses={201: s.CaseDetailSerializer, **errors(400, 403, 404, 409, *AUTH_ERRORS)},
     )
-    def post(self, request, pk):
+    def post(self, request: SignedInRequest, pk: int) -> Response:
         case = prevention.register_consultation(request.user, pk, form_data(request))
         return Response(s.case_json(case, request.user), status=status.HTTP_201_CREATED)

@@ -58,7 +58,7 @@ class EventSerializer(serializers.Serializer):
     at = serializers.DateTimeField()
     case = EventCaseSerializer()
     actor = EventActorSerializer(allow_null=True)
-    data = serializers.DictField()
+    data = serializers.DictField()  # type: ignore[assignment]  # a declared field (DRF's metaclass takes it off the class)
 
 
 EventPageSerializer = inline_serializer(
@@ -73,7 +73,7 @@ EventPageSerializer = inline_serializer(
 
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))  # type: ignore[assignment]  # a declared field (DRF's metaclass takes it off the class)
 
 
 class ConflictSerializer(ErrorSerializer):

@@ -50,6 +50,7 @@ from mediation.models import (
     Membership,
     Organization,
 )
+from mediation.policies import Actor
 
 # -- people and organisations -----------------------------------------------------------
 
@@ -511,7 +512,7 @@ class CaseTransitionSerializer(CaseDetailSerializer):
         read_only_fields = fields
 
 
-def case_json(case: Case, user: User, *, now: dt.datetime | None = None) -> dict[str, Any]:
+def case_json(case: Case, user: Actor, *, now: dt.datetime | None = None) -> dict[str, Any]:
     """The case JSON of §6 for `user` (masking and available transitions are theirs).
 
     Reloads the case with everything the detail shows (mediation.actions.queue_sql), so callers may

@@ -4,6 +4,7 @@ roster / complaints / exports, answer."""
 
 from django.conf import settings
 from django.http import FileResponse, HttpResponse
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -32,6 +33,7 @@ from . import supervision_shapes as shapes
 from .filters import CaseFilter
 from .requests import COMPLAINT_TRANSITION_BODY
 from .schema import ref
+from .signed_in import SignedInRequest
 from .views import errors, form_data
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -69,7 +71,7 @@ class StatsSummaryView(GenericAPIView):
         parameters=PERIOD_PARAMS,
         responses={200: shapes.StatsSummarySerializer, **errors(400, 401, 405)},
     )
-    def get(self, request):
+    def get(self, request: SignedInRequest) -> Response:
         filters = supervision.parse_filters(request.query_params)
         base = self.filter_queryset(self.get_queryset())
         return Response(_as_of(supervision.summary(request.user, filters, base=base)))
@@ -81,7 +83,7 @@ class MinistryTableView(APIView):
         parameters=PERIOD_PARAMS,
         responses={200: shapes.MinistryTableSerializer, **errors(400, 401, 405)},
     )
-    def get(self, request):
+    def get(self, request: SignedInRequest) -> Response:
         filters = supervision.parse_filters(request.query_params)
         table = supervision.ministry_table(request.user, filters)
         return Response({"filters": filters.as_dict(), **table})
@@ -100,7 +102,7 @@ class StatsExportView(APIView):
         parameters=PERIOD_PARAMS,
         responses={(200, XLSX): BINARY, **errors(400, 401, 403, 405)},
     )
-    def get(self, request):
+    def get(self, request: SignedInRequest) -> HttpResponseBase:
         _supervisor_only(request.user)
         filters = supervision.parse_filters(request.query_params)
         data = supervision.summary(request.user, filters)
@@ -122,7 +124,7 @@ class MonthlyReportView(APIView):
         ],
         responses={(200, "application/pdf"): BINARY, **errors(400, 401, 403, 405)},
     )
-    def get(self, request, month):
+    def get(self, request: SignedInRequest, month: str) -> HttpResponseBase:
         _supervisor_only(request.user)
         first, last = supervision.parse_month(month)
         params = {**request.query_params.dict(), "from": first.isoformat(), "to": last.isoformat()}
@@ -148,7 +150,7 @@ class CaseExportView(GenericAPIView):
         summary="案件清单工作簿（XLSX，筛选条件同案件列表；身份证号、电话脱敏；仅监督管理人员）",
         responses={(200, XLSX): BINARY, **errors(400, 401, 403, 405)},
     )
-    def get(self, request):
+    def get(self, request: SignedInRequest) -> HttpResponseBase:
         _supervisor_only(request.user)
         qs = self.filter_queryset(self.get_queryset())
         out, rows = exports.cases_workbook(qs)
@@ -186,7 +188,7 @@ class MediatorsView(APIView):
         parameters=[RosterQuery],
         responses={200: shapes.MediatorsSerializer, **errors(400, 401, 403, 404, 405)},
     )
-    def get(self, request):
+    def get(self, request: SignedInRequest) -> Response:
         if not policies.may_see_roster(request.user):
             raise NotPermitted(_("您无权查看调解员名册"))
         query = RosterQuery(data=request.query_params)
@@ -221,7 +223,7 @@ def complaint_json(c: Complaint, user) -> dict:
         "mediator": (
             {"id": c.mediator_id, "name": display_name(c.mediator)} if c.mediator_id else None
         ),
-        "case": c.case.number if c.case_id else None,
+        "case": c.case.number if c.case is not None else None,
         "complainant": c.complainant if full else mask_name(c.complainant),
         "contact": c.contact if full else mask_phone(c.contact),
         "facts": c.facts,
@@ -266,7 +268,7 @@ class ComplaintListView(APIView):
         parameters=[OpenApiParameter("state", str, enum=list(ComplaintState.values))],
         responses={200: shapes.ComplaintListSerializer, **errors(400, 401, 405)},
     )
-    def get(self, request):
+    def get(self, request: SignedInRequest) -> Response:
         state = request.query_params.get("state")
         if state is not None and state not in ComplaintState.values:
             raise InvalidFields(_("筛选条件有误"), {"state": [_("未知的投诉状态")]})
@@ -281,7 +283,7 @@ class ComplaintListView(APIView):
         responses={201: shapes.ComplaintReceiptSerializer, **errors(400, 405, 415, 429)},
         auth=[],
     )
-    def post(self, request):
+    def post(self, request: SignedInRequest) -> Response:
 
         over = hit(
             "complaint-ip:" + client_ip(request),
@@ -318,7 +320,7 @@ class ComplaintDetailView(APIView):
         parameters=[COMPLAINT_ID],
         responses={200: shapes.ComplaintSerializer, **errors(401, 404, 405)},
     )
-    def get(self, request, pk):
+    def get(self, request: SignedInRequest, pk: int) -> Response:
         c = _complaints_qs(request.user).filter(pk=pk).first()
         if c is None:
             raise NotVisible(_("投诉不存在"))
@@ -341,7 +343,7 @@ class ComplaintTransitionView(APIView):
         request={"application/json": COMPLAINT_TRANSITION_BODY},
         responses={200: shapes.ComplaintSerializer, **errors(400, 401, 403, 404, 405, 409, 415)},
     )
-    def post(self, request, pk, name):
+    def post(self, request: SignedInRequest, pk: int, name: str) -> Response:
         data = form_data(request)
         if "negative_list" in request.data and isinstance(request.data, dict):
             data["negative_list"] = request.data.get("negative_list") is True
@@ -360,7 +362,7 @@ class NegativeListView(APIView):
         ],
         responses={200: shapes.NegativeListSerializer, **errors(400, 401, 403, 405)},
     )
-    def get(self, request):
+    def get(self, request: SignedInRequest) -> Response:
         if not policies.may_supervise(request.user):
             raise NotPermitted(_("只有司法局监督管理人员可以查询不良执业信息"))
         errs, ids = {}, {}
