@@ -3,10 +3,11 @@
 Thin views: the body is bounded before anything reads it, then one call to
 `mediation.actions.attachments`; domain errors map to statuses in the API's one table."""
 
+from typing import Any
 from urllib.parse import quote
 
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -30,7 +31,7 @@ AttachmentSerializer = s.AttachmentSerializer
 class AttachmentUploadView(APIView):
     parser_classes = [MultiPartParser]
 
-    def dispatch(self, request, *args, **kwargs):
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         # Before anything (the CSRF check included) parses the body: a file past the
         # limit is dropped while it streams in, never kept whole in memory or on disk.
         self.bounded = attachments.BoundedUploadHandler(request)

@@ -18,6 +18,7 @@ from mediation.actions import clock_changes
 from mediation.errors import InvalidFields, NotPermitted
 from mediation.law import clocks
 from mediation.models.clocks import Holiday
+from mediation.policies import Actor
 
 from .signed_in import SignedInRequest
 from .views import errors
@@ -62,7 +63,7 @@ CHANGED_SHAPE = inline_serializer(
 )
 
 
-def _keeper(user) -> None:
+def _keeper(user: Actor) -> None:
     if not policies.may_keep_calendar(user):
         raise NotPermitted(_("只有司法局监督管理人员或系统管理员可以维护节假日安排"))
 

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from mediation.actions import services
+from mediation.models import Case
 from mediation.ops.ratelimit import client_ip as _client_ip
 from mediation.ops.ratelimit import hit as _hit
 
@@ -22,7 +23,7 @@ from .schema import ref
 from .views import errors, json_object
 
 
-def over_application_limit(request) -> bool:
+def over_application_limit(request: Request) -> bool:
     """One count per attempt and address; True when the window's allowance is used up."""
     return _hit(
         "apply-ip:" + _client_ip(request),
@@ -31,7 +32,7 @@ def over_application_limit(request) -> bool:
     )
 
 
-def application_answer(case) -> dict:
+def application_answer(case: Case) -> dict[str, str]:
     path = reverse("track_token", args=[case.tracking_token])
     return {
         "number": case.number,

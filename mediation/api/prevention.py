@@ -4,7 +4,9 @@ Thin views: parse, one call into mediation.prevention.records, the answer from t
 below (which are also what the schema shows)."""
 
 import datetime as dt
+from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -17,7 +19,8 @@ from config.limits import BoundedJSONParser
 from mediation import policies
 from mediation.errors import InvalidFields, NotPermitted
 from mediation.law.identity import mask_phone
-from mediation.models import ScreeningFinding
+from mediation.models import Consultation, ScreeningFinding, ScreeningRound
+from mediation.policies import Actor
 from mediation.prevention import records as prevention
 
 from . import serializers as s
@@ -39,10 +42,9 @@ class FindingSerializer(serializers.ModelSerializer):
         model = ScreeningFinding
         fields = ["id", "summary", "category", "risk", "parties", "case"]
 
-    def get_case(self, obj) -> dict | None:
-        if obj.case_id is None:
-            return None
-        return {"id": obj.case_id, "number": obj.case.number}
+    def get_case(self, obj: ScreeningFinding) -> dict[str, Any] | None:
+        case = obj.case  # no query when there is none
+        return None if case is None else {"id": case.pk, "number": case.number}
 
 
 class ScreeningSerializer(serializers.Serializer):
@@ -71,15 +73,14 @@ class ConsultationSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     case = serializers.SerializerMethodField()
 
-    def get_caller_phone(self, obj) -> str:
+    def get_caller_phone(self, obj: Consultation) -> str:
         if policies.sees_caller(self.context["user"], obj):
             return obj.caller_phone
         return mask_phone(obj.caller_phone)
 
-    def get_case(self, obj) -> dict | None:
-        if obj.case_id is None:
-            return None
-        return {"id": obj.case_id, "number": obj.case.number}
+    def get_case(self, obj: Consultation) -> dict[str, Any] | None:
+        case = obj.case  # no query when there is none
+        return None if case is None else {"id": case.pk, "number": case.number}
 
 
 class UnscreenedSerializer(serializers.Serializer):
@@ -91,7 +92,7 @@ class UnscreenedSerializer(serializers.Serializer):
 # -- views -------------------------------------------------------------------------------
 
 
-def _rounds(user):
+def _rounds(user: Actor) -> QuerySet[ScreeningRound]:
     return policies.visible_screenings(user).select_related("org").prefetch_related("found__case")
 
 
