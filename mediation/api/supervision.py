@@ -17,7 +17,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers, status
 from rest_framework.exceptions import Throttled
 from rest_framework.generics import GenericAPIView
-from rest_framework.permissions import AllowAny, BasePermission
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -264,7 +264,7 @@ def _complaints_qs(user: Actor) -> QuerySet[Complaint]:
 class ComplaintListView(APIView):
     parser_classes = [BoundedJSONParser]
 
-    def get_permissions(self) -> Sequence[BasePermission | _SupportsHasPermission]:
+    def get_permissions(self) -> "Sequence[_SupportsHasPermission]":
         return [AllowAny()] if self.request.method == "POST" else super().get_permissions()
 
     @extend_schema(
