@@ -7,7 +7,7 @@ class SecureAdminConfig(AdminConfig):
 
     default_site = "config.admin_site.SecureAdminSite"
 
-    def ready(self):
+    def ready(self) -> None:
         super().ready()
         # lazy: the admin and admin_roles import models, which cannot load before ready().
         from django.contrib import admin
