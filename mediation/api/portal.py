@@ -3,6 +3,7 @@ DESIGN.md §6). Limited per client address in the shared cache; no outside CAPTC
 intranet has no internet)."""
 
 from django.conf import settings
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -23,7 +24,7 @@ from .schema import ref
 from .views import errors, json_object
 
 
-def over_application_limit(request: Request) -> bool:
+def over_application_limit(request: HttpRequest | Request) -> bool:
     """One count per attempt and address; True when the window's allowance is used up."""
     return _hit(
         "apply-ip:" + _client_ip(request),
