@@ -48,9 +48,8 @@ class ReleaseViewMiddleware(MiddlewareMixin):
     with its fields that holds the instances. Everything the view reached (a queue page:
     some 800 objects, its cases, parties and JSON rows) was left in those cycles. In a daphne
     process, with its large heap, collecting them was a large share of a queue page's CPU.
-    After rendering nothing reads them: the body is
-    bytes. tests/api/test_release.py and test_case_list.py check that a list is freed with
-    the collector off."""
+    After rendering nothing reads them: the body is bytes. tests/api/test_release.py and
+    test_case_list.py check that a list is freed with the collector off."""
 
     def process_template_response(
         self, request: HttpRequest, response: HttpResponseBase
