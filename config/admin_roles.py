@@ -13,13 +13,18 @@ No account may be in two of the three groups. The groups and their permissions a
 step with ROLE_PERMISSIONS after every migrate (`ensure_groups`).
 """
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import AnonymousUser, Group, Permission, User
 from django.core.exceptions import ValidationError
+from django.db.models import Model
 from django.db.models.signals import m2m_changed
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from config.admin_site import ReadOnlyAdminMixin
@@ -73,14 +78,12 @@ USER_FIELDS = {
 }
 
 
-def admin_group(user) -> str | None:
+def admin_group(user: User | AnonymousUser) -> str | None:
     names = [g.name for g in user.groups.all() if g.name in ADMIN_GROUPS]
     return names[0] if names else None
 
 
-def ensure_groups(**kwargs) -> None:
-    from django.contrib.auth.models import Permission
-
+def ensure_groups(**kwargs: Any) -> None:
     for name, perms in ROLE_PERMISSIONS.items():
         group, _created = Group.objects.get_or_create(name=name)
         wanted = []
@@ -92,7 +95,14 @@ def ensure_groups(**kwargs) -> None:
         group.permissions.set(wanted)
 
 
-def _one_admin_group(sender, instance, action, pk_set, model, **kwargs):
+def _one_admin_group(
+    sender: type[Model],
+    instance: Model,
+    action: str,
+    pk_set: set[int] | None,
+    model: type[Model],
+    **kwargs: Any,
+) -> None:
     """三员分立: refuse a second administrator group on one account, however it is added."""
     if action != "pre_add" or model is not Group or not isinstance(instance, get_user_model()):
         return
@@ -108,14 +118,17 @@ class SeparatedUserAdmin(UserAdmin):
     """Each administrator edits only their own part of an account; superuser and
     permission flags are set by nobody through the admin."""
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> list[str]:
         fields = {f.name for f in self.model._meta.get_fields()} | {"password"}
         if request.user.is_superuser:
             return ["is_superuser", "user_permissions"]
-        mine = USER_FIELDS.get(admin_group(request.user), set())
+        group = admin_group(request.user)
+        mine = USER_FIELDS.get(group, set()) if group is not None else set()
         return sorted(fields - mine)
 
-    def save_related(self, request, form, formsets, change):
+    def save_related(
+        self, request: HttpRequest, form: "forms.ModelForm[User]", formsets: Any, change: bool
+    ) -> None:
         groups = form.cleaned_data.get("groups")
         if groups is not None:
             names = {g.name for g in groups if g.name in ADMIN_GROUPS}
@@ -134,7 +147,7 @@ class LogEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["object_repr", "change_message", "user__username"]
 
 
-def register(site) -> None:
+def register(site: admin.AdminSite) -> None:
     m2m_changed.connect(_one_admin_group, sender=get_user_model().groups.through)
     site.unregister(get_user_model())
     site.register(get_user_model(), SeparatedUserAdmin)

@@ -1,3 +1,5 @@
+from django.db.models import Model
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy
 from django_otp.admin import OTPAdminSite
 
@@ -9,18 +11,18 @@ class SecureAdminSite(OTPAdminSite):
     site_title = gettext_lazy("大调解")
     index_title = gettext_lazy("系统管理")
 
-    def __init__(self, name="admin"):
+    def __init__(self, name: str = "admin") -> None:
         super().__init__(name)
 
 
 class ReadOnlyAdminMixin:
     """Records that change only through their own service (or never): viewable, no more."""
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False

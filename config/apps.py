@@ -1,4 +1,5 @@
 from django.contrib.admin.apps import AdminConfig
+from django.db.models.signals import post_migrate
 
 
 class SecureAdminConfig(AdminConfig):
@@ -6,10 +7,10 @@ class SecureAdminConfig(AdminConfig):
 
     default_site = "config.admin_site.SecureAdminSite"
 
-    def ready(self):
+    def ready(self) -> None:
         super().ready()
+        # lazy: the admin and admin_roles import models, which cannot load before ready().
         from django.contrib import admin
-        from django.db.models.signals import post_migrate
 
         from . import admin_roles
 

@@ -14,13 +14,16 @@ from django.conf import settings  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
 from config import daphne_guard  # noqa: E402
+from config.asgi_types import ASGIApp, Receive, Scope, Send  # noqa: E402
 from config.limits import BodyLimitMiddleware  # noqa: E402
 from mediation.live import relay as live  # noqa: E402
 from mediation.live.routing import websocket_application  # noqa: E402
 from mediation.ops import metrics, sweeper  # noqa: E402
 
 # The embedded default serves its own static files (no CDN, no nginx needed for `make run`).
-http_app = ASGIStaticFilesHandler(django_asgi_app) if settings.SERVE_STATIC else django_asgi_app
+http_app: ASGIApp = (
+    ASGIStaticFilesHandler(django_asgi_app) if settings.SERVE_STATIC else django_asgi_app
+)
 http_app = reuse_request_threads(http_app)
 
 router = metrics.instrument(
@@ -33,7 +36,7 @@ metrics.clean_dead_processes()
 daphne_guard.install()
 
 
-async def application(scope, receive, send):
+async def application(scope: Scope, receive: Receive, send: Send) -> None:
     # daphne has no lifespan events: bind the live hub (publisher, relay, fan-out) to the
     # server's loop on the first call of any kind. Cheap after the first call.
     live.touch()

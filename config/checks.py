@@ -1,11 +1,17 @@
 """Deployment checks for the security settings that Django's own --deploy checks miss."""
 
+from collections.abc import Sequence
+from typing import Any
+
+from django.apps import AppConfig
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import CheckMessage, Error, Tags, register
 
 
 @register(Tags.security, deploy=True)
-def pii_key_is_not_the_default(app_configs, **kwargs):
+def pii_key_is_not_the_default(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
     if settings.PII_KEY == settings.DEV_PII_KEY:
         return [
             Error(

@@ -10,10 +10,10 @@ ID_MAX = 10**18 - 1
 class IdConverter:
     regex = r"[0-9]{1,18}"
 
-    def to_python(self, value):
+    def to_python(self, value: str) -> int:
         return int(value)
 
-    def to_url(self, value):
+    def to_url(self, value: int) -> str:
         return str(value)
 
 

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import json
 
+from config.limits import BodyTooLarge, limit_for
+
 HOOKS = ("gotLength", "handleContentChunk", "process")
 # After answering 413 the rest of the body is read and dropped, never stored, so that a
 # client which sends its whole body before reading (as most do) still sees the answer:
@@ -33,8 +35,6 @@ DISCARD_MAX = 1024 * 1024 * 1024
 
 
 def _response(limit: int) -> bytes:
-    from config.limits import BodyTooLarge
-
     body = json.dumps(
         {"detail": str(BodyTooLarge(limit).detail), "errors": {}}, ensure_ascii=False
     ).encode()
@@ -49,28 +49,27 @@ def _response(limit: int) -> bytes:
 
 def install() -> bool:
     try:
+        # lazy: daphne is optional; under another ASGI server there is nothing to guard.
         from daphne.http_protocol import WebRequest
     except ImportError:
         return False
     if getattr(WebRequest, "_body_guard", False):
         return True
-    from config.limits import limit_for
-
     got_length = WebRequest.gotLength
     content_chunk = WebRequest.handleContentChunk
     process = WebRequest.process
 
-    def refuse(request) -> None:
+    def refuse(request: WebRequest) -> None:
         request._body_refused = True
         answer = _response(request._body_limit)
         request._body_answer_size = len(answer)
         request.channel.transport.write(answer)
 
-    def close(request) -> None:
+    def close(request: WebRequest) -> None:
         # What was written is flushed before the socket closes.
         request.channel.transport.loseConnection()
 
-    def guarded_got_length(self, length):
+    def guarded_got_length(self: WebRequest, length: int | None) -> None:
         ctype = self.requestHeaders.getRawHeaders(b"content-type") or [b""]
         self._body_limit = limit_for(ctype[0].decode("latin1"))
         self._body_seen = 0
@@ -84,7 +83,7 @@ def install() -> bool:
             return
         got_length(self, length)
 
-    def guarded_content_chunk(self, data):
+    def guarded_content_chunk(self: WebRequest, data: bytes) -> None:
         self._body_seen = getattr(self, "_body_seen", 0) + len(data)
         limit = getattr(self, "_body_limit", None)
         if getattr(self, "_body_refused", False):
@@ -96,7 +95,7 @@ def install() -> bool:
             return
         content_chunk(self, data)
 
-    def guarded_process(self):
+    def guarded_process(self: WebRequest) -> object:
         if getattr(self, "_body_refused", False):
             # Answered already; nothing reaches the application. The refusal goes into
             # daphne's access log like any answered request (operators count 413s there).

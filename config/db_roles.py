@@ -10,14 +10,20 @@ hand as `manage.py grant_app_role ROLE`. It never creates or drops roles: the DB
 the application role once (docs/deployment.md).
 """
 
+from typing import Any
+
+from django.apps import AppConfig
+from django.conf import settings
 from django.db import connection as default_connection
+from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 AUDIT_TABLE = "mediation_caseevent"
 # Tables the application may only read and append to: the case trail and the admin log.
 APPEND_ONLY = (AUDIT_TABLE, "django_admin_log")
 
 
-def grant_app_role(role: str, connection=None) -> None:
+def grant_app_role(role: str, connection: BaseDatabaseWrapper | None = None) -> None:
     connection = connection or default_connection
     if connection.vendor != "postgresql":
         return
@@ -43,9 +49,6 @@ def grant_app_role(role: str, connection=None) -> None:
             cur.execute(f"GRANT SELECT, INSERT ON {qn(table)} TO {r}")
 
 
-def on_post_migrate(sender, using="default", **kwargs):
-    from django.conf import settings
-    from django.db import connections
-
+def on_post_migrate(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
     if settings.DB_APP_ROLE:
         grant_app_role(settings.DB_APP_ROLE, connections[using])

@@ -9,6 +9,8 @@ read into memory in full.
 """
 
 import json
+from collections.abc import Mapping
+from typing import IO, Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -17,6 +19,8 @@ from rest_framework.exceptions import APIException, ParseError
 from rest_framework.parsers import JSONParser
 from rest_framework.utils.json import strict_constant as json_strict_constant
 
+from config.asgi_types import ASGIApp, Message, Receive, Scope, Send
+
 MAX_JSON_DEPTH = 32
 
 
@@ -24,7 +28,7 @@ class BodyTooLarge(APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_code = "request_too_large"
 
-    def __init__(self, limit: int):
+    def __init__(self, limit: int) -> None:
         super().__init__(_("请求体过大（上限 %(size)s 字节）") % {"size": limit})
 
 
@@ -39,10 +43,10 @@ class _Overflow(Exception):
 
 
 class BodyLimitMiddleware:
-    def __init__(self, app):
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         headers = dict(scope.get("headers") or [])
@@ -58,7 +62,7 @@ class BodyLimitMiddleware:
         seen = 0
         started = False
 
-        async def counting_receive():
+        async def counting_receive() -> Message:
             nonlocal seen
             message = await receive()
             if message["type"] == "http.request":
@@ -67,7 +71,7 @@ class BodyLimitMiddleware:
                     raise _Overflow
             return message
 
-        async def tracking_send(message):
+        async def tracking_send(message: Message) -> None:
             nonlocal started
             started = started or message["type"] == "http.response.start"
             await send(message)
@@ -79,7 +83,7 @@ class BodyLimitMiddleware:
                 await self._refuse(send, limit)
 
     @staticmethod
-    async def _refuse(send, limit):
+    async def _refuse(send: Send, limit: int) -> None:
         body = json.dumps(
             {"detail": str(BodyTooLarge(limit).detail), "errors": {}}, ensure_ascii=False
         ).encode()
@@ -97,7 +101,7 @@ class BodyLimitMiddleware:
         await send({"type": "http.response.body", "body": body})
 
 
-def _too_deep(value, depth=0) -> bool:
+def _too_deep(value: object, depth: int = 0) -> bool:
     if depth > MAX_JSON_DEPTH:
         return True
     if isinstance(value, dict):
@@ -108,7 +112,12 @@ def _too_deep(value, depth=0) -> bool:
 
 
 class BoundedJSONParser(JSONParser):
-    def parse(self, stream, media_type=None, parser_context=None):
+    def parse(
+        self,
+        stream: IO[bytes] | None,
+        media_type: str | None = None,
+        parser_context: Mapping[str, Any] | None = None,
+    ) -> Any:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         raw = stream.read(limit + 1) if stream is not None else b""
         if len(raw) > limit:

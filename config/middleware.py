@@ -1,5 +1,7 @@
 from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.messages.storage import default_storage
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.deprecation import MiddlewareMixin
 from django.utils.functional import SimpleLazyObject, empty
 from rest_framework.response import Response
@@ -11,7 +13,7 @@ class ChineseFirstMiddleware(MiddlewareMixin):
     Township desks often run browsers installed in English; the browser's Accept-Language
     must not switch the UI away from the contract's default (DESIGN.md §9)."""
 
-    def process_request(self, request):
+    def process_request(self, request: HttpRequest) -> None:
         request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
 
 
@@ -19,16 +21,18 @@ class LazyMessageMiddleware(MessageMiddleware):
     """Django's message middleware, with the storage made when something uses it.
 
     Django's makes a cookie storage and a session storage, with a cookie signer, for every
-    request; the API never shows a message, and on the case list that was a fiftieth of
-    the request's time (py-spy). A request that never touched its messages has none to
-    store, so its response is left as it is."""
+    request; the API never shows a message, and the case list should not pay for them. A
+    request that never touched its messages has none to store, so its response is left as
+    it is."""
 
-    def process_request(self, request):
-        request._messages = SimpleLazyObject(lambda: default_storage(request))
+    def process_request(self, request: HttpRequest) -> None:
+        # Django's own slot for the storage (the stubs leave it out)
+        request._messages = SimpleLazyObject(lambda: default_storage(request))  # type: ignore[attr-defined]
 
-    def process_response(self, request, response):
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         messages = getattr(request, "_messages", None)
-        if isinstance(messages, SimpleLazyObject) and messages._wrapped is empty:
+        # LazyObject's own slot, `empty` until first used (the stubs leave it out)
+        if isinstance(messages, SimpleLazyObject) and messages._wrapped is empty:  # type: ignore[attr-defined]
             return response
         return super().process_response(request, response)
 
@@ -43,19 +47,21 @@ class ReleaseViewMiddleware(MiddlewareMixin):
     context at the response), and a serializer's data points at the serializer, a cycle
     with its fields that holds the instances. Everything the view reached (a queue page:
     some 800 objects, its cases, parties and JSON rows) was left in those cycles. In a daphne
-    process, with its large heap, collecting them took two fifths of a queue page's CPU
-    (gc callbacks, docs/deploy.md §11). After rendering nothing reads them: the body is
-    bytes. tests/api/test_release.py and test_case_list.py check that a list is freed with
-    the collector off."""
+    process, with its large heap, collecting them was a large share of a queue page's CPU.
+    After rendering nothing reads them: the body is bytes. tests/api/test_release.py and
+    test_case_list.py check that a list is freed with the collector off."""
 
-    def process_template_response(self, request, response):
+    def process_template_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
         if isinstance(response, Response):
             response.add_post_render_callback(release_view)
         return response
 
 
-def release_view(response) -> None:
-    context = response.renderer_context or {}
+def release_view(response: Response) -> None:
+    # set by DRF when it finalised the response (the stubs leave it out)
+    context = getattr(response, "renderer_context", None) or {}
     # The renderer's context points back at the response, at the view and at the request.
     context.pop("response", None)
     view, drf_request = context.pop("view", None), context.pop("request", None)
@@ -72,7 +78,7 @@ def release_view(response) -> None:
     data = response.data
     for value in (data, data.get("results") if isinstance(data, dict) else None):
         serializer = getattr(value, "serializer", None)
-        if serializer is None:
+        if value is None or serializer is None:
             continue
         value.serializer = None
         # A list serializer's child was made with the same arguments (DRF's many_init).

@@ -12,9 +12,13 @@ Where this differs from OWASP ASVS 4.0 level 2 (see docs/security.md):
 
 from django.conf import settings
 from django.contrib.auth import password_validation
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.hashers import check_password
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+from mediation.models import PasswordHistory
 
 CLASSES = (
     ("lower", str.islower),
@@ -27,19 +31,19 @@ CLASSES = (
 class MinimumLengthValidator(password_validation.MinimumLengthValidator):
     """Django's, with the message in Chinese (its catalogue lacks this plural form)."""
 
-    def validate(self, password, user=None):
+    def validate(self, password: str, user: AbstractBaseUser | None = None) -> None:
         if len(password) < self.min_length:
             raise ValidationError(self.get_help_text(), code="password_too_short")
 
-    def get_help_text(self):
+    def get_help_text(self) -> str:
         return _("密码至少需要%(n)d个字符") % {"n": self.min_length}
 
 
 class CompositionValidator:
-    def __init__(self, min_classes: int = 3):
+    def __init__(self, min_classes: int = 3) -> None:
         self.min_classes = min_classes
 
-    def validate(self, password, user=None):
+    def validate(self, password: str, user: AbstractBaseUser | None = None) -> None:
         present = sum(1 for _name, test in CLASSES if any(test(ch) for ch in password))
         if present < self.min_classes:
             raise ValidationError(
@@ -48,7 +52,7 @@ class CompositionValidator:
                 code="password_too_simple",
             )
 
-    def get_help_text(self):
+    def get_help_text(self) -> str:
         return _("密码须包含大写字母、小写字母、数字、符号中的至少%(n)d类") % {
             "n": self.min_classes
         }
@@ -57,35 +61,31 @@ class CompositionValidator:
 class HistoryValidator:
     """Refuse the current password and the last `settings.PASSWORD_HISTORY` ones."""
 
-    def _hashes(self, user):
+    def _hashes(self, user: User | None) -> list[str]:
         if user is None or user.pk is None:
             return []
-        from mediation.models import PasswordHistory
-
         keep = settings.PASSWORD_HISTORY
         old = list(
             PasswordHistory.objects.filter(user=user).values_list("password", flat=True)[:keep]
         )
         return [user.password, *old] if user.password else old
 
-    def validate(self, password, user=None):
+    def validate(self, password: str, user: User | None = None) -> None:
         if any(check_password(password, encoded) for encoded in self._hashes(user)):
             raise ValidationError(
                 _("新密码不能与最近%(n)d次使用过的密码相同") % {"n": settings.PASSWORD_HISTORY},
                 code="password_reused",
             )
 
-    def password_changed(self, password, user=None):
+    def password_changed(self, password: str, user: User | None = None) -> None:
         # Called by User.save() after set_password: the new hash joins the history.
         if user is None or user.pk is None or not user.password:
             return
-        from mediation.models import PasswordHistory
-
         PasswordHistory.objects.create(user=user, password=user.password)
         stale = PasswordHistory.objects.filter(user=user).values_list("pk", flat=True)[
             settings.PASSWORD_HISTORY :
         ]
         PasswordHistory.objects.filter(pk__in=list(stale)).delete()
 
-    def get_help_text(self):
+    def get_help_text(self) -> str:
         return _("新密码不能与最近%(n)d次使用过的密码相同") % {"n": settings.PASSWORD_HISTORY}

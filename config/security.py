@@ -5,15 +5,20 @@ Kept in config/ so the domain app never sees it: views only call `authenticate(r
 """
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 from axes.backends import AxesStandaloneBackend
 from django.conf import settings
-from django.http import JsonResponse
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.models import User
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 
-def client_ip(request) -> str:
+def client_ip(request: HttpRequest) -> str:
     """The client's address as the outermost trusted proxy saw it.
 
     With TRUSTED_PROXY_COUNT = n, the last n entries of X-Forwarded-For were written by our
@@ -36,10 +41,10 @@ class TrustedProxyMiddleware:
     """Resolve the client address once, first thing, so the lockout, the portal limits,
     DRF's throttles and the logs all see the same address."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         request.META["REMOTE_ADDR"] = client_ip(request)
         request.META.pop("HTTP_X_FORWARDED_FOR", None)
         return self.get_response(request)
@@ -50,7 +55,13 @@ class LockoutBackend(AxesStandaloneBackend):
     without a request (a management command, the test client) is no way in from outside,
     so there is nothing to count."""
 
-    def authenticate(self, request, username=None, password=None, **kwargs):
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> User | None:
         if request is None:
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
@@ -60,21 +71,19 @@ def lockout_minutes() -> int:
     return int(settings.AXES_COOLOFF_TIME / dt.timedelta(minutes=1))
 
 
-def lockout_response(request, *args, **kwargs):
+def lockout_response(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     """One answer for every way in: JSON under /api/, the login page elsewhere (the admin's
     login included), both 429 with the time to wait (等保: login-failure handling)."""
     minutes = lockout_minutes()
     message = _("登录失败次数过多，账号已临时锁定，请%(minutes)d分钟后再试") % {"minutes": minutes}
     retry = minutes * 60
     if request.path.startswith("/api/"):
-        response = JsonResponse(
+        response: HttpResponse = JsonResponse(
             {"detail": message, "errors": {}, "retry_after": retry},
             status=429,
             json_dumps_params={"ensure_ascii": False},
         )
     else:
-        from django.contrib.auth.forms import AuthenticationForm
-
         form = AuthenticationForm(request, data=request.POST or None)
         form.errors.clear()
         form.add_error(None, message)

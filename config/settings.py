@@ -6,7 +6,10 @@ that are unsafe or malformed fail loudly at start-up.
 
 import datetime as dt
 import os
+import secrets
+import tempfile
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -25,9 +28,6 @@ def _local_secret_key(path: Path) -> str:
     """A key generated once for this checkout and kept beside it (git-ignored), so the
     embedded default starts without configuration and sessions survive a restart.
     Deployments with several processes or machines set SECRET_KEY (docs/deployment.md)."""
-    import secrets
-    import tempfile
-
     if not path.exists():
         # Written aside, then linked into place: concurrent first starts agree on one key.
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")
@@ -332,7 +332,7 @@ REST_KNOX = {
     "AUTH_HEADER_PREFIX": "Token",
 }
 
-SPECTACULAR_SETTINGS = {
+SPECTACULAR_SETTINGS: dict[str, Any] = {
     "TITLE": "大调解 Datiaojie API",
     "DESCRIPTION": "多元化纠纷调解案件管理接口",
     "VERSION": "1.3.0",  # docs/api.md keeps the changelog

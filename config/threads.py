@@ -19,8 +19,7 @@ Django sends it and closed after its last chunk.
 Django's ASGIHandler runs a request's sync code (middleware, the view) inside
 `ThreadSensitiveContext()`. Given no executor, asgiref makes a new one-thread executor
 for every request and, when the request ends, starts one more thread to join it: two
-thread starts per request, about a tenth of a daphne process's time on a small API
-request (py-spy, `make bench BENCH_ARGS="scale --only=http"`).
+thread starts per request, a real cost on a small API request.
 
 asgiref's public `ThreadSensitiveContext(executor=...)` lets the caller own the executor,
 and only the outermost context counts, so Django's own context defers to the one opened
@@ -35,14 +34,22 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import IO, Any, ParamSpec, TypeVar
 
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
 from django.core import signals
 from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.http import FileResponse
+from django.http.response import HttpResponseBase
 from django.urls import set_script_prefix
+
+from config.asgi_types import ASGIApp, Receive, Scope, Send
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 # Idle threads kept for later requests; more concurrent requests than this still get a
 # thread each, and the extra threads end when their request does.
@@ -57,12 +64,12 @@ class RequestExecutor(ThreadPoolExecutor):
         self.running = 0
         self.count_lock = threading.Lock()
 
-    def submit(self, fn, /, *args, **kwargs):
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
         with self.count_lock:
             self.running += 1
         return super().submit(self._counted, fn, args, kwargs)
 
-    def _counted(self, fn, args, kwargs):
+    def _counted(self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
         try:
             return fn(*args, **kwargs)
         finally:
@@ -71,7 +78,7 @@ class RequestExecutor(ThreadPoolExecutor):
 
 
 class RequestThreads:
-    def __init__(self, max_idle: int = MAX_IDLE):
+    def __init__(self, max_idle: int = MAX_IDLE) -> None:
         self.idle: deque[RequestExecutor] = deque()
         self.max_idle = max_idle
 
@@ -82,7 +89,7 @@ class RequestThreads:
             return RequestExecutor()
 
     def release(self, executor: RequestExecutor) -> None:
-        def drained(_future=None) -> None:
+        def drained(_future: Future[None] | None = None) -> None:
             if len(self.idle) < self.max_idle:
                 self.idle.append(executor)
             else:
@@ -104,11 +111,11 @@ class OneHopASGIHandler(ASGIHandler):
     """Django's ASGI handler doing a request's sync work in one hop onto the request's
     thread (thread-sensitive, so the thread of `reuse_request_threads`), as under WSGI."""
 
-    def load_middleware(self, is_async=False):
+    def load_middleware(self, is_async: bool = False) -> None:
         # ASGIHandler.__init__ asks for the async chain; ours is entered from a thread.
         super().load_middleware(is_async=False)
 
-    async def handle(self, scope, receive, send):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             body_file = await self.read_body(receive)
         except RequestAborted:
@@ -123,17 +130,18 @@ class OneHopASGIHandler(ASGIHandler):
         finally:
             body_file.close()
 
-    def _respond(self, scope, body_file):
+    def _respond(self, scope: Scope, body_file: IO[bytes]) -> HttpResponseBase:
         """What WSGIHandler.__call__ does, for one ASGI request: on the request's thread."""
         set_script_prefix(get_script_prefix(scope))
         signals.request_started.send(sender=self.__class__, scope=scope)
         request, response = self.create_request(scope, body_file)
         if request is not None:
             response = self.get_response(request)
-            response._handler_class = self.__class__
+            response._handler_class = self.__class__  # type: ignore[attr-defined]  # as Django's handlers set it
             if isinstance(response, FileResponse):
                 # the server chunks the body; as Django's ASGI handler sets it
                 response.block_size = self.chunk_size
+        assert response is not None  # create_request answers when it cannot build a request
         if not response.streaming:
             # The body is in memory: close now, as WSGI servers do once it is written
             # (request_finished: the database connection goes back to the pool).
@@ -141,11 +149,11 @@ class OneHopASGIHandler(ASGIHandler):
         return response
 
 
-def reuse_request_threads(app, pool: RequestThreads | None = None):
+def reuse_request_threads(app: ASGIApp, pool: RequestThreads | None = None) -> ASGIApp:
     """Wrap the Django ASGI application (HTTP only) so its requests run on pooled threads."""
     pool = pool or RequestThreads()
 
-    async def application(scope, receive, send):
+    async def application(scope: Scope, receive: Receive, send: Send) -> Any:
         if scope["type"] != "http":
             return await app(scope, receive, send)
         executor = pool.acquire()

@@ -7,6 +7,7 @@ import binascii
 from hmac import compare_digest
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,19 +26,19 @@ class TokenAuthentication(KnoxTokenAuthentication):
     """knox's check, without its sweep of the user's other tokens on every request (one
     query each time); expired tokens are swept when the user logs in again (`issue`)."""
 
-    def authenticate_credentials(self, token):
+    def authenticate_credentials(self, token: bytes) -> tuple[User, AuthToken]:
         """knox's own (knox.auth, django-rest-knox 5.1.0), line for line, with the token
         rows and their users read by `token_rows`: building and compiling the same
-        select_related query through the ORM on every request was a tenth of a queue page's
-        time (`make bench scale`). tests/security/test_tokens.py fails when an upgraded
+        select_related query through the ORM is a cost every request would pay.
+        tests/security/test_tokens.py fails when an upgraded
         knox changes either method copied here, so the copy is compared, not forgotten."""
         msg = _("Invalid token.")
-        token = token.decode("utf-8")
-        for auth_token in token_rows(token[: CONSTANTS.TOKEN_KEY_LENGTH]):
+        text = token.decode("utf-8")  # knox rebinds `token`; a name of its own for the str
+        for auth_token in token_rows(text[: CONSTANTS.TOKEN_KEY_LENGTH]):
             if self._cleanup_token(auth_token):
                 continue
             try:
-                digest = hash_token(token)
+                digest = hash_token(text)
             except (TypeError, binascii.Error):
                 raise AuthenticationFailed(msg) from None
             if compare_digest(digest, auth_token.digest):
@@ -46,7 +47,7 @@ class TokenAuthentication(KnoxTokenAuthentication):
                 return self.validate_user(auth_token)
         raise AuthenticationFailed(msg)
 
-    def _cleanup_token(self, auth_token) -> bool:
+    def _cleanup_token(self, auth_token: AuthToken) -> bool:
         # knox's, for the token presented only (its sweep of the others is the query saved).
         if auth_token.expiry is not None and auth_token.expiry < timezone.now():
             username = auth_token.user.get_username()
@@ -56,13 +57,13 @@ class TokenAuthentication(KnoxTokenAuthentication):
         return False
 
 
-def issue(user) -> str:
+def issue(user: User) -> str:
     AuthToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
     _instance, key = AuthToken.objects.create(user)
     return key
 
 
-def check(key: str) -> tuple | None:
+def check(key: str) -> tuple[User, AuthToken] | None:
     """(user, token row) for a live token of an active user; None when unknown, expired,
     revoked or the user is inactive."""
     try:
@@ -75,7 +76,7 @@ def revoke(token: AuthToken) -> None:
     token.delete()
 
 
-def revoke_all(user) -> int:
+def revoke_all(user: User) -> int:
     return AuthToken.objects.filter(user=user).delete()[0]
 
 
@@ -92,7 +93,7 @@ def _token_sql() -> tuple[str, Columns, Columns]:
     return sql, tokens, users
 
 
-def token_rows(token_key: str) -> list:
+def token_rows(token_key: str) -> list[AuthToken]:
     """The token rows with this key, each with its user cached, as
     `AuthToken.objects.filter(token_key=…).select_related("user")` reads them (whole rows,
     through every field's converters; tests/security/test_tokens.py compares the two),

@@ -2,6 +2,7 @@
 transfer and court referral. Thin: parse, one service call, the domain errors map to HTTP
 in the API's one exception handler."""
 
+from functools import partial
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -95,7 +96,7 @@ def _decision_schema(task_type: str, decision: str, form: type[Form]) -> dict[st
 
 for _node in TASK_NODES:
     for _name, _decision, _form in decision_components(_node):
-        component(_name)(lambda t=_node.kind, d=_decision, f=_form: _decision_schema(t, d, f))
+        component(_name)(partial(_decision_schema, _node.kind, _decision, _form))
 
 TASK_DECISION_BODY = {
     "anyOf": [ref(name) for node in TASK_NODES for name, *_ in decision_components(node)],
@@ -261,6 +262,7 @@ class TaskCompleteView(JsonView):
     def post(self, request: Request, pk: int) -> Response:
         task = services.complete_task(pk, _user(request), _body(request))
         task.refresh_from_db()
+        assert task.case is not None  # every task of the four flows is a case's (CaseTaskNode)
         return Response({"task": task_json(task), "case": case_json(task.case, request.user)})
 
 

@@ -3,10 +3,12 @@
 Thin views: the body is bounded before anything reads it, then one call to
 `mediation.actions.attachments`; domain errors map to statuses in the API's one table."""
 
+from typing import Any
 from urllib.parse import quote
 
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
@@ -20,6 +22,7 @@ from mediation.errors import InvalidFields
 from mediation.law.choices import AttachmentKind
 
 from . import serializers as s
+from .signed_in import SignedInRequest
 from .views import AUTH_ERRORS, CASE_ID, errors
 
 AttachmentSerializer = s.AttachmentSerializer
@@ -28,7 +31,7 @@ AttachmentSerializer = s.AttachmentSerializer
 class AttachmentUploadView(APIView):
     parser_classes = [MultiPartParser]
 
-    def dispatch(self, request, *args, **kwargs):
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         # Before anything (the CSRF check included) parses the body: a file past the
         # limit is dropped while it streams in, never kept whole in memory or on disk.
         self.bounded = attachments.BoundedUploadHandler(request)
@@ -51,7 +54,7 @@ class AttachmentUploadView(APIView):
         responses={201: AttachmentSerializer, **errors(400, 403, 404, 415, *AUTH_ERRORS)},
         tags=["cases"],
     )
-    def post(self, request, pk):
+    def post(self, request: SignedInRequest, pk: int) -> Response:
         length = request.META.get("CONTENT_LENGTH") or "0"
         too_big = length.isdigit() and int(length) > attachments.max_bytes() + 64 * 1024
         if too_big:
@@ -80,7 +83,7 @@ class AttachmentDownloadView(APIView):
         },
         tags=["cases"],
     )
-    def get(self, request, pk, aid):
+    def get(self, request: SignedInRequest, pk: int, aid: int) -> HttpResponseBase:
         att, data = attachments.open_attachment(pk, aid, request.user)
         response = HttpResponse(data, content_type=att.content_type)
         response["Content-Disposition"] = (

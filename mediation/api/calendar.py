@@ -18,7 +18,9 @@ from mediation.actions import clock_changes
 from mediation.errors import InvalidFields, NotPermitted
 from mediation.law import clocks
 from mediation.models.clocks import Holiday
+from mediation.policies import Actor
 
+from .signed_in import SignedInRequest
 from .views import errors
 
 
@@ -61,7 +63,7 @@ CHANGED_SHAPE = inline_serializer(
 )
 
 
-def _keeper(user) -> None:
+def _keeper(user: Actor) -> None:
     if not policies.may_keep_calendar(user):
         raise NotPermitted(_("只有司法局监督管理人员或系统管理员可以维护节假日安排"))
 
@@ -94,7 +96,7 @@ class CalendarView(APIView):
         parameters=[OpenApiParameter("year", OpenApiTypes.INT, description="默认今年")],
         responses={200: YEAR_SHAPE, **errors(400, 401, 403)},
     )
-    def get(self, request):
+    def get(self, request: SignedInRequest) -> Response:
         _keeper(request.user)
         raw = request.query_params.get("year", "")
         if raw:
@@ -110,7 +112,7 @@ class CalendarView(APIView):
         request=CalendarDaySerializer,
         responses={200: CHANGED_SHAPE, **errors(400, 401, 403, 415)},
     )
-    def post(self, request):
+    def post(self, request: SignedInRequest) -> Response:
         _keeper(request.user)
         body = CalendarDaySerializer(data=request.data)
         if not body.is_valid():
@@ -135,7 +137,7 @@ class CalendarView(APIView):
         parameters=[OpenApiParameter("date", OpenApiTypes.DATE, required=True)],
         responses={200: CHANGED_SHAPE, **errors(400, 401, 403)},
     )
-    def delete(self, request):
+    def delete(self, request: SignedInRequest) -> Response:
         _keeper(request.user)
         raw = request.query_params.get("date", "")
         try:

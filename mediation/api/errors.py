@@ -8,11 +8,13 @@ generic message; the details stay in the log).
 """
 
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -28,7 +30,7 @@ def domain_status(exc: DomainError) -> int:
     return exc.status
 
 
-def _flatten(value) -> list[str]:
+def _flatten(value: object) -> list[str]:
     if isinstance(value, dict):
         return [m for v in value.values() for m in _flatten(v)]
     if isinstance(value, list | tuple):
@@ -36,7 +38,7 @@ def _flatten(value) -> list[str]:
     return [str(value)]
 
 
-def _field_errors(data, prefix="") -> dict[str, list[str]]:
+def _field_errors(data: object, prefix: str = "") -> dict[str, list[str]]:
     """DRF's nested error structure → flat {"field" | "parties[1].id_number": [msgs]}."""
     out: dict[str, list[str]] = {}
     if isinstance(data, dict):
@@ -60,13 +62,15 @@ def _field_errors(data, prefix="") -> dict[str, list[str]]:
     return out
 
 
-def error_body(detail: str, errors: dict | None = None, **extra) -> dict:
+def error_body(
+    detail: str, errors: dict[str, list[str]] | None = None, **extra: object
+) -> dict[str, Any]:
     return {"detail": str(detail), "errors": errors or {}, **extra}
 
 
-def exception_handler(exc, context):
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
-        extra = {}
+        extra: dict[str, object] = {}
         if isinstance(exc, StateConflict):
             extra["current_state"] = exc.current_state
         return Response(error_body(exc.detail, exc.errors, **extra), status=domain_status(exc))
@@ -101,45 +105,41 @@ def exception_handler(exc, context):
         return response
     detail = response.data.get("detail") if isinstance(response.data, dict) else None
     extra = {}
-    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-        extra["retry_after"] = int(exc.wait) + (0 if float(exc.wait).is_integer() else 1)
+    # Throttled.wait: seconds, or None (the stubs leave the attribute out)
+    wait = getattr(exc, "wait", None) if isinstance(exc, exceptions.Throttled) else None
+    if wait is not None:
+        extra["retry_after"] = int(wait) + (0 if float(wait).is_integer() else 1)
     response.data = error_body(detail or _flatten(response.data)[0], {}, **extra)
     return response
 
 
-def _json(body: dict, status_code: int) -> JsonResponse:
+def _json(body: dict[str, Any], status_code: int) -> JsonResponse:
     return JsonResponse(body, status=status_code, json_dumps_params={"ensure_ascii": False})
 
 
-def is_api(request) -> bool:
+def is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
-def not_found(request, exception=None):
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """handler404: the API's error shape under /api/, Django's page everywhere else."""
-    from django.views.defaults import page_not_found
-
     if is_api(request):
         return _json(error_body(_("未找到")), 404)
-    return page_not_found(request, exception)
+    return defaults.page_not_found(request, exception)
 
 
-def bad_request(request, exception=None):
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     """handler400 (a request Django itself refuses, e.g. a form body over the limit)."""
-    from django.views.defaults import bad_request as page
-
     if is_api(request):
         if isinstance(exception, RequestDataTooBig):
             limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
             return _json(error_body(str(BodyTooLarge(limit).detail)), 413)
         return _json(error_body(_("请求有误")), 400)
-    return page(request, exception)
+    return defaults.bad_request(request, exception)
 
 
-def server_error(request):
+def server_error(request: HttpRequest) -> HttpResponse:
     """handler500: outside DRF's views (the error is already logged by Django)."""
-    from django.views.defaults import server_error as page
-
     if is_api(request):
         return _json(error_body(_("服务器内部错误")), 500)
-    return page(request)
+    return defaults.server_error(request)

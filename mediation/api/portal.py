@@ -3,25 +3,28 @@ DESIGN.md §6). Limited per client address in the shared cache; no outside CAPTC
 intranet has no internet)."""
 
 from django.conf import settings
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from mediation.actions import services
+from mediation.models import Case
 from mediation.ops.ratelimit import client_ip as _client_ip
 from mediation.ops.ratelimit import hit as _hit
 
-from . import serializers as s
 from .errors import error_body
+from .responses import PortalApplicationResponseSerializer
 from .schema import ref
 from .views import errors, json_object
 
 
-def over_application_limit(request) -> bool:
+def over_application_limit(request: HttpRequest | Request) -> bool:
     """One count per attempt and address; True when the window's allowance is used up."""
     return _hit(
         "apply-ip:" + _client_ip(request),
@@ -30,7 +33,7 @@ def over_application_limit(request) -> bool:
     )
 
 
-def application_answer(case) -> dict:
+def application_answer(case: Case) -> dict[str, str]:
     path = reverse("track_token", args=[case.tracking_token])
     return {
         "number": case.number,
@@ -48,10 +51,10 @@ class PortalApplicationView(APIView):
     @extend_schema(
         summary="网上申请调解（无需登录）",
         request={"application/json": ref("PortalApplicationRequest")},
-        responses={201: s.PortalApplicationResponseSerializer, **errors(400, 415, 429)},
+        responses={201: PortalApplicationResponseSerializer, **errors(400, 415, 429)},
         auth=[],
     )
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         if over_application_limit(request):
             body = error_body(_("提交过于频繁，请稍后再试"))
             return Response(body, status=status.HTTP_429_TOO_MANY_REQUESTS)

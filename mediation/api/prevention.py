@@ -4,7 +4,9 @@ Thin views: parse, one call into mediation.prevention.records, the answer from t
 below (which are also what the schema shows)."""
 
 import datetime as dt
+from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -17,11 +19,13 @@ from config.limits import BoundedJSONParser
 from mediation import policies
 from mediation.errors import InvalidFields, NotPermitted
 from mediation.law.identity import mask_phone
-from mediation.models import ScreeningFinding
+from mediation.models import Consultation, ScreeningFinding, ScreeningRound
+from mediation.policies import Actor
 from mediation.prevention import records as prevention
 
 from . import serializers as s
 from .schema import ref
+from .signed_in import SignedInRequest
 from .views import (
     AUTH_ERRORS,
     errors,
@@ -38,10 +42,9 @@ class FindingSerializer(serializers.ModelSerializer):
         model = ScreeningFinding
         fields = ["id", "summary", "category", "risk", "parties", "case"]
 
-    def get_case(self, obj) -> dict | None:
-        if obj.case_id is None:
-            return None
-        return {"id": obj.case_id, "number": obj.case.number}
+    def get_case(self, obj: ScreeningFinding) -> dict[str, Any] | None:
+        case = obj.case  # no query when there is none
+        return None if case is None else {"id": case.pk, "number": case.number}
 
 
 class ScreeningSerializer(serializers.Serializer):
@@ -70,15 +73,14 @@ class ConsultationSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     case = serializers.SerializerMethodField()
 
-    def get_caller_phone(self, obj) -> str:
+    def get_caller_phone(self, obj: Consultation) -> str:
         if policies.sees_caller(self.context["user"], obj):
             return obj.caller_phone
         return mask_phone(obj.caller_phone)
 
-    def get_case(self, obj) -> dict | None:
-        if obj.case_id is None:
-            return None
-        return {"id": obj.case_id, "number": obj.case.number}
+    def get_case(self, obj: Consultation) -> dict[str, Any] | None:
+        case = obj.case  # no query when there is none
+        return None if case is None else {"id": case.pk, "number": case.number}
 
 
 class UnscreenedSerializer(serializers.Serializer):
@@ -90,7 +92,7 @@ class UnscreenedSerializer(serializers.Serializer):
 # -- views -------------------------------------------------------------------------------
 
 
-def _rounds(user):
+def _rounds(user: Actor) -> QuerySet[ScreeningRound]:
     return policies.visible_screenings(user).select_related("org").prefetch_related("found__case")
 
 
@@ -102,7 +104,7 @@ class ScreeningListView(APIView):
         parameters=[OpenApiParameter("org", OpenApiTypes.INT, description="调解组织 id")],
         responses={200: ScreeningSerializer(many=True), **errors(*AUTH_ERRORS)},
     )
-    def get(self, request):
+    def get(self, request: SignedInRequest) -> Response:
         qs = _rounds(request.user)
         org = request.query_params.get("org")
         if org:
@@ -116,7 +118,7 @@ class ScreeningListView(APIView):
         request={"application/json": ref("ScreeningRequest")},
         responses={201: ScreeningSerializer, **errors(400, 403, 415, *AUTH_ERRORS)},
     )
-    def post(self, request):
+    def post(self, request: SignedInRequest) -> Response:
         body = form_data(request)
         round_ = prevention.record_screening(request.user, body)
         round_ = _rounds(request.user).get(pk=round_.pk)
@@ -132,7 +134,7 @@ class ScreeningFindingRegisterView(APIView):
         request={"application/json": ref("CaseRegistrationSupplement")},
         responses={201: s.CaseDetailSerializer, **errors(400, 403, 404, 409, *AUTH_ERRORS)},
     )
-    def post(self, request, pk, fid):
+    def post(self, request: SignedInRequest, pk: int, fid: int) -> Response:
         case = prevention.register_finding(request.user, pk, fid, form_data(request))
         return Response(s.case_json(case, request.user), status=status.HTTP_201_CREATED)
 
@@ -143,7 +145,7 @@ class UnscreenedView(APIView):
         parameters=[OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM")],
         responses={200: UnscreenedSerializer(many=True), **errors(400, 403, *AUTH_ERRORS)},
     )
-    def get(self, request):
+    def get(self, request: SignedInRequest) -> Response:
         if not policies.is_supervisor(request.user):
             raise NotPermitted(_("仅监督管理人员可查看"))
         raw = request.query_params.get("month")
@@ -164,7 +166,7 @@ class ConsultationListView(APIView):
         summary="法律咨询记录",
         responses={200: ConsultationSerializer(many=True), **errors(*AUTH_ERRORS)},
     )
-    def get(self, request):
+    def get(self, request: SignedInRequest) -> Response:
         qs = policies.visible_consultations(request.user).select_related("case")[:200]
         return Response(ConsultationSerializer(qs, many=True, context={"user": request.user}).data)
 
@@ -173,7 +175,7 @@ class ConsultationListView(APIView):
         request={"application/json": ref("ConsultationRequest")},
         responses={201: ConsultationSerializer, **errors(400, 403, 415, *AUTH_ERRORS)},
     )
-    def post(self, request):
+    def post(self, request: SignedInRequest) -> Response:
         row = prevention.record_consultation(request.user, form_data(request))
         data = ConsultationSerializer(row, context={"user": request.user}).data
         return Response(data, status=status.HTTP_201_CREATED)
@@ -188,6 +190,6 @@ class ConsultationRegisterView(APIView):
         request={"application/json": ref("CaseRegistrationSupplement")},
         responses={201: s.CaseDetailSerializer, **errors(400, 403, 404, 409, *AUTH_ERRORS)},
     )
-    def post(self, request, pk):
+    def post(self, request: SignedInRequest, pk: int) -> Response:
         case = prevention.register_consultation(request.user, pk, form_data(request))
         return Response(s.case_json(case, request.user), status=status.HTTP_201_CREATED)

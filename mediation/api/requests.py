@@ -2,12 +2,17 @@
 derived from the service form that validates it (mediation.api.schema.form_schema), plus
 the few fields a service reads beside its form."""
 
+from collections.abc import Callable
+
+from django import forms
+from django.utils.functional import Promise
+
 from mediation.actions import services
 from mediation.law.choices import RiskLevel, Tag
 from mediation.prevention import records as prevention
 from mediation.supervision import complaints
 
-from .schema import component, enum_ref, form_schema, ref
+from .schema import Schema, component, enum_ref, form_schema, ref
 
 PARTY_TAGS = {
     "type": "array",
@@ -18,12 +23,12 @@ PARTY_TAGS = {
 
 
 @component("PartyRequest")
-def party_request():
+def party_request() -> Schema:
     return form_schema(services._PartyForm, extra={"tags": PARTY_TAGS}, exclude=("tags",))
 
 
 @component("CaseRegistrationRequest")
-def case_registration():
+def case_registration() -> Schema:
     return form_schema(
         services._CaseForm,
         extra={
@@ -39,7 +44,7 @@ def case_registration():
 
 
 @component("CaseRegistrationSupplement")
-def case_registration_supplement():
+def case_registration_supplement() -> Schema:
     schema = case_registration()
     schema.pop("required", None)
     schema["description"] = "登记所需内容，缺省取原记录"
@@ -47,7 +52,7 @@ def case_registration_supplement():
 
 
 @component("CaseCorrectionRequest")
-def case_correction():
+def case_correction() -> Schema:
     return form_schema(
         services._CaseForm,
         only=services.CORRECTABLE_CASE_FIELDS,
@@ -57,7 +62,7 @@ def case_correction():
 
 
 @component("PartyCorrectionRequest")
-def party_correction():
+def party_correction() -> Schema:
     return form_schema(
         services._PartyForm,
         only=services.CORRECTABLE_PARTY_FIELDS,
@@ -69,12 +74,12 @@ def party_correction():
 
 
 @component("SessionRequest")
-def session_request():
+def session_request() -> Schema:
     return form_schema(services._SessionForm)
 
 
 @component("FollowUpRequest")
-def follow_up_request():
+def follow_up_request() -> Schema:
     schema = form_schema(services._FollowUpForm)
     # NullBooleanField so that the page's "unknown" is a message; over JSON it is required.
     schema["properties"]["performed"] = {"type": "boolean", "description": "协议是否已履行"}
@@ -83,7 +88,7 @@ def follow_up_request():
 
 
 @component("RiskRequest")
-def risk_request():
+def risk_request() -> Schema:
     return {
         "type": "object",
         "properties": {
@@ -111,12 +116,12 @@ PORTAL_PARTY_FIELDS = ("kind", "name", "id_number", "credit_code", "phone", "add
 
 
 @component("PortalPartyRequest")
-def portal_party():
+def portal_party() -> Schema:
     return form_schema(services._PartyForm, only=PORTAL_PARTY_FIELDS, exclude=("kind",))
 
 
 @component("PortalApplicationRequest")
-def portal_application():
+def portal_application() -> Schema:
     case = form_schema(services._CaseForm, only=("category", "summary", "claims", "region"))
     case["properties"].update(
         {
@@ -142,7 +147,7 @@ def portal_application():
 
 
 @component("ScreeningFindingRequest")
-def finding_request():
+def finding_request() -> Schema:
     return form_schema(
         prevention._FindingForm,
         extra={
@@ -158,7 +163,7 @@ def finding_request():
 
 
 @component("ScreeningRequest")
-def screening_request():
+def screening_request() -> Schema:
     return form_schema(
         prevention._RoundForm,
         extra={
@@ -173,18 +178,24 @@ def screening_request():
 
 
 @component("ConsultationRequest")
-def consultation_request():
+def consultation_request() -> Schema:
     return form_schema(prevention._ConsultationForm)
 
 
 @component("ComplaintRequest")
-def complaint_request():
+def complaint_request() -> Schema:
     return form_schema(complaints.SubmitForm)
+
+
+def _complaint_transition(
+    name: str, form: type[forms.Form], label: str | Promise
+) -> Callable[[], Schema]:
+    return lambda: form_schema(form, description=f"{name}（{label}）")
 
 
 for _name, (_form, _label) in complaints.TRANSITIONS.items():
     component("ComplaintTransition" + _name.capitalize())(
-        lambda f=_form, n=_name, lab=_label: form_schema(f, description=f"{n}（{lab}）")
+        _complaint_transition(_name, _form, _label)
     )
 
 COMPLAINT_TRANSITION_BODY = {

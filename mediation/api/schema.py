@@ -9,16 +9,28 @@ A request component is named here and built lazily, when the schema is generated
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeAlias
 
 from django import forms
+from django.conf import settings
+from django.utils.module_loading import import_string
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
+from rest_framework.request import Request
 
+from config.converters import ID_MAX as PATH_ID_MAX
+from mediation.law.choices import State
 from mediation.law.identity import DIRECTION_CONTROLS
-from mediation.law.transitions import FORMS
+from mediation.law.transitions import FORMS, MustBeTrue, TransitionForm
+from mediation.models import Case
+from mediation.supervision import complaints
 
 # -- form fields → JSON Schema ------------------------------------------------------------
+
+Schema: TypeAlias = dict[str, Any]  # a JSON Schema / OpenAPI object
+Choices: TypeAlias = Sequence[tuple[Any, Any]]  # (value, label) pairs
 
 ID_MAX = 2**63 - 1
 # Formats the services check with these patterns (mediation.law.identity); what a pattern
@@ -39,12 +51,12 @@ def _char_class(forbidden: str) -> str:
     return "[^" + "".join(f"\\u{ord(c):04x}" for c in sorted(forbidden)) + "]"
 
 
-def text_schema(field, name: str, required: bool) -> dict:
+def text_schema(field: forms.Field, name: str, required: bool) -> Schema:
     """Django's CharField strips surrounding blanks and refuses NUL; a required one refuses
     blank text. Said as a pattern, so a generated client or fuzzer knows."""
     if name in PATTERNS:
         pattern, description = PATTERNS[name]
-        schema = {"type": "string", "pattern": pattern, "description": description}
+        schema: Schema = {"type": "string", "pattern": pattern, "description": description}
         if not required:
             schema["pattern"] = f"^$|{pattern}"
         return schema
@@ -58,27 +70,24 @@ def text_schema(field, name: str, required: bool) -> dict:
         schema["pattern"] = f"^{other}*{_char_class(forbidden)[:-1]}\\s]{other}*$"
     else:
         schema["pattern"] = f"^{other}*$"
-    if getattr(field, "max_length", None):
-        schema["maxLength"] = field.max_length
+    if max_length := getattr(field, "max_length", None):
+        schema["maxLength"] = max_length
     return schema
 
 
-def _enum_components() -> dict[frozenset, tuple[str, list]]:
+def _enum_components() -> dict[frozenset[str], tuple[str, Choices]]:
     """The named enums (settings ENUM_NAME_OVERRIDES) by their set of values."""
-    from django.conf import settings
-    from django.utils.module_loading import import_string
-
-    out = {}
+    out: dict[frozenset[str], tuple[str, Choices]] = {}
     for name, path in settings.SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].items():
         choices = import_string(path).choices
         out[frozenset(v for v, _label in choices)] = (name, choices)
     return out
 
 
-USED_ENUMS: dict[str, list] = {}
+USED_ENUMS: dict[str, Choices] = {}
 
 
-def choice_schema(choices) -> dict:
+def choice_schema(choices: Choices) -> Schema:
     """A choice of the named enums is a reference to it, so a generated client has one
     `Category` class, not one per request body."""
     values = [v for v, _label in choices]
@@ -89,13 +98,13 @@ def choice_schema(choices) -> dict:
     return {"allOf": [ref(named[0])]}
 
 
-def enum_ref(choices) -> dict:
+def enum_ref(choices: Choices) -> Schema:
     """A reference to the named enum of these choices (for array items)."""
     schema = choice_schema(choices)
     return schema["allOf"][0] if "allOf" in schema else schema
 
 
-def enum_component(choices) -> dict:
+def enum_component(choices: Choices) -> Schema:
     return {
         "enum": [v for v, _label in choices],
         "type": "string",
@@ -103,10 +112,15 @@ def enum_component(choices) -> dict:
     }
 
 
-def field_schema(field, name: str) -> dict:
-    from mediation.law.transitions import MustBeTrue
+def _choices(field: forms.ChoiceField) -> Choices:
+    """A form field's (value, label) pairs: Django normalises `choices` to a list of pairs
+    when the field is built (the stubs keep every form it may be given in)."""
+    return list(getattr(field, "choices"))  # noqa: B009
 
+
+def field_schema(field: forms.Field, name: str) -> Schema:
     required = field.required
+    schema: Schema
     if isinstance(field, MustBeTrue):
         schema = {"type": "boolean", "enum": [True]}
     elif isinstance(field, forms.BooleanField):  # NullBooleanField too
@@ -129,10 +143,10 @@ def field_schema(field, name: str) -> dict:
     elif isinstance(field, forms.DateField):
         schema = {"type": "string", "format": "date"}
     elif isinstance(field, forms.MultipleChoiceField):
-        values = [v for v, _label in field.choices if v != ""]
+        values = [v for v, _label in _choices(field) if v != ""]
         schema = {"type": "array", "items": {"type": "string", "enum": values}}
     elif isinstance(field, forms.ChoiceField):
-        schema = choice_schema([(v, lab) for v, lab in field.choices if v != ""])
+        schema = choice_schema([(v, lab) for v, lab in _choices(field) if v != ""])
     elif isinstance(field, forms.CharField):
         schema = text_schema(field, name, required)
     else:
@@ -147,18 +161,19 @@ def field_schema(field, name: str) -> dict:
 
 
 def form_schema(
-    form_class,
+    form_class: type[forms.Form],
     *,
-    only=None,
-    exclude=(),
-    optional=False,
-    extra: dict | None = None,
-    required_extra=(),
-    description="",
-) -> dict:
+    only: Iterable[str] | None = None,
+    exclude: Iterable[str] = (),
+    optional: bool = False,
+    extra: Schema | None = None,
+    required_extra: Iterable[str] = (),
+    description: str = "",
+) -> Schema:
     """The JSON object a service form validates. `optional`: every field may be left out
     (corrections). `extra`: properties the service reads beside the form."""
-    properties, required = {}, []
+    properties: Schema = {}
+    required: list[str] = []
     for name, field in form_class.base_fields.items():
         if (only is not None and name not in only) or name in exclude:
             continue
@@ -167,7 +182,7 @@ def form_schema(
             required.append(name)
     properties.update(extra or {})
     required += list(required_extra)
-    schema = {"type": "object", "properties": properties}
+    schema: Schema = {"type": "object", "properties": properties}
     if required:
         schema["required"] = required
     if description:
@@ -177,17 +192,17 @@ def form_schema(
 
 # -- named components, built when the schema is generated -----------------------------------
 
-COMPONENTS: dict[str, Callable[[], dict]] = {}
+COMPONENTS: dict[str, Callable[[], Schema]] = {}
 
 
-def ref(name: str) -> dict:
+def ref(name: str) -> Schema:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def component(name: str):
+def component(name: str) -> Callable[[Callable[[], Schema]], Callable[[], Schema]]:
     """Decorator: `name` is the component the function builds."""
 
-    def register(build):
+    def register(build: Callable[[], Schema]) -> Callable[[], Schema]:
         COMPONENTS[name] = build
         return build
 
@@ -202,10 +217,12 @@ def transition_component(name: str) -> str:
     return "Transition" + _ascii_name(name)
 
 
+def _transition_schema(name: str, form: type[TransitionForm]) -> Callable[[], Schema]:
+    return lambda: form_schema(form, description=f"{name}（{form.label}）")
+
+
 for _name, _form in FORMS.items():
-    COMPONENTS[transition_component(_name)] = lambda n=_name, f=_form: form_schema(
-        f, description=f"{n}（{f.label}）"
-    )
+    COMPONENTS[transition_component(_name)] = _transition_schema(_name, _form)
 
 # The body's shape depends on the `name` path parameter; anyOf (not oneOf) because several
 # transitions share a shape (withdraw, resume and reopen all take {"note"}).
@@ -270,14 +287,16 @@ OPERATION_IDS = {
 
 
 CASE_ID = {"id": "$response.body#/id"}
-CASE_LINKS = {
+# (target operation, its parameters)
+Link: TypeAlias = tuple[str, dict[str, str]]
+CASE_LINKS: dict[str, Link] = {
     "GetCase": ("cases_get", CASE_ID),
     "Transition": ("cases_transition", CASE_ID),
     "Events": ("cases_events", CASE_ID),
 }
 # How one answer leads to the next call (OpenAPI links): a generated client's docs and a
 # stateful fuzzer (register → transition → tasks) follow them.
-LINKS = {
+LINKS: dict[tuple[str, str], dict[str, Link]] = {
     ("cases_register", "201"): {
         **CASE_LINKS,
         "AddSession": ("cases_add_session", CASE_ID),
@@ -318,7 +337,7 @@ LINKS = {
 }
 
 
-def _add_links(op) -> None:
+def _add_links(op: Schema) -> None:
     for (op_id, code), links in LINKS.items():
         if op["operationId"] == op_id and code in op["responses"]:
             op["responses"][code]["links"] = {
@@ -327,14 +346,14 @@ def _add_links(op) -> None:
             }
 
 
-def _error_response(code: int) -> dict:
+def _error_response(code: int) -> Schema:
     return {
         "description": ERROR_TEXT[code],
         "content": {"application/json": {"schema": ref(ERROR_COMPONENT.get(code, "Error"))}},
     }
 
 
-def _ascii_titles(node):
+def _ascii_titles(node: object) -> None:
     """django-filter's labels become parameter titles, and a generated client names its
     enum classes after them (`cases_list_来源渠道.py`): drop non-ASCII titles."""
     if isinstance(node, dict):
@@ -371,9 +390,7 @@ EMPTY_MEANS_ABSENT = {
 }
 
 
-def _tidy_parameters(op) -> None:
-    from config.converters import ID_MAX as PATH_ID_MAX
-
+def _tidy_parameters(op: Schema) -> None:
     for param in op.get("parameters", []):
         schema = param.get("schema", {})
         numeric = schema.get("type") in ("integer", "number")
@@ -391,7 +408,7 @@ def _tidy_parameters(op) -> None:
             schema["pattern"] = MONTH
 
 
-def _body_required(op, schemas) -> None:
+def _body_required(op: Schema, schemas: Schema) -> None:
     """A body with required fields is itself required (an empty POST is a 400)."""
     body = op.get("requestBody")
     if not body:
@@ -406,9 +423,6 @@ def _body_required(op, schemas) -> None:
 
 def _transition_edges() -> dict[str, set[str]]:
     """After each transition, the transitions the state machine allows next."""
-    from mediation.law.choices import State
-    from mediation.models import Case
-
     edges = list(Case._meta.get_field("state").get_all_transitions(Case))
     by_source: dict[str, set[str]] = {}
     for t in edges:
@@ -423,7 +437,9 @@ def _transition_edges() -> dict[str, set[str]]:
     return out
 
 
-def _split_by_name(paths, template, names, make_op) -> None:
+def _split_by_name(
+    paths: Schema, template: str, names: Iterable[str], make_op: Callable[[Schema, str], None]
+) -> None:
     """One operation per value of the `{name}` path parameter, each with its exact body
     (a transition's fields depend on the transition)."""
     item = paths.pop(template, None)
@@ -436,7 +452,7 @@ def _split_by_name(paths, template, names, make_op) -> None:
         paths[template.replace("{name}", name)] = {"post": new}
 
 
-def _transition_op(op, name) -> None:
+def _transition_op(op: Schema, name: str) -> None:
     op["operationId"] = f"cases_transition_{name}"
     op["summary"] = f"{name}（{FORMS[name].label}）"
     op["requestBody"] = {
@@ -446,9 +462,7 @@ def _transition_op(op, name) -> None:
     op["responses"]["200"] = {**op["responses"]["200"]}
 
 
-def _complaint_op(op, name) -> None:
-    from mediation.supervision import complaints
-
+def _complaint_op(op: Schema, name: str) -> None:
     op["operationId"] = f"complaints_transition_{name}"
     op["summary"] = f"{name}（{complaints.TRANSITIONS[name][1]}）"
     op["requestBody"] = {
@@ -456,12 +470,12 @@ def _complaint_op(op, name) -> None:
     }
 
 
-def _transition_links(paths) -> None:
+def _transition_links(paths: Schema) -> None:
     edges = _transition_edges()
     case_links = {name: (target, CASE_ID) for name, (target, _p) in CASE_LINKS.items()}
     case_links.pop("Transition", None)
 
-    def links(after: str) -> dict:
+    def links(after: str) -> Schema:
         out = {k: {"operationId": t, "parameters": p} for k, (t, p) in case_links.items()}
         for nxt in sorted(edges.get(after, ())):
             out[_ascii_name(nxt)] = {
@@ -487,15 +501,15 @@ def _transition_links(paths) -> None:
                 )
 
 
-def postprocess(result, generator, request, public):
+def postprocess(
+    result: Schema, generator: SchemaGenerator, request: Request | None, public: bool
+) -> Schema:
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     for name, build in sorted(COMPONENTS.items()):
         schemas[name] = build()
     for name, choices in USED_ENUMS.items():
         schemas.setdefault(name, enum_component(choices))
     paths = result.get("paths", {})
-    from mediation.supervision import complaints
-
     _split_by_name(paths, "/api/cases/{id}/transitions/{name}/", list(FORMS), _transition_op)
     _split_by_name(
         paths,
@@ -539,7 +553,7 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
     target_class = "config.tokens.TokenAuthentication"
     name = "tokenAuth"
 
-    def get_security_definition(self, auto_schema):
+    def get_security_definition(self, auto_schema: object) -> Schema:
         return build_bearer_security_scheme_object(
             header_name="Authorization", token_prefix="Token"
         )

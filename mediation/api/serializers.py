@@ -1,31 +1,39 @@
 """Wire shapes of DESIGN.md §6. Output serializers are read-only and explicit; input is
 validated by the services (one source of the Chinese field messages), and the input
-serializers here describe it for the OpenAPI schema.
+serializers (mediation.api.requests) describe it for the OpenAPI schema.
 
 `case_json(case, user)` and `CaseDetailSerializer` are the case shape that every endpoint
-answering with a case uses (transitions, risk, and the workflow endpoints).
+answering with a case uses (transitions, risk, and the workflow endpoints). Their values
+are written by hand in mediation.api.case_rows; the fields declared here are the schema.
 """
 
 import datetime as dt
+from typing import Any
 
+from django.contrib.auth.models import User
 from django.utils import timezone
-from django.utils.translation import get_language
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from mediation import policies
 from mediation.actions import queue_sql, services
 from mediation.actions.attachments import attachment_json
-from mediation.law import clocks
+from mediation.api.case_rows import (
+    DateTimeField,
+    case_row,
+    context_user,
+    date_json,
+    dt_json,
+    labels,
+    party_json,
+    petition_json,
+)
 from mediation.law.choices import (
-    OPEN_STATES,
     AgreementForm,
     AttachmentKind,
     Category,
     Channel,
-    EventType,
     HandoffKind,
-    Network,
     OrgKind,
     Outcome,
     PartyKind,
@@ -33,164 +41,16 @@ from mediation.law.choices import (
     RepresentativeKind,
     Role,
     State,
-    choice_labels,
 )
 from mediation.law.identity import display_name, mask_id_number, mask_phone
 from mediation.models import (
     Case,
+    CaseParty,
+    FollowUp,
     Membership,
     Organization,
 )
-
-
-def _user(context):
-    return context["user"]
-
-
-# Queues are read far more often than anything else; DRF's field-by-field serialisation
-# (a serializer per nested party, deep copies, lazy labels) cost more than the SQL at 50 rows.
-# The case and party shapes below are therefore written out by hand in to_representation,
-# with their fields still declared on the serializers for the OpenAPI schema; a test keeps
-# the two in step.
-
-
-def labels(context) -> dict:
-    """Choice labels in the active language, computed once per request."""
-    cached = context.get("_labels")
-    if cached is None:
-        cached = context["_labels"] = choice_labels(get_language())
-    return cached
-
-
-def request_tz(context):
-    """The active time zone, looked up once per request (each lookup is a read of asgiref's
-    context-local storage, and a queue page writes two times a row)."""
-    tz = context.get("_tz")
-    if tz is None:
-        tz = context["_tz"] = timezone.get_current_timezone()
-    return tz
-
-
-def dt_json(value, tz=None):
-    if value is None:
-        return None
-    value = timezone.localtime(value) if tz is None else value.astimezone(tz)
-    if value.utcoffset().seconds % 60:
-        # Before 1901 Asia/Shanghai is local mean time (+08:05:43), an offset RFC 3339
-        # cannot write: such a (user-given) time is answered in UTC instead.
-        value = value.astimezone(dt.UTC)
-    text = value.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
-class DateTimeField(serializers.DateTimeField):
-    """DRF's, always RFC 3339 (see dt_json)."""
-
-    def to_representation(self, value):
-        return dt_json(value) if value else None
-
-
-def date_json(value):
-    return None if value is None else value.isoformat()
-
-
-def party_json(link, full: bool, lab: dict) -> dict:
-    p = link.party
-    return {
-        "id": p.pk,
-        "role": link.role,
-        "role_label": lab["party_role"].get(link.role, link.role),
-        "kind": p.kind,
-        "name": p.name,
-        "gender": p.gender,
-        "ethnicity": p.ethnicity,
-        "id_number": p.id_number if full else mask_id_number(p.id_number),
-        # The birth date is six digits of the ID number: shown only with the number.
-        "birth_date": date_json(p.birth_date) if full else None,
-        "credit_code": p.credit_code,
-        "legal_representative": p.representative,
-        "representative": representative_json(p, full),
-        "limited_capacity": p.limited_capacity,
-        "phone": p.phone if full else mask_phone(p.phone),
-        "address": p.address if full else "",
-        "tags": list(p.tags or []),
-        "masked": not full,
-    }
-
-
-def petition_json(case) -> dict | None:
-    """`petition` of the case JSON (DESIGN.md §6) from its petition handoff, with the
-    petition's own clocks (workflows.petition_clock) for the petition officer."""
-    handoff = next((h for h in reversed(case.handoffs.all()) if h.kind == "petition"), None)
-    if handoff is None:
-        return None
-    state = handoff.data.get("clocks") or {}
-    handle, notice = state.get("handle") or {}, state.get("accept_notice") or {}
-    return {
-        "number": handoff.external_number,
-        "feedback_due": dt_json(handoff.due_at),
-        "feedback": handoff.data.get("feedback", ""),
-        "return_note": handoff.data.get("return_note", ""),
-        "handle_due": handle.get("due"),
-        "handle_basis": handle.get("basis", ""),
-        "accept_notice_due": notice.get("due"),
-        "notified_on": notice.get("done_on"),
-    }
-
-
-def representative_json(p, full: bool) -> dict | None:
-    rep = p.representative_info
-    if rep is None:
-        return None
-    if not full:
-        rep.update(
-            id_number=mask_id_number(rep["id_number"]),
-            phone=mask_phone(rep["phone"]),
-            authorization="",
-        )
-    return rep
-
-
-def case_row(case, context) -> dict:
-    lab = labels(context)
-    full = policies.handles(_user(context), case)
-    now = context.get("now")
-    tz = request_tz(context)
-    m = case.mediator
-    return {
-        "id": case.pk,
-        "number": case.number,
-        "network": case.network,
-        "network_label": lab["network"].get(case.network, case.network),
-        "org": case.org_id,
-        "org_name": case.org.name,
-        "state": case.state,
-        "state_label": lab["state"].get(case.state, case.state),
-        "channel": case.channel,
-        "category": case.category,
-        "category_label": lab["category"].get(case.category, case.category),
-        "priority": case.priority,
-        "region": case.region,
-        "created_at": dt_json(case.created_at, tz),
-        "due_at": dt_json(case.due_at, tz),
-        "due_basis": case.due_basis if case.due_at else "",
-        "due_unit": case.due_unit if case.due_at else "",
-        "due_left": clocks.days_left_label(case.due_at, case.due_unit, now)
-        if case.due_at and now and case.state in OPEN_STATES
-        else "",
-        # False: counted on the statutory estimate of a year whose arrangement is unpublished.
-        "due_confirmed": clocks.due_confirmed(case.due_at),
-        "due_note": clocks.unconfirmed_note(case.due_at),
-        "overdue": bool(case.state in OPEN_STATES and case.due_at and now and case.due_at < now),
-        "risk_level": case.risk_level,
-        "mediator": None
-        if m is None
-        else {"id": m.pk, "username": m.username, "name": display_name(m)},
-        "parties": [party_json(link, full, lab) for link in case.case_parties.all()],
-        "available_transitions": services.available_transitions(case, _user(context)),
-        "petition": petition_json(case) if case.channel == "petition_transfer" else None,
-    }
-
+from mediation.policies import Actor
 
 # -- people and organisations -----------------------------------------------------------
 
@@ -200,7 +60,7 @@ class UserRefSerializer(serializers.Serializer):
     username = serializers.CharField()
     name = serializers.SerializerMethodField()
 
-    def get_name(self, obj) -> str:
+    def get_name(self, obj: User) -> str:
         return display_name(obj)
 
 
@@ -218,16 +78,16 @@ class MeSerializer(serializers.Serializer):
     is_supervisor = serializers.SerializerMethodField()
     memberships = serializers.SerializerMethodField()
 
-    def get_name(self, obj) -> str:
+    def get_name(self, obj: User) -> str:
         return display_name(obj)
 
-    def get_is_supervisor(self, obj) -> bool:
+    def get_is_supervisor(self, obj: User) -> bool:
         return policies.is_supervisor(obj)
 
     @extend_schema_field(MembershipSerializer(many=True))
-    def get_memberships(self, obj):
+    def get_memberships(self, obj: User) -> list[dict[str, Any]]:
         rows = Membership.objects.filter(user=obj).select_related("org").order_by("org_id", "role")
-        return MembershipSerializer(rows, many=True).data
+        return list(MembershipSerializer(rows, many=True).data)
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
@@ -235,7 +95,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
     network = serializers.CharField(
         help_text="people / administrative / judicial / lawyer，非调解组织为空"
     )
-    parent = serializers.IntegerField(source="parent_id", allow_null=True)
+    parent = serializers.IntegerField(source="parent_id", allow_null=True)  # type: ignore[assignment]  # a declared field (DRF's metaclass takes it off the class)
 
     class Meta:
         model = Organization
@@ -250,7 +110,7 @@ class MemberSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices)
     role_label = serializers.CharField(source="get_role_display")
 
-    def get_name(self, obj) -> str:
+    def get_name(self, obj: Membership) -> str:
         return display_name(obj.user)
 
 
@@ -293,33 +153,33 @@ class PartySerializer(serializers.Serializer):
     tags = serializers.ListField(source="party.tags", child=serializers.CharField())
     masked = serializers.SerializerMethodField()
 
-    def to_representation(self, instance):
+    def to_representation(self, instance: CaseParty) -> dict[str, Any]:
         return party_json(instance, self._full(instance), labels(self.context))
 
-    def _full(self, obj) -> bool:
+    def _full(self, obj: CaseParty) -> bool:
         cache = self.context.setdefault("_handles", {})
         if obj.case_id not in cache:
-            cache[obj.case_id] = policies.handles(_user(self.context), obj.case)
+            cache[obj.case_id] = policies.handles(context_user(self.context), obj.case)
         return cache[obj.case_id]
 
-    def get_masked(self, obj) -> bool:
+    def get_masked(self, obj: CaseParty) -> bool:
         return not self._full(obj)
 
-    def get_id_number(self, obj) -> str:
+    def get_id_number(self, obj: CaseParty) -> str:
         value = obj.party.id_number
         return value if self._full(obj) else mask_id_number(value)
 
     @extend_schema_field({"type": "string", "format": "date", "nullable": True})
-    def get_birth_date(self, obj):
+    def get_birth_date(self, obj: CaseParty) -> str | None:
         # The birth date is six digits of the ID number: shown only with the number.
         d = obj.party.birth_date
         return d.isoformat() if d and self._full(obj) else None
 
-    def get_phone(self, obj) -> str:
+    def get_phone(self, obj: CaseParty) -> str:
         value = obj.party.phone
         return value if self._full(obj) else mask_phone(value)
 
-    def get_address(self, obj) -> str:
+    def get_address(self, obj: CaseParty) -> str:
         return obj.party.address if self._full(obj) else ""
 
 
@@ -341,8 +201,8 @@ class AttachmentSerializer(serializers.Serializer):
 
 class TransitionFieldSerializer(serializers.Serializer):
     name = serializers.CharField()
-    label = serializers.CharField()
-    required = serializers.BooleanField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a declared field (DRF's metaclass takes it off the class)
+    required = serializers.BooleanField()  # type: ignore[assignment]  # a declared field (DRF's metaclass takes it off the class)
     type = serializers.ChoiceField(
         choices=["string", "integer", "boolean", "date", "datetime", "choice", "list"]
     )
@@ -355,15 +215,8 @@ class TransitionFieldSerializer(serializers.Serializer):
 
 class AvailableTransitionSerializer(serializers.Serializer):
     name = serializers.CharField()
-    label = serializers.CharField()
-    fields = TransitionFieldSerializer(many=True)
-
-
-class PetitionSerializer(serializers.Serializer):
-    number = serializers.CharField(help_text="信访件编号")
-    feedback = serializers.CharField(help_text="调解组织的办理情况反馈（全文）")
-    return_note = serializers.CharField(help_text="信访部门退回重办意见")
-    handle_due = serializers.DateTimeField(allow_null=True, help_text="反馈期限")
+    label = serializers.CharField()  # type: ignore[assignment]  # a declared field (DRF's metaclass takes it off the class)
+    fields = TransitionFieldSerializer(many=True)  # type: ignore[assignment]  # a declared field (DRF's metaclass takes it off the class)
 
 
 class CaseListSerializer(serializers.ModelSerializer):
@@ -420,29 +273,31 @@ class CaseListSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def to_representation(self, instance):
+    def to_representation(self, instance: Case) -> dict[str, Any]:
         return case_row(instance, self.context)
 
     @extend_schema_field(AvailableTransitionSerializer(many=True))
-    def get_available_transitions(self, obj):  # declared for the schema; case_row writes it
+    def get_available_transitions(self, obj: Case) -> list[dict[str, Any]]:
+        # declared for the schema; case_row writes it
         return []
 
     @extend_schema_field(PartySerializer(many=True))
-    def get_parties(self, obj):  # declared for the schema; case_row writes the value
+    def get_parties(self, obj: Case) -> list[dict[str, Any]]:
+        # declared for the schema; case_row writes the value
         return case_row(obj, self.context)["parties"]
 
-    def get_overdue(self, obj) -> bool:
+    def get_overdue(self, obj: Case) -> bool:
         return case_row(obj, self.context)["overdue"]
 
-    def get_due_left(self, obj) -> str:  # declared for the schema: "剩余 12 个工作日"
+    def get_due_left(self, obj: Case) -> str:  # declared for the schema: "剩余 12 个工作日"
         return case_row(obj, self.context)["due_left"]
 
-    def get_due_confirmed(self, obj) -> bool:
+    def get_due_confirmed(self, obj: Case) -> bool:
         """false: the due date falls in a year whose holiday arrangement is not published
         and was counted on the statutory holidays (an estimate)."""
         return case_row(obj, self.context)["due_confirmed"]
 
-    def get_due_note(self, obj) -> str:  # "（2027年放假安排未公布，按法定节假日推算）" or ""
+    def get_due_note(self, obj: Case) -> str:  # "（2027年放假安排未公布，按法定节假日推算）" or ""
         return case_row(obj, self.context)["due_note"]
 
     @extend_schema_field(
@@ -461,7 +316,7 @@ class CaseListSerializer(serializers.ModelSerializer):
             allow_null=True,
         )
     )
-    def get_petition(self, obj):
+    def get_petition(self, obj: Case) -> dict[str, Any] | None:
         return petition_json(obj)
 
 
@@ -500,7 +355,7 @@ class FollowUpSerializer(serializers.Serializer):
     recorded_by = serializers.IntegerField(source="recorded_by_id", allow_null=True)
     created_at = serializers.DateTimeField()
 
-    def get_routes_open(self, obj) -> list[str]:
+    def get_routes_open(self, obj: FollowUp) -> list[str]:
         """The routes the law gives this case's party when the agreement is not performed."""
         return [] if obj.performed else services.performance_routes(obj.case)
 
@@ -516,7 +371,7 @@ class HandoffSerializer(serializers.Serializer):
     opened_at = serializers.DateTimeField()
     closed_at = serializers.DateTimeField(allow_null=True)
     result = serializers.CharField()
-    data = serializers.JSONField(help_text="登记号、延长审查期限的批准人等衔接信息")
+    data = serializers.JSONField(help_text="登记号、延长审查期限的批准人等衔接信息")  # type: ignore[assignment]  # a declared field (DRF's metaclass takes it off the class)
 
 
 class CaseDetailSerializer(CaseListSerializer):
@@ -586,7 +441,7 @@ class CaseDetailSerializer(CaseListSerializer):
         ]
         read_only_fields = fields
 
-    def to_representation(self, instance):
+    def to_representation(self, instance: Case) -> dict[str, Any]:
         c = instance
         data = case_row(c, self.context)
         data.update(
@@ -631,19 +486,19 @@ class CaseDetailSerializer(CaseListSerializer):
         return data
 
     @extend_schema_field(AgreementSerializer(allow_null=True))
-    def get_agreement(self, obj):
+    def get_agreement(self, obj: Case) -> dict[str, Any] | None:
         agreements = list(obj.agreements.all())
         if not agreements:
             return None
         return AgreementSerializer(max(agreements, key=lambda a: a.pk)).data
 
     @extend_schema_field(AttachmentSerializer(many=True))
-    def get_attachments(self, obj):
+    def get_attachments(self, obj: Case) -> list[dict[str, Any]]:
         return [attachment_json(a) for a in obj.attachments.all()]
 
     @extend_schema_field(AvailableTransitionSerializer(many=True))
-    def get_available_transitions(self, obj):
-        return services.available_transitions(obj, _user(self.context))
+    def get_available_transitions(self, obj: Case) -> list[dict[str, Any]]:
+        return services.available_transitions(obj, context_user(self.context))
 
 
 class CaseTransitionSerializer(CaseDetailSerializer):
@@ -657,7 +512,7 @@ class CaseTransitionSerializer(CaseDetailSerializer):
         read_only_fields = fields
 
 
-def case_json(case, user, *, now=None) -> dict:
+def case_json(case: Case, user: Actor, *, now: dt.datetime | None = None) -> dict[str, Any]:
     """The case JSON of §6 for `user` (masking and available transitions are theirs).
 
     Reloads the case with everything the detail shows (mediation.actions.queue_sql), so callers may
@@ -665,84 +520,3 @@ def case_json(case, user, *, now=None) -> dict:
     fresh = queue_sql.detail_case(case.pk)
     context = {"user": user, "now": now or timezone.now()}
     return CaseDetailSerializer(fresh, context=context).data
-
-
-# -- responses of the portal and the auth endpoints (request bodies: mediation.api.requests) --
-
-
-PortalApplicationResponseSerializer = inline_serializer(
-    "PortalApplicationResponse",
-    {
-        "number": serializers.CharField(),
-        "tracking_url": serializers.CharField(),
-        "tracking_path": serializers.CharField(),
-        "org": serializers.CharField(),
-        "org_phone": serializers.CharField(),
-    },
-)
-
-
-class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.RegexField(r"^[^\x00]+$")
-    password = serializers.CharField(style={"input_type": "password"})
-
-
-TokenResponseSerializer = inline_serializer("Token", {"token": serializers.CharField()})
-
-
-class PasswordChangeSerializer(serializers.Serializer):
-    old_password = serializers.CharField(style={"input_type": "password"})
-    new_password = serializers.CharField(style={"input_type": "password"})
-
-
-DetailSerializer = inline_serializer("Detail", {"detail": serializers.CharField()})
-
-
-# -- events and errors ------------------------------------------------------------------
-
-
-class EventCaseSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    number = serializers.CharField()
-    network = serializers.ChoiceField(choices=Network.choices)
-    state = serializers.ChoiceField(choices=State.choices)
-    org = serializers.IntegerField()
-
-
-class EventActorSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-
-
-class EventSerializer(serializers.Serializer):
-    """The one wire shape of an event (mediation.events.serialise), for the schema."""
-
-    id = serializers.IntegerField()
-    type = serializers.ChoiceField(choices=EventType.choices)
-    at = serializers.DateTimeField()
-    case = EventCaseSerializer()
-    actor = EventActorSerializer(allow_null=True)
-    data = serializers.DictField()
-
-
-EventPageSerializer = inline_serializer(
-    "EventPage",
-    {
-        "results": EventSerializer(many=True),
-        "next_since": serializers.IntegerField(help_text="下次请求的 since"),
-        "has_more": serializers.BooleanField(),
-    },
-)
-
-
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
-
-
-class ConflictSerializer(ErrorSerializer):
-    current_state = serializers.CharField(help_text="案件当前状态")
-
-
-class ThrottledSerializer(ErrorSerializer):
-    retry_after = serializers.IntegerField(required=False, help_text="秒")

@@ -2,8 +2,13 @@
 complaints and the negative list. Views are thin: parse, call mediation.supervision.figures /
 roster / complaints / exports, answer."""
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
+from django.db.models import QuerySet
 from django.http import FileResponse, HttpResponse
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -13,6 +18,7 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import Throttled
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -25,6 +31,7 @@ from mediation.law.identity import display_name, mask_name, mask_phone
 from mediation.models import Case, Complaint, NegativeListEntry
 from mediation.models.supervision import ComplaintState, MediatorKind
 from mediation.ops.ratelimit import client_ip, hit
+from mediation.policies import Actor
 from mediation.supervision import complaints, exports, roster
 from mediation.supervision import figures as supervision
 
@@ -32,7 +39,11 @@ from . import supervision_shapes as shapes
 from .filters import CaseFilter
 from .requests import COMPLAINT_TRANSITION_BODY
 from .schema import ref
+from .signed_in import SignedInRequest
 from .views import errors, form_data
+
+if TYPE_CHECKING:  # the stubs' protocol of a permission object
+    from rest_framework.permissions import _SupportsHasPermission
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PERIOD_PARAMS = [
@@ -44,12 +55,12 @@ PERIOD_PARAMS = [
 BINARY = OpenApiResponse(OpenApiTypes.BINARY)
 
 
-def _supervisor_only(user):
+def _supervisor_only(user: Actor) -> None:
     if not policies.may_supervise(user):
         raise NotPermitted(_("只有司法局监督管理人员可以导出统计和案件数据"))
 
 
-def _as_of(data):
+def _as_of(data: dict[str, Any]) -> dict[str, Any]:
     data["as_of"] = serializers.DateTimeField().to_representation(data["as_of"])
     return data
 
@@ -61,7 +72,7 @@ class StatsSummaryView(GenericAPIView):
     filterset_class = CaseFilter
     pagination_class = None
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Case]:
         return policies.visible_cases(self.request.user)
 
     @extend_schema(
@@ -69,7 +80,7 @@ class StatsSummaryView(GenericAPIView):
         parameters=PERIOD_PARAMS,
         responses={200: shapes.StatsSummarySerializer, **errors(400, 401, 405)},
     )
-    def get(self, request):
+    def get(self, request: SignedInRequest) -> Response:
         filters = supervision.parse_filters(request.query_params)
         base = self.filter_queryset(self.get_queryset())
         return Response(_as_of(supervision.summary(request.user, filters, base=base)))
@@ -81,14 +92,14 @@ class MinistryTableView(APIView):
         parameters=PERIOD_PARAMS,
         responses={200: shapes.MinistryTableSerializer, **errors(400, 401, 405)},
     )
-    def get(self, request):
+    def get(self, request: SignedInRequest) -> Response:
         filters = supervision.parse_filters(request.query_params)
         table = supervision.ministry_table(request.user, filters)
         return Response({"filters": filters.as_dict(), **table})
 
 
-def _audit_export(user, kind, filters: dict, rows=None):
-    payload = {"export": kind, "filters": filters}
+def _audit_export(user: Actor, kind: str, filters: dict[str, Any], rows: int | None = None) -> None:
+    payload: dict[str, Any] = {"export": kind, "filters": filters}
     if rows is not None:
         payload["rows"] = rows
     complaints.audit("export." + kind, user, payload)
@@ -100,7 +111,7 @@ class StatsExportView(APIView):
         parameters=PERIOD_PARAMS,
         responses={(200, XLSX): BINARY, **errors(400, 401, 403, 405)},
     )
-    def get(self, request):
+    def get(self, request: SignedInRequest) -> HttpResponseBase:
         _supervisor_only(request.user)
         filters = supervision.parse_filters(request.query_params)
         data = supervision.summary(request.user, filters)
@@ -122,7 +133,7 @@ class MonthlyReportView(APIView):
         ],
         responses={(200, "application/pdf"): BINARY, **errors(400, 401, 403, 405)},
     )
-    def get(self, request, month):
+    def get(self, request: SignedInRequest, month: str) -> HttpResponseBase:
         _supervisor_only(request.user)
         first, last = supervision.parse_month(month)
         params = {**request.query_params.dict(), "from": first.isoformat(), "to": last.isoformat()}
@@ -141,14 +152,14 @@ class CaseExportView(GenericAPIView):
     filterset_class = CaseFilter
     pagination_class = None
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Case]:
         return policies.visible_cases(self.request.user, Case.objects.all())
 
     @extend_schema(
         summary="案件清单工作簿（XLSX，筛选条件同案件列表；身份证号、电话脱敏；仅监督管理人员）",
         responses={(200, XLSX): BINARY, **errors(400, 401, 403, 405)},
     )
-    def get(self, request):
+    def get(self, request: SignedInRequest) -> HttpResponseBase:
         _supervisor_only(request.user)
         qs = self.filter_queryset(self.get_queryset())
         out, rows = exports.cases_workbook(qs)
@@ -173,7 +184,7 @@ class RosterQuery(serializers.Serializer):
         required=False, min_value=1, max_value=ID_MAX, help_text="推荐：为该案件受理/更换调解员"
     )
 
-    def validate_region(self, value):
+    def validate_region(self, value: str) -> str:
         if value and value not in supervision.known_regions():
             raise serializers.ValidationError(_("未知的乡镇（街道）"))
         return value
@@ -186,7 +197,7 @@ class MediatorsView(APIView):
         parameters=[RosterQuery],
         responses={200: shapes.MediatorsSerializer, **errors(400, 401, 403, 404, 405)},
     )
-    def get(self, request):
+    def get(self, request: SignedInRequest) -> Response:
         if not policies.may_see_roster(request.user):
             raise NotPermitted(_("您无权查看调解员名册"))
         query = RosterQuery(data=request.query_params)
@@ -211,7 +222,7 @@ class MediatorsView(APIView):
 # -- complaints ------------------------------------------------------------------------
 
 
-def complaint_json(c: Complaint, user) -> dict:
+def complaint_json(c: Complaint, user: Actor) -> dict[str, Any]:
     full = policies.may_supervise(user)
     return {
         "id": c.pk,
@@ -221,7 +232,7 @@ def complaint_json(c: Complaint, user) -> dict:
         "mediator": (
             {"id": c.mediator_id, "name": display_name(c.mediator)} if c.mediator_id else None
         ),
-        "case": c.case.number if c.case_id else None,
+        "case": c.case.number if c.case is not None else None,
         "complainant": c.complainant if full else mask_name(c.complainant),
         "contact": c.contact if full else mask_phone(c.contact),
         "facts": c.facts,
@@ -246,19 +257,15 @@ def complaint_json(c: Complaint, user) -> dict:
     }
 
 
-def _complaints_qs(user):
+def _complaints_qs(user: Actor) -> QuerySet[Complaint]:
     return policies.visible_complaints(user).select_related("org", "mediator", "case", "handler")
 
 
 class ComplaintListView(APIView):
     parser_classes = [BoundedJSONParser]
 
-    def get_permissions(self):
+    def get_permissions(self) -> "Sequence[_SupportsHasPermission]":
         return [AllowAny()] if self.request.method == "POST" else super().get_permissions()
-
-    def get_authenticators(self):
-        # The portal form posts without login; the list needs the caller.
-        return super().get_authenticators()
 
     @extend_schema(
         operation_id="complaints_list",
@@ -266,7 +273,7 @@ class ComplaintListView(APIView):
         parameters=[OpenApiParameter("state", str, enum=list(ComplaintState.values))],
         responses={200: shapes.ComplaintListSerializer, **errors(400, 401, 405)},
     )
-    def get(self, request):
+    def get(self, request: SignedInRequest) -> Response:
         state = request.query_params.get("state")
         if state is not None and state not in ComplaintState.values:
             raise InvalidFields(_("筛选条件有误"), {"state": [_("未知的投诉状态")]})
@@ -281,8 +288,7 @@ class ComplaintListView(APIView):
         responses={201: shapes.ComplaintReceiptSerializer, **errors(400, 405, 415, 429)},
         auth=[],
     )
-    def post(self, request):
-
+    def post(self, request: Request) -> Response:
         over = hit(
             "complaint-ip:" + client_ip(request),
             settings.COMPLAINT_RATE_PER_IP,
@@ -304,7 +310,7 @@ class ComplaintListView(APIView):
         )
 
 
-def _complaints_qs_all():
+def _complaints_qs_all() -> QuerySet[Complaint]:
     return Complaint.objects.select_related("org")
 
 
@@ -318,7 +324,7 @@ class ComplaintDetailView(APIView):
         parameters=[COMPLAINT_ID],
         responses={200: shapes.ComplaintSerializer, **errors(401, 404, 405)},
     )
-    def get(self, request, pk):
+    def get(self, request: SignedInRequest, pk: int) -> Response:
         c = _complaints_qs(request.user).filter(pk=pk).first()
         if c is None:
             raise NotVisible(_("投诉不存在"))
@@ -341,7 +347,7 @@ class ComplaintTransitionView(APIView):
         request={"application/json": COMPLAINT_TRANSITION_BODY},
         responses={200: shapes.ComplaintSerializer, **errors(400, 401, 403, 404, 405, 409, 415)},
     )
-    def post(self, request, pk, name):
+    def post(self, request: SignedInRequest, pk: int, name: str) -> Response:
         data = form_data(request)
         if "negative_list" in request.data and isinstance(request.data, dict):
             data["negative_list"] = request.data.get("negative_list") is True
@@ -360,7 +366,7 @@ class NegativeListView(APIView):
         ],
         responses={200: shapes.NegativeListSerializer, **errors(400, 401, 403, 405)},
     )
-    def get(self, request):
+    def get(self, request: SignedInRequest) -> Response:
         if not policies.may_supervise(request.user):
             raise NotPermitted(_("只有司法局监督管理人员可以查询不良执业信息"))
         errs, ids = {}, {}

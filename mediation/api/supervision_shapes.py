@@ -2,12 +2,14 @@
 declares for the JSON that mediation.supervision.figures, roster and complaints build. The
 contract check of the tests holds every served key to these."""
 
+from typing import Any
+
 from rest_framework import serializers
 
 from mediation.models.supervision import ComplaintState
 
 S = serializers
-RATE = {"allow_null": True, "help_text": "0–1，四位小数；分母为 0 时为 null"}
+RATE: dict[str, Any] = {"allow_null": True, "help_text": "0–1，四位小数；分母为 0 时为 null"}
 
 
 class PeriodSerializer(S.Serializer):
@@ -16,14 +18,14 @@ class PeriodSerializer(S.Serializer):
     network = S.CharField()
     region = S.CharField()
 
-    def get_fields(self):
+    def get_fields(self) -> dict[str, S.Field]:
         fields = super().get_fields()
         return {"from": S.CharField(help_text="起始日期（含），空为不限"), **fields}
 
 
 class CountRowSerializer(S.Serializer):
     key = S.CharField()
-    label = S.CharField()
+    label = S.CharField()  # type: ignore[assignment]  # a declared field (DRF's metaclass takes it off the class)
     count = S.IntegerField()
 
 
@@ -60,7 +62,7 @@ class StatsSummarySerializer(S.Serializer):
 
 class MinistryRowSerializer(S.Serializer):
     key = S.CharField()
-    label = S.CharField()
+    label = S.CharField()  # type: ignore[assignment]  # a declared field (DRF's metaclass takes it off the class)
     accepted = S.IntegerField()
     succeeded = S.IntegerField()
     written = S.IntegerField()
@@ -71,7 +73,7 @@ class MinistryRowSerializer(S.Serializer):
 
 
 class MinistryTotalSerializer(MinistryRowSerializer):
-    def get_fields(self):
+    def get_fields(self) -> dict[str, S.Field]:
         fields = super().get_fields()
         fields.pop("key")
         fields.pop("label")
@@ -137,7 +139,7 @@ class ComplaintEventSerializer(S.Serializer):
     type = S.CharField()
     at = S.DateTimeField()
     actor = S.CharField(allow_null=True)
-    data = S.DictField()
+    data = S.DictField()  # type: ignore[assignment]  # a declared field (DRF's metaclass takes it off the class)
 
 
 class ComplaintSerializer(S.Serializer):

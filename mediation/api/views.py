@@ -4,11 +4,14 @@ domain errors become HTTP in mediation.api.errors (one table)."""
 import datetime as dt
 import functools
 import time
+from collections.abc import Iterable
+from typing import Any
 
 from django.contrib.auth import authenticate, update_session_auth_hash, user_logged_in
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,9 +24,11 @@ from drf_spectacular.utils import (
 )
 from knox.models import AuthToken
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -37,12 +42,25 @@ from mediation.errors import InvalidFields, NotPermitted, NotVisible
 from mediation.events import serialise
 from mediation.law.transitions import TRANSITION_NAMES
 from mediation.models import Case, CaseAccess, CaseEvent, Membership, Organization, case_sql
+from mediation.policies import Actor
 
 from . import requests as _requests  # noqa: F401  (registers the request components)
 from . import serializers as s
 from .filters import CaseFilter, QueryFilterBackend
-from .pagination import QueueCursorPagination, ordered
+from .pagination import QueueCursorPagination, QueueKey, ordered
+from .responses import (
+    ConflictSerializer,
+    DetailSerializer,
+    ErrorSerializer,
+    EventPageSerializer,
+    EventSerializer,
+    PasswordChangeSerializer,
+    ThrottledSerializer,
+    TokenRequestSerializer,
+    TokenResponseSerializer,
+)
 from .schema import TRANSITION_BODY, ref
+from .signed_in import SignedInRequest
 
 # -- documentation helpers --------------------------------------------------------------
 
@@ -58,12 +76,10 @@ _ERROR_TEXT = {
 }
 
 
-def errors(*codes):
-    out = {}
+def errors(*codes: int) -> dict[int, OpenApiResponse]:
+    out: dict[int, OpenApiResponse] = {}
     for code in codes:
-        serializer = {409: s.ConflictSerializer, 429: s.ThrottledSerializer}.get(
-            code, s.ErrorSerializer
-        )
+        serializer = {409: ConflictSerializer, 429: ThrottledSerializer}.get(code, ErrorSerializer)
         out[code] = OpenApiResponse(serializer, description=_ERROR_TEXT[code])
     return out
 
@@ -75,7 +91,7 @@ CASE_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, descri
 # -- body helpers ----------------------------------------------------------------------
 
 
-def json_object(request) -> dict:
+def json_object(request: Request) -> dict[str, Any]:
     data = request.data
     if isinstance(data, QueryDict):
         data = data.dict()
@@ -86,7 +102,7 @@ def json_object(request) -> dict:
     return dict(data)
 
 
-def form_data(request) -> dict:
+def form_data(request: Request) -> dict[str, Any]:
     """The JSON object body as the service forms take it; each form checks the JSON type
     of each value itself (mediation.law.jsonform), so nothing is converted here."""
     return json_object(request)
@@ -95,10 +111,10 @@ def form_data(request) -> dict:
 # -- authentication ---------------------------------------------------------------------
 
 
-def required_strings(request, *names) -> list[str]:
+def required_strings(request: Request, *names: str) -> list[str]:
     """The named string fields of a JSON body; a 400 naming each one missing."""
     data = json_object(request)
-    values = [data.get(n) if isinstance(data.get(n), str) else "" for n in names]
+    values = [value if isinstance(value := data.get(n), str) else "" for n in names]
     missing = {n: [_("该字段是必填项。")] for n, v in zip(names, values, strict=True) if not v}
     # NUL cannot be stored or looked up in PostgreSQL text (the login is a query).
     missing |= {n: [_("不能包含空字符")] for n, v in zip(names, values, strict=True) if "\x00" in v}
@@ -115,12 +131,12 @@ class TokenView(APIView):
     @extend_schema(
         operation_id="auth_token",
         summary="用用户名和密码换取 API 令牌",
-        request=s.TokenRequestSerializer,
-        responses={200: s.TokenResponseSerializer, **errors(400, 405, 415, 429)},
+        request=TokenRequestSerializer,
+        responses={200: TokenResponseSerializer, **errors(400, 405, 415, 429)},
         auth=[],
         tags=["auth"],
     )
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         username, password = required_strings(request, "username", "password")
         # The Django request: a refused login flags it for the lockout (config.security).
         user = authenticate(request._request, username=username, password=password)
@@ -139,7 +155,7 @@ class TokenView(APIView):
         responses={204: None, **errors(400, *AUTH_ERRORS)},
         tags=["auth"],
     )
-    def delete(self, request):
+    def delete(self, request: Request) -> Response:
         if not isinstance(request.auth, AuthToken):
             raise InvalidFields(
                 _("当前请求未使用 API 令牌"), {"non_field_errors": [_("当前请求未使用 API 令牌")]}
@@ -148,12 +164,12 @@ class TokenView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     # POST (log in) is open; DELETE acts on the caller's own token.
-    def get_authenticators(self):
+    def get_authenticators(self) -> list[BaseAuthentication]:
         if getattr(self.request, "method", None) == "DELETE":
             return [TokenAuthentication()]
         return []
 
-    def get_permissions(self):
+    def get_permissions(self) -> list[BasePermission]:
         if getattr(self.request, "method", None) == "DELETE":
             return [IsAuthenticated()]
         return [AllowAny()]
@@ -165,14 +181,14 @@ class PasswordView(APIView):
     @extend_schema(
         operation_id="auth_password",
         summary="修改本人密码（所有 API 令牌随之失效）",
-        request=s.PasswordChangeSerializer,
-        responses={200: s.DetailSerializer, **errors(400, 415, 429, *AUTH_ERRORS)},
+        request=PasswordChangeSerializer,
+        responses={200: DetailSerializer, **errors(400, 415, 429, *AUTH_ERRORS)},
         tags=["auth"],
     )
-    def post(self, request):
+    def post(self, request: SignedInRequest) -> Response:
         data = json_object(request)
-        old = data.get("old_password") if isinstance(data.get("old_password"), str) else ""
-        new = data.get("new_password") if isinstance(data.get("new_password"), str) else ""
+        old = value if isinstance(value := data.get("old_password"), str) else ""
+        new = value if isinstance(value := data.get("new_password"), str) else ""
         missing = {
             k: [_("该字段是必填项。")]
             for k, v in (("old_password", old), ("new_password", new))
@@ -206,7 +222,7 @@ class MeView(APIView):
         summary="当前用户",
         responses={200: s.MeSerializer, **errors(*AUTH_ERRORS)},
     )
-    def get(self, request):
+    def get(self, request: SignedInRequest) -> Response:
         return Response(s.MeSerializer(request.user).data)
 
 
@@ -234,7 +250,7 @@ class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
         responses={200: s.MemberSerializer(many=True), **errors(403, 404, *AUTH_ERRORS)},
     )
     @action(detail=True)
-    def members(self, request, pk=None):
+    def members(self, request: SignedInRequest, pk: str | None = None) -> Response:
         org = self.get_object()
         if not policies.may_see_staff(request.user, org):
             raise NotPermitted(_("只有本机构成员和司法局可查看其人员名单"))
@@ -250,9 +266,10 @@ class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 SPARSE_ACCESS = 1000
+PageIds = list[int]  # named: CaseViewSet.list shadows `list` in the class body
 
 
-def narrow_to_sparse_access(user, qs):
+def narrow_to_sparse_access(user: Actor, qs: QuerySet[Case]) -> QuerySet[Case]:
     """Speed only; visibility itself is policies.visible_cases.
 
     A queue page walks the (priority, created_at, id) index and keeps the rows the caller
@@ -267,17 +284,17 @@ def narrow_to_sparse_access(user, qs):
     return _narrow(qs, orgs) if _sparse(orgs) else qs
 
 
-def _narrow(qs, orgs):
+def _narrow(qs: QuerySet[Case], orgs: Iterable[int]) -> QuerySet[Case]:
     return qs.filter(pk__in=CaseAccess.objects.filter(org_id__in=orgs).values("case_id"))
 
 
 # {(database, organisations, threshold): (sparse?, when counted)}; the answer only picks
 # the plan, so it may be a minute old: a queue page need not count the access rows first.
-_sparse_memo: dict[tuple, tuple[bool, float]] = {}
+_sparse_memo: dict[tuple[str, frozenset[int], int], tuple[bool, float]] = {}
 SPARSE_MEMO_SECONDS = 60
 
 
-def _sparse(orgs: frozenset) -> bool:
+def _sparse(orgs: frozenset[int]) -> bool:
     key, now = (connection.alias, orgs, SPARSE_ACCESS), time.monotonic()
     known = _sparse_memo.get(key)
     if known is None or now - known[1] > SPARSE_MEMO_SECONDS:
@@ -296,13 +313,13 @@ _PK_SENTINEL = -72_720_002
 _AT_SENTINEL = dt.datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=dt.UTC)
 
 
-def unfiltered_page_ids(user, key, reverse: bool, limit: int) -> list[int]:
+def unfiltered_page_ids(user: Actor, key: QueueKey | None, reverse: bool, limit: int) -> list[int]:
     """The first `limit` ids of the caller's queue from the cursor `key`, with no filter:
     the query the ORM path builds (visible_cases, narrow_to_sparse_access,
     pagination.ordered), compiled once per shape (supervisor or not, how many
     organisations, sparse or not, the cursor's direction and priority) and run with the
-    caller's values. Building and compiling it on every page was a fifth of an unfiltered
-    page's time, the desks' and integrators' most frequent request (`make bench scale`).
+    caller's values: building and compiling it on every page was a large share of the
+    desks' and integrators' most frequent request.
     tests/api/test_case_list.py compares it with the ORM's for every user and cursor."""
     supervisor = policies.is_supervisor(user)
     orgs = [] if supervisor else sorted(policies.org_ids(user))
@@ -311,7 +328,7 @@ def unfiltered_page_ids(user, key, reverse: bool, limit: int) -> list[int]:
     sparse = not supervisor and _sparse(frozenset(orgs))
     marks = [_ORG_SENTINEL - i for i in range(len(orgs))]
 
-    def build():
+    def build() -> QuerySet[Case, int]:
         qs = Case.objects.all()
         if not supervisor:
             qs = policies.visible_to_orgs(qs, marks)
@@ -322,7 +339,7 @@ def unfiltered_page_ids(user, key, reverse: bool, limit: int) -> list[int]:
 
     shape = ("queue_ids", supervisor, len(orgs), sparse, None if key is None else key[0], reverse)
     sql, params = case_sql.compiled_once(shape, build)
-    values: dict = dict(zip(marks, orgs, strict=True))
+    values: dict[object, object] = dict(zip(marks, orgs, strict=True))
     if key is not None:
         adapt = connection.ops.adapt_datetimefield_value
         values[_PK_SENTINEL] = key[2]
@@ -352,8 +369,9 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     filterset_class = CaseFilter
     lookup_value_regex = IdConverter.regex
 
-    def list(self, request, *args, **kwargs):
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         paginator = self.paginator
+        assert isinstance(paginator, QueueCursorPagination)
         if request.query_params.keys() <= {
             paginator.cursor_query_param,
             paginator.page_size_query_param,
@@ -367,7 +385,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             )
         return paginator.get_paginated_response(self.get_serializer(rows, many=True).data)
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Case]:
         user = self.request.user
         if self.action == "list":
             # The page's rows are read by page_rows: here only the ids are selected.
@@ -375,34 +393,34 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         # One case: visibility here, its records read by case_json (mediation.actions.queue_sql).
         return policies.visible_cases(user)
 
-    def page_rows(self, ids):
+    def page_rows(self, ids: PageIds) -> Iterable[Case]:
         """The rows of a queue page whose ids were just read from the visible, filtered
         queue (QueueCursorPagination): by primary key with what a row shows, without
         compiling and evaluating the visibility condition a second time, in hand-written
         SQL (mediation.actions.queue_sql)."""
         return queue_sql.page_cases(ids)
 
-    def get_serializer_class(self):
+    def get_serializer_class(self) -> type[s.CaseListSerializer]:
         return s.CaseListSerializer if self.action == "list" else s.CaseDetailSerializer
 
-    def get_serializer_context(self):
+    def get_serializer_context(self) -> dict[str, Any]:
         return {
             **super().get_serializer_context(),
             "user": self.request.user,
             "now": timezone.now(),
         }
 
-    def get_object(self):
+    def get_object(self) -> Case:
         # Visibility is the queryset: a case the caller may not see does not exist for them.
         obj = self.get_queryset().filter(pk=self.kwargs["pk"]).first()
         if obj is None:
             raise NotVisible(_("案件不存在"))
         return obj
 
-    def _case(self, case):
+    def _case(self, case: Case) -> Response:
         return Response(s.case_json(case, self.request.user))
 
-    def retrieve(self, request, pk=None):
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self._case(self.get_object())
 
     @extend_schema(
@@ -410,7 +428,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         request={"application/json": ref("CaseRegistrationRequest")},
         responses={201: s.CaseDetailSerializer, **errors(400, 403, 415, *AUTH_ERRORS)},
     )
-    def create(self, request):
+    def create(self, request: SignedInRequest) -> Response:
         case = services.register_case(request.user, form_data(request))
         return Response(s.case_json(case, request.user), status=status.HTTP_201_CREATED)
 
@@ -422,7 +440,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         request={"application/json": ref("CaseCorrectionRequest")},
         responses={200: s.CaseDetailSerializer, **errors(400, 403, 404, 409, 415, *AUTH_ERRORS)},
     )
-    def partial_update(self, request, pk=None):
+    def partial_update(self, request: SignedInRequest, pk: str) -> Response:
         case = services.correct_case(int(pk), request.user, form_data(request))
         return self._case(case)
 
@@ -443,7 +461,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         url_path=rf"parties/(?P<pid>{IdConverter.regex})",
         filter_backends=[],
     )
-    def party(self, request, pk=None, pid=None):
+    def party(self, request: SignedInRequest, pk: str, pid: str) -> Response:
         services.correct_party(int(pk), int(pid), request.user, form_data(request))
         return self._case(Case.objects.get(pk=int(pk)))
 
@@ -470,7 +488,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         },
     )
     @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)")
-    def transition(self, request, pk=None, name=None):
+    def transition(self, request: SignedInRequest, pk: str, name: str) -> Response:
         data = form_data(request)
         case = services.perform(int(pk), name, request.user, data)
         body = s.case_json(case, request.user)
@@ -483,10 +501,10 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @extend_schema(
         summary="案件事件（审计记录）",
         parameters=[CASE_ID],
-        responses={200: s.EventSerializer(many=True), **errors(404, *AUTH_ERRORS)},
+        responses={200: EventSerializer(many=True), **errors(404, *AUTH_ERRORS)},
     )
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
-    def events(self, request, pk=None):
+    def events(self, request: SignedInRequest, pk: str | None = None) -> Response:
         case = self.get_object()
         rows = CaseEvent.objects.filter(case=case).select_related(None).order_by("id")
         return Response([serialise(e) for e in rows])
@@ -498,7 +516,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         responses={201: s.SessionSerializer, **errors(400, 403, 404, 409, 415, *AUTH_ERRORS)},
     )
     @action(detail=True, methods=["post"], filter_backends=[])
-    def sessions(self, request, pk=None):
+    def sessions(self, request: SignedInRequest, pk: str) -> Response:
         session = services.add_session(int(pk), request.user, form_data(request))
         return Response(s.SessionSerializer(session).data, status=status.HTTP_201_CREATED)
 
@@ -509,7 +527,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         responses={201: s.FollowUpSerializer, **errors(400, 403, 404, 409, 415, *AUTH_ERRORS)},
     )
     @action(detail=True, methods=["post"], url_path="follow-ups", filter_backends=[])
-    def follow_ups(self, request, pk=None):
+    def follow_ups(self, request: SignedInRequest, pk: str) -> Response:
         follow_up = services.add_follow_up(int(pk), request.user, form_data(request))
         return Response(s.FollowUpSerializer(follow_up).data, status=status.HTTP_201_CREATED)
 
@@ -520,7 +538,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         responses={200: s.CaseDetailSerializer, **errors(400, 403, 404, 415, *AUTH_ERRORS)},
     )
     @action(detail=True, methods=["post"], filter_backends=[])
-    def risk(self, request, pk=None):
+    def risk(self, request: SignedInRequest, pk: str) -> Response:
         case = services.flag_risk(int(pk), request.user, form_data(request))
         return self._case(case)
 
@@ -544,9 +562,9 @@ class EventsView(GenericAPIView):
     @extend_schema(
         summary="事件流（since 之后、按 id 顺序，与 WebSocket 相同）",
         parameters=[EventQuery],
-        responses={200: s.EventPageSerializer, **errors(400, *AUTH_ERRORS)},
+        responses={200: EventPageSerializer, **errors(400, *AUTH_ERRORS)},
     )
-    def get(self, request):
+    def get(self, request: SignedInRequest) -> Response:
         query = EventQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         since, limit = query.validated_data["since"], query.validated_data["limit"]

@@ -1,5 +1,7 @@
 """ID numbers and phones are full only for the organisation handling the case (§9)."""
 
+from django.test import Client
+
 from mediation.law.choices import State
 from mediation.models import CaseEvent
 
@@ -44,6 +46,30 @@ def test_former_handler_sees_masked_and_new_handler_full(api, world):
     assert r.json()["parties"][0]["id_number"] == MASKED_ID
     assert applicant(api(world.head).get(f"/api/cases/{case.pk}/"))["masked"] is True
     assert applicant(api(world.outsider).get(f"/api/cases/{case.pk}/"))["id_number"] == FULL_ID
+
+
+def test_intake_clerk_sees_full_data_only_until_acceptance(api, world):
+    """The intake clerk (at the public legal service centre) who registered a case checks
+    what they typed in full while it waits; once the mediation organisation accepts it,
+    the case is theirs and the desk sees it masked, in the API and on the case page."""
+    case = world.make_case(State.REGISTERED)
+    assert case.registered_by_id == world.intake.pk and case.org_id != world.center.pk
+    page = Client()
+    page.force_login(world.intake)
+
+    p = applicant(api(world.intake).get(f"/api/cases/{case.pk}/"))
+    assert (p["id_number"], p["phone"], p["masked"]) == (FULL_ID, FULL_PHONE, False)
+    assert FULL_ID in page.get(f"/cases/{case.pk}/").content.decode()
+
+    world.advance(case, State.ACCEPTED)
+    c = api(world.intake)
+    p = applicant(c.get(f"/api/cases/{case.pk}/"))
+    assert (p["id_number"], p["phone"], p["masked"]) == (MASKED_ID, MASKED_PHONE, True)
+    assert p["birth_date"] is None and p["address"] == ""
+    row = c.get("/api/cases/").json()["results"][0]
+    assert row["parties"][0]["id_number"] == MASKED_ID
+    html = page.get(f"/cases/{case.pk}/").content.decode()
+    assert MASKED_ID in html and FULL_ID not in html and FULL_PHONE not in html
 
 
 def test_court_as_handoff_partner_sees_masked(api, world):
