@@ -1,5 +1,16 @@
+"""The admin (DESIGN §12): configuration is kept here; case data is shown read-only.
+
+A case, its parties, handoffs, access rows and records change only through the actions
+(each with its event), so no one, a superuser included, adds, changes or deletes them here.
+"""
+
+from typing import Any
+
 from django import forms
 from django.contrib import admin
+from django.contrib.auth.models import User
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from config.admin_site import ReadOnlyAdminMixin
@@ -43,21 +54,22 @@ class MembershipAdmin(admin.ModelAdmin):
     autocomplete_fields = ["org"]
 
 
-class CasePartyInline(admin.TabularInline):
-    model = CaseParty
-    extra = 0
-    autocomplete_fields = ["party"]
-
-
 class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+class CasePartyInline(ReadOnlyInline):
+    model = CaseParty
 
 
 class AgreementInline(ReadOnlyInline):
@@ -73,7 +85,7 @@ class FollowUpInline(ReadOnlyInline):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "number",
         "network",
@@ -88,52 +100,32 @@ class CaseAdmin(admin.ModelAdmin):
     list_filter = ["network", "state", "channel", "category", "priority", "region"]
     search_fields = ["number", "summary", "case_parties__party__name"]
     list_select_related = ["org"]
-    # state changes go through the transition service only
-    readonly_fields = [
-        "number",
-        "state",
-        "network",
-        "org",
-        "registering_org",
-        "tracking_token",
-        "created_at",
-        "accepted_at",
-        "closed_at",
-        "archived_at",
-        "due_at",
-        "mediator",
-        "outcome",
-        "case_file",
-    ]
     exclude = ["registered_by"]
     inlines = [CasePartyInline, AgreementInline, SessionInline, FollowUpInline]
 
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Party)
-class PartyAdmin(admin.ModelAdmin):
+class PartyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "masked_id", "masked_phone"]
     search_fields = ["name"]
 
     @admin.display(description=_("公民身份号码"))
-    def masked_id(self, obj):
+    def masked_id(self, obj: Party) -> str:
         return mask_id_number(obj.id_number)
 
     @admin.display(description=_("联系电话"))
-    def masked_phone(self, obj):
+    def masked_phone(self, obj: Party) -> str:
         return mask_phone(obj.phone)
 
 
 @admin.register(Handoff)
-class HandoffAdmin(admin.ModelAdmin):
+class HandoffAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["case", "kind", "org", "status", "due_at"]
     list_filter = ["kind", "status"]
 
 
 @admin.register(CaseAccess)
-class CaseAccessAdmin(admin.ModelAdmin):
+class CaseAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["case", "org", "reason", "since"]
 
 
@@ -158,12 +150,12 @@ class MediatorProfileForm(forms.ModelForm):
         model = MediatorProfile
         fields = ["user", "employment", "kind", "phone", "note"]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["specialty_codes"].initial = self.instance.specialty_list
 
-    def save(self, commit=True):
+    def save(self, commit: bool = True) -> MediatorProfile:
         self.instance.set_specialties(self.cleaned_data.get("specialty_codes") or [])
         return super().save(commit)
 
@@ -203,17 +195,25 @@ class RecountsClocks(admin.ModelAdmin):
 
     recount_reason = ""
 
-    def save_model(self, request, obj, form, change):
+    @staticmethod
+    def _user(request: HttpRequest) -> User:
+        # The admin's views are for signed-in staff only (AdminSite.admin_view).
+        assert isinstance(request.user, User)
+        return request.user
+
+    def save_model(
+        self, request: HttpRequest, obj: Model, form: forms.ModelForm, change: bool
+    ) -> None:
         super().save_model(request, obj, form, change)
-        clock_changes.recount_open_clocks(request.user, self.recount_reason)
+        clock_changes.recount_open_clocks(self._user(request), self.recount_reason)
 
-    def delete_model(self, request, obj):
+    def delete_model(self, request: HttpRequest, obj: Model) -> None:
         super().delete_model(request, obj)
-        clock_changes.recount_open_clocks(request.user, self.recount_reason)
+        clock_changes.recount_open_clocks(self._user(request), self.recount_reason)
 
-    def delete_queryset(self, request, queryset):
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         super().delete_queryset(request, queryset)
-        clock_changes.recount_open_clocks(request.user, self.recount_reason)
+        clock_changes.recount_open_clocks(self._user(request), self.recount_reason)
 
 
 @admin.register(TimeLimit)

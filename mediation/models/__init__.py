@@ -2,7 +2,8 @@
 (`from mediation.models import Case`), which is how Django finds them.
 
 organisations  Organization, Membership
-case           the case, its number sequence, access rows and parties
+case           the case, its number sequence and access rows
+parties        a case's parties and their role in it
 records        agreements, sessions, follow-ups, documents, attachments
 handoffs       cross-agency handoffs and swept deadlines
 events         the event outbox and alert reads
@@ -17,15 +18,14 @@ from mediation.models.case import (
     Case,
     CaseAccess,
     CaseNumberSequence,
-    CaseParty,
     GuardedStates,
-    Party,
     new_tracking_token,
 )
 from mediation.models.clocks import Holiday, TimeLimit
 from mediation.models.events import AlertRead, CaseEvent
 from mediation.models.handoffs import Deadline, Handoff
 from mediation.models.organisations import Membership, Organization
+from mediation.models.parties import CaseParty, Party
 from mediation.models.prevention import Consultation, ScreeningFinding, ScreeningRound
 from mediation.models.records import Agreement, Attachment, Document, FollowUp, MediationSession
 from mediation.models.supervision import (

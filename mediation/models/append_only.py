@@ -2,19 +2,21 @@
 never changed or deleted through the ORM. The database enforces the same with a trigger
 and, on PostgreSQL, the application role's grants (docs/security.md)."""
 
+from typing import Any, NoReturn
+
 from django.core.exceptions import ValidationError
 from django.db import models
 
 
-def _refuse(model) -> ValidationError:
+def _refuse(model: type[models.Model]) -> ValidationError:
     return ValidationError(f"{model.__name__} rows are append-only")
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
+class AppendOnlyQuerySet(models.QuerySet[Any]):
+    def update(self, **kwargs: Any) -> NoReturn:
         raise _refuse(self.model)
 
-    def delete(self):
+    def delete(self) -> NoReturn:
         raise _refuse(self.model)
 
 
@@ -24,10 +26,10 @@ class AppendOnly(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise _refuse(type(self))
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise _refuse(type(self))

@@ -1,13 +1,14 @@
-"""The case (DESIGN.md §2–§3): its number sequence, the case with its state machine, which
-organisations may see it (CaseAccess), and its parties.
+"""The case (DESIGN.md §2–§3): its number sequence, the case with its state machine, and
+which organisations may see it (CaseAccess); its parties are in `parties`.
 
 State changes happen only through `mediation.actions.services.perform`, which calls the
 django-fsm transition methods below; `state` is protected against direct assignment.
 """
 
+import datetime as dt
 import secrets
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -21,19 +22,21 @@ from mediation.law.choices import (
     Category,
     Channel,
     ConfirmationRuling,
-    Gender,
     Network,
     Outcome,
-    PartyKind,
-    PartyRole,
     ReferRoute,
-    RepresentativeKind,
     RiskLevel,
     State,
 )
 
-from .crypto import EncryptedCharField, LookupDigestField
 from .organisations import Organization
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from mediation.law.clocks import Clock
+
+    from .records import Agreement
 
 # Who may run a transition is mediation.policies' answer. The policy module reads these
 # tables, so it registers its check here when it is imported (mediation.apps imports it
@@ -76,13 +79,24 @@ def new_tracking_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+def _on_case(check: Callable[["Case"], bool]) -> Callable[[models.Model], bool]:
+    """A condition as django-fsm types it: it calls each with the model it is declared on."""
+    return cast(Callable[[models.Model], bool], check)
+
+
 class GuardedStates(ConcurrentTransitionMixin):
     """django-fsm's state guard, with the model's state fields found once per class: the
     mixin tests every field of the model on every instance's __init__ to find them, which
     was a twentieth of a queue page's time (a page of 20 makes 20 cases)."""
 
+    _state_fields: ClassVar[tuple[FSMFieldMixin, ...]]
+
+    if TYPE_CHECKING:  # the mixin's own bookkeeping, which django-fsm's stub leaves out
+
+        def _update_initial_state(self) -> None: ...
+
     @property
-    def state_fields(self):
+    def state_fields(self) -> Iterable[FSMFieldMixin]:
         cls = type(self)
         found = cls.__dict__.get("_state_fields")
         if found is None:
@@ -91,7 +105,9 @@ class GuardedStates(ConcurrentTransitionMixin):
         return found
 
 
-class Case(GuardedStates, models.Model):
+# viewflow ships no types, so the plugin finds no manager on workflows' task and process
+# rows that point here (case.tasks, case.processes): they stay the descriptor's default.
+class Case(GuardedStates, models.Model):  # type: ignore[django-manager-missing]
     # The mixin's state guard refuses a stale ORM save (admin, commands, tests); the
     # service's own write applies the same guard in SQL (mediation.models.case_sql).
     number = models.CharField(_("案号"), max_length=64, unique=True)
@@ -214,7 +230,7 @@ class Case(GuardedStates, models.Model):
             models.Index(fields=["risk_level", "state"], name="case_risk_state"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.number
 
     # -- conditions (side-effect free) -------------------------------------------------
@@ -241,7 +257,14 @@ class Case(GuardedStates, models.Model):
         target=State.ACCEPTED,
         permission=_permission("accept"),
     )
-    def accept(self, *, at, mediator, clock, materials_received_at=None):
+    def accept(
+        self,
+        *,
+        at: dt.datetime,
+        mediator: "User | None",
+        clock: "Clock | None",
+        materials_received_at: dt.datetime | None = None,
+    ) -> None:
         self.mediator = mediator
         self.accepted_at = at
         if materials_received_at is not None:
@@ -254,7 +277,7 @@ class Case(GuardedStates, models.Model):
         target=State.DECLINED,
         permission=_permission("decline"),
     )
-    def decline(self, *, at, reason, routes):
+    def decline(self, *, at: dt.datetime, reason: str, routes: str) -> None:
         self.end_reason = "declined"
         self.end_note = reason
         self.routes_advised = routes
@@ -267,7 +290,7 @@ class Case(GuardedStates, models.Model):
         target=State.REGISTERED,
         permission=_permission("transfer"),
     )
-    def transfer(self, *, at, target_org, clock):
+    def transfer(self, *, at: dt.datetime, target_org: Organization, clock: "Clock | None") -> None:
         self.org = target_org
         self.network = target_org.network
         self.mediator = None
@@ -279,10 +302,10 @@ class Case(GuardedStates, models.Model):
         field=state,
         source=State.ACCEPTED,
         target=State.MEDIATING,
-        conditions=[_has_mediator],
+        conditions=[_on_case(_has_mediator)],
         permission=_permission("begin"),
     )
-    def begin(self, *, at):
+    def begin(self, *, at: dt.datetime) -> None:
         self.respondent_consent_at = at
 
     @transition(
@@ -291,7 +314,7 @@ class Case(GuardedStates, models.Model):
         target=State.MEDIATING,
         permission=_permission("extend"),
     )
-    def extend(self, *, at, clock):
+    def extend(self, *, at: dt.datetime, clock: "Clock | None") -> None:
         self.set_clock(clock)
 
     # A clock stands still while the law says its days do not count (the medical appraisal,
@@ -300,10 +323,10 @@ class Case(GuardedStates, models.Model):
         field=state,
         source=[State.ACCEPTED, State.MEDIATING],
         target=None,
-        conditions=[_clock_running],
+        conditions=[_on_case(_clock_running)],
         permission=_permission("suspend_clock"),
     )
-    def suspend_clock(self, *, at, clock):
+    def suspend_clock(self, *, at: dt.datetime, clock: "Clock") -> None:
         self.due_at = None
         self.due_clock = clock.as_json()
 
@@ -311,10 +334,10 @@ class Case(GuardedStates, models.Model):
         field=state,
         source=[State.ACCEPTED, State.MEDIATING],
         target=None,
-        conditions=[_clock_paused],
+        conditions=[_on_case(_clock_paused)],
         permission=_permission("resume_clock"),
     )
-    def resume_clock(self, *, at, clock):
+    def resume_clock(self, *, at: dt.datetime, clock: "Clock | None") -> None:
         self.set_clock(clock)
 
     @transition(
@@ -323,7 +346,7 @@ class Case(GuardedStates, models.Model):
         target=None,
         permission=_permission("reassign"),
     )
-    def reassign(self, *, at, mediator):
+    def reassign(self, *, at: dt.datetime, mediator: "User | None") -> None:
         # target=None keeps the state (django-fsm: "same state" transition)
         self.mediator = mediator
 
@@ -333,7 +356,7 @@ class Case(GuardedStates, models.Model):
         target=State.AGREED,
         permission=_permission("reach_agreement"),
     )
-    def reach_agreement(self, *, at):
+    def reach_agreement(self, *, at: dt.datetime) -> None:
         self.outcome = Outcome.AGREED
         self.due_at = None
 
@@ -343,7 +366,9 @@ class Case(GuardedStates, models.Model):
         target=State.FAILED,
         permission=_permission("fail"),
     )
-    def fail(self, *, at, reason, routes, undisputed_facts=""):
+    def fail(
+        self, *, at: dt.datetime, reason: str, routes: str, undisputed_facts: str = ""
+    ) -> None:
         self.end_reason = reason
         self.routes_advised = routes
         self.undisputed_facts = undisputed_facts
@@ -356,7 +381,7 @@ class Case(GuardedStates, models.Model):
         target=State.WITHDRAWN,
         permission=_permission("withdraw"),
     )
-    def withdraw(self, *, at, note):
+    def withdraw(self, *, at: dt.datetime, note: str) -> None:
         self.end_note = note
         self.outcome = Outcome.WITHDRAWN
         self.due_at = None
@@ -373,10 +398,18 @@ class Case(GuardedStates, models.Model):
         field=state,
         source=[State.AGREED, State.CONFIRMATION_REJECTED],
         target=State.CONFIRMING,
-        conditions=[_not_judicial, _may_file],
+        conditions=[_on_case(_not_judicial), _on_case(_may_file)],
         permission=_permission("request_confirmation"),
     )
-    def request_confirmation(self, *, at, court, applicants, consent_of, clock):
+    def request_confirmation(
+        self,
+        *,
+        at: dt.datetime,
+        court: Organization,
+        applicants: list[int],
+        consent_of: list[int],
+        clock: "Clock | None",
+    ) -> None:
         self.confirmation_court = court
         self.confirmation_requested_at = at
         self.confirmation_applicants = applicants
@@ -391,10 +424,10 @@ class Case(GuardedStates, models.Model):
         field=state,
         source=State.CONFIRMING,
         target=State.AGREED,
-        conditions=[_not_judicial],
+        conditions=[_on_case(_not_judicial)],
         permission=_permission("withdraw_confirmation"),
     )
-    def withdraw_confirmation(self, *, at, note):
+    def withdraw_confirmation(self, *, at: dt.datetime, note: str) -> None:
         # 撤回申请 before the ruling: the agreement stands as it was, unconfirmed.
         self.end_note = note
         self.due_at = None
@@ -403,10 +436,10 @@ class Case(GuardedStates, models.Model):
         field=state,
         source=State.CONFIRMING,
         target=State.CONFIRMED,
-        conditions=[_not_judicial],
+        conditions=[_on_case(_not_judicial)],
         permission=_permission("confirm"),
     )
-    def confirm(self, *, at, ruling_date):
+    def confirm(self, *, at: dt.datetime, ruling_date: dt.date) -> None:
         self.ruling_date = ruling_date
         self.outcome = Outcome.CONFIRMED
         self.due_at = None
@@ -415,10 +448,12 @@ class Case(GuardedStates, models.Model):
         field=state,
         source=State.CONFIRMING,
         target=State.CONFIRMATION_REJECTED,
-        conditions=[_not_judicial],
+        conditions=[_on_case(_not_judicial)],
         permission=_permission("reject_confirmation"),
     )
-    def reject_confirmation(self, *, at, grounds, ruling_date, ruling):
+    def reject_confirmation(
+        self, *, at: dt.datetime, grounds: str, ruling_date: dt.date, ruling: str
+    ) -> None:
         self.confirmation_ruling = ruling
         self.rejection_grounds = grounds
         self.ruling_date = ruling_date
@@ -429,10 +464,10 @@ class Case(GuardedStates, models.Model):
         field=state,
         source=State.CONFIRMATION_REJECTED,
         target=State.MEDIATING,
-        conditions=[_not_judicial],
+        conditions=[_on_case(_not_judicial)],
         permission=_permission("resume"),
     )
-    def resume(self, *, at, clock):
+    def resume(self, *, at: dt.datetime, clock: "Clock | None") -> None:
         self.outcome = ""
         self.set_clock(clock)
 
@@ -442,7 +477,7 @@ class Case(GuardedStates, models.Model):
         target=State.MEDIATING,
         permission=_permission("reopen"),
     )
-    def reopen(self, *, at, clock):
+    def reopen(self, *, at: dt.datetime, clock: "Clock | None") -> None:
         self.outcome = ""
         self.end_reason = ""
         self.set_clock(clock)
@@ -453,7 +488,7 @@ class Case(GuardedStates, models.Model):
         target=State.REFERRED,
         permission=_permission("refer"),
     )
-    def refer(self, *, at, route, target_org):
+    def refer(self, *, at: dt.datetime, route: str, target_org: Organization | None) -> None:
         self.referral_route = route
         self.referral_org = target_org
         self.outcome = Outcome.REFERRED
@@ -464,7 +499,7 @@ class Case(GuardedStates, models.Model):
         target=State.CLOSED,
         permission=_permission("record_result"),
     )
-    def record_result(self, *, at, result):
+    def record_result(self, *, at: dt.datetime, result: str) -> None:
         self.referral_result = result
         self.closed_at = at
         self.due_at = None
@@ -475,7 +510,7 @@ class Case(GuardedStates, models.Model):
         target=State.CLOSED,
         permission=_permission("close"),
     )
-    def close(self, *, at):
+    def close(self, *, at: dt.datetime) -> None:
         self.closed_at = at
         self.due_at = None
 
@@ -485,12 +520,12 @@ class Case(GuardedStates, models.Model):
         target=State.ARCHIVED,
         permission=_permission("archive"),
     )
-    def archive(self, *, at):
+    def archive(self, *, at: dt.datetime) -> None:
         self.archived_at = at
 
     # -- helpers --------------------------------------------------------------------------
 
-    def set_clock(self, clock) -> None:
+    def set_clock(self, clock: "Clock | None") -> None:
         """Run the case on `clock` (a mediation.law.clocks.Clock), or on none."""
         self.due_at = clock.due if clock else None
         self.due_from = clock.start if clock else None
@@ -499,7 +534,7 @@ class Case(GuardedStates, models.Model):
         self.due_clock = clock.as_json() if clock else {}
 
     @property
-    def current_agreement(self):
+    def current_agreement(self) -> "Agreement | None":
         return self.agreements.order_by("-id").first()
 
     @property
@@ -523,60 +558,3 @@ class CaseAccess(models.Model):
         verbose_name_plural = _("案件可见组织")
         constraints = [models.UniqueConstraint(fields=["case", "org"], name="case_access_unique")]
         indexes = [models.Index(fields=["org", "case"])]
-
-
-class Party(models.Model):
-    kind = models.CharField(_("类别"), max_length=16, choices=PartyKind.choices)
-    name = models.CharField(_("姓名/名称"), max_length=lengths.NAME)
-    gender = models.CharField(_("性别"), max_length=8, choices=Gender.choices, blank=True)
-    ethnicity = models.CharField(_("民族"), max_length=20, blank=True)
-    # Encrypted at rest (SM4), found by keyed hash (mediation.models.crypto).
-    id_number = EncryptedCharField(_("公民身份号码"), max_length=18, blank=True)
-    id_number_digest = LookupDigestField(source="id_number", kind="id_number")
-    birth_date = models.DateField(_("出生日期"), null=True, blank=True)
-    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
-    representative = models.CharField(_("法定代表人/负责人"), max_length=50, blank=True)
-    phone = EncryptedCharField(_("联系电话"), max_length=30, blank=True)
-    phone_digest = LookupDigestField(source="phone", kind="phone")
-    address = models.CharField(_("住址"), max_length=200, blank=True)
-    tags = models.JSONField(_("特殊群体"), default=list, blank=True)
-    limited_capacity = models.BooleanField(_("无民事行为能力或限制民事行为能力"), default=False)
-    # A natural person's guardian or agent (DESIGN.md §3 "Parties' representatives").
-    rep_kind = models.CharField(
-        _("代理人类型"), max_length=16, choices=RepresentativeKind.choices, blank=True
-    )
-    rep_name = models.CharField(_("代理人姓名"), max_length=50, blank=True)
-    rep_id_number = models.CharField(_("代理人公民身份号码"), max_length=18, blank=True)
-    rep_phone = models.CharField(_("代理人联系电话"), max_length=30, blank=True)
-    rep_authorization = models.TextField(_("授权委托书/监护关系证明"), blank=True)
-
-    class Meta:
-        verbose_name = _("当事人")
-        verbose_name_plural = _("当事人")
-
-    def __str__(self):
-        return self.name
-
-    @property
-    def representative_info(self) -> dict | None:
-        if not self.rep_kind:
-            return None
-        return {
-            "kind": self.rep_kind,
-            "name": self.rep_name,
-            "id_number": self.rep_id_number,
-            "phone": self.rep_phone,
-            "authorization": self.rep_authorization,
-        }
-
-
-class CaseParty(models.Model):
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="case_parties")
-    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="case_links")
-    role = models.CharField(_("诉讼地位"), max_length=16, choices=PartyRole.choices)
-    position = models.PositiveSmallIntegerField(default=0)
-
-    class Meta:
-        verbose_name = _("案件当事人")
-        verbose_name_plural = _("案件当事人")
-        ordering = ["position", "id"]

@@ -22,16 +22,25 @@ Every identifier comes from model metadata and every value is a bound parameter.
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import connection
-from django.db.models import OuterRef, QuerySet
+from django.db.models import Field, OuterRef, QuerySet
 
 from mediation.models import Case, CaseAccess, CaseEvent
 
 # Arbitrary constant naming the "event insert" advisory lock.
 EVENT_LOCK_KEY = 72_720_001
+
+
+def take_event_lock() -> None:
+    """Take the event-order lock, held to commit, before inserting events outside the
+    transition path (the importer). SQLite needs none: its write transactions are IMMEDIATE
+    and so already serialised."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", [EVENT_LOCK_KEY])
 
 
 class StaleCase(Exception):
@@ -96,18 +105,24 @@ def lock_case(pk: int, probes: dict) -> Case | None:
     return rows[0] if rows else None
 
 
-def case_changes(case, attnames, source) -> tuple[str, list, str]:
+def _column(attname: str) -> "Field[Any, Any]":
+    field = Case._meta.get_field(attname)
+    assert isinstance(field, Field), attname  # a column of the case row, not a relation
+    return field
+
+
+def case_changes(case: Case, attnames: Iterable[str], source: str) -> tuple[str, list[Any], str]:
     """The SET clause for the changed columns and the state the write is guarded by (the
     guard django-fsm's ConcurrentTransitionMixin applies, without rebuilding the ORM
     query); mediation.events runs it with the action's events."""
-    fields = [Case._meta.get_field(a) for a in attnames]
+    fields = [_column(a) for a in attnames]
     qn = connection.ops.quote_name
     sets = ", ".join(f"{qn(f.column)} = %s" for f in fields)
     values = [f.get_db_prep_save(getattr(case, f.attname), connection) for f in fields]
     return sets, values, source
 
 
-def case_where():
+def case_where() -> tuple[str, str]:
     qn = connection.ops.quote_name
     return qn(Case._meta.db_table), f"{qn('id')} = %s AND {qn('state')} = %s"
 
@@ -204,7 +219,8 @@ def insert_many_events_pg(
     events: list[CaseEvent] = []
     for start in range(0, len(items), 1000):
         part = items[start : start + 1000]
-        rows, values = [], []
+        rows: list[str] = []
+        values: list[Any] = []
         for i, (case, type_, payload) in enumerate(part):
             rows.append("(%s, %s, %s, %s, %s::jsonb)")
             values += [i, case.pk, case.org_id, type_, json.dumps(payload)]
@@ -232,7 +248,7 @@ def insert_many_events_pg(
     return events
 
 
-def mark_written(case) -> None:
+def mark_written(case: Case) -> None:
     """After the guarded write: later ORM saves of this instance compare with the new state
     (the mixin's own bookkeeping, which its save would have done)."""
     case._update_initial_state()

@@ -37,10 +37,10 @@ class TimeLimit(models.Model):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.get_stage_display()} {self.count}{self.get_unit_display()}"
 
-    def clean(self):
+    def clean(self) -> None:
         errors = {}
         if self.count is None or self.count <= 0:
             errors["count"] = _("期限须为正整数")
@@ -66,7 +66,7 @@ class Holiday(models.Model):
         verbose_name_plural = _("节假日安排")
         ordering = ["date"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.date} {'上班' if self.is_working_day else '休息'}"
 
     def clean(self) -> None:

@@ -22,6 +22,7 @@ import base64
 import functools
 import hmac as std_hmac
 import os
+from typing import Any
 
 from cryptography.hazmat.primitives import hashes, padding
 from cryptography.hazmat.primitives import hmac as c_hmac
@@ -54,7 +55,7 @@ def _keys(master_hex: str) -> tuple[bytes, bytes, bytes]:
     )
 
 
-def keys():
+def keys() -> tuple[bytes, bytes, bytes]:
     return _keys(settings.PII_KEY)
 
 
@@ -71,7 +72,7 @@ def encrypt(plaintext: str) -> str:
     return PREFIX + base64.b64encode(body + tag).decode()
 
 
-def is_encrypted(value) -> bool:
+def is_encrypted(value: object) -> bool:
     return isinstance(value, str) and value.startswith(PREFIX)
 
 
@@ -108,7 +109,7 @@ def digest(kind: str, value: str) -> str:
     return _hmac_sm3(keys()[2], f"{kind}:{value}".encode()).hex()
 
 
-def digest_q(value: str, prefix: str = "", **columns) -> Q:
+def digest_q(value: str, prefix: str = "", **columns: str) -> Q:
     """Rows whose columns match `value` exactly: digest_q(v, "party__", id_number=
     "id_number_digest", phone="phone_digest") → Q(party__id_number_digest=…) | …"""
     q = Q(pk__in=[])
@@ -133,13 +134,13 @@ class EncryptedCharField(models.TextField):
     """Plaintext in Python, SM4 ciphertext in the database. `max_length` bounds the
     plaintext (forms, admin); the column is text because ciphertext is longer."""
 
-    def from_db_value(self, value, expression, connection):
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str | None:
         return decrypt(value) if value else value
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> Any:
         return decrypt(value) if is_encrypted(value) else value
 
-    def get_prep_value(self, value):
+    def get_prep_value(self, value: Any) -> Any:
         value = super().get_prep_value(value)
         if value in (None, "") or is_encrypted(value):
             return value
@@ -149,7 +150,7 @@ class EncryptedCharField(models.TextField):
 class LookupDigestField(models.CharField):
     """HMAC-SM3 of another field of the same row, written on every save."""
 
-    def __init__(self, *args, source: str, kind: str, **kwargs):
+    def __init__(self, *args: Any, source: str, kind: str, **kwargs: Any) -> None:
         self.source, self.kind = source, kind
         kwargs.setdefault("max_length", 64)
         kwargs.setdefault("blank", True)
@@ -157,12 +158,12 @@ class LookupDigestField(models.CharField):
         kwargs.setdefault("db_index", True)
         super().__init__(*args, **kwargs)
 
-    def deconstruct(self):
+    def deconstruct(self) -> Any:
         name, path, args, kwargs = super().deconstruct()
         kwargs.update(source=self.source, kind=self.kind)
         return name, path, args, kwargs
 
-    def pre_save(self, model_instance, add):
+    def pre_save(self, model_instance: models.Model, add: bool) -> str:
         value = digest(self.kind, getattr(model_instance, self.source) or "")
         setattr(model_instance, self.attname, value)
         return value

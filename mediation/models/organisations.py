@@ -1,6 +1,8 @@
 """Organisations (the networks' committees, courts, bureaus and their parents) and who
 works in each, with which role (DESIGN.md §1)."""
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -8,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from mediation.law.choices import KIND_NETWORK, ArbitrationScope, Network, OrgKind, Role
 
 
-class Organization(models.Model):
+# viewflow ships no types: the plugin finds no manager for workflows' tasks (org.tasks).
+class Organization(models.Model):  # type: ignore[django-manager-missing]
     name = models.CharField(_("名称"), max_length=100, unique=True)
     short_code = models.CharField(
         _("简称代字"), max_length=8, unique=True, help_text=_("用于案号，如“红”")
@@ -42,11 +45,11 @@ class Organization(models.Model):
         verbose_name_plural = _("组织")
         ordering = ["id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs):
-        self.network = KIND_NETWORK.get(self.kind, "")
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.network = KIND_NETWORK[OrgKind(self.kind)] if self.is_mediating else ""
         super().save(*args, **kwargs)
 
     @property
@@ -73,5 +76,5 @@ class Membership(models.Model):
             models.UniqueConstraint(fields=["user", "org", "role"], name="membership_unique")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user} @ {self.org} ({self.get_role_display()})"

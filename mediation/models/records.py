@@ -107,7 +107,7 @@ class Document(models.Model):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.title} v{self.version}"
 
 
@@ -133,5 +133,5 @@ class Attachment(models.Model):
         verbose_name_plural = _("案件材料")
         ordering = ["case", "id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name

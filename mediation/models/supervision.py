@@ -5,12 +5,19 @@ not about one case (exports, complaint handling).
 Imported by mediation.models so that Django registers them with the app.
 """
 
+import datetime as dt
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from .append_only import AppendOnly
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 class EmploymentKind(models.TextChoices):
@@ -50,14 +57,14 @@ class MediatorProfile(models.Model):
         verbose_name = _("调解员名册")
         verbose_name_plural = _("调解员名册")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return str(self.user)
 
     @property
     def specialty_list(self) -> list[str]:
         return [s for s in self.specialties.split(",") if s]
 
-    def set_specialties(self, codes) -> None:
+    def set_specialties(self, codes: Iterable[str]) -> None:
         codes = [c for c in dict.fromkeys(codes) if c]
         self.specialties = "," + ",".join(codes) + "," if codes else ""
 
@@ -125,15 +132,15 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         ordering = ["-received_at", "-id"]
         indexes = [models.Index(fields=["state", "due_at"]), models.Index(fields=["mediator"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"#{self.pk} {self.complainant}"
 
     @transition(field=state, source=ComplaintState.RECEIVED, target=ComplaintState.INVESTIGATING)
-    def investigate(self, *, at, handler):
+    def investigate(self, *, at: dt.datetime, handler: "User") -> None:
         self.handler = handler
 
     @transition(field=state, source=ComplaintState.INVESTIGATING, target=ComplaintState.UPHELD)
-    def uphold(self, *, at, conclusion):
+    def uphold(self, *, at: dt.datetime, conclusion: str) -> None:
         self.conclusion = conclusion
         self.closed_at = at
 
@@ -142,7 +149,7 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         source=[ComplaintState.RECEIVED, ComplaintState.INVESTIGATING],
         target=ComplaintState.DISMISSED,
     )
-    def dismiss(self, *, at, conclusion):
+    def dismiss(self, *, at: dt.datetime, conclusion: str) -> None:
         self.conclusion = conclusion
         self.closed_at = at
 
@@ -186,7 +193,7 @@ class NegativeListEntry(models.Model):
         ordering = ["-occurred_on", "-id"]
         indexes = [models.Index(fields=["mediator", "until"]), models.Index(fields=["until"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.conduct
 
 

@@ -19,10 +19,16 @@ import sqlite3
 import subprocess
 import tarfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from django.db.backends.utils import CursorWrapper
 
 COUNTED = [
     "mediation_case",
@@ -56,7 +62,7 @@ def media_files(root: Path) -> dict[str, dict]:
     return out
 
 
-def counts(cursor) -> dict[str, int]:
+def counts(cursor: CursorWrapper) -> dict[str, int]:
     out = {}
     for table in COUNTED:
         # Table names come from the constant COUNTED above, never from input.
@@ -78,7 +84,7 @@ def pg_env_and_args(db: dict) -> tuple[dict, list[str]]:
     return env, args
 
 
-def backup(dest: str | Path, *, now=None) -> Path:
+def backup(dest: str | Path, *, now: dt.datetime | None = None) -> Path:
     now = now or timezone.now()
     target = Path(dest) / f"datiaojie-{timezone.localtime(now):%Y%m%d-%H%M%S}"
     target.mkdir(parents=True, exist_ok=False)

@@ -1,8 +1,11 @@
 """Demo data for 红寺堡区 (DESIGN.md §10), driven through the real services so every demo
 case has an honest history of events. Deterministic (seeded) and idempotent."""
 
+from __future__ import annotations
+
 import datetime as dt
 import random
+from typing import TYPE_CHECKING, Any, TextIO
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -13,7 +16,13 @@ from mediation.actions import services
 from mediation.law.choices import Category, Channel, FailReason, OrgKind, ReferRoute, Role, State
 from mediation.law.identity import id_check_char
 from mediation.law.transitions import STATUS_OR_TITLE_CATEGORIES
-from mediation.models import Case, Membership, Organization
+from mediation.models import Case, MediatorProfile, Membership, Organization
+from mediation.prevention import records as prevention
+from workflows.models import CaseTask
+from workflows.services import complete_task
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 TOWNSHIPS = [
     # name, short code of the township committee, villages (name, short code)
@@ -91,7 +100,15 @@ ACCOUNTS = [
 def build_organizations() -> dict[str, Organization]:
     orgs: dict[str, Organization] = {}
 
-    def put(name, short, kind, region="", parent=None, subtype="", scope=""):
+    def put(
+        name: str,
+        short: str,
+        kind: str,
+        region: str = "",
+        parent: Organization | None = None,
+        subtype: str = "",
+        scope: str = "",
+    ) -> Organization:
         org, _created = Organization.objects.update_or_create(
             name=name,
             defaults={
@@ -142,17 +159,16 @@ def build_organizations() -> dict[str, Organization]:
     return orgs
 
 
-def _set_name(user, full_name):
+def _set_name(user: User, full_name: str) -> None:
     user.last_name, user.first_name = full_name[:1], full_name[1:]
 
 
-def build_accounts(orgs) -> dict[str, object]:
-    User = get_user_model()
+def build_accounts(orgs: dict[str, Organization]) -> dict[str, User]:
     users = {}
     password = settings.DEMO_PASSWORD
     rng = random.Random(7)
     for username, org_name, role, full in ACCOUNTS:
-        users[username] = _account(User, username, full, password, orgs[org_name], role)
+        users[username] = _account(username, full, password, orgs[org_name], role)
     # Every other mediating organisation gets a head and a mediator so demo cases move.
     for org in orgs.values():
         if not org.is_mediating:
@@ -161,12 +177,12 @@ def build_accounts(orgs) -> dict[str, object]:
             if Membership.objects.filter(org=org, role=role).exists():
                 continue
             full = rng.choice(SURNAMES) + rng.choice(GIVEN)
-            _account(User, f"{role}_{org.pk}", full, password, org, role)
+            _account(f"{role}_{org.pk}", full, password, org, role)
     return users
 
 
-def _account(User, username, full, password, org, role):
-    user, created = User.objects.get_or_create(username=username)
+def _account(username: str, full: str, password: str, org: Organization, role: str) -> User:
+    user, created = get_user_model().objects.get_or_create(username=username)
     if created or not user.check_password(password):
         _set_name(user, full)
         user.set_password(password)
@@ -175,25 +191,25 @@ def _account(User, username, full, password, org, role):
     return user
 
 
-def make_id_number(rng, birth: dt.date, male: bool) -> str:
+def make_id_number(rng: random.Random, birth: dt.date, male: bool) -> str:
     seq = rng.randrange(0, 50) * 2 + (1 if male else 0)
     body = f"640303{birth:%Y%m%d}{rng.randrange(0, 10)}{seq:02d}"[:17]
     body = body[:14] + f"{rng.randrange(0, 10)}{rng.randrange(0, 10)}{seq % 10}"
     return body + id_check_char(body)
 
 
-def _person(rng, role, today):
+def _person(rng: random.Random, role: str, today: dt.date) -> dict[str, Any]:
     male = rng.random() < 0.5
     age = rng.choice([25, 34, 41, 52, 63, 68, 75, 30, 45, 16])
     birth = dt.date(today.year - age, rng.randint(1, 12), rng.randint(1, 28))
-    tags = []
+    tags: list[str] = []
     if rng.random() < 0.08:
         tags.append("disabled")
     if rng.random() < 0.05:
         tags.append("veteran")
     if rng.random() < 0.1:
         tags.append("migrant_worker")
-    person = {
+    person: dict[str, Any] = {
         "role": role,
         "kind": "person",
         "name": rng.choice(SURNAMES) + rng.choice(GIVEN),
@@ -234,7 +250,7 @@ SUMMARIES = {
 }
 
 
-def _case_payload(rng, org, today):
+def _case_payload(rng: random.Random, org: Organization, today: dt.date) -> dict[str, Any]:
     category = rng.choice(list(SUMMARIES))
     summary, claims = SUMMARIES[category]
     respondent = _person(rng, "respondent", today)
@@ -284,29 +300,39 @@ PLAN = (
 )
 
 
-def _staff(org, role):
+def _staff(org: Organization, role: str) -> User:
+    """The first member with `role` (build_accounts gives every mediating organisation a
+    head and a mediator)."""
     m = Membership.objects.filter(org=org, role=role).select_related("user").order_by("id").first()
-    return m.user if m else None
+    if m is None:
+        raise LookupError(f"{org} has no {role}")
+    return m.user
 
 
-def _complete_court_task(case, kind, user, data, t):
-    from workflows.models import CaseTask
-    from workflows.services import complete_task
-
+def _complete_court_task(
+    case: Case, kind: str, user: User, data: str | dict[str, Any], t: dt.datetime
+) -> None:
     if isinstance(data, str):
         data = {"decision": "register", "number": data}
     task = CaseTask.objects.get(case=case, kind=kind, status="NEW")
     complete_task(task.pk, user, data, now=t)
 
 
-def drive(case, target, rng, users, orgs, t):
+def drive(
+    case: Case,
+    target: str,
+    rng: random.Random,
+    users: dict[str, User],
+    orgs: dict[str, Organization],
+    t: dt.datetime,
+) -> None:
     """Move a registered case to `target` through the transition service."""
     head = _staff(case.org, Role.ORG_HEAD)
     mediator = _staff(case.org, Role.MEDIATOR)
     court = orgs["红寺堡区人民法院"]
     judge = users["judge"]
 
-    def step(name, user, data=None, days=1):
+    def step(name: str, user: User, data: dict[str, Any] | None = None, days: int = 1) -> Case:
         nonlocal t
         t = min(t + dt.timedelta(days=days, hours=rng.randint(0, 8)), timezone.now())
         return services.perform(case, name, user, data or {}, now=t)
@@ -356,7 +382,7 @@ def drive(case, target, rng, users, orgs, t):
             return
         step("record_result", mediator, {"result": "已由人民法院立案受理"})
         return
-    summary, _claims = SUMMARIES.get(case.category, (case.summary, ""))
+    summary, _claims = SUMMARIES.get(Category(case.category), (case.summary, ""))
     agreement = {
         "form": "written",
         "facts": summary,
@@ -424,8 +450,6 @@ MEDIATOR_TYPES = [
 def build_mediator_profiles() -> int:
     """A roster entry (DESIGN §8) for every mediator without one: type and specialties
     from a fixed rotation, so the roster and the suggestions have something to show."""
-    from mediation.models import MediatorProfile
-
     made = 0
     members = Membership.objects.filter(role=Role.MEDIATOR).order_by("user_id")
     for i, user_id in enumerate(dict.fromkeys(m.user_id for m in members)):
@@ -439,7 +463,7 @@ def build_mediator_profiles() -> int:
     return made
 
 
-def seed(stdout=None, count=len(PLAN)) -> dict:
+def seed(stdout: TextIO | None = None, count: int = len(PLAN)) -> dict[str, int]:
     with transaction.atomic():
         orgs = build_organizations()
         users = build_accounts(orgs)
@@ -474,12 +498,12 @@ def seed(stdout=None, count=len(PLAN)) -> dict:
     return {"organizations": len(orgs), "cases_created": created}
 
 
-def seed_prevention(rng, users, orgs, now):
+def seed_prevention(
+    rng: random.Random, users: dict[str, User], orgs: dict[str, Organization], now: dt.datetime
+) -> None:
     """Screening rounds of the committees (some found disputes registered as proactive
     cases) and 12348 / window consultations (one registered as a case), through the same
     services the pages use."""
-    from mediation.prevention import records as prevention
-
     today = timezone.localdate(now)
     committees = [o for o in orgs.values() if o.kind == "people_committee" and o.region]
     # Most committees screened this month; a few did not, so the supervisor sees them.

@@ -10,17 +10,21 @@ with the failing check named, in JSON, for nginx health checks and monitoring al
 from __future__ import annotations
 
 import time
+from typing import Any
 
+import redis
 from django.conf import settings
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+
+from mediation.live import relay as live
 
 REDIS_TIMEOUT = 2.0
 
 
-def _check_database() -> dict:
+def _check_database() -> dict[str, Any]:
     started = time.perf_counter()
     try:
         with connection.cursor() as cur:
@@ -33,16 +37,12 @@ def _check_database() -> dict:
     return {"ok": True, "ms": round((time.perf_counter() - started) * 1000, 1)}
 
 
-def _check_channel_layer() -> dict:
-    from mediation.live import relay as live
-
+def _check_channel_layer() -> dict[str, Any]:
     layer = live.shared_layer()
     if layer is None:
         return {"ok": True, "backend": "memory"}
     started = time.perf_counter()
     try:
-        import redis
-
         client = redis.Redis.from_url(
             settings.REDIS_URL,
             socket_timeout=REDIS_TIMEOUT,
@@ -59,13 +59,13 @@ def _check_channel_layer() -> dict:
 
 @never_cache
 @require_safe
-def healthz(request):
+def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
 @never_cache
 @require_safe
-def readyz(request):
+def readyz(request: HttpRequest) -> JsonResponse:
     checks = {"database": _check_database(), "channel_layer": _check_channel_layer()}
     ready = all(c["ok"] for c in checks.values())
     return JsonResponse(

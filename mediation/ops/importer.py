@@ -20,15 +20,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
+from django.db.models import Choices
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from python_calamine import CalamineWorkbook
 
 from mediation.actions.services import derived_tags
 from mediation.events import case_snapshot
@@ -51,8 +55,8 @@ from mediation.models import (
     CaseParty,
     Organization,
     Party,
+    case_sql,
 )
-from mediation.models.case_sql import EVENT_LOCK_KEY
 
 BATCH = 2000
 
@@ -154,10 +158,10 @@ class Row:
     region: str
     village: str
     outcome: str
-    parties: list[dict]
+    parties: list[dict[str, Any]]
 
 
-def _labels(choices) -> dict[str, str]:
+def _labels(choices: type[Choices]) -> dict[str, str]:
     out = {}
     for value, label in choices.choices:
         out[str(value)] = value
@@ -169,7 +173,7 @@ CATEGORIES = _labels(Category)
 CHANNELS = _labels(Channel)
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -177,7 +181,7 @@ def _text(value) -> str:
     return str(value).strip()
 
 
-def _date(value) -> dt.date | None:
+def _date(value: object) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -203,7 +207,7 @@ def normalise_number(value: str) -> str:
 class Validator:
     """Checks one row at a time against the organisations and the numbers seen so far."""
 
-    def __init__(self, today: dt.date):
+    def __init__(self, today: dt.date) -> None:
         self.today = today
         self.orgs: dict[str, Organization] = {}
         for org in Organization.objects.all():
@@ -212,7 +216,7 @@ class Validator:
                 self.orgs[org.short_code] = org
         self.seen: dict[str, int] = {}
 
-    def check(self, rownum: int, raw: dict) -> tuple[Row | None, list[RowError]]:
+    def check(self, rownum: int, raw: dict[str, Any]) -> tuple[Row | None, list[RowError]]:
         errors: list[RowError] = []
 
         def bad(key: str, reason: str) -> None:
@@ -261,7 +265,8 @@ class Validator:
             else:
                 self.seen[number] = rownum
 
-        created = closed = None
+        created: dt.date | None = None
+        closed: dt.date | None = None
         for key in ("created", "closed"):
             if not values[key]:
                 continue
@@ -304,10 +309,10 @@ class Validator:
                 bad("amount", _("金额应为不小于0的数字"))
                 amount = None
 
-        parties = []
+        parties: list[dict[str, Any]] = []
         for role, key in (("applicant", "applicant"), ("respondent", "respondent")):
-            party = {"role": role, "name": values[key], "id_number": "", "phone": ""}
-            party["kind"] = "person"
+            party: dict[str, Any] = {"role": role, "name": values[key], "kind": "person"}
+            party.update(id_number="", phone="")
             if values[f"{key}_id"]:
                 try:
                     rid = parse_resident_id(values[f"{key}_id"])
@@ -323,6 +328,9 @@ class Validator:
 
         if errors:
             return None, errors
+        # A row without errors has every required value (REQUIRED, each checked above).
+        assert org is not None and created is not None and outcome is not None
+        assert category is not None and channel is not None
         return (
             Row(
                 row=rownum,
@@ -346,11 +354,9 @@ class Validator:
         )
 
 
-def read_rows(path: str | Path) -> tuple[int, Iterator[tuple[int, dict]]]:
+def read_rows(path: str | Path) -> tuple[int, Iterator[tuple[int, dict[str, Any]]]]:
     """(number of data rows, iterator of (sheet row number, {field: value})). Read with
     calamine (Rust): openpyxl alone took most of the time budget of a 100,000-row import."""
-    from python_calamine import CalamineWorkbook
-
     try:
         sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
         rows = sheet.iter_rows()
@@ -366,7 +372,7 @@ def read_rows(path: str | Path) -> tuple[int, Iterator[tuple[int, dict]]]:
     index = {COLUMNS[n]: i for i, n in enumerate(names) if n in COLUMNS}
     total = max(sheet.height - 1, 0)
 
-    def iterate():
+    def iterate() -> Iterator[tuple[int, dict[str, Any]]]:
         for offset, values in enumerate(rows, start=2):
             if all(v is None or _text(v) == "" for v in values):
                 continue
@@ -381,7 +387,7 @@ def import_file(
     dry_run: bool = False,
     progress: Callable[[int, int], None] | None = None,
     batch_size: int = BATCH,
-    now=None,
+    now: dt.datetime | None = None,
 ) -> Report:
     now = now or timezone.now()
     report = Report(dry_run=dry_run)
@@ -392,7 +398,7 @@ def import_file(
     for rownum, raw in rows:
         report.rows += 1
         row, errors = validator.check(rownum, raw)
-        if errors:
+        if row is None:
             report.errors.extend(errors)
         else:
             report.valid += 1
@@ -418,7 +424,7 @@ def _check_existing_dry(validator: Validator, report: Report) -> None:
         report.skipped += Case.objects.filter(number__in=chunk).count()
 
 
-def _write(rows: list[Row], report: Report, source: str, now) -> None:
+def _write(rows: list[Row], report: Report, source: str, now: dt.datetime) -> None:
     with transaction.atomic():
         # Lock the counters first: a live intake for the same organisation and year waits
         # until the imported numbers and the advanced counter commit together.
@@ -450,10 +456,7 @@ def _write(rows: list[Row], report: Report, source: str, now) -> None:
             else:
                 report.errors.append(RowError(r.row, "案号", _("案号已被系统中的另一案件使用")))
         if fresh:
-            if connection.vendor == "postgresql":
-                _insert_copy(fresh, source, now)
-            else:
-                _insert(fresh, source, now)
+            _insert(fresh, source, now)
         for r in rows:
             seq = seqs[(r.org.pk, r.year)]
             seq.last = max(seq.last, r.seq)
@@ -461,141 +464,65 @@ def _write(rows: list[Row], report: Report, source: str, now) -> None:
         report.imported += len(fresh)
 
 
-def _prepare_parties(rows: list[Row], today) -> None:
+def _case(r: Row, now: dt.datetime) -> Case:
+    priority = any(set(p["tags"]) & PRIORITY_TAGS for p in r.parties)
+    return Case(
+        number=r.number,
+        network=r.org.network,
+        org_id=r.org.pk,
+        registering_org_id=r.org.pk,
+        channel=r.channel,
+        category=r.category,
+        summary=r.summary,
+        claims=r.claims,
+        amount=r.amount,
+        region=r.region,
+        village=r.village,
+        priority=priority,
+        state=State.CLOSED,
+        created_at=r.created,
+        updated_at=now,
+        closed_at=r.closed,
+        outcome=r.outcome,
+    )
+
+
+def _party(p: dict[str, Any]) -> Party:
+    return Party(
+        kind="person",
+        name=p["name"],
+        gender=p.get("gender", ""),
+        id_number=p["id_number"],
+        birth_date=p.get("birth_date"),
+        phone=p["phone"],
+        tags=p["tags"],
+    )
+
+
+def _event(case: Case, row: Row, source: str, now: dt.datetime) -> CaseEvent:
+    """An imported case's `case.created` event: the snapshot, no actor, where it came from."""
+    payload = {
+        "case": case_snapshot(case),
+        "actor": None,
+        "data": {
+            "channel": case.channel,
+            "priority": case.priority,
+            "imported": {"file": source, "row": row.row},
+        },
+        "orgs": [case.org_id],
+    }
+    return CaseEvent(case=case, type=EventType.CASE_CREATED, at=now, payload=payload)
+
+
+def _insert(rows: list[Row], source: str, now: dt.datetime) -> None:
+    """The one write path, on PostgreSQL and SQLite alike: the ORM's bulk inserts, one
+    statement per table and batch (the ids come back from the insert on both)."""
+    today = timezone.localdate(now)
     for r in rows:
         for p in r.parties:
             p["tags"] = derived_tags("person", p.get("birth_date"), [], today)
-
-
-def _case_values(r: Row, now) -> dict:
-    tags = [p["tags"] for p in r.parties]
-    return {
-        "number": r.number,
-        "network": r.org.network,
-        "org_id": r.org.pk,
-        "registering_org_id": r.org.pk,
-        "channel": r.channel,
-        "category": r.category,
-        "summary": r.summary,
-        "claims": r.claims,
-        "amount": r.amount,
-        "region": r.region,
-        "village": r.village,
-        "priority": any(set(t) & PRIORITY_TAGS for t in tags),
-        "state": State.CLOSED,
-        "created_at": r.created,
-        "updated_at": now,
-        "closed_at": r.closed,
-        "outcome": r.outcome,
-    }
-
-
-def _party_values(p: dict) -> dict:
-    return {
-        "kind": "person",
-        "name": p["name"],
-        "gender": p.get("gender", ""),
-        "id_number": p["id_number"],
-        "birth_date": p.get("birth_date"),
-        "phone": p["phone"],
-        "tags": p["tags"],
-    }
-
-
-def _event_payload(case: dict, org_id: int, row: Row, source: str, channel, priority) -> dict:
-    """The payload of an imported case's `case.created` event: the snapshot, no actor,
-    where it came from."""
-    return {
-        "case": case,
-        "actor": None,
-        "data": {
-            "channel": channel,
-            "priority": priority,
-            "imported": {"file": source, "row": row.row},
-        },
-        "orgs": [org_id],
-    }
-
-
-def _copy(cur, model, values: list[dict]) -> None:
-    """COPY rows into `model`'s table: every concrete column, prepared as the ORM's insert
-    prepares it (field defaults, pre_save: the encrypted ID/phone columns and their lookup
-    digests, mediation.models.crypto), so only the per-statement overhead is saved."""
-    fields = [f for f in model._meta.concrete_fields if f.attname in values[0] or not f.primary_key]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    with cur.copy(f"COPY {model._meta.db_table} ({columns}) FROM STDIN") as copy:
-        for row in values:
-            obj = model(**row)
-            copy.write_row([f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields])
-
-
-def _next_ids(cur, model, n: int) -> list[int]:
-    cur.execute(
-        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-        [model._meta.db_table, n],
-    )
-    return [row[0] for row in cur.fetchall()]
-
-
-def _insert_copy(rows: list[Row], source: str, now) -> None:
-    """PostgreSQL: the same rows as `_insert`, by COPY with ids drawn from the sequences
-    (the ORM's per-instance work was most of a 100,000-row import)."""
-    _prepare_parties(rows, timezone.localdate(now))
-    with connection.cursor() as wrapper:
-        cur = wrapper.cursor
-        case_ids = _next_ids(cur, Case, len(rows))
-        party_ids = _next_ids(cur, Party, sum(len(r.parties) for r in rows))
-        cases = [{"id": pk, **_case_values(r, now)} for pk, r in zip(case_ids, rows, strict=True)]
-        _copy(cur, Case, cases)
-        parties, links, it = [], [], iter(party_ids)
-        for pk, r in zip(case_ids, rows, strict=True):
-            for position, p in enumerate(r.parties):
-                party_id = next(it)
-                parties.append({"id": party_id, **_party_values(p)})
-                links.append(
-                    {"case_id": pk, "party_id": party_id, "role": p["role"], "position": position}
-                )
-        _copy(cur, Party, parties)
-        _copy(cur, CaseParty, links)
-        _copy(
-            cur,
-            CaseAccess,
-            [
-                {
-                    "case_id": c["id"],
-                    "org_id": c["org_id"],
-                    "reason": AccessReason.HANDLER,
-                    "since": c["created_at"],
-                }
-                for c in cases
-            ],
-        )
-        # Event ids follow commit order (mediation.events): hold the event lock to commit.
-        cur.execute("SELECT pg_advisory_xact_lock(%s)", [EVENT_LOCK_KEY])
-        events = []
-        for c, r in zip(cases, rows, strict=True):
-            snapshot = {"id": c["id"], "number": c["number"], "network": c["network"]}
-            snapshot.update(state=c["state"], org=c["org_id"])
-            payload = _event_payload(snapshot, c["org_id"], r, source, c["channel"], c["priority"])
-            events.append(
-                {
-                    "case_id": c["id"],
-                    "type": EventType.CASE_CREATED,
-                    "at": now,
-                    "actor_id": None,
-                    "payload": payload,
-                }
-            )
-        _copy(cur, CaseEvent, events)
-
-
-def _insert(rows: list[Row], source: str, now) -> None:
-    """SQLite (the embedded default): the ORM's bulk inserts."""
-    _prepare_parties(rows, timezone.localdate(now))
-    cases = [Case(**_case_values(r, now)) for r in rows]
-    Case.objects.bulk_create(cases)
-    parties = [Party(**_party_values(p)) for r in rows for p in r.parties]
-    Party.objects.bulk_create(parties)
+    cases = Case.objects.bulk_create([_case(r, now) for r in rows])
+    parties = Party.objects.bulk_create([_party(p) for r in rows for p in r.parties])
     it = iter(parties)
     CaseParty.objects.bulk_create(
         [
@@ -610,26 +537,16 @@ def _insert(rows: list[Row], source: str, now) -> None:
             for c in cases
         ]
     )
+    # Event ids follow commit order (mediation.events): hold the event lock to commit.
+    case_sql.take_event_lock()
     CaseEvent.objects.bulk_create(
-        [
-            CaseEvent(
-                case=c,
-                type=EventType.CASE_CREATED,
-                at=now,
-                payload=_event_payload(
-                    case_snapshot(c), c.org_id, r, source, c.channel, c.priority
-                ),
-            )
-            for c, r in zip(cases, rows, strict=True)
-        ]
+        [_event(c, r, source, now) for c, r in zip(cases, rows, strict=True)]
     )
 
 
-def write_workbook(path: str | Path, rows=()) -> None:
+def write_workbook(path: str | Path, rows: Iterable[dict[str, Any]] = ()) -> None:
     """An XLSX in the import layout: the header row, then `rows` ({header: value}). With
     no rows it is the blank template an office fills in (`import_cases --template`)."""
-    from openpyxl import Workbook
-
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("案件")
     headers = list(COLUMNS)

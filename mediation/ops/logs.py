@@ -21,8 +21,18 @@ import json
 import logging
 import re
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from mediation.law.identity import mask_id_number, mask_phone
+
+from . import metrics
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import HttpRequest
+    from django.http.response import HttpResponseBase
 
 actor_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("dtj_actor", default=None)
 
@@ -43,7 +53,7 @@ def scrub(text: str) -> str:
     return _LANDLINE_RE.sub(lambda m: mask_phone(m.group(0)), text)
 
 
-def _clean(value):
+def _clean(value: object) -> object:
     if isinstance(value, str):
         return scrub(value)
     if isinstance(value, dict):
@@ -81,7 +91,7 @@ class ScrubbingFormatter(logging.Formatter):
         return scrub(super().format(record))
 
 
-def _actor_of(user) -> str | None:
+def _actor_of(user: AbstractBaseUser | AnonymousUser | None) -> str | None:
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     return user.get_username()
@@ -90,10 +100,10 @@ def _actor_of(user) -> str | None:
 class RequestLogMiddleware:
     """One `datiaojie.requests` line per request; the actor for every line meanwhile."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         started = time.perf_counter()
         token = actor_var.set(None)
         try:
@@ -120,8 +130,6 @@ class RequestLogMiddleware:
 def event_committed(message: dict) -> None:
     """A CaseEvent has committed: log it (and count a transition). Called on commit by
     mediation.events with the event's wire shape, so the line matches what desks see."""
-    from . import metrics
-
     case = message.get("case") or {}
     data = message.get("data") or {}
     actor = message.get("actor") or {}

@@ -22,23 +22,31 @@ What is measured:
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import os
 import time
+from collections.abc import Iterator
 
 from django.conf import settings
-from django.http import HttpResponse, JsonResponse
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
+    REGISTRY,
     CollectorRegistry,
     Counter,
     Gauge,
     Histogram,
     generate_latest,
+    multiprocess,
 )
 from prometheus_client.core import GaugeMetricFamily
+
+from config.asgi_types import ASGIApp, Message, Receive, Scope, Send
+from mediation.law.choices import OPEN_STATES
 
 REQUESTS = Counter("dtj_http_requests", "HTTP requests answered", ["method", "status"])
 REQUEST_SECONDS = Histogram(
@@ -92,10 +100,9 @@ class OverdueCollector:
     """Cases in an open state past their due time, counted by the database at scrape time
     (one number for the deployment, not a per-process sample)."""
 
-    def collect(self):
-        from django.db.models import Count
-
-        from mediation.law.choices import OPEN_STATES
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        # lazy: this module is imported while logging is configured (settings.LOGGING ->
+        # ops.logs -> ops.metrics), before the app registry can import a model.
         from mediation.models import Case
 
         family = GaugeMetricFamily(
@@ -121,14 +128,10 @@ def registry() -> CollectorRegistry:
     (multiprocess mode), or this process's own registry; plus the overdue count."""
     global _registered
     if settings.PROMETHEUS_MULTIPROC_DIR:
-        from prometheus_client import multiprocess
-
         reg = CollectorRegistry()
         multiprocess.MultiProcessCollector(reg)
         reg.register(_OVERDUE)
         return reg
-    from prometheus_client import REGISTRY
-
     if not _registered:
         REGISTRY.register(_OVERDUE)
         _registered = True
@@ -146,7 +149,7 @@ def allowed(address: str) -> bool:
     return False
 
 
-def metrics_view(request):
+def metrics_view(request: HttpRequest) -> HttpResponse | JsonResponse:
     """`GET /metrics`: only for the addresses in METRICS_ALLOWED_IPS (the address of the
     connection: behind nginx that is nginx, which restricts /metrics itself, see
     deploy/nginx/datiaojie.conf)."""
@@ -162,8 +165,6 @@ def clean_dead_processes() -> None:
     path = settings.PROMETHEUS_MULTIPROC_DIR
     if not path or not os.path.isdir(path):
         return
-    from prometheus_client import multiprocess
-
     for name in os.listdir(path):
         if not name.startswith("gauge_live") or not name.endswith(".db"):
             continue
@@ -185,16 +186,16 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def instrument(app):
+def instrument(app: ASGIApp) -> ASGIApp:
     """ASGI wrapper: counts HTTP requests (by method and status, with their duration) and
     open websockets (from the accept to the end of the connection) in every process."""
 
-    async def instrumented(scope, receive, send):
+    async def instrumented(scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "http":
             started, status = time.perf_counter(), [500]
 
-            async def send_http(message):
+            async def send_http(message: Message) -> None:
                 if message["type"] == "http.response.start":
                     status[0] = message["status"]
                 await send(message)
@@ -206,7 +207,7 @@ def instrument(app):
         if kind == "websocket":
             accepted = False
 
-            async def send_ws(message):
+            async def send_ws(message: Message) -> None:
                 nonlocal accepted
                 if message["type"] == "websocket.accept" and not accepted:
                     accepted = True
@@ -215,7 +216,7 @@ def instrument(app):
 
             # The live fan-out (mediation.live.fanout) writes events past this wrapper, which
             # only watches the accept.
-            send_ws.__wrapped__ = send
+            functools.update_wrapper(send_ws, send, assigned=(), updated=())
             try:
                 return await app(scope, receive, send_ws)
             finally:

@@ -1,9 +1,10 @@
 """Counting attempts per client address or key (portal tracking, applications, complaints)."""
 
 from django.core.cache import cache
+from django.http import HttpRequest
 
 
-def client_ip(request) -> str:
+def client_ip(request: HttpRequest) -> str:
     # Already resolved from the trusted proxy hops (config.security.TrustedProxyMiddleware).
     return request.META.get("REMOTE_ADDR", "")
 

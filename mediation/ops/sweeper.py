@@ -10,6 +10,8 @@ import threading
 from django.conf import settings
 from django.db import close_old_connections
 
+from mediation.law.deadlines import sweep
+
 log = logging.getLogger(__name__)
 FIRST_DELAY = 3.0
 
@@ -18,8 +20,6 @@ _stop = threading.Event()
 
 
 def _loop(interval: float) -> None:
-    from mediation.law.deadlines import sweep
-
     wait = min(FIRST_DELAY, interval)
     while not _stop.wait(wait):
         wait = interval

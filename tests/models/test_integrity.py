@@ -142,6 +142,60 @@ def test_concurrent_registration_numbers_are_consecutive(world):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
+def test_a_number_held_by_a_transaction_that_rolls_back_goes_to_the_next(world):
+    """The gapless number in a second, by a fixed interleaving on PostgreSQL: A registers
+    and holds its transaction open; B's registration waits on the counter's row lock; A
+    rolls back; B gets the number A had held, and the next registration the one after."""
+    held, release = threading.Event(), threading.Event()
+    got: dict[str, object] = {}
+
+    def a() -> None:
+        try:
+            with transaction.atomic():
+                got["a"] = services.register_case(world.intake, case_body(world.home)).number
+                held.set()
+                release.wait(timeout=30)
+                raise RuntimeError("roll back")
+        except RuntimeError:
+            pass
+        finally:
+            connection.close()
+
+    def b() -> None:
+        try:
+            got["b"] = services.register_case(world.intake, case_body(world.home)).number
+        finally:
+            connection.close()
+
+    ta = threading.Thread(target=a)
+    ta.start()
+    assert held.wait(timeout=30)
+    tb = threading.Thread(target=b)
+    tb.start()
+    with connection.cursor() as cur:  # wait until B is blocked on A's lock
+        for _ in range(300):
+            cur.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cur.fetchone()[0]:
+                break
+            threading.Event().wait(0.01)
+        else:
+            pytest.fail("B never waited for A's counter lock")
+    assert "b" not in got
+    release.set()
+    ta.join(timeout=30)
+    tb.join(timeout=30)
+    assert got["a"] == got["b"]
+    assert int(NUMBER.match(str(got["b"])).group(2)) == 1
+    after = services.register_case(world.intake, case_body(world.home))
+    assert int(NUMBER.match(after.number).group(2)) == 2
+    assert Case.objects.filter(org=world.home).count() == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
     "pair",
     [("fail", "fail"), ("fail", "reach_agreement"), ("reach_agreement", "withdraw")],
@@ -229,6 +283,7 @@ print(json.dumps(out, ensure_ascii=False))
 """
 
 
+@pytest.mark.slow
 def test_sqlite_file_database_under_concurrent_writes(tmp_path):
     """The embedded default (file SQLite, WAL, IMMEDIATE, busy timeout) with 12 threads
     registering, accepting and racing on one case: no 'database is locked', consecutive

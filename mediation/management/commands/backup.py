@@ -1,8 +1,9 @@
 import json
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
 from mediation.ops.backup import BackupError, backup, counts, verify_media
@@ -14,13 +15,14 @@ class Command(BaseCommand):
         "--verify 对照备份清单检查当前（恢复后的）数据库与 MEDIA_ROOT"
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("dir", help="备份存放目录（或 --verify 时的一个备份目录）")
         parser.add_argument("--verify", action="store_true", help="检查恢复结果")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         if options["verify"]:
-            return self.verify(Path(options["dir"]))
+            self.verify(Path(options["dir"]))
+            return
         try:
             target = backup(options["dir"])
         except BackupError as exc:
@@ -29,7 +31,7 @@ class Command(BaseCommand):
         rows = " ".join(f"{k.split('_', 1)[1]}={v}" for k, v in manifest["rows"].items())
         self.stdout.write(f"{target} {rows} media={len(manifest['media'])}")
 
-    def verify(self, path: Path):
+    def verify(self, path: Path) -> None:
         manifest = json.loads((path / "manifest.json").read_text())
         with connection.cursor() as cur:
             now = counts(cur)

@@ -9,11 +9,14 @@ tests/mediation/test_draw_machines.py fails when docs/state-machine.md is not th
 of this command, so the picture cannot drift from the code.
 """
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.utils import translation
+from django_fsm import FSMField, Transition
 
 from mediation.law.choices import Network, ReferRoute, State
 from mediation.law.transitions import FORMS, TRANSITION_NAMES, refer_routes
@@ -27,8 +30,9 @@ def _probe(network: str) -> Case:
     return Case(network=network, mediator_id=0)
 
 
-def _transitions():
+def _transitions() -> list[Transition]:
     field = Case._meta.get_field("state")
+    assert isinstance(field, FSMField)
     order = {name: i for i, name in enumerate(TRANSITION_NAMES)}
     states = list(State.values)
     items = sorted(
@@ -38,11 +42,11 @@ def _transitions():
     return items
 
 
-def _condition_name(cond) -> str:
+def _condition_name(cond: Callable[..., object]) -> str:
     return cond.__name__.lstrip("_")
 
 
-def machine(network: str) -> list[dict]:
+def machine(network: str) -> list[dict[str, Any]]:
     """Edges of `network`'s machine: source, target, name, guards (data conditions)."""
     probes = {n: _probe(n) for n in Network.values}
     edges = []
@@ -67,7 +71,7 @@ def machine(network: str) -> list[dict]:
     return edges
 
 
-def _reachable(edges) -> list[str]:
+def _reachable(edges: list[dict[str, Any]]) -> list[str]:
     seen, todo = {State.REGISTERED.value}, [State.REGISTERED.value]
     while todo:
         here = todo.pop()
@@ -78,7 +82,7 @@ def _reachable(edges) -> list[str]:
     return [s for s in State.values if s in seen]
 
 
-def _label(edge, network) -> str:
+def _label(edge: dict[str, Any], network: str) -> str:
     text = f"{edge['name']} {FORMS[edge['name']].label}"
     if edge["name"] == "refer":
         routes = "、".join(str(ReferRoute(r).label) for r in refer_routes(network))
@@ -143,10 +147,10 @@ def render() -> str:
 class Command(BaseCommand):
     help = "Write docs/state-machine.md: one Mermaid state diagram per network, from the code."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--output", default=str(OUTPUT))
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["output"])
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(render(), encoding="utf-8")

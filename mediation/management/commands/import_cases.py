@@ -1,7 +1,8 @@
 import sys
 import time
+from typing import Any, TextIO
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from mediation.ops.importer import ImportFileError, import_file, write_workbook
 
@@ -9,7 +10,7 @@ from mediation.ops.importer import ImportFileError, import_file, write_workbook
 class Progress:
     """A console progress bar on stderr, redrawn at most ten times a second."""
 
-    def __init__(self, stream, width: int = 30):
+    def __init__(self, stream: TextIO, width: int = 30) -> None:
         self.stream, self.width, self.last = stream, width, 0.0
         self.started = time.monotonic()
 
@@ -31,7 +32,7 @@ class Progress:
 class Command(BaseCommand):
     help = "从XLSX导入历史案件（每行一件，列见 docs/import.md）；--dry-run 只校验不写入"
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="XLSX文件")
         parser.add_argument(
             "--template", action="store_true", help="把空白模板（只有列名）写到 FILE"
@@ -39,7 +40,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="只校验并报告，不写入")
         parser.add_argument("--no-progress", action="store_true", help="不显示进度条")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         if options["template"]:
             write_workbook(options["file"])
             self.stdout.write(f"模板已写入 {options['file']}")

@@ -8,14 +8,18 @@ import signal
 import subprocess
 import sys
 import time
+from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from mediation.law.choices import Role
 from mediation.ops.demo import ACCOUNTS
 
 
-def wait_until_up(host: str, port: int, path: str, proc, timeout: float = 60.0) -> bool:
+def wait_until_up(
+    host: str, port: int, path: str, proc: subprocess.Popen[bytes], timeout: float = 60.0
+) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -43,8 +47,6 @@ def shown_host(host: str) -> str:
 
 
 def ready_text(url: str) -> str:
-    from mediation.law.choices import Role
-
     lines = [
         "",
         f"大调解已启动：{url}",
@@ -60,11 +62,12 @@ def ready_text(url: str) -> str:
 class Command(BaseCommand):
     help = "启动服务（daphne），就绪后打印访问地址和演示账号"
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
 
-    def handle(self, *args, host, port, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
+        host, port = options["host"], options["port"]
         cmd = [
             sys.executable,
             "-m",
