@@ -127,16 +127,8 @@ class CourtReferralFlow(FlowBase, flow.Flow):
             return {"number": data["number"]}
         if decision == "file":
             # The court files the case itself: no referral flow back to the same court.
-            with driving(quiet={"referral"}):
-                services.perform(
-                    case.pk,
-                    "refer",
-                    user,
-                    {"route": ReferRoute.LITIGATION, "target_org": handoff.org_id},
-                    now=now,
-                )
-                result = _("已立案：%(number)s") % {"number": data["filing_number"]}
-                services.perform(case.pk, "record_result", user, {"result": result}, now=now)
+            result = _("已立案：%(number)s") % {"number": data["filing_number"]}
+            _back_to_court(case, user, handoff, result, now)
             services.close_handoff(handoff, "filed", now)
             return {"filing_number": data["filing_number"]}
         if decision == "withdraw_suit":
@@ -145,21 +137,27 @@ class CourtReferralFlow(FlowBase, flow.Flow):
             return {}
         if decision == "resume_trial":
             # The suit is already on the court's docket: the case goes back to its trial.
-            with driving(quiet={"referral"}):
-                services.perform(
-                    case.pk,
-                    "refer",
-                    user,
-                    {"route": ReferRoute.LITIGATION, "target_org": handoff.org_id},
-                    now=now,
-                )
-                result = _("委托调解未达成协议，恢复审理：%(number)s") % {
-                    "number": handoff.external_number
-                }
-                if data.get("note"):
-                    result = f"{result}（{data['note']}）"
-                services.perform(case.pk, "record_result", user, {"result": result}, now=now)
+            result = _("委托调解未达成协议，恢复审理：%(number)s") % {
+                "number": handoff.external_number
+            }
+            if data.get("note"):
+                result = f"{result}（{data['note']}）"
+            _back_to_court(case, user, handoff, result, now)
             services.close_handoff(handoff, "trial_resumed", now)
             return {}
         services.close_handoff(handoff, "acknowledged", now)
         return {}
+
+
+def _back_to_court(case: Case, user: User, handoff: Handoff, result: str, now: dt.datetime) -> None:
+    """The case leaves mediation for the court's own procedure (filed, or the suit resumed):
+    referred to litigation at that court, with no referral flow back to it, and the result."""
+    with driving(quiet={"referral"}):
+        services.perform(
+            case.pk,
+            "refer",
+            user,
+            {"route": ReferRoute.LITIGATION, "target_org": handoff.org_id},
+            now=now,
+        )
+        services.perform(case.pk, "record_result", user, {"result": result}, now=now)

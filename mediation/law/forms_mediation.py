@@ -151,7 +151,16 @@ class ExtendForm(TransitionForm):
         }
 
 
-class SuspendClockForm(TransitionForm):
+class _ClockChangeForm(TransitionForm):
+    """Suspend or resume: clean() sets the changed clock the transition stores."""
+
+    _clock: clocks.Clock
+
+    def method_kwargs(self) -> dict[str, Any]:
+        return {"clock": self._clock}
+
+
+class SuspendClockForm(_ClockChangeForm):
     """Stop the mediation clock while the law says its days do not count."""
 
     label = gettext_lazy("暂停计算期限")
@@ -167,9 +176,6 @@ class SuspendClockForm(TransitionForm):
         self._clock = clocks.paused(current, timezone.localdate(self.now))
         return data
 
-    def method_kwargs(self) -> dict[str, Any]:
-        return {"clock": self._clock}
-
     def event_data(self) -> dict[str, Any]:
         return {
             "reason": self.cleaned_data["reason"],
@@ -177,7 +183,7 @@ class SuspendClockForm(TransitionForm):
         }
 
 
-class ResumeClockForm(TransitionForm):
+class ResumeClockForm(_ClockChangeForm):
     label = gettext_lazy("恢复计算期限")
     reason = forms.CharField(label=gettext_lazy("恢复理由（如鉴定意见已送达）"), max_length=2000)
 
@@ -188,9 +194,6 @@ class ResumeClockForm(TransitionForm):
             raise forms.ValidationError(_("该案件的期限未暂停"))
         self._clock = clocks.resumed(current, timezone.localdate(self.now))
         return data
-
-    def method_kwargs(self) -> dict[str, Any]:
-        return {"clock": self._clock}
 
     def event_data(self) -> dict[str, Any]:
         return {

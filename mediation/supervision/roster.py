@@ -5,7 +5,7 @@ offered when a case is accepted or reassigned. Counts are subqueries, never loop
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
@@ -44,6 +44,26 @@ def _case_count(condition: Q) -> Coalesce:
     return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
 
 
+_Rows = TypeVar("_Rows", bound="QuerySet[Any]")  # the plain or the annotated user rows
+
+
+def _with_rows(qs: _Rows, today: dt.date) -> _Rows:
+    """What a roster row shows beside the user: profile, memberships, active negative-list
+    entries (mediator_json reads them)."""
+    return qs.select_related("mediator_profile").prefetch_related(
+        Prefetch(
+            "memberships",
+            queryset=Membership.objects.select_related("org").order_by("org_id"),
+            to_attr="all_memberships",
+        ),
+        Prefetch(
+            "negative_entries",
+            queryset=NegativeListEntry.objects.filter(until__gte=today).order_by("-occurred_on"),
+            to_attr="active_entries",
+        ),
+    )
+
+
 def roster(
     user: Actor,
     *,
@@ -78,18 +98,7 @@ def roster(
         qs = qs.filter(memberships__org__region=region, memberships__role=Role.MEDIATOR)
     if org:
         qs = qs.filter(memberships__org_id=org, memberships__role=Role.MEDIATOR)
-    return qs.select_related("mediator_profile").prefetch_related(
-        Prefetch(
-            "memberships",
-            queryset=Membership.objects.select_related("org").order_by("org_id"),
-            to_attr="all_memberships",
-        ),
-        Prefetch(
-            "negative_entries",
-            queryset=NegativeListEntry.objects.filter(until__gte=today).order_by("-occurred_on"),
-            to_attr="active_entries",
-        ),
-    )
+    return _with_rows(qs, today)
 
 
 def entry_json(e: NegativeListEntry) -> dict:
@@ -157,18 +166,7 @@ def suggest(case: Case, *, limit: int | None = None, today: dt.date | None = Non
             output_field=IntegerField(),
         ),
     )
-    qs = qs.select_related("mediator_profile").prefetch_related(
-        Prefetch(
-            "memberships",
-            queryset=Membership.objects.select_related("org").order_by("org_id"),
-            to_attr="all_memberships",
-        ),
-        Prefetch(
-            "negative_entries",
-            queryset=NegativeListEntry.objects.filter(until__gte=today).order_by("-occurred_on"),
-            to_attr="active_entries",
-        ),
-    )
+    qs = _with_rows(qs, today)
     qs = qs.order_by("-specialty_match", "-region_match", "load", "pk")
     if limit:
         qs = qs[:limit]

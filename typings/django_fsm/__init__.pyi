@@ -175,15 +175,7 @@ class State:
 
 class RETURN_VALUE(State):
     allowed_states: Incomplete
-    def __init__(self, *allowed_states: _StateValue) -> None: ...
-    def get_state(
-        self,
-        model: _FSMModel,
-        transition: Transition,
-        result: typing.Any,
-        args: typing.Sequence[typing.Any] | None = None,
-        kwargs: dict[str, typing.Any] | None = None,
-    ) -> typing.Any: ...
+    def __init__(self, *allowed_states: _StateValue) -> None: ...  # get_state as State's
 
 class GET_STATE(State):
     func: Incomplete
