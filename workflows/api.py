@@ -16,6 +16,8 @@ from rest_framework.views import APIView
 
 from config.limits import BoundedJSONParser
 from mediation.api import serializers as s
+from mediation.api.idempotency import PARAMETERS as IDEMPOTENCY
+from mediation.api.idempotency import idempotent
 from mediation.api.requests import case_registration
 from mediation.api.schema import component, form_schema, ref
 from mediation.api.serializers import case_json
@@ -270,10 +272,14 @@ class PetitionTransferView(JsonView):
     @extend_schema(
         operation_id="petitions_transfer",
         summary="信访转办（访调对接）",
+        description="同一信访部门的信访件编号只对应一个案件："
+        "重复为 409（existing_case 为已有案件）。",
+        parameters=IDEMPOTENCY,
         request={"application/json": ref("PetitionTransferRequest")},
-        responses={201: s.CaseDetailSerializer, **errors(403)},
+        responses={201: s.CaseDetailSerializer, **errors(403, 409, 422)},
         tags=["petitions"],
     )
+    @idempotent
     def post(self, request: Request) -> Response:
         case = services.start_petition_transfer(_user(request), _body(request))
         return Response(case_json(case, request.user), status=status.HTTP_201_CREATED)
@@ -283,10 +289,14 @@ class CourtReferralView(JsonView):
     @extend_schema(
         operation_id="courts_refer",
         summary="法院委派/委托调解（诉调对接）",
+        description="同一法院的委派/委托编号只对应一个案件："
+        "重复为 409（existing_case 为已有案件）。",
+        parameters=IDEMPOTENCY,
         request={"application/json": ref("CourtReferralRequest")},
-        responses={201: s.CaseDetailSerializer, **errors(403)},
+        responses={201: s.CaseDetailSerializer, **errors(403, 409, 422)},
         tags=["courts"],
     )
+    @idempotent
     def post(self, request: Request) -> Response:
         case = services.start_court_referral(_user(request), _body(request))
         return Response(case_json(case, request.user), status=status.HTTP_201_CREATED)

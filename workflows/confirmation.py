@@ -19,6 +19,7 @@ from viewflow.workflow.activation import Activation
 
 from mediation import policies
 from mediation.actions import services
+from mediation.actions.handoffs import check_number_free
 from mediation.law import handoffs
 from mediation.law.choices import HandoffKind, State
 from mediation.law.clocks import Clock
@@ -162,6 +163,8 @@ class ConfirmationFlow(FlowBase, flow.Flow):
     ) -> Data:
         process = activation.process
         if decision == "register":
+            handoff = process.handoff
+            check_number_free(handoff.org_id, handoff.kind, data["number"], "number")
             decide = handoffs.decide_clock(now)
             due = decide.due
             process.data.update(

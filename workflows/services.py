@@ -19,7 +19,7 @@ from types import EllipsisType
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -28,6 +28,7 @@ from viewflow.workflow.status import PROCESS, STATUS
 
 from mediation import policies
 from mediation.actions import services as case_services
+from mediation.actions.handoffs import check_number_free
 from mediation.errors import InvalidFields, NotPermitted, NotVisible, StateConflict
 from mediation.law import handoffs, petitions
 from mediation.law.choices import OUTCOME_STATES, Channel, HandoffKind, HandoffStatus
@@ -255,6 +256,7 @@ def start_petition_transfer(
         PetitionFlow,
         partner=Organization.objects.get(pk=bureau_id),
         number=number,
+        number_field="petition_number",
         due=due,
         event_data={"petition_number": number, "petitioner_consent": True},
         handoff_data={"clocks": petition_clocks, "petitioner_consent_at": now.isoformat()},
@@ -271,13 +273,40 @@ def _register_with_handoff(
     *,
     partner: Organization,
     number: str,
+    number_field: str,
     due: dt.datetime | None,
     event_data: dict[str, Any],
     handoff_data: dict[str, Any] | None = None,
 ) -> Case:
     """The case registers at the mediation organisation with the partner's sight of it,
-    the handoff opens and its flow starts: all or nothing."""
+    the handoff opens and its flow starts: all or nothing. The partner's number names one
+    case (409 otherwise), also when two requests with it race (the unique constraint)."""
+    try:
+        return _register_and_open(
+            user, data, now, channel, kind, flow, partner, number, number_field, due,
+            event_data, handoff_data,
+        )  # fmt: skip
+    except IntegrityError:
+        check_number_free(partner.pk, kind, number, number_field)  # the racing winner's
+        raise
+
+
+def _register_and_open(
+    user: User,
+    data: dict[str, Any],
+    now: dt.datetime,
+    channel: str,
+    kind: str,
+    flow: type[PetitionFlow] | type[CourtReferralFlow],
+    partner: Organization,
+    number: str,
+    number_field: str,
+    due: dt.datetime | None,
+    event_data: dict[str, Any],
+    handoff_data: dict[str, Any] | None,
+) -> Case:
     with transaction.atomic(), driving(now=now):
+        check_number_free(partner.pk, kind, number, number_field)
         case = case_services.register_case(
             user,
             data,
@@ -339,6 +368,7 @@ def start_court_referral(
         CourtReferralFlow,
         partner=Organization.objects.get(pk=court_id),
         number=number,
+        number_field="referral_number",
         due=due,
         event_data={"referral_number": number, "kind": kind},
         handoff_data={

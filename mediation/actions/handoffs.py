@@ -7,6 +7,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from django.utils.translation import gettext as _
+
+from mediation.errors import NumberTaken
 from mediation.events import record_event
 from mediation.law.choices import Channel, EventType, HandoffKind, HandoffStatus
 from mediation.law.jsonform import Data
@@ -56,6 +59,28 @@ def open_handoff(
         at=now,
     )
     return handoff
+
+
+def check_number_free(org_id: int, kind: str, number: str, field: str) -> None:
+    """A partner's number names one case per issuing organisation (DESIGN.md §12.3): a
+    second use is a 409 naming the case that has it (an integrity rule; the database's
+    `handoff_number_once` holds it against a concurrent insert as well)."""
+    taken = (
+        Handoff.objects.filter(org_id=org_id, kind=kind, external_number=number)
+        .select_related("case")
+        .only("case__id", "case__number", "case__state")
+        .first()
+    )
+    if taken is not None:
+        case = taken.case
+        raise NumberTaken(
+            _("编号 %(number)s 已用于案件 %(case)s（id %(id)s），同一机构的编号不能重复")
+            % {"number": number, "case": case.number, "id": case.pk},
+            field,
+            case.pk,
+            case.number,
+            case.state,
+        )
 
 
 def close_handoff(

@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from config.limits import BodyTooLarge
-from mediation.errors import DomainError, StateConflict
+from mediation.errors import DomainError, NumberTaken, StateConflict
 
 logger = logging.getLogger("datiaojie.api")
 
@@ -73,6 +73,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         extra: dict[str, object] = {}
         if isinstance(exc, StateConflict):
             extra["current_state"] = exc.current_state
+        if isinstance(exc, NumberTaken):
+            extra["existing_case"] = exc.existing_case
         return Response(error_body(exc.detail, exc.errors, **extra), status=domain_status(exc))
     if isinstance(exc, OverflowError):
         # A date or number so far out of range that the database adapter cannot hold it.

@@ -19,6 +19,8 @@ from mediation.ops.ratelimit import client_ip as _client_ip
 from mediation.ops.ratelimit import hit as _hit
 
 from .errors import error_body
+from .idempotency import PARAMETERS as IDEMPOTENCY
+from .idempotency import idempotent
 from .responses import PortalApplicationResponseSerializer
 from .schema import ref
 from .views import errors, json_object
@@ -50,10 +52,12 @@ class PortalApplicationView(APIView):
 
     @extend_schema(
         summary="网上申请调解（无需登录）",
+        parameters=IDEMPOTENCY,
         request={"application/json": ref("PortalApplicationRequest")},
-        responses={201: PortalApplicationResponseSerializer, **errors(400, 415, 429)},
+        responses={201: PortalApplicationResponseSerializer, **errors(400, 415, 422, 429)},
         auth=[],
     )
+    @idempotent
     def post(self, request: Request) -> Response:
         if over_application_limit(request):
             body = error_body(_("提交过于频繁，请稍后再试"))

@@ -24,6 +24,8 @@ from mediation.policies import Actor
 from mediation.prevention import records as prevention
 
 from . import serializers as s
+from .idempotency import PARAMETERS as IDEMPOTENCY
+from .idempotency import idempotent
 from .schema import ref
 from .signed_in import SignedInRequest
 from .views import (
@@ -115,9 +117,11 @@ class ScreeningListView(APIView):
 
     @extend_schema(
         summary="登记排查情况",
+        parameters=IDEMPOTENCY,
         request={"application/json": ref("ScreeningRequest")},
-        responses={201: ScreeningSerializer, **errors(400, 403, 415, *AUTH_ERRORS)},
+        responses={201: ScreeningSerializer, **errors(400, 403, 415, 422, *AUTH_ERRORS)},
     )
+    @idempotent
     def post(self, request: SignedInRequest) -> Response:
         body = form_data(request)
         round_ = prevention.record_screening(request.user, body)
@@ -131,9 +135,11 @@ class ScreeningFindingRegisterView(APIView):
     @extend_schema(
         summary="将排查发现的纠纷登记为案件（主动排查）",
         description="请求体可补充登记所需内容（parties、claims、org 等），缺省取排查记录。",
+        parameters=IDEMPOTENCY,
         request={"application/json": ref("CaseRegistrationSupplement")},
-        responses={201: s.CaseDetailSerializer, **errors(400, 403, 404, 409, *AUTH_ERRORS)},
+        responses={201: s.CaseDetailSerializer, **errors(400, 403, 404, 409, 422, *AUTH_ERRORS)},
     )
+    @idempotent
     def post(self, request: SignedInRequest, pk: int, fid: int) -> Response:
         case = prevention.register_finding(request.user, pk, fid, form_data(request))
         return Response(s.case_json(case, request.user), status=status.HTTP_201_CREATED)
@@ -172,9 +178,11 @@ class ConsultationListView(APIView):
 
     @extend_schema(
         summary="登记法律咨询（12348热线、窗口）",
+        parameters=IDEMPOTENCY,
         request={"application/json": ref("ConsultationRequest")},
-        responses={201: ConsultationSerializer, **errors(400, 403, 415, *AUTH_ERRORS)},
+        responses={201: ConsultationSerializer, **errors(400, 403, 415, 422, *AUTH_ERRORS)},
     )
+    @idempotent
     def post(self, request: SignedInRequest) -> Response:
         row = prevention.record_consultation(request.user, form_data(request))
         data = ConsultationSerializer(row, context={"user": request.user}).data
@@ -187,9 +195,11 @@ class ConsultationRegisterView(APIView):
     @extend_schema(
         summary="将法律咨询登记为纠纷案件",
         description="来电（访）人为申请人（姓名、电话缺省取咨询记录），渠道同咨询。",
+        parameters=IDEMPOTENCY,
         request={"application/json": ref("CaseRegistrationSupplement")},
-        responses={201: s.CaseDetailSerializer, **errors(400, 403, 404, 409, *AUTH_ERRORS)},
+        responses={201: s.CaseDetailSerializer, **errors(400, 403, 404, 409, 422, *AUTH_ERRORS)},
     )
+    @idempotent
     def post(self, request: SignedInRequest, pk: int) -> Response:
         case = prevention.register_consultation(request.user, pk, form_data(request))
         return Response(s.case_json(case, request.user), status=status.HTTP_201_CREATED)

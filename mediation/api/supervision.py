@@ -37,6 +37,8 @@ from mediation.supervision import figures as supervision
 
 from . import supervision_shapes as shapes
 from .filters import CaseFilter
+from .idempotency import PARAMETERS as IDEMPOTENCY
+from .idempotency import idempotent
 from .requests import COMPLAINT_TRANSITION_BODY
 from .schema import ref
 from .signed_in import SignedInRequest
@@ -284,10 +286,12 @@ class ComplaintListView(APIView):
 
     @extend_schema(
         summary="投诉调解员或调解组织（无需登录，按来源地址限制频率）",
+        parameters=IDEMPOTENCY,
         request={"application/json": ref("ComplaintRequest")},
-        responses={201: shapes.ComplaintReceiptSerializer, **errors(400, 405, 415, 429)},
+        responses={201: shapes.ComplaintReceiptSerializer, **errors(400, 405, 415, 422, 429)},
         auth=[],
     )
+    @idempotent
     def post(self, request: Request) -> Response:
         over = hit(
             "complaint-ip:" + client_ip(request),

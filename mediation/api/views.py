@@ -47,6 +47,8 @@ from mediation.policies import Actor
 from . import requests as _requests  # noqa: F401  (registers the request components)
 from . import serializers as s
 from .filters import CaseFilter, QueryFilterBackend
+from .idempotency import PARAMETERS as IDEMPOTENCY
+from .idempotency import idempotent
 from .pagination import QueueCursorPagination, QueueKey, ordered
 from .responses import (
     ConflictSerializer,
@@ -72,6 +74,7 @@ _ERROR_TEXT = {
     405: "不支持的方法",
     409: "状态冲突：current_state 为案件当前状态",
     415: "不支持的内容类型",
+    422: "幂等键已用于另一个请求（请求体不同）",
     429: "请求过于频繁（登录失败次数过多）",
 }
 
@@ -425,9 +428,11 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     @extend_schema(
         summary="登记案件",
+        parameters=IDEMPOTENCY,
         request={"application/json": ref("CaseRegistrationRequest")},
-        responses={201: s.CaseDetailSerializer, **errors(400, 403, 415, *AUTH_ERRORS)},
+        responses={201: s.CaseDetailSerializer, **errors(400, 403, 415, 422, *AUTH_ERRORS)},
     )
+    @idempotent
     def create(self, request: SignedInRequest) -> Response:
         case = services.register_case(request.user, form_data(request))
         return Response(s.case_json(case, request.user), status=status.HTTP_201_CREATED)
@@ -511,22 +516,30 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     @extend_schema(
         summary="登记调解记录",
-        parameters=[CASE_ID],
+        parameters=[CASE_ID, *IDEMPOTENCY],
         request={"application/json": ref("SessionRequest")},
-        responses={201: s.SessionSerializer, **errors(400, 403, 404, 409, 415, *AUTH_ERRORS)},
+        responses={
+            201: s.SessionSerializer,
+            **errors(400, 403, 404, 409, 415, 422, *AUTH_ERRORS),
+        },
     )
     @action(detail=True, methods=["post"], filter_backends=[])
+    @idempotent
     def sessions(self, request: SignedInRequest, pk: str) -> Response:
         session = services.add_session(int(pk), request.user, form_data(request))
         return Response(s.SessionSerializer(session).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="登记回访记录",
-        parameters=[CASE_ID],
+        parameters=[CASE_ID, *IDEMPOTENCY],
         request={"application/json": ref("FollowUpRequest")},
-        responses={201: s.FollowUpSerializer, **errors(400, 403, 404, 409, 415, *AUTH_ERRORS)},
+        responses={
+            201: s.FollowUpSerializer,
+            **errors(400, 403, 404, 409, 415, 422, *AUTH_ERRORS),
+        },
     )
     @action(detail=True, methods=["post"], url_path="follow-ups", filter_backends=[])
+    @idempotent
     def follow_ups(self, request: SignedInRequest, pk: str) -> Response:
         follow_up = services.add_follow_up(int(pk), request.user, form_data(request))
         return Response(s.FollowUpSerializer(follow_up).data, status=status.HTTP_201_CREATED)

@@ -6,6 +6,7 @@ case           the case, its number sequence and access rows
 parties        a case's parties and their role in it
 records        agreements, sessions, follow-ups, documents, attachments
 handoffs       cross-agency handoffs and swept deadlines
+idempotency    the creating POSTs' idempotency keys and first answers
 events         the event outbox and alert reads
 prevention     screening rounds, findings, consultations
 accounts       password history
@@ -24,6 +25,7 @@ from mediation.models.case import (
 from mediation.models.clocks import Holiday, TimeLimit
 from mediation.models.events import AlertRead, CaseEvent
 from mediation.models.handoffs import Deadline, Handoff
+from mediation.models.idempotency import IdempotencyKey
 from mediation.models.organisations import Membership, Organization
 from mediation.models.parties import CaseParty, Party
 from mediation.models.prevention import Consultation, ScreeningFinding, ScreeningRound
@@ -61,6 +63,7 @@ __all__ = [
     "GuardedStates",
     "Handoff",
     "Holiday",
+    "IdempotencyKey",
     "MediationSession",
     "MediatorKind",
     "MediatorProfile",
