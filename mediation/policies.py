@@ -17,6 +17,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from config.converters import ID_MAX
+from mediation.law import partners
 from mediation.law.choices import (
     MEDIATING_KINDS,
     Channel,
@@ -159,11 +160,17 @@ def can_see(user: Actor | None, case: Case) -> bool:
     return case.access.filter(org_id__in=orgs).exists()
 
 
-def handles(user: Actor | None, case: Case) -> bool:
+def handles(user: Actor | None, case: Case, via: str = "api") -> bool:
     """May see full personal data: a member of the organisation now handling the case, or
     the intake clerk who registered it while it still waits for acceptance (they check
-    and correct what they just typed; once another organisation accepts it, it is theirs)."""
-    return case.org_id in roles_by_org(user) or _fresh_intake(user, case)
+    and correct what they just typed; once another organisation accepts it, it is theirs),
+    or a court, arbitration commission or legal-aid centre with its handoff open or decided
+    (§9, law.partners), each such view audited (`via`: api, page, document)."""
+    roles = roles_by_org(user)
+    if case.org_id in roles or _fresh_intake(user, case):
+        return True
+    handoff = partners.ruling_handoff(case.handoffs.all(), roles) if user else None
+    return bool(user and handoff and partners.audit_full_view(user, case, handoff, via))
 
 
 def _fresh_intake(user: Actor | None, case: Case) -> bool:

@@ -307,7 +307,8 @@ class PetitionClockView(JsonView):
         operation_id="petitions_update_clock",
         summary="信访事项期限：登记已告知信访人，或延长办理期限（一次，不超过30日）",
         request={"application/json": ref("PetitionClockRequest")},
-        responses={200: s.CaseDetailSerializer, **errors(403)},
+        # 409: the bureau accepted the feedback (办结): the clocks stopped, current_state "closed"
+        responses={200: s.CaseDetailSerializer, **errors(403, 409)},
         tags=["petitions"],
     )
     def post(self, request: Request, pk: int) -> Response:
