@@ -11,6 +11,7 @@ prevention     screening rounds, findings, consultations
 accounts       password history
 clocks         legal time limits and the holiday calendar
 supervision    mediator roster, complaints, negative list, audit, monthly statistics
+webhooks       webhook endpoints and their deliveries
 """
 
 from mediation.models.accounts import PasswordHistory
@@ -39,6 +40,7 @@ from mediation.models.supervision import (
     NegativeListEntry,
     StatCursor,
 )
+from mediation.models.webhooks import DeliveryStatus, Webhook, WebhookDelivery
 
 __all__ = [
     "Agreement",
@@ -55,6 +57,7 @@ __all__ = [
     "ComplaintState",
     "Consultation",
     "Deadline",
+    "DeliveryStatus",
     "Document",
     "EmploymentKind",
     "FollowUp",
@@ -73,5 +76,7 @@ __all__ = [
     "ScreeningRound",
     "StatCursor",
     "TimeLimit",
+    "Webhook",
+    "WebhookDelivery",
     "new_tracking_token",
 ]
