@@ -194,6 +194,7 @@ class WebhookDetailView(APIView):
 
 class WebhookDeliveriesView(APIView):
     @extend_schema(
+        operation_id="webhooks_deliveries_list",
         summary="投递记录（新的在前）：状态、尝试次数、最近错误、下次尝试、响应码",
         parameters=[
             WEBHOOK_ID,
