@@ -19,8 +19,11 @@ class Receiver:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # the answer in one write (a separate body write waits for a delayed ACK)
+            wbufsize = 65536
+            disable_nagle_algorithm = True
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 with receiver.lock:
                     status, delay = receiver.script.popleft() if receiver.script else (200, 0)
