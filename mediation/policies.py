@@ -594,15 +594,7 @@ def may_see_complaints(user: Actor | None) -> bool:
 
 
 def may_manage_webhooks(user: Actor | None) -> bool:
-    """Webhook endpoints (DESIGN §12.3): the bureau's supervisors, and the system
-    administrator (who holds the admin's webhook permission)."""
+    """Webhook endpoints (§12.3): supervisors, and the system administrator (its group)."""
     if user is None or not user.is_authenticated:
         return False
     return is_supervisor(user) or user.has_perm("mediation.add_webhook")
-
-
-def webhook_sees(org_id: int | None, event_orgs: Iterable[int]) -> bool:
-    """An endpoint's share of the outbox, as §5's fan-out: one made for an organisation gets
-    the events of the cases that organisation handles or handled (the event's "orgs", its
-    CaseAccess at write time); one made for no organisation gets all (a supervisor's view)."""
-    return org_id is None or org_id in event_orgs

@@ -2,7 +2,7 @@
 
 Each endpoint reads CaseEvent rows above its `cursor` in id order — ids follow commit order
 (mediation.events), so like the socket relay it never skips an event — keeps those its
-organisation may see (policies.webhook_sees, the fan-out's rule) and of its types, and POSTs
+organisation may see (`sees`, the socket fan-out's rule) and of its types, and POSTs
 each as §5's event JSON (mediation.live.wire), signed:
 
     X-Datiaojie-Signature: sha256=<hex HMAC-SHA256 of the raw body with the secret>
@@ -31,7 +31,7 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -39,12 +39,11 @@ from django.db import close_old_connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from mediation import policies
 from mediation.models import CaseEvent, DeliveryStatus, Webhook, WebhookDelivery
 
 from .wire import encode, serialise
 
-__all__ = ["Sender", "Worker", "backoff", "sign", "start", "stop"]
+__all__ = ["Sender", "Worker", "backoff", "sees", "sign", "start", "stop"]
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +55,13 @@ BATCH = 200
 SAVE_EVERY = 50  # delivered rows saved per commit, at most
 SAVE_AFTER = 0.5  # seconds a delivered row may wait for its commit, at most
 MAX_ERROR = 500
+
+
+def sees(org_id: int | None, event_orgs: Iterable[int]) -> bool:
+    """An endpoint's share of the outbox, the socket fan-out's rule (relay.groups_for): one
+    made for an organisation gets the events of the cases it handles or handled (the
+    event's "orgs", CaseAccess at write time); one for no organisation gets all (district)."""
+    return org_id is None or org_id in event_orgs
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -201,7 +207,7 @@ class Worker:
             for event in rows:
                 if self.stopping.is_set():
                     return attempts
-                wanted = (everything or event.type in kinds) and policies.webhook_sees(
+                wanted = (everything or event.type in kinds) and sees(
                     hook.org_id, event.payload.get("orgs", [])
                 )
                 if not wanted:
