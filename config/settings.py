@@ -383,6 +383,14 @@ CLOCK_CACHE_RECHECK_SECONDS = env.int("CLOCK_CACHE_RECHECK_SECONDS", default=60)
 # a cron job or systemd timer runs `sweep_deadlines` instead (docs/deadlines.md). The
 # sweep is idempotent, so running it in several places only repeats the check.
 DEADLINE_SWEEP_SECONDS = env.float("DEADLINE_SWEEP_SECONDS", default=0 if REDIS_URL else 300)
+# Webhooks (DESIGN §12.3, mediation/live/webhooks.py): a delivery thread in each daphne
+# process looks for undelivered events this often (0: off; then `manage.py deliver_webhooks`
+# runs as its own process). Receivers answer within the timeout or the attempt is retried.
+WEBHOOK_POLL_SECONDS = env.float("WEBHOOK_POLL_SECONDS", default=1.0)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+# The embedded setup delivers to the county's own network (the court's platform on a
+# private address): allowed unless switched off.
+WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=True)
 
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 PDF_FONT_PATH = env.str("PDF_FONT_PATH", default="")

@@ -7,6 +7,7 @@ from . import prevention, views
 from . import supervision as sv
 from .calendar import CalendarView
 from .portal import PortalApplicationView
+from .webhooks import WebhookDeliveriesView, WebhookDetailView, WebhookListView
 
 router = SimpleRouter()
 router.register("organizations", views.OrganizationViewSet, basename="organization")
@@ -54,5 +55,12 @@ urlpatterns = [
     ),
     path("negative-list/", sv.NegativeListView.as_view(), name="api-negative-list"),
     path("calendar/", CalendarView.as_view(), name="api-calendar"),
+    path("webhooks/", WebhookListView.as_view(), name="api-webhooks"),
+    path("webhooks/<id:pk>/", WebhookDetailView.as_view(), name="api-webhook"),
+    path(
+        "webhooks/<id:pk>/deliveries/",
+        WebhookDeliveriesView.as_view(),
+        name="api-webhook-deliveries",
+    ),
     *router.urls,
 ]

@@ -12,6 +12,7 @@ prevention     screening rounds, findings, consultations
 accounts       password history
 clocks         legal time limits and the holiday calendar
 supervision    mediator roster, complaints, negative list, audit, monthly statistics
+webhooks       webhook endpoints and their deliveries
 """
 
 from mediation.models.accounts import PasswordHistory
@@ -41,6 +42,7 @@ from mediation.models.supervision import (
     NegativeListEntry,
     StatCursor,
 )
+from mediation.models.webhooks import DeliveryStatus, Webhook, WebhookDelivery
 
 __all__ = [
     "Agreement",
@@ -57,6 +59,7 @@ __all__ = [
     "ComplaintState",
     "Consultation",
     "Deadline",
+    "DeliveryStatus",
     "Document",
     "EmploymentKind",
     "FollowUp",
@@ -76,5 +79,7 @@ __all__ = [
     "ScreeningRound",
     "StatCursor",
     "TimeLimit",
+    "Webhook",
+    "WebhookDelivery",
     "new_tracking_token",
 ]
