@@ -41,3 +41,14 @@ class StateConflict(DomainError):
     ) -> None:
         super().__init__(detail, errors)
         self.current_state = current_state
+
+
+class PreconditionFailed(DomainError):
+    """412: the caller's `If-Match` names an older version of the case; carries the current
+    ETag so the client can read the case again and retry."""
+
+    status = 412
+
+    def __init__(self, detail: str, etag: str) -> None:
+        super().__init__(detail)
+        self.etag = etag

@@ -15,7 +15,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import Throttled
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -24,19 +24,21 @@ from rest_framework.views import APIView
 
 from config.converters import ID_MAX
 from config.limits import BoundedJSONParser
+from config.tokens import AnonymousAllowedTokenAuthentication
 from mediation import policies
 from mediation.errors import InvalidFields, NotPermitted, NotVisible
 from mediation.law.choices import Category, Network
 from mediation.law.identity import display_name, mask_name, mask_phone
 from mediation.models import Case, Complaint, NegativeListEntry
 from mediation.models.supervision import ComplaintState, MediatorKind
-from mediation.ops.ratelimit import client_ip, hit
+from mediation.ops.ratelimit import client_ip, count
 from mediation.policies import Actor
 from mediation.supervision import complaints, exports, roster
 from mediation.supervision import figures as supervision
 
 from . import supervision_shapes as shapes
 from .filters import CaseFilter
+from .guards import QuotaHeaders
 from .requests import COMPLAINT_TRANSITION_BODY
 from .schema import ref
 from .signed_in import SignedInRequest
@@ -261,8 +263,11 @@ def _complaints_qs(user: Actor) -> QuerySet[Complaint]:
     return policies.visible_complaints(user).select_related("org", "mediator", "case", "handler")
 
 
-class ComplaintListView(APIView):
+class ComplaintListView(QuotaHeaders):
     parser_classes = [BoundedJSONParser]
+    # Anyone may complain: a bad token on the POST is ignored, not a 401 (docs/api.md);
+    # the GET still needs a valid one (no user: 401).
+    authentication_classes = [AnonymousAllowedTokenAuthentication, SessionAuthentication]
 
     def get_permissions(self) -> "Sequence[_SupportsHasPermission]":
         return [AllowAny()] if self.request.method == "POST" else super().get_permissions()
@@ -289,13 +294,13 @@ class ComplaintListView(APIView):
         auth=[],
     )
     def post(self, request: Request) -> Response:
-        over = hit(
+        self.quota = count(
             "complaint-ip:" + client_ip(request),
             settings.COMPLAINT_RATE_PER_IP,
             settings.PORTAL_RATE_WINDOW_SECONDS,
         )
-        if over:
-            raise Throttled(detail=_("提交过于频繁，请稍后再试"))
+        if self.quota.exceeded:
+            return self.throttled_answer(self.quota)
         complaint = complaints.submit(form_data(request), actor=request.user)
         complaint = _complaints_qs_all().get(pk=complaint.pk)
         return Response(

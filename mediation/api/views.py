@@ -38,6 +38,7 @@ from config.limits import BoundedJSONParser
 from config.tokens import TokenAuthentication
 from mediation import policies
 from mediation.actions import queue_sql, services
+from mediation.actions.base import case_etag
 from mediation.errors import InvalidFields, NotPermitted, NotVisible
 from mediation.events import serialise
 from mediation.law.transitions import TRANSITION_NAMES
@@ -59,7 +60,7 @@ from .responses import (
     TokenRequestSerializer,
     TokenResponseSerializer,
 )
-from .schema import TRANSITION_BODY, ref
+from .schema import ETAG, IF_MATCH, TRANSITION_BODY, ref
 from .signed_in import SignedInRequest
 
 # -- documentation helpers --------------------------------------------------------------
@@ -71,6 +72,7 @@ _ERROR_TEXT = {
     404: "不存在或不可见",
     405: "不支持的方法",
     409: "状态冲突：current_state 为案件当前状态",
+    412: "If-Match 与案件当前版本不符：响应头 ETag 为当前版本",
     415: "不支持的内容类型",
     429: "请求过于频繁（登录失败次数过多）",
 }
@@ -357,7 +359,7 @@ def unfiltered_page_ids(user: Actor, key: QueueKey | None, reverse: bool, limit:
     ),
     retrieve=extend_schema(
         summary="案件详情",
-        parameters=[CASE_ID],
+        parameters=[CASE_ID, ETAG],
         responses={200: s.CaseDetailSerializer, **errors(404, *AUTH_ERRORS)},
     ),
 )
@@ -418,7 +420,8 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return obj
 
     def _case(self, case: Case) -> Response:
-        return Response(s.case_json(case, self.request.user))
+        # ETag: the version a PATCH may name in If-Match (docs/api.md "ETag and If-Match").
+        return Response(s.case_json(case, self.request.user), headers={"ETag": case_etag(case)})
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self._case(self.get_object())
@@ -436,24 +439,34 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         summary="更正案件信息",
         description="办理组织在归档前更正纠纷事实、申请事项、金额、乡镇、纠纷类型；"
         "每次更正产生 case.updated 事件（个人信息脱敏）。已归档为 409。",
-        parameters=[CASE_ID],
+        parameters=[CASE_ID, IF_MATCH, ETAG],
         request={"application/json": ref("CaseCorrectionRequest")},
-        responses={200: s.CaseDetailSerializer, **errors(400, 403, 404, 409, 415, *AUTH_ERRORS)},
+        responses={
+            200: s.CaseDetailSerializer,
+            **errors(400, 403, 404, 409, 412, 415, *AUTH_ERRORS),
+        },
     )
     def partial_update(self, request: SignedInRequest, pk: str) -> Response:
-        case = services.correct_case(int(pk), request.user, form_data(request))
-        return self._case(case)
+        case = services.correct_case(
+            int(pk), request.user, form_data(request), if_match=request.headers.get("If-Match")
+        )
+        return self._case(Case.objects.get(pk=case.pk))
 
     @extend_schema(
         summary="更正当事人信息",
         parameters=[
             CASE_ID,
+            IF_MATCH,
+            ETAG,
             OpenApiParameter(
                 "pid", OpenApiTypes.INT, OpenApiParameter.PATH, description="当事人 id"
             ),
         ],
         request={"application/json": ref("PartyCorrectionRequest")},
-        responses={200: s.CaseDetailSerializer, **errors(400, 403, 404, 409, 415, *AUTH_ERRORS)},
+        responses={
+            200: s.CaseDetailSerializer,
+            **errors(400, 403, 404, 409, 412, 415, *AUTH_ERRORS),
+        },
     )
     @action(
         detail=True,
@@ -462,7 +475,10 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         filter_backends=[],
     )
     def party(self, request: SignedInRequest, pk: str, pid: str) -> Response:
-        services.correct_party(int(pk), int(pid), request.user, form_data(request))
+        if_match = request.headers.get("If-Match")
+        services.correct_party(
+            int(pk), int(pid), request.user, form_data(request), if_match=if_match
+        )
         return self._case(Case.objects.get(pk=int(pk)))
 
     @extend_schema(
@@ -540,7 +556,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @action(detail=True, methods=["post"], filter_backends=[])
     def risk(self, request: SignedInRequest, pk: str) -> Response:
         case = services.flag_risk(int(pk), request.user, form_data(request))
-        return self._case(case)
+        return self._case(Case.objects.get(pk=case.pk))  # updated_at as stored: the ETag
 
 
 # -- events and statistics --------------------------------------------------------------
