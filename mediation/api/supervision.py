@@ -39,6 +39,7 @@ from mediation.supervision import figures as supervision
 from . import supervision_shapes as shapes
 from .filters import CaseFilter
 from .guards import QuotaHeaders
+from .pagination import one_page
 from .requests import COMPLAINT_TRANSITION_BODY
 from .schema import ref
 from .signed_in import SignedInRequest
@@ -209,7 +210,7 @@ class MediatorsView(APIView):
             case = policies.visible_cases(request.user).filter(pk=f["case"]).first()
             if case is None:
                 raise NotVisible(_("案件不存在"))
-            return Response({"case": case.pk, "results": roster.suggest(case)})
+            return Response({"case": case.pk, **one_page(roster.suggest(case))})
         qs = roster.roster(
             request.user,
             q=f.get("q", "").strip(),
@@ -217,8 +218,9 @@ class MediatorsView(APIView):
             region=f.get("region", ""),
             org=f.get("org"),
             kind=f.get("kind", ""),
-        ).order_by("load", "pk")[:500]
-        return Response({"results": [roster.mediator_json(u) for u in qs]})
+        ).order_by("load", "pk")
+        rows = [roster.mediator_json(u) for u in qs[:500]]
+        return Response(one_page(rows, qs.count() if len(rows) == 500 else None))
 
 
 # -- complaints ------------------------------------------------------------------------
@@ -285,7 +287,8 @@ class ComplaintListView(QuotaHeaders):
         qs = _complaints_qs(request.user)
         if state:
             qs = qs.filter(state=state)
-        return Response({"results": [complaint_json(c, request.user) for c in qs[:500]]})
+        rows = [complaint_json(c, request.user) for c in qs[:500]]
+        return Response(one_page(rows, qs.count() if len(rows) == 500 else None))
 
     @extend_schema(
         summary="投诉调解员或调解组织（无需登录，按来源地址限制频率）",
@@ -396,20 +399,17 @@ class NegativeListView(APIView):
             qs = qs.filter(mediator_id=ids["mediator"])
         if "org" in ids:
             qs = qs.filter(org_id=ids["org"])
-        return Response(
+        rows = [
             {
-                "results": [
-                    {
-                        **roster.entry_json(e),
-                        "mediator": (
-                            {"id": e.mediator_id, "name": display_name(e.mediator)}
-                            if e.mediator_id
-                            else None
-                        ),
-                        "org": {"id": e.org_id, "name": e.org.name},
-                        "active": e.until >= timezone.localdate(),
-                    }
-                    for e in qs[:1000]
-                ]
+                **roster.entry_json(e),
+                "mediator": (
+                    {"id": e.mediator_id, "name": display_name(e.mediator)}
+                    if e.mediator_id
+                    else None
+                ),
+                "org": {"id": e.org_id, "name": e.org.name},
+                "active": e.until >= timezone.localdate(),
             }
-        )
+            for e in qs[:1000]
+        ]
+        return Response(one_page(rows, qs.count() if len(rows) == 1000 else None))

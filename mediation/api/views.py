@@ -23,10 +23,9 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from knox.models import AuthToken
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.decorators import action
-from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -48,12 +47,11 @@ from mediation.policies import Actor
 from . import requests as _requests  # noqa: F401  (registers the request components)
 from . import serializers as s
 from .filters import CaseFilter, QueryFilterBackend
-from .pagination import QueueCursorPagination, QueueKey, ordered
+from .pagination import OnePage, QueueCursorPagination, QueueKey, one_page, ordered, page_of
 from .responses import (
     ConflictSerializer,
     DetailSerializer,
     ErrorSerializer,
-    EventPageSerializer,
     EventSerializer,
     PasswordChangeSerializer,
     ThrottledSerializer,
@@ -245,11 +243,14 @@ class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Organization.objects.order_by("id")
     serializer_class = s.OrganizationSerializer
     filter_backends = []
-    pagination_class = None
+    pagination_class = OnePage
 
     @extend_schema(
         summary="组织成员及角色",
-        responses={200: s.MemberSerializer(many=True), **errors(403, 404, *AUTH_ERRORS)},
+        responses={
+            200: page_of(s.MemberSerializer, "MemberPage"),
+            **errors(403, 404, *AUTH_ERRORS),
+        },
     )
     @action(detail=True)
     def members(self, request: SignedInRequest, pk: str | None = None) -> Response:
@@ -261,7 +262,7 @@ class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
             .select_related("user")
             .order_by("role", "user_id")
         )
-        return Response(s.MemberSerializer(rows, many=True).data)
+        return Response(one_page(s.MemberSerializer(rows, many=True).data))
 
 
 # -- cases ------------------------------------------------------------------------------
@@ -517,13 +518,13 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @extend_schema(
         summary="案件事件（审计记录）",
         parameters=[CASE_ID],
-        responses={200: EventSerializer(many=True), **errors(404, *AUTH_ERRORS)},
+        responses={200: page_of(EventSerializer, "CaseEventPage"), **errors(404, *AUTH_ERRORS)},
     )
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def events(self, request: SignedInRequest, pk: str | None = None) -> Response:
         case = self.get_object()
         rows = CaseEvent.objects.filter(case=case).select_related(None).order_by("id")
-        return Response([serialise(e) for e in rows])
+        return Response(one_page([serialise(e) for e in rows]))
 
     @extend_schema(
         summary="登记调解记录",
@@ -557,42 +558,3 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def risk(self, request: SignedInRequest, pk: str) -> Response:
         case = services.flag_risk(int(pk), request.user, form_data(request))
         return self._case(Case.objects.get(pk=case.pk))  # updated_at as stored: the ETag
-
-
-# -- events and statistics --------------------------------------------------------------
-
-EVENT_PAGE = 200
-
-
-class EventQuery(serializers.Serializer):
-    since = serializers.IntegerField(min_value=0, max_value=2**63 - 1, required=False, default=0)
-    limit = serializers.IntegerField(
-        min_value=1, max_value=1000, required=False, default=EVENT_PAGE
-    )
-
-
-class EventsView(GenericAPIView):
-    filter_backends = []
-    pagination_class = None
-
-    @extend_schema(
-        summary="事件流（since 之后、按 id 顺序，与 WebSocket 相同）",
-        parameters=[EventQuery],
-        responses={200: EventPageSerializer, **errors(400, *AUTH_ERRORS)},
-    )
-    def get(self, request: SignedInRequest) -> Response:
-        query = EventQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        since, limit = query.validated_data["since"], query.validated_data["limit"]
-        rows = list(
-            policies.visible_events(request.user).filter(id__gt=since).order_by("id")[: limit + 1]
-        )
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return Response(
-            {
-                "results": [serialise(e) for e in rows],
-                "next_since": rows[-1].pk if rows else since,
-                "has_more": more,
-            }
-        )

@@ -156,3 +156,43 @@ def test_schema_names_the_api_version(world, api):
     assert r.status_code == 200
     assert r.json()["info"]["version"] == settings.SPECTACULAR_SETTINGS["VERSION"]
     assert settings.SPECTACULAR_SETTINGS["VERSION"] == "1.4.0"
+
+
+LISTS = [
+    "/api/organizations/",
+    "/api/organizations/{home}/members/",
+    "/api/cases/{case}/events/",
+    "/api/tasks/",
+    "/api/mediators/",
+    "/api/mediators/?case={case}",
+    "/api/complaints/",
+    "/api/negative-list/",
+    "/api/screenings/",
+    "/api/screenings/unscreened/",
+    "/api/consultations/",
+]
+
+
+def test_every_list_has_one_shape(world, api):
+    """{count, next, previous, results} on every list; the cursor-paged case list and the
+    event feed have no count (docs/api.md "Lists")."""
+    case = world.make_case(State.ACCEPTED)
+    client = api(world.supervisor)
+    for template in LISTS:
+        url = template.format(home=world.home.pk, case=case.pk)
+        body = client.get(url).json()
+        assert {"count", "next", "previous", "results"} <= set(body), (url, body)
+        assert isinstance(body["results"], list) and body["count"] >= len(body["results"])
+    for url in ("/api/cases/", "/api/events/"):
+        body = client.get(url).json()
+        assert {"next", "previous", "results"} <= set(body), url
+
+
+def test_event_feed_next_link(world, api):
+    world.make_case(State.ACCEPTED)
+    client = api(world.supervisor)
+    first = client.get("/api/events/?limit=1").json()
+    assert first["has_more"] and first["next"].endswith(f"since={first['next_since']}")
+    assert first["previous"] is None
+    last = client.get(f"/api/events/?since={first['next_since']}&limit=1000").json()
+    assert last["next"] is None and not last["has_more"]
