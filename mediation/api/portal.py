@@ -18,6 +18,7 @@ from mediation.ops.ratelimit import client_ip as _client_ip
 from mediation.ops.ratelimit import count as _count
 
 from .guards import QuotaHeaders
+from .headers import RATE_LIMIT_HEADERS
 from .responses import PortalApplicationResponseSerializer
 from .schema import ref
 from .views import errors, json_object
@@ -54,6 +55,7 @@ class PortalApplicationView(QuotaHeaders):
 
     @extend_schema(
         summary="网上申请调解（无需登录）",
+        parameters=RATE_LIMIT_HEADERS,
         request={"application/json": ref("PortalApplicationRequest")},
         responses={201: PortalApplicationResponseSerializer, **errors(400, 415, 429)},
         auth=[],

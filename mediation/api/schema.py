@@ -18,8 +18,6 @@ from django.utils.module_loading import import_string
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter
 from rest_framework.request import Request
 
 from config.converters import ID_MAX as PATH_ID_MAX
@@ -232,22 +230,6 @@ TRANSITION_BODY = {
     "anyOf": [ref(transition_component(name)) for name in FORMS],
     "description": "字段取决于路径中的 name：accept 用 TransitionAccept，以此类推",
 }
-
-
-# The case's version (docs/api.md "ETag and If-Match").
-ETAG = OpenApiParameter(
-    "ETag",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    response=[200, 412],
-    description="案件当前版本；更正时放入 If-Match",
-)
-IF_MATCH = OpenApiParameter(
-    "If-Match",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    description="读取时的 ETag；案件已变更则 412（不带此头则照常更正）",
-)
 
 
 # -- document-wide rules (a drf-spectacular postprocessing hook) ----------------------------

@@ -39,6 +39,7 @@ from mediation.supervision import figures as supervision
 from . import supervision_shapes as shapes
 from .filters import CaseFilter
 from .guards import QuotaHeaders
+from .headers import RATE_LIMIT_HEADERS
 from .pagination import one_page
 from .requests import COMPLAINT_TRANSITION_BODY
 from .schema import ref
@@ -292,6 +293,7 @@ class ComplaintListView(QuotaHeaders):
 
     @extend_schema(
         summary="投诉调解员或调解组织（无需登录，按来源地址限制频率）",
+        parameters=RATE_LIMIT_HEADERS,
         request={"application/json": ref("ComplaintRequest")},
         responses={201: shapes.ComplaintReceiptSerializer, **errors(400, 405, 415, 429)},
         auth=[],

@@ -47,6 +47,7 @@ from mediation.policies import Actor
 from . import requests as _requests  # noqa: F401  (registers the request components)
 from . import serializers as s
 from .filters import CaseFilter, QueryFilterBackend
+from .headers import ETAG, IF_MATCH
 from .pagination import OnePage, QueueCursorPagination, QueueKey, one_page, ordered, page_of
 from .responses import (
     ConflictSerializer,
@@ -58,7 +59,7 @@ from .responses import (
     TokenRequestSerializer,
     TokenResponseSerializer,
 )
-from .schema import ETAG, IF_MATCH, TRANSITION_BODY, ref
+from .schema import TRANSITION_BODY, ref
 from .signed_in import SignedInRequest
 
 # -- documentation helpers --------------------------------------------------------------
