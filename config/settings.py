@@ -93,6 +93,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.ChineseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Before CommonMiddleware: no APPEND_SLASH redirect and no NUL byte under /api/ (#31).
+    "mediation.api.guards.ApiGuardMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -335,7 +337,7 @@ REST_KNOX = {
 SPECTACULAR_SETTINGS: dict[str, Any] = {
     "TITLE": "大调解 Datiaojie API",
     "DESCRIPTION": "多元化纠纷调解案件管理接口",
-    "VERSION": "1.3.0",  # docs/api.md keeps the changelog
+    "VERSION": "1.4.0",  # docs/api.md keeps the changelog and the deprecation policy
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -58,3 +58,14 @@ class KeyReused(DomainError):
     """422: an Idempotency-Key sent again with another request (DESIGN.md §12.3)."""
 
     status = 422
+
+
+class PreconditionFailed(DomainError):
+    """412: the caller's `If-Match` names an older version of the case; carries the current
+    ETag so the client can read the case again and retry."""
+
+    status = 412
+
+    def __init__(self, detail: str, etag: str) -> None:
+        super().__init__(detail)
+        self.etag = etag

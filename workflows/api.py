@@ -18,6 +18,7 @@ from config.limits import BoundedJSONParser
 from mediation.api import serializers as s
 from mediation.api.idempotency import PARAMETERS as IDEMPOTENCY
 from mediation.api.idempotency import idempotent
+from mediation.api.pagination import one_page, page_of
 from mediation.api.requests import case_registration
 from mediation.api.schema import component, form_schema, ref
 from mediation.api.serializers import case_json
@@ -245,11 +246,11 @@ class TaskListView(JsonView):
     @extend_schema(
         operation_id="tasks_list",
         summary="我的待办任务",
-        responses={200: TaskSerializer(many=True)},
+        responses={200: page_of(TaskSerializer, "TaskPage")},
         tags=["tasks"],
     )
     def get(self, request: Request) -> Response:
-        return Response([task_json(t) for t in services.open_tasks(_user(request))])
+        return Response(one_page([task_json(t) for t in services.open_tasks(_user(request))]))
 
 
 class TaskCompleteView(JsonView):

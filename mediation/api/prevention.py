@@ -26,6 +26,7 @@ from mediation.prevention import records as prevention
 from . import serializers as s
 from .idempotency import PARAMETERS as IDEMPOTENCY
 from .idempotency import idempotent
+from .pagination import one_page, page_of
 from .schema import ref
 from .signed_in import SignedInRequest
 from .views import (
@@ -104,7 +105,7 @@ class ScreeningListView(APIView):
     @extend_schema(
         summary="排查记录",
         parameters=[OpenApiParameter("org", OpenApiTypes.INT, description="调解组织 id")],
-        responses={200: ScreeningSerializer(many=True), **errors(*AUTH_ERRORS)},
+        responses={200: page_of(ScreeningSerializer, "ScreeningPage"), **errors(*AUTH_ERRORS)},
     )
     def get(self, request: SignedInRequest) -> Response:
         qs = _rounds(request.user)
@@ -113,7 +114,8 @@ class ScreeningListView(APIView):
             if not org.isdigit() or len(org) > 18 or int(org) < 1:
                 raise InvalidFields(_("参数有误"), {"org": [_("应为组织 id")]})
             qs = qs.filter(org_id=int(org))
-        return Response(ScreeningSerializer(qs[:200], many=True).data)
+        rows = ScreeningSerializer(qs[:200], many=True).data  # the latest 200; count: all
+        return Response(one_page(rows, qs.count() if len(rows) == 200 else None))
 
     @extend_schema(
         summary="登记排查情况",
@@ -149,7 +151,10 @@ class UnscreenedView(APIView):
     @extend_schema(
         summary="本月尚未开展排查的调解委员会（监督管理）",
         parameters=[OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM")],
-        responses={200: UnscreenedSerializer(many=True), **errors(400, 403, *AUTH_ERRORS)},
+        responses={
+            200: page_of(UnscreenedSerializer, "UnscreenedPage"),
+            **errors(400, 403, *AUTH_ERRORS),
+        },
     )
     def get(self, request: SignedInRequest) -> Response:
         if not policies.is_supervisor(request.user):
@@ -162,7 +167,7 @@ class UnscreenedView(APIView):
             except ValueError:
                 raise InvalidFields(_("参数有误"), {"month": [_("月份格式应为 YYYY-MM")]}) from None
         orgs = prevention.committees_without_screening(month)
-        return Response(UnscreenedSerializer(orgs, many=True).data)
+        return Response(one_page(UnscreenedSerializer(orgs, many=True).data))
 
 
 class ConsultationListView(APIView):
@@ -170,11 +175,15 @@ class ConsultationListView(APIView):
 
     @extend_schema(
         summary="法律咨询记录",
-        responses={200: ConsultationSerializer(many=True), **errors(*AUTH_ERRORS)},
+        responses={
+            200: page_of(ConsultationSerializer, "ConsultationPage"),
+            **errors(*AUTH_ERRORS),
+        },
     )
     def get(self, request: SignedInRequest) -> Response:
-        qs = policies.visible_consultations(request.user).select_related("case")[:200]
-        return Response(ConsultationSerializer(qs, many=True, context={"user": request.user}).data)
+        qs = policies.visible_consultations(request.user).select_related("case")
+        rows = ConsultationSerializer(qs[:200], many=True, context={"user": request.user}).data
+        return Response(one_page(rows, qs.count() if len(rows) == 200 else None))
 
     @extend_schema(
         summary="登记法律咨询（12348热线、窗口）",

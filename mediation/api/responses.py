@@ -65,6 +65,8 @@ EventPageSerializer = inline_serializer(
     "EventPage",
     {
         "results": EventSerializer(many=True),
+        "next": serializers.URLField(allow_null=True, help_text="下一页（has_more 时）"),
+        "previous": serializers.URLField(allow_null=True, help_text="总为 null（按 since 续读）"),
         "next_since": serializers.IntegerField(help_text="下次请求的 since"),
         "has_more": serializers.BooleanField(),
     },

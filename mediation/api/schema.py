@@ -240,6 +240,7 @@ ERROR_TEXT = {
     403: "无权执行此操作（可见该对象但无此权限）",
     404: "不存在或不可见",
     409: "状态冲突：current_state 为案件当前状态",
+    412: "If-Match 与当前版本不符：响应头 ETag 为当前版本",
     413: "请求体过大",
     415: "不支持的内容类型（本接口只接受 JSON）",
     429: "请求过于频繁；retry_after 为秒数",
@@ -557,3 +558,18 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
         return build_bearer_security_scheme_object(
             header_name="Authorization", token_prefix="Token"
         )
+
+
+class LenientTokenScheme(OpenApiAuthenticationExtension):
+    """The same `tokenAuth` on endpoints anyone may call (a bad token is ignored there):
+    named as a requirement only, its definition is ApiTokenScheme's."""
+
+    target_class = "config.tokens.AnonymousAllowedTokenAuthentication"
+    name: list[str] = []
+    priority = 1
+
+    def get_security_requirement(self, auto_schema: object) -> dict[str, list[str]]:
+        return {"tokenAuth": []}
+
+    def get_security_definition(self, auto_schema: object) -> list[Schema]:
+        return []

@@ -33,7 +33,7 @@ def _complete(client, task, body):
 def _task(client, type_, case_id):
     tasks = [
         t
-        for t in client.get("/api/tasks/").json()
+        for t in client.get("/api/tasks/").json()["results"]
         if t["type"] == type_ and t["case"]["id"] == case_id
     ]
     assert len(tasks) == 1, tasks

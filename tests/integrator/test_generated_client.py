@@ -103,7 +103,7 @@ class Agency:
     def tasks(self, type_: str, case_id: int):
         answer = self.call("tasks_list", "tasks")
         assert answer.status_code == 200
-        return [t for t in answer.parsed if t.type_.value == type_ and t.case.id == case_id]
+        return [t for t in answer.parsed.results if t.type_.value == type_ and t.case.id == case_id]
 
 
 def _parties(models):
