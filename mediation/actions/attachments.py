@@ -14,7 +14,7 @@ import hashlib
 import io
 import os
 import secrets
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -140,47 +140,30 @@ def _clean_name(name: str) -> str:
     return name[:200] or _("未命名文件")
 
 
-@overload
-def add_attachment(
-    case_or_id: CaseRef,
-    user: User,
-    kind: str | None,
-    upload: UploadedFile | None,
-    *,
-    now: dt.datetime | None = None,
-    check_only: Literal[False] = False,
-) -> Attachment: ...
-@overload
-def add_attachment(
-    case_or_id: CaseRef,
-    user: User,
-    kind: str | None,
-    upload: UploadedFile | None,
-    *,
-    now: dt.datetime | None = None,
-    check_only: Literal[True],
-) -> None: ...
-def add_attachment(
-    case_or_id: CaseRef,
-    user: User,
-    kind: str | None,
-    upload: UploadedFile | None,
-    *,
-    now: dt.datetime | None = None,
-    check_only: bool = False,
-) -> Attachment | None:
-    """Store an uploaded file under the case. Raises NotVisible, NotPermitted,
-    InvalidFields (wrong kind or type, too big, archived case): nothing is stored then.
-    `check_only`: only the visibility and permission checks (before a body is read)."""
-    now = now or timezone.now()
+def upload_target(case_or_id: CaseRef, user: User) -> Case:
+    """The case a file may be uploaded under by `user`, checked before any body is read.
+    Raises NotVisible (404) or NotPermitted (403)."""
     pk = case_or_id.pk if isinstance(case_or_id, Case) else case_or_id
     case = Case.objects.filter(pk=pk).first()
     if case is None or not policies.can_see(user, case):
         raise NotVisible(_("案件不存在"))
     if not policies.may_record(user, case):
         raise NotPermitted(_("您无权为该案件上传材料"))
-    if check_only:
-        return None
+    return case
+
+
+def add_attachment(
+    case_or_id: CaseRef,
+    user: User,
+    kind: str | None,
+    upload: UploadedFile | None,
+    *,
+    now: dt.datetime | None = None,
+) -> Attachment:
+    """Store an uploaded file under the case. Raises NotVisible, NotPermitted,
+    InvalidFields (wrong kind or type, too big, archived case): nothing is stored then."""
+    now = now or timezone.now()
+    case = upload_target(case_or_id, user)
     errors: dict[str, list[str]] = {}
     if kind not in AttachmentKind.values:
         errors["kind"] = [_("材料类型应为：%(k)s") % {"k": "、".join(AttachmentKind.values)}]

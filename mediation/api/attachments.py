@@ -59,11 +59,11 @@ class AttachmentUploadView(APIView):
         too_big = length.isdigit() and int(length) > attachments.max_bytes() + 64 * 1024
         if too_big:
             # Checked first for visibility and permission, without reading the body.
-            attachments.add_attachment(pk, request.user, "other", None, check_only=True)
+            attachments.upload_target(pk, request.user)
             raise InvalidFields(_("上传的材料有误"), {"file": [attachments.too_big_message()]})
         upload = request.FILES.get("file")
         if upload is None and getattr(self.bounded, "too_big", False):
-            attachments.add_attachment(pk, request.user, "other", None, check_only=True)
+            attachments.upload_target(pk, request.user)
             raise InvalidFields(_("上传的材料有误"), {"file": [attachments.too_big_message()]})
         att = attachments.add_attachment(pk, request.user, request.data.get("kind"), upload)
         return Response(attachments.attachment_json(att), status=status.HTTP_201_CREATED)

@@ -43,7 +43,7 @@ def _upload(request: AuthedRequest, pk: int) -> HttpResponse:
     handler = request.upload_handlers[0]
     try:
         if request.FILES.get("file") is None and getattr(handler, "too_big", False):
-            attachments.add_attachment(pk, request.user, "other", None, check_only=True)
+            attachments.upload_target(pk, request.user)
             raise InvalidFields(_("上传的材料有误"), {"file": [attachments.too_big_message()]})
         att = attachments.add_attachment(
             pk, request.user, request.POST.get("kind"), request.FILES.get("file")
