@@ -22,6 +22,7 @@ from rest_framework.request import Request
 
 from config.converters import ID_MAX as PATH_ID_MAX
 from mediation.law.choices import State
+from mediation.law.forms_base import PartyIdsField
 from mediation.law.identity import DIRECTION_CONTROLS
 from mediation.law.transitions import FORMS, MustBeTrue, TransitionForm
 from mediation.models import Case
@@ -125,18 +126,25 @@ def field_schema(field: forms.Field, name: str) -> Schema:
         schema = {"type": "boolean", "enum": [True]}
     elif isinstance(field, forms.BooleanField):  # NullBooleanField too
         schema = {"type": "boolean"}
-    elif isinstance(field, forms.IntegerField):
-        schema = {"type": "integer", "format": "int64"}
-        schema["minimum"] = field.min_value if field.min_value is not None else 1
-        schema["maximum"] = field.max_value if field.max_value is not None else ID_MAX
-    elif isinstance(field, forms.DecimalField):
+    elif isinstance(field, forms.DecimalField):  # before IntegerField: Django's subclass
         whole = (field.max_digits or 14) - (field.decimal_places or 0)
         places = field.decimal_places or 0
         schema = {
             "type": "string",
             "format": "decimal",
             "pattern": rf"^[0-9]{{1,{whole}}}(\.[0-9]{{1,{places}}})?$",
-            "description": '金额（元），文本形式，如 "3000.00"',
+            "description": f'金额（元），文本形式，如 "3000.00"；整数至多{whole}位，'
+            f"小数至多{places}位",
+        }
+    elif isinstance(field, forms.IntegerField):
+        schema = {"type": "integer", "format": "int64"}
+        schema["minimum"] = field.min_value if field.min_value is not None else 1
+        schema["maximum"] = field.max_value if field.max_value is not None else ID_MAX
+    elif isinstance(field, PartyIdsField):  # a JSONField, so before CharField
+        schema = {
+            "type": "array",
+            "items": {"type": "integer", "minimum": 1, "maximum": ID_MAX},
+            "description": "当事人编号（parties[].id）的列表",
         }
     elif isinstance(field, forms.DateTimeField):
         schema = {"type": "string", "format": "date-time"}
@@ -369,8 +377,15 @@ def _ascii_titles(node: object) -> None:
 
 MONTH = r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$"
 ID_PARAMS = {"id", "pid", "aid", "fid", "org", "case", "mediator", "petition_bureau", "court"}
-# Filters whose empty value means "not given" (the pages' forms send them empty).
+# Query parameters whose empty value means "not given" (the pages' forms send them empty):
+# every one (issue 31: `?overdue=` was ignored while `?state=` was a 400), except the
+# document's `?version=`, where the empty value asks for the list of versions.
 EMPTY_MEANS_ABSENT = {
+    "page_size",
+    "year",
+    "since",
+    "limit",
+    "all",
     "from",
     "to",
     "network",
@@ -387,6 +402,9 @@ EMPTY_MEANS_ABSENT = {
     "org",
     "case",
     "mediator",
+    "priority",
+    "overdue",
+    "state",
 }
 
 
@@ -544,7 +562,44 @@ def postprocess(
     _transition_links(paths)
     result["paths"] = dict(sorted(paths.items()))
     _ascii_titles(result.get("paths", {}))
+    _null_as_type(result)
     return result
+
+
+def nullable_31(schema: Schema) -> Schema:
+    """OpenAPI 3.0's `nullable: true` in the form OpenAPI 3.1 (JSON Schema) states it: a
+    `null` type, or a `null` alternative beside a reference. Strict validators ignore a
+    `nullable` that has no `type` beside it (issue 31: `allOf` + `nullable`)."""
+    if not schema.pop("nullable", False):
+        return schema
+    if "enum" in schema and None not in schema["enum"]:
+        schema["enum"] = [*schema["enum"], None]
+    if "type" in schema:
+        types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+        schema["type"] = [*types, "null"] if "null" not in types else types
+        return schema
+    for key in ("oneOf", "anyOf"):
+        if key in schema:
+            schema[key] = [*schema[key], {"type": "null"}]
+            return schema
+    if "allOf" in schema or "$ref" in schema:
+        ref_part = {k: schema.pop(k) for k in ("allOf", "$ref") if k in schema}
+        return {"oneOf": [ref_part, {"type": "null"}], **schema}
+    return schema  # no type at all: null is already allowed
+
+
+def _null_as_type(node: object) -> None:
+    """Every `nullable` the hooks and shapes above wrote, as OpenAPI 3.1 says it."""
+    if isinstance(node, dict):
+        for key, value in list(node.items()):
+            _null_as_type(value)
+            if isinstance(value, dict) and "nullable" in value:
+                node[key] = nullable_31(value)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            _null_as_type(value)
+            if isinstance(value, dict) and "nullable" in value:
+                node[i] = nullable_31(value)
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):
