@@ -178,7 +178,6 @@ def petition_transfer_request() -> dict[str, Any]:
             },
             "in_legal_proceedings": {
                 "type": "boolean",
-                "enum": [False, None],  # true is refused (art 22)
                 "nullable": True,
                 "description": "涉法涉诉事项不转交人民调解"
                 f"（为 true 时 400；{petitions.LEGAL_PROCEEDINGS_LAW}）",
