@@ -134,7 +134,9 @@ def field_schema(field: forms.Field, name: str) -> Schema:
         schema = {
             "type": "string",
             "format": "decimal",
-            "pattern": rf"^[0-9]{{1,{whole}}}(\.[0-9]{{1,{places}}})?$",
+            # an optional amount may be left empty (Django reads "" as absent)
+            "pattern": ("" if required else "^$|")
+            + rf"^[0-9]{{1,{whole}}}(\.[0-9]{{1,{places}}})?$",
             "description": f'金额（元），文本形式，如 "3000.00"；整数至多{whole}位，'
             f"小数至多{places}位",
         }

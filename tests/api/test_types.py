@@ -67,6 +67,7 @@ def test_applicants_and_consent_of_are_lists_of_party_ids(api: Any, world: Any) 
         ("1.234", False, 400),
         ("-1", False, 400),
         (None, True, 201),  # null: absent
+        ("", True, 201),  # empty: absent, as Django reads it
     ],
 )
 def test_amount_is_a_bounded_decimal_string(
