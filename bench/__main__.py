@@ -5,7 +5,7 @@ import os
 import sys
 import time
 
-ALL = ["transitions", "api", "ws", "pdf", "stats", "calendar"]
+ALL = ["transitions", "api", "ws", "pdf", "stats", "calendar", "idempotency", "webhooks"]
 
 
 def main(argv):

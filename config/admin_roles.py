@@ -49,6 +49,10 @@ ROLE_PERMISSIONS = {
         "auth.add_user",
         "auth.change_user",
         "auth.view_user",
+        # webhook endpoints of outside systems (DESIGN §12.3; POST /api/webhooks/)
+        "mediation.add_webhook",
+        "mediation.delete_webhook",
+        "mediation.view_webhook",
     ],
     SECURITY: [
         "auth.change_user",

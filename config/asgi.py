@@ -17,6 +17,7 @@ from config import daphne_guard  # noqa: E402
 from config.asgi_types import ASGIApp, Receive, Scope, Send  # noqa: E402
 from config.limits import BodyLimitMiddleware  # noqa: E402
 from mediation.live import relay as live  # noqa: E402
+from mediation.live import webhooks  # noqa: E402
 from mediation.live.routing import websocket_application  # noqa: E402
 from mediation.ops import metrics, sweeper  # noqa: E402
 
@@ -42,4 +43,6 @@ async def application(scope: Scope, receive: Receive, send: Send) -> None:
     live.touch()
     # Deadlines are swept inside the server on the embedded default (no cron needed).
     sweeper.start()
+    # Webhooks are delivered by a thread of their own, never in a request (DESIGN §12.3).
+    webhooks.start()
     return await router(scope, receive, send)

@@ -22,6 +22,7 @@ middleware still bounds the body there.
 from __future__ import annotations
 
 import json
+from http import HTTPStatus
 
 from config.limits import BodyTooLarge, limit_for
 
@@ -47,12 +48,30 @@ def _response(limit: int) -> bytes:
     return head + body
 
 
+def reason_phrases() -> int:
+    """Twisted writes "429 Unknown Status" for a status its table lacks (429, 422, 428, 431,
+    451); daphne passes no phrase of its own. Fill the table from the standard library's
+    (RFC 9110 / 6585 phrases), so a 429 says "Too Many Requests" (#31). How many were added."""
+    try:
+        # lazy: twisted comes with daphne, which is optional
+        from twisted.web import http as twisted_http
+    except ImportError:
+        return 0
+    added = 0
+    for code in HTTPStatus:
+        if code.value not in twisted_http.RESPONSES:
+            twisted_http.RESPONSES[code.value] = code.phrase.encode("ascii")
+            added += 1
+    return added
+
+
 def install() -> bool:
     try:
         # lazy: daphne is optional; under another ASGI server there is nothing to guard.
         from daphne.http_protocol import WebRequest
     except ImportError:
         return False
+    reason_phrases()
     if getattr(WebRequest, "_body_guard", False):
         return True
     got_length = WebRequest.gotLength

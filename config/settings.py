@@ -93,6 +93,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.ChineseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Before CommonMiddleware: no APPEND_SLASH redirect and no NUL byte under /api/ (#31).
+    "mediation.api.guards.ApiGuardMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -335,7 +337,7 @@ REST_KNOX = {
 SPECTACULAR_SETTINGS: dict[str, Any] = {
     "TITLE": "大调解 Datiaojie API",
     "DESCRIPTION": "多元化纠纷调解案件管理接口",
-    "VERSION": "1.3.0",  # docs/api.md keeps the changelog
+    "VERSION": "1.4.0",  # docs/api.md keeps the changelog and the deprecation policy
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -387,6 +389,14 @@ CLOCK_CACHE_RECHECK_SECONDS = env.int("CLOCK_CACHE_RECHECK_SECONDS", default=60)
 # a cron job or systemd timer runs `sweep_deadlines` instead (docs/deadlines.md). The
 # sweep is idempotent, so running it in several places only repeats the check.
 DEADLINE_SWEEP_SECONDS = env.float("DEADLINE_SWEEP_SECONDS", default=0 if REDIS_URL else 300)
+# Webhooks (DESIGN §12.3, mediation/live/webhooks.py): a delivery thread in each daphne
+# process looks for undelivered events this often (0: off; then `manage.py deliver_webhooks`
+# runs as its own process). Receivers answer within the timeout or the attempt is retried.
+WEBHOOK_POLL_SECONDS = env.float("WEBHOOK_POLL_SECONDS", default=1.0)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+# The embedded setup delivers to the county's own network (the court's platform on a
+# private address): allowed unless switched off.
+WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=True)
 
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 PDF_FONT_PATH = env.str("PDF_FONT_PATH", default="")

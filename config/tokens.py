@@ -17,6 +17,7 @@ from knox.models import AuthToken, get_token_model
 from knox.settings import CONSTANTS, knox_settings
 from knox.signals import token_expired
 from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.request import Request
 
 from mediation.actions.queue_sql import Columns
 from mediation.models.case_sql import per_database
@@ -55,6 +56,18 @@ class TokenAuthentication(KnoxTokenAuthentication):
             token_expired.send(sender=self.__class__, username=username, source="auth_token")
             return True
         return False
+
+
+class AnonymousAllowedTokenAuthentication(TokenAuthentication):
+    """For endpoints anyone may call (a complaint): a wrong or expired token is ignored and
+    the caller is anonymous, as without one (docs/api.md "Authentication"). A valid token
+    still names the caller."""
+
+    def authenticate(self, request: Request) -> tuple[User, AuthToken] | None:
+        try:
+            return super().authenticate(request)
+        except AuthenticationFailed:
+            return None
 
 
 def issue(user: User) -> str:

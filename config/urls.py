@@ -1,8 +1,11 @@
+from typing import Any
+
 from csp.decorators import csp_update
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
 
 import config.converters  # noqa: F401  (<id:…>)
 from mediation.api.attachments import AttachmentDownloadView, AttachmentUploadView
@@ -10,6 +13,17 @@ from mediation.documents.views import document_pdf
 from mediation.ops.health import healthz, readyz
 from mediation.ops.metrics import metrics_view
 from workflows.pages import task_complete, task_list
+
+
+class SchemaView(SpectacularAPIView):
+    """The schema for signed-in users; an anonymous caller gets the API's JSON 401 whatever
+    it accepts (negotiation is forced so a text/html Accept is not a 406 before the 401)."""
+
+    permission_classes = [IsAuthenticated]
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        return super().perform_content_negotiation(request, force=True)
+
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -24,7 +38,7 @@ urlpatterns = [
     # The API description is for signed-in users only (DESIGN §9).
     path(
         "api/schema/",
-        SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]),
+        SchemaView.as_view(),
         name="schema",
     ),
     path(
@@ -55,5 +69,6 @@ urlpatterns = [
 
 # JSON errors under /api/ (one error shape), the regular pages elsewhere.
 handler400 = "mediation.api.errors.bad_request"
+handler403 = "mediation.api.errors.permission_denied"
 handler404 = "mediation.api.errors.not_found"
 handler500 = "mediation.api.errors.server_error"

@@ -41,3 +41,31 @@ class StateConflict(DomainError):
     ) -> None:
         super().__init__(detail, errors)
         self.current_state = current_state
+
+
+class NumberTaken(StateConflict):
+    """409: a partner's number (信访件编号, 委派/委托编号, 民特 number) already names another
+    case of the same issuing organisation; `existing_case` is that case's id and number."""
+
+    def __init__(
+        self, detail: str, field: str, case_id: int, case_number: str, current_state: str
+    ) -> None:
+        super().__init__(detail, current_state, {field: [detail]})
+        self.existing_case = {"id": case_id, "number": case_number}
+
+
+class KeyReused(DomainError):
+    """422: an Idempotency-Key sent again with another request (DESIGN.md §12.3)."""
+
+    status = 422
+
+
+class PreconditionFailed(DomainError):
+    """412: the caller's `If-Match` names an older version of the case; carries the current
+    ETag so the client can read the case again and retry."""
+
+    status = 412
+
+    def __init__(self, detail: str, etag: str) -> None:
+        super().__init__(detail)
+        self.etag = etag

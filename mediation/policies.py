@@ -12,11 +12,11 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, TypeAlias
 
 from django.contrib.auth import get_user_model
-from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from config.converters import ID_MAX
+from mediation.law import partners
 from mediation.law.choices import (
     MEDIATING_KINDS,
     Channel,
@@ -36,7 +36,7 @@ from mediation.models import (
     ScreeningRound,
 )
 from mediation.models.case import set_transition_policy
-from mediation.models.case_sql import bind, compiled_once
+from mediation.models.case_sql import USER_SENTINEL, bind, compiled_once, roles_of
 from mediation.models.supervision import Complaint
 
 if TYPE_CHECKING:
@@ -49,9 +49,7 @@ if TYPE_CHECKING:
 Actor: TypeAlias = "User | AnonymousUser"
 
 _CACHE_ATTR = "_dtj_roles"
-# The ids the compiled queries (roles_by_org, _assignable) are built with, swapped for the
-# real ones when bound.
-_USER_SENTINEL = -72_720_003
+# The organisation id _assignable's compiled query is built with (the user's is case_sql's).
 _ORG_SENTINEL = -72_720_002
 
 
@@ -61,18 +59,7 @@ def roles_by_org(user: Actor | None) -> dict[int, frozenset[str]]:
         return {}
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:
-        # Every authenticated request asks this first: the query is compiled once.
-        sql, params = compiled_once(
-            ("roles_by_org",),
-            lambda: Membership.objects.filter(user_id=_USER_SENTINEL).values_list("org_id", "role"),
-        )
-        with connection.cursor() as cur:
-            cur.execute(sql, bind(params, {_USER_SENTINEL: user.pk}))
-            rows = cur.fetchall()
-        acc = defaultdict(set)
-        for org_id, role in rows:
-            acc[org_id].add(role)
-        cached = {org: frozenset(roles) for org, roles in acc.items()}
+        cached = roles_of(user.pk)
         setattr(user, _CACHE_ATTR, cached)
     return cached
 
@@ -159,11 +146,17 @@ def can_see(user: Actor | None, case: Case) -> bool:
     return case.access.filter(org_id__in=orgs).exists()
 
 
-def handles(user: Actor | None, case: Case) -> bool:
+def handles(user: Actor | None, case: Case, via: str = "api") -> bool:
     """May see full personal data: a member of the organisation now handling the case, or
     the intake clerk who registered it while it still waits for acceptance (they check
-    and correct what they just typed; once another organisation accepts it, it is theirs)."""
-    return case.org_id in roles_by_org(user) or _fresh_intake(user, case)
+    and correct what they just typed; once another organisation accepts it, it is theirs),
+    or a court, arbitration commission or legal-aid centre with its handoff open or decided
+    (§9, law.partners), each such view audited (`via`: api, page, document)."""
+    roles = roles_by_org(user)
+    if case.org_id in roles or _fresh_intake(user, case):
+        return True
+    handoff = partners.ruling_handoff(case.handoffs.all(), roles) if user else None
+    return bool(user and handoff and partners.audit_full_view(user, case, handoff, via))
 
 
 def _fresh_intake(user: Actor | None, case: Case) -> bool:
@@ -237,9 +230,9 @@ def _assignable(user_id: int, org_id: int) -> User | None:
     a large share of the transition's work."""
     sql, params = compiled_once(
         ("assignable",),
-        lambda: assignable_mediators(_ORG_SENTINEL).filter(pk=_USER_SENTINEL),
+        lambda: assignable_mediators(_ORG_SENTINEL).filter(pk=USER_SENTINEL),
     )
-    values = bind(params, {_ORG_SENTINEL: org_id, _USER_SENTINEL: user_id})
+    values = bind(params, {_ORG_SENTINEL: org_id, USER_SENTINEL: user_id})
     return next(iter(get_user_model().objects.raw(sql, values)), None)
 
 
@@ -591,3 +584,10 @@ def may_see_complaints(user: Actor | None) -> bool:
     """The complaint list: supervisors, and the mediating staff (each sees the complaints
     about themself, visible_complaints)."""
     return may_supervise(user) or may_see_roster(user)
+
+
+def may_manage_webhooks(user: Actor | None) -> bool:
+    """Webhook endpoints (§12.3): supervisors, and the system administrator (its group)."""
+    if user is None or not user.is_authenticated:
+        return False
+    return is_supervisor(user) or user.has_perm("mediation.add_webhook")

@@ -20,6 +20,7 @@ def _fast_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Tests that drive the ASGI app in-process count their events: no background sweep.
     settings.DEADLINE_SWEEP_SECONDS = 0
+    settings.WEBHOOK_POLL_SECONDS = 0
 
 
 @pytest.fixture(autouse=True)

@@ -16,6 +16,9 @@ from rest_framework.views import APIView
 
 from config.limits import BoundedJSONParser
 from mediation.api import serializers as s
+from mediation.api.idempotency import PARAMETERS as IDEMPOTENCY
+from mediation.api.idempotency import idempotent
+from mediation.api.pagination import one_page, page_of
 from mediation.api.requests import case_registration
 from mediation.api.schema import component, form_schema, ref
 from mediation.api.serializers import case_json
@@ -244,11 +247,11 @@ class TaskListView(JsonView):
     @extend_schema(
         operation_id="tasks_list",
         summary="我的待办任务",
-        responses={200: TaskSerializer(many=True)},
+        responses={200: page_of(TaskSerializer, "TaskPage")},
         tags=["tasks"],
     )
     def get(self, request: Request) -> Response:
-        return Response([task_json(t) for t in services.open_tasks(_user(request))])
+        return Response(one_page([task_json(t) for t in services.open_tasks(_user(request))]))
 
 
 class TaskCompleteView(JsonView):
@@ -271,10 +274,14 @@ class PetitionTransferView(JsonView):
     @extend_schema(
         operation_id="petitions_transfer",
         summary="信访转办（访调对接）",
+        description="同一信访部门的信访件编号只对应一个案件："
+        "重复为 409（existing_case 为已有案件）。",
+        parameters=IDEMPOTENCY,
         request={"application/json": ref("PetitionTransferRequest")},
-        responses={201: s.CaseDetailSerializer, **errors(403)},
+        responses={201: s.CaseDetailSerializer, **errors(403, 409, 422)},
         tags=["petitions"],
     )
+    @idempotent
     def post(self, request: Request) -> Response:
         case = services.start_petition_transfer(_user(request), _body(request))
         return Response(case_json(case, request.user), status=status.HTTP_201_CREATED)
@@ -284,10 +291,14 @@ class CourtReferralView(JsonView):
     @extend_schema(
         operation_id="courts_refer",
         summary="法院委派/委托调解（诉调对接）",
+        description="同一法院的委派/委托编号只对应一个案件："
+        "重复为 409（existing_case 为已有案件）。",
+        parameters=IDEMPOTENCY,
         request={"application/json": ref("CourtReferralRequest")},
-        responses={201: s.CaseDetailSerializer, **errors(403)},
+        responses={201: s.CaseDetailSerializer, **errors(403, 409, 422)},
         tags=["courts"],
     )
+    @idempotent
     def post(self, request: Request) -> Response:
         case = services.start_court_referral(_user(request), _body(request))
         return Response(case_json(case, request.user), status=status.HTTP_201_CREATED)
@@ -298,7 +309,8 @@ class PetitionClockView(JsonView):
         operation_id="petitions_update_clock",
         summary="信访事项期限：登记已告知信访人，或延长办理期限（一次，不超过30日）",
         request={"application/json": ref("PetitionClockRequest")},
-        responses={200: s.CaseDetailSerializer, **errors(403)},
+        # 409: the bureau accepted the feedback (办结): the clocks stopped, current_state "closed"
+        responses={200: s.CaseDetailSerializer, **errors(403, 409)},
         tags=["petitions"],
     )
     def post(self, request: Request, pk: int) -> Response:

@@ -12,6 +12,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.lock import SelectForUpdateLock
 
+from mediation.law.days import local_iso
 from mediation.law.jsonform import JsonForm
 
 from .models import CaseProcess, CaseTask
@@ -31,7 +32,8 @@ class FlowBase:
 
 
 def iso(value: dt.date | dt.datetime | None) -> str | None:
-    return value.isoformat() if value else None
+    """A moment in a flow's or handoff's record: +08:00, like the rest of the API."""
+    return local_iso(value)
 
 
 def parse_iso(value: str | None) -> dt.datetime | None:

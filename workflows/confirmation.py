@@ -12,6 +12,7 @@ import datetime as dt
 
 from django import forms
 from django.contrib.auth.models import User
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from viewflow import this
 from viewflow.workflow import flow
@@ -19,6 +20,7 @@ from viewflow.workflow.activation import Activation
 
 from mediation import policies
 from mediation.actions import services
+from mediation.actions.handoffs import check_number_free
 from mediation.law import handoffs
 from mediation.law.choices import HandoffKind, State
 from mediation.law.clocks import Clock
@@ -41,6 +43,17 @@ class RefuseForm(DecisionForm):
 
 class ConfirmForm(DecisionForm):
     ruling_date = forms.DateField(label=gettext_lazy("裁定日期"), required=False)
+
+    def clean_ruling_date(self) -> dt.date | None:
+        day = self.cleaned_data.get("ruling_date")
+        if day is not None:
+            case = self.task.case
+            agreement = case.current_agreement if case else None
+            effective = agreement.effective_date if agreement else None
+            error = handoffs.ruling_date_error(day, effective, timezone.localdate())
+            if error:
+                raise forms.ValidationError(error)
+        return day
 
 
 class RejectForm(ConfirmForm):
@@ -162,6 +175,8 @@ class ConfirmationFlow(FlowBase, flow.Flow):
     ) -> Data:
         process = activation.process
         if decision == "register":
+            handoff = process.handoff
+            check_number_free(handoff.org_id, handoff.kind, data["number"], "number")
             decide = handoffs.decide_clock(now)
             due = decide.due
             process.data.update(
@@ -208,8 +223,8 @@ class ConfirmationFlow(FlowBase, flow.Flow):
                 },
             )
             process.save(update_fields=["data"])
-            services.update_handoff(
-                process.handoff, {"extension": process.data["extension"]}, due_at=due
+            services.court_extended_review(
+                process.handoff, longer, process.data["extension"], user, now
             )
             return {"approved_by": data["approved_by"], "due_at": iso(due)}
         ruling = data.get("ruling_date")

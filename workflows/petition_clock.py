@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 
 from mediation import policies
 from mediation.actions import services
-from mediation.errors import InvalidFields, NotPermitted, NotVisible
+from mediation.errors import InvalidFields, NotPermitted, NotVisible, StateConflict
 from mediation.law import clocks
-from mediation.law.choices import HandoffKind
+from mediation.law.choices import HandoffKind, HandoffStatus
 from mediation.law.jsonform import errors_of
 from mediation.law.limits import Stage
 from mediation.law.petitions import ACCEPT_NOTICE, HANDLE, ClockUpdateForm
@@ -41,6 +41,9 @@ def update(
             raise NotVisible(_("案件不存在"))
         if handoff.org_id not in policies.may_transfer_petition(user):
             raise NotPermitted(_("只有转办该信访事项的信访干部可以操作"))
+        if handoff.status != HandoffStatus.OPEN:
+            # Accepted (办结) or ended with the case: the petition's clocks stopped there.
+            raise StateConflict(_("信访事项已办结，期限不能再变更"), handoff.status)
         recorded = (handoff.data or {}).get("clocks") or {}
         form = ClockUpdateForm(data or {}, state=recorded, now=now)
         if not form.is_valid():

@@ -19,17 +19,18 @@ from types import EllipsisType
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from viewflow.workflow.status import PROCESS, STATUS
 
 from mediation import policies
 from mediation.actions import services as case_services
+from mediation.actions.handoffs import check_number_free
 from mediation.errors import InvalidFields, NotPermitted, NotVisible, StateConflict
-from mediation.law import handoffs, petitions
+from mediation.law import days, handoffs, petitions
 from mediation.law.choices import OUTCOME_STATES, Channel, HandoffKind, HandoffStatus
 from mediation.law.jsonform import errors_of
 from mediation.law.transitions import describe_form_fields
@@ -170,14 +171,8 @@ def _deadline(
         if default is None:
             errors[field] = [_("请填写期限")]
         return default
-    parsed = parse_datetime(str(value))
-    if parsed is None:
-        day = parse_date(str(value))
-        if day is not None:
-            # a date means the end of that day, local time
-            parsed = timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59)))
-    elif timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed)
+    # a date means the end of that day, local time (the law's end_of_day, as the clocks)
+    parsed = days.deadline(value)
     if parsed is None:
         errors[field] = [_("日期格式应为 YYYY-MM-DD 或 ISO 8601 时间")]
     elif parsed <= now:
@@ -191,16 +186,23 @@ def _past_date(
     errors: Errors,
     now: dt.datetime,
     default: dt.date | EllipsisType | None = ...,
+    not_before: dt.date = dt.date(days.FIRST_YEAR, 1, 1),
 ) -> dt.date | None:
-    """A day that has happened (the petition's receipt, the notice): today by default."""
+    """A day that has happened (the petition's receipt, the notice), not before
+    `not_before`: today by default."""
     today = timezone.localdate(now)
     if value in (None, ""):
         return today if default is ... else default
-    day = parse_date(str(value))
+    try:
+        day = parse_date(str(value))
+    except ValueError:  # well formed, no such day
+        day = None
     if day is None:
         errors[field] = [_("日期格式应为 YYYY-MM-DD")]
     elif day > today:
         errors[field] = [_("日期不能晚于今天")]
+    elif day < not_before:
+        errors[field] = [_("日期不能早于%(day)s") % {"day": not_before.isoformat()}]
     return day
 
 
@@ -242,6 +244,10 @@ def start_petition_transfer(
     bureau_id = _acting_org(bureaus, data.pop("petition_bureau", None), "petition_bureau", errors)
     received_on = _past_date(data.pop("received_on", None), "received_on", errors, now)
     notified_on = _past_date(data.pop("notified_on", None), "notified_on", errors, now, None)
+    if notified_on and "notified_on" not in errors:
+        error = petitions.notice_day_error(notified_on, received_on, timezone.localdate(now))
+        if error:
+            errors["notified_on"] = [error]
     if errors:
         raise InvalidFields(_("提交的内容有误"), errors)
     assert bureau_id is not None and received_on is not None  # else an error above
@@ -255,9 +261,10 @@ def start_petition_transfer(
         PetitionFlow,
         partner=Organization.objects.get(pk=bureau_id),
         number=number,
+        number_field="petition_number",
         due=due,
         event_data={"petition_number": number, "petitioner_consent": True},
-        handoff_data={"clocks": petition_clocks, "petitioner_consent_at": now.isoformat()},
+        handoff_data={"clocks": petition_clocks, "petitioner_consent_at": days.local_iso(now)},
     )
 
 
@@ -271,13 +278,40 @@ def _register_with_handoff(
     *,
     partner: Organization,
     number: str,
+    number_field: str,
     due: dt.datetime | None,
     event_data: dict[str, Any],
     handoff_data: dict[str, Any] | None = None,
 ) -> Case:
     """The case registers at the mediation organisation with the partner's sight of it,
-    the handoff opens and its flow starts: all or nothing."""
+    the handoff opens and its flow starts: all or nothing. The partner's number names one
+    case (409 otherwise), also when two requests with it race (the unique constraint)."""
+    try:
+        return _register_and_open(
+            user, data, now, channel, kind, flow, partner, number, number_field, due,
+            event_data, handoff_data,
+        )  # fmt: skip
+    except IntegrityError:
+        check_number_free(partner.pk, kind, number, number_field)  # the racing winner's
+        raise
+
+
+def _register_and_open(
+    user: User,
+    data: dict[str, Any],
+    now: dt.datetime,
+    channel: str,
+    kind: str,
+    flow: type[PetitionFlow] | type[CourtReferralFlow],
+    partner: Organization,
+    number: str,
+    number_field: str,
+    due: dt.datetime | None,
+    event_data: dict[str, Any],
+    handoff_data: dict[str, Any] | None,
+) -> Case:
     with transaction.atomic(), driving(now=now):
+        check_number_free(partner.pk, kind, number, number_field)
         case = case_services.register_case(
             user,
             data,
@@ -341,6 +375,7 @@ def start_court_referral(
         CourtReferralFlow,
         partner=Organization.objects.get(pk=court_id),
         number=number,
+        number_field="referral_number",
         due=due,
         event_data={"referral_number": number, "kind": kind},
         handoff_data={

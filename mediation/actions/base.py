@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, overload
 from django.utils.translation import gettext as _
 
 from mediation import policies
-from mediation.errors import NotVisible
+from mediation.errors import NotVisible, PreconditionFailed
 from mediation.law.choices import AccessReason
-from mediation.models import Case, CaseAccess, Organization, case_sql
+from mediation.models import Case, CaseAccess, CaseEvent, Organization, case_sql
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -77,3 +77,23 @@ def grant_access(case: Case, org: Organization | int, reason: str, now: dt.datet
     )
     if not created and obj.reason != reason and reason == AccessReason.HANDLER:
         CaseAccess.objects.filter(pk=obj.pk).update(reason=reason)
+
+
+def case_etag(case: Case) -> str:
+    """The case's version as a strong ETag: every change to a case goes through an action,
+    and each records an event or bumps `updated_at`, so (last event id, updated_at) changes
+    with it. A quoted string (RFC 9110 §8.8.3)."""
+    last = CaseEvent.objects.filter(case_id=case.pk).order_by("-id").values_list("id", flat=True)
+    stamp = case.updated_at.timestamp() if case.updated_at else 0
+    return f'"{case.pk}-{last.first() or 0}-{int(stamp * 1_000_000)}"'
+
+
+def check_if_match(case: Case, if_match: str | None) -> None:
+    """PreconditionFailed unless `if_match` (the request's If-Match, None when absent) names
+    the case's current version; `*` matches any existing case."""
+    if if_match is None:
+        return
+    current = case_etag(case)
+    offered = [t.strip().removeprefix("W/") for t in if_match.split(",")]
+    if "*" not in offered and current not in offered:
+        raise PreconditionFailed(_("案件已被他人修改，请重新读取后再更正"), current)

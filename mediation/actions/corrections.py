@@ -23,7 +23,7 @@ from mediation.law.identity import mask_id_number, mask_name, mask_phone
 from mediation.law.jsonform import Data, Errors, errors_of
 from mediation.models import Case, CaseParty, Party
 
-from .base import CaseRef, load_for_update
+from .base import CaseRef, check_if_match, load_for_update
 from .intake_forms import CaseForm, PartyForm
 
 if TYPE_CHECKING:
@@ -92,7 +92,12 @@ def _unknown_fields(data: Iterable[str], allowed: Sequence[str]) -> Errors:
 
 
 def correct_case(
-    case_or_id: CaseRef, user: User, data: Data | None, *, now: dt.datetime | None = None
+    case_or_id: CaseRef,
+    user: User,
+    data: Data | None,
+    *,
+    now: dt.datetime | None = None,
+    if_match: str | None = None,
 ) -> Case:
     """Correct the registered facts of a case (summary, claims, amount, region, category):
     one `case.updated` event names the changed fields. Nothing else of the case changes
@@ -102,6 +107,7 @@ def correct_case(
     errors = _unknown_fields(data, CORRECTABLE_CASE_FIELDS)
     with transaction.atomic():
         case = _load_for_correction(case_or_id, user)
+        check_if_match(case, if_match)  # under the row lock: no change slips in between
         before = {f: getattr(case, f) for f in CORRECTABLE_CASE_FIELDS}
         merged = {**before, **data, "org": case.org_id, "channel": case.channel}
         if merged.get("amount") is None:
@@ -118,6 +124,7 @@ def correct_case(
             Case.objects.filter(pk=case.pk).update(**changed, updated_at=now)
             for f, v in changed.items():
                 setattr(case, f, v)
+            case.updated_at = now
             event = record_event(
                 case,
                 EventType.CASE_UPDATED,
@@ -140,6 +147,7 @@ def correct_party(
     data: Data | None,
     *,
     now: dt.datetime | None = None,
+    if_match: str | None = None,
 ) -> Party:
     """Correct one party of a case; derived tags (elderly, minor) and the case's priority
     follow a changed ID number."""
@@ -148,6 +156,7 @@ def correct_party(
     errors = _unknown_fields(data, CORRECTABLE_PARTY_FIELDS)
     with transaction.atomic():
         case = _load_for_correction(case_or_id, user)
+        check_if_match(case, if_match)
         link = (
             CaseParty.objects.select_related("party").filter(case=case, party_id=party_id).first()
         )

@@ -7,8 +7,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from django.utils.translation import gettext as _
+
+from mediation.errors import NumberTaken
 from mediation.events import record_event
-from mediation.law.choices import Channel, EventType, HandoffKind, HandoffStatus
+from mediation.law import clocks
+from mediation.law.choices import Channel, EventType, HandoffKind, HandoffStatus, State
+from mediation.law.clocks import Clock
+from mediation.law.days import local_iso
 from mediation.law.jsonform import Data
 from mediation.models import Case, Handoff, Organization
 
@@ -56,6 +62,28 @@ def open_handoff(
         at=now,
     )
     return handoff
+
+
+def check_number_free(org_id: int, kind: str, number: str, field: str) -> None:
+    """A partner's number names one case per issuing organisation (DESIGN.md §12.3): a
+    second use is a 409 naming the case that has it (an integrity rule; the database's
+    `handoff_number_once` holds it against a concurrent insert as well)."""
+    taken = (
+        Handoff.objects.filter(org_id=org_id, kind=kind, external_number=number)
+        .select_related("case")
+        .only("case__id", "case__number", "case__state")
+        .first()
+    )
+    if taken is not None:
+        case = taken.case
+        raise NumberTaken(
+            _("编号 %(number)s 已用于案件 %(case)s（id %(id)s），同一机构的编号不能重复")
+            % {"number": number, "case": case.number, "id": case.pk},
+            field,
+            case.pk,
+            case.number,
+            case.state,
+        )
 
 
 def close_handoff(
@@ -115,7 +143,7 @@ def court_referral_signed_for(case: Case, now: dt.datetime) -> None:
     if referral is None:
         return
     referral.due_at = case.due_at
-    referral.data = {**referral.data, "materials_received_at": now.isoformat()}
+    referral.data = {**referral.data, "materials_received_at": local_iso(now)}
     referral.save(update_fields=["due_at", "data"])
 
 
@@ -134,10 +162,45 @@ def court_follows_agreed_extension(case: Case, now: dt.datetime) -> None:
     referral.data = {
         **referral.data,
         "agreed_extension": {
-            "previous_due_at": referral.due_at.isoformat() if referral.due_at else None,
-            "due_at": case.due_at.isoformat(),
-            "at": now.isoformat(),
+            "previous_due_at": local_iso(referral.due_at),
+            "due_at": local_iso(case.due_at),
+            "at": local_iso(now),
         },
     }
     referral.due_at = case.due_at
     referral.save(update_fields=["due_at", "data"])
+
+
+# -- the court's review clock moves the case's (inside the flow's transaction) ------------
+
+
+def court_extended_review(
+    handoff: Handoff, clock: Clock, extension: Data, user: User | None, now: dt.datetime
+) -> None:
+    """The court's president extended the review of a confirmation (法释〔2011〕5号 第五条):
+    the handoff's due date and the case's move together, and the case says so with one
+    `case.updated` event, so no desk calls the case overdue on the old date."""
+    update_handoff(handoff, {"extension": extension}, due_at=clock.due)
+    case = Case.objects.select_for_update().get(pk=handoff.case_id)
+    if case.state != State.CONFIRMING or case.due_at == clock.due:
+        return
+    previous = case.due_at
+    case.set_clock(clock)
+    case.updated_at = now
+    case.save(
+        update_fields=["due_at", "due_from", "due_unit", "due_basis", "due_clock", "updated_at"]
+    )
+    record_event(
+        case,
+        EventType.CASE_UPDATED,
+        user,
+        {
+            "fields": ["due_at"],
+            "reason": "confirmation_extended",
+            "previous_due_at": local_iso(previous),
+            "due_at": local_iso(clock.due),
+            "due_basis": case.due_basis,
+            "due_confirmed": clocks.due_confirmed(clock.due),
+        },
+        at=now,
+    )

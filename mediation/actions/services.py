@@ -42,6 +42,7 @@ from .corrections import (
 )
 from .handoffs import (
     close_handoff,
+    court_extended_review,
     open_handoff,
     record_task_completed,
     update_handoff,
@@ -76,6 +77,7 @@ __all__ = [
     "close_handoff",
     "correct_case",
     "correct_party",
+    "court_extended_review",
     "derived_tags",
     "errors_of",
     "flag_risk",

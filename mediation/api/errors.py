@@ -20,7 +20,8 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from config.limits import BodyTooLarge
-from mediation.errors import DomainError, StateConflict
+from config.renderers import FastJSONRenderer
+from mediation.errors import DomainError, NumberTaken, PreconditionFailed, StateConflict
 
 logger = logging.getLogger("datiaojie.api")
 
@@ -68,12 +69,27 @@ def error_body(
     return {"detail": str(detail), "errors": errors or {}, **extra}
 
 
+def _json_rendered(context: dict[str, Any]) -> None:
+    """An error is JSON whatever the client accepts (a browser's text/html, the schema's
+    YAML): the browsable page or a YAML error is no answer a client can read (#31)."""
+    request = context.get("request")
+    if request is not None:
+        request.accepted_renderer = FastJSONRenderer()
+        request.accepted_media_type = "application/json"
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    _json_rendered(context)
     if isinstance(exc, DomainError):
         extra: dict[str, object] = {}
         if isinstance(exc, StateConflict):
             extra["current_state"] = exc.current_state
-        return Response(error_body(exc.detail, exc.errors, **extra), status=domain_status(exc))
+        if isinstance(exc, NumberTaken):
+            extra["existing_case"] = exc.existing_case
+        answer = Response(error_body(exc.detail, exc.errors, **extra), status=domain_status(exc))
+        if isinstance(exc, PreconditionFailed):
+            answer["ETag"] = exc.etag
+        return answer
     if isinstance(exc, OverflowError):
         # A date or number so far out of range that the database adapter cannot hold it.
         return Response(
@@ -126,6 +142,13 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     if is_api(request):
         return _json(error_body(_("未找到")), 404)
     return defaults.page_not_found(request, exception)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler403 (Django's own refusals outside DRF's views)."""
+    if is_api(request):
+        return _json(error_body(_("无权执行此操作")), 403)
+    return defaults.permission_denied(request, exception or PermissionDenied())
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -23,6 +23,7 @@ from typing import Any, TypeAlias
 from django.db.models import F, QuerySet
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.utils.translation import gettext as _
+from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
@@ -193,3 +194,56 @@ class QueueCursorPagination(BasePagination):
                 "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
             },
         ]
+
+
+# -- the one list shape for lists served whole ---------------------------------------------
+
+_PAGES: dict[str, type[serializers.Serializer]] = {}
+
+
+def one_page(results: Any, count: int | None = None) -> dict[str, Any]:
+    """A list served on one page, in the shape of every list (docs/api.md "Lists"):
+    `count` the rows there are (more than `results` only where a cap cut the list)."""
+    total = len(results) if count is None else count
+    return {"count": total, "next": None, "previous": None, "results": results}
+
+
+def page_of(child: type[serializers.Serializer], name: str) -> type[serializers.Serializer]:
+    """The schema of `one_page(...)` of `child` rows, as the component `name`."""
+    if name not in _PAGES:
+        _PAGES[name] = type(
+            name,
+            (serializers.Serializer,),
+            {
+                "count": serializers.IntegerField(min_value=0),
+                "next": serializers.URLField(allow_null=True),
+                "previous": serializers.URLField(allow_null=True),
+                "results": child(many=True),
+            },
+        )
+    return _PAGES[name]
+
+
+class OnePage(BasePagination):
+    """A viewset's list served whole, in the one list shape."""
+
+    def paginate_queryset(
+        self, queryset: QuerySet[Any], request: Request, view: APIView | None = None
+    ) -> list[Any]:
+        return list(queryset)
+
+    def get_paginated_response(self, data: Any) -> Response:
+        return Response(one_page(data))
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        link = {"type": "string", "nullable": True, "format": "uri"}
+        return {
+            "type": "object",
+            "required": ["count", "next", "previous", "results"],
+            "properties": {
+                "count": {"type": "integer", "minimum": 0},
+                "next": link,
+                "previous": link,
+                "results": schema,
+            },
+        }

@@ -24,6 +24,9 @@ from mediation.policies import Actor
 from mediation.prevention import records as prevention
 
 from . import serializers as s
+from .idempotency import PARAMETERS as IDEMPOTENCY
+from .idempotency import idempotent
+from .pagination import one_page, page_of
 from .schema import ref
 from .signed_in import SignedInRequest
 from .views import (
@@ -102,7 +105,7 @@ class ScreeningListView(APIView):
     @extend_schema(
         summary="排查记录",
         parameters=[OpenApiParameter("org", OpenApiTypes.INT, description="调解组织 id")],
-        responses={200: ScreeningSerializer(many=True), **errors(*AUTH_ERRORS)},
+        responses={200: page_of(ScreeningSerializer, "ScreeningPage"), **errors(*AUTH_ERRORS)},
     )
     def get(self, request: SignedInRequest) -> Response:
         qs = _rounds(request.user)
@@ -111,13 +114,16 @@ class ScreeningListView(APIView):
             if not org.isdigit() or len(org) > 18 or int(org) < 1:
                 raise InvalidFields(_("参数有误"), {"org": [_("应为组织 id")]})
             qs = qs.filter(org_id=int(org))
-        return Response(ScreeningSerializer(qs[:200], many=True).data)
+        rows = ScreeningSerializer(qs[:200], many=True).data  # the latest 200; count: all
+        return Response(one_page(rows, qs.count() if len(rows) == 200 else None))
 
     @extend_schema(
         summary="登记排查情况",
+        parameters=IDEMPOTENCY,
         request={"application/json": ref("ScreeningRequest")},
-        responses={201: ScreeningSerializer, **errors(400, 403, 415, *AUTH_ERRORS)},
+        responses={201: ScreeningSerializer, **errors(400, 403, 415, 422, *AUTH_ERRORS)},
     )
+    @idempotent
     def post(self, request: SignedInRequest) -> Response:
         body = form_data(request)
         round_ = prevention.record_screening(request.user, body)
@@ -131,9 +137,11 @@ class ScreeningFindingRegisterView(APIView):
     @extend_schema(
         summary="将排查发现的纠纷登记为案件（主动排查）",
         description="请求体可补充登记所需内容（parties、claims、org 等），缺省取排查记录。",
+        parameters=IDEMPOTENCY,
         request={"application/json": ref("CaseRegistrationSupplement")},
-        responses={201: s.CaseDetailSerializer, **errors(400, 403, 404, 409, *AUTH_ERRORS)},
+        responses={201: s.CaseDetailSerializer, **errors(400, 403, 404, 409, 422, *AUTH_ERRORS)},
     )
+    @idempotent
     def post(self, request: SignedInRequest, pk: int, fid: int) -> Response:
         case = prevention.register_finding(request.user, pk, fid, form_data(request))
         return Response(s.case_json(case, request.user), status=status.HTTP_201_CREATED)
@@ -143,7 +151,10 @@ class UnscreenedView(APIView):
     @extend_schema(
         summary="本月尚未开展排查的调解委员会（监督管理）",
         parameters=[OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM")],
-        responses={200: UnscreenedSerializer(many=True), **errors(400, 403, *AUTH_ERRORS)},
+        responses={
+            200: page_of(UnscreenedSerializer, "UnscreenedPage"),
+            **errors(400, 403, *AUTH_ERRORS),
+        },
     )
     def get(self, request: SignedInRequest) -> Response:
         if not policies.is_supervisor(request.user):
@@ -156,7 +167,7 @@ class UnscreenedView(APIView):
             except ValueError:
                 raise InvalidFields(_("参数有误"), {"month": [_("月份格式应为 YYYY-MM")]}) from None
         orgs = prevention.committees_without_screening(month)
-        return Response(UnscreenedSerializer(orgs, many=True).data)
+        return Response(one_page(UnscreenedSerializer(orgs, many=True).data))
 
 
 class ConsultationListView(APIView):
@@ -164,17 +175,23 @@ class ConsultationListView(APIView):
 
     @extend_schema(
         summary="法律咨询记录",
-        responses={200: ConsultationSerializer(many=True), **errors(*AUTH_ERRORS)},
+        responses={
+            200: page_of(ConsultationSerializer, "ConsultationPage"),
+            **errors(*AUTH_ERRORS),
+        },
     )
     def get(self, request: SignedInRequest) -> Response:
-        qs = policies.visible_consultations(request.user).select_related("case")[:200]
-        return Response(ConsultationSerializer(qs, many=True, context={"user": request.user}).data)
+        qs = policies.visible_consultations(request.user).select_related("case")
+        rows = ConsultationSerializer(qs[:200], many=True, context={"user": request.user}).data
+        return Response(one_page(rows, qs.count() if len(rows) == 200 else None))
 
     @extend_schema(
         summary="登记法律咨询（12348热线、窗口）",
+        parameters=IDEMPOTENCY,
         request={"application/json": ref("ConsultationRequest")},
-        responses={201: ConsultationSerializer, **errors(400, 403, 415, *AUTH_ERRORS)},
+        responses={201: ConsultationSerializer, **errors(400, 403, 415, 422, *AUTH_ERRORS)},
     )
+    @idempotent
     def post(self, request: SignedInRequest) -> Response:
         row = prevention.record_consultation(request.user, form_data(request))
         data = ConsultationSerializer(row, context={"user": request.user}).data
@@ -187,9 +204,11 @@ class ConsultationRegisterView(APIView):
     @extend_schema(
         summary="将法律咨询登记为纠纷案件",
         description="来电（访）人为申请人（姓名、电话缺省取咨询记录），渠道同咨询。",
+        parameters=IDEMPOTENCY,
         request={"application/json": ref("CaseRegistrationSupplement")},
-        responses={201: s.CaseDetailSerializer, **errors(400, 403, 404, 409, *AUTH_ERRORS)},
+        responses={201: s.CaseDetailSerializer, **errors(400, 403, 404, 409, 422, *AUTH_ERRORS)},
     )
+    @idempotent
     def post(self, request: SignedInRequest, pk: int) -> Response:
         case = prevention.register_consultation(request.user, pk, form_data(request))
         return Response(s.case_json(case, request.user), status=status.HTTP_201_CREATED)

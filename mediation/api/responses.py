@@ -65,6 +65,8 @@ EventPageSerializer = inline_serializer(
     "EventPage",
     {
         "results": EventSerializer(many=True),
+        "next": serializers.URLField(allow_null=True, help_text="下一页（has_more 时）"),
+        "previous": serializers.URLField(allow_null=True, help_text="总为 null（按 since 续读）"),
         "next_since": serializers.IntegerField(help_text="下次请求的 since"),
         "has_more": serializers.BooleanField(),
     },
@@ -76,8 +78,16 @@ class ErrorSerializer(serializers.Serializer):
     errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))  # type: ignore[assignment]  # a declared field (DRF's metaclass takes it off the class)
 
 
+class ExistingCaseSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+
+
 class ConflictSerializer(ErrorSerializer):
     current_state = serializers.CharField(help_text="案件当前状态")
+    existing_case = ExistingCaseSerializer(
+        required=False, help_text="编号已被占用时：使用该编号的案件（同一机构的编号只对应一个案件）"
+    )
 
 
 class ThrottledSerializer(ErrorSerializer):

@@ -131,13 +131,17 @@ def field_schema(field: forms.Field, name: str) -> Schema:
     elif isinstance(field, forms.DecimalField):  # before IntegerField: Django's subclass
         whole = (field.max_digits or 14) - (field.decimal_places or 0)
         places = field.decimal_places or 0
+        # The text form is the exact one; a JSON number is taken too (clients generated
+        # from the 1.3 schema send numbers), within the same bounds.
         schema = {
-            "type": "string",
+            "type": ["string", "number"],
             "format": "decimal",
             # an optional amount may be left empty (Django reads "" as absent)
             "pattern": ("" if required else "^$|")
             + rf"^[0-9]{{1,{whole}}}(\.[0-9]{{1,{places}}})?$",
-            "description": f'金额（元），文本形式，如 "3000.00"；整数至多{whole}位，'
+            "minimum": 0,
+            "maximum": float(10**whole) - 10.0**-places,
+            "description": f'金额（元），宜用文本形式，如 "3000.00"（也接受数字）；整数至多{whole}位，'
             f"小数至多{places}位",
         }
     elif isinstance(field, forms.IntegerField):
@@ -252,6 +256,7 @@ ERROR_TEXT = {
     403: "无权执行此操作（可见该对象但无此权限）",
     404: "不存在或不可见",
     409: "状态冲突：current_state 为案件当前状态",
+    412: "If-Match 与当前版本不符：响应头 ETag 为当前版本",
     413: "请求体过大",
     415: "不支持的内容类型（本接口只接受 JSON）",
     429: "请求过于频繁；retry_after 为秒数",
@@ -580,3 +585,18 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
         return build_bearer_security_scheme_object(
             header_name="Authorization", token_prefix="Token"
         )
+
+
+class LenientTokenScheme(OpenApiAuthenticationExtension):
+    """The same `tokenAuth` on endpoints anyone may call (a bad token is ignored there):
+    named as a requirement only, its definition is ApiTokenScheme's."""
+
+    target_class = "config.tokens.AnonymousAllowedTokenAuthentication"
+    name: list[str] = []
+    priority = 1
+
+    def get_security_requirement(self, auto_schema: object) -> dict[str, list[str]]:
+        return {"tokenAuth": []}
+
+    def get_security_definition(self, auto_schema: object) -> list[Schema]:
+        return []

@@ -42,6 +42,7 @@ from mediation.law.choices import (
     Role,
     State,
 )
+from mediation.law.days import local_stamps
 from mediation.law.identity import display_name, mask_id_number, mask_phone
 from mediation.models import (
     Case,
@@ -372,6 +373,12 @@ class HandoffSerializer(serializers.Serializer):
     closed_at = serializers.DateTimeField(allow_null=True)
     result = serializers.CharField()
     data = serializers.JSONField(help_text="登记号、延长审查期限的批准人等衔接信息")  # type: ignore[assignment]  # a declared field (DRF's metaclass takes it off the class)
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        out = super().to_representation(instance)
+        # Its times in +08:00 like the rest of the API, those stored in UTC before #31 too.
+        out["data"] = local_stamps(out["data"])
+        return out
 
 
 class CaseDetailSerializer(CaseListSerializer):

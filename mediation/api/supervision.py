@@ -15,7 +15,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import Throttled
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -24,19 +24,25 @@ from rest_framework.views import APIView
 
 from config.converters import ID_MAX
 from config.limits import BoundedJSONParser
+from config.tokens import AnonymousAllowedTokenAuthentication
 from mediation import policies
 from mediation.errors import InvalidFields, NotPermitted, NotVisible
 from mediation.law.choices import Category, Network
 from mediation.law.identity import display_name, mask_name, mask_phone
 from mediation.models import Case, Complaint, NegativeListEntry
 from mediation.models.supervision import ComplaintState, MediatorKind
-from mediation.ops.ratelimit import client_ip, hit
+from mediation.ops.ratelimit import client_ip, count
 from mediation.policies import Actor
 from mediation.supervision import complaints, exports, roster
 from mediation.supervision import figures as supervision
 
 from . import supervision_shapes as shapes
 from .filters import CaseFilter
+from .guards import QuotaHeaders
+from .headers import RATE_LIMIT_HEADERS
+from .idempotency import PARAMETERS as IDEMPOTENCY
+from .idempotency import idempotent
+from .pagination import one_page
 from .requests import COMPLAINT_TRANSITION_BODY
 from .schema import ref
 from .signed_in import SignedInRequest
@@ -207,7 +213,7 @@ class MediatorsView(APIView):
             case = policies.visible_cases(request.user).filter(pk=f["case"]).first()
             if case is None:
                 raise NotVisible(_("案件不存在"))
-            return Response({"case": case.pk, "results": roster.suggest(case)})
+            return Response({"case": case.pk, **one_page(roster.suggest(case))})
         qs = roster.roster(
             request.user,
             q=f.get("q", "").strip(),
@@ -215,8 +221,9 @@ class MediatorsView(APIView):
             region=f.get("region", ""),
             org=f.get("org"),
             kind=f.get("kind", ""),
-        ).order_by("load", "pk")[:500]
-        return Response({"results": [roster.mediator_json(u) for u in qs]})
+        ).order_by("load", "pk")
+        rows = [roster.mediator_json(u) for u in qs[:500]]
+        return Response(one_page(rows, qs.count() if len(rows) == 500 else None))
 
 
 # -- complaints ------------------------------------------------------------------------
@@ -261,8 +268,11 @@ def _complaints_qs(user: Actor) -> QuerySet[Complaint]:
     return policies.visible_complaints(user).select_related("org", "mediator", "case", "handler")
 
 
-class ComplaintListView(APIView):
+class ComplaintListView(QuotaHeaders):
     parser_classes = [BoundedJSONParser]
+    # Anyone may complain: a bad token on the POST is ignored, not a 401 (docs/api.md);
+    # the GET still needs a valid one (no user: 401).
+    authentication_classes = [AnonymousAllowedTokenAuthentication, SessionAuthentication]
 
     def get_permissions(self) -> "Sequence[_SupportsHasPermission]":
         return [AllowAny()] if self.request.method == "POST" else super().get_permissions()
@@ -280,22 +290,25 @@ class ComplaintListView(APIView):
         qs = _complaints_qs(request.user)
         if state:
             qs = qs.filter(state=state)
-        return Response({"results": [complaint_json(c, request.user) for c in qs[:500]]})
+        rows = [complaint_json(c, request.user) for c in qs[:500]]
+        return Response(one_page(rows, qs.count() if len(rows) == 500 else None))
 
     @extend_schema(
         summary="投诉调解员或调解组织（无需登录，按来源地址限制频率）",
+        parameters=[*IDEMPOTENCY, *RATE_LIMIT_HEADERS],
         request={"application/json": ref("ComplaintRequest")},
-        responses={201: shapes.ComplaintReceiptSerializer, **errors(400, 405, 415, 429)},
+        responses={201: shapes.ComplaintReceiptSerializer, **errors(400, 405, 415, 422, 429)},
         auth=[],
     )
+    @idempotent
     def post(self, request: Request) -> Response:
-        over = hit(
+        self.quota = count(
             "complaint-ip:" + client_ip(request),
             settings.COMPLAINT_RATE_PER_IP,
             settings.PORTAL_RATE_WINDOW_SECONDS,
         )
-        if over:
-            raise Throttled(detail=_("提交过于频繁，请稍后再试"))
+        if self.quota.exceeded:
+            return self.throttled_answer(self.quota)
         complaint = complaints.submit(form_data(request), actor=request.user)
         complaint = _complaints_qs_all().get(pk=complaint.pk)
         return Response(
@@ -391,20 +404,17 @@ class NegativeListView(APIView):
             qs = qs.filter(mediator_id=ids["mediator"])
         if "org" in ids:
             qs = qs.filter(org_id=ids["org"])
-        return Response(
+        rows = [
             {
-                "results": [
-                    {
-                        **roster.entry_json(e),
-                        "mediator": (
-                            {"id": e.mediator_id, "name": display_name(e.mediator)}
-                            if e.mediator_id
-                            else None
-                        ),
-                        "org": {"id": e.org_id, "name": e.org.name},
-                        "active": e.until >= timezone.localdate(),
-                    }
-                    for e in qs[:1000]
-                ]
+                **roster.entry_json(e),
+                "mediator": (
+                    {"id": e.mediator_id, "name": display_name(e.mediator)}
+                    if e.mediator_id
+                    else None
+                ),
+                "org": {"id": e.org_id, "name": e.org.name},
+                "active": e.until >= timezone.localdate(),
             }
-        )
+            for e in qs[:1000]
+        ]
+        return Response(one_page(rows, qs.count() if len(rows) == 1000 else None))

@@ -131,6 +131,9 @@ class MediatorSerializer(S.Serializer):
 
 
 class MediatorsSerializer(S.Serializer):
+    count = S.IntegerField(min_value=0)
+    next = S.URLField(allow_null=True)
+    previous = S.URLField(allow_null=True)
     case = S.IntegerField(required=False, help_text="case= 时：为该案件推荐")
     results = MediatorSerializer(many=True)
 
@@ -165,6 +168,9 @@ class ComplaintSerializer(S.Serializer):
 
 
 class ComplaintListSerializer(S.Serializer):
+    count = S.IntegerField(min_value=0)
+    next = S.URLField(allow_null=True)
+    previous = S.URLField(allow_null=True)
     results = ComplaintSerializer(many=True)
 
 
@@ -183,4 +189,7 @@ class NegativeListEntrySerializer(NegativeEntrySerializer):
 
 
 class NegativeListSerializer(S.Serializer):
+    count = S.IntegerField(min_value=0)
+    next = S.URLField(allow_null=True)
+    previous = S.URLField(allow_null=True)
     results = NegativeListEntrySerializer(many=True)

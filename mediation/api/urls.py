@@ -3,10 +3,11 @@ from rest_framework.routers import SimpleRouter
 
 import config.converters  # noqa: F401  (<id:…>)
 
-from . import prevention, views
+from . import events, prevention, views
 from . import supervision as sv
 from .calendar import CalendarView
 from .portal import PortalApplicationView
+from .webhooks import WebhookDeliveriesView, WebhookDetailView, WebhookListView
 
 router = SimpleRouter()
 router.register("organizations", views.OrganizationViewSet, basename="organization")
@@ -16,7 +17,7 @@ urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
     path("auth/password/", views.PasswordView.as_view(), name="api-password"),
     path("me/", views.MeView.as_view(), name="api-me"),
-    path("events/", views.EventsView.as_view(), name="api-events"),
+    path("events/", events.EventsView.as_view(), name="api-events"),
     path("portal/applications/", PortalApplicationView.as_view(), name="api-portal-apply"),
     path("screenings/", prevention.ScreeningListView.as_view(), name="api-screenings"),
     path(
@@ -54,5 +55,12 @@ urlpatterns = [
     ),
     path("negative-list/", sv.NegativeListView.as_view(), name="api-negative-list"),
     path("calendar/", CalendarView.as_view(), name="api-calendar"),
+    path("webhooks/", WebhookListView.as_view(), name="api-webhooks"),
+    path("webhooks/<id:pk>/", WebhookDetailView.as_view(), name="api-webhook"),
+    path(
+        "webhooks/<id:pk>/deliveries/",
+        WebhookDeliveriesView.as_view(),
+        name="api-webhook-deliveries",
+    ),
     *router.urls,
 ]

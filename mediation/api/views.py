@@ -23,10 +23,9 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from knox.models import AuthToken
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.decorators import action
-from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -38,6 +37,7 @@ from config.limits import BoundedJSONParser
 from config.tokens import TokenAuthentication
 from mediation import policies
 from mediation.actions import queue_sql, services
+from mediation.actions.base import case_etag
 from mediation.errors import InvalidFields, NotPermitted, NotVisible
 from mediation.events import serialise
 from mediation.law.transitions import TRANSITION_NAMES
@@ -47,12 +47,14 @@ from mediation.policies import Actor
 from . import requests as _requests  # noqa: F401  (registers the request components)
 from . import serializers as s
 from .filters import CaseFilter, QueryFilterBackend
-from .pagination import QueueCursorPagination, QueueKey, ordered
+from .headers import ETAG, IF_MATCH
+from .idempotency import PARAMETERS as IDEMPOTENCY
+from .idempotency import idempotent
+from .pagination import OnePage, QueueCursorPagination, QueueKey, one_page, ordered, page_of
 from .responses import (
     ConflictSerializer,
     DetailSerializer,
     ErrorSerializer,
-    EventPageSerializer,
     EventSerializer,
     PasswordChangeSerializer,
     ThrottledSerializer,
@@ -71,7 +73,9 @@ _ERROR_TEXT = {
     404: "不存在或不可见",
     405: "不支持的方法",
     409: "状态冲突：current_state 为案件当前状态",
+    412: "If-Match 与案件当前版本不符：响应头 ETag 为当前版本",
     415: "不支持的内容类型",
+    422: "幂等键已用于另一个请求（请求体不同）",
     429: "请求过于频繁（登录失败次数过多）",
 }
 
@@ -243,11 +247,14 @@ class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Organization.objects.order_by("id")
     serializer_class = s.OrganizationSerializer
     filter_backends = []
-    pagination_class = None
+    pagination_class = OnePage
 
     @extend_schema(
         summary="组织成员及角色",
-        responses={200: s.MemberSerializer(many=True), **errors(403, 404, *AUTH_ERRORS)},
+        responses={
+            200: page_of(s.MemberSerializer, "MemberPage"),
+            **errors(403, 404, *AUTH_ERRORS),
+        },
     )
     @action(detail=True)
     def members(self, request: SignedInRequest, pk: str | None = None) -> Response:
@@ -259,7 +266,7 @@ class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
             .select_related("user")
             .order_by("role", "user_id")
         )
-        return Response(s.MemberSerializer(rows, many=True).data)
+        return Response(one_page(s.MemberSerializer(rows, many=True).data))
 
 
 # -- cases ------------------------------------------------------------------------------
@@ -357,7 +364,7 @@ def unfiltered_page_ids(user: Actor, key: QueueKey | None, reverse: bool, limit:
     ),
     retrieve=extend_schema(
         summary="案件详情",
-        parameters=[CASE_ID],
+        parameters=[CASE_ID, ETAG],
         responses={200: s.CaseDetailSerializer, **errors(404, *AUTH_ERRORS)},
     ),
 )
@@ -418,16 +425,19 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return obj
 
     def _case(self, case: Case) -> Response:
-        return Response(s.case_json(case, self.request.user))
+        # ETag: the version a PATCH may name in If-Match (docs/api.md "ETag and If-Match").
+        return Response(s.case_json(case, self.request.user), headers={"ETag": case_etag(case)})
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self._case(self.get_object())
 
     @extend_schema(
         summary="登记案件",
+        parameters=IDEMPOTENCY,
         request={"application/json": ref("CaseRegistrationRequest")},
-        responses={201: s.CaseDetailSerializer, **errors(400, 403, 415, *AUTH_ERRORS)},
+        responses={201: s.CaseDetailSerializer, **errors(400, 403, 415, 422, *AUTH_ERRORS)},
     )
+    @idempotent
     def create(self, request: SignedInRequest) -> Response:
         case = services.register_case(request.user, form_data(request))
         return Response(s.case_json(case, request.user), status=status.HTTP_201_CREATED)
@@ -436,24 +446,34 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         summary="更正案件信息",
         description="办理组织在归档前更正纠纷事实、申请事项、金额、乡镇、纠纷类型；"
         "每次更正产生 case.updated 事件（个人信息脱敏）。已归档为 409。",
-        parameters=[CASE_ID],
+        parameters=[CASE_ID, IF_MATCH, ETAG],
         request={"application/json": ref("CaseCorrectionRequest")},
-        responses={200: s.CaseDetailSerializer, **errors(400, 403, 404, 409, 415, *AUTH_ERRORS)},
+        responses={
+            200: s.CaseDetailSerializer,
+            **errors(400, 403, 404, 409, 412, 415, *AUTH_ERRORS),
+        },
     )
     def partial_update(self, request: SignedInRequest, pk: str) -> Response:
-        case = services.correct_case(int(pk), request.user, form_data(request))
-        return self._case(case)
+        case = services.correct_case(
+            int(pk), request.user, form_data(request), if_match=request.headers.get("If-Match")
+        )
+        return self._case(Case.objects.get(pk=case.pk))
 
     @extend_schema(
         summary="更正当事人信息",
         parameters=[
             CASE_ID,
+            IF_MATCH,
+            ETAG,
             OpenApiParameter(
                 "pid", OpenApiTypes.INT, OpenApiParameter.PATH, description="当事人 id"
             ),
         ],
         request={"application/json": ref("PartyCorrectionRequest")},
-        responses={200: s.CaseDetailSerializer, **errors(400, 403, 404, 409, 415, *AUTH_ERRORS)},
+        responses={
+            200: s.CaseDetailSerializer,
+            **errors(400, 403, 404, 409, 412, 415, *AUTH_ERRORS),
+        },
     )
     @action(
         detail=True,
@@ -462,7 +482,10 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         filter_backends=[],
     )
     def party(self, request: SignedInRequest, pk: str, pid: str) -> Response:
-        services.correct_party(int(pk), int(pid), request.user, form_data(request))
+        if_match = request.headers.get("If-Match")
+        services.correct_party(
+            int(pk), int(pid), request.user, form_data(request), if_match=if_match
+        )
         return self._case(Case.objects.get(pk=int(pk)))
 
     @extend_schema(
@@ -501,32 +524,40 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @extend_schema(
         summary="案件事件（审计记录）",
         parameters=[CASE_ID],
-        responses={200: EventSerializer(many=True), **errors(404, *AUTH_ERRORS)},
+        responses={200: page_of(EventSerializer, "CaseEventPage"), **errors(404, *AUTH_ERRORS)},
     )
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def events(self, request: SignedInRequest, pk: str | None = None) -> Response:
         case = self.get_object()
         rows = CaseEvent.objects.filter(case=case).select_related(None).order_by("id")
-        return Response([serialise(e) for e in rows])
+        return Response(one_page([serialise(e) for e in rows]))
 
     @extend_schema(
         summary="登记调解记录",
-        parameters=[CASE_ID],
+        parameters=[CASE_ID, *IDEMPOTENCY],
         request={"application/json": ref("SessionRequest")},
-        responses={201: s.SessionSerializer, **errors(400, 403, 404, 409, 415, *AUTH_ERRORS)},
+        responses={
+            201: s.SessionSerializer,
+            **errors(400, 403, 404, 409, 415, 422, *AUTH_ERRORS),
+        },
     )
     @action(detail=True, methods=["post"], filter_backends=[])
+    @idempotent
     def sessions(self, request: SignedInRequest, pk: str) -> Response:
         session = services.add_session(int(pk), request.user, form_data(request))
         return Response(s.SessionSerializer(session).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="登记回访记录",
-        parameters=[CASE_ID],
+        parameters=[CASE_ID, *IDEMPOTENCY],
         request={"application/json": ref("FollowUpRequest")},
-        responses={201: s.FollowUpSerializer, **errors(400, 403, 404, 409, 415, *AUTH_ERRORS)},
+        responses={
+            201: s.FollowUpSerializer,
+            **errors(400, 403, 404, 409, 415, 422, *AUTH_ERRORS),
+        },
     )
     @action(detail=True, methods=["post"], url_path="follow-ups", filter_backends=[])
+    @idempotent
     def follow_ups(self, request: SignedInRequest, pk: str) -> Response:
         follow_up = services.add_follow_up(int(pk), request.user, form_data(request))
         return Response(s.FollowUpSerializer(follow_up).data, status=status.HTTP_201_CREATED)
@@ -540,44 +571,4 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @action(detail=True, methods=["post"], filter_backends=[])
     def risk(self, request: SignedInRequest, pk: str) -> Response:
         case = services.flag_risk(int(pk), request.user, form_data(request))
-        return self._case(case)
-
-
-# -- events and statistics --------------------------------------------------------------
-
-EVENT_PAGE = 200
-
-
-class EventQuery(serializers.Serializer):
-    since = serializers.IntegerField(min_value=0, max_value=2**63 - 1, required=False, default=0)
-    limit = serializers.IntegerField(
-        min_value=1, max_value=1000, required=False, default=EVENT_PAGE
-    )
-
-
-class EventsView(GenericAPIView):
-    filter_backends = []
-    pagination_class = None
-
-    @extend_schema(
-        summary="事件流（since 之后、按 id 顺序，与 WebSocket 相同）",
-        parameters=[EventQuery],
-        responses={200: EventPageSerializer, **errors(400, *AUTH_ERRORS)},
-    )
-    def get(self, request: SignedInRequest) -> Response:
-        # an empty value is absent, as for every query parameter
-        query = EventQuery(data={k: v for k, v in request.query_params.items() if v != ""})
-        query.is_valid(raise_exception=True)
-        since, limit = query.validated_data["since"], query.validated_data["limit"]
-        rows = list(
-            policies.visible_events(request.user).filter(id__gt=since).order_by("id")[: limit + 1]
-        )
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return Response(
-            {
-                "results": [serialise(e) for e in rows],
-                "next_since": rows[-1].pk if rows else since,
-                "has_more": more,
-            }
-        )
+        return self._case(Case.objects.get(pk=case.pk))  # updated_at as stored: the ETag

@@ -151,7 +151,7 @@ class CaseDocumentView(APIView):
             return _not_found(_("案件不存在"))
         if kind not in ALL_KINDS:
             return _not_found(_("没有“%(kind)s”这种文书") % {"kind": kind})
-        full = policies.handles(user, case)
+        full = policies.handles(user, case, via="document")
         stored = Document.objects.filter(case=case, kind=kind).order_by("version")
         current = {d.pk for d in records.current(case, kind)}
         if "version" in request.GET:

@@ -12,12 +12,15 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import functools
+import re
+from typing import Any
 
 # chinese-calendar ships neither type hints nor a py.typed marker: its two date sets are
 # read once below, as frozensets of dates.
 import chinese_calendar  # type: ignore[import-untyped]
 import holidays
 from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 # The package's own tables: statutory rest days and exchanged working days, by date.
@@ -43,6 +46,56 @@ def statutory_rest_days(year: int) -> frozenset[dt.date]:
 
 def end_of_day(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59)))
+
+
+def local_iso(value: dt.date | dt.datetime | None) -> str | None:
+    """A moment as the API speaks it: ISO 8601 in Asia/Shanghai (+08:00); a date as is."""
+    if isinstance(value, dt.datetime):
+        return (
+            timezone.localtime(value).isoformat() if timezone.is_aware(value) else value.isoformat()
+        )
+    return value.isoformat() if value else None
+
+
+_STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$")
+
+
+def local_stamps(value: Any) -> Any:
+    """A JSON value with every ISO timestamp in it written in Asia/Shanghai: the records
+    written in UTC before #31 read like every other time of the API."""
+    if isinstance(value, dict):
+        return {k: local_stamps(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [local_stamps(v) for v in value]
+    if isinstance(value, str) and _STAMP.match(value) and not value.endswith("+08:00"):
+        try:
+            return local_iso(dt.datetime.fromisoformat(value))
+        except ValueError:
+            return value
+    return value
+
+
+def deadline(value: object) -> dt.datetime | None:
+    """A deadline as a client writes it: a date means the END of that day (Asia/Shanghai),
+    a time is kept (naive ones read as local); None when it is neither. Python's
+    fromisoformat (and so Django's parsers) read "2026-12-31" as its midnight: not here."""
+    if isinstance(value, dt.datetime):
+        moment = value
+    elif isinstance(value, dt.date):
+        return end_of_day(value)
+    else:
+        text = str(value).strip()
+        try:
+            day = parse_date(text) if len(text) == 10 else None
+            parsed = None if day else parse_datetime(text)
+        except ValueError:  # well formed but no such day ("2026-02-30")
+            return None
+        if day is not None:
+            return end_of_day(day)
+        if parsed is None:
+            return None
+        moment = parsed
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
 def months_later(day: dt.date, n: int) -> dt.date:

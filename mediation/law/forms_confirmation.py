@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -14,7 +15,7 @@ from mediation import policies
 from mediation.law.parties import agent_may_apply_error
 from mediation.models import Organization
 
-from . import clocks
+from . import clocks, handoffs
 from .choices import ConfirmationRuling, OrgKind, State
 from .forms_base import NoteForm, PartyIdsField, TransitionForm
 from .limits import Stage
@@ -165,6 +166,16 @@ class RequestConfirmationForm(TransitionForm):
 class ConfirmForm(TransitionForm):
     label = gettext_lazy("确认有效")
     ruling_date = forms.DateField(label=gettext_lazy("裁定日期"), required=False)
+
+    def clean_ruling_date(self) -> dt.date | None:
+        day = self.cleaned_data.get("ruling_date")
+        if day is not None:
+            agreement = self.case.current_agreement
+            effective = agreement.effective_date if agreement else None
+            error = handoffs.ruling_date_error(day, effective, timezone.localdate(self.now))
+            if error:
+                raise forms.ValidationError(error)
+        return day
 
     def method_kwargs(self) -> dict[str, Any]:
         return {"ruling_date": self.cleaned_data.get("ruling_date") or timezone.localdate(self.now)}

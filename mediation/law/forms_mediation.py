@@ -34,6 +34,7 @@ from .forms_base import (
     open_court_referral,
     restarted_mediation_clock,
 )
+from .jsonform import DeadlineField
 from .limits import Stage
 from .routes import (
     LEGAL_AID_REFUSAL,
@@ -119,7 +120,7 @@ class BeginForm(TransitionForm):
 
 class ExtendForm(TransitionForm):
     label = gettext_lazy("延长期限")
-    due_at = forms.DateTimeField(label=gettext_lazy("新期限"))
+    due_at = DeadlineField(label=gettext_lazy("新期限"))
     reason = forms.CharField(label=gettext_lazy("延期理由"), max_length=2000)
     consent = MustBeTrue(
         gettext_lazy("延长调解期限须经双方当事人同意"), label=gettext_lazy("当事人同意延期")

@@ -40,6 +40,21 @@ def refusal_grounds(reason: str, note: str = "") -> str:
     return f"{grounds}（{note}）" if note else grounds
 
 
+def ruling_date_error(
+    day: dt.date, agreement_effective: dt.date | None, today: dt.date
+) -> str | None:
+    """A ruling is made on an agreement already in effect (《人民调解法》第三十三条: the
+    parties apply within 30 days from the day the agreement took effect), and not later
+    than today."""
+    if day > today:
+        return _("裁定日期不能晚于今天")
+    if agreement_effective is not None and day < agreement_effective:
+        return _("裁定日期不能早于调解协议生效之日（%(day)s，《人民调解法》第三十三条）") % {
+            "day": agreement_effective.isoformat()
+        }
+    return None
+
+
 def register_clock(now: dt.datetime) -> Clock:
     return clocks.clock(Stage.CONFIRMATION_REGISTER, now)
 

@@ -9,12 +9,15 @@ never accepts what its schema refuses. `null` counts as absent, like a blank fie
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any, TypeAlias
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
+
+from . import days
 
 NUMERIC = (forms.IntegerField, forms.DecimalField, forms.FloatField)
 # What the pages send for a checkbox or a yes/no select; any other text ("no", "yes") is
@@ -24,6 +27,19 @@ PAGE_BOOLEANS = {"true", "false", "on", "1", "0", "True", "False", "unknown", ""
 # A JSON-like body (a request's, an event's data) and the field errors of one.
 Data: TypeAlias = dict[str, Any]
 Errors: TypeAlias = dict[str, list[str]]
+
+
+class DeadlineField(forms.DateTimeField):
+    """A deadline: a date alone means the END of that day (23:59:59 Asia/Shanghai), as the
+    clocks count it; a time is kept."""
+
+    def to_python(self, value: Any) -> dt.datetime | None:
+        if isinstance(value, str) and len(value.strip()) == 10:
+            moment = days.deadline(value)
+            if moment is None:
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+            return moment
+        return super().to_python(value)
 
 
 def errors_of(form: forms.Form, prefix: str = "") -> Errors:

@@ -50,6 +50,24 @@ def transfer_refusals(consented: bool, in_legal_proceedings: bool) -> dict[str, 
     return errors
 
 
+def notice_day_error(day: dt.date, received_on: dt.date | None, today: dt.date) -> str | None:
+    """The petitioner is told of the acceptance after the bureau received the petition and
+    before today's end (信访工作条例 第三十一条: within 15 days of receipt), never earlier."""
+    if day > today:
+        return _("日期不能晚于今天")
+    if received_on is not None and day < received_on:
+        return _("告知日期不能早于信访部门收到信访事项之日（%(day)s）") % {
+            "day": received_on.isoformat()
+        }
+    return None
+
+
+def received_on_of(state: Mapping[str, Mapping[str, Any]]) -> dt.date | None:
+    """The day of receipt the notice clock started from."""
+    start = (state.get(ACCEPT_NOTICE) or {}).get("start")
+    return timezone.localdate(dt.datetime.fromisoformat(start)) if start else None
+
+
 def _start_of(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(9)))
 
@@ -94,8 +112,9 @@ class ClockUpdateForm(JsonForm):
         data = super().clean() or {}
         if data.get("action") == "notified":
             day = data.get("notified_on") or timezone.localdate(self.now)
-            if day > timezone.localdate(self.now):
-                self.add_error("notified_on", _("日期不能晚于今天"))
+            error = notice_day_error(day, received_on_of(self.state), timezone.localdate(self.now))
+            if error:
+                self.add_error("notified_on", error)
             if (self.state.get(ACCEPT_NOTICE) or {}).get("done_on"):
                 self.add_error("action", _("已登记告知信访人"))
             data["notified_on"] = day

@@ -14,7 +14,8 @@ Events reach the socket through the process's hub (mediation.live.relay.Hub): it
 the outbox in id order and calls `deliver` with the events due to this socket, already
 framed: no layer channel, queue, task or `aclose_old_connections()` thread hop per socket
 and event, and under daphne one write of ready-made bytes (mediation.live.fanout). A socket
-too slow to keep up is closed (4013) and its client resumes from the last id it saw.
+too slow to keep up is closed (4013) and its client resumes from the last id it saw; when
+daphne stops gracefully every socket is closed with 1012 (mediation.live.restart).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from mediation.live import relay as live
 from mediation.live.relay import Deduper
 from mediation.models import Case
 
-from . import fanout, socket_guard
+from . import fanout, restart, socket_guard
 from .fanout import Outgoing
 from .wire import encode, serialise
 
@@ -137,6 +138,7 @@ class EventsConsumer(AsyncWebsocketConsumer):
         self.hub = await live.ensure_started()
         await self.accept()
         self.link = fanout.link(self)
+        restart.opened(self)  # a graceful shutdown closes it with 1012 (Service Restart)
         user = self.scope.get("user")
         if user is not None and user.is_authenticated:
             await self._authenticated(user)
@@ -162,6 +164,7 @@ class EventsConsumer(AsyncWebsocketConsumer):
 
     async def websocket_disconnect(self, message: dict[str, Any]) -> None:
         socket_guard.forget(self)
+        restart.closed(self)
         if self.auth_timer is not None:
             self.auth_timer.cancel()
         for group in list(self.joined):

@@ -142,7 +142,7 @@ def link(consumer: AsyncWebsocketConsumer) -> Link | None:
     if _disabled is not None:
         return None
     send = getattr(consumer, "base_send", None)
-    protocol = _daphne_protocol(send)
+    protocol = daphne_protocol(send)
     if protocol is None:
         if served_by_daphne():
             disable(f"daphne's send is no longer partial(Server.handle_reply, protocol): {send!r}")
@@ -170,7 +170,8 @@ def startup_check() -> None:
 
 
 # `send` is whatever callable the consumer was given (a partial, a bound method, a wrapper).
-def _daphne_protocol(send: Any) -> Any:
+def daphne_protocol(send: Any) -> Any:
+    """The daphne (autobahn) protocol behind a consumer's `base_send`, or None."""
     from channels.sessions import InstanceSessionWrapper  # lazy: with the server's classes below
 
     # channels' SessionMiddleware (in AuthMiddlewareStack) wraps send; it acts on HTTP

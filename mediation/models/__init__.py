@@ -6,11 +6,13 @@ case           the case, its number sequence and access rows
 parties        a case's parties and their role in it
 records        agreements, sessions, follow-ups, documents, attachments
 handoffs       cross-agency handoffs and swept deadlines
+idempotency    the creating POSTs' idempotency keys and first answers
 events         the event outbox and alert reads
 prevention     screening rounds, findings, consultations
 accounts       password history
 clocks         legal time limits and the holiday calendar
 supervision    mediator roster, complaints, negative list, audit, monthly statistics
+webhooks       webhook endpoints and their deliveries
 """
 
 from mediation.models.accounts import PasswordHistory
@@ -24,6 +26,7 @@ from mediation.models.case import (
 from mediation.models.clocks import Holiday, TimeLimit
 from mediation.models.events import AlertRead, CaseEvent
 from mediation.models.handoffs import Deadline, Handoff
+from mediation.models.idempotency import IdempotencyKey
 from mediation.models.organisations import Membership, Organization
 from mediation.models.parties import CaseParty, Party
 from mediation.models.prevention import Consultation, ScreeningFinding, ScreeningRound
@@ -39,6 +42,7 @@ from mediation.models.supervision import (
     NegativeListEntry,
     StatCursor,
 )
+from mediation.models.webhooks import DeliveryStatus, Webhook, WebhookDelivery
 
 __all__ = [
     "Agreement",
@@ -55,12 +59,14 @@ __all__ = [
     "ComplaintState",
     "Consultation",
     "Deadline",
+    "DeliveryStatus",
     "Document",
     "EmploymentKind",
     "FollowUp",
     "GuardedStates",
     "Handoff",
     "Holiday",
+    "IdempotencyKey",
     "MediationSession",
     "MediatorKind",
     "MediatorProfile",
@@ -73,5 +79,7 @@ __all__ = [
     "ScreeningRound",
     "StatCursor",
     "TimeLimit",
+    "Webhook",
+    "WebhookDelivery",
     "new_tracking_token",
 ]

@@ -28,7 +28,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Field, OuterRef, QuerySet
 
-from mediation.models import Case, CaseAccess, CaseEvent
+from mediation.models import Case, CaseAccess, CaseEvent, Membership
 
 # Arbitrary constant naming the "event insert" advisory lock.
 EVENT_LOCK_KEY = 72_720_001
@@ -252,3 +252,23 @@ def mark_written(case: Case) -> None:
     """After the guarded write: later ORM saves of this instance compare with the new state
     (the mixin's own bookkeeping, which its save would have done)."""
     case._update_initial_state()
+
+
+# The user id the compiled role query is built with, swapped for the real one when bound.
+USER_SENTINEL = -72_720_003
+
+
+def roles_of(user_id: int) -> dict[int, frozenset[str]]:
+    """{org_id: {role, ...}} of one user. Every authenticated request asks this first
+    (policies.roles_by_org), so its query is compiled once."""
+    sql, params = compiled_once(
+        ("roles_by_org",),
+        lambda: Membership.objects.filter(user_id=USER_SENTINEL).values_list("org_id", "role"),
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, bind(params, {USER_SENTINEL: user_id}))
+        rows = cur.fetchall()
+    acc: dict[int, set[str]] = {}
+    for org_id, role in rows:
+        acc.setdefault(org_id, set()).add(role)
+    return {org: frozenset(roles) for org, roles in acc.items()}

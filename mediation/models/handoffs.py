@@ -8,6 +8,9 @@ from mediation.law.choices import HandoffKind, HandoffStatus
 from .case import Case
 from .organisations import Organization
 
+# The handoffs whose external_number the partner issues and which identify one case.
+NUMBERED_KINDS = (HandoffKind.PETITION, HandoffKind.COURT_REFERRAL, HandoffKind.CONFIRMATION)
+
 
 class Handoff(models.Model):
     """A cross-agency handoff (§4): the partner organisation, its number and deadline.
@@ -33,6 +36,15 @@ class Handoff(models.Model):
         verbose_name = _("衔接")
         verbose_name_plural = _("衔接")
         ordering = ["id"]
+        constraints = [
+            # The partner's own number (信访件编号, 委派/委托编号, 民特 number) names one
+            # case per issuing organisation (DESIGN.md §12.3): retries never duplicate.
+            models.UniqueConstraint(
+                fields=["org", "kind", "external_number"],
+                condition=models.Q(kind__in=NUMBERED_KINDS) & ~models.Q(external_number=""),
+                name="handoff_number_once",
+            )
+        ]
 
 
 class Deadline(models.Model):

@@ -153,18 +153,18 @@ def suggest(case: Case, *, limit: int | None = None, today: dt.date | None = Non
             default=Value(0),
             output_field=IntegerField(),
         ),
+        # No township on the case: nobody matches, and no query is made for it (a sentinel
+        # value here was a NUL byte, which PostgreSQL refuses: #31).
         region_match=When_(
             When(
-                Exists(
-                    Membership.objects.filter(
-                        user_id=OuterRef("pk"), org__region=case.region or "\x00"
-                    )
-                ),
+                Exists(Membership.objects.filter(user_id=OuterRef("pk"), org__region=case.region)),
                 then=Value(1),
             ),
             default=Value(0),
             output_field=IntegerField(),
-        ),
+        )
+        if case.region
+        else Value(0, output_field=IntegerField()),
     )
     qs = _with_rows(qs, today)
     qs = qs.order_by("-specialty_match", "-region_match", "load", "pk")

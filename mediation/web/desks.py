@@ -109,7 +109,9 @@ def handoff_rows(
             {
                 "h": h,
                 "case": h.case,
-                "parties": parties_line(h.case.case_parties.all(), policies.handles(user, h.case)),
+                "parties": parties_line(
+                    h.case.case_parties.all(), policies.handles(user, h.case, via="page")
+                ),
                 "status": status,
                 "status_label": HANDOFF_STATUS[status],
                 "overdue": bool(h.due_at and h.due_at < now and status in ("waiting", "returned")),

@@ -33,7 +33,7 @@ def _complete(client, task, body):
 def _task(client, type_, case_id):
     tasks = [
         t
-        for t in client.get("/api/tasks/").json()
+        for t in client.get("/api/tasks/").json()["results"]
         if t["type"] == type_ and t["case"]["id"] == case_id
     ]
     assert len(tasks) == 1, tasks
@@ -279,6 +279,17 @@ def test_every_operation_answers_as_documented(api, world):
     assert supervisor.post("/api/calendar/", day, format="json").status_code == 200
     assert supervisor.post("/api/calendar/", {"date": "x"}, format="json").status_code == 400
     assert supervisor.delete("/api/calendar/?date=2030-01-10").status_code == 200
+    hook = {"url": "https://court.example/hook", "events": ["*"], "secret": "x" * 16}
+    r = supervisor.post("/api/webhooks/", hook, format="json")
+    assert r.status_code == 201
+    hook_id = r.json()["id"]
+    assert supervisor.post("/api/webhooks/", {"url": "ftp://x"}, format="json").status_code == 400
+    assert head.get("/api/webhooks/").status_code == 403
+    assert supervisor.get("/api/webhooks/").status_code == 200
+    assert supervisor.get(f"/api/webhooks/{hook_id}/").status_code == 200
+    assert supervisor.get(f"/api/webhooks/{hook_id}/deliveries/").status_code == 200
+    assert supervisor.delete(f"/api/webhooks/{hook_id}/").status_code == 204
+    assert supervisor.get(f"/api/webhooks/{hook_id}/").status_code == 404
     assert supervisor.get("/api/stats/summary/").status_code == 200
     assert supervisor.get("/api/stats/ministry/").status_code == 200
     assert supervisor.get("/api/stats/export.xlsx").status_code == 200

@@ -99,7 +99,7 @@ def test_people_mediation_lifecycle_over_http(api, world):
 
     r = head.get(f"/api/cases/{cid}/events/")
     assert r.status_code == 200
-    events = r.json()
+    events = r.json()["results"]
     transitions = [e["data"]["transition"] for e in events if e["type"] == "case.transitioned"]
     assert transitions == ["accept", "begin", "reach_agreement", "close", "archive"]
     assert events[0]["type"] == "case.created"

@@ -1,9 +1,12 @@
 """ID numbers and phones are full only for the organisation handling the case (§9)."""
 
+from django.conf import settings
 from django.test import Client
+from django.utils import timezone
 
+from mediation.actions import services
 from mediation.law.choices import State
-from mediation.models import CaseEvent
+from mediation.models import CaseEvent, Handoff
 
 FULL_ID, FULL_PHONE = "640303195503010030", "13995312345"
 MASKED_ID, MASKED_PHONE = "640303********0030", "139****2345"
@@ -72,12 +75,6 @@ def test_intake_clerk_sees_full_data_only_until_acceptance(api, world):
     assert MASKED_ID in html and FULL_ID not in html and FULL_PHONE not in html
 
 
-def test_court_as_handoff_partner_sees_masked(api, world):
-    case = world.make_case(State.CONFIRMING)
-    p = applicant(api(world.judge).get(f"/api/cases/{case.pk}/"))
-    assert p["id_number"] == MASKED_ID and p["phone"] == MASKED_PHONE
-
-
 def test_outsider_sees_nothing_at_all(api, world):
     case = world.make_case(State.MEDIATING)
     c = api(world.outsider)
@@ -102,3 +99,54 @@ def test_hand_written_shapes_match_the_declared_fields(api, world):
     assert list(detail) == list(CaseDetailSerializer().fields)
     assert list(row) == list(CaseListSerializer().fields)
     assert list(row["parties"][0]) == list(PartySerializer().fields)
+
+
+def _member_of(world, org, username, role):
+    from mediation.models import Membership
+
+    user = world.users["supervisor"].__class__.objects.create_user(
+        username, password=settings.DEMO_PASSWORD
+    )
+    Membership.objects.create(user=user, org=org, role=role)
+    return user
+
+
+def test_court_sees_full_identities_while_its_confirmation_is_live(api, world):
+    """§9: the court rules on who the parties are: full while its handoff is open or
+    decided, and every full view is an AuditEvent."""
+    from mediation.models import AuditEvent
+
+    case = world.make_case(State.CONFIRMING)
+    p = applicant(api(world.clerk).get(f"/api/cases/{case.pk}/"))
+    assert (p["id_number"], p["phone"], p["masked"]) == (FULL_ID, FULL_PHONE, False)
+    audit = AuditEvent.objects.filter(type="personal_data.full_view", actor=world.clerk)
+    assert audit.count() == 1
+    assert audit.get().payload["case"] == case.pk
+    assert audit.get().payload["org"] == world.court.pk
+    assert audit.get().payload["handoff_kind"] == "confirmation"
+    # the case's own handler sees in full without a partner's audit row
+    applicant(api(world.mediator).get(f"/api/cases/{case.pk}/"))
+    assert not AuditEvent.objects.filter(actor=world.mediator).exists()
+    # decided: still full for the court (it ruled on them)
+    services.close_handoff(Handoff.objects.get(case=case), "confirmed", timezone.now())
+    assert applicant(api(world.judge).get(f"/api/cases/{case.pk}/"))["id_number"] == FULL_ID
+
+
+def test_unrelated_court_and_withdrawn_handoff_see_masked(api, world):
+    from mediation.models import CaseAccess
+
+    case = world.make_case(State.CONFIRMING)
+    stranger = _member_of(world, world.tribunal, "tribunal_clerk", "clerk")
+    CaseAccess.objects.create(
+        case=case, org=world.tribunal, reason="handoff", since=case.created_at
+    )
+    p = applicant(api(stranger).get(f"/api/cases/{case.pk}/"))
+    assert (p["id_number"], p["masked"]) == (MASKED_ID, True)
+    r = api(world.mediator).post(
+        f"/api/cases/{case.pk}/transitions/withdraw_confirmation/",
+        {"note": "当事人撤回"},
+        format="json",
+    )
+    assert r.status_code == 200, r.content
+    p = applicant(api(world.clerk).get(f"/api/cases/{case.pk}/"))
+    assert (p["id_number"], p["masked"]) == (MASKED_ID, True)

@@ -76,7 +76,7 @@ def test_screening_round_with_two_found_disputes_one_registered(world, api):
     assert created.payload["data"]["screening"] == data["id"]
     assert created.payload["data"]["finding"] == first["id"]
     # the link shows in the list, and the counts move
-    listed = mediator.get("/api/screenings/").json()
+    listed = mediator.get("/api/screenings/").json()["results"]
     assert listed[0]["found"][0]["case"] == {"id": case.pk, "number": case.number}
     counts = prevention.screening_counts(dt.date(2026, 11, 1), dt.date(2026, 11, 30))
     assert counts == {"rounds": 1, "found": 2, "registered": 1}
@@ -106,12 +106,12 @@ def test_month_without_screening_and_empty_period(world, api):
     sup = api(world.supervisor)
     resp = sup.get("/api/screenings/unscreened/?month=2026-11")
     assert resp.status_code == 200
-    names = {o["name"] for o in resp.json()}
+    names = {o["name"] for o in resp.json()["results"]}
     assert world.home.name not in names and world.other.name in names
     committees = Organization.objects.filter(kind="people_committee").count()
     assert len(names) == committees - 1
     # October: nobody screened
-    assert len(sup.get("/api/screenings/unscreened/?month=2026-10").json()) == committees
+    assert sup.get("/api/screenings/unscreened/?month=2026-10").json()["count"] == committees
     assert sup.get("/api/screenings/unscreened/?month=2026-13").status_code == 400
     assert api(world.mediator).get("/api/screenings/unscreened/").status_code == 403
 
@@ -120,14 +120,14 @@ def test_another_committees_screenings_are_not_visible(world, api):
     resp = api(world.mediator).post("/api/screenings/", round_body(world.home), format="json")
     data = resp.json()
     outsider = api(world.outsider)
-    assert outsider.get("/api/screenings/").json() == []
+    assert outsider.get("/api/screenings/").json()["results"] == []
     url = f"/api/screenings/{data['id']}/found/{data['found'][0]['id']}/register/"
     assert outsider.post(url, {}, format="json").status_code == 404
     # the outsider may not record for a committee not theirs
     resp = outsider.post("/api/screenings/", round_body(world.home), format="json")
     assert resp.status_code == 403
     # the supervisor sees every committee's rounds
-    assert len(api(world.supervisor).get("/api/screenings/").json()) == 1
+    assert api(world.supervisor).get("/api/screenings/").json()["count"] == 1
     assert ScreeningRound.objects.count() == 1
 
 
@@ -176,9 +176,9 @@ def test_consultation_turned_into_a_case(world, api):
     row = resp.json()
     assert row["org"] == world.center.pk and row["caller_phone"] == "13995367890"
     # others see the caller's phone masked
-    listed = api(world.supervisor).get("/api/consultations/").json()
+    listed = api(world.supervisor).get("/api/consultations/").json()["results"]
     assert listed[0]["caller_phone"] == "139****7890"
-    assert api(world.mediator).get("/api/consultations/").json() == []
+    assert api(world.mediator).get("/api/consultations/").json()["results"] == []
 
     body = {
         "org": world.home.pk,

@@ -92,6 +92,8 @@ def test_events_since_pages_in_id_order_and_only_visible(api, world):
     # nothing new: the same since comes back
     assert c.get(f"/api/events/?since={since}").json() == {
         "results": [],
+        "next": None,
+        "previous": None,
         "next_since": since,
         "has_more": False,
     }
@@ -138,10 +140,10 @@ def test_me_organizations_and_members(api, world):
             "role_label": "负责人",
         }
     ]
-    orgs = api(world.head).get("/api/organizations/").json()
+    orgs = api(world.head).get("/api/organizations/").json()["results"]
     court = next(o for o in orgs if o["id"] == world.court.pk)
     assert court["kind"] == "court" and court["network"] == "judicial"
-    members = api(world.head).get(f"/api/organizations/{world.home.pk}/members/").json()
+    members = api(world.head).get(f"/api/organizations/{world.home.pk}/members/").json()["results"]
     assert {(m["username"], m["role"]) for m in members} >= {
         ("mediator", "mediator"),
         ("mediator2", "mediator"),

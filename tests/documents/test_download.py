@@ -61,13 +61,21 @@ def test_outsider_gets_404_and_anonymous_401(world):
     assert missing.status_code == 404
 
 
-def test_partner_court_sees_masked_numbers(world):
+def test_partner_court_sees_full_numbers_audited(world):
+    """§9: the court rules on who the parties are: its copy of the application is full
+    while its handoff is open or decided; each full view is an AuditEvent."""
+    from mediation.models import AuditEvent
+
     case = world.make_case(State.CONFIRMING)
     response = client_for(world.judge).get(url(case, "confirmation_application"))
     assert response.status_code == 200
     text = pdftotext(response.content)
     assert "司法确认申请书" in text
-    assert "640303********0030" in text and "640303195503010030" not in text
+    assert "640303195503010030" in text and "640303********0030" not in text
+    export = CaseEvent.objects.filter(case=case, actor=world.judge).last()
+    assert export.payload["data"]["masked"] is False
+    audit = AuditEvent.objects.get(type="personal_data.full_view", actor=world.judge)
+    assert audit.payload["case"] == case.pk and audit.payload["via"] == "document"
     supervisor = client_for(world.supervisor).get(url(case, "agreement"))
     assert supervisor.status_code == 200
     assert "640303195503010030" not in pdftotext(supervisor.content)

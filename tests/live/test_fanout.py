@@ -65,8 +65,8 @@ server.connections = {protocol: {}}
 asyncio.set_event_loop(asyncio.new_event_loop())
 server.create_application(protocol, {"type": "websocket"})
 wrapped = InstanceSessionWrapper({"type": "websocket", "cookies": {}}, captured["send"]).send
-assert fanout._daphne_protocol(captured["send"]) is protocol, captured
-assert fanout._daphne_protocol(wrapped) is protocol, wrapped
+assert fanout.daphne_protocol(captured["send"]) is protocol, captured
+assert fanout.daphne_protocol(wrapped) is protocol, wrapped
 print("OK")
 """
     done = subprocess.run(

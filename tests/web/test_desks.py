@@ -145,8 +145,8 @@ def test_court_desk_refers_a_dispute_with_the_summary_procedure(client, world):
     # the 7 days run from the day the organisation signs for the materials (its acceptance)
     assert handoff.due_at is None
     desk = text(client.get("/court/referrals/"))
-    # the court does not handle the case: names masked like every list outside the handler
-    assert "（2026）宁0303民诉前调1号" in desk and "马** 与 杨**" in desk
+    # the court rules on who the parties are: in full while its referral is open (§9)
+    assert "（2026）宁0303民诉前调1号" in desk and "马建国 与 杨学军" in desk
     client.force_login(world.mediator)
     assert client.get("/court/referrals/").status_code == 403
 

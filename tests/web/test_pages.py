@@ -163,11 +163,19 @@ def test_detail_masks_personal_data_for_non_handlers(client, world):
         world.mediator,
         {"court": world.court.pk, "joint_application": True},
     )
-    login(client, world.clerk)
+    login(client, world.supervisor)
     page = text(client.get(f"/cases/{case.pk}/"))
     assert "640303********0030" in page
     assert "640303195503010030" not in page
     assert "139****2345" in page and "13995312345" not in page
+    # the court rules on who the parties are: full while its handoff is open (§9), audited
+    from mediation.models import AuditEvent
+
+    login(client, world.clerk)
+    page = text(client.get(f"/cases/{case.pk}/"))
+    assert "640303195503010030" in page and "640303********0030" not in page
+    audit = AuditEvent.objects.get(type="personal_data.full_view", actor=world.clerk)
+    assert audit.payload["via"] == "page"
 
 
 def test_transition_form_post_changes_state(client, world):

@@ -39,7 +39,7 @@ def inbox(client, type_=None, case=None):
     """The caller's open tasks, optionally of one type and case."""
     resp = client.get("/api/tasks/")
     assert resp.status_code == 200, resp.content
-    tasks = resp.json()
+    tasks = resp.json()["results"]
     if type_:
         tasks = [t for t in tasks if t["type"] == type_]
     if case is not None:

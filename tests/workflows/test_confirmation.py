@@ -36,11 +36,13 @@ def test_clerk_registers_and_judge_confirms(world, confirming, as_user):
 
     task = one_task(judge, "confirmation.decide", confirming)
     assert set(decisions(task)) == {"confirm", "reject", "extend"}
-    resp = complete(judge, task, decision="confirm", ruling_date="2026-11-20")
+    # a ruling on the day the agreement took effect or later (人民调解法 art 33)
+    ruled = confirming.current_agreement.effective_date
+    resp = complete(judge, task, decision="confirm", ruling_date=ruled.isoformat())
     assert resp.status_code == 200, resp.content
     confirming.refresh_from_db()
     assert confirming.state == State.CONFIRMED
-    assert confirming.ruling_date == dt.date(2026, 11, 20)
+    assert confirming.ruling_date == ruled
     handoff = Handoff.objects.get(case=confirming, kind="confirmation")
     assert (handoff.status, handoff.result, handoff.external_number) == (
         "closed",

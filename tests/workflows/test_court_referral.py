@@ -146,4 +146,5 @@ def test_an_agreed_extension_moves_the_courts_date(world, refer):
         )
     handoff = Handoff.objects.get(case=case, kind="court_referral")
     assert handoff.due_at == case.due_at
-    assert handoff.data["agreed_extension"]["due_at"] == case.due_at.isoformat()
+    # recorded in +08:00 like the rest of the API (#31)
+    assert handoff.data["agreed_extension"]["due_at"] == timezone.localtime(case.due_at).isoformat()

@@ -211,7 +211,7 @@ def detail_context(
             )
         else:
             forms_.append(page_forms.transition_form(case, spec))
-    full = policies.handles(user, case)
+    full = policies.handles(user, case, via="page")
     legal_aid = []
     if LEGAL_AID_ON & {spec["name"] for spec in specs}:
         legal_aid = [p.name for p in legal_aid_parties(case)]

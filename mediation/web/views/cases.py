@@ -80,7 +80,7 @@ def case_list(request: AuthedRequest) -> HttpResponse:
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = []
     for case in page.object_list:
-        full = policies.handles(request.user, case)
+        full = policies.handles(request.user, case, via="page")
         names: dict[str, list[str]] = {PartyRole.APPLICANT: [], PartyRole.RESPONDENT: []}
         for link in case.case_parties.all():
             if link.role in names:
