@@ -342,6 +342,10 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
+    # OpenAPI 3.1: a nullable reference is `oneOf: [$ref, {type: null}]`, which strict
+    # validators (openapi-core) and generated clients read; 3.0's `nullable` beside `allOf`
+    # they do not (issue 31).
+    "OAS_VERSION": "3.1.0",
     # Request and response components apart: a generated client then knows which fields
     # it sends and which the server fills in.
     "COMPONENT_SPLIT_REQUEST": True,

@@ -266,6 +266,17 @@ def _api_contract(request, monkeypatch):
     monkeypatch.setattr(Client, "request", checked)
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    from tests import contract
+
+    if contract.STRICT["validated"]:
+        terminalreporter.write_line(
+            "openapi-core validated {validated} API responses, refused {refused}".format(
+                **contract.STRICT
+            )
+        )
+
+
 # A Wednesday mid-month, in a year the official calendar knows, far from any holiday: a
 # test whose cases were made "n days ago" or that counts "this month" runs here, so it does
 # not depend on the day or hour the suite runs (a Monday left a one-working-day clock

@@ -175,6 +175,7 @@ def petition_transfer_request() -> dict[str, Any]:
             # mediation.law.petitions: consent (art 33); not 涉法涉诉 (art 22).
             "petitioner_consent": {
                 "type": "boolean",
+                "enum": [True],  # anything else is refused: said in the schema, not only 400
                 "description": "信访人同意转交人民调解"
                 f"（须为 true，否则 400；{petitions.CONSENT_LAW}）",
             },

@@ -352,8 +352,10 @@ def start_court_referral(
     kind_error = handoffs.referral_kind_error(kind)
     if kind_error:
         errors["kind"] = [kind_error]
-    summary = data.pop("summary_procedure", False)
-    if not isinstance(summary, bool):
+    summary = data.pop("summary_procedure", None)
+    if summary is None:  # null is an absent field (mediation.law.jsonform), as documented
+        summary = False
+    elif not isinstance(summary, bool):
         errors["summary_procedure"] = [_("应为 true 或 false")]
         summary = False
     # The court's time limit runs from the day the organisation signs for the materials

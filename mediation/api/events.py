@@ -34,7 +34,8 @@ class EventsView(GenericAPIView):
         responses={200: EventPageSerializer, **errors(400, *AUTH_ERRORS)},
     )
     def get(self, request: SignedInRequest) -> Response:
-        query = EventQuery(data=request.query_params)
+        # an empty value is absent, as for every query parameter
+        query = EventQuery(data={k: v for k, v in request.query_params.items() if v != ""})
         query.is_valid(raise_exception=True)
         since, limit = query.validated_data["since"], query.validated_data["limit"]
         rows = list(

@@ -62,6 +62,18 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
+class _ChoicesOrEmpty(forms.MultipleChoiceField):
+    """`?state=` is absent, as an empty `?priority=` or `?region=` is (the pages' forms
+    send unset filters empty); an unknown value is still a 400."""
+
+    def to_python(self, value: object) -> list[str]:
+        return [v for v in super().to_python(value) if v != ""]
+
+
+class ChoicesOrEmptyFilter(django_filters.MultipleChoiceFilter):
+    field_class = _ChoicesOrEmpty
+
+
 def _day_start(day: dt.date | None) -> dt.datetime | None:
     """Start of `day` in the site's time zone, or None when the date cannot be one."""
     if day is None:
@@ -75,7 +87,7 @@ def _day_start(day: dt.date | None) -> dt.datetime | None:
 
 
 class CaseFilter(django_filters.FilterSet):
-    state = django_filters.MultipleChoiceFilter(choices=State.choices)
+    state = ChoicesOrEmptyFilter(choices=State.choices)
     network = django_filters.ChoiceFilter(choices=Network.choices)
     org = django_filters.NumberFilter(field_name="org_id", min_value=1, max_value=ID_MAX)
     category = django_filters.ChoiceFilter(choices=Category.choices)

@@ -94,7 +94,7 @@ class QueueCursorPagination(BasePagination):
     def get_page_size(self, request: Request) -> int:
         """1–MAX_PAGE_SIZE as documented; anything else is a 400 (it was silently clamped)."""
         raw = request.query_params.get(self.page_size_query_param)
-        if raw is None:
+        if not raw:  # absent or empty (an empty query value is absent everywhere)
             return DEFAULT_PAGE_SIZE
         if not raw.isdigit() or len(raw) > 3 or not 1 <= int(raw) <= MAX_PAGE_SIZE:
             raise ValidationError(

@@ -22,10 +22,13 @@ from rest_framework.request import Request
 
 from config.converters import ID_MAX as PATH_ID_MAX
 from mediation.law.choices import State
+from mediation.law.forms_base import PartyIdsField
 from mediation.law.identity import DIRECTION_CONTROLS
 from mediation.law.transitions import FORMS, MustBeTrue, TransitionForm
 from mediation.models import Case
 from mediation.supervision import complaints
+
+from .schema_nulls import null_as_type
 
 # -- form fields → JSON Schema ------------------------------------------------------------
 
@@ -125,18 +128,31 @@ def field_schema(field: forms.Field, name: str) -> Schema:
         schema = {"type": "boolean", "enum": [True]}
     elif isinstance(field, forms.BooleanField):  # NullBooleanField too
         schema = {"type": "boolean"}
+    elif isinstance(field, forms.DecimalField):  # before IntegerField: Django's subclass
+        whole = (field.max_digits or 14) - (field.decimal_places or 0)
+        places = field.decimal_places or 0
+        # The text form is the exact one; a JSON number is taken too (clients generated
+        # from the 1.3 schema send numbers), within the same bounds.
+        schema = {
+            "type": ["string", "number"],
+            "format": "decimal",
+            # an optional amount may be left empty (Django reads "" as absent)
+            "pattern": ("" if required else "^$|")
+            + rf"^[0-9]{{1,{whole}}}(\.[0-9]{{1,{places}}})?$",
+            "minimum": 0,
+            "maximum": float(10**whole) - 10.0**-places,
+            "description": f'金额（元），宜用文本形式，如 "3000.00"（也接受数字）；整数至多{whole}位，'
+            f"小数至多{places}位",
+        }
     elif isinstance(field, forms.IntegerField):
         schema = {"type": "integer", "format": "int64"}
         schema["minimum"] = field.min_value if field.min_value is not None else 1
         schema["maximum"] = field.max_value if field.max_value is not None else ID_MAX
-    elif isinstance(field, forms.DecimalField):
-        whole = (field.max_digits or 14) - (field.decimal_places or 0)
-        places = field.decimal_places or 0
+    elif isinstance(field, PartyIdsField):  # a JSONField, so before CharField
         schema = {
-            "type": "string",
-            "format": "decimal",
-            "pattern": rf"^[0-9]{{1,{whole}}}(\.[0-9]{{1,{places}}})?$",
-            "description": '金额（元），文本形式，如 "3000.00"',
+            "type": "array",
+            "items": {"type": "integer", "minimum": 1, "maximum": ID_MAX},
+            "description": "当事人编号（parties[].id）的列表",
         }
     elif isinstance(field, forms.DateTimeField):
         schema = {"type": "string", "format": "date-time"}
@@ -370,8 +386,15 @@ def _ascii_titles(node: object) -> None:
 
 MONTH = r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$"
 ID_PARAMS = {"id", "pid", "aid", "fid", "org", "case", "mediator", "petition_bureau", "court"}
-# Filters whose empty value means "not given" (the pages' forms send them empty).
+# Query parameters whose empty value means "not given" (the pages' forms send them empty):
+# every one (issue 31: `?overdue=` was ignored while `?state=` was a 400), except the
+# document's `?version=`, where the empty value asks for the list of versions.
 EMPTY_MEANS_ABSENT = {
+    "page_size",
+    "year",
+    "since",
+    "limit",
+    "all",
     "from",
     "to",
     "network",
@@ -388,6 +411,9 @@ EMPTY_MEANS_ABSENT = {
     "org",
     "case",
     "mediator",
+    "priority",
+    "overdue",
+    "state",
 }
 
 
@@ -545,6 +571,7 @@ def postprocess(
     _transition_links(paths)
     result["paths"] = dict(sorted(paths.items()))
     _ascii_titles(result.get("paths", {}))
+    null_as_type(result)
     return result
 
 

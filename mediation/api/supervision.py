@@ -284,7 +284,7 @@ class ComplaintListView(QuotaHeaders):
         responses={200: shapes.ComplaintListSerializer, **errors(400, 401, 405)},
     )
     def get(self, request: SignedInRequest) -> Response:
-        state = request.query_params.get("state")
+        state = request.query_params.get("state") or None  # empty: absent, as everywhere
         if state is not None and state not in ComplaintState.values:
             raise InvalidFields(_("筛选条件有误"), {"state": [_("未知的投诉状态")]})
         qs = _complaints_qs(request.user)
