@@ -131,18 +131,16 @@ def field_schema(field: forms.Field, name: str) -> Schema:
     elif isinstance(field, forms.DecimalField):  # before IntegerField: Django's subclass
         whole = (field.max_digits or 14) - (field.decimal_places or 0)
         places = field.decimal_places or 0
-        # The text form is the exact one; a JSON number is taken too (clients generated
-        # from the 1.3 schema send numbers), within the same bounds.
+        # Exact as text; a number is taken too, in the same bounds (1.3's clients send them).
         schema = {
             "type": ["string", "number"],
             "format": "decimal",
-            # an optional amount may be left empty (Django reads "" as absent)
-            "pattern": ("" if required else "^$|")
+            "pattern": ("" if required else "^$|")  # optional: "" is absent
             + rf"^[0-9]{{1,{whole}}}(\.[0-9]{{1,{places}}})?$",
             "minimum": 0,
             "maximum": float(10**whole) - 10.0**-places,
-            "description": f'金额（元），宜用文本形式，如 "3000.00"（也接受数字）；整数至多{whole}位，'
-            f"小数至多{places}位",
+            "description": '金额（元），宜用文本形式，如 "3000.00"（也接受数字）；'
+            f"整数至多{whole}位，小数至多{places}位",
         }
     elif isinstance(field, forms.IntegerField):
         schema = {"type": "integer", "format": "int64"}
