@@ -25,8 +25,9 @@ import sys
 import tempfile
 import time
 
+from bench.common import PG_ADMIN_URL, fresh_pg_database, remove_sqlite
+
 PG_DB = "dtj_bench_api"
-PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 
 
 def _opt(args, name, default):
@@ -62,24 +63,14 @@ def run(args):
             )
         finally:
             if path:
-                for suffix in ("", "-wal", "-shm"):
-                    if os.path.exists(path + suffix):
-                        os.remove(path + suffix)
+                remove_sqlite(path)
 
 
 def _pg_reset() -> bool:
-    try:
-        import psycopg
-    except ImportError:
-        return False
-    try:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {PG_DB}")
-        return True
-    except psycopg.Error as exc:
-        print(f"PostgreSQL: {exc}")
-        return False
+    failure = fresh_pg_database(PG_DB)
+    if failure:
+        print(f"PostgreSQL: {failure}")
+    return failure is None
 
 
 # -- the worker: one backend, one process ---------------------------------------------------

@@ -29,8 +29,9 @@ import threading
 import time
 from pathlib import Path
 
+from bench.common import PG_ADMIN_URL, fresh_pg_database
+
 REPO = Path(__file__).resolve().parent.parent
-ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 DB = "dtj_webhooks"
 
 
@@ -44,7 +45,7 @@ def _opt(args, name, default):
 def _env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     env.update(
-        DATABASE_URL=ADMIN_URL.rsplit("/", 1)[0] + "/" + DB,
+        DATABASE_URL=PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + DB,
         DJANGO_SETTINGS_MODULE="config.settings",
         PYTHONPATH=str(REPO),
         DEBUG="false",
@@ -57,14 +58,9 @@ def _env() -> dict[str, str]:
 
 
 def run(args) -> None:
-    try:
-        import psycopg
-
-        with psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{DB}"')
-    except Exception as exc:
-        print(f"   postgresql: not reachable ({exc.__class__.__name__}), skipped")
+    failure = fresh_pg_database(DB)
+    if failure:
+        print(f"   postgresql: not reachable ({failure.split(':')[0]}), skipped")
         return
     proc = subprocess.run(
         [sys.executable, "-m", "bench.webhooks", "--worker", *args],
