@@ -1,0 +1,41 @@
+"""The operations' names in the schema (operationId), stable across drf-spectacular's own
+naming: a generated client's functions keep their names when a view changes shape."""
+
+# Readable names for a generated client (`client.cases_transition(...)`); drf-spectacular's
+# own are `cases_transitions_create` and the like.
+OPERATION_IDS: dict[str, str] = {
+    "cases_create": "cases_register",
+    "cases_retrieve": "cases_get",
+    "cases_partial_update": "cases_correct",
+    "cases_parties_partial_update": "cases_correct_party",
+    "cases_events_retrieve": "cases_events",
+    "cases_sessions_create": "cases_add_session",
+    "cases_follow_ups_create": "cases_add_follow_up",
+    "cases_risk_create": "cases_flag_risk",
+    "cases_petition_clock_create": "petitions_update_clock",
+    "cases_export.xlsx_retrieve": "cases_export",
+    "complaints_retrieve": "complaints_list",
+    "complaints_create": "complaints_submit",
+    "complaints_retrieve_2": "complaints_get",
+    "consultations_retrieve": "consultations_list",
+    "consultations_create": "consultations_record",
+    "consultations_register_create": "consultations_register",
+    "courts_referrals_create": "courts_refer",
+    "events_retrieve": "events",
+    "mediators_retrieve": "mediators",
+    "negative_list_retrieve": "negative_list",
+    "organizations_retrieve": "organizations_get",
+    "organizations_members_retrieve": "organizations_members",
+    "petitions_transfers_create": "petitions_transfer",
+    "portal_applications_create": "portal_apply",
+    "screenings_retrieve": "screenings_list",
+    "screenings_create": "screenings_record",
+    "screenings_found_register_create": "screenings_register_finding",
+    "screenings_unscreened_retrieve": "screenings_unscreened",
+    "stats_export.xlsx_retrieve": "stats_export",
+    "stats_ministry_retrieve": "stats_ministry",
+    "stats_monthly_.pdf_retrieve": "stats_monthly_report",
+    "stats_summary_retrieve": "stats_summary",
+    "tasks_retrieve": "tasks_list",
+    "tasks_complete_create": "tasks_complete",
+}
