@@ -90,8 +90,9 @@ def case_etag(case: Case) -> str:
 
 def check_if_match(case: Case, if_match: str | None) -> None:
     """PreconditionFailed unless `if_match` (the request's If-Match, None when absent) names
-    the case's current version; `*` matches any existing case."""
-    if if_match is None:
+    the case's current version; `*` matches any existing case. An empty header is absent,
+    as an empty query value is (docs/api.md, Conventions)."""
+    if if_match is None or not if_match.strip():
         return
     current = case_etag(case)
     offered = [t.strip().removeprefix("W/") for t in if_match.split(",")]

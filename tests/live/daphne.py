@@ -1,6 +1,7 @@
 """A real daphne process on the test database, for the `live` tests and the benchmark."""
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -80,6 +81,10 @@ class Daphne:
             stdout=self.log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            # A suite started in the background (`cmd &`, CI) passes SIGINT on ignored, and
+            # Twisted then leaves Ctrl-C alone; the server is run as from a terminal.
+            restore_signals=True,
+            preexec_fn=_interruptible,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -120,3 +125,7 @@ class Daphne:
                 if line.startswith("VmRSS:"):
                     return int(line.split()[1])
         return 0
+
+
+def _interruptible() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
