@@ -32,6 +32,7 @@ ROLES = {
 }
 
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.integrator,
     pytest.mark.live,
     pytest.mark.django_db(transaction=True),
