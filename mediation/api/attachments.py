@@ -56,7 +56,9 @@ class AttachmentUploadView(APIView):
     )
     def post(self, request: SignedInRequest, pk: int) -> Response:
         length = request.META.get("CONTENT_LENGTH") or "0"
-        too_big = length.isdigit() and int(length) > attachments.max_bytes() + 64 * 1024
+        too_big = (length.isascii() and length.isdigit()) and int(
+            length
+        ) > attachments.max_bytes() + 64 * 1024
         if too_big:
             # Checked first for visibility and permission, without reading the body.
             attachments.upload_target(pk, request.user)

@@ -100,7 +100,10 @@ class CalendarView(APIView):
         _keeper(request.user)
         raw = request.query_params.get("year", "")
         if raw:
-            if not raw.isdigit() or not clocks.FIRST_YEAR <= int(raw) <= clocks.LAST_YEAR:
+            if (
+                not (raw.isascii() and raw.isdigit())
+                or not clocks.FIRST_YEAR <= int(raw) <= clocks.LAST_YEAR
+            ):
                 raise InvalidFields(_("筛选条件有误"), {"year": [_("年份须在 2000 至 2100 之间")]})
             year = int(raw)
         else:

@@ -96,7 +96,11 @@ class QueueCursorPagination(BasePagination):
         raw = request.query_params.get(self.page_size_query_param)
         if not raw:  # absent or empty (an empty query value is absent everywhere)
             return DEFAULT_PAGE_SIZE
-        if not raw.isdigit() or len(raw) > 3 or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+        if (
+            not (raw.isascii() and raw.isdigit())
+            or len(raw) > 3
+            or not 1 <= int(raw) <= MAX_PAGE_SIZE
+        ):
             raise ValidationError(
                 {self.page_size_query_param: [_("每页条数应为 1–%(n)d") % {"n": MAX_PAGE_SIZE}]}
             )

@@ -111,7 +111,7 @@ class ScreeningListView(APIView):
         qs = _rounds(request.user)
         org = request.query_params.get("org")
         if org:
-            if not org.isdigit() or len(org) > 18 or int(org) < 1:
+            if not (org.isascii() and org.isdigit()) or len(org) > 18 or int(org) < 1:
                 raise InvalidFields(_("参数有误"), {"org": [_("应为组织 id")]})
             qs = qs.filter(org_id=int(org))
         rows = ScreeningSerializer(qs[:200], many=True).data  # the latest 200; count: all

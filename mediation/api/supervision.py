@@ -386,7 +386,7 @@ class NegativeListView(APIView):
         for key in ("mediator", "org"):
             raw = request.query_params.get(key, "")
             if raw:
-                if not raw.isdigit() or len(raw) > 18 or int(raw) < 1:
+                if not (raw.isascii() and raw.isdigit()) or len(raw) > 18 or int(raw) < 1:
                     errs[key] = [_("应为数字 id")]
                 else:
                     ids[key] = int(raw)

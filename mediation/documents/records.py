@@ -241,7 +241,7 @@ def current(case: Case, kind: str) -> list[Document]:
 
 def _subject_order(doc: Document) -> tuple[int, int]:
     _, _, pk = doc.subject.partition(":")
-    return (int(pk) if pk.isdigit() else 0, doc.version)
+    return (int(pk) if (pk.isascii() and pk.isdigit()) else 0, doc.version)
 
 
 def ensure(case: Case, kind: str) -> list[Document]:

@@ -160,7 +160,11 @@ class CaseDocumentView(APIView):
                 return JsonResponse(
                     {"kind": kind, "versions": [version_json(d, current) for d in stored]}
                 )
-            doc = stored.filter(version=wanted).first() if wanted.isdigit() else None
+            doc = (
+                stored.filter(version=wanted).first()
+                if (wanted.isascii() and wanted.isdigit())
+                else None
+            )
             if doc is None:
                 return _not_found(_("该文书没有第%(v)s版") % {"v": wanted})
             docs = [doc]

@@ -26,7 +26,7 @@ def _normalise_number(value: str) -> str:
 
 
 def _normalise_phone(value: str) -> str:
-    return "".join(ch for ch in (value or "") if ch.isdigit())
+    return "".join(ch for ch in (value or "") if "0" <= ch <= "9")
 
 
 def _public_view(case: Case) -> dict[str, Any]:

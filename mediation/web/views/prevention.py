@@ -107,7 +107,11 @@ def _put_errors(
         target, name = form, key
         if key.startswith("found[") and "]." in key:
             index, name = key[len("found[") :].split("].", 1)
-            target = rows[int(index)] if index.isdigit() and int(index) < len(rows) else form
+            target = (
+                rows[int(index)]
+                if (index.isascii() and index.isdigit()) and int(index) < len(rows)
+                else form
+            )
         field = name if name in target.fields else None
         for m in msgs:
             target.add_error(field, m)

@@ -460,7 +460,11 @@ def calendar_page(request: AuthedRequest) -> HttpResponse:
         )
     today = timezone.localdate()
     raw = request.GET.get("year") or request.POST.get("year") or ""
-    year = int(raw) if raw.isdigit() and clocks.FIRST_YEAR <= int(raw) <= clocks.LAST_YEAR else None
+    year = (
+        int(raw)
+        if (raw.isascii() and raw.isdigit()) and clocks.FIRST_YEAR <= int(raw) <= clocks.LAST_YEAR
+        else None
+    )
     year = year or today.year
     form, status = CalendarDayForm(), 200
     if request.method == "POST":
