@@ -95,7 +95,7 @@ def mask_id_number(value: str) -> str:
 def mask_phone(value: str) -> str:
     if not value:
         return ""
-    if len(value) == 11 and value.isascii() and value.isdigit():
+    if len(value) == 11 and value.isdigit():
         return value[:3] + "****" + value[-4:]
     return value[:-4].rstrip("0123456789") + "****" + value[-4:] if len(value) > 4 else "****"
 
