@@ -287,52 +287,32 @@ def _register_with_handoff(
     the handoff opens and its flow starts: all or nothing. The partner's number names one
     case (409 otherwise), also when two requests with it race (the unique constraint)."""
     try:
-        return _register_and_open(
-            user, data, now, channel, kind, flow, partner, number, number_field, due,
-            event_data, handoff_data,
-        )  # fmt: skip
+        with transaction.atomic(), driving(now=now):
+            check_number_free(partner.pk, kind, number, number_field)
+            case = case_services.register_case(
+                user,
+                data,
+                channel=channel,
+                now=now,
+                check_permission=False,
+                extra_access=[partner],
+                event_data=event_data,
+            )
+            handoff = case_services.open_handoff(
+                case,
+                kind,
+                partner,
+                user,
+                now,
+                external_number=number,
+                due_at=due,
+                data=handoff_data,
+            )
+            flow.start.run(case=case, handoff=handoff)
+        return case
     except IntegrityError:
         check_number_free(partner.pk, kind, number, number_field)  # the racing winner's
         raise
-
-
-def _register_and_open(
-    user: User,
-    data: dict[str, Any],
-    now: dt.datetime,
-    channel: str,
-    kind: str,
-    flow: type[PetitionFlow] | type[CourtReferralFlow],
-    partner: Organization,
-    number: str,
-    number_field: str,
-    due: dt.datetime | None,
-    event_data: dict[str, Any],
-    handoff_data: dict[str, Any] | None,
-) -> Case:
-    with transaction.atomic(), driving(now=now):
-        check_number_free(partner.pk, kind, number, number_field)
-        case = case_services.register_case(
-            user,
-            data,
-            channel=channel,
-            now=now,
-            check_permission=False,
-            extra_access=[partner],
-            event_data=event_data,
-        )
-        handoff = case_services.open_handoff(
-            case,
-            kind,
-            partner,
-            user,
-            now,
-            external_number=number,
-            due_at=due,
-            data=handoff_data,
-        )
-        flow.start.run(case=case, handoff=handoff)
-    return case
 
 
 def start_court_referral(
