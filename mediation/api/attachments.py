@@ -21,6 +21,7 @@ from mediation.actions import attachments
 from mediation.errors import InvalidFields
 from mediation.law.choices import AttachmentKind
 
+from . import idempotency
 from . import serializers as s
 from .signed_in import SignedInRequest
 from .views import AUTH_ERRORS, CASE_ID, errors
@@ -41,7 +42,7 @@ class AttachmentUploadView(APIView):
     @extend_schema(
         operation_id="case_attachment_upload",
         summary="上传案件材料（PDF、JPEG、PNG，按内容识别，不超过20MB）",
-        parameters=[CASE_ID],
+        parameters=[CASE_ID, *idempotency.PARAMETERS],
         request={
             "multipart/form-data": inline_serializer(
                 "AttachmentUpload",
@@ -51,9 +52,10 @@ class AttachmentUploadView(APIView):
                 },
             )
         },
-        responses={201: AttachmentSerializer, **errors(400, 403, 404, 415, *AUTH_ERRORS)},
+        responses={201: AttachmentSerializer, **errors(400, 403, 404, 415, 422, *AUTH_ERRORS)},
         tags=["cases"],
     )
+    @idempotency.idempotent
     def post(self, request: SignedInRequest, pk: int) -> Response:
         length = request.META.get("CONTENT_LENGTH") or "0"
         too_big = (length.isascii() and length.isdigit()) and int(

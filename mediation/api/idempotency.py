@@ -16,6 +16,7 @@ import json
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -81,11 +82,25 @@ def _key(request: Request) -> str | None:
     return key
 
 
+def _file_digest(upload: UploadedFile) -> str:
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)  # the handler reads it again
+    return digest.hexdigest()
+
+
 def fingerprint(request: Request) -> str:
-    """The request as the key binds it: method, path and the body as canonical JSON."""
-    body = json.dumps(
-        request.data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
-    )
+    """The request as the key binds it: method, path and the body as canonical JSON; an
+    uploaded file by its content's SHA-256 (a form's fields and a file's name say nothing
+    of what was sent)."""
+    data: Any = request.data
+    if request.FILES:
+        data = {k: data.getlist(k) for k in data if k not in request.FILES}
+        data["files"] = {
+            name: [_file_digest(f) for f in request.FILES.getlist(name)] for name in request.FILES
+        }
+    body = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
 
 

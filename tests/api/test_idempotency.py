@@ -330,3 +330,40 @@ def test_five_parallel_posts_with_one_key_make_one(world, name):
     assert len({body for _, body, _ in answers}) == 1  # byte for byte
     assert sorted(str(flag) for _, _, flag in answers) == ["None", *["true"] * 4]
     assert ep.count() == before + 1
+
+
+def _png(color: tuple[int, int, int]) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 30), color).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def test_an_upload_retried_with_its_key_is_stored_once(world, api):
+    """The attachment upload is a creating POST too (multipart): its key binds the file's
+    content, not only its name — the same name with other bytes is another request."""
+    import io
+
+    from mediation.models import Attachment
+
+    case = world.make_case(State.MEDIATING)
+    client = api(world.mediator)
+    url = f"/api/cases/{case.pk}/attachments/"
+
+    def upload(content: bytes, key: str):
+        file = io.BytesIO(content)
+        file.name = "evidence.png"
+        return client.post(url, {"kind": "evidence", "file": file}, HTTP_IDEMPOTENCY_KEY=key)
+
+    first = upload(_png((200, 10, 10)), "att-1")
+    assert first.status_code == 201, first.content
+    again = upload(_png((200, 10, 10)), "att-1")
+    assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
+    assert again.json()["id"] == first.json()["id"]
+    assert Attachment.objects.filter(case=case).count() == 1
+    other = upload(_png((10, 200, 10)), "att-1")
+    assert other.status_code == 422, other.content
+    assert Attachment.objects.filter(case=case).count() == 1
