@@ -28,6 +28,7 @@ from mediation.law.transitions import FORMS, MustBeTrue, TransitionForm
 from mediation.models import Case
 from mediation.supervision import complaints
 
+from .examples import add_examples
 from .operation_ids import OPERATION_IDS
 from .schema_nulls import null_as_type
 
@@ -529,6 +530,7 @@ def postprocess(
                 responses.setdefault(str(code), _error_response(code))
             op["responses"] = dict(sorted(responses.items()))
             _add_links(op)
+            add_examples(op)
     _transition_links(paths)
     result["paths"] = dict(sorted(paths.items()))
     _ascii_titles(result.get("paths", {}))

@@ -150,3 +150,28 @@ def test_unrelated_court_and_withdrawn_handoff_see_masked(api, world):
     assert r.status_code == 200, r.content
     p = applicant(api(world.clerk).get(f"/api/cases/{case.pk}/"))
     assert (p["id_number"], p["masked"]) == (MASKED_ID, True)
+
+
+def test_arbitration_and_legal_aid_see_full_identities_while_their_handoff_is_live(api, world):
+    """§9 names the arbitration commission and the legal-aid centre beside the court: each
+    rules on the parties themselves, so each sees them in full, audited, from the moment
+    the case is referred to it — and an agency the case was not referred to does not."""
+    from mediation.models import AuditEvent
+
+    centre = world.org("红寺堡区法律援助中心")
+    for route, target, officer, other in (
+        ("arbitration", world.arbitration, world.arbiter, world.legalaid),
+        ("legal_aid", centre, world.legalaid, world.arbiter),
+    ):
+        # the default applicant was born in 1955: over 60, eligible for legal aid by age
+        case = world.make_case(State.FAILED, category="labor")
+        services.perform(case, "refer", world.mediator, {"route": route, "target_org": target.pk})
+        p = applicant(api(officer).get(f"/api/cases/{case.pk}/"))
+        assert (p["id_number"], p["phone"], p["masked"]) == (FULL_ID, FULL_PHONE, False), route
+        audit = AuditEvent.objects.get(
+            type="personal_data.full_view", actor=officer, payload__case=case.pk
+        )
+        assert audit.payload["handoff_kind"] == route
+        assert audit.payload["org"] == target.pk
+        # the other agency has no handoff of this case: not even visible
+        assert api(other).get(f"/api/cases/{case.pk}/").status_code == 404
