@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from types import EllipsisType
 from typing import Any
 
+from django import forms
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
@@ -119,7 +120,7 @@ def complete_task(
             )
         form = choices[decision](data, task=task, user=user)
         if not form.is_valid():
-            raise InvalidFields(_("提交的内容有误"), errors_of(form))
+            raise InvalidFields(_("提交的内容有误"), _decision_errors(form, task, decision))
         activation = task.flow_task.activation_class(task)
         with driving(task_ids={task.pk}, now=now):
             extra = task.flow_task.handle(activation, user, decision, form.cleaned_data, now)
@@ -145,6 +146,27 @@ def complete_task(
             now,
         )
     return task
+
+
+def _decision_errors(form: forms.Form, task: CaseTask, decision: str) -> dict[str, list[str]]:
+    """The form's errors; a choice outside the decision's list says which list: the same
+    decision name takes other fields in another kind of task (the API's one body schema is
+    the union of them all), so the task, not the schema, says what it takes."""
+    errors = errors_of(form)
+    for name, refusals in form.errors.as_data().items():
+        field = form.fields.get(name)
+        if isinstance(field, forms.ChoiceField) and any(
+            e.code == "invalid_choice" for e in refusals
+        ):
+            allowed = "、".join(str(value) for value, _label in field.choices if value != "")
+            errors[name] = [
+                _(
+                    "此任务（%(task)s）的“%(decision)s”决定中，%(field)s只能是："
+                    "%(allowed)s（见任务的 decisions）"
+                )
+                % {"task": task.kind, "decision": decision, "field": name, "allowed": allowed}
+            ]
+    return errors
 
 
 def _jsonable(data: Mapping[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from mediation.law import lengths
 from mediation.law.choices import (
@@ -38,8 +39,21 @@ class CaseForm(JsonForm):
     claims = forms.CharField(
         max_length=lengths.CLAIMS, required=False, error_messages=lengths.MESSAGES
     )
+    # Money in yuan and fen. As text the schema's pattern says so; a JSON number's decimal
+    # places are what JSON Schema cannot state exactly (multipleOf 0.01 fails on binary
+    # floats), so the refusal names the rule rather than a digit count.
     amount = forms.DecimalField(
-        max_digits=14, decimal_places=2, min_value=Decimal(0), required=False
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal(0),
+        required=False,
+        error_messages=dict.fromkeys(
+            ("max_digits", "max_decimal_places", "max_whole_digits"),
+            gettext_lazy(
+                "金额以元计，整数至多12位、小数至多2位（分）；以数字给出时亦同，"
+                "宜用文本，如 “3000.00”"
+            ),
+        ),
     )
     region = forms.CharField(
         max_length=lengths.REGION, required=False, error_messages=lengths.MESSAGES

@@ -142,7 +142,8 @@ def field_schema(field: forms.Field, name: str) -> Schema:
             "minimum": 0,
             "maximum": float(10**whole) - 10.0**-places,
             "description": '金额（元），宜用文本形式，如 "3000.00"（也接受数字）；'
-            f"整数至多{whole}位，小数至多{places}位",
+            f"整数至多{whole}位，小数至多{places}位（以数字给出时，小数位数是 JSON Schema "
+            "无法准确表达的规则，超出为 400）",
         }
     elif isinstance(field, forms.IntegerField):
         schema = {"type": "integer", "format": "int64"}

@@ -95,7 +95,11 @@ class ClockUpdateForm(JsonForm):
         ],
     )
     notified_on = forms.DateField(label=gettext_lazy("告知日期"), required=False)
-    days = forms.IntegerField(label=gettext_lazy("延长天数"), min_value=1, required=False)
+    # Bounded whatever the action (a value the schema refuses is refused here too, even
+    # where the action ignores it); the statutory limit is the rule's, checked in clean().
+    days = forms.IntegerField(
+        label=gettext_lazy("延长天数"), min_value=1, max_value=366, required=False
+    )
     reason = forms.CharField(label=gettext_lazy("延期理由"), max_length=2000, required=False)
 
     def __init__(

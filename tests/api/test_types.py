@@ -78,6 +78,22 @@ def test_amount_is_a_bounded_decimal_string(
     assert api(world.intake).post("/api/cases/", body, format="json").status_code == served
 
 
+def test_an_amount_number_with_more_places_is_refused_by_its_rule(api: Any, world: Any) -> None:
+    """A JSON number's decimal places are what the schema cannot state (the schema says so
+    in the field's description): the refusal names the rule, never Django's generic digit
+    count (schemathesis's own check in tests/integrator/st_hooks.py fails on that)."""
+    from tests.integrator.st_hooks import is_generic
+
+    body = case_body(world.home, amount=276693731921.0662)
+    assert _valid("CaseRegistrationRequest", body)
+    r = api(world.intake).post("/api/cases/", body, format="json")
+    assert r.status_code == 400
+    (message,) = r.json()["errors"]["amount"]
+    assert "小数至多2位" in message and not is_generic(message)
+    ok = api(world.intake).post("/api/cases/", case_body(world.home, amount=3000.5), format="json")
+    assert ok.status_code == 201 and ok.json()["amount"] == "3000.50"
+
+
 def test_summary_procedure_null_is_absent(api: Any, world: Any) -> None:
     body = {**case_body(world.home), "referral_number": "（2026）宁0303诉前调1号"}
     body["summary_procedure"] = None

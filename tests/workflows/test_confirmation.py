@@ -125,6 +125,13 @@ def test_bad_decision_and_fields(world, confirming, as_user):
     assert complete(clerk, task).status_code == 400
     resp = complete(clerk, task, decision="refuse", reason="bored")
     assert resp.status_code == 400 and "reason" in resp.json()["errors"]
+    # valid by the API's body schema (another task's "refuse" takes free text): the refusal
+    # says this task's list, never Django's generic "not one of the choices" (issue 31)
+    (message,) = resp.json()["errors"]["reason"]
+    assert "confirmation.register" in message and "decisions" in message
+    from mediation.law.handoffs import REFUSAL_REASONS
+
+    assert "只能是" in message and all(value in message for value, _label in REFUSAL_REASONS)
     assert complete(clerk, task, decision="register").status_code == 400
     assert CaseTask.objects.get(pk=task["id"]).status == "NEW"
 
