@@ -179,6 +179,14 @@ try:
         raise ValueError
 except ValueError:
     raise ImproperlyConfigured("PII_KEY must be 64 hexadecimal digits") from None
+# Key of `manage.py backup` files (SM4, mediation.ops.backup); by default derived from
+# PII_KEY (a separate purpose label), or 64 hex digits of its own, kept off the backup disk.
+BACKUP_KEY = env.str("BACKUP_KEY", default="") or PII_KEY
+try:
+    if len(bytes.fromhex(BACKUP_KEY)) != 32:
+        raise ValueError
+except ValueError:
+    raise ImproperlyConfigured("BACKUP_KEY must be 64 hexadecimal digits") from None
 
 # 等保 composition and history (config.passwords; where it differs from ASVS is noted there).
 PASSWORD_HISTORY = env.int("PASSWORD_HISTORY", default=5)

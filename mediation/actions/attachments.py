@@ -29,7 +29,7 @@ from mediation import policies
 from mediation.errors import InvalidFields, NotPermitted, NotVisible
 from mediation.events import record_event
 from mediation.law.choices import AttachmentKind, EventType
-from mediation.models import Attachment, Case
+from mediation.models import Attachment, Case, crypto
 
 from .base import CaseRef
 
@@ -191,7 +191,7 @@ def add_attachment(
     stored = default_storage.save(
         f"attachments/{timezone.localtime(now).year}/{case.pk}/"
         f"{secrets.token_hex(16)}.{EXTENSION[content_type]}",
-        ContentFile(data),
+        ContentFile(crypto.seal(data)),  # identity copies: sealed at rest (DESIGN §9)
     )
     try:
         with transaction.atomic():
@@ -237,8 +237,7 @@ def open_attachment(
     att = Attachment.objects.filter(case=case, pk=attachment_id).first()
     if att is None:
         raise NotVisible(_("材料不存在"))
-    with att.file.open("rb") as fh:
-        data = fh.read()
+    data = crypto.read_stored(att.file.name)
     with transaction.atomic():
         record_event(
             case,
