@@ -23,8 +23,8 @@ import functools
 import hmac as std_hmac
 import io
 import os
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, BinaryIO
 
 from cryptography.hazmat.primitives import hashes, padding
