@@ -415,6 +415,8 @@ DOCUMENT_RETENTION_AGREED = env.str("DOCUMENT_RETENTION_AGREED", default="长期
 DOCUMENT_RETENTION_OTHER = env.str("DOCUMENT_RETENTION_OTHER", default="短期（十年）")
 # Uploaded attachments (PDF, JPEG, PNG), stored under MEDIA_ROOT, which is never served.
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
+# Pages of one uploaded PDF (the stored count is a small integer; a bigger file is split).
+ATTACHMENT_MAX_PAGES = env.int("ATTACHMENT_MAX_PAGES", default=1000)
 
 # Logs: JSON lines (one object a line, with actor and case number, ID and phone numbers
 # masked) by default when DEBUG is off; plain text for a developer. See mediation/ops/logs.py.

@@ -25,7 +25,7 @@ import io
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from cryptography.hazmat.primitives import hashes, padding
 from cryptography.hazmat.primitives import hmac as c_hmac
@@ -59,8 +59,8 @@ def _keys(master_hex: str) -> tuple[bytes, bytes, bytes]:
     )
 
 
-def keys() -> tuple[bytes, bytes, bytes]:
-    return _keys(settings.PII_KEY)
+def keys(master_hex: str | None = None) -> tuple[bytes, bytes, bytes]:
+    return _keys(master_hex or settings.PII_KEY)
 
 
 def encrypt(plaintext: str) -> str:
@@ -80,12 +80,12 @@ def is_encrypted(value: object) -> bool:
     return isinstance(value, str) and value.startswith(PREFIX)
 
 
-def decrypt(value: str) -> str:
+def decrypt(value: str, master_hex: str | None = None) -> str:
     """Plaintext of a stored value; a value written before encryption (no prefix) is
     returned as it is, so a table can be migrated row by row."""
     if not is_encrypted(value):
         return value
-    enc_key, mac_key, _lookup = keys()
+    enc_key, mac_key, _lookup = keys(master_hex)
     raw = base64.b64decode(value[len(PREFIX) :])
     body, tag = raw[:-TAG_BYTES], raw[-TAG_BYTES:]
     if not std_hmac.compare_digest(_hmac_sm3(mac_key, body)[:TAG_BYTES], tag):
@@ -139,7 +139,7 @@ def unseal(data: bytes, master_hex: str | None = None, purpose: str = "file") ->
 
 
 def seal_stream(
-    src: BinaryIO, dst: BinaryIO, master_hex: str | None = None, purpose: str = "file"
+    src: IO[bytes], dst: IO[bytes], master_hex: str | None = None, purpose: str = "file"
 ) -> None:
     enc_key, mac_key = _file_keys(master_hex or settings.PII_KEY, purpose)
     iv = os.urandom(16)
@@ -157,7 +157,7 @@ def seal_stream(
     dst.write(tail + mac.finalize())
 
 
-def _ciphertext_blocks(src: BinaryIO, length: int) -> Iterator[bytes]:
+def _ciphertext_blocks(src: IO[bytes], length: int) -> Iterator[bytes]:
     left = length
     while left > 0:
         block = src.read(min(CHUNK, left))
@@ -168,7 +168,7 @@ def _ciphertext_blocks(src: BinaryIO, length: int) -> Iterator[bytes]:
 
 
 def unseal_stream(
-    src: BinaryIO, dst: BinaryIO, master_hex: str | None = None, purpose: str = "file"
+    src: IO[bytes], dst: IO[bytes], master_hex: str | None = None, purpose: str = "file"
 ) -> None:
     """Check the tag over the whole input first (one pass), then decrypt (a second pass):
     nothing of a tampered or wrongly keyed file is written. `src` must be seekable."""
@@ -200,23 +200,40 @@ def read_stored(name: str) -> bytes:
         return unseal(fh.read())
 
 
-def seal_stored(name: str, master_hex: str | None = None) -> bool:
-    """Seal a stored file in place (data migration, key rotation); True when rewritten.
-    With `master_hex` (the old key) a sealed file is re-sealed under the current key."""
+def seal_stored(name: str) -> bool:
+    """Seal a file stored in clear, in place (the data migration); True when rewritten."""
     if not name or not default_storage.exists(name):
         return False
     with default_storage.open(name, "rb") as fh:
         data = fh.read()
     if is_sealed(data):
-        if master_hex is None:
-            return False
-        data = unseal(data, master_hex)
-    sealed = seal(data)
+        return False
+    _replace(name, seal(data))
+    return True
+
+
+def reseal_stored(name: str, old_hex: str) -> bool:
+    """Seal a stored file under the current key that was sealed under `old_hex` (key
+    rotation); a file already under the current key is left alone. True when rewritten."""
+    if not name or not default_storage.exists(name):
+        return False
+    with default_storage.open(name, "rb") as fh:
+        data = fh.read()
+    if is_sealed(data):
+        try:
+            unseal(data)
+            return False  # already under the current key
+        except DecryptionError:
+            data = unseal(data, old_hex)
+    _replace(name, seal(data))
+    return True
+
+
+def _replace(name: str, data: bytes) -> None:
     path = Path(default_storage.path(name))
     tmp = path.with_name(path.name + ".sealing")
-    tmp.write_bytes(sealed)
+    tmp.write_bytes(data)
     os.replace(tmp, path)  # atomic: a reader sees the old or the new file, never half
-    return True
 
 
 # -- keyed-hash lookup ------------------------------------------------------------------
