@@ -171,7 +171,7 @@ DB_APP_ROLE = env.str("DB_APP_ROLE", default="")
 
 # Master key for personal data at rest (SM4 + HMAC-SM3 lookups, mediation.models.crypto): 64 hex
 # digits. The default is public and for development only; `check --deploy` refuses it.
-# Changing it makes stored ID and phone numbers unreadable: keep it with the backups.
+# Changing it makes stored data unreadable: rotate with `manage.py rotate_pii_key` (deploy §10).
 DEV_PII_KEY = "6474" * 16
 PII_KEY = env.str("PII_KEY", default=DEV_PII_KEY)
 try:
