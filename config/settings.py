@@ -171,7 +171,7 @@ DB_APP_ROLE = env.str("DB_APP_ROLE", default="")
 
 # Master key for personal data at rest (SM4 + HMAC-SM3 lookups, mediation.models.crypto): 64 hex
 # digits. The default is public and for development only; `check --deploy` refuses it.
-# Changing it makes stored ID and phone numbers unreadable: keep it with the backups.
+# Changing it makes stored data unreadable: rotate with `manage.py rotate_pii_key` (deploy §10).
 DEV_PII_KEY = "6474" * 16
 PII_KEY = env.str("PII_KEY", default=DEV_PII_KEY)
 try:
@@ -179,6 +179,14 @@ try:
         raise ValueError
 except ValueError:
     raise ImproperlyConfigured("PII_KEY must be 64 hexadecimal digits") from None
+# Key of `manage.py backup` files (SM4, mediation.ops.backup); by default derived from
+# PII_KEY (a separate purpose label), or 64 hex digits of its own, kept off the backup disk.
+BACKUP_KEY = env.str("BACKUP_KEY", default="") or PII_KEY
+try:
+    if len(bytes.fromhex(BACKUP_KEY)) != 32:
+        raise ValueError
+except ValueError:
+    raise ImproperlyConfigured("BACKUP_KEY must be 64 hexadecimal digits") from None
 
 # 等保 composition and history (config.passwords; where it differs from ASVS is noted there).
 PASSWORD_HISTORY = env.int("PASSWORD_HISTORY", default=5)
@@ -407,6 +415,8 @@ DOCUMENT_RETENTION_AGREED = env.str("DOCUMENT_RETENTION_AGREED", default="长期
 DOCUMENT_RETENTION_OTHER = env.str("DOCUMENT_RETENTION_OTHER", default="短期（十年）")
 # Uploaded attachments (PDF, JPEG, PNG), stored under MEDIA_ROOT, which is never served.
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
+# Pages of one uploaded PDF (the stored count is a small integer; a bigger file is split).
+ATTACHMENT_MAX_PAGES = env.int("ATTACHMENT_MAX_PAGES", default=1000)
 
 # Logs: JSON lines (one object a line, with actor and case number, ID and phone numbers
 # masked) by default when DEBUG is off; plain text for a developer. See mediation/ops/logs.py.

@@ -2,7 +2,7 @@
 evidence, receipts. One door for upload and download, each an event.
 
 A file is accepted only when its content is a PDF, JPEG or PNG: the leading bytes name
-the format and a real parse (Pillow for images, pypdf for PDFs) must succeed; the name
+the format and a real parse (Pillow for images, qpdf for PDFs) must succeed within bounds; the name
 and the request's Content-Type are never trusted. At most ATTACHMENT_MAX_BYTES, read in
 bounded chunks. Stored under a random name in the default storage under MEDIA_ROOT,
 which the web server never serves."""
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import os
 import secrets
 from typing import TYPE_CHECKING, Any
@@ -26,10 +25,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mediation import policies
+from mediation.documents import uploads
 from mediation.errors import InvalidFields, NotPermitted, NotVisible
 from mediation.events import record_event
 from mediation.law.choices import AttachmentKind, EventType
-from mediation.models import Attachment, Case
+from mediation.models import Attachment, Case, crypto
 
 from .base import CaseRef
 
@@ -38,7 +38,6 @@ if TYPE_CHECKING:
 
 PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
 EXTENSION = {PDF: "pdf", JPEG: "jpg", PNG: "png"}
-MAX_PIXELS = 60_000_000  # a phone photo is ~12 MP; more is a decompression bomb
 
 
 def max_bytes() -> int:
@@ -80,42 +79,14 @@ def sniff(head: bytes) -> str | None:
 
 
 def inspect(data: bytes) -> tuple[str, int]:
-    """(content type, pages) of an acceptable file; ValueError with the reason if not."""
+    """(content type, pages) of an acceptable file; ValueError with the reason if not.
+    The bounds (pages, time, pixels) are mediation.documents.uploads'."""
     kind = sniff(data[:16])
     if kind is None:
         raise ValueError(_("只接受PDF、JPEG或PNG文件（按文件内容识别）"))
     if kind == PDF:
-        # lazy: pypdf and Pillow load only for an upload, not with every process
-        from pypdf import PdfReader
-        from pypdf.errors import PdfReadError
-
-        try:
-            reader = PdfReader(io.BytesIO(data), strict=False)
-            if reader.is_encrypted:
-                raise ValueError(_("PDF文件已加密，无法归入卷宗，请上传未加密的文件"))
-            pages = len(reader.pages)
-            for page in reader.pages:
-                page.mediabox  # noqa: B018 (a page without a box cannot be filed)
-        except (PdfReadError, KeyError, TypeError, AttributeError, OSError) as exc:
-            raise ValueError(_("PDF文件已损坏，无法读取")) from exc
-        if pages < 1:
-            raise ValueError(_("PDF文件没有页面"))
-        return kind, pages
-    from PIL import Image  # lazy: as pypdf above
-
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            if image.format not in ("JPEG", "PNG"):
-                raise ValueError(_("只接受PDF、JPEG或PNG文件（按文件内容识别）"))
-            if image.width * image.height > MAX_PIXELS:
-                raise ValueError(_("图片像素过大"))
-            image.verify()
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()  # verify() checks structure; load() decodes the pixels
-    except ValueError:
-        raise
-    except Exception as exc:  # Pillow raises many kinds for a broken file
-        raise ValueError(_("图片文件已损坏，无法读取")) from exc
+        return kind, uploads.pdf_pages(data)
+    uploads.check_image(data)
     return kind, 1
 
 
@@ -191,7 +162,7 @@ def add_attachment(
     stored = default_storage.save(
         f"attachments/{timezone.localtime(now).year}/{case.pk}/"
         f"{secrets.token_hex(16)}.{EXTENSION[content_type]}",
-        ContentFile(data),
+        ContentFile(crypto.seal(data)),  # identity copies: sealed at rest (DESIGN §9)
     )
     try:
         with transaction.atomic():
@@ -237,8 +208,7 @@ def open_attachment(
     att = Attachment.objects.filter(case=case, pk=attachment_id).first()
     if att is None:
         raise NotVisible(_("材料不存在"))
-    with att.file.open("rb") as fh:
-        data = fh.read()
+    data = crypto.read_stored(att.file.name)
     with transaction.atomic():
         record_event(
             case,

@@ -31,6 +31,7 @@ from mediation.law.identity import display_name
 from mediation.law.transitions import FORMS
 from mediation.models import Case, CaseEvent
 
+from . import uploads
 from .context import Ctx
 from .kinds import KINDS
 from .layout import (
@@ -157,7 +158,8 @@ IMAGE_DPI = 200
 def _placeable(paper: Paper, box_w: float, box_h: float) -> tuple[ImageReader, float, float]:
     """(ImageReader, width px, height px) of an attachment image, scaled down when it has
     more pixels than the page can show; a JPEG that fits is embedded as it is."""
-    with Image.open(io.BytesIO(paper.data)) as image:
+    # one decode at a time (images stored before the 25 MP bound may be up to 60 MP)
+    with uploads.decode_slot(), Image.open(io.BytesIO(paper.data)) as image:
         iw, ih = image.size
         limit_w, limit_h = box_w / 72 * IMAGE_DPI, box_h / 72 * IMAGE_DPI
         if iw * ih <= 2 * limit_w * limit_h:
@@ -213,7 +215,8 @@ def _attachment_parts(case: Case, font: str, papers: list[Paper]) -> dict[str, l
         if paper.is_image:
             pages = [image_pages[id(paper)]]
         else:
-            pages = list(_reader(paper.data).pages)
+            # stored as received; filed without anything that runs (DESIGN §9)
+            pages = list(_reader(uploads.without_active_content(paper.data)).pages)
         parts.setdefault(paper.kind, []).append(Part(paper.title, pages, "附件"))
     return parts
 

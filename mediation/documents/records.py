@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from pypdf import PdfReader
 
-from ..models import Case, CaseEvent, Document
+from ..models import Case, CaseEvent, Document, crypto
 from . import fonts
 from .casefile import FILE_ORDER, Paper, StoredDocs, assemble_from
 from .context import Ctx
@@ -198,8 +198,11 @@ def store(
     """Write both files under random names, then the row with the next version."""
     year = timezone.localtime().year
     base = f"documents/{year}/{case.pk}/{kind}-{secrets.token_hex(8)}"
-    name = default_storage.save(f"{base}.pdf", ContentFile(pdf))
-    masked_name = default_storage.save(f"{base}-m.pdf", ContentFile(masked_pdf))
+    # Sealed at rest (SM4, DESIGN §9): the full version carries full ID numbers, and both
+    # carry the attachments; served in clear only through read() behind the permission
+    # checks of the views.
+    name = default_storage.save(f"{base}.pdf", ContentFile(crypto.seal(pdf)))
+    masked_name = default_storage.save(f"{base}-m.pdf", ContentFile(crypto.seal(masked_pdf)))
     try:
         with transaction.atomic():
             # one writer at a time per case: versions never collide
@@ -257,8 +260,7 @@ def ensure(case: Case, kind: str) -> list[Document]:
 
 
 def read(doc: Document, *, full: bool) -> bytes:
-    with (doc.file if full else doc.masked_file).open("rb") as fh:
-        return fh.read()
+    return crypto.read_stored((doc.file if full else doc.masked_file).name)
 
 
 def store_case_file(case_id: int, event: EventRef = None) -> Document:
@@ -297,8 +299,7 @@ def gather(case: Case, full: bool) -> tuple[StoredDocs, list[Paper]]:
         ]
     papers = []
     for att in case.attachments.order_by("id"):
-        with att.file.open("rb") as fh:
-            data = fh.read()
+        data = crypto.read_stored(att.file.name)
         papers.append(
             Paper(att.kind, f"{att.get_kind_display()}：{att.name}", att.content_type, data)
         )

@@ -32,8 +32,9 @@ class Party(models.Model):
         _("代理人类型"), max_length=16, choices=RepresentativeKind.choices, blank=True
     )
     rep_name = models.CharField(_("代理人姓名"), max_length=50, blank=True)
-    rep_id_number = models.CharField(_("代理人公民身份号码"), max_length=18, blank=True)
-    rep_phone = models.CharField(_("代理人联系电话"), max_length=30, blank=True)
+    # Encrypted at rest like the party's own numbers (DESIGN §9); nobody searches by them.
+    rep_id_number = EncryptedCharField(_("代理人公民身份号码"), max_length=18, blank=True)
+    rep_phone = EncryptedCharField(_("代理人联系电话"), max_length=30, blank=True)
     rep_authorization = models.TextField(_("授权委托书/监护关系证明"), blank=True)
 
     class Meta:

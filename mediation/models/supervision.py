@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from .append_only import AppendOnly
+from .crypto import EncryptedCharField
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -103,7 +104,7 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         related_name="complaints",
     )
     complainant = models.CharField(_("投诉人"), max_length=50)
-    contact = models.CharField(_("联系方式"), max_length=30)
+    contact = EncryptedCharField(_("联系方式"), max_length=30)  # SM4 at rest (DESIGN §9)
     facts = models.TextField(_("投诉事实"), max_length=4000)
     state = FSMField(
         _("状态"),

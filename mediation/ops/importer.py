@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -57,6 +58,7 @@ from mediation.models import (
     Party,
     case_sql,
 )
+from mediation.supervision.xlsx import neutral
 
 BATCH = 2000
 
@@ -354,9 +356,37 @@ class Validator:
         )
 
 
+# An XLSX is a zip: a register of 100,000 rows unpacks to well under this; a zip bomb of a
+# few MB unpacks to gigabytes (issue #30: 2.25 GB in memory).
+MAX_UNCOMPRESSED = 512 * 1024 * 1024
+
+
+def check_archive(path: str | Path, limit: int | None = None) -> None:
+    """Refuse an archive whose members unpack to more than `limit`: first by the sizes its
+    directory declares (nothing inflated), then by inflating each member in bounded chunks
+    (zipfile stops at the declared size and checks the CRC, so a lying header fails too)."""
+    limit = MAX_UNCOMPRESSED if limit is None else limit
+    too_big = _("文件解压后超过%(mb)dMB，疑似压缩炸弹，未导入") % {"mb": limit // (1024 * 1024)}
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            if sum(m.file_size for m in members) > limit:
+                raise ImportFileError(too_big)
+            total = 0
+            for member in members:
+                with archive.open(member) as fh:
+                    while block := fh.read(1 << 20):
+                        total += len(block)
+                        if total > limit:
+                            raise ImportFileError(too_big)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
+        raise ImportFileError(_("无法读取XLSX文件：%(e)s") % {"e": type(exc).__name__}) from None
+
+
 def read_rows(path: str | Path) -> tuple[int, Iterator[tuple[int, dict[str, Any]]]]:
     """(number of data rows, iterator of (sheet row number, {field: value})). Read with
     calamine (Rust): openpyxl alone took most of the time budget of a 100,000-row import."""
+    check_archive(path)
     try:
         sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
         rows = sheet.iter_rows()
@@ -552,5 +582,5 @@ def write_workbook(path: str | Path, rows: Iterable[dict[str, Any]] = ()) -> Non
     headers = list(COLUMNS)
     ws.append(headers)
     for row in rows:
-        ws.append([row.get(h) for h in headers])
+        ws.append([neutral(row.get(h)) for h in headers])  # never a formula (DESIGN §9)
     wb.save(path)

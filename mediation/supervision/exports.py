@@ -37,12 +37,18 @@ from mediation.models.crypto import decrypt
 from mediation.supervision import figures as supervision
 from mediation.supervision.aggregates import Filters
 
-from .xlsx import SheetWriter
+from .xlsx import SheetWriter, neutral
 
 NO_DATA = "无数据"
 CHUNK = 5000
 # What a workbook cell holds.
 CellValue: TypeAlias = str | float | dt.datetime | None
+
+
+def _append(ws: WriteOnlyWorksheet, values: list[Any]) -> None:
+    """A row of an openpyxl sheet: no text cell may start a formula (openpyxl makes any
+    "=…" string one; region and category labels come from public applications)."""
+    ws.append([v if isinstance(v, Cell) else neutral(v) for v in values])
 
 
 def figure_rows(data: dict) -> list[tuple[str, object]]:
@@ -87,7 +93,7 @@ DIMENSIONS = [
 
 
 def _bold(ws: WriteOnlyWorksheet, value: CellValue) -> Cell:
-    cell = WriteOnlyCell(ws, value=value)
+    cell = WriteOnlyCell(ws, value=neutral(value))
     cell.font = Font(bold=True)
     return cell
 
@@ -108,18 +114,18 @@ def stats_workbook(
 ) -> tempfile.SpooledTemporaryFile[bytes]:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(_("概览"))
-    ws.append([_bold(ws, _("红寺堡区矛盾纠纷多元化解统计"))])
-    ws.append([_period_text(filters)])
-    ws.append([_("统计时间"), timezone.localtime(data["as_of"]).strftime("%Y-%m-%d %H:%M")])
-    ws.append([])
-    ws.append([_bold(ws, _("指标")), _bold(ws, _("数值"))])
+    _append(ws, [_bold(ws, _("红寺堡区矛盾纠纷多元化解统计"))])
+    _append(ws, [_period_text(filters)])
+    _append(ws, [_("统计时间"), timezone.localtime(data["as_of"]).strftime("%Y-%m-%d %H:%M")])
+    _append(ws, [])
+    _append(ws, [_bold(ws, _("指标")), _bold(ws, _("数值"))])
     for label, value in figure_rows(data):
-        ws.append([label, value])
+        _append(ws, [label, value])
     for key, title in DIMENSIONS:
         sheet = wb.create_sheet(str(title))
-        sheet.append([_bold(sheet, _("项目")), _bold(sheet, _("代码")), _bold(sheet, _("件数"))])
+        _append(sheet, [_bold(sheet, _("项目")), _bold(sheet, _("代码")), _bold(sheet, _("件数"))])
         for row in data[key]:
-            sheet.append([row["label"], row["key"], row["count"]])
+            _append(sheet, [row["label"], row["key"], row["count"]])
     ministry_sheet(wb, table, filters)
     out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
     wb.save(out)
@@ -129,25 +135,26 @@ def stats_workbook(
 
 def ministry_sheet(wb: Workbook, table: dict, filters: Filters) -> None:
     ws = wb.create_sheet(_("人民调解工作统计表"))
-    ws.append([_bold(ws, _("人民调解工作统计表"))])
-    ws.append([_period_text(filters)])
+    _append(ws, [_bold(ws, _("人民调解工作统计表"))])
+    _append(ws, [_period_text(filters)])
     cols = supervision.columns()
-    ws.append([_bold(ws, _("纠纷类型")), *(_bold(ws, label) for _k, label in cols)])
+    _append(ws, [_bold(ws, _("纠纷类型")), *(_bold(ws, label) for _k, label in cols)])
     if table["rows"] is None:
-        ws.append([_("合计"), *([NO_DATA] * len(cols))])
+        _append(ws, [_("合计"), *([NO_DATA] * len(cols))])
     else:
         for row in table["rows"]:
-            ws.append([row["label"], *(_cell(row[k]) for k, _label in cols)])
-        ws.append([_bold(ws, _("合计")), *(_cell(table["total"][k]) for k, _label in cols)])
+            _append(ws, [row["label"], *(_cell(row[k]) for k, _label in cols)])
+        _append(ws, [_bold(ws, _("合计")), *(_cell(table["total"][k]) for k, _label in cols)])
     screening = table["screening"]
-    ws.append([])
-    ws.append(
+    _append(ws, [])
+    _append(
+        ws,
         [
             _("开展矛盾纠纷排查（次）"),
             NO_DATA if screening is None else screening["times"],
             _("排查发现纠纷（件）"),
             NO_DATA if screening is None else screening["found"],
-        ]
+        ],
     )
 
 

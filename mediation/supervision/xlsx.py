@@ -11,11 +11,15 @@ memory stays flat. The result is an ordinary workbook: the tests open it with op
 import re
 import zipfile
 from collections.abc import Iterable
-from typing import IO
+from typing import IO, TypeVar
 from xml.sax.saxutils import escape
 
+# A cell starting with one of these is a formula (or becomes one when edited or saved as
+# CSV): every exported text that does is prefixed with ' (DESIGN §9, OWASP CSV injection).
+FORMULA_START = frozenset("=+-@\t\r")
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # not allowed in XML 1.0
 _FLUSH = 1000
+T = TypeVar("T")
 
 _CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
@@ -80,10 +84,19 @@ def _text(value: str) -> str:
     return f"<t>{value}</t>"
 
 
+def neutral(value: T) -> T | str:
+    """`value` safe as an exported cell: text that would start a formula gets a leading '."""
+    if isinstance(value, str) and value[:1] in FORMULA_START:
+        return "'" + value
+    return value
+
+
 def _cell(value: object, style: str) -> str:
     if value is None or value == "":
         return "<c/>"
     if type(value) is str:
+        if value[0] in FORMULA_START:
+            value = "'" + value
         return f'<c t="inlineStr"{style}><is>{_text(value)}</is></c>'
     if isinstance(value, bool):
         return f'<c t="b"{style}><v>{int(value)}</v></c>'

@@ -5,7 +5,7 @@ from django.core.files.storage import default_storage
 from rest_framework.test import APIClient
 
 from mediation.law.choices import EventType, State
-from mediation.models import Case, CaseEvent
+from mediation.models import Case, CaseEvent, crypto
 
 from .conftest import assert_in_order, page_count, pdftotext
 
@@ -99,8 +99,8 @@ def test_archive_stores_the_case_file(world, django_capture_on_commit_callbacks)
     assert case.state == State.ARCHIVED
     assert case.case_file.name.startswith("documents/")
     assert default_storage.exists(case.case_file.name)
-    stored = case.case_file.read()
-    case.case_file.close()
+    # sealed at rest (SM4, issue #30); the store reads it back in clear
+    stored = crypto.read_stored(case.case_file.name)
     text = pdftotext(stored)
     assert_in_order(
         text,

@@ -9,11 +9,10 @@ import os
 import sqlite3
 import subprocess
 import sys
-import tarfile
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 
 from mediation.models import Attachment, Case, CaseEvent, Document
@@ -51,11 +50,11 @@ def populate(world):
     }
 
 
-def restore_media(backup: Path, dest: Path) -> Path:
-    dest.mkdir()
-    with tarfile.open(backup / "media.tar.gz") as tar:
-        tar.extractall(dest, filter="data")
-    return dest
+def decrypt(backup: Path, dest: Path) -> tuple[Path, Path]:
+    """`manage.py restore` (the documented first step): the clear database and media."""
+    call_command("restore", str(backup), "--to", str(dest), stdout=open(os.devnull, "w"))
+    manifest = json.loads((backup / "manifest.json").read_text())
+    return dest / manifest["database"], dest / "media"
 
 
 def verify_with_manage_py(backup: Path, database_url: str, media_root: Path) -> str:
@@ -110,9 +109,7 @@ def test_sqlite_backup_restores_every_case_event_and_file(world, media, tmp_path
     assert set(manifest["media"]) == stored
 
     # Restore: the database file is the backup (copied into place with the server stopped).
-    restored = tmp_path / "restored.sqlite3"
-    restored.write_bytes((backup / "db.sqlite3").read_bytes())
-    restored_media = restore_media(backup, tmp_path / "restored-media")
+    restored, restored_media = decrypt(backup, tmp_path / "restored")
     db = sqlite3.connect(restored)
     try:
         check_restored(db.cursor(), before, restored_media)
@@ -138,6 +135,7 @@ def test_postgres_dump_restores_into_a_fresh_database(world, media, tmp_path):
     run = lambda *cmd: subprocess.run(cmd, env=env, check=True, capture_output=True)  # noqa: E731
     run("dropdb", "--if-exists", *args, fresh)
     run("createdb", *args, fresh)
+    dump, restored_media = decrypt(backup, tmp_path / "restored")
     try:
         # The documented restore: pg_restore into an empty database.
         run(
@@ -147,9 +145,8 @@ def test_postgres_dump_restores_into_a_fresh_database(world, media, tmp_path):
             *args,
             "-d",
             fresh,
-            str(backup / "db.dump"),
+            str(dump),
         )
-        restored_media = restore_media(backup, tmp_path / "restored-media")
         host, port = settings_dict.get("HOST") or "127.0.0.1", settings_dict.get("PORT") or 5432
         user = settings_dict.get("USER") or "postgres"
         password = settings_dict.get("PASSWORD") or ""
@@ -164,3 +161,29 @@ def test_postgres_dump_restores_into_a_fresh_database(world, media, tmp_path):
         assert out.startswith("ok rows=")
     finally:
         run("dropdb", "--if-exists", *args, fresh)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_backup_is_encrypted_private_and_needs_its_key(world, media, tmp_path, settings):
+    """Issue #30: the dump held 46 full ID numbers in a world-readable file."""
+    if connection.vendor != "sqlite":
+        pytest.skip("the SQLite online backup (PostgreSQL: the test above restores it)")
+    from tests.conftest import APPLICANT
+
+    populate(world)
+    os.umask(0o022)  # a usual umask: the backup must not depend on it
+    call_command("backup", str(tmp_path / "backups"), stdout=open(os.devnull, "w"))
+    (backup,) = (tmp_path / "backups").iterdir()
+    assert backup.stat().st_mode & 0o777 == 0o700
+    names = sorted(p.name for p in backup.iterdir())
+    assert names == ["db.sqlite3.sm4", "manifest.json", "media.tar.gz.sm4"]
+    for path in backup.iterdir():
+        assert path.stat().st_mode & 0o777 == 0o600, path
+        data = path.read_bytes()
+        assert APPLICANT["id_number"].encode() not in data
+        assert b"SQLite format" not in data and not data.startswith(b"\x1f\x8b")
+    # Another key: refused, and no partial clear output is left behind.
+    settings.BACKUP_KEY = "ab" * 32
+    with pytest.raises(CommandError, match="integrity"):
+        call_command("restore", str(backup), "--to", str(tmp_path / "wrong"))
+    assert not (tmp_path / "wrong").exists()
