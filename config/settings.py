@@ -11,13 +11,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import environ
+from config.env import StrictEnv
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-env = environ.Env()
+env = StrictEnv()
 
 # Off unless a developer asks (DEBUG=true): `make run` shows users the Chinese error
 # pages, never Django's technical ones (DESIGN.md §9).
