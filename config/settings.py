@@ -11,9 +11,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from config.env import StrictEnv
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from config.env import StrictEnv
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
