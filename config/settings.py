@@ -189,9 +189,12 @@ AUTH_PASSWORD_VALIDATORS = [
         "NAME": "config.passwords.MinimumLengthValidator",
         "OPTIONS": {"min_length": env.int("PASSWORD_MIN_LENGTH", default=12)},
     },
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "config.passwords.BlocklistValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-    {"NAME": "config.passwords.CompositionValidator"},
+    {
+        "NAME": "config.passwords.CompositionValidator",
+        "OPTIONS": {"passphrase_length": env.int("PASSPHRASE_LENGTH", default=20)},
+    },
     {"NAME": "config.passwords.HistoryValidator"},
 ]
 
