@@ -128,7 +128,7 @@ DECORATION = re.compile(r"^[\W\d_]+|[\W\d_]+$")
 def blocklist() -> frozenset[str]:
     """Django's 20,000 common passwords and zxcvbn's 30,000, lower-cased."""
     # lazy: the zxcvbn list is large; read once, on the first password checked.
-    from zxcvbn.frequency_lists import FREQUENCY_LISTS  # type: ignore[import-untyped]
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
     path = password_validation.CommonPasswordValidator().DEFAULT_PASSWORD_LIST_PATH
     with gzip.open(str(path), "rt", encoding="utf-8") as fh:
