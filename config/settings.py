@@ -467,6 +467,8 @@ AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", defaul
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 LOGIN_ACCOUNT_FAILURE_LIMIT = env.int("LOGIN_ACCOUNT_FAILURE_LIMIT", default=100)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# A TOTP device's key is its owner's alone: never shown in the admin (三员分立, config.separation).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
 AXES_LOCKOUT_CALLABLE = "config.security.lockout_response"
