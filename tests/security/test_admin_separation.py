@@ -217,7 +217,9 @@ def test_a_second_administrator_confirms_and_the_owner_enrols(admins, dormant):
     types = list(AuditEvent.objects.values_list("type", flat=True))
     assert types == ["admin.change_requested", "admin.change_confirmed", "admin.factor_enrolled"]
     # The assessor's page: who holds which role, with a second factor.
-    auditor_page = client_of(admins, AUDIT).get("/admin/separation/").content.decode()
+    auditor = client_of(admins, AUDIT)
+    assert 'href="/admin/separation/"' in auditor.get("/admin/").content.decode()
+    auditor_page = auditor.get("/admin/separation/").content.decode()
     assert 'data-role="审计管理员" data-username="dormant"' in auditor_page
 
 
