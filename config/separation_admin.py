@@ -235,6 +235,14 @@ def _replace(
     site.register(model, type(f"Separated{base.__name__}", (mixin, base), {}))
 
 
+class AdminChangeAdmin(ViewOnly):
+    """The audit administrator's list of every requested change and who decided it."""
+
+    list_display = ["id", "kind", "target", "role", "state", "requested_by", "requested_at"]
+    list_filter = ["kind", "state"]
+    list_select_related = ["target", "requested_by"]
+
+
 def register(site: admin.AdminSite) -> None:
     # lazy: third-party admin classes, imported once the admin has autodiscovered them
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
@@ -243,6 +251,7 @@ def register(site: admin.AdminSite) -> None:
 
     site.unregister(Membership)
     site.register(Membership, SeparatedMembershipAdmin)
+    site.register(AdminChange, AdminChangeAdmin)
     # Groups' permissions come from the migration; second factors from their owners; API
     # tokens from a sign-in; login logs and the flows' rows only from what happened.
     for model in (Group, TOTPDevice, AccessLog, AccessFailureLog, Process, Task):

@@ -28,6 +28,7 @@ PAGES = {
     "/admin/mediation/caseevent/": {AUDIT},
     "/admin/axes/accesslog/": {AUDIT},
     "/admin/mediation/auditevent/": {AUDIT},
+    "/admin/mediation/adminchange/": {SYSTEM, SECURITY, AUDIT},
     # who holds which administrator role, and the changes waiting for confirmation
     "/admin/separation/": {SYSTEM, SECURITY, AUDIT},
 }
