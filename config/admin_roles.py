@@ -114,6 +114,10 @@ class SeparatedUserAdmin(UserAdmin):
             return ["groups", "is_superuser", "user_permissions"]
         group = admin_group(request.user)
         mine = USER_FIELDS.get(group, set()) if group is not None else set()
+        if obj is not None and group == SECURITY and admin_group(obj) is not None:
+            # An administrator is switched off only by revoking the role, which a second
+            # administrator confirms (config.separation).
+            mine = mine - {"is_active", "is_staff"}
         return sorted(fields - mine)
 
 

@@ -140,6 +140,25 @@ def test_nobody_changes_their_own_roles_or_factor(admins):
     assert not AdminChange.objects.exists()
 
 
+def test_the_security_administrator_alone_cannot_switch_off_another_administrator(admins, world):
+    c = client_of(admins, SECURITY)
+    auditor = admins[AUDIT][0]
+    page = c.get(f"/admin/auth/user/{auditor.pk}/change/").content.decode()
+    assert 'name="is_active"' not in page
+    c.post(f"/admin/auth/user/{auditor.pk}/change/", {"is_active": "", "is_staff": ""})
+    auditor.refresh_from_db()
+    assert auditor.is_active and auditor.is_staff
+    # An ordinary account stays his to switch off.
+    page = c.get(f"/admin/auth/user/{world.mediator.pk}/change/").content.decode()
+    assert 'name="is_active"' in page
+    # Revoking the role waits for a second administrator, then takes the admin away.
+    change = separation.request_change(admins[SECURITY][0], "revoke_role", auditor, AUDIT)
+    assert auditor.groups.exists()
+    separation.confirm_change(admins[SYSTEM][0], change)
+    auditor.refresh_from_db()
+    assert not auditor.groups.exists() and not auditor.is_staff
+
+
 def test_the_attack_of_the_security_administrator_is_refused(admins, dormant):
     c = client_of(admins, SECURITY)
     # No device with a key of his choosing …
