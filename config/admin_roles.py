@@ -3,29 +3,26 @@ accounts in separate groups, each with its own admin pages and nothing else, all
 two-factor login (TOTP, django-otp), and every admin action is recorded (the admin's
 LogEntry, append-only for the application's database role; logins in axes' access log).
 
-- 系统管理员 (system): organisations and memberships, user accounts' profile fields.
-- 安全管理员 (security): who is active and in which role group, lockouts (axes), API
-  tokens (knox) and TOTP devices.
-- 审计管理员 (audit): reads the admin log, the case event trail and the login logs; changes
-  nothing.
+- 系统管理员 (system): accounts' profile fields, organisations, the calendar, webhooks.
+- 安全管理员 (security): memberships (business roles), who is active, requests for
+  administrator roles and second factors, lockouts (axes), API tokens (knox).
+- 审计管理员 (audit): reads the admin log, the audit events, the case event trail and the
+  login logs; changes nothing.
 
-No account may be in two of the three groups. The groups and their permissions are kept in
-step with ROLE_PERMISSIONS after every migrate (`ensure_groups`).
+No account may be in two of the three groups, nor in one and hold a business role; role and
+second-factor changes wait for a second administrator (config.separation). The groups and
+their permissions come with the first `migrate` (mediation migration 0006, a frozen copy of
+ROLE_PERMISSIONS; `ensure_groups` puts them back after a test database flush).
 """
 
 from typing import Any
 
-from django import forms
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import AnonymousUser, Group, Permission, User
-from django.core.exceptions import ValidationError
-from django.db.models import Model
-from django.db.models.signals import m2m_changed
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 
 from config.admin_site import ReadOnlyAdminMixin
 
@@ -34,18 +31,14 @@ ADMIN_GROUPS = (SYSTEM, SECURITY, AUDIT)
 
 ROLE_PERMISSIONS = {
     SYSTEM: [
-        # the official calendar (DESIGN §12.1): a year's arrangement as Holiday rows
         "mediation.add_holiday",
         "mediation.change_holiday",
         "mediation.delete_holiday",
         "mediation.view_holiday",
+        # organisations; their members are the security administrator's (DESIGN §12.5)
         "mediation.add_organization",
         "mediation.change_organization",
         "mediation.view_organization",
-        "mediation.add_membership",
-        "mediation.change_membership",
-        "mediation.delete_membership",
-        "mediation.view_membership",
         "auth.add_user",
         "auth.change_user",
         "auth.view_user",
@@ -53,22 +46,30 @@ ROLE_PERMISSIONS = {
         "mediation.add_webhook",
         "mediation.delete_webhook",
         "mediation.view_webhook",
+        # pending administrator changes, which a system administrator may confirm
+        "mediation.view_adminchange",
     ],
     SECURITY: [
         "auth.change_user",
         "auth.view_user",
         "auth.view_group",
+        "mediation.add_membership",
+        "mediation.change_membership",
+        "mediation.delete_membership",
+        "mediation.view_membership",
         "axes.view_accessattempt",
         "axes.delete_accessattempt",
         "knox.view_authtoken",
         "knox.delete_authtoken",
-        "otp_totp.add_totpdevice",
+        # second factors are enrolled by their owners (config.separation), never added here
         "otp_totp.view_totpdevice",
-        "otp_totp.delete_totpdevice",
+        "mediation.view_adminchange",
     ],
     AUDIT: [
         "admin.view_logentry",
         "mediation.view_caseevent",
+        "mediation.view_auditevent",
+        "mediation.view_adminchange",
         "axes.view_accesslog",
         "axes.view_accessattempt",
         "axes.view_accessfailurelog",
@@ -78,7 +79,8 @@ ROLE_PERMISSIONS = {
 # Which user fields each administrator may change on the user page.
 USER_FIELDS = {
     SYSTEM: {"username", "first_name", "last_name", "email", "password"},
-    SECURITY: {"is_active", "is_staff", "groups"},
+    # Groups change only through a confirmed AdminChange (config.separation).
+    SECURITY: {"is_active", "is_staff"},
 }
 
 
@@ -99,48 +101,24 @@ def ensure_groups(**kwargs: Any) -> None:
         group.permissions.set(wanted)
 
 
-def _one_admin_group(
-    sender: type[Model],
-    instance: Model,
-    action: str,
-    pk_set: set[int] | None,
-    model: type[Model],
-    **kwargs: Any,
-) -> None:
-    """三员分立: refuse a second administrator group on one account, however it is added."""
-    if action != "pre_add" or model is not Group or not isinstance(instance, get_user_model()):
-        return
-    adding = set(
-        Group.objects.filter(pk__in=pk_set, name__in=ADMIN_GROUPS).values_list("name", flat=True)
-    )
-    having = set(instance.groups.filter(name__in=ADMIN_GROUPS).values_list("name", flat=True))
-    if len(adding | having) > 1:
-        raise ValidationError(_("三员分立：系统管理员、安全管理员、审计管理员不能由同一账号兼任"))
-
-
 class SeparatedUserAdmin(UserAdmin):
     """Each administrator edits only their own part of an account; superuser and
     permission flags are set by nobody through the admin."""
 
     def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> list[str]:
         fields = {f.name for f in self.model._meta.get_fields()} | {"password"}
+        if obj is not None and obj.pk == request.user.pk:
+            # Nobody changes their own account here (roles, activity, second factor).
+            return sorted(fields)
         if request.user.is_superuser:
-            return ["is_superuser", "user_permissions"]
+            return ["groups", "is_superuser", "user_permissions"]
         group = admin_group(request.user)
         mine = USER_FIELDS.get(group, set()) if group is not None else set()
+        if obj is not None and group == SECURITY and admin_group(obj) is not None:
+            # An administrator is switched off only by revoking the role, which a second
+            # administrator confirms (config.separation).
+            mine = mine - {"is_active", "is_staff"}
         return sorted(fields - mine)
-
-    def save_related(
-        self, request: HttpRequest, form: "forms.ModelForm[User]", formsets: Any, change: bool
-    ) -> None:
-        groups = form.cleaned_data.get("groups")
-        if groups is not None:
-            names = {g.name for g in groups if g.name in ADMIN_GROUPS}
-            if len(names) > 1:
-                raise ValidationError(
-                    _("三员分立：系统管理员、安全管理员、审计管理员不能由同一账号兼任")
-                )
-        super().save_related(request, form, formsets, change)
 
 
 class LogEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
@@ -152,7 +130,6 @@ class LogEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 def register(site: admin.AdminSite) -> None:
-    m2m_changed.connect(_one_admin_group, sender=get_user_model().groups.through)
     site.unregister(get_user_model())
     site.register(get_user_model(), SeparatedUserAdmin)
     site.register(LogEntry, LogEntryAdmin)

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.db.models import Model
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy
@@ -13,6 +15,12 @@ class SecureAdminSite(OTPAdminSite):
 
     def __init__(self, name: str = "admin") -> None:
         super().__init__(name)
+
+    def get_urls(self) -> list[Any]:
+        # lazy: the separation pages import models, which load after this site is made.
+        from config import separation_admin
+
+        return separation_admin.urls(self) + super().get_urls()
 
 
 class ReadOnlyAdminMixin:

@@ -1,5 +1,5 @@
 from django.contrib.admin.apps import AdminConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import m2m_changed, pre_save
 
 
 class SecureAdminConfig(AdminConfig):
@@ -11,8 +11,15 @@ class SecureAdminConfig(AdminConfig):
         super().ready()
         # lazy: the admin and admin_roles import models, which cannot load before ready().
         from django.contrib import admin
+        from django.contrib.auth.models import User
 
-        from . import admin_roles
+        from mediation.models import Membership
+
+        from . import admin_roles, separation, separation_admin
 
         admin_roles.register(admin.site)
-        post_migrate.connect(admin_roles.ensure_groups, sender=self)
+        separation_admin.register(admin.site)
+        # 三员分立 however an account changes (admin, shell, seed, code); the groups come
+        # from a migration (mediation 0006), not from a post_migrate pass.
+        m2m_changed.connect(separation.one_admin_group, sender=User.groups.through)
+        pre_save.connect(separation.no_membership_for_admins, sender=Membership)

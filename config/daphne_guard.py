@@ -16,11 +16,15 @@ It relies on three daphne/twisted internals, checked by tests/security/test_boun
   `Request.process()` when the request is complete;
 - daphne's server has `log_action(protocol, action, details)`, its access-log hook.
 Under any other ASGI server `install()` finds no daphne and does nothing; the ASGI
-middleware still bounds the body there.
+middleware still bounds the body there. With daphne installed but any of these internals
+moved, `install()` raises at start (`DaphneGuardError`): serving unguarded would quietly
+bring back the memory blow-up.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import inspect
 import json
 from http import HTTPStatus
 
@@ -65,12 +69,55 @@ def reason_phrases() -> int:
     return added
 
 
-def install() -> bool:
+class DaphneGuardError(RuntimeError):
+    """daphne is installed but the internals the guard patches have moved."""
+
+
+# name -> the parameters twisted's Request method must take
+SIGNATURES = {
+    "gotLength": ["self", "length"],
+    "handleContentChunk": ["self", "data"],
+    "process": ["self"],
+}
+
+
+def _params(func: object) -> list[str]:
     try:
-        # lazy: daphne is optional; under another ASGI server there is nothing to guard.
+        return list(inspect.signature(func).parameters)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return []
+
+
+def check_hooks() -> None:
+    """Raise DaphneGuardError unless every internal the guard relies on is where it was."""
+    try:
+        # lazy: daphne and twisted are optional (only present when serving under daphne)
         from daphne.http_protocol import WebRequest
-    except ImportError:
+        from daphne.server import Server
+        from twisted.web import http as twisted_http
+    except ImportError as exc:
+        raise DaphneGuardError(f"daphne is installed but {exc} (config/daphne_guard.py)") from exc
+    problems = []
+    if not issubclass(WebRequest, twisted_http.Request):
+        problems.append("daphne.http_protocol.WebRequest is no longer a twisted Request")
+    for name, params in SIGNATURES.items():
+        hook = getattr(twisted_http.Request, name, None)
+        if not callable(hook) or _params(hook) != params:
+            problems.append(f"twisted Request.{name}({', '.join(params[1:])}) has moved")
+    if _params(getattr(Server, "log_action", None)) != ["self", "protocol", "action", "details"]:
+        problems.append("daphne Server.log_action(protocol, action, details) has moved")
+    if problems:
+        raise DaphneGuardError("the request-body guard cannot be installed: " + "; ".join(problems))
+
+
+def install() -> bool:
+    if importlib.util.find_spec("daphne") is None:
+        # Under another ASGI server there is nothing to guard (the middleware still is).
         return False
+    check_hooks()
+    # lazy: daphne is optional; check_hooks() has just imported it.
+    from daphne.http_protocol import WebRequest
+
     reason_phrases()
     if getattr(WebRequest, "_body_guard", False):
         return True

@@ -4,7 +4,6 @@ the one login lockout (django-axes), and the answer a locked account gets.
 Kept in config/ so the domain app never sees it: views only call `authenticate(request, …)`.
 """
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +15,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+
+from config import lockout
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -67,14 +68,15 @@ class LockoutBackend(AxesStandaloneBackend):
         return super().authenticate(request, username=username, password=password, **kwargs)
 
 
-def lockout_minutes() -> int:
-    return int(settings.AXES_COOLOFF_TIME / dt.timedelta(minutes=1))
-
-
-def lockout_response(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+def lockout_response(
+    request: HttpRequest,
+    original_response: HttpResponse | None = None,
+    credentials: dict[str, Any] | None = None,
+) -> HttpResponse:
     """One answer for every way in: JSON under /api/, the login page elsewhere (the admin's
     login included), both 429 with the time to wait (等保: login-failure handling)."""
-    minutes = lockout_minutes()
+    wait = lockout.retry_after(request, credentials)
+    minutes = max(1, -(-int(wait.total_seconds()) // 60))
     message = _("登录失败次数过多，账号已临时锁定，请%(minutes)d分钟后再试") % {"minutes": minutes}
     retry = minutes * 60
     if request.path.startswith("/api/"):

@@ -8,6 +8,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 
 import config.converters  # noqa: F401  (<id:…>)
+from config.enrolment import enrol_view
 from mediation.api.attachments import AttachmentDownloadView, AttachmentUploadView
 from mediation.documents.views import document_pdf
 from mediation.ops.health import healthz, readyz
@@ -30,6 +31,8 @@ urlpatterns = [
     path("readyz", readyz, name="readyz"),
     path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
+    # 三员分立: an owner enrols their own second factor through a one-time link.
+    path("account/second-factor/<str:token>/", enrol_view, name="factor_enrol"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("workflows.urls")),
     # The task inbox pages are the flows' own (workflows depends on mediation, never back).

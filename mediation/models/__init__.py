@@ -10,12 +10,14 @@ idempotency    the creating POSTs' idempotency keys and first answers
 events         the event outbox and alert reads
 prevention     screening rounds, findings, consultations
 accounts       password history
+admins         administrator changes awaiting confirmation, second-factor enrolment links
 clocks         legal time limits and the holiday calendar
 supervision    mediator roster, complaints, negative list, audit, monthly statistics
 webhooks       webhook endpoints and their deliveries
 """
 
 from mediation.models.accounts import PasswordHistory
+from mediation.models.admins import AdminChange, FactorEnrolment
 from mediation.models.case import (
     Case,
     CaseAccess,
@@ -45,6 +47,7 @@ from mediation.models.supervision import (
 from mediation.models.webhooks import DeliveryStatus, Webhook, WebhookDelivery
 
 __all__ = [
+    "AdminChange",
     "Agreement",
     "AlertRead",
     "Attachment",
@@ -62,6 +65,7 @@ __all__ = [
     "DeliveryStatus",
     "Document",
     "EmploymentKind",
+    "FactorEnrolment",
     "FollowUp",
     "GuardedStates",
     "Handoff",

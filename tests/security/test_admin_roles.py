@@ -5,7 +5,7 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.test import Client
 from django_otp.oath import totp
@@ -16,7 +16,8 @@ from mediation import policies
 
 PAGES = {
     "/admin/mediation/organization/": {SYSTEM},
-    "/admin/mediation/membership/": {SYSTEM},
+    # memberships (business roles) are the security administrator's (DESIGN §12.5)
+    "/admin/mediation/membership/": {SECURITY},
     # the official calendar (DESIGN §12.1): the system administrator keeps it
     "/admin/mediation/holiday/": {SYSTEM},
     "/admin/auth/user/": {SYSTEM, SECURITY},
@@ -26,6 +27,10 @@ PAGES = {
     "/admin/admin/logentry/": {AUDIT},
     "/admin/mediation/caseevent/": {AUDIT},
     "/admin/axes/accesslog/": {AUDIT},
+    "/admin/mediation/auditevent/": {AUDIT},
+    "/admin/mediation/adminchange/": {SYSTEM, SECURITY, AUDIT},
+    # who holds which administrator role, and the changes waiting for confirmation
+    "/admin/separation/": {SYSTEM, SECURITY, AUDIT},
 }
 
 
@@ -97,13 +102,13 @@ def test_no_account_holds_two_administrator_roles(admins):
 
 
 def test_admin_actions_are_in_the_log_the_auditor_reads(admins, world):
-    sys_client = verified_client(*admins[SYSTEM])
-    r = sys_client.post(
+    sec_client = verified_client(*admins[SECURITY])
+    r = sec_client.post(
         "/admin/mediation/membership/add/",
         {"user": world.outsider.pk, "org": world.home.pk, "role": "mediator"},
     )
     assert r.status_code == 302, r.content.decode()[:800]
-    entry = LogEntry.objects.get(user=admins[SYSTEM][0])
+    entry = LogEntry.objects.get(user=admins[SECURITY][0])
     auditor = verified_client(*admins[AUDIT])
     listing = auditor.get("/admin/admin/logentry/").content.decode()
     assert entry.object_repr in listing
@@ -122,10 +127,15 @@ def test_security_admin_cannot_make_superusers(admins, world):
     assert 'name="username"' not in page  # profile fields are the system admin's
 
 
-def test_enrol_command_prints_an_otpauth_url(admins, capsys):
-    user, _ = admins[AUDIT]
-    call_command("totp_enroll", user.username)
-    assert capsys.readouterr().out.startswith("otpauth://totp/")
+def test_enrol_command_prints_a_one_time_link_not_a_key(admins, world, capsys):
+    # The installer's command: the owner opens the link and makes the key (#30).
+    call_command("totp_enroll", world.supervisor.username)
+    out = capsys.readouterr().out
+    assert "/account/second-factor/" in out and "otpauth" not in out and "secret" not in out
+    assert not TOTPDevice.objects.filter(user=world.supervisor).exists()
+    # An account that has a second factor gets a new one only through a confirmed change.
+    with pytest.raises(CommandError):
+        call_command("totp_enroll", admins[AUDIT][0].username)
 
 
 def test_the_system_administrator_keeps_the_calendar(admins):

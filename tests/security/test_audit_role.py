@@ -79,3 +79,19 @@ def test_grant_is_repeatable(app_role):
     grant_app_role(app_role)
     grant_app_role(app_role)
     as_role(app_role, f"SELECT count(*) FROM {CaseEvent._meta.db_table}")
+
+
+def deploy_warnings() -> list[str]:
+    from django.core import checks
+
+    found = checks.run_checks(include_deployment_checks=True, tags=[checks.Tags.security])
+    return [m.id for m in found if m.id == "datiaojie.W002"]
+
+
+def test_check_deploy_warns_when_the_app_role_owns_the_audit_table(db, app_role):
+    # #30: deploy.md §3 let the application's role own its tables, so it could alter
+    # the audit. Connected as the owner (here also a superuser): `check --deploy` warns.
+    assert deploy_warnings() == ["datiaojie.W002"]
+    # Connected as the application role of the owner/app split: nothing to say.
+    with acting_as(app_role):
+        assert deploy_warnings() == []

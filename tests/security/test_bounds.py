@@ -151,3 +151,20 @@ def test_daphne_guard_hooks_exist():
     ]
     assert daphne_guard.install() is True
     assert WebRequest.gotLength.__name__ == "guarded_got_length"
+
+
+def test_daphne_guard_fails_at_start_when_daphne_internals_move(monkeypatch):
+    # #30: the guard used to return quietly and the server ran unguarded.
+    import sys
+
+    from twisted.web import http as twisted_http
+
+    from config import daphne_guard
+
+    monkeypatch.delattr(twisted_http.Request, "handleContentChunk")
+    with pytest.raises(daphne_guard.DaphneGuardError, match="handleContentChunk"):
+        daphne_guard.install()
+    monkeypatch.undo()
+    monkeypatch.setitem(sys.modules, "daphne.http_protocol", None)  # the module moved
+    with pytest.raises(daphne_guard.DaphneGuardError, match="daphne"):
+        daphne_guard.install()

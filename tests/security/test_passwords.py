@@ -52,3 +52,21 @@ def test_strong_password_accepted(world):
     validate_password("Ma-Jianguo-2026", world.head)
     with pytest.raises(ValidationError):
         validate_password("headheadheadhead", world.head)
+
+
+@pytest.mark.parametrize(
+    "common", ["Passw0rd1234", "Qwerty123456!", "P@ssword2026!", "!!Dragon2024"]
+)
+def test_common_passwords_refused_however_decorated(world, settings, common):
+    # #30: these passed composition and length; NIST SP 800-63B asks for a blocklist.
+    r = change(world, settings, settings.DEMO_PASSWORD, common)
+    assert r.status_code == 400
+    assert "过于常见" in " ".join(r.json()["errors"]["new_password"])
+
+
+def test_a_long_passphrase_is_accepted(world, settings):
+    # NIST SP 800-63B / ASVS 2.1.2: length instead of character classes.
+    r = change(world, settings, settings.DEMO_PASSWORD, "hongsibao river wheat harvest")
+    assert r.status_code == 200, r.content
+    with pytest.raises(ValidationError):
+        validate_password("password password", world.head)  # short and all lower case
