@@ -84,7 +84,7 @@ def test_the_three_groups_have_their_permissions_after_the_first_migrate(tmp_pat
 
 
 def test_the_migration_grants_what_the_code_declares(db):
-    source = (ROOT / "mediation/migrations/0006_admin_separation.py").read_text()
+    source = (ROOT / "mediation/migrations/0007_admin_separation.py").read_text()
     frozen = next(
         ast.literal_eval(node.value)
         for node in ast.parse(source).body
