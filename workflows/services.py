@@ -16,7 +16,7 @@ inserts.
 import datetime as dt
 from collections.abc import Mapping
 from types import EllipsisType
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.models import User
@@ -158,7 +158,9 @@ def _decision_errors(form: forms.Form, task: CaseTask, decision: str) -> dict[st
         if isinstance(field, forms.ChoiceField) and any(
             e.code == "invalid_choice" for e in refusals
         ):
-            allowed = "、".join(str(value) for value, _label in field.choices if value != "")
+            # a form's choices here are (value, label) pairs, never groups or a callable
+            pairs = cast(list[tuple[Any, Any]], list(field.choices))  # type: ignore[arg-type]
+            allowed = "、".join(str(value) for value, _label in pairs if value != "")
             errors[name] = [
                 _(
                     "此任务（%(task)s）的“%(decision)s”决定中，%(field)s只能是："
