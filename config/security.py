@@ -91,4 +91,9 @@ def lockout_response(
         form.add_error(None, message)
         response = render(request, "registration/login.html", {"form": form}, status=429)
     response["Retry-After"] = str(retry)
+    # The same RateLimit-* headers as every counted door (docs/api.md "Conventions"): the
+    # per-(account, address) limit, nothing left, and when it opens again.
+    response["RateLimit-Limit"] = str(settings.AXES_FAILURE_LIMIT)
+    response["RateLimit-Remaining"] = "0"
+    response["RateLimit-Reset"] = str(retry)
     return response

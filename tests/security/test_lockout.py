@@ -109,6 +109,9 @@ def test_delays_grow_with_each_failure_while_locked(head):
             token_login("wrong")
         r = token_login(PASSWORD)  # locked: refused, and not counted either way
         assert r.status_code == 429 and r.json()["retry_after"] == 30 * 60
+        # the counted doors' headers (#31): the limit, nothing left, when it opens again
+        assert (r["RateLimit-Limit"], r["RateLimit-Remaining"]) == ("5", "0")
+        assert r["RateLimit-Reset"] == r["Retry-After"] == str(30 * 60)
         clock.shift(dt.timedelta(minutes=31))
         token_login("wrong")  # the sixth failure after the lock: 60 minutes this time
         clock.shift(dt.timedelta(minutes=45))
