@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 
@@ -92,6 +93,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument(
+            "--seed-demo",
+            action="store_true",
+            help="seed_demo while daphne starts (make run): the two overlap on two cores",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         host, port = options["host"], options["port"]
@@ -110,6 +116,9 @@ class Command(BaseCommand):
         shown = shown_host(host)
         url = f"http://{shown}:{port}"
         try:
+            if options["seed_demo"]:
+                # The address is printed only after the demo exists, so nobody signs in first.
+                call_command("seed_demo", stdout=self.stdout)
             if not wait_until_up(shown, port, "/login/", proc):
                 proc.terminate()
                 raise CommandError("服务未能启动，请查看上面的日志")
@@ -120,3 +129,6 @@ class Command(BaseCommand):
         except KeyboardInterrupt:
             proc.terminate()
             proc.wait(timeout=10)
+        except Exception:  # the seed failed: no daphne left behind
+            proc.terminate()
+            raise
