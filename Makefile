@@ -19,8 +19,7 @@ venv: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
+	$(BIN)/python manage.py serve --seed-demo --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
 	@if git grep -nE '^(<<<<<<<|>>>>>>>) ' -- . 2>/dev/null; then \

@@ -165,6 +165,27 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             server_side_binding=True, prepare_threshold=2
         )
 
+# Statistics off the primary (config.replica): the supervisor's figures, exports and the
+# Ministry report read from a PostgreSQL streaming replica when one is configured, while it
+# is at most REPLICA_MAX_LAG seconds behind (checked every REPLICA_CHECK_SECONDS per
+# process); otherwise from the primary, saying so on the dashboard and in /readyz.
+DATABASE_ROUTERS = ["config.replica.ReplicaRouter"]
+REPLICA_MAX_LAG = env.float("REPLICA_MAX_LAG", default=30.0)
+REPLICA_CHECK_SECONDS = env.float("REPLICA_CHECK_SECONDS", default=5.0)
+if env.str("DATABASE_REPLICA_URL", default=""):
+    replica = env.db_url("DATABASE_REPLICA_URL")
+    if replica["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must be a PostgreSQL (postgres://) URL")
+    # No pool and a short connect timeout: a replica that is down costs a statistics page
+    # two seconds once per check, then reads go to the primary. Tests read the primary.
+    replica.update(CONN_MAX_AGE=0, TEST={"MIRROR": "default"})
+    replica.setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("REPLICA_CONNECT_TIMEOUT", default=2)
+    )
+    DATABASES["replica"] = replica
+# The alias statistics read from ("" = none): the replica's when DATABASE_REPLICA_URL is set.
+STATISTICS_REPLICA = "replica" if "replica" in DATABASES else ""
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # PostgreSQL role the application runs as, when migrations run as the owner role: granted
 # data rights after each migrate, the audit table SELECT/INSERT only (config.db_roles).

@@ -53,6 +53,16 @@ def django_db_modify_db_settings(
         item.get_closest_marker("live") for item in request.session.items
     ):
         db.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+    if db["ENGINE"].endswith("postgresql") and "replica" not in settings.DATABASES:
+        # A statistics replica for tests/ops/test_replica.py: a second connection to the
+        # test database (a TEST mirror). Unused until a test sets STATISTICS_REPLICA.
+        options = {k: v for k, v in db.get("OPTIONS", {}).items() if k != "pool"}
+        settings.DATABASES["replica"] = {
+            **db,
+            "CONN_MAX_AGE": 0,
+            "OPTIONS": {**options, "connect_timeout": 2},
+            "TEST": {**db.get("TEST", {}), "MIRROR": "default"},
+        }
 
 
 def pytest_collection_modifyitems(config, items):

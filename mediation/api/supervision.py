@@ -24,6 +24,7 @@ from rest_framework.views import APIView
 
 from config.converters import ID_MAX
 from config.limits import BoundedJSONParser
+from config.replica import reads_statistics
 from config.tokens import AnonymousAllowedTokenAuthentication
 from mediation import policies
 from mediation.errors import InvalidFields, NotPermitted, NotVisible
@@ -86,6 +87,7 @@ class StatsSummaryView(GenericAPIView):
         parameters=PERIOD_PARAMS,
         responses={200: shapes.StatsSummarySerializer, **errors(400, 401, 405)},
     )
+    @reads_statistics
     def get(self, request: SignedInRequest) -> Response:
         filters = supervision.parse_filters(request.query_params)
         base = self.filter_queryset(self.get_queryset())
@@ -98,6 +100,7 @@ class MinistryTableView(APIView):
         parameters=PERIOD_PARAMS,
         responses={200: shapes.MinistryTableSerializer, **errors(400, 401, 405)},
     )
+    @reads_statistics
     def get(self, request: SignedInRequest) -> Response:
         filters = supervision.parse_filters(request.query_params)
         table = supervision.ministry_table(request.user, filters)
@@ -117,6 +120,7 @@ class StatsExportView(APIView):
         parameters=PERIOD_PARAMS,
         responses={(200, XLSX): BINARY, **errors(400, 401, 403, 405)},
     )
+    @reads_statistics
     def get(self, request: SignedInRequest) -> HttpResponseBase:
         _supervisor_only(request.user)
         filters = supervision.parse_filters(request.query_params)
@@ -139,6 +143,7 @@ class MonthlyReportView(APIView):
         ],
         responses={(200, "application/pdf"): BINARY, **errors(400, 401, 403, 405)},
     )
+    @reads_statistics
     def get(self, request: SignedInRequest, month: str) -> HttpResponseBase:
         _supervisor_only(request.user)
         first, last = supervision.parse_month(month)
@@ -165,6 +170,7 @@ class CaseExportView(GenericAPIView):
         summary="案件清单工作簿（XLSX，筛选条件同案件列表；身份证号、电话脱敏；仅监督管理人员）",
         responses={(200, XLSX): BINARY, **errors(400, 401, 403, 405)},
     )
+    @reads_statistics
     def get(self, request: SignedInRequest) -> HttpResponseBase:
         _supervisor_only(request.user)
         qs = self.filter_queryset(self.get_queryset())

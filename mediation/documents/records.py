@@ -12,7 +12,9 @@ import hashlib
 import io
 import logging
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeAlias
 
 from django.core.files.base import ContentFile
@@ -92,18 +94,50 @@ def _event_id(event: EventRef) -> int | None:
     return event.pk if isinstance(event, CaseEvent) else event
 
 
+# A job: the documents one event asks for, as plain data so a deferred one can wait in a
+# file (mediation.documents.backlog) and run in another process.
+Job: TypeAlias = dict[str, Any]
+
+# While set (the demo seed), committed events queue their jobs here instead of rendering.
+_deferred: ContextVar[list[Job] | None] = ContextVar("deferred_documents", default=None)
+
+
+@contextmanager
+def deferred(enabled: bool = True) -> Iterator[list[Job]]:
+    """Queue the document jobs of the events committed inside, in commit order, instead
+    of rendering them; `run_job` renders one later through the same code path. Not
+    `enabled`: render as usual (the list stays empty)."""
+    jobs: list[Job] = []
+    token = _deferred.set(jobs if enabled else None)
+    try:
+        yield jobs
+    finally:
+        _deferred.reset(token)
+
+
 def after_event(case: Case, trigger: str, event: EventRef = None, *, subject: str = "") -> None:
     """Produce the documents of `trigger` once the caller's transaction commits."""
-    if trigger == "archive":
-        transaction.on_commit(lambda: _logged(store_case_file, case.pk, event))
+    if trigger != "archive" and not EVENT_KINDS.get(trigger):
         return
-    kinds = EVENT_KINDS.get(trigger)
-    if not kinds:
+    job = {"case": case.pk, "trigger": trigger, "event": _event_id(event), "subject": subject}
+    queue = _deferred.get()
+    if queue is not None:
+        transaction.on_commit(lambda: queue.append(job))
+    else:
+        transaction.on_commit(lambda: run_job(job))
+
+
+def run_job(job: Job, *, late: bool = False) -> None:
+    """Render the documents of one event. `late` (a deferred job): skip what a page has
+    already produced on demand meanwhile, so nothing gets a second version."""
+    case_id, event_id = job["case"], job["event"]
+    if job["trigger"] == "archive":
+        if late and Document.objects.filter(case_id=case_id, kind=CASE_FILE).exists():
+            return
+        _logged(store_case_file, case_id, event_id)
         return
-    event_id = _event_id(event)
-    transaction.on_commit(
-        lambda: _logged(produce, case.pk, kinds, event_id=event_id, subject=subject)
-    )
+    kinds = EVENT_KINDS[job["trigger"]]
+    _logged(produce, case_id, kinds, event_id=event_id, subject=job["subject"], missing_only=late)
 
 
 def after_correction(case: Case, fields: Iterable[str], event: EventRef = None) -> None:

@@ -5,18 +5,22 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from typing import TYPE_CHECKING, Any, TextIO
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, password_validation
 from django.db import transaction
 from django.utils import timezone
 
 from mediation.actions import services
+from mediation.documents import backlog, records
 from mediation.law.choices import Category, Channel, FailReason, OrgKind, ReferRoute, Role, State
 from mediation.law.identity import id_check_char
 from mediation.law.transitions import STATUS_OR_TITLE_CATEGORIES
-from mediation.models import Case, MediatorProfile, Membership, Organization
+from mediation.models import Case, Membership, Organization
+from mediation.ops.demo_staff import DemoPassword, build_mediator_profiles
 from mediation.prevention import records as prevention
 from workflows.models import CaseTask
 from workflows.services import complete_task
@@ -165,7 +169,7 @@ def _set_name(user: User, full_name: str) -> None:
 
 def build_accounts(orgs: dict[str, Organization]) -> dict[str, User]:
     users = {}
-    password = settings.DEMO_PASSWORD
+    password = DemoPassword(settings.DEMO_PASSWORD)
     rng = random.Random(7)
     for username, org_name, role, full in ACCOUNTS:
         users[username] = _account(username, full, password, orgs[org_name], role)
@@ -181,12 +185,13 @@ def build_accounts(orgs: dict[str, Organization]) -> dict[str, User]:
     return users
 
 
-def _account(username: str, full: str, password: str, org: Organization, role: str) -> User:
+def _account(username: str, full: str, pw: DemoPassword, org: Organization, role: str) -> User:
     user, created = get_user_model().objects.get_or_create(username=username)
-    if created or not user.check_password(password):
+    if created or not pw.holds(user.password):
         _set_name(user, full)
-        user.set_password(password)
+        user.password = pw.encoded
         user.save()
+        password_validation.password_changed(pw.raw, user)  # the history, as set_password
     Membership.objects.get_or_create(user=user, org=org, role=role)
     return user
 
@@ -437,33 +442,14 @@ def drive(
             step("archive", head, {})
 
 
-MEDIATOR_TYPES = [
-    ("full_time", "staff", ["neighbour", "marriage_family", "housing_land"]),
-    ("part_time", "legal_literate", ["neighbour", "land_contract"]),
-    ("part_time", "retired_judicial", ["contract", "damages", "labor"]),
-    ("part_time", "lawyer", ["contract", "labor", "medical"]),
-    ("part_time", "village_counsel", ["housing_land", "forest_land", "land_acquisition"]),
-    ("full_time", "staff", ["traffic", "damages", "consumer"]),
-]
-
-
-def build_mediator_profiles() -> int:
-    """A roster entry (DESIGN §8) for every mediator without one: type and specialties
-    from a fixed rotation, so the roster and the suggestions have something to show."""
-    made = 0
-    members = Membership.objects.filter(role=Role.MEDIATOR).order_by("user_id")
-    for i, user_id in enumerate(dict.fromkeys(m.user_id for m in members)):
-        if MediatorProfile.objects.filter(user_id=user_id).exists():
-            continue
-        employment, kind, specialties = MEDIATOR_TYPES[i % len(MEDIATOR_TYPES)]
-        profile = MediatorProfile(user_id=user_id, employment=employment, kind=kind)
-        profile.set_specialties(specialties)
-        profile.save()
-        made += 1
-    return made
-
-
-def seed(stdout: TextIO | None = None, count: int = len(PLAN)) -> dict[str, int]:
+def seed(
+    say: Callable[[str], object] | None = None,
+    count: int = len(PLAN),
+    *,
+    defer_documents: bool = False,
+) -> dict[str, int]:
+    """`defer_documents` (`seed_demo`): queue the cases' documents for `serve` to render
+    once it answers (mediation.documents.backlog) instead of rendering them now."""
     with transaction.atomic():
         orgs = build_organizations()
         users = build_accounts(orgs)
@@ -472,10 +458,26 @@ def seed(stdout: TextIO | None = None, count: int = len(PLAN)) -> dict[str, int]
     if existing:
         return {"organizations": len(orgs), "cases_created": 0}
     rng = random.Random(2026)
+    now = timezone.now()
+    with records.deferred(defer_documents) as jobs:
+        created = _seed_cases(rng, users, orgs, count, now, say)
+        seed_prevention(rng, users, orgs, now)
+    # after the jobs' own on-commit hooks (immediate here, in autocommit; last in a test's)
+    transaction.on_commit(lambda: backlog.add(jobs))
+    return {"organizations": len(orgs), "cases_created": created}
+
+
+def _seed_cases(
+    rng: random.Random,
+    users: dict[str, User],
+    orgs: dict[str, Organization],
+    count: int,
+    now: dt.datetime,
+    say: Callable[[str], object] | None,
+) -> int:
     mediating = [o for o in orgs.values() if o.is_mediating]
     home = orgs["红寺堡镇人民调解委员会"]
-    now = timezone.now()
-    created = 0
+    created, shown = 0, time.monotonic()
     for i, target in enumerate(PLAN[:count]):
         org = home if i % 3 == 0 else rng.choice(mediating)
         start = now - dt.timedelta(days=rng.randint(0, 330), hours=rng.randint(0, 20))
@@ -494,8 +496,10 @@ def seed(stdout: TextIO | None = None, count: int = len(PLAN)) -> dict[str, int]
         case = services.register_case(registrar, payload, now=start)
         drive(case, target, rng, users, orgs, start)
         created += 1
-    seed_prevention(rng, users, orgs, now)
-    return {"organizations": len(orgs), "cases_created": created}
+        if say and time.monotonic() - shown > 2:
+            say(f"演示案件：{created}/{count}")
+            shown = time.monotonic()
+    return created
 
 
 def seed_prevention(

@@ -4,7 +4,9 @@ Liveness says only that this process answers: no database, so a database outage 
 make a supervisor restart every daphne process at once. Readiness checks what a request
 needs: the database (one `SELECT 1`) and the channel layer that carries wake-ups between
 processes (a Redis PING; the embedded in-memory layer is always ready). Not ready is a 503
-with the failing check named, in JSON, for nginx health checks and monitoring alike.
+with the failing check named, in JSON, for nginx health checks and monitoring alike. A
+configured statistics replica (config.replica) is reported with its lag and whether reads
+fell back to the primary, but never makes the process unready.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from config import replica
 from mediation.live import relay as live
 
 REDIS_TIMEOUT = 2.0
@@ -68,6 +71,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
 def readyz(request: HttpRequest) -> JsonResponse:
     checks = {"database": _check_database(), "channel_layer": _check_channel_layer()}
     ready = all(c["ok"] for c in checks.values())
+    if replica.configured():
+        # Reported, never "unavailable": a replica behind or down sends reads to the primary.
+        checks["replica"] = replica.status(fresh=True).as_json()
     return JsonResponse(
         {"status": "ready" if ready else "unavailable", "checks": checks},
         status=200 if ready else 503,

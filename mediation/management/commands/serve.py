@@ -7,12 +7,16 @@ import ipaddress
 import signal
 import subprocess
 import sys
+import threading
 import time
 from typing import Any
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connections
 
+from mediation.documents import backlog
 from mediation.law.choices import Role
 from mediation.ops.demo import ACCOUNTS
 
@@ -62,9 +66,38 @@ def ready_text(url: str) -> str:
 class Command(BaseCommand):
     help = "启动服务（daphne），就绪后打印访问地址和演示账号"
 
+    def render_backlog(self) -> threading.Thread | None:
+        """The demo documents seed_demo left for later, rendered here in the background
+        now that the server answers (a page asking for one first renders it itself)."""
+        total = len(backlog.pending())
+        if not total:
+            return None
+        self.stdout.write(f"正在后台生成演示案件文书（{total} 项）……")
+        self.stdout.flush()
+
+        def progress(done: int, total: int) -> None:
+            line = "演示案件文书已全部生成" if done == total else f"演示案件文书：{done}/{total}"
+            self.stdout.write(line)
+            self.stdout.flush()
+
+        def work() -> None:
+            try:
+                backlog.render(progress)
+            finally:
+                connections.close_all()  # this thread's own
+
+        worker = threading.Thread(target=work, name="demo-documents", daemon=True)
+        worker.start()
+        return worker
+
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument(
+            "--seed-demo",
+            action="store_true",
+            help="seed_demo while daphne starts (make run): the two overlap on two cores",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         host, port = options["host"], options["port"]
@@ -83,12 +116,19 @@ class Command(BaseCommand):
         shown = shown_host(host)
         url = f"http://{shown}:{port}"
         try:
+            if options["seed_demo"]:
+                # The address is printed only after the demo exists, so nobody signs in first.
+                call_command("seed_demo", stdout=self.stdout)
             if not wait_until_up(shown, port, "/login/", proc):
                 proc.terminate()
                 raise CommandError("服务未能启动，请查看上面的日志")
             self.stdout.write(ready_text(url))
             self.stdout.flush()
+            self.render_backlog()
             proc.wait()
         except KeyboardInterrupt:
             proc.terminate()
             proc.wait(timeout=10)
+        except Exception:  # the seed failed: no daphne left behind
+            proc.terminate()
+            raise

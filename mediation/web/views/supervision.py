@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
+from config import replica
+from config.replica import reads_statistics
 from mediation import policies
 from mediation.actions import clock_changes
 from mediation.api.calendar import year_json
@@ -107,6 +109,7 @@ def _figure(label: str, value: float | None, *, fid: str = "", fmt: str = "n") -
 
 
 @login_required
+@reads_statistics
 def dashboard(request: AuthedRequest) -> HttpResponse:
     denied = _supervisor_or_403(request)
     if denied:
@@ -178,10 +181,29 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
             "month": timezone.localdate().strftime("%Y-%m"),
             # a year the official calendar does not know counts weekends only (clocks)
             "calendar_warnings": clocks.calendar_warnings(now),
+            "replica": replica_note(),
             "nav": "supervision",
         },
         status=400 if errors else 200,
     )
+
+
+def replica_note() -> dict[str, object] | None:
+    """Where the figures were read, when a replica is configured (config.replica)."""
+    if not replica.configured():
+        return None
+    state = replica.status()
+    lag = None if state.lag is None else round(state.lag, 1)
+    if replica.reading_from() == "replica":
+        text = _("统计数据读自只读副本，比主库延迟 %(lag)s 秒。") % {"lag": lag}
+    elif state.reason == "lag":
+        text = _("只读副本延迟 %(lag)s 秒，超过 %(max)s 秒的上限，本页统计改从主库读取。") % {
+            "lag": lag,
+            "max": settings.REPLICA_MAX_LAG,
+        }
+    else:
+        text = _("只读副本无法连接，本页统计改从主库读取。")
+    return {"text": text, "fallback": bool(state.reason), "lag": lag}
 
 
 def _case_query(filters: supervision.Filters) -> str:
@@ -197,6 +219,7 @@ def _case_query(filters: supervision.Filters) -> str:
 
 
 @login_required
+@reads_statistics
 def live_figures(request: AuthedRequest) -> HttpResponse:
     """The figures the dashboard's script refreshes when an event arrives."""
     if not policies.may_supervise(request.user):
@@ -209,6 +232,7 @@ def live_figures(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
+@reads_statistics
 def ministry(request: AuthedRequest) -> HttpResponse:
     denied = _supervisor_or_403(request)
     if denied:
