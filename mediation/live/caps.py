@@ -47,3 +47,9 @@ def release_user(user_id: int) -> None:
     _by_user[user_id] -= 1
     if _by_user[user_id] <= 0:
         del _by_user[user_id]
+
+
+def reset() -> None:
+    """Forget every count (tests: each one starts with no sockets open)."""
+    _by_address.clear()
+    _by_user.clear()
