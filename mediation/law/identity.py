@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -188,9 +189,62 @@ DIRECTION_CONTROLS = frozenset(
 )
 
 
-def reject_direction_controls(value: str) -> None:
-    if value and any(ch in DIRECTION_CONTROLS for ch in value):
-        raise ValidationError(_("名称中含有不可见的文字方向控制字符，请删除后重新输入"))
+# What no name contains: C0 and C1 controls (ESC, BEL, CR/LF, tab, NUL…), the soft hyphen,
+# zero-width and other invisible format characters, line and paragraph separators, and the
+# direction controls above. A name is shown on pages, documents and in spreadsheets, and
+# each of these makes it look different from what it is, or breaks the line it is on.
+NAME_FORBIDDEN = frozenset(
+    [
+        *map(chr, range(0x00, 0x20)),
+        *map(chr, range(0x7F, 0xA0)),
+        "\u00ad",
+        "\u061c",
+        "\u180e",
+        *map(chr, range(0x200B, 0x2010)),
+        "\u2028",
+        "\u2029",
+        *map(chr, range(0x2060, 0x2065)),
+        *map(chr, range(0x206A, 0x2070)),
+        "\ufeff",
+        *DIRECTION_CONTROLS,
+    ]
+)
+# Letters that show nothing (Hangul fillers, the blank braille cell): a name of only these
+# and spaces is as empty as a blank one.
+NAME_BLANK = frozenset(["\u115f", "\u1160", "\u3164", "\uffa0", "\u2800"])
+
+
+def validate_name(value: str) -> None:
+    """The one check of every person's or organisation's name, wherever it is entered:
+    parties and their representatives, complaints, the importer (issue 30)."""
+    if not value:
+        return
+    if any(ch in DIRECTION_CONTROLS for ch in value):
+        raise ValidationError(
+            _("名称中含有不可见的文字方向控制字符，请删除后重新输入"), code="direction"
+        )
+    if any(ch in NAME_FORBIDDEN for ch in value):
+        raise ValidationError(
+            _("名称中含有控制字符或不可见字符（如换行、零宽字符），请删除后重新输入"),
+            code="invisible",
+        )
+    if all(ch.isspace() or ch in NAME_BLANK for ch in value):
+        raise ValidationError(_("名称不能只由空白或不可见字符组成"), code="blank")
+
+
+class NameField(forms.CharField):
+    """A name: validate_name, with the characters checked before the surrounding blanks
+    are stripped (a trailing CR/LF or zero-width space is refused, not silently cut)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("validators", [])
+        kwargs["validators"] = [*kwargs["validators"], validate_name]
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str) and any(ch in NAME_FORBIDDEN for ch in value):
+            validate_name(value)
+        return super().to_python(value)
 
 
 def display_name(user: Any) -> str:

@@ -148,7 +148,7 @@ async def test_sockets_per_address_are_capped(world, settings):
     here = {"client": ("203.0.113.9", 40000)}
     first, ok1 = await connect([], scope_extra=here)
     second, ok2 = await connect([], scope_extra=here)
-    third, ok3 = await connect([], scope_extra=here)
+    _third, ok3 = await connect([], scope_extra=here)
     assert (ok1, ok2, ok3) == (True, True, False)
     elsewhere, ok4 = await connect([], scope_extra={"client": ("203.0.113.10", 40000)})
     assert ok4
@@ -165,7 +165,7 @@ async def test_the_address_cap_counts_the_client_behind_the_trusted_proxy(world,
     proxy = {"client": ("127.0.0.1", 40000)}
     a, ok_a = await connect([(b"x-forwarded-for", b"198.51.100.1")], scope_extra=proxy)
     b, ok_b = await connect([(b"x-forwarded-for", b"198.51.100.2")], scope_extra=proxy)
-    c, ok_c = await connect([(b"x-forwarded-for", b"198.51.100.1")], scope_extra=proxy)
+    _c, ok_c = await connect([(b"x-forwarded-for", b"198.51.100.1")], scope_extra=proxy)
     assert (ok_a, ok_b, ok_c) == (True, True, False)
     await a.disconnect()
     await b.disconnect()
