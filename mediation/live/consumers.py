@@ -239,6 +239,8 @@ class EventsConsumer(AsyncWebsocketConsumer):
             self.counted_user = None
         if self.hold_timer is not None:
             self.hold_timer.cancel()
+        if self.release_task is not None:
+            self.release_task.cancel()
         if self.auth_timer is not None:
             self.auth_timer.cancel()
         for group in list(self.joined):
