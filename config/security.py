@@ -26,11 +26,17 @@ def client_ip(request: HttpRequest) -> str:
     own proxies; the n-th from the end is the client. Entries further left come from the
     client itself and are ignored, so a forged header cannot give an attempt a new address.
     With n = 0 (no proxy) the header is ignored entirely."""
-    remote = request.META.get("REMOTE_ADDR", "")
+    return forwarded_client(
+        request.META.get("REMOTE_ADDR", ""), request.META.get("HTTP_X_FORWARDED_FOR", "")
+    )
+
+
+def forwarded_client(remote: str, forwarded_for: str) -> str:
+    """client_ip's rule on the raw values (also for websockets, which have no request)."""
     hops = settings.TRUSTED_PROXY_COUNT
     if hops <= 0:
         return remote
-    chain = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    chain = [p.strip() for p in forwarded_for.split(",")]
     chain = [p for p in chain if p]
     if len(chain) < hops:
         # Fewer entries than proxies: the request did not come through all of them.

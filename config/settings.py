@@ -327,6 +327,12 @@ UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=21 * 1024 * 1024)
 
 # How soon an open socket notices that its user was deactivated or lost a membership.
 SOCKET_RECHECK_SECONDS = env.float("SOCKET_RECHECK_SECONDS", default=2.0)
+# Open sockets one user and one client address may hold, per daphne process (issue 30).
+SOCKETS_PER_USER = env.int("SOCKETS_PER_USER", default=20)
+SOCKETS_PER_ADDRESS = env.int("SOCKETS_PER_ADDRESS", default=250)
+# How long a freshly authenticated socket holds live events back for its client's
+# `resume` (sent as soon as the socket opens), so a replay never follows a newer event.
+SOCKET_RESUME_WAIT_SECONDS = env.float("SOCKET_RESUME_WAIT_SECONDS", default=1.0)
 LIVE_RELAY_INTERVAL = env.float("LIVE_RELAY_INTERVAL", default=5.0 if REDIS_URL else 1.0)
 # A socket whose unsent bytes (held by the server, past the kernel's buffer) exceed this is
 # too slow: it is closed (4013) and its client resumes by id, so it never holds up others.

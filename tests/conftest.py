@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from mediation.actions import services
 from mediation.law.choices import State
+from mediation.live import caps
 from mediation.ops.demo import build_accounts, build_organizations
 
 
@@ -21,6 +22,10 @@ def _fast_hashing(settings):
     # Tests that drive the ASGI app in-process count their events: no background sweep.
     settings.DEADLINE_SWEEP_SECONDS = 0
     settings.WEBHOOK_POLL_SECONDS = 0
+    # Sockets that never resume get their live events after this wait (tests/live covers
+    # the hold itself with the production default).
+    settings.SOCKET_RESUME_WAIT_SECONDS = 0.05
+    caps.reset()
 
 
 @pytest.fixture(autouse=True)

@@ -23,8 +23,8 @@ from mediation.law.choices import (
     Tag,
 )
 from mediation.law.identity import (
+    NameField,
     parse_resident_id,
-    reject_direction_controls,
     validate_credit_code,
     validate_phone,
 )
@@ -78,11 +78,7 @@ class _PersonForm(JsonForm):
 class PartyForm(_PersonForm):
     role = forms.ChoiceField(choices=PartyRole.choices)
     kind = forms.ChoiceField(choices=PartyKind.choices)
-    name = forms.CharField(
-        max_length=lengths.NAME,
-        error_messages=lengths.MESSAGES,
-        validators=[reject_direction_controls],
-    )
+    name = NameField(max_length=lengths.NAME, error_messages=lengths.MESSAGES)
     gender = forms.ChoiceField(choices=Gender.choices, required=False)
     ethnicity = forms.CharField(
         max_length=lengths.ETHNICITY, required=False, error_messages=lengths.MESSAGES
@@ -90,11 +86,8 @@ class PartyForm(_PersonForm):
     id_number = forms.CharField(max_length=18, required=False)
     birth_date = forms.DateField(required=False)
     credit_code = forms.CharField(max_length=18, required=False)
-    legal_representative = forms.CharField(
-        max_length=lengths.REPRESENTATIVE,
-        required=False,
-        error_messages=lengths.MESSAGES,
-        validators=[reject_direction_controls],
+    legal_representative = NameField(
+        max_length=lengths.REPRESENTATIVE, required=False, error_messages=lengths.MESSAGES
     )
     phone = forms.CharField(max_length=lengths.PHONE, required=False)
     address = forms.CharField(
@@ -167,7 +160,7 @@ class PartyForm(_PersonForm):
 
 class RepresentativeForm(_PersonForm):
     kind = forms.ChoiceField(choices=RepresentativeKind.choices)
-    name = forms.CharField(max_length=50)
+    name = NameField(max_length=50)
     id_number = forms.CharField(max_length=18, required=False)
     phone = forms.CharField(max_length=30, required=False)
     authorization = forms.CharField(max_length=2000, required=False)

@@ -131,9 +131,17 @@ def representative_json(p: Party, full: bool) -> dict[str, Any] | None:
     return rep
 
 
+def handles_case(context: Context, case: Case) -> bool:
+    """policies.handles, decided (and audited) once per case and response."""
+    cache = context.setdefault("_handles", {})
+    if case.pk not in cache:
+        cache[case.pk] = policies.handles(context_user(context), case)
+    return bool(cache[case.pk])
+
+
 def case_row(case: Case, context: Context) -> dict[str, Any]:
     lab = labels(context)
-    full = policies.handles(context_user(context), case)
+    full = handles_case(context, case)
     now = context.get("now")
     tz = request_tz(context)
     m = case.mediator

@@ -23,7 +23,7 @@ from rest_framework.request import Request
 from config.converters import ID_MAX as PATH_ID_MAX
 from mediation.law.choices import State
 from mediation.law.forms_base import PartyIdsField
-from mediation.law.identity import DIRECTION_CONTROLS
+from mediation.law.identity import NAME_BLANK, NAME_FORBIDDEN, NameField
 from mediation.law.transitions import FORMS, MustBeTrue, TransitionForm
 from mediation.models import Case
 from mediation.supervision import complaints
@@ -53,7 +53,17 @@ PATTERNS = {
 
 
 def _char_class(forbidden: str) -> str:
-    return "[^" + "".join(f"\\u{ord(c):04x}" for c in sorted(forbidden)) + "]"
+    """`[^…]` of the forbidden characters, consecutive ones as ranges."""
+    points = sorted({ord(c) for c in forbidden})
+    parts, i = [], 0
+    while i < len(points):
+        j = i
+        while j + 1 < len(points) and points[j + 1] == points[j] + 1:
+            j += 1
+        first, last = points[i], points[j]
+        parts.append(f"\\u{first:04x}" + (f"-\\u{last:04x}" if last > first else ""))
+        i = j + 1
+    return "[^" + "".join(parts) + "]"
 
 
 def text_schema(field: forms.Field, name: str, required: bool) -> Schema:
@@ -65,14 +75,17 @@ def text_schema(field: forms.Field, name: str, required: bool) -> Schema:
         if not required:
             schema["pattern"] = f"^$|{pattern}"
         return schema
-    forbidden = "\x00"
-    if any(getattr(v, "__name__", "") == "reject_direction_controls" for v in field.validators):
-        forbidden += "".join(DIRECTION_CONTROLS)
+    forbidden, blank = "\x00", ""
+    if isinstance(field, NameField):
+        forbidden, blank = "".join(NAME_FORBIDDEN), "".join(NAME_BLANK)
     other = _char_class(forbidden)
     schema = {"type": "string"}
     if required:
         schema["minLength"] = 1
-        schema["pattern"] = f"^{other}*{_char_class(forbidden)[:-1]}\\s]{other}*$"
+        schema["pattern"] = f"^{other}*{_char_class(forbidden + blank)[:-1]}\\s]{other}*$"
+    elif blank:
+        # blanks only are stripped to "" (fine); fillers only are refused like a blank name
+        schema["pattern"] = f"^(?:\\s*|{other}*{_char_class(forbidden + blank)[:-1]}\\s]{other}*)$"
     else:
         schema["pattern"] = f"^{other}*$"
     if max_length := getattr(field, "max_length", None):

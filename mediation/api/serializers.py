@@ -24,6 +24,7 @@ from mediation.api.case_rows import (
     context_user,
     date_json,
     dt_json,
+    handles_case,
     labels,
     party_json,
     petition_json,
@@ -43,7 +44,7 @@ from mediation.law.choices import (
     State,
 )
 from mediation.law.days import local_stamps
-from mediation.law.identity import display_name, mask_id_number, mask_phone
+from mediation.law.identity import display_name, mask_id_number, mask_in, mask_phone
 from mediation.models import (
     Case,
     CaseParty,
@@ -448,7 +449,27 @@ class CaseDetailSerializer(CaseListSerializer):
         ]
         read_only_fields = fields
 
+    # Free text that often carries ID and phone numbers (facts, claims, session records):
+    # masked for whoever may see the case without handling it, e.g. a supervisor (§9).
+    PRIVATE_TEXT = (
+        "summary",
+        "claims",
+        "end_note",
+        "rejection_grounds",
+        "referral_result",
+        "risk_note",
+        "agreement",
+        "sessions",
+        "follow_ups",
+    )
+
     def to_representation(self, instance: Case) -> dict[str, Any]:
+        data = self._unmasked(instance)
+        if not handles_case(self.context, instance):
+            data.update({k: mask_in(data[k]) for k in self.PRIVATE_TEXT})
+        return data
+
+    def _unmasked(self, instance: Case) -> dict[str, Any]:
         c = instance
         data = case_row(c, self.context)
         data.update(

@@ -18,12 +18,14 @@ ends at the end (24:00, Asia/Shanghai) of its last day; `due` is that day's 23:5
 Both tables are read once per process and cached: a working-day step never queries.
 Saving or deleting a row clears this process's cache at once (signals) and bumps a
 version in the Django cache, which other processes check at most every
-`CLOCK_CACHE_RECHECK_SECONDS`.
+`CLOCK_CACHE_RECHECK_SECONDS`. While that cache (Redis) is unreachable the tables are read
+again at every check instead: a case is never refused for want of the cache (issue 30).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 import time
 from collections.abc import Iterable, Mapping
@@ -54,6 +56,8 @@ from .days import (
     statutory_rest_days,
 )
 from .limits import ANY, SEEDED, Stage, StartEvent, Unit
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "FIRST_YEAR",
@@ -151,8 +155,18 @@ class _State:
             if row[2] not in rules:
                 rules.setdefault(row[2], []).append(Rule(*row))
         self.rules = rules
-        self.version: int = cache.get(_VERSION_KEY, 0)
+        self.version: int | None = _shared_version()
         self.checked = time.monotonic()
+
+
+def _shared_version() -> int | None:
+    """The tables' version in the shared cache; None while the cache is unreachable."""
+    try:
+        version = cache.get(_VERSION_KEY, 0)
+    except Exception as exc:  # whichever client error the cache backend raises
+        log.warning("clock cache unreachable (%s); tables read afresh", type(exc).__name__)
+        return None
+    return version if isinstance(version, int) else 0
 
 
 _lock = threading.Lock()
@@ -164,7 +178,8 @@ def _current() -> _State:
     state = _state
     recheck = settings.CLOCK_CACHE_RECHECK_SECONDS
     if state is not None and time.monotonic() - state.checked > recheck:
-        if cache.get(_VERSION_KEY, 0) != state.version:
+        version = _shared_version()
+        if version is None or version != state.version:
             state = None
         else:
             state.checked = time.monotonic()
@@ -180,9 +195,12 @@ def reset_cache(bump: bool = False) -> None:
     _state = None
     if bump:
         try:
-            cache.incr(_VERSION_KEY)
-        except ValueError:
-            cache.set(_VERSION_KEY, 1, None)
+            try:
+                cache.incr(_VERSION_KEY)
+            except ValueError:
+                cache.set(_VERSION_KEY, 1, None)
+        except Exception as exc:  # the change is saved; other processes see it on recheck
+            log.warning("clock cache unreachable (%s); version not bumped", type(exc).__name__)
 
 
 def _changed(sender: type, **kwargs: Any) -> None:

@@ -47,7 +47,7 @@ from mediation.law.choices import (
     Outcome,
     State,
 )
-from mediation.law.identity import parse_resident_id, validate_phone
+from mediation.law.identity import parse_resident_id, validate_name, validate_phone
 from mediation.models import (
     Case,
     CaseAccess,
@@ -313,6 +313,11 @@ class Validator:
 
         parties: list[dict[str, Any]] = []
         for role, key in (("applicant", "applicant"), ("respondent", "respondent")):
+            written = raw.get(key)  # before stripping: a trailing CR/LF is refused too
+            try:
+                validate_name(written if isinstance(written, str) else values[key])
+            except ValidationError as exc:
+                bad(key, exc.messages[0])
             party: dict[str, Any] = {"role": role, "name": values[key], "kind": "person"}
             party.update(id_number="", phone="")
             if values[f"{key}_id"]:

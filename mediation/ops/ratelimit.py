@@ -5,12 +5,16 @@ headers (draft-ietf-httpapi-ratelimit-headers): `RateLimit-Limit`, `RateLimit-Re
 `RateLimit-Reset` (seconds until the window ends), on every answer; a refused attempt is a
 429 with `Retry-After` (the same seconds)."""
 
+import logging
+import threading
 import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
+
+log = logging.getLogger(__name__)
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -49,8 +53,21 @@ class Quota:
 
 
 def count(key: str, limit: int, window: int) -> Quota:
-    """Count one attempt under `key` in a fixed window of `window` seconds."""
+    """Count one attempt under `key` in a fixed window of `window` seconds. The shared
+    store (Redis, CACHE_URL) being down must not turn the public portal into a 500 and
+    lose an application (issue 30): the attempt is then counted in this process instead,
+    and the outage logged in one line."""
     now = time.time()
+    try:
+        return _count_shared(key, limit, window, now)
+    except Exception as exc:  # whichever client error the cache backend raises
+        log.warning(
+            "rate-limit store unavailable (%s); counting in this process", type(exc).__name__
+        )
+        return _local.count(key, limit, window, now)
+
+
+def _count_shared(key: str, limit: int, window: int, now: float) -> Quota:
     cache.add(key + ":start", now, timeout=window)
     cache.add(key, 0, timeout=window)
     try:
@@ -63,6 +80,31 @@ def count(key: str, limit: int, window: int) -> Quota:
     started = start if isinstance(start, int | float) else now
     reset = max(1, int(started + window - now + 0.999))
     return Quota(limit=limit, count=n, reset=min(reset, window))
+
+
+class _LocalWindows:
+    """The fallback: fixed windows in this process's memory (bounded, oldest dropped)."""
+
+    MAX_KEYS = 100_000
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.windows: dict[str, tuple[float, int]] = {}
+
+    def count(self, key: str, limit: int, window: int, now: float) -> Quota:
+        with self.lock:
+            started, n = self.windows.get(key, (now, 0))
+            if now >= started + window:
+                started, n = now, 0
+            self.windows.pop(key, None)
+            self.windows[key] = (started, n + 1)
+            while len(self.windows) > self.MAX_KEYS:
+                self.windows.pop(next(iter(self.windows)))
+        reset = max(1, int(started + window - now + 0.999))
+        return Quota(limit=limit, count=n + 1, reset=min(reset, window))
+
+
+_local = _LocalWindows()
 
 
 def hit(key: str, limit: int, window: int) -> bool:

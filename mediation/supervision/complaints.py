@@ -23,7 +23,7 @@ from mediation import policies
 from mediation.errors import InvalidFields, NotPermitted, NotVisible, StateConflict
 from mediation.law import clocks
 from mediation.law.choices import MEDIATING_KINDS, Role
-from mediation.law.identity import validate_phone
+from mediation.law.identity import NameField, validate_phone
 from mediation.law.jsonform import JsonForm, errors_of
 from mediation.law.limits import Stage
 from mediation.models import (
@@ -65,7 +65,7 @@ class SubmitForm(JsonForm):
     org = forms.IntegerField(label=gettext_lazy("被投诉组织"))
     mediator = forms.IntegerField(label=gettext_lazy("被投诉调解员"), required=False)
     case_number = forms.CharField(label=gettext_lazy("相关案号"), max_length=64, required=False)
-    complainant = forms.CharField(label=gettext_lazy("投诉人姓名"), max_length=50)
+    complainant = NameField(label=gettext_lazy("投诉人姓名"), max_length=50)
     contact = forms.CharField(
         label=gettext_lazy("联系电话"),
         max_length=30,
@@ -99,11 +99,14 @@ class SubmitForm(JsonForm):
             else:
                 data["mediator_user"] = member.user
         number = (data.get("case_number") or "").strip()
-        if number:
-            case = Case.objects.filter(number=number).only("pk").first()
-            if case is None:
-                self.add_error("case_number", _("案号不存在，请核对（可不填）"))
-            data["case"] = case
+        # The same answer whether or not the number exists (an anonymous form must not
+        # tell which case numbers are real): a known case is linked, an unknown number is
+        # kept as the complainant wrote it, for the supervisor to check.
+        data["case"] = Case.objects.filter(number=number).only("pk").first() if number else None
+        if number and data["case"] is None and data.get("facts"):
+            data["facts"] = (
+                _("【投诉人填写的案号：%(n)s（系统中未找到）】") % {"n": number} + data["facts"]
+            )
         return data
 
 

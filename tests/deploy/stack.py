@@ -18,6 +18,7 @@ from tests.live.daphne import ROOT, free_port
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 SITE = ROOT / "deploy" / "nginx" / "datiaojie.conf"
+MAIN = ROOT / "deploy" / "nginx" / "nginx.conf"
 
 
 def self_signed(dest: Path) -> tuple[Path, Path]:
@@ -31,6 +32,33 @@ def self_signed(dest: Path) -> tuple[Path, Path]:
         capture_output=True,
     )
     return cert, key
+
+
+def render_main(site: Path, d: Path, workers: int) -> str:
+    """The shipped main file (deploy/nginx/nginx.conf) in a temporary prefix: its limits
+    and log levels as shipped; paths, user and workers of this machine."""
+    text = MAIN.read_text()
+    # As root nginx would hand its workers to `nobody`; keep them as this user.
+    user = "user root;" if os.geteuid() == 0 else ""
+    replacements = [
+        ("user www-data;", user),
+        ("worker_processes auto;", f"worker_processes {workers};"),
+        ("pid /run/nginx.pid;", f"pid {d}/nginx.pid;"),
+        ("/var/log/nginx/error.log", f"{d}/error.log"),
+        ("/var/log/nginx/access.log", f"{d}/access.log"),
+        ("include /etc/nginx/modules-enabled/*.conf;\n", ""),
+        ("include /etc/nginx/conf.d/*.conf;\n", ""),
+        (
+            "include /etc/nginx/sites-enabled/*;",
+            f"client_body_temp_path {d}/body;\n    proxy_temp_path {d}/proxy;\n"
+            f"    fastcgi_temp_path {d}/fastcgi;\n    uwsgi_temp_path {d}/uwsgi;\n"
+            f"    scgi_temp_path {d}/scgi;\n    include {site};",
+        ),
+    ]
+    for old, new in replacements:
+        assert old in text, old
+        text = text.replace(old, new)
+    return text
 
 
 def render_site(upstreams: list[int], http_port: int, https_port: int, cert, key, static) -> str:
@@ -48,6 +76,8 @@ def render_site(upstreams: list[int], http_port: int, https_port: int, cert, key
         ("/etc/datiaojie/tls/privkey.pem", str(key)),
         ("/srv/datiaojie/staticfiles/", f"{static}/"),
         ("shared:datiaojie:10m", "shared:datiaojie_test:1m"),
+        ("/var/log/nginx/datiaojie.access.log", f"{cert.parent}/site-access.log"),
+        ("/var/log/nginx/datiaojie.error.log", f"{cert.parent}/site-error.log"),
     ]
     for old, new in replacements:
         assert old in text, old
@@ -82,20 +112,8 @@ class Nginx:
         site.write_text(
             render_site(self.upstreams, self.http_port, self.https_port, cert, key, self.static)
         )
-        # As root nginx would hand its workers to `nobody`; keep them as this user.
-        user = "user root;\n" if os.geteuid() == 0 else ""
         d = self.dir
-        (d / "nginx.conf").write_text(
-            f"{user}worker_processes {self.workers};\npid {d}/nginx.pid;\n"
-            f"error_log {d}/error.log warn;\n"
-            "events { worker_connections 8192; }\n"
-            "http {\n    include /etc/nginx/mime.types;\n"
-            f"    access_log {d}/access.log;\n"
-            f"    client_body_temp_path {d}/body;\n    proxy_temp_path {d}/proxy;\n"
-            f"    fastcgi_temp_path {d}/fastcgi;\n    uwsgi_temp_path {d}/uwsgi;\n"
-            f"    scgi_temp_path {d}/scgi;\n"
-            f"    include {site};\n}}\n"
-        )
+        (d / "nginx.conf").write_text(render_main(site, d, self.workers))
         check = subprocess.run(
             [NGINX, "-t", "-p", str(d), "-c", str(d / "nginx.conf"), "-e", str(d / "error.log")],
             capture_output=True,
@@ -125,6 +143,10 @@ class Nginx:
     def error_log(self) -> str:
         path = self.dir / "error.log"
         return path.read_text() if path.exists() else ""
+
+    def logs(self) -> str:
+        """Every log nginx wrote in its prefix (main and site, access and error)."""
+        return "".join(p.read_text(errors="replace") for p in sorted(self.dir.glob("*.log")))
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

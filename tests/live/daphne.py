@@ -55,6 +55,10 @@ class Daphne:
             # these tests count the events they cause: no sweep of the server's own
             "DEADLINE_SWEEP_SECONDS": "0",
             "PYTHONUNBUFFERED": "1",
+            # every test client comes from 127.0.0.1; sockets that never resume go live soon
+            "SOCKETS_PER_ADDRESS": "100000",
+            "SOCKETS_PER_USER": "100000",
+            "SOCKET_RESUME_WAIT_SECONDS": "0.05",
             **(env or {}),
         }
         self.proc = None

@@ -64,7 +64,6 @@ def test_the_complaint_limit_is_a_row_an_administrator_edits(api, world):
         ({"contact": "12345"}, "contact", ""),
         ({"org": None}, "org", ""),
         ({"mediator": 999999}, "mediator", "该调解员不属于所选组织"),
-        ({"case_number": "（2026）不存在第1号"}, "case_number", "案号不存在"),
     ],
 )
 def test_incomplete_complaints_get_field_messages(api, world, over, field, message):
@@ -72,6 +71,26 @@ def test_incomplete_complaints_get_field_messages(api, world, over, field, messa
     assert r.status_code == 400
     assert message in r.json()["errors"][field][0]
     assert not Complaint.objects.exists()
+
+
+def test_the_answer_does_not_tell_whether_a_case_number_exists(api, world, client):
+    """Issue 30: "案号不存在" told an anonymous visitor which case numbers are real."""
+    real = world.make_case().number
+    answers = []
+    for number in (real, "（2026）红人调字第9999号"):
+        r = api().post("/api/complaints/", body(world, case_number=number), format="json")
+        assert r.status_code == 201
+        answers.append(sorted(k for k in r.json() if k != "id"))
+        page = client.post(
+            "/complain/",
+            {**body(world, mediator=None), "case_number": number},
+        )
+        assert page.status_code == 200 and b"complaint-done" in page.content
+    assert answers[0] == answers[1]
+    linked, _page, unknown, _page2 = Complaint.objects.order_by("id")
+    assert linked.case is not None and linked.case.number == real
+    # the unknown number is kept for the supervisor, as written
+    assert unknown.case is None and "（2026）红人调字第9999号" in unknown.facts
 
 
 def test_the_complaint_form_is_rate_limited(api, world, settings):
