@@ -139,14 +139,15 @@ def test_429_on_the_token_endpoint_after_failed_logins(api, world, settings):
     body = assert_shape(r, 429)
     assert "登录失败次数过多" in body["detail"]
     assert body["retry_after"] >= 1 and int(r.headers["Retry-After"]) >= 1
-    # The name stays locked from another address; another name from another address is fine.
+    # The lock is the (name, address)'s (#30: five requests from anywhere must not lock an
+    # account out): from another address the owner still signs in.
     r = c.post(
         "/api/auth/token/",
         {"username": "head", "password": settings.DEMO_PASSWORD},
         format="json",
         REMOTE_ADDR="10.0.0.9",
     )
-    assert_shape(r, 429)
+    assert r.status_code == 200 and r.json()["token"]
     r = c.post(
         "/api/auth/token/",
         {"username": "mediator", "password": settings.DEMO_PASSWORD},
