@@ -5,7 +5,6 @@ follow-up record, the undisputed facts."""
 import re
 
 from django.utils import timezone
-from reportlab.platypus import KeepTogether
 
 from mediation.law.choices import (
     FailReason,
@@ -14,18 +13,23 @@ from mediation.law.choices import (
     ReferRoute,
     Role,
 )
+from mediation.law.court_fees import acceptance_fee, mediated_fee, yuan
 from mediation.law.identity import display_name
 
-from ..models import Case, Membership, Organization, Party
+from ..models import Case, CaseEvent, Membership, Organization, Party
 from .context import (
     LAWYER_OPINION,
+    PARTY_CHANNELS,
     Ctx,
     Section,
+    kind_title,
 )
 from .layout import (
+    cn_count,
     cn_date,
     form_table,
     gap,
+    keep_together,
     para,
     paras,
     signature_block,
@@ -90,9 +94,12 @@ def build_agreement(ctx: Ctx) -> list[Section]:
             )
         )
     # The last clause goes with the signatures: a signature page never stands bare.
-    signatures = KeepTogether(
+    signatures = keep_together(
         [
-            para(f"本协议一式{copies}份，当事人、{ctx.org.name}各持一份。", s.indent),
+            para(
+                f"本协议一式{cn_count(copies)}份，当事人各持一份，{ctx.org.name}留存一份。",
+                s.indent,
+            ),
             signature_block(
                 s,
                 [
@@ -108,40 +115,61 @@ def build_agreement(ctx: Ctx) -> list[Section]:
 
 
 def court_case_number(case: Case) -> str:
-    """The court's own form of a case number: （2026）红院民诉前调7号 — year, the court's
-    code, the type code of pre-litigation mediation, the sequence without padding."""
-    m = re.match(r"（(\d{4})）.*第0*(\d+)号$", case.number)
+    """The court's own number for the case it closes by a 民事调解书: （2026）宁0303民初7号 —
+    year, the basic court's code (a tribunal numbers under it), the type 民初 (first-instance
+    civil case, 《关于人民法院案件案号的若干规定》), the sequence without padding."""
+    m = re.match(r"（(\d{4})）.*?0*(\d+)号$", case.number)
     year, seq = (m.group(1), m.group(2)) if m else (str(timezone.localtime().year), "1")
-    return f"（{year}）{case.org.short_code}民诉前调{seq}号"
+    court = case.org.basic_court
+    return f"（{year}）{court.court_code or court.short_code}民初{seq}号"
 
 
 def _court_clerk(org: Organization) -> str:
-    m = (
-        Membership.objects.select_related("user")
-        .filter(org=org, role=Role.CLERK, user__is_active=True)
-        .order_by("id")
-        .first()
-    )
-    return display_name(m.user) if m else ""
+    """The clerk who signs: the tribunal's own, or else the basic court's."""
+    for where in dict.fromkeys([org, org.basic_court]):
+        m = (
+            Membership.objects.select_related("user")
+            .filter(org=where, role=Role.CLERK, user__is_active=True)
+            .order_by("id")
+            .first()
+        )
+        if m:
+            return display_name(m.user)
+    return ""
+
+
+# In court the parties are plaintiff and defendant (民事诉讼法 第五十一条).
+COURT_ROLES: dict[str, str] = {
+    PartyRole.APPLICANT: "原告",
+    PartyRole.RESPONDENT: "被告",
+    PartyRole.THIRD_PARTY: "第三人",
+}
+STATEMENT_EFFECT = "《中华人民共和国民事诉讼法》第一百条第三款"
 
 
 def build_mediation_statement(ctx: Ctx) -> list[Section]:
-    """民事调解书: the court's own instrument (CPL art 100): the claims, the facts, the
-    result; signed by the judge and the clerk under the court's seal; effective when the
-    parties sign for it."""
+    """民事调解书: the court's own instrument (民事诉讼法 第一百条): the claims, the facts,
+    the result and the fee, under the basic court's name, number and seal even when its
+    tribunal mediated; signed by the judge and the clerk; served on the parties by 送达回证
+    and effective when they sign for it — no sign-off lines in the instrument itself."""
     s, case, a = ctx.s, ctx.case, ctx.made_agreement
+    court = ctx.org.basic_court
+    plaintiffs = ctx.applicants
     out: Section = [
-        para(ctx.org.name, s.subtitle),
+        para(court.name, s.subtitle),
         para("民 事 调 解 书", s.title),
         para(court_case_number(case), s.number),
     ]
-    out += ctx.party_paras()
+    for link in ctx.links:
+        out.append(para(ctx.particulars(link.party, COURT_ROLES[link.role]), s.body))
     out += [
         para(
-            f"{ctx.dispute}一案，本院于{ymd(case.accepted_at)}受理后，依法进行了调解。",
+            f"原告{ctx.names(plaintiffs)}与被告{ctx.names(ctx.respondents)}"
+            f"{case.get_category_display()}纠纷一案，本院于{ymd(case.accepted_at)}立案后，"
+            "依法进行了调解。",
             s.indent,
         ),
-        para("当事人的请求：", s.heading),
+        para("诉讼请求：", s.heading),
         *(paras(case.claims, s.indent) or [para("—", s.indent)]),
         para("案件事实：", s.heading),
         *paras(agreement_facts(ctx), s.indent),
@@ -149,33 +177,38 @@ def build_mediation_statement(ctx: Ctx) -> list[Section]:
     duties = responsibilities(ctx)
     if duties:
         out += [para("各方当事人的责任：", s.heading), *[para(d, s.indent) for d in duties]]
+    fee, half = acceptance_fee(case.amount), mediated_fee(case.amount)
     out += [
         para("本案经本院主持调解，当事人自愿达成如下协议：", s.heading),
         *paras(a.terms, s.indent),
         para(f"履行方式：{a.performance_method}；履行期限：{ymd(a.performance_due)}前。", s.indent),
+        para(
+            f"案件受理费{yuan(fee)}元，减半收取计{yuan(half)}元，由原告{ctx.names(plaintiffs)}"
+            "负担（《诉讼费用交纳办法》第十五条、第三十一条）。",
+            s.indent,
+        ),
         para("上述协议，不违反法律规定，本院予以确认。", s.indent),
     ]
     clerk = _court_clerk(ctx.org)
-    signed = KeepTogether(
-        [
-            para(
-                f"本调解书经双方当事人签收后，即具有法律效力（{ctx.law('agreement')}）。",
-                s.indent,
-            ),
-            gap(8),
-            para(f"审判员　{ctx.mediator_name or '　　　　'}", s.right),
-            gap(2),
-            para(cn_date(a.effective_date), s.right),
-            para(f"{ctx.org.name}（院印）", s.right),
-            gap(2),
-            para("本件与原本核对无异", s.body),
-            para(f"书记员　{clerk or '　　　　'}", s.right),
-            gap(4),
-            para("当事人签收：", s.heading),
-            signature_block(s, [f"{link.party.name}（签名）　签收日期：" for link in ctx.links]),
-        ]
+    out.append(
+        keep_together(
+            [
+                para(
+                    f"本调解书经各方当事人签收后，即具有法律效力（{STATEMENT_EFFECT}）。",
+                    s.indent,
+                ),
+                gap(8),
+                para(f"审判员　{ctx.mediator_name or '　　　　'}", s.right),
+                gap(4),
+                para(cn_date(a.effective_date), s.right),
+                para(f"{court.name}（院印）", s.right),
+                gap(4),
+                para("本件与原本核对无异", s.body),
+                gap(2),
+                para(f"书记员　{clerk or '　　　　'}", s.right),
+            ]
+        )
     )
-    out.append(signed)
     return [out]
 
 
@@ -207,12 +240,11 @@ def build_oral_agreement(ctx: Ctx) -> list[Section]:
     return [out]
 
 
-# 法释〔2011〕5号 art 3: what a confirmation application hands in.
+# 法释〔2011〕5号 第三条: what a confirmation application hands in besides the agreement.
 CONFIRMATION_ATTACHMENTS = [
-    "调解协议书一份；",
     "申请人身份证明、资格证明；",
     "与调解协议相关的财产权利证明等证明材料；",
-    "当事人送达地址、电话号码等联系方式（送达地址确认书）；",
+    "当事人送达地址、电话号码等联系方式（送达地址确认书）。",
 ]
 
 
@@ -230,11 +262,28 @@ def confirmation_applicants(ctx: Ctx) -> list[Party]:
     return [link.party for link in ctx.links]
 
 
+def by_name(ctx: Ctx, text: str) -> str:
+    """The agreement's words with each side named: in a joint application every party is
+    an 申请人, so "被申请人赔偿申请人" would not say who pays whom."""
+    respondents, applicants = ctx.names(ctx.respondents), ctx.names(ctx.applicants)
+    if not respondents or not applicants:
+        return text
+    # 被申请人 contains 申请人: replace it first, through a marker no input holds.
+    marker = "\x00"
+    return (
+        text.replace("被申请人", marker).replace("申请人", applicants).replace(marker, respondents)
+    )
+
+
 def build_confirmation_application(ctx: Ctx) -> list[Section]:
+    """司法确认申请书: the parties' own application to the court (民事诉讼法 第二百零五条;
+    法释〔2011〕5号): no organisation's letterhead, number or seal; the agreement it asks to
+    confirm listed first among the papers attached; the parties sign under the text."""
     s, case, a = ctx.s, ctx.case, ctx.made_agreement
     court = case.confirmation_court
     applicants = confirmation_applicants(ctx)
-    out = ctx.head(ctx.title("confirmation_application"))
+    agreement_title = ctx.title("agreement")
+    out: Section = [para("司法确认申请书", s.title), gap(2)]
     out += [para(ctx.particulars(p, "申请人"), s.body) for p in applicants]
     consenting = set(getattr(case, "confirmation_consent_of", None) or [])
     others = [link.party for link in ctx.links if link.party_id in consenting]
@@ -243,34 +292,49 @@ def build_confirmation_application(ctx: Ctx) -> list[Section]:
     out += [
         para("请求事项：", s.heading),
         para(
-            f"请求确认申请人于{ymd(a.effective_date)}经{ctx.org.name}主持调解达成的调解协议有效。",
+            f"请求确认申请人{ctx.names(applicants)}于{ymd(a.effective_date)}经{ctx.org.name}"
+            f"主持调解达成的《{agreement_title}》（编号：{case.number}）有效。",
             s.indent,
         ),
         para("事实和理由：", s.heading),
-        *paras(agreement_facts(ctx), s.indent),
+        *paras(by_name(ctx, agreement_facts(ctx)), s.indent),
         para(f"经{ctx.org.name}主持调解，双方当事人自愿达成调解协议，协议内容如下：", s.indent),
-        *paras(a.terms, s.indent),
+        *paras(by_name(ctx, a.terms), s.indent),
         para("申请人承诺：", s.heading),
         para("（一）出于解决纠纷的目的自愿达成协议，没有恶意串通、规避法律的行为；", s.indent),
         para(
             "（二）如果因为该协议内容而给他人造成损害的，愿意承担相应的民事责任和其他法律责任。",
             s.indent,
         ),
-        para("附：", s.heading),
-        *[
-            para(f"{n}. {item}", s.indent)
-            for n, item in enumerate(CONFIRMATION_ATTACHMENTS, start=1)
-        ],
-        gap(2),
-        para("此致", s.body),
-        para(court.name if court else "", s.body),
-        signature_block(
-            s,
-            [f"申请人：{p.name}（签名或盖章）" for p in applicants],
-            cn_date(case.confirmation_requested_at),
-        ),
     ]
+    attached = [f"《{agreement_title}》（编号：{case.number}）一份；", *CONFIRMATION_ATTACHMENTS]
+    # The attachments, the addressee and the signatures stay together: a signature
+    # block is never alone on a page.
+    out.append(
+        keep_together(
+            [
+                para("附：", s.heading),
+                *[para(f"{n}. {item}", s.indent) for n, item in enumerate(attached, start=1)],
+                gap(2),
+                para("此致", s.body),
+                para(court.name if court else "", s.body),
+                signature_block(
+                    s,
+                    [f"申请人：{p.name}（签名或盖章）" for p in applicants],
+                    cn_date(case.confirmation_requested_at),
+                ),
+            ]
+        )
+    )
     return [out]
+
+
+def fail_reason(case: Case) -> str:
+    """Why mediation ended, as a clause can say it: "其他" says nothing ("因其他，" reads
+    as a blank), so it is left out."""
+    if case.end_reason in FailReason.values and case.end_reason != FailReason.OTHER:
+        return str(FailReason(case.end_reason).label)
+    return ""
 
 
 def _because(reason: object) -> str:
@@ -281,7 +345,7 @@ def _because(reason: object) -> str:
 def build_termination_notice(ctx: Ctx) -> list[Section]:
     s, case = ctx.s, ctx.case
     event = ctx.last_transition("fail")
-    reason = FailReason(case.end_reason).label if case.end_reason in FailReason.values else ""
+    reason = fail_reason(case)
     everyone = [link.party for link in ctx.links]
     refused_before = (
         case.end_reason == FailReason.PARTY_REFUSED and case.respondent_consent_at is None
@@ -342,57 +406,114 @@ ROUTE_ACTION: dict[str, str] = {
 
 
 def build_transfer_letter(ctx: Ctx) -> list[Section]:
+    """A referral (the parties advised of a route) is a 告知书 to the parties; a transfer
+    is the sending organisation's 移送函 to the receiver."""
+    if ctx.case.referral_route:
+        return [_route_notice(ctx)]
+    return [_transfer_letter(ctx)]
+
+
+def _route_notice(ctx: Ctx) -> Section:
     s, case = ctx.s, ctx.case
-    out = ctx.head(ctx.title("transfer_letter"))
-    if case.referral_route:
-        # The mediating body advises and records; the parties file (DESIGN §3 refer).
-        event = ctx.last_transition("refer")
-        route = case.referral_route
-        action = ROUTE_ACTION.get(route, "依法处理")
-        reason = FailReason(case.end_reason).label if case.end_reason in FailReason.values else ""
-        everyone = [link.party for link in ctx.links]
-        if case.network == Network.JUDICIAL and route == ReferRoute.LITIGATION:
-            # A court does not send a case to itself: the dispute goes on to a lawsuit here.
-            where = "本院"
-            tail = "本院将依法登记立案，转入诉讼程序审理。"
-        else:
-            target = case.referral_org
-            where = target.name if target else ROUTE_BODY.get(route, "有关机关")
-            tail = (
-                f"{ctx.self_word}已将本案调解情况函告{target.name}，请你（单位）持本函及有关材料"
-                "前往办理。"
-                if target
-                else "请你（单位）持本函及有关材料前往办理。"
-            )
-        body = (
-            f"{ctx.dispute}一案，经{ctx.self_word}调解，{_because(reason)}调解终止。"
-            f"你（单位）可以依法向{where}{action}。{tail}"
-        )
-        out += [para(f"{ctx.names(everyone)}：", s.body), para(body, s.indent)]
-        date = event.at if event else None
+    # The mediating body advises and records; the parties file (DESIGN §3 refer).
+    event = ctx.last_transition("refer")
+    route = case.referral_route
+    action = ROUTE_ACTION.get(route, "依法处理")
+    reason = fail_reason(case)
+    everyone = [link.party for link in ctx.links]
+    if case.network == Network.JUDICIAL and route == ReferRoute.LITIGATION:
+        # A court does not send a case to itself: the dispute goes on to a lawsuit here.
+        where = "本院"
+        tail = "本院将依法登记立案，转入诉讼程序审理。"
     else:
-        event = ctx.last_transition("transfer")
-        data = (event.payload.get("data") or {}) if event else {}
-        from_org = data.get("from_org")
-        source = Organization.objects.filter(pk=from_org).first() if from_org is not None else None
-        body = (
-            f"{ctx.dispute}一案，{_because(data.get('reason', ''))}"
-            f"{source.name if source else '原调解组织'}现将该纠纷移交你单位调解。"
+        target = case.referral_org
+        where = target.name if target else ROUTE_BODY.get(route, "有关机关")
+        tail = (
+            f"{ctx.self_word}已将本案调解情况函告{target.name}，请你（单位）持本告知书及有关"
+            "材料前往办理。"
+            if target
+            else "请你（单位）持本告知书及有关材料前往办理。"
         )
-        out += [
-            para(f"{ctx.org.name}：", s.body),
-            para(body, s.indent),
-            para(
-                "随函附送调解申请书、受理登记表、调解记录等案件材料，请查收并将处理结果函告我单位。",
-                s.indent,
-            ),
-        ]
-        date = event.at if event else None
+    body = (
+        f"{ctx.dispute}一案，经{ctx.self_word}调解，{_because(reason)}调解终止。"
+        f"你（单位）可以依法向{where}{action}。{tail}"
+    )
+    out = ctx.head(ctx.title("transfer_letter"))
     out += [
-        para(f"联系人：{ctx.mediator_name or '—'}    联系电话：{ctx.org.phone or '—'}", s.indent),
-        *ctx.seal(date),
+        para(f"{ctx.names(everyone)}：", s.body),
+        para(body, s.indent),
+        para("特此告知。", s.indent),
+        para(f"联系人：{ctx.mediator_name or '—'}　　联系电话：{ctx.org.phone or '—'}", s.indent),
+        *ctx.seal(event.at if event else None),
     ]
-    return [out]
+    return out
+
+
+def transfer_papers(ctx: Ctx, event: CaseEvent | None, source: Organization | None) -> list[str]:
+    """The papers the sender holds when it transfers — and only those: the application
+    when a party applied, the acceptance form when it had accepted, each session record,
+    each uploaded paper."""
+    at = event.at if event else timezone.now()
+    data = ((event.payload or {}).get("data") or {}) if event else {}
+    network = source.network if source else ctx.case.network
+    papers = []
+    if ctx.case.channel in PARTY_CHANNELS:
+        papers.append(f"{kind_title('application', network)}一份")
+    if data.get("from") in ("accepted", "mediating"):
+        papers.append(f"{kind_title('acceptance', network)}一份")
+    sessions = [x for x in ctx.sessions if x.held_at <= at]
+    if sessions:
+        papers.append(f"调解记录{cn_count(len(sessions))}份")
+    for att in ctx.case.attachments.filter(uploaded_at__lte=at).order_by("uploaded_at", "id"):
+        papers.append(f"{att.get_kind_display()}（{att.name}）一份")
+    return papers
+
+
+def _transfer_letter(ctx: Ctx) -> Section:
+    s, case = ctx.s, ctx.case
+    event = ctx.last_transition("transfer")
+    data = (event.payload.get("data") or {}) if event else {}
+    orgs = Organization.objects.in_bulk(
+        [x for x in (data.get("from_org"), data.get("target_org")) if isinstance(x, int)]
+    )
+    source = orgs.get(data.get("from_org"))
+    target = orgs.get(data.get("target_org")) or ctx.org
+    sender = source.name if source else "原调解组织"
+    number = data.get("from_number") or case.number
+    out: Section = [
+        para(sender, s.subtitle),
+        para("移 送 函", s.title),
+        para(f"编号：{number}", s.number),
+        para(f"{target.name}：", s.body),
+        para(
+            f"{ctx.dispute}一案，{_because(data.get('reason', ''))}"
+            f"我单位现将该纠纷移送你单位调解。",
+            s.indent,
+        ),
+    ]
+    papers = transfer_papers(ctx, event, source)
+    if papers:
+        out += [
+            para("随函附送：", s.body),
+            *[
+                para(f"{n}. {p}{'。' if n == len(papers) else '；'}", s.indent)
+                for n, p in enumerate(papers, start=1)
+            ],
+        ]
+    out.append(para("请查收，并将处理结果函告我单位。", s.indent))
+    contact = display_name(event.actor) if event and event.actor_id else "—"
+    phone = source.phone if source else ""
+    out.append(
+        keep_together(
+            [
+                para(f"联系人：{contact}　　联系电话：{phone or '—'}", s.indent),
+                gap(8),
+                para(f"{sender}（盖章）", s.right),
+                para(cn_date(event.at if event else None), s.right),
+            ]
+        )
+    )
+    return out
 
 
 def build_follow_up(ctx: Ctx) -> list[Section]:
@@ -430,7 +551,7 @@ def build_follow_up(ctx: Ctx) -> list[Section]:
 
 def build_undisputed_facts(ctx: Ctx) -> list[Section]:
     s, case = ctx.s, ctx.case
-    reason = FailReason(case.end_reason).label if case.end_reason in FailReason.values else ""
+    reason = fail_reason(case)
     event = ctx.last_transition("fail")
     out = ctx.head(ctx.title("undisputed_facts"))
     out += ctx.party_paras()
