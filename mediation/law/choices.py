@@ -17,7 +17,9 @@ class Network(models.TextChoices):
 NETWORK_WORD: dict[str, str] = {
     Network.PEOPLE: "人调",
     Network.ADMINISTRATIVE: "行调",
-    Network.JUDICIAL: "法调",
+    # A court numbers its mediation by its own case type, 民诉前调 (民事诉前调解,
+    # 《最高人民法院关于人民法院案件案号的若干规定》 and its type codes), not a "法调" of ours.
+    Network.JUDICIAL: "民诉前调",
     Network.LAWYER: "律调",
 }
 

@@ -248,3 +248,9 @@ def test_retention_terms_of_the_archives_rules(world):
     )
     risky.refresh_from_db()
     assert "保管期限：永久" in flat(pdftotext(documents.render("case_file", risky)))
+
+
+def test_court_mediation_numbers_use_the_courts_case_type(world):
+    case = world.make_case(State.REGISTERED, org=world.court)
+    assert re.fullmatch(r"（20\d\d）红院民诉前调字第\d{4}号", case.number)
+    assert "法调" not in case.number
