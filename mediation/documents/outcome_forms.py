@@ -535,6 +535,12 @@ def build_follow_up(ctx: Ctx) -> list[Section]:
                 "已履行" if f.performed else "未履行",
             ],
             ["回访人", display_name(f.recorded_by) or "—", "回访次数", f"第{n}次"],
+            [
+                "当事人满意度",
+                f.get_satisfaction_display() if f.satisfaction else "未评价",
+                "矛盾激化迹象",
+                "有" if f.escalation_signs else "无",
+            ],
         ]
         out = ctx.head(ctx.title("follow_up"))
         out += [form_table(s, rows), para("回访情况：", s.heading)]

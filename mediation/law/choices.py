@@ -156,6 +156,14 @@ OUTCOME_STATES = frozenset(
 OPEN_STATES = frozenset({State.REGISTERED, State.ACCEPTED, State.MEDIATING, State.CONFIRMING})
 
 
+class Satisfaction(models.TextChoices):
+    """The party's satisfaction asked at a follow-up (the Ministry's 回访记录)."""
+
+    SATISFIED = "satisfied", _("满意")
+    FAIRLY = "fairly", _("基本满意")
+    DISSATISFIED = "dissatisfied", _("不满意")
+
+
 class FailReason(models.TextChoices):
     PARTY_REFUSED = "party_refused", _("当事人拒绝调解")
     NO_AGREEMENT = "no_agreement", _("未能达成协议")

@@ -28,6 +28,7 @@ from mediation.law.choices import (
     ReferRoute,
     RepresentativeKind,
     RiskLevel,
+    Satisfaction,
     State,
     Tag,
 )
@@ -524,6 +525,12 @@ class FollowUpForm(forms.Form):
     note = forms.CharField(label=_("回访情况"), widget=forms.Textarea(attrs={"rows": 2}))
     route = forms.ChoiceField(
         label=_("未履行时当事人选择的途径"), choices=[*BLANK, *PerformanceRoute.choices]
+    )
+    satisfaction = forms.ChoiceField(
+        label=_("当事人满意度"), choices=[*BLANK, *Satisfaction.choices]
+    )
+    escalation_signs = forms.ChoiceField(
+        label=_("有无矛盾激化迹象"), choices=[*BLANK, ("false", _("无")), ("true", _("有"))]
     )
 
     def __init__(self, *args: Any, routes: Iterable[str] | None = None, **kwargs: Any) -> None:

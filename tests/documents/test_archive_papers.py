@@ -254,3 +254,28 @@ def test_court_mediation_numbers_use_the_courts_case_type(world):
     case = world.make_case(State.REGISTERED, org=world.court)
     assert re.fullmatch(r"（20\d\d）红院民诉前调字第\d{4}号", case.number)
     assert "法调" not in case.number
+
+
+def test_follow_up_record_asks_satisfaction_and_escalation(world):
+    case = world.make_case(State.AGREED)
+    services.add_follow_up(
+        case,
+        world.mediator,
+        {
+            "date": timezone.localdate().isoformat(),
+            "performed": False,
+            "satisfaction": "dissatisfied",
+            "escalation_signs": True,
+            "note": "被申请人拒不改建，申请人扬言自行拆墙。",
+        },
+    )
+    text = pdftotext(documents.render("follow_up", case))
+    body = flat(text, case.number)
+    for needle in ("当事人满意度", "不满意", "矛盾激化迹象"):
+        assert needle in body
+    assert re.search(r"矛盾激化迹象\s*有", text) or "矛盾激化迹象有" in body
+    # the API shows what was recorded
+    client = APIClient()
+    client.force_authenticate(world.head)
+    got = client.get(f"/api/cases/{case.pk}/").json()["follow_ups"][0]
+    assert got["satisfaction"] == "dissatisfied" and got["escalation_signs"] is True
