@@ -74,6 +74,7 @@ OUTCOME = {
 
 # The Ministry's filing order: ("doc", kind) a stored document, ("att", kind) attachments.
 FILE_ORDER = [
+    ("doc", "petition_transfer"),
     ("doc", "application"),
     ("doc", "acceptance"),
     ("doc", "decline_notice"),
@@ -81,6 +82,7 @@ FILE_ORDER = [
     ("att", AttachmentKind.ID_COPY),
     ("att", AttachmentKind.AUTHORIZATION),
     ("att", AttachmentKind.EVIDENCE),
+    ("att", AttachmentKind.INVESTIGATION),
     ("doc", "session_record"),
     ("doc", "agreement"),
     ("doc", "oral_agreement"),
@@ -90,6 +92,8 @@ FILE_ORDER = [
     ("doc", "transfer_letter"),
     ("att", AttachmentKind.RECEIPT),
     ("doc", "follow_up"),
+    ("doc", "petition_feedback"),
+    ("doc", "referral_result"),
     ("doc", "confirmation_application"),
     ("att", AttachmentKind.OTHER),
 ]

@@ -104,6 +104,9 @@ KIND_TITLES = {
     "transfer_letter": "移送函",
     "follow_up": "回访记录",
     "confirmation_application": "司法确认申请书",
+    "petition_transfer": "信访事项转办单",
+    "petition_feedback": "办理情况反馈",
+    "referral_result": "委派调解结果反馈函",
     "case_file": "卷宗",
 }
 # The Ministry of Justice's formats title people's-mediation papers "人民调解……".
@@ -142,6 +145,10 @@ def case_title(code: str, case: Case) -> str:
     traffic case, 告知书 for a route notice to the parties (a 移送函 goes between bodies)."""
     if code == "transfer_letter" and case.referral_route:
         return "告知书"
+    if code == "referral_result":
+        kind = case.handoffs.filter(kind="court_referral").values_list("data__kind", flat=True)
+        if "post_filing" in list(kind):
+            return "委托调解结果反馈函"
     if case.network == Network.ADMINISTRATIVE and case.category == Category.TRAFFIC:
         if code in TRAFFIC_TITLES:
             return TRAFFIC_TITLES[code]

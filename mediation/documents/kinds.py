@@ -24,6 +24,15 @@ from .context import (
     Section,
     case_title,
 )
+from .handoff_letters import (
+    build_petition_feedback,
+    build_petition_transfer,
+    build_referral_result,
+    has_petition,
+    has_petition_feedback,
+    has_referral_result,
+    petition_subjects,
+)
 from .intake_forms import (
     build_acceptance,
     build_application,
@@ -193,6 +202,8 @@ CASE_FILE = "case_file"
 
 # In the Ministry of Justice's filing order (the case file files them so).
 _ORDER = [
+    # A petition's case starts with the bureau's slip (its paper: no number of ours).
+    Kind("petition_transfer", has_petition, build_petition_transfer, bare_when=_bare),
     Kind("application", _applied, build_application),
     Kind("acceptance", _accepted, build_acceptance),
     Kind("decline_notice", _declined, build_decline_notice),
@@ -205,6 +216,13 @@ _ORDER = [
     Kind("undisputed_facts", _lawyer_failed, build_undisputed_facts),
     Kind("transfer_letter", _transferred, build_transfer_letter, bare_when=_between_bodies),
     Kind("follow_up", _has_follow_ups, build_follow_up, _follow_up_keys),
+    Kind(
+        "petition_feedback",
+        has_petition_feedback,
+        build_petition_feedback,
+        petition_subjects,
+    ),
+    Kind("referral_result", has_referral_result, build_referral_result),
     Kind(
         "confirmation_application",
         _confirmation,

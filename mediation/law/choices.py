@@ -290,6 +290,8 @@ class AttachmentKind(models.TextChoices):
     ID_COPY = "id_copy", _("身份证明")
     AUTHORIZATION = "authorization", _("授权委托书")
     EVIDENCE = "evidence", _("证据材料")
+    # The mediator's record of an inquiry (走访、询问): filed before the session records.
+    INVESTIGATION = "investigation", _("调查记录")
     RECEIPT = "receipt", _("履行凭证")
     OTHER = "other", _("其他材料")
 

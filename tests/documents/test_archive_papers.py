@@ -3,8 +3,10 @@ number and seal — the sender's 移送函, the parties' 司法确认申请书, 
 民事调解书, the 交警's forms — and a 卷宗 an archivist accepts."""
 
 import datetime as dt
+import os
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -15,6 +17,8 @@ from mediation.actions import services
 from mediation.documents.layout import cn_date
 from mediation.law.choices import State
 from mediation.law.court_fees import acceptance_fee, mediated_fee
+from mediation.models import Case
+from tests.conftest import case_body
 
 from .conftest import add_session, agree, assert_in_order, flat, page_count, pdftotext
 
@@ -279,3 +283,107 @@ def test_follow_up_record_asks_satisfaction_and_escalation(world):
     client.force_authenticate(world.head)
     got = client.get(f"/api/cases/{case.pk}/").json()["follow_ups"][0]
     assert got["satisfaction"] == "dissatisfied" and got["escalation_signs"] is True
+
+
+def _api(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def _task(client, kind, case):
+    tasks = client.get("/api/tasks/").json()["results"]
+    return next(t for t in tasks if t["type"] == kind and t["case"]["id"] == case.pk)
+
+
+def test_petition_slip_feedback_and_return_note_are_filed(world):
+    petition, mediator = _api(world.petition), _api(world.mediator)
+    body = {
+        **case_body(world.home),
+        "petition_number": "宁红信转〔2026〕15号",
+        "feedback_due": (timezone.localdate() + dt.timedelta(days=30)).isoformat(),
+        "petitioner_consent": True,
+    }
+    r = petition.post("/api/petitions/transfers/", body, format="json")
+    assert r.status_code == 201, r.content
+    case = world.advance(Case.objects.get(pk=r.json()["id"]), State.FAILED)
+    # the bureau's slip, under the bureau's name, number and seal
+    text = pdftotext(documents.render("petition_transfer", case))
+    assert_in_order(
+        text,
+        [
+            "红寺堡区信访局",
+            "信访事项转办单",
+            "信访件编号：宁红信转〔2026〕15号",
+            "红寺堡镇人民调解委员会：",
+            "经信访人同意",
+            "红寺堡区信访局（盖章）",
+        ],
+    )
+    assert "扫码查询" not in text and case.number not in flat(text)
+    ok, why = documents.applies("petition_feedback", case)
+    assert not ok and "尚未" in why
+    task = _task(mediator, "petition.feedback", case)
+    r = mediator.post(
+        f"/api/tasks/{task['id']}/complete/",
+        {"decision": "submit", "feedback": "被申请人拒绝继续调解。"},
+        format="json",
+    )
+    assert r.status_code == 200, r.content
+    task = _task(petition, "petition.review", case)
+    r = petition.post(
+        f"/api/tasks/{task['id']}/complete/",
+        {"decision": "return", "note": "请补充说明当事人意愿"},
+        format="json",
+    )
+    assert r.status_code == 200, r.content
+    text = pdftotext(documents.render("petition_feedback", case))
+    assert_in_order(
+        text,
+        [
+            "红寺堡镇人民调解委员会",
+            "办理情况反馈",
+            "红寺堡区信访局：",
+            "信访件编号：宁红信转〔2026〕15号",
+            "被申请人拒绝继续调解。",
+            "信访部门审核意见",
+            "退回重办：请补充说明当事人意愿",
+            "红寺堡镇人民调解委员会（盖章）",
+        ],
+        case.number,
+    )
+    pdf = documents.render("case_file", case)
+    assert_in_order(pdftotext(pdf, 2), ["信访事项转办单", "人民调解受理登记表", "办理情况反馈"])
+    if os.environ.get("LAW_DOCS_DUMP"):  # to look at the pages while working on them
+        Path(os.environ["LAW_DOCS_DUMP"], "petition_case_file.pdf").write_bytes(pdf)
+
+
+def test_court_referral_result_goes_back_to_the_court(world):
+    from workflows.services import start_court_referral
+
+    body = {
+        **case_body(world.home),
+        "referral_number": "（2026）宁0303民诉前调1号",
+        "kind": "pre_filing",
+    }
+    case = world.advance(start_court_referral(world.clerk, body), State.AGREED)
+    assert documents.KINDS["referral_result"].title_for(case) == "委派调解结果反馈函"
+    text = pdftotext(documents.render("referral_result", case))
+    assert_in_order(
+        text,
+        [
+            "红寺堡镇人民调解委员会",
+            "委派调解结果反馈函",
+            f"编号：{case.number}",
+            "红寺堡区人民法院：",
+            "委派编号：（2026）宁0303民诉前调1号",
+            "双方当事人自愿达成调解协议",
+            "特此函告",
+            "红寺堡镇人民调解委员会（盖章）",
+        ],
+        case.number,
+    )
+    pdf = documents.render("case_file", case)
+    assert "委派调解结果反馈函" in pdftotext(pdf, 2)
+    if os.environ.get("LAW_DOCS_DUMP"):
+        Path(os.environ["LAW_DOCS_DUMP"], "referral_case_file.pdf").write_bytes(pdf)
