@@ -304,13 +304,13 @@ class Ctx:
             f"{self.case.get_category_display()}纠纷"
         )
 
-    def head(self, title: str) -> list[Flowable]:
+    def head(self, title: str, numbered: bool = True) -> list[Flowable]:
+        """Issuer, title and number; a form with its own 案号 row says it once."""
         s = self.s
-        return [
-            para(self.org.name, s.subtitle),
-            para(title, s.title),
-            para(f"编号：{self.case.number}", s.number),
-        ]
+        out = [para(self.org.name, s.subtitle), para(title, s.title)]
+        if numbered:
+            out.append(para(f"编号：{self.case.number}", s.number))
+        return out
 
     def seal(self, date: DateLike | None, signatures: Flowable | None = None) -> list[Flowable]:
         """The organisation's seal and date line, right-aligned, kept on one page with

@@ -91,7 +91,7 @@ def build_acceptance(ctx: Ctx) -> list[Section]:
                 p.address or "—",
             ]
         )
-    out = ctx.head(ctx.title("acceptance"))
+    out = ctx.head(ctx.title("acceptance"), numbered=False)
     out += [form_table(s, rows), gap(2)]
     widths = [16 * mm, 26 * mm, 10 * mm, 43 * mm, 28 * mm]
     widths.append(CONTENT_W - sum(widths))

@@ -226,7 +226,7 @@ def build_oral_agreement(ctx: Ctx) -> list[Section]:
         ["履行期限", ymd(a.performance_due), "生效日期", ymd(a.effective_date)],
         [ctx.mediator_title, ctx.mediator_name, "登记日期", ymd(a.created_at)],
     ]
-    out = ctx.head(ctx.title("oral_agreement"))
+    out = ctx.head(ctx.title("oral_agreement"), numbered=False)
     out += [
         form_table(s, rows),
         para("当事人以口头方式达成调解协议，调解员已记录协议内容，当事人确认无误。", s.indent),
@@ -293,7 +293,7 @@ def build_confirmation_application(ctx: Ctx) -> list[Section]:
         para("请求事项：", s.heading),
         para(
             f"请求确认申请人{ctx.names(applicants)}于{ymd(a.effective_date)}经{ctx.org.name}"
-            f"主持调解达成的《{agreement_title}》（编号：{case.number}）有效。",
+            f"主持调解达成的《{agreement_title}》（见附件1）有效。",
             s.indent,
         ),
         para("事实和理由：", s.heading),
@@ -429,8 +429,7 @@ def _route_notice(ctx: Ctx) -> Section:
         target = case.referral_org
         where = target.name if target else ROUTE_BODY.get(route, "有关机关")
         tail = (
-            f"{ctx.self_word}已将本案调解情况函告{target.name}，请你（单位）持本告知书及有关"
-            "材料前往办理。"
+            f"{ctx.self_word}已将本案调解情况函告该单位，请你（单位）持本告知书及有关材料前往办理。"
             if target
             else "请你（单位）持本告知书及有关材料前往办理。"
         )
@@ -542,7 +541,7 @@ def build_follow_up(ctx: Ctx) -> list[Section]:
                 "有" if f.escalation_signs else "无",
             ],
         ]
-        out = ctx.head(ctx.title("follow_up"))
+        out = ctx.head(ctx.title("follow_up"), numbered=False)
         out += [form_table(s, rows), para("回访情况：", s.heading)]
         out += paras(f.note, s.indent) or [
             para(

@@ -108,7 +108,8 @@ def test_route_notice_to_the_parties_is_a_gaozhishu_with_the_phone(world):
         ],
         case.number,
     )
-    assert "移送函" not in flat(text, case.number)
+    body = flat(text, case.number)
+    assert "移送函" not in body and body.count("红寺堡区劳动人事争议仲裁委员会") == 1
 
 
 def test_confirmation_application_is_the_parties_own_and_signed_under_its_text(world):
@@ -134,7 +135,10 @@ def test_ministry_forms_fit_one_page_with_their_signatures(world, kind):
         case = agree(world, case, form="oral", terms="被申请人当场赔偿申请人五百元。")
     pdf = documents.render(kind, case)
     assert page_count(pdf) == 1
-    assert "（签名）" in flat(pdftotext(pdf))
+    body = flat(pdftotext(pdf), case.number)
+    assert "（签名）" in body
+    # its 案号 row says the number once: no 编号 line repeating it
+    assert body.count(case.number) == 1
 
 
 def test_mediation_statement_is_the_basic_courts_even_when_its_tribunal_mediated(world):

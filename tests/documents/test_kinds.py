@@ -228,7 +228,7 @@ def test_confirmation_application(world, font_mode):
             "请求事项",
             "请求确认申请人马建国、杨学军于",
             "经红寺堡镇人民调解委员会主持调解达成的《人民调解协议书》",
-            f"（编号：{case.number}）有效",
+            "（见附件1）有效",
             "事实和理由",
             # in a joint application both are 申请人: the terms name each side
             "杨学军修建院墙致马建国院内雨水倒灌",
