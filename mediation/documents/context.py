@@ -307,7 +307,7 @@ class Ctx:
     def head(self, title: str, numbered: bool = True) -> list[Flowable]:
         """Issuer, title and number; a form with its own 案号 row says it once."""
         s = self.s
-        out = [para(self.org.name, s.subtitle), para(title, s.title)]
+        out: list[Flowable] = [para(self.org.name, s.subtitle), para(title, s.title)]
         if numbered:
             out.append(para(f"编号：{self.case.number}", s.number))
         return out

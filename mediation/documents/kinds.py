@@ -47,10 +47,10 @@ from .outcome_forms import (
     build_mediation_statement,
     build_oral_agreement,
     build_termination_notice,
-    build_transfer_letter,
     build_undisputed_facts,
 )
 from .outcome_forms import court_case_number as court_case_number
+from .transfer_letters import build_transfer_letter
 
 OK = (True, "")
 
