@@ -62,7 +62,10 @@ def responsibilities(ctx: Ctx) -> list[str]:
 def build_agreement(ctx: Ctx) -> list[Section]:
     s, case, a = ctx.s, ctx.case, ctx.made_agreement
     copies = len(ctx.links) + 1
-    out = ctx.head(ctx.title("agreement"))
+    title = ctx.title("agreement")
+    # The 交警's paper is a 调解书 and calls itself so throughout.
+    word = "调解书" if title.endswith("调解书") else "协议"
+    out = ctx.head(title)
     out += ctx.party_paras()
     out += [para("纠纷主要事实：", s.heading), *paras(agreement_facts(ctx), s.indent)]
     if case.claims:
@@ -76,7 +79,7 @@ def build_agreement(ctx: Ctx) -> list[Section]:
         *paras(a.performance_method, s.indent),
         para(f"履行期限：{ymd(a.performance_due)}前履行完毕。", s.indent),
         para(
-            f"本协议自{ymd(a.effective_date)}起生效，对双方当事人具有法律约束力，"
+            f"本{word}自{ymd(a.effective_date)}起生效，对双方当事人具有法律约束力，"
             f"当事人应当按照约定履行（{ctx.law('agreement')}）。",
             s.indent,
         ),
@@ -84,7 +87,7 @@ def build_agreement(ctx: Ctx) -> list[Section]:
     if not a.concerns_status:
         out.append(
             para(
-                "双方当事人认为有必要的，可以自本协议生效之日起三十日内共同向"
+                f"双方当事人认为有必要的，可以自本{word}生效之日起三十日内共同向"
                 "人民法院申请司法确认。",
                 s.indent,
             )
@@ -93,7 +96,7 @@ def build_agreement(ctx: Ctx) -> list[Section]:
     signatures = keep_together(
         [
             para(
-                f"本协议一式{cn_count(copies)}份，当事人各持一份，{ctx.org.name}留存一份。",
+                f"本{word}一式{cn_count(copies)}份，当事人各持一份，{ctx.org.name}留存一份。",
                 s.indent,
             ),
             signature_block(

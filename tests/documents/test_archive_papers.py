@@ -183,6 +183,7 @@ def test_traffic_police_use_the_road_accident_forms(world):
     case = world.make_case(State.AGREED, org=world.traffic_police, category="traffic")
     text = flat(pdftotext(documents.render("agreement", case)), case.number)
     assert "红寺堡区公安局交通警察大队道路交通事故损害赔偿调解书" in text
+    assert "本调解书一式三份" in text and "本协议" not in text
     failed = world.make_case(State.FAILED, org=world.traffic_police, category="traffic")
     text = flat(pdftotext(documents.render("termination_notice", failed)), failed.number)
     assert "道路交通事故损害赔偿调解终结书" in text
