@@ -191,8 +191,9 @@ def describe_event(event: CaseEvent) -> tuple[str, str]:
         task, decision = data.get("type", ""), data.get("decision", "")
         said = DECISION_LABELS_BY_TASK.get((task, decision)) or DECISION_LABELS.get(decision)
         detail = str(said) if said else ""
-        if isinstance(data.get("number"), str) and data["number"]:
-            detail += f"；案号：{data['number']}"
+        for key in ("number", "filing_number"):  # the court's 民特/调解书 or filing number
+            if isinstance(data.get(key), str) and data[key]:
+                detail += f"；案号：{data[key]}"
     return label, detail
 
 

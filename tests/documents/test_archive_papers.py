@@ -388,7 +388,16 @@ def test_court_referral_result_goes_back_to_the_court(world):
         ],
         case.number,
     )
+    # the court closes the referral with its 调解书: its number is in the file's log
+    from workflows.models import CaseTask
+    from workflows.services import complete_task
+
+    task = CaseTask.objects.get(case=case, kind="court.outcome", status="NEW")
+    complete_task(
+        task.pk, world.clerk, {"decision": "mediation_document", "number": "（2026）宁0303民初5号"}
+    )
     pdf = documents.render("case_file", case)
     assert "委派调解结果反馈函" in pdftotext(pdf, 2)
+    assert "出具调解书；案号：（2026）宁0303民初5号" in flat(pdftotext(pdf), case.number)
     if os.environ.get("LAW_DOCS_DUMP"):
         Path(os.environ["LAW_DOCS_DUMP"], "referral_case_file.pdf").write_bytes(pdf)
