@@ -411,9 +411,9 @@ def build_follow_up(ctx: Ctx) -> list[Section]:
             ],
             ["回访人", display_name(f.recorded_by) or "—", "回访次数", f"第{n}次"],
             [
-                "当事人满意度",
+                "满意度",
                 f.get_satisfaction_display() if f.satisfaction else "未评价",
-                "矛盾激化迹象",
+                "激化迹象",
                 "有" if f.escalation_signs else "无",
             ],
         ]
