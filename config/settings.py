@@ -442,8 +442,11 @@ PDF_FONT_PATH = env.str("PDF_FONT_PATH", default="")
 # auto: embedded TTF when a font file is found, else built-in STSong-Light; or ttf / cid.
 PDF_FONT_MODE = env.str("PDF_FONT_MODE", default="auto")
 # 卷宗 保管期限 printed on the cover and the 备考表: cases with an agreement, the others.
-DOCUMENT_RETENTION_AGREED = env.str("DOCUMENT_RETENTION_AGREED", default="长期（三十年）")
-DOCUMENT_RETENTION_OTHER = env.str("DOCUMENT_RETENTION_OTHER", default="短期（十年）")
+# 保管期限 in the terms of 《机关文件材料归档范围和文书档案保管期限规定》(国家档案局令第8号)
+# 第八条: 永久, 定期30年, 定期10年.
+DOCUMENT_RETENTION_PERMANENT = env.str("DOCUMENT_RETENTION_PERMANENT", default="永久")
+DOCUMENT_RETENTION_AGREED = env.str("DOCUMENT_RETENTION_AGREED", default="定期30年")
+DOCUMENT_RETENTION_OTHER = env.str("DOCUMENT_RETENTION_OTHER", default="定期10年")
 # Uploaded attachments (PDF, JPEG, PNG), stored under MEDIA_ROOT, which is never served.
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
 # Pages of one uploaded PDF (the stored count is a small integer; a bigger file is split).

@@ -19,7 +19,7 @@ from mediation.documents import records
 from mediation.errors import InvalidFields, NotPermitted, StateConflict
 from mediation.events import record_event
 from mediation.law.case_rules import ROUTE_REFUSALS, performance_routes, police_report_errors
-from mediation.law.choices import EventType, PerformanceRoute, RiskLevel, State
+from mediation.law.choices import EventType, PerformanceRoute, RiskLevel, Satisfaction, State
 from mediation.law.jsonform import Data, Errors, JsonForm, errors_of
 from mediation.models import Case, FollowUp, MediationSession
 
@@ -43,6 +43,8 @@ class FollowUpForm(JsonForm):
     performed = forms.NullBooleanField()
     note = forms.CharField(max_length=5000, required=False)
     route = forms.ChoiceField(choices=PerformanceRoute.choices, required=False)
+    satisfaction = forms.ChoiceField(choices=Satisfaction.choices, required=False)
+    escalation_signs = forms.BooleanField(required=False)
 
     def __init__(self, data: Data, *, case: Case) -> None:
         super().__init__(data)
@@ -128,6 +130,8 @@ def add_follow_up(
                 "follow_up": follow_up.pk,
                 "performed": follow_up.performed,
                 "route": follow_up.route,
+                "satisfaction": follow_up.satisfaction,
+                "escalation_signs": follow_up.escalation_signs,
                 "routes_open": [] if follow_up.performed else performance_routes(case),
             },
             at=now,

@@ -354,6 +354,10 @@ class FollowUpSerializer(serializers.Serializer):
         help_text="未履行时当事人选择的途径（enforcement / suit / …）或空"
     )
     routes_open = serializers.SerializerMethodField()
+    satisfaction = serializers.CharField(
+        help_text="当事人满意度（satisfied / fairly / dissatisfied）或空"
+    )
+    escalation_signs = serializers.BooleanField(help_text="回访时发现矛盾激化迹象")
     recorded_by = serializers.IntegerField(source="recorded_by_id", allow_null=True)
     created_at = serializers.DateTimeField()
 

@@ -6,10 +6,13 @@ the event log, and the 备考表 last. Every page after the contents carries its
 the top right corner, and the contents cite those numbers.
 """
 
+import datetime as dt
 import io
 from typing import TypeAlias, cast
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Model
 from django.utils import timezone
 from PIL import Image
 from pypdf import PageObject, PdfReader, PdfWriter
@@ -26,10 +29,18 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, PageBreak
 
-from mediation.law.choices import AttachmentKind, EventType, FailReason, RiskLevel, State
+from mediation.law.choices import (
+    AttachmentKind,
+    EventType,
+    FailReason,
+    HandoffKind,
+    RiskLevel,
+    State,
+)
+from mediation.law.decisions import DECISION_LABELS, DECISION_LABELS_BY_TASK
 from mediation.law.identity import display_name
 from mediation.law.transitions import FORMS
-from mediation.models import Case, CaseEvent
+from mediation.models import Case, CaseEvent, Party
 
 from . import uploads
 from .context import Ctx
@@ -64,6 +75,7 @@ OUTCOME = {
 
 # The Ministry's filing order: ("doc", kind) a stored document, ("att", kind) attachments.
 FILE_ORDER = [
+    ("doc", "petition_transfer"),
     ("doc", "application"),
     ("doc", "acceptance"),
     ("doc", "decline_notice"),
@@ -71,6 +83,7 @@ FILE_ORDER = [
     ("att", AttachmentKind.ID_COPY),
     ("att", AttachmentKind.AUTHORIZATION),
     ("att", AttachmentKind.EVIDENCE),
+    ("att", AttachmentKind.INVESTIGATION),
     ("doc", "session_record"),
     ("doc", "agreement"),
     ("doc", "oral_agreement"),
@@ -80,47 +93,108 @@ FILE_ORDER = [
     ("doc", "transfer_letter"),
     ("att", AttachmentKind.RECEIPT),
     ("doc", "follow_up"),
+    ("doc", "petition_feedback"),
+    ("doc", "referral_result"),
     ("doc", "confirmation_application"),
     ("att", AttachmentKind.OTHER),
 ]
 
 
 def _state_label(value: str | None) -> str:
-    return str(State(value).label) if value in State.values else value or ""
+    return str(State(value).label) if value in State.values else ""
+
+
+def _when(value: object) -> str:
+    """An ISO time from an event's data as a reader writes it (2026年12月8日 09:30)."""
+    if not isinstance(value, str) or not value:
+        return ""
+    try:
+        return ymd_hm(dt.datetime.fromisoformat(value))
+    except ValueError:
+        return ""
+
+
+# Events that are not part of the file: reading a paper is not handling the case.
+NOT_FILED = {"export", "attachment_download"}
+
+
+def is_filed(event: CaseEvent) -> bool:
+    data = (event.payload or {}).get("data") or {}
+    return not (event.type == EventType.CASE_UPDATED and data.get("record") in NOT_FILED)
+
+
+def _field_names(fields: object, model: type[Model]) -> str:
+    names = []
+    for name in fields if isinstance(fields, list) else []:
+        try:
+            field = model._meta.get_field(str(name))
+        except FieldDoesNotExist:
+            continue
+        label = getattr(field, "verbose_name", "")
+        if label:
+            names.append(str(label))
+    return "、".join(names)
+
+
+def _updated(data: dict) -> str:
+    record = data.get("record")
+    if record in ("session", "follow_up"):
+        return {"session": "登记调解记录", "follow_up": "登记回访记录"}[record]
+    if record == "attachment":
+        kind = data.get("kind")
+        label = AttachmentKind(kind).label if kind in AttachmentKind.values else "材料"
+        return f"收入{label}：{data.get('name', '')}"
+    if data.get("correction"):
+        party = data.get("correction") == "party"
+        what = "当事人信息" if party else "案件信息"
+        names = _field_names(data.get("fields"), Party if party else Case)
+        return f"更正{what}" + (f"（{names}）" if names else "")
+    if data.get("due_at"):
+        return f"办理期限调整为{_when(data['due_at'])}"
+    return ""
 
 
 def describe_event(event: CaseEvent) -> tuple[str, str]:
+    """(事项, 说明) of one event, in words: never a code name, a raw key or an ISO time."""
     data = (event.payload or {}).get("data") or {}
-    label = str(EventType(event.type).label) if event.type in EventType.values else event.type
+    label = str(EventType(event.type).label) if event.type in EventType.values else "其他事项"
     detail = ""
     if event.type == EventType.CASE_TRANSITIONED:
         name = data.get("transition", "")
         if name in FORMS:
             label = str(FORMS[name].label)
-        detail = f"{_state_label(data.get('from'))} → {_state_label(data.get('to'))}"
+        src, dst = _state_label(data.get("from")), _state_label(data.get("to"))
+        detail = f"{src} → {dst}" if src and dst and src != dst else dst
         reason = data.get("reason")
         if reason and isinstance(reason, str):
-            detail += f"；{FailReason(reason).label if reason in FailReason.values else reason}"
+            said = FailReason(reason).label if reason in FailReason.values else reason
+            detail += f"；{said}"
     elif event.type == EventType.CASE_CREATED:
         detail = "优先办理" if data.get("priority") else ""
     elif event.type == EventType.CASE_UPDATED:
-        record = data.get("record")
-        if record == "export":
-            kind = KINDS.get(str(data.get("document")))
-            detail = f"导出文书：{kind.title if kind else data.get('document', '')}"
-        elif record in ("attachment", "attachment_download"):
-            verb = "上传材料" if record == "attachment" else "下载材料"
-            detail = f"{verb}：{data.get('name', '')}"
-        else:
-            detail = {"session": "登记调解记录", "follow_up": "登记回访记录"}.get(str(record), "")
+        detail = _updated(data)
     elif event.type == EventType.CASE_RISK_FLAGGED:
         level = data.get("level")
-        level = str(RiskLevel(level).label) if level in RiskLevel.values else level
+        level = str(RiskLevel(level).label) if level in RiskLevel.values else ""
         detail = f"风险等级：{level}；{data.get('note', '')}"
     elif event.type in (EventType.DEADLINE_APPROACHING, EventType.DEADLINE_OVERDUE):
-        detail = data.get("due_at", "") or ""
-    elif event.type in (EventType.HANDOFF_OPENED, EventType.TASK_COMPLETED):
-        detail = "；".join(f"{k}：{v}" for k, v in data.items() if isinstance(v, str | int))
+        due = _when(data.get("due_at"))
+        detail = f"期限：{due}" if due else ""
+    elif event.type == EventType.HANDOFF_OPENED:
+        kind = data.get("kind")
+        bits = [str(HandoffKind(kind).label)] if kind in HandoffKind.values else []
+        if data.get("external_number"):
+            bits.append(f"编号：{data['external_number']}")
+        if _when(data.get("due_at")):
+            bits.append(f"期限：{_when(data.get('due_at'))}")
+        detail = "；".join(bits)
+    elif event.type == EventType.TASK_COMPLETED:
+        task, decision = data.get("type", ""), data.get("decision", "")
+        said = DECISION_LABELS_BY_TASK.get((task, decision)) or DECISION_LABELS.get(decision)
+        detail = str(said) if said else ""
+        for key in ("number", "filing_number"):  # the court's 民特/调解书 or filing number
+            if isinstance(data.get(key), str) and data[key]:
+                detail += f"；案号：{data[key]}"
     return label, detail
 
 
@@ -232,7 +306,7 @@ def _cover(ctx: Ctx) -> list[Flowable]:
         ["受理日期", ymd(case.accepted_at) or "—"],
         ["结案日期", ymd(case.closed_at) or "—"],
         ["调解结果", OUTCOME.get(case.outcome, case.outcome or "—")],
-        ["归档日期", ymd(case.archived_at) or "—"],
+        ["归档日期", ymd(case.archived_at) or "尚未归档"],
         ["保管期限", retention(ctx)],
     ]
     return [
@@ -243,16 +317,29 @@ def _cover(ctx: Ctx) -> list[Flowable]:
         gap(20),
         form_table(s, rows, [36 * mm, CONTENT_W - 36 * mm]),
         gap(30),
-        para(f"立卷单位：{ctx.org.name}", s.right),
-        para(cn_date(case.archived_at or case.closed_at or timezone.now()), s.right),
+        *(
+            [para(f"立卷单位：{ctx.org.name}", s.right), para(cn_date(case.archived_at), s.right)]
+            if case.archived_at
+            else [para(not_filed(), s.body)]
+        ),
         PageBreak(),
     ]
 
 
+def not_filed() -> str:
+    """What an unarchived volume says of itself: a copy for reading, not the filed record."""
+    return f"本卷宗尚未归档，系截至{ymd_hm(timezone.now())}的案卷材料汇编，不作为归档案卷。"
+
+
 def retention(ctx: Ctx) -> str:
-    """保管期限: an agreement (its performance may be sued on for years) is kept long,
-    the rest short (DOCUMENT_RETENTION_* settings)."""
-    if ctx.case.outcome in ("agreed", "confirmed") or ctx.agreement is not None:
+    """保管期限 (国家档案局令第8号 第八条): 永久 for an agreement on personal status
+    (marriage, adoption, support — its effect lasts a lifetime) or a dispute flagged at high
+    risk of escalating; 定期30年 for any other agreement (its performance may be sued on for
+    years); 定期10年 for the rest (DOCUMENT_RETENTION_* settings)."""
+    a = ctx.agreement
+    if (a is not None and a.concerns_status) or ctx.case.risk_level == RiskLevel.HIGH:
+        return settings.DOCUMENT_RETENTION_PERMANENT
+    if ctx.case.outcome in ("agreed", "confirmed") or a is not None:
         return settings.DOCUMENT_RETENTION_AGREED
     return settings.DOCUMENT_RETENTION_OTHER
 
@@ -275,16 +362,16 @@ def _front(ctx: Ctx, parts: list[Part]) -> bytes:
 def _log(ctx: Ctx) -> bytes:
     s = ctx.s
     rows = []
-    for event in ctx.events:
+    for n, event in enumerate(filter(is_filed, ctx.events), start=1):
         label, detail = describe_event(event)
         actor = display_name(event.actor) if event.actor_id else "系统"
-        rows.append([str(event.pk), ymd_hm(event.at), label, actor, detail or "—"])
+        rows.append([str(n), ymd_hm(event.at), label, actor, detail or "—"])
     widths = [14 * mm, 40 * mm, 30 * mm, 22 * mm]
     widths.append(CONTENT_W - sum(widths))
     story = [
         para("案件流转记录", s.title),
         gap(3),
-        list_table(s, ["编号", "时间", "事项", "操作人", "说明"], rows, widths),
+        list_table(s, ["序号", "时间", "事项", "操作人", "说明"], rows, widths),
     ]
     return build_pdf(story, case=ctx.case, font=ctx.font, title="案件流转记录")
 
@@ -294,7 +381,8 @@ def _back_page(ctx: Ctx, parts: list[Part], total: int, images: int) -> bytes:
     s, case = ctx.s, ctx.case
     archive = ctx.last_transition("archive")
     filer = display_name(archive.actor) if archive and archive.actor_id else ""
-    count = sum(1 for p in parts if not p.own)
+    # Every entry of the 卷内目录, this 备考表 included: the two counts agree.
+    count = len(parts) + 1
     story = [
         para("卷内备考表", s.title),
         gap(6),
@@ -305,11 +393,12 @@ def _back_page(ctx: Ctx, parts: list[Part], total: int, images: int) -> bytes:
             s.indent,
         ),
         para(f"保管期限：{retention(ctx)}", s.indent),
+        *([] if case.archived_at else [para(not_filed(), s.indent)]),
         gap(10),
         form_table(
             s,
             [
-                ["立卷人", filer or "", "立卷日期", ymd(case.archived_at or timezone.now())],
+                ["立卷人", filer or "", "立卷日期", ymd(case.archived_at)],
                 ["检查人", "", "检查日期", ""],
             ],
         ),

@@ -6,16 +6,17 @@ from functools import cached_property
 from types import SimpleNamespace
 from typing import TypeAlias
 
-from reportlab.platypus import Flowable, KeepTogether
+from reportlab.platypus import Flowable
 
 from mediation.law.choices import (
     Category,
+    Channel,
     EventType,
     Network,
     PartyKind,
     PartyRole,
 )
-from mediation.law.identity import display_name, mask_id_number, mask_phone
+from mediation.law.identity import age_on, display_name, mask_id_number, mask_phone
 from mediation.models import (
     Agreement,
     Case,
@@ -29,8 +30,10 @@ from mediation.models import (
 
 from .layout import (
     DateLike,
+    as_date,
     cn_date,
     gap,
+    keep_together,
     para,
     styles,
     ymd,
@@ -40,6 +43,9 @@ from .layout import (
 Section: TypeAlias = list[Flowable]
 # Whether a kind exists for the case now, and why not.
 CheckResult: TypeAlias = tuple[bool, str]
+
+# Channels through which a party applied: only they have an application form.
+PARTY_CHANNELS = {Channel.WALK_IN, Channel.HOTLINE, Channel.ONLINE}
 
 # How an organisation names itself in its documents ("本委员会", "本院").
 ORG_WORD: dict[str, str] = {
@@ -98,6 +104,9 @@ KIND_TITLES = {
     "transfer_letter": "移送函",
     "follow_up": "回访记录",
     "confirmation_application": "司法确认申请书",
+    "petition_transfer": "信访事项转办单",
+    "petition_feedback": "办理情况反馈",
+    "referral_result": "委派调解结果反馈函",
     "case_file": "卷宗",
 }
 # The Ministry of Justice's formats title people's-mediation papers "人民调解……".
@@ -121,6 +130,29 @@ NETWORK_TITLES: dict[str, dict[str, str]] = {
 def kind_title(code: str, network: str) -> str:
     """The title of kind `code` as the case's network names it."""
     return NETWORK_TITLES.get(network, {}).get(code, KIND_TITLES[code])
+
+
+# 交警 mediate road-accident damages in the forms of 《道路交通事故处理程序规定》: the
+# agreement is a 调解书, the failure a 调解终结书.
+TRAFFIC_TITLES = {
+    "agreement": "道路交通事故损害赔偿调解书",
+    "termination_notice": "道路交通事故损害赔偿调解终结书",
+}
+
+
+def case_title(code: str, case: Case) -> str:
+    """The title of kind `code` for this case: its network's words, the 交警's forms for a
+    traffic case, 告知书 for a route notice to the parties (a 移送函 goes between bodies)."""
+    if code == "transfer_letter" and case.referral_route:
+        return "告知书"
+    if code == "referral_result":
+        kind = case.handoffs.filter(kind="court_referral").values_list("data__kind", flat=True)
+        if "post_filing" in list(kind):
+            return "委托调解结果反馈函"
+    if case.network == Network.ADMINISTRATIVE and case.category == Category.TRAFFIC:
+        if code in TRAFFIC_TITLES:
+            return TRAFFIC_TITLES[code]
+    return kind_title(code, case.network)
 
 
 class Ctx:
@@ -207,7 +239,7 @@ class Ctx:
         return f"根据{law}" + ("" if law == ADMIN_DEFAULT_LAW else "的规定")
 
     def title(self, code: str) -> str:
-        return kind_title(code, self.case.network)
+        return case_title(code, self.case)
 
     def id_number(self, party: Party) -> str:
         return party.id_number if self.full else mask_id_number(party.id_number)
@@ -215,8 +247,9 @@ class Ctx:
     def phone(self, party: Party) -> str:
         return party.phone if self.full else mask_phone(party.phone)
 
-    def particulars(self, party: Party, role_label: str) -> str:
-        """申请人：马建国，男，回族，1955年3月1日出生，公民身份号码……"""
+    def particulars(self, party: Party, role_label: str, on: DateLike | None = None) -> str:
+        """申请人：马建国，男，回族，1955年3月1日出生，公民身份号码……; with `on`, the
+        age on that day and the occupation too, as the Ministry's application form asks."""
         bits = [party.name]
         if party.kind == PartyKind.PERSON:
             if party.gender:
@@ -225,6 +258,11 @@ class Ctx:
                 bits.append(party.ethnicity)
             if party.birth_date and self.full:
                 bits.append(f"{ymd(party.birth_date)}出生")
+                if on is not None:
+                    bits.append(f"{age_on(party.birth_date, as_date(on))}岁")
+            occupation = getattr(party, "occupation", "")
+            if on is not None and occupation:
+                bits.append(f"职业：{occupation}")
             if party.id_number:
                 bits.append(f"公民身份号码：{self.id_number(party)}")
             if party.address:
@@ -266,13 +304,13 @@ class Ctx:
             f"{self.case.get_category_display()}纠纷"
         )
 
-    def head(self, title: str) -> list[Flowable]:
+    def head(self, title: str, numbered: bool = True) -> list[Flowable]:
+        """Issuer, title and number; a form with its own 案号 row says it once."""
         s = self.s
-        return [
-            para(self.org.name, s.subtitle),
-            para(title, s.title),
-            para(f"编号：{self.case.number}", s.number),
-        ]
+        out: list[Flowable] = [para(self.org.name, s.subtitle), para(title, s.title)]
+        if numbered:
+            out.append(para(f"编号：{self.case.number}", s.number))
+        return out
 
     def seal(self, date: DateLike | None, signatures: Flowable | None = None) -> list[Flowable]:
         """The organisation's seal and date line, right-aligned, kept on one page with
@@ -285,7 +323,7 @@ class Ctx:
         ]
         if signatures is not None:
             items = [signatures, *items]
-        return [KeepTogether(items)]
+        return [keep_together(items)]
 
 
 # -- builders -------------------------------------------------------------------------

@@ -3,7 +3,6 @@ the acceptance form, the rights notice, the session records."""
 
 from django.utils.translation import gettext as _
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether
 
 from mediation.law.choices import (
     Tag,
@@ -19,6 +18,7 @@ from .layout import (
     cn_date,
     form_table,
     gap,
+    keep_together,
     list_table,
     para,
     paras,
@@ -31,7 +31,10 @@ from .layout import (
 def build_application(ctx: Ctx) -> list[Section]:
     s, case = ctx.s, ctx.case
     out = ctx.head(ctx.title("application"))
-    out += ctx.party_paras()
+    out += [
+        para(ctx.particulars(link.party, link.get_role_display(), on=case.created_at), s.body)
+        for link in ctx.links
+    ]
     out += [para(_("申请事项："), s.heading)] + (
         paras(case.claims, s.indent) or [para("—", s.indent)]
     )
@@ -43,12 +46,21 @@ def build_application(ctx: Ctx) -> list[Section]:
             f"来源渠道：{case.get_channel_display()}；纠纷类型：{case.get_category_display()}。",
             s.indent,
         ),
-        para(f"现申请{ctx.org.name}依法予以调解。", s.indent),
-        gap(2),
-        para("此致", s.body),
-        para(ctx.org.name, s.body),
-        signature_block(
-            s, [f"申请人：{p.name}（签名或盖章）" for p in ctx.applicants], cn_date(case.created_at)
+        keep_together(
+            [
+                para(
+                    f"申请人已知悉调解的权利和义务，自愿申请{ctx.org.name}依法予以调解。",
+                    s.indent,
+                ),
+                gap(2),
+                para("此致", s.body),
+                para(ctx.org.name, s.body),
+                signature_block(
+                    s,
+                    [f"申请人：{p.name}（签名或盖章）" for p in ctx.applicants],
+                    cn_date(case.created_at),
+                ),
+            ]
         ),
     ]
     return [out]
@@ -79,8 +91,8 @@ def build_acceptance(ctx: Ctx) -> list[Section]:
                 p.address or "—",
             ]
         )
-    out = ctx.head(ctx.title("acceptance"))
-    out += [form_table(s, rows), gap(3), para("当事人情况", s.heading)]
+    out = ctx.head(ctx.title("acceptance"), numbered=False)
+    out += [form_table(s, rows), gap(2)]
     widths = [16 * mm, 26 * mm, 10 * mm, 43 * mm, 28 * mm]
     widths.append(CONTENT_W - sum(widths))
     out.append(
@@ -88,28 +100,31 @@ def build_acceptance(ctx: Ctx) -> list[Section]:
             s, ["地位", "姓名/名称", "性别", "证件号码", "联系电话", "住址"], party_rows, widths
         )
     )
-    out += [para("纠纷简要情况", s.heading), *paras(case.summary, s.indent)]
-    out += [para("申请事项", s.heading)] + (paras(case.claims, s.indent) or [para("—", s.indent)])
     # The form records what is known at acceptance: the respondent's consent is asked
     # afterwards (mediation is voluntary, PML art 17) and recorded when mediation begins.
     if case.respondent_consent_at:
         consent = f"被申请人已于{ymd(case.respondent_consent_at)}同意调解。"
     else:
         consent = "调解开始前，将征询被申请人是否同意调解；一方明确拒绝的，不得调解。"
-    # the opinion and its signatures stay on one page
+    opinion = [
+        para(
+            f"经审查，该纠纷属于{ctx.self_word}受理范围，决定予以受理，"
+            f"由{ctx.mediator_name}担任{ctx.mediator_title}。{consent}",
+            s.cell,
+        ),
+        para("负责人（签名）：　　　　　　　登记人（签名）：　　　　　　　", s.cell),
+        para(cn_date(case.accepted_at), s.right_cell),
+    ]
+    # As the Ministry's form: one page, the summary, the claims and the signed opinion
+    # in the form's own rows, so the signatures never leave the text they sign.
     out.append(
-        KeepTogether(
+        form_table(
+            s,
             [
-                para("受理意见", s.heading),
-                para(
-                    f"经审查，该纠纷属于{ctx.self_word}受理范围，决定予以受理，"
-                    f"由{ctx.mediator_name}担任{ctx.mediator_title}。{consent}",
-                    s.indent,
-                ),
-                signature_block(
-                    s, ["负责人（签名）：", "登记人（签名）："], cn_date(case.accepted_at)
-                ),
-            ]
+                ["纠纷简要情况", paras(case.summary, s.cell) or "—"],
+                ["申请事项", paras(case.claims, s.cell) or "—"],
+                ["受理意见", opinion],
+            ],
         )
     )
     return [out]

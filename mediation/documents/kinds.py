@@ -11,10 +11,28 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from mediation.law.choices import AgreementForm, Channel, FailReason, Network, State
+from mediation.law.choices import AgreementForm, FailReason, Network, State
 from mediation.models import Case
 
-from .context import KIND_TITLES, Builder, Check, CheckResult, Ctx, Section, kind_title
+from .context import (
+    KIND_TITLES,
+    PARTY_CHANNELS,
+    Builder,
+    Check,
+    CheckResult,
+    Ctx,
+    Section,
+    case_title,
+)
+from .handoff_letters import (
+    build_petition_feedback,
+    build_petition_transfer,
+    build_referral_result,
+    has_petition,
+    has_petition_feedback,
+    has_referral_result,
+    petition_subjects,
+)
 from .intake_forms import (
     build_acceptance,
     build_application,
@@ -29,13 +47,10 @@ from .outcome_forms import (
     build_mediation_statement,
     build_oral_agreement,
     build_termination_notice,
-    build_transfer_letter,
     build_undisputed_facts,
 )
 from .outcome_forms import court_case_number as court_case_number
-
-# Channels through which a party applied: only they have an application form.
-_PARTY_CHANNELS = {Channel.WALK_IN, Channel.HOTLINE, Channel.ONLINE}
+from .transfer_letters import build_transfer_letter
 
 OK = (True, "")
 
@@ -45,7 +60,7 @@ def _always(ctx: Ctx) -> CheckResult:
 
 
 def _applied(ctx: Ctx) -> CheckResult:
-    if ctx.case.channel in _PARTY_CHANNELS:
+    if ctx.case.channel in PARTY_CHANNELS:
         return OK
     return False, _("本案经“%(channel)s”转来，当事人未提交调解申请书") % {
         "channel": ctx.case.get_channel_display()
@@ -125,6 +140,16 @@ def _lawyer_failed(ctx: Ctx) -> CheckResult:
     return ok
 
 
+def _bare(case: Case) -> bool:
+    return True
+
+
+def _between_bodies(case: Case) -> bool:
+    """A transfer's 移送函 goes from one organisation to another; a referral's 告知书 goes
+    to the parties (with their tracking code)."""
+    return not case.referral_route
+
+
 def _one(ctx: Ctx) -> list[str]:
     return [""]
 
@@ -136,6 +161,10 @@ class Kind:
     builder: Builder | None
     # The records a kind has one document per ("session:12"); one-per-case kinds: [""].
     subject_keys: Callable[[Ctx], list[str]] = _one
+    # A paper that is not the handling organisation's own under the case's number — the
+    # court's 民事调解书, the parties' 司法确认申请书, the sender's 移送函 to the receiver:
+    # printed without the running case number and the parties' tracking QR code.
+    bare_when: Callable[[Case], bool] = lambda case: False
 
     @property
     def title(self) -> str:
@@ -154,8 +183,11 @@ class Kind:
     def subjects(self, ctx: Ctx) -> list[str]:
         return self.subject_keys(ctx)
 
+    def bare(self, case: Case) -> bool:
+        return self.bare_when(case)
+
     def title_for(self, case: Case) -> str:
-        return kind_title(self.code, case.network)
+        return case_title(self.code, case)
 
 
 def _session_keys(ctx: Ctx) -> list[str]:
@@ -170,6 +202,8 @@ CASE_FILE = "case_file"
 
 # In the Ministry of Justice's filing order (the case file files them so).
 _ORDER = [
+    # A petition's case starts with the bureau's slip (its paper: no number of ours).
+    Kind("petition_transfer", has_petition, build_petition_transfer, bare_when=_bare),
     Kind("application", _applied, build_application),
     Kind("acceptance", _accepted, build_acceptance),
     Kind("decline_notice", _declined, build_decline_notice),
@@ -177,12 +211,24 @@ _ORDER = [
     Kind("session_record", _has_sessions, build_session_record, _session_keys),
     Kind("agreement", _agreement_of(AgreementForm.WRITTEN), build_agreement),
     Kind("oral_agreement", _agreement_of(AgreementForm.ORAL), build_oral_agreement),
-    Kind("mediation_statement", _court_agreement, build_mediation_statement),
+    Kind("mediation_statement", _court_agreement, build_mediation_statement, bare_when=_bare),
     Kind("termination_notice", _failed, build_termination_notice),
     Kind("undisputed_facts", _lawyer_failed, build_undisputed_facts),
-    Kind("transfer_letter", _transferred, build_transfer_letter),
+    Kind("transfer_letter", _transferred, build_transfer_letter, bare_when=_between_bodies),
     Kind("follow_up", _has_follow_ups, build_follow_up, _follow_up_keys),
-    Kind("confirmation_application", _confirmation, build_confirmation_application),
+    Kind(
+        "petition_feedback",
+        has_petition_feedback,
+        build_petition_feedback,
+        petition_subjects,
+    ),
+    Kind("referral_result", has_referral_result, build_referral_result),
+    Kind(
+        "confirmation_application",
+        _confirmation,
+        build_confirmation_application,
+        bare_when=_bare,
+    ),
 ]
 FILING_ORDER = [k.code for k in _ORDER]
 # The case file (卷宗) exists at every stage: assembled on demand, stored at archive.

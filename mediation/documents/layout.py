@@ -68,6 +68,7 @@ def styles(font: str) -> SimpleNamespace:
             heading=derive("heading", fontSize=13, leading=22, spaceBefore=6),
             right=derive("right", alignment=TA_RIGHT),
             cell=derive("cell", fontSize=10.5, leading=15),
+            right_cell=derive("right_cell", fontSize=10.5, leading=15, alignment=TA_RIGHT),
             cell_label=derive("cell_label", fontSize=10.5, leading=15, alignment=TA_CENTER),
             small=derive("small", fontSize=9, leading=13),
         )
@@ -88,11 +89,16 @@ def _cn_number(n: int) -> str:
     return head + "十" + (CN_DIGITS[ones] if ones else "")
 
 
+def cn_count(n: int) -> str:
+    """A count as a document writes it: 一式三份, not 一式3份 (1..99)."""
+    return _cn_number(n)
+
+
 def cn_date(value: DateLike | None) -> str:
     """二〇二六年十一月二十五日 — the form used in the signature line of documents."""
     if value is None:
         return "    年  月  日"
-    d = _as_date(value)
+    d = as_date(value)
     year = "".join(CN_DIGITS[int(c)] for c in str(d.year))
     return f"{year}年{_cn_number(d.month)}月{_cn_number(d.day)}日"
 
@@ -101,7 +107,7 @@ def ymd(value: DateLike | None) -> str:
     """2026年11月25日"""
     if value is None:
         return ""
-    d = _as_date(value)
+    d = as_date(value)
     return f"{d.year}年{d.month}月{d.day}日"
 
 
@@ -112,7 +118,7 @@ def ymd_hm(value: dt.datetime | None) -> str:
     return f"{t.year}年{t.month}月{t.day}日 {t:%H:%M}"
 
 
-def _as_date(value: DateLike) -> dt.date:
+def as_date(value: DateLike) -> dt.date:
     if isinstance(value, dt.datetime):
         return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
     return value
@@ -161,13 +167,16 @@ def form_table(
             col_widths = [label_w if i % 2 == 0 else value_w for i in range(ncols)]
     data, spans = [], []
     for r, row in enumerate(rows):
-        cells: list[Flowable | str] = []
+        cells: list[Flowable | str | list[Flowable]] = []
         for c in range(ncols):
             value: Any = row[c] if c < len(row) else None
             if value is None and c > 0:
                 cells.append("")
                 continue
             style = s.cell_label if c % 2 == 0 and len(row) > 1 else s.cell
+            if isinstance(value, list):  # several paragraphs in one cell
+                cells.append(value)
+                continue
             cells.append(value if hasattr(value, "wrap") else para(str(value), style))
         # a row shorter than the table stretches its last value over the remaining columns
         if len(row) < ncols:
@@ -190,6 +199,19 @@ def list_table(
     table.setStyle(GRID)
     table.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.92, 0.92, 0.92))]))
     return table
+
+
+def keep_together(items: list[Flowable]) -> KeepTogether:
+    """One KeepTogether of `items`, nested ones flattened into it: reportlab's KeepTogether
+    reports an endless height to a KeepTogether around it, which then always breaks the
+    page — a signature block fell alone on a fresh page with half the last page empty."""
+    flat: list[Flowable] = []
+    for item in items:
+        if isinstance(item, KeepTogether):
+            flat += keep_together(list(item._content))._content  # type: ignore[attr-defined]
+        else:
+            flat.append(item)
+    return KeepTogether(flat)
 
 
 def signature_block(s: SimpleNamespace, lines: list[str], date: str | None = None) -> KeepTogether:
@@ -257,7 +279,14 @@ class CaseDocTemplate(BaseDocTemplate):
     forty-page case file does not carry forty copies of its vector modules."""
 
     def __init__(
-        self, buf: io.BytesIO, *, case: Case, font: str, title: str, footer: str = ""
+        self,
+        buf: io.BytesIO,
+        *,
+        case: Case,
+        font: str,
+        title: str,
+        footer: str = "",
+        bare: bool = False,
     ) -> None:
         super().__init__(
             buf,
@@ -272,6 +301,9 @@ class CaseDocTemplate(BaseDocTemplate):
             creator="Datiaojie",
         )
         self.case, self.font, self.footer = case, font, footer
+        # A paper the organisation does not issue under its own number (the court's
+        # instrument, the parties' application): no running case number, no QR code.
+        self.bare = bare
         self.url = tracking_url(case)
         frame = Frame(
             self.leftMargin,
@@ -289,6 +321,11 @@ class CaseDocTemplate(BaseDocTemplate):
 
     def _decorate(self, canvas: Canvas, doc: BaseDocTemplate) -> None:
         canvas.saveState()
+        if self.bare:
+            canvas.setFont(self.font, 9)
+            canvas.drawCentredString(PAGE_W / 2, 12 * mm, f"第 {doc.page} 页")
+            canvas.restoreState()
+            return
         if not self._qr_ready:
             canvas.beginForm("dtj_qr")
             draw_qr(
@@ -332,9 +369,10 @@ def build_pdf(
     title: str,
     footer: str = "",
     template_cls: type[CaseDocTemplate] = CaseDocTemplate,
+    bare: bool = False,
 ) -> bytes:
     buf = io.BytesIO()
-    doc = template_cls(buf, case=case, font=font, title=title, footer=footer)
+    doc = template_cls(buf, case=case, font=font, title=title, footer=footer, bare=bare)
     with RENDER_LOCK:
         doc.build(flowables)
     return buf.getvalue()

@@ -5,15 +5,13 @@ follow-up record, the undisputed facts."""
 import re
 
 from django.utils import timezone
-from reportlab.platypus import KeepTogether
 
 from mediation.law.choices import (
     FailReason,
-    Network,
     PartyRole,
-    ReferRoute,
     Role,
 )
+from mediation.law.court_fees import acceptance_fee, mediated_fee, yuan
 from mediation.law.identity import display_name
 
 from ..models import Case, Membership, Organization, Party
@@ -23,9 +21,11 @@ from .context import (
     Section,
 )
 from .layout import (
+    cn_count,
     cn_date,
     form_table,
     gap,
+    keep_together,
     para,
     paras,
     signature_block,
@@ -62,7 +62,10 @@ def responsibilities(ctx: Ctx) -> list[str]:
 def build_agreement(ctx: Ctx) -> list[Section]:
     s, case, a = ctx.s, ctx.case, ctx.made_agreement
     copies = len(ctx.links) + 1
-    out = ctx.head(ctx.title("agreement"))
+    title = ctx.title("agreement")
+    # The 交警's paper is a 调解书 and calls itself so throughout.
+    word = "调解书" if title.endswith("调解书") else "协议"
+    out = ctx.head(title)
     out += ctx.party_paras()
     out += [para("纠纷主要事实：", s.heading), *paras(agreement_facts(ctx), s.indent)]
     if case.claims:
@@ -76,7 +79,7 @@ def build_agreement(ctx: Ctx) -> list[Section]:
         *paras(a.performance_method, s.indent),
         para(f"履行期限：{ymd(a.performance_due)}前履行完毕。", s.indent),
         para(
-            f"本协议自{ymd(a.effective_date)}起生效，对双方当事人具有法律约束力，"
+            f"本{word}自{ymd(a.effective_date)}起生效，对双方当事人具有法律约束力，"
             f"当事人应当按照约定履行（{ctx.law('agreement')}）。",
             s.indent,
         ),
@@ -84,15 +87,18 @@ def build_agreement(ctx: Ctx) -> list[Section]:
     if not a.concerns_status:
         out.append(
             para(
-                "双方当事人认为有必要的，可以自本协议生效之日起三十日内共同向"
+                f"双方当事人认为有必要的，可以自本{word}生效之日起三十日内共同向"
                 "人民法院申请司法确认。",
                 s.indent,
             )
         )
     # The last clause goes with the signatures: a signature page never stands bare.
-    signatures = KeepTogether(
+    signatures = keep_together(
         [
-            para(f"本协议一式{copies}份，当事人、{ctx.org.name}各持一份。", s.indent),
+            para(
+                f"本{word}一式{cn_count(copies)}份，当事人各持一份，{ctx.org.name}留存一份。",
+                s.indent,
+            ),
             signature_block(
                 s,
                 [
@@ -108,40 +114,61 @@ def build_agreement(ctx: Ctx) -> list[Section]:
 
 
 def court_case_number(case: Case) -> str:
-    """The court's own form of a case number: （2026）红院民诉前调7号 — year, the court's
-    code, the type code of pre-litigation mediation, the sequence without padding."""
-    m = re.match(r"（(\d{4})）.*第0*(\d+)号$", case.number)
+    """The court's own number for the case it closes by a 民事调解书: （2026）宁0303民初7号 —
+    year, the basic court's code (a tribunal numbers under it), the type 民初 (first-instance
+    civil case, 《关于人民法院案件案号的若干规定》), the sequence without padding."""
+    m = re.match(r"（(\d{4})）.*?0*(\d+)号$", case.number)
     year, seq = (m.group(1), m.group(2)) if m else (str(timezone.localtime().year), "1")
-    return f"（{year}）{case.org.short_code}民诉前调{seq}号"
+    court = case.org.basic_court
+    return f"（{year}）{court.court_code or court.short_code}民初{seq}号"
 
 
 def _court_clerk(org: Organization) -> str:
-    m = (
-        Membership.objects.select_related("user")
-        .filter(org=org, role=Role.CLERK, user__is_active=True)
-        .order_by("id")
-        .first()
-    )
-    return display_name(m.user) if m else ""
+    """The clerk who signs: the tribunal's own, or else the basic court's."""
+    for where in dict.fromkeys([org, org.basic_court]):
+        m = (
+            Membership.objects.select_related("user")
+            .filter(org=where, role=Role.CLERK, user__is_active=True)
+            .order_by("id")
+            .first()
+        )
+        if m:
+            return display_name(m.user)
+    return ""
+
+
+# In court the parties are plaintiff and defendant (民事诉讼法 第五十一条).
+COURT_ROLES: dict[str, str] = {
+    PartyRole.APPLICANT: "原告",
+    PartyRole.RESPONDENT: "被告",
+    PartyRole.THIRD_PARTY: "第三人",
+}
+STATEMENT_EFFECT = "《中华人民共和国民事诉讼法》第一百条第三款"
 
 
 def build_mediation_statement(ctx: Ctx) -> list[Section]:
-    """民事调解书: the court's own instrument (CPL art 100): the claims, the facts, the
-    result; signed by the judge and the clerk under the court's seal; effective when the
-    parties sign for it."""
+    """民事调解书: the court's own instrument (民事诉讼法 第一百条): the claims, the facts,
+    the result and the fee, under the basic court's name, number and seal even when its
+    tribunal mediated; signed by the judge and the clerk; served on the parties by 送达回证
+    and effective when they sign for it — no sign-off lines in the instrument itself."""
     s, case, a = ctx.s, ctx.case, ctx.made_agreement
+    court = ctx.org.basic_court
+    plaintiffs = ctx.applicants
     out: Section = [
-        para(ctx.org.name, s.subtitle),
+        para(court.name, s.subtitle),
         para("民 事 调 解 书", s.title),
         para(court_case_number(case), s.number),
     ]
-    out += ctx.party_paras()
+    for link in ctx.links:
+        out.append(para(ctx.particulars(link.party, COURT_ROLES[link.role]), s.body))
     out += [
         para(
-            f"{ctx.dispute}一案，本院于{ymd(case.accepted_at)}受理后，依法进行了调解。",
+            f"原告{ctx.names(plaintiffs)}与被告{ctx.names(ctx.respondents)}"
+            f"{case.get_category_display()}纠纷一案，本院于{ymd(case.accepted_at)}立案后，"
+            "依法进行了调解。",
             s.indent,
         ),
-        para("当事人的请求：", s.heading),
+        para("诉讼请求：", s.heading),
         *(paras(case.claims, s.indent) or [para("—", s.indent)]),
         para("案件事实：", s.heading),
         *paras(agreement_facts(ctx), s.indent),
@@ -149,33 +176,38 @@ def build_mediation_statement(ctx: Ctx) -> list[Section]:
     duties = responsibilities(ctx)
     if duties:
         out += [para("各方当事人的责任：", s.heading), *[para(d, s.indent) for d in duties]]
+    fee, half = acceptance_fee(case.amount), mediated_fee(case.amount)
     out += [
         para("本案经本院主持调解，当事人自愿达成如下协议：", s.heading),
         *paras(a.terms, s.indent),
         para(f"履行方式：{a.performance_method}；履行期限：{ymd(a.performance_due)}前。", s.indent),
+        para(
+            f"案件受理费{yuan(fee)}元，减半收取计{yuan(half)}元，由原告{ctx.names(plaintiffs)}"
+            "负担（《诉讼费用交纳办法》第十五条、第三十一条）。",
+            s.indent,
+        ),
         para("上述协议，不违反法律规定，本院予以确认。", s.indent),
     ]
     clerk = _court_clerk(ctx.org)
-    signed = KeepTogether(
-        [
-            para(
-                f"本调解书经双方当事人签收后，即具有法律效力（{ctx.law('agreement')}）。",
-                s.indent,
-            ),
-            gap(8),
-            para(f"审判员　{ctx.mediator_name or '　　　　'}", s.right),
-            gap(2),
-            para(cn_date(a.effective_date), s.right),
-            para(f"{ctx.org.name}（院印）", s.right),
-            gap(2),
-            para("本件与原本核对无异", s.body),
-            para(f"书记员　{clerk or '　　　　'}", s.right),
-            gap(4),
-            para("当事人签收：", s.heading),
-            signature_block(s, [f"{link.party.name}（签名）　签收日期：" for link in ctx.links]),
-        ]
+    out.append(
+        keep_together(
+            [
+                para(
+                    f"本调解书经各方当事人签收后，即具有法律效力（{STATEMENT_EFFECT}）。",
+                    s.indent,
+                ),
+                gap(8),
+                para(f"审判员　{ctx.mediator_name or '　　　　'}", s.right),
+                gap(4),
+                para(cn_date(a.effective_date), s.right),
+                para(f"{court.name}（院印）", s.right),
+                gap(4),
+                para("本件与原本核对无异", s.body),
+                gap(2),
+                para(f"书记员　{clerk or '　　　　'}", s.right),
+            ]
+        )
     )
-    out.append(signed)
     return [out]
 
 
@@ -193,7 +225,7 @@ def build_oral_agreement(ctx: Ctx) -> list[Section]:
         ["履行期限", ymd(a.performance_due), "生效日期", ymd(a.effective_date)],
         [ctx.mediator_title, ctx.mediator_name, "登记日期", ymd(a.created_at)],
     ]
-    out = ctx.head(ctx.title("oral_agreement"))
+    out = ctx.head(ctx.title("oral_agreement"), numbered=False)
     out += [
         form_table(s, rows),
         para("当事人以口头方式达成调解协议，调解员已记录协议内容，当事人确认无误。", s.indent),
@@ -207,12 +239,11 @@ def build_oral_agreement(ctx: Ctx) -> list[Section]:
     return [out]
 
 
-# 法释〔2011〕5号 art 3: what a confirmation application hands in.
+# 法释〔2011〕5号 第三条: what a confirmation application hands in besides the agreement.
 CONFIRMATION_ATTACHMENTS = [
-    "调解协议书一份；",
     "申请人身份证明、资格证明；",
     "与调解协议相关的财产权利证明等证明材料；",
-    "当事人送达地址、电话号码等联系方式（送达地址确认书）；",
+    "当事人送达地址、电话号码等联系方式（送达地址确认书）。",
 ]
 
 
@@ -230,11 +261,28 @@ def confirmation_applicants(ctx: Ctx) -> list[Party]:
     return [link.party for link in ctx.links]
 
 
+def by_name(ctx: Ctx, text: str) -> str:
+    """The agreement's words with each side named: in a joint application every party is
+    an 申请人, so "被申请人赔偿申请人" would not say who pays whom."""
+    respondents, applicants = ctx.names(ctx.respondents), ctx.names(ctx.applicants)
+    if not respondents or not applicants:
+        return text
+    # 被申请人 contains 申请人: replace it first, through a marker no input holds.
+    marker = "\x00"
+    return (
+        text.replace("被申请人", marker).replace("申请人", applicants).replace(marker, respondents)
+    )
+
+
 def build_confirmation_application(ctx: Ctx) -> list[Section]:
+    """司法确认申请书: the parties' own application to the court (民事诉讼法 第二百零五条;
+    法释〔2011〕5号): no organisation's letterhead, number or seal; the agreement it asks to
+    confirm listed first among the papers attached; the parties sign under the text."""
     s, case, a = ctx.s, ctx.case, ctx.made_agreement
     court = case.confirmation_court
     applicants = confirmation_applicants(ctx)
-    out = ctx.head(ctx.title("confirmation_application"))
+    agreement_title = ctx.title("agreement")
+    out: Section = [para("司法确认申请书", s.title), gap(2)]
     out += [para(ctx.particulars(p, "申请人"), s.body) for p in applicants]
     consenting = set(getattr(case, "confirmation_consent_of", None) or [])
     others = [link.party for link in ctx.links if link.party_id in consenting]
@@ -243,37 +291,52 @@ def build_confirmation_application(ctx: Ctx) -> list[Section]:
     out += [
         para("请求事项：", s.heading),
         para(
-            f"请求确认申请人于{ymd(a.effective_date)}经{ctx.org.name}主持调解达成的调解协议有效。",
+            f"请求确认申请人{ctx.names(applicants)}于{ymd(a.effective_date)}经{ctx.org.name}"
+            f"主持调解达成的《{agreement_title}》（见附件1）有效。",
             s.indent,
         ),
         para("事实和理由：", s.heading),
-        *paras(agreement_facts(ctx), s.indent),
+        *paras(by_name(ctx, agreement_facts(ctx)), s.indent),
         para(f"经{ctx.org.name}主持调解，双方当事人自愿达成调解协议，协议内容如下：", s.indent),
-        *paras(a.terms, s.indent),
+        *paras(by_name(ctx, a.terms), s.indent),
         para("申请人承诺：", s.heading),
         para("（一）出于解决纠纷的目的自愿达成协议，没有恶意串通、规避法律的行为；", s.indent),
         para(
             "（二）如果因为该协议内容而给他人造成损害的，愿意承担相应的民事责任和其他法律责任。",
             s.indent,
         ),
-        para("附：", s.heading),
-        *[
-            para(f"{n}. {item}", s.indent)
-            for n, item in enumerate(CONFIRMATION_ATTACHMENTS, start=1)
-        ],
-        gap(2),
-        para("此致", s.body),
-        para(court.name if court else "", s.body),
-        signature_block(
-            s,
-            [f"申请人：{p.name}（签名或盖章）" for p in applicants],
-            cn_date(case.confirmation_requested_at),
-        ),
     ]
+    attached = [f"《{agreement_title}》（编号：{case.number}）一份；", *CONFIRMATION_ATTACHMENTS]
+    # The attachments, the addressee and the signatures stay together: a signature
+    # block is never alone on a page.
+    out.append(
+        keep_together(
+            [
+                para("附：", s.heading),
+                *[para(f"{n}. {item}", s.indent) for n, item in enumerate(attached, start=1)],
+                gap(2),
+                para("此致", s.body),
+                para(court.name if court else "", s.body),
+                signature_block(
+                    s,
+                    [f"申请人：{p.name}（签名或盖章）" for p in applicants],
+                    cn_date(case.confirmation_requested_at),
+                ),
+            ]
+        )
+    )
     return [out]
 
 
-def _because(reason: object) -> str:
+def fail_reason(case: Case) -> str:
+    """Why mediation ended, as a clause can say it: "其他" says nothing ("因其他，" reads
+    as a blank), so it is left out."""
+    if case.end_reason in FailReason.values and case.end_reason != FailReason.OTHER:
+        return str(FailReason(case.end_reason).label)
+    return ""
+
+
+def because(reason: object) -> str:
     """因……， — or nothing when no reason was given (never "因，")."""
     return f"因{reason}，" if reason else ""
 
@@ -281,7 +344,7 @@ def _because(reason: object) -> str:
 def build_termination_notice(ctx: Ctx) -> list[Section]:
     s, case = ctx.s, ctx.case
     event = ctx.last_transition("fail")
-    reason = FailReason(case.end_reason).label if case.end_reason in FailReason.values else ""
+    reason = fail_reason(case)
     everyone = [link.party for link in ctx.links]
     refused_before = (
         case.end_reason == FailReason.PARTY_REFUSED and case.respondent_consent_at is None
@@ -295,7 +358,7 @@ def build_termination_notice(ctx: Ctx) -> list[Section]:
     else:
         body = (
             f"{ctx.dispute}一案，{ctx.self_word}于{ymd(case.accepted_at)}"
-            f"受理并进行调解。{_because(reason)}{ctx.basis('terminate')}，决定终止调解。"
+            f"受理并进行调解。{because(reason)}{ctx.basis('terminate')}，决定终止调解。"
         )
     out = ctx.head(ctx.title("termination_notice"))
     out += [
@@ -317,80 +380,13 @@ def build_decline_notice(ctx: Ctx) -> list[Section]:
         para(f"{ctx.names(ctx.applicants)}：", s.body),
         para(
             f"你（单位）于{ymd(case.created_at)}申请调解的{ctx.dispute}一案，"
-            f"经审查，{_because(case.end_note)}{ctx.self_word}决定不予受理。",
+            f"经审查，{because(case.end_note)}{ctx.self_word}决定不予受理。",
             s.indent,
         ),
         para("你（单位）可以通过下列途径维护自己的权利：", s.heading),
         *paras(case.routes_advised, s.indent),
         para("特此告知。", s.indent),
         *ctx.seal(event.at if event else None),
-    ]
-    return [out]
-
-
-# Where the parties go on each route when no receiving body is named.
-ROUTE_BODY: dict[str, str] = {
-    ReferRoute.ARBITRATION: "有管辖权的仲裁委员会",
-    ReferRoute.LITIGATION: "有管辖权的人民法院",
-    ReferRoute.ADMINISTRATIVE_ADJUDICATION: "有权处理的行政机关",
-}
-ROUTE_ACTION: dict[str, str] = {
-    ReferRoute.ARBITRATION: "申请仲裁",
-    ReferRoute.LITIGATION: "提起诉讼",
-    ReferRoute.ADMINISTRATIVE_ADJUDICATION: "申请行政裁决",
-}
-
-
-def build_transfer_letter(ctx: Ctx) -> list[Section]:
-    s, case = ctx.s, ctx.case
-    out = ctx.head(ctx.title("transfer_letter"))
-    if case.referral_route:
-        # The mediating body advises and records; the parties file (DESIGN §3 refer).
-        event = ctx.last_transition("refer")
-        route = case.referral_route
-        action = ROUTE_ACTION.get(route, "依法处理")
-        reason = FailReason(case.end_reason).label if case.end_reason in FailReason.values else ""
-        everyone = [link.party for link in ctx.links]
-        if case.network == Network.JUDICIAL and route == ReferRoute.LITIGATION:
-            # A court does not send a case to itself: the dispute goes on to a lawsuit here.
-            where = "本院"
-            tail = "本院将依法登记立案，转入诉讼程序审理。"
-        else:
-            target = case.referral_org
-            where = target.name if target else ROUTE_BODY.get(route, "有关机关")
-            tail = (
-                f"{ctx.self_word}已将本案调解情况函告{target.name}，请你（单位）持本函及有关材料"
-                "前往办理。"
-                if target
-                else "请你（单位）持本函及有关材料前往办理。"
-            )
-        body = (
-            f"{ctx.dispute}一案，经{ctx.self_word}调解，{_because(reason)}调解终止。"
-            f"你（单位）可以依法向{where}{action}。{tail}"
-        )
-        out += [para(f"{ctx.names(everyone)}：", s.body), para(body, s.indent)]
-        date = event.at if event else None
-    else:
-        event = ctx.last_transition("transfer")
-        data = (event.payload.get("data") or {}) if event else {}
-        from_org = data.get("from_org")
-        source = Organization.objects.filter(pk=from_org).first() if from_org is not None else None
-        body = (
-            f"{ctx.dispute}一案，{_because(data.get('reason', ''))}"
-            f"{source.name if source else '原调解组织'}现将该纠纷移交你单位调解。"
-        )
-        out += [
-            para(f"{ctx.org.name}：", s.body),
-            para(body, s.indent),
-            para(
-                "随函附送调解申请书、受理登记表、调解记录等案件材料，请查收并将处理结果函告我单位。",
-                s.indent,
-            ),
-        ]
-        date = event.at if event else None
-    out += [
-        para(f"联系人：{ctx.mediator_name or '—'}    联系电话：{ctx.org.phone or '—'}", s.indent),
-        *ctx.seal(date),
     ]
     return [out]
 
@@ -414,8 +410,14 @@ def build_follow_up(ctx: Ctx) -> list[Section]:
                 "已履行" if f.performed else "未履行",
             ],
             ["回访人", display_name(f.recorded_by) or "—", "回访次数", f"第{n}次"],
+            [
+                "满意度",
+                f.get_satisfaction_display() if f.satisfaction else "未评价",
+                "激化迹象",
+                "有" if f.escalation_signs else "无",
+            ],
         ]
-        out = ctx.head(ctx.title("follow_up"))
+        out = ctx.head(ctx.title("follow_up"), numbered=False)
         out += [form_table(s, rows), para("回访情况：", s.heading)]
         out += paras(f.note, s.indent) or [
             para(
@@ -430,13 +432,13 @@ def build_follow_up(ctx: Ctx) -> list[Section]:
 
 def build_undisputed_facts(ctx: Ctx) -> list[Section]:
     s, case = ctx.s, ctx.case
-    reason = FailReason(case.end_reason).label if case.end_reason in FailReason.values else ""
+    reason = fail_reason(case)
     event = ctx.last_transition("fail")
     out = ctx.head(ctx.title("undisputed_facts"))
     out += ctx.party_paras()
     out += [
         para(
-            f"{ctx.dispute}一案，经{ctx.org.name}调解，{_because(reason)}双方当事人未能达成"
+            f"{ctx.dispute}一案，经{ctx.org.name}调解，{because(reason)}双方当事人未能达成"
             "调解协议。经双方当事人同意，律师调解员将调解过程中双方没有争议的事实记载如下"
             f"（{LAWYER_OPINION}）：",
             s.indent,

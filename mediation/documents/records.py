@@ -37,7 +37,7 @@ EventRef: TypeAlias = CaseEvent | int | None
 
 # The documents each event produces (those that apply to the case at that moment).
 EVENT_KINDS = {
-    "created": ["application"],
+    "created": ["petition_transfer", "application"],
     "accept": ["acceptance", "rights_notice"],
     "decline": ["decline_notice"],
     "transfer": ["transfer_letter"],

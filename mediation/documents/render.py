@@ -51,7 +51,13 @@ def render_kind(kind: str, ctx: Ctx) -> bytes:
         if story:
             story.append(PageBreak())
         story += section
-    return build_pdf(story, case=ctx.case, font=ctx.font, title=f"{k.title} {ctx.case.number}")
+    return build_pdf(
+        story,
+        case=ctx.case,
+        font=ctx.font,
+        title=f"{k.title} {ctx.case.number}",
+        bare=k.bare(ctx.case),
+    )
 
 
 def render_section(kind: str, ctx: Ctx, index: int) -> bytes:
@@ -59,5 +65,9 @@ def render_section(kind: str, ctx: Ctx, index: int) -> bytes:
     k = applicable_kind(kind, ctx)
     section = k.sections(ctx)[index]
     return build_pdf(
-        section, case=ctx.case, font=ctx.font, title=f"{k.title_for(ctx.case)} {ctx.case.number}"
+        section,
+        case=ctx.case,
+        font=ctx.font,
+        title=f"{k.title_for(ctx.case)} {ctx.case.number}",
+        bare=k.bare(ctx.case),
     )

@@ -17,7 +17,9 @@ class Network(models.TextChoices):
 NETWORK_WORD: dict[str, str] = {
     Network.PEOPLE: "人调",
     Network.ADMINISTRATIVE: "行调",
-    Network.JUDICIAL: "法调",
+    # A court numbers its mediation by its own case type, 民诉前调 (民事诉前调解,
+    # 《最高人民法院关于人民法院案件案号的若干规定》 and its type codes), not a "法调" of ours.
+    Network.JUDICIAL: "民诉前调",
     Network.LAWYER: "律调",
 }
 
@@ -154,6 +156,14 @@ OUTCOME_STATES = frozenset(
 OPEN_STATES = frozenset({State.REGISTERED, State.ACCEPTED, State.MEDIATING, State.CONFIRMING})
 
 
+class Satisfaction(models.TextChoices):
+    """The party's satisfaction asked at a follow-up (the Ministry's 回访记录)."""
+
+    SATISFIED = "satisfied", _("满意")
+    FAIRLY = "fairly", _("基本满意")
+    DISSATISFIED = "dissatisfied", _("不满意")
+
+
 class FailReason(models.TextChoices):
     PARTY_REFUSED = "party_refused", _("当事人拒绝调解")
     NO_AGREEMENT = "no_agreement", _("未能达成协议")
@@ -280,6 +290,8 @@ class AttachmentKind(models.TextChoices):
     ID_COPY = "id_copy", _("身份证明")
     AUTHORIZATION = "authorization", _("授权委托书")
     EVIDENCE = "evidence", _("证据材料")
+    # The mediator's record of an inquiry (走访、询问): filed before the session records.
+    INVESTIGATION = "investigation", _("调查记录")
     RECEIPT = "receipt", _("履行凭证")
     OTHER = "other", _("其他材料")
 

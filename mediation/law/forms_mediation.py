@@ -105,6 +105,8 @@ class TransferForm(TransitionForm):
     def event_data(self) -> dict[str, Any]:
         return {
             "from_org": self.case.org_id,
+            # The sender's number heads its 移送函, whatever the receiver numbers it later.
+            "from_number": self.case.number,
             "target_org": self.cleaned_data["target_org"].pk,
             "reason": self.cleaned_data["reason"],
         }

@@ -35,6 +35,14 @@ class Organization(models.Model):  # type: ignore[django-manager-missing]
     )
     address = models.CharField(_("地址"), max_length=200, blank=True)
     phone = models.CharField(_("电话"), max_length=30, blank=True)
+    # Courts only: the code of the court in its case numbers (（2026）宁0303民初7号), as the
+    # Supreme People's Court assigns it; a tribunal numbers under its basic court's code.
+    court_code = models.CharField(
+        _("法院代字"),
+        max_length=16,
+        blank=True,
+        help_text=_("人民法院案号中的法院代字，如“宁0303”"),
+    )
     # Arbitration commissions only: which disputes they hear (labour, land contract, commercial).
     scope = models.CharField(
         _("仲裁范围"), max_length=16, choices=ArbitrationScope.choices, blank=True
@@ -55,6 +63,15 @@ class Organization(models.Model):  # type: ignore[django-manager-missing]
     @property
     def is_mediating(self) -> bool:
         return self.kind in KIND_NETWORK
+
+    @property
+    def basic_court(self) -> "Organization":
+        """The court whose name, seal and numbers a tribunal (人民法庭) acts under: a
+        tribunal is part of its basic court, not a court of its own (人民法院组织法 第二十六条)."""
+        parent = self.parent
+        if self.kind == OrgKind.COURT and parent is not None and parent.kind == OrgKind.COURT:
+            return parent
+        return self
 
 
 class Membership(models.Model):

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from mediation.law.choices import AgreementForm, AttachmentKind, PerformanceRoute
+from mediation.law.choices import AgreementForm, AttachmentKind, PerformanceRoute, Satisfaction
 
 from .case import Case
 from .events import CaseEvent
@@ -58,6 +58,12 @@ class FollowUp(models.Model):
     route = models.CharField(
         _("未履行时当事人选择的途径"), max_length=24, choices=PerformanceRoute.choices, blank=True
     )
+    # What the 回访记录 asks beyond performance: is the party satisfied, and is the dispute
+    # showing signs of flaring up again (PML art 25: prevent escalation).
+    satisfaction = models.CharField(
+        _("当事人满意度"), max_length=16, choices=Satisfaction.choices, blank=True
+    )
+    escalation_signs = models.BooleanField(_("有矛盾激化迹象"), default=False)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )

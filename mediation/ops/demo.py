@@ -112,6 +112,7 @@ def build_organizations() -> dict[str, Organization]:
         parent: Organization | None = None,
         subtype: str = "",
         scope: str = "",
+        court_code: str = "",
     ) -> Organization:
         org, _created = Organization.objects.update_or_create(
             name=name,
@@ -122,6 +123,9 @@ def build_organizations() -> dict[str, Organization]:
                 "parent": parent,
                 "subtype": subtype,
                 "scope": scope,
+                "court_code": court_code,
+                # Every organisation prints its telephone on its letters (移送函, 告知书).
+                "phone": f"0953-50{len(orgs) + 10:05d}",
             },
         )
         orgs[name] = org
@@ -139,7 +143,7 @@ def build_organizations() -> dict[str, Organization]:
         DISTRICT,
         scope="land_contract",
     )
-    court = put("红寺堡区人民法院", "红院", OrgKind.COURT, DISTRICT)
+    court = put("红寺堡区人民法院", "红院", OrgKind.COURT, DISTRICT, court_code="宁0303")
     put("红寺堡区人民法院太阳山人民法庭", "太庭", OrgKind.COURT, "太阳山镇", court)
     put("红寺堡区律师调解工作室", "律", OrgKind.LAWYER_STUDIO, DISTRICT, bureau)
     for name, short in ADMIN_ORGANS:

@@ -107,7 +107,7 @@ OUTCOMES = {
     "已移送": Outcome.REFERRED,
 }
 
-NUMBER_RE = re.compile(r"^（(\d{4})）(.+?)(人调|行调|法调|律调)字第(\d{1,6})号$")
+NUMBER_RE = re.compile(r"^（(\d{4})）(.+?)(人调|行调|民诉前调|律调)字第(\d{1,6})号$")
 MAX_LENGTHS = {
     "summary": 20000,
     "claims": 20000,

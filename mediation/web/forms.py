@@ -28,9 +28,12 @@ from mediation.law.choices import (
     ReferRoute,
     RepresentativeKind,
     RiskLevel,
+    Satisfaction,
     State,
     Tag,
 )
+from mediation.law.decisions import DECISION_LABELS as DECISION_LABELS
+from mediation.law.decisions import DECISION_LABELS_BY_TASK as DECISION_LABELS_BY_TASK
 from mediation.law.identity import display_name
 from mediation.law.parties import legal_aid_parties
 from mediation.law.transitions import FORMS, refer_routes
@@ -457,34 +460,6 @@ def described_payload(
 
 # -- workflow tasks --------------------------------------------------------------------------
 
-DECISION_LABELS = {
-    "register": _("登记受理"),
-    "refuse": _("不予受理"),
-    "confirm": _("裁定确认有效"),
-    "reject": _("裁定不予确认"),
-    "extend": _("延长审查期限"),
-    "submit": _("提交办理情况反馈"),
-    "accept": _("接收"),
-    "return": _("退回重办"),
-    "decline": _("不予受理"),
-    "record": _("登记处理结果"),
-    "mediation_document": _("出具调解书"),
-    "file": _("立案"),
-    "withdraw_suit": _("准予撤诉"),
-    "resume_trial": _("恢复审理"),
-    "acknowledge": _("知悉"),
-    "grant": _("给予法律援助"),
-}
-DECISION_LABELS_BY_TASK = {
-    ("petition.review", "accept"): _("认可反馈（办结）"),
-    ("court.outcome", "confirm"): _("申请司法确认"),
-    ("referral.acknowledge", "accept"): _("受理"),
-    ("referral.filing", "record"): _("登记当事人申请"),
-    ("referral.result", "extend"): _("延长裁决期限"),
-    ("referral.result", "grant"): _("给予法律援助"),
-    ("referral.result", "refuse"): _("不予法律援助"),
-}
-
 
 def _task_select_for(task: CaseTask, field_name: str) -> Choices | None:
     if field_name == "approved_by":
@@ -550,6 +525,12 @@ class FollowUpForm(forms.Form):
     note = forms.CharField(label=_("回访情况"), widget=forms.Textarea(attrs={"rows": 2}))
     route = forms.ChoiceField(
         label=_("未履行时当事人选择的途径"), choices=[*BLANK, *PerformanceRoute.choices]
+    )
+    satisfaction = forms.ChoiceField(
+        label=_("当事人满意度"), choices=[*BLANK, *Satisfaction.choices]
+    )
+    escalation_signs = forms.ChoiceField(
+        label=_("有无矛盾激化迹象"), choices=[*BLANK, ("false", _("无")), ("true", _("有"))]
     )
 
     def __init__(self, *args: Any, routes: Iterable[str] | None = None, **kwargs: Any) -> None:

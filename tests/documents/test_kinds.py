@@ -63,7 +63,6 @@ def test_acceptance_and_rights_notice(world, font_mode):
         [
             "受理登记表",
             case.number,
-            "当事人情况",
             "纠纷简要情况",
             "双方因院墙排水问题发生争执。",
             "受理意见",
@@ -72,6 +71,8 @@ def test_acceptance_and_rights_notice(world, font_mode):
         ],
         case.number,
     )
+    # the Ministry's form is one page, its signatures under the opinion they sign
+    assert page_count(_pdf) == 1
     assert_present(
         text,
         [
@@ -163,7 +164,7 @@ def test_agreement_carries_what_the_law_asks(agreed_case, font_mode):
             f"本协议自{ymd(a.effective_date)}起生效",
             "《中华人民共和国人民调解法》第二十九条至第三十一条",
             "三十日内共同向人民法院申请司法确认",
-            "本协议一式3份",
+            "本协议一式三份，当事人各持一份，红寺堡镇人民调解委员会留存一份",
             "申请人：马建国（签名、盖章或按指印）",
             "被申请人：杨学军（签名、盖章或按指印）",
             "人民调解员：马桂兰（签名）",
@@ -222,18 +223,19 @@ def test_confirmation_application(world, font_mode):
         text,
         [
             "司法确认申请书",
-            case.number,
             "申请人：马建国",
             "申请人：杨学军",
             "请求事项",
-            "请求确认申请人于",
-            "经红寺堡镇人民调解委员会主持调解达成的调解协议有效",
+            "请求确认申请人马建国、杨学军于",
+            "经红寺堡镇人民调解委员会主持调解达成的《人民调解协议书》",
+            "（见附件1）有效",
             "事实和理由",
-            "被申请人修建院墙致申请人院内雨水倒灌",
-            "被申请人于十日内改建排水沟并赔偿申请人三千元。",
+            # in a joint application both are 申请人: the terms name each side
+            "杨学军修建院墙致马建国院内雨水倒灌",
+            "杨学军于十日内改建排水沟并赔偿马建国三千元。",
             "申请人承诺",
             "附：",
-            "调解协议书一份",
+            f"《人民调解协议书》（编号：{case.number}）一份",
             "申请人身份证明",
             "财产权利证明",
             "送达地址",
@@ -243,10 +245,9 @@ def test_confirmation_application(world, font_mode):
             "申请人：杨学军（签名或盖章）",
             cn_date(case.confirmation_requested_at),
         ],
-        case.number,
     )
     # a joint application: every party applies, nobody is a 被申请人 here
-    assert "被申请人：" not in flat(text, case.number)
+    assert "被申请人" not in flat(text)
 
 
 def test_lawyer_network_failure(world, font_mode):
@@ -320,7 +321,8 @@ def test_transfer_letter_for_referral_and_for_transfer(world, font_mode):
     assert_in_order(
         text,
         [
-            "移送函",
+            # to the parties: a notice of their route, not a letter between bodies
+            "告知书",
             case.number,
             "马建国、杨学军：",
             "马建国与杨学军劳动争议纠纷一案",
@@ -342,13 +344,14 @@ def test_transfer_letter_for_referral_and_for_transfer(world, font_mode):
     assert_in_order(
         text,
         [
+            "红寺堡镇人民调解委员会",
             "移送函",
             moved.number,
             "太阳山镇人民调解委员会：",
             "因纠纷发生地在太阳山镇",
-            "红寺堡镇人民调解委员会现将该纠纷移交你单位调解",
+            "我单位现将该纠纷移送你单位调解",
+            "红寺堡镇人民调解委员会（盖章）",
         ],
-        moved.number,
     )
 
 
@@ -436,7 +439,7 @@ def test_case_file_files_every_document_in_order(world, font_mode):
         assert title.replace("（第1次）", "").replace("（第2次）", "") in body, (title, start)
     # the 备考表 is the last page
     assert "卷内备考表" in pdftotext(pdf, pages)
-    assert_present(pdftotext(pdf, pages), ["立卷人", "检查人", "保管期限", "长期（三十年）"])
+    assert_present(pdftotext(pdf, pages), ["立卷人", "检查人", "保管期限", "定期30年"])
 
 
 def test_font_modes_embed_or_not(agreed_case, settings, ttf_font):

@@ -3,6 +3,7 @@ served from the store, versioned by corrections; attachments; the 卷宗 assembl
 
 import hashlib
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -272,30 +273,36 @@ def test_judicial_network_issues_a_mediation_statement(world, font_mode):
 
     ok, why = documents.applies("agreement", case)
     assert not ok and "民事调解书" in why
-    text = pdftotext(documents.render("mediation_statement", case))
+    pdf = documents.render("mediation_statement", case)
+    text = pdftotext(pdf)
     number = court_case_number(case)
-    assert number.startswith("（20") and "民诉前调" in number and "字第" not in number
+    # the court's own number: its code and the civil first-instance type, no 字第
+    assert re.fullmatch(r"（20\d\d）宁0303民初[1-9]\d*号", number)
     assert_in_order(
         text,
         [
             "红寺堡区人民法院",
             "民事调解书",
             number,
-            "申请人：马建国",
-            "被申请人：杨学军",
+            "原告：马建国",
+            "被告：杨学军",
             "本院于",
-            "当事人的请求",
+            "诉讼请求",
             "请求改建排水沟。",
             "本案经本院主持调解，当事人自愿达成如下协议",
             "被申请人于十日内改建排水沟并赔偿申请人三千元。",
-            "本调解书经双方当事人签收后，即具有法律效力",
-            "《中华人民共和国民事诉讼法》第一百条、第一百零一条",
+            "案件受理费50元，减半收取计25元，由原告马建国负担",
+            "本调解书经各方当事人签收后，即具有法律效力",
+            "《中华人民共和国民事诉讼法》第一百条第三款",
             "审判员",
-            "书记员",
-            "当事人签收",
+            "红寺堡区人民法院（院印）",
+            "书记员海春燕",
         ],
-        case.number,
     )
+    body = flat(text)
+    # one number (the court's), no QR code, no sign-off lines: service is by 送达回证
+    assert case.number not in body and "扫码查询" not in text
+    assert "当事人签收：" not in body and "签收日期" not in body
     assert "人民调解法" not in flat(text)
     assert "调解协议书" not in flat(text)
 

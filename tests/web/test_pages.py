@@ -324,11 +324,20 @@ def test_session_and_follow_up_forms(client, world):
     )
     r = client.post(
         f"/cases/{case.pk}/follow-ups/",
-        {"followup-date": today, "followup-performed": "true", "followup-note": "已付清"},
+        {
+            "followup-date": today,
+            "followup-performed": "true",
+            "followup-note": "已付清",
+            # the Ministry's 回访记录 asks both (issue 28)
+            "followup-satisfaction": "satisfied",
+            "followup-escalation_signs": "false",
+        },
     )
     assert r.status_code == 302
     case.refresh_from_db()
-    assert case.state == State.AGREED and case.follow_ups.get().performed is True
+    follow_up = case.follow_ups.get()
+    assert case.state == State.AGREED and follow_up.performed is True
+    assert (follow_up.satisfaction, follow_up.escalation_signs) == ("satisfied", False)
     page = text(client.get(f"/cases/{case.pk}/"))
     assert f"/api/cases/{case.pk}/documents/agreement.pdf" in page
     assert f"/api/cases/{case.pk}/documents/follow_up.pdf" in page

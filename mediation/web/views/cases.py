@@ -198,6 +198,8 @@ def _record_view(
     body = page_forms.record_payload(form)
     if form_class is page_forms.FollowUpForm and "performed" in body:
         body["performed"] = body["performed"] == "true"
+    if form_class is page_forms.FollowUpForm and "escalation_signs" in body:
+        body["escalation_signs"] = body["escalation_signs"] == "true"
     try:
         service_fn(pk, request.user, body)
     except InvalidFields as exc:
