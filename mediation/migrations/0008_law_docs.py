@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('mediation', '0005_webhooks'),
+        ('mediation', '0007_admin_separation'),
     ]
 
     operations = [
