@@ -9,6 +9,7 @@ handoffs       cross-agency handoffs and swept deadlines
 idempotency    the creating POSTs' idempotency keys and first answers
 events         the event outbox and alert reads
 prevention     screening rounds, findings, consultations
+county         case subsidies (以案定补): standard, grades, ledger, monthly sheets
 accounts       password history
 clocks         legal time limits and the holiday calendar
 supervision    mediator roster, complaints, negative list, audit, monthly statistics
@@ -24,6 +25,7 @@ from mediation.models.case import (
     new_tracking_token,
 )
 from mediation.models.clocks import Holiday, TimeLimit
+from mediation.models.county import CaseSubsidy, SubsidyLine, SubsidyMonth, SubsidyStandard
 from mediation.models.events import AlertRead, CaseEvent
 from mediation.models.handoffs import Deadline, Handoff
 from mediation.models.idempotency import IdempotencyKey
@@ -55,6 +57,7 @@ __all__ = [
     "CaseNumberSequence",
     "CaseParty",
     "CaseStatMonth",
+    "CaseSubsidy",
     "Complaint",
     "ComplaintState",
     "Consultation",
@@ -78,6 +81,9 @@ __all__ = [
     "ScreeningFinding",
     "ScreeningRound",
     "StatCursor",
+    "SubsidyLine",
+    "SubsidyMonth",
+    "SubsidyStandard",
     "TimeLimit",
     "Webhook",
     "WebhookDelivery",
