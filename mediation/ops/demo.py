@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from mediation.actions import services
+from mediation.county.demo import seed_subsidies
 from mediation.law.choices import Category, Channel, FailReason, OrgKind, ReferRoute, Role, State
 from mediation.law.identity import id_check_char
 from mediation.law.transitions import STATUS_OR_TITLE_CATEGORIES
@@ -495,6 +496,7 @@ def seed(stdout: TextIO | None = None, count: int = len(PLAN)) -> dict[str, int]
         drive(case, target, rng, users, orgs, start)
         created += 1
     seed_prevention(rng, users, orgs, now)
+    seed_subsidies(users["supervisor"], now)
     return {"organizations": len(orgs), "cases_created": created}
 
 
