@@ -378,6 +378,7 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
         "MediatorKindEnum": "mediation.models.supervision.MediatorKind",
         "SubsidyGradeEnum": "mediation.law.subsidies.SubsidyGrade",
         "SubsidyMonthStatusEnum": "mediation.law.subsidies.SubsidyMonthStatus",
+        "MediatorAssessmentEnum": "mediation.law.training.MediatorAssessment",
     },
 }
 

@@ -45,6 +45,11 @@ OPERATION_IDS: dict[str, str] = {
     "subsidies_submit_create": "subsidy_sheet_submit",
     "subsidies_approve_create": "subsidy_sheet_approve",
     "subsidies_return_create": "subsidy_sheet_return",
+    "trainings_retrieve": "trainings_list",
+    "trainings_create": "trainings_record",
+    "trainings_attendance_create": "trainings_add_attendance",
+    "assessments_retrieve": "assessments_list",
+    "assessments_create": "assessments_set",
     "tasks_retrieve": "tasks_list",
     "tasks_complete_create": "tasks_complete",
 }

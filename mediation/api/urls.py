@@ -6,6 +6,7 @@ import config.converters  # noqa: F401  (<id:…>)
 from . import events, prevention, views
 from . import subsidies as sub
 from . import supervision as sv
+from . import training as tr
 from .calendar import CalendarView
 from .portal import PortalApplicationView
 from .webhooks import WebhookDeliveriesView, WebhookDetailView, WebhookListView
@@ -87,6 +88,13 @@ urlpatterns = [
         sub.ReturnView.as_view(),
         name="api-subsidy-return",
     ),
+    path("trainings/", tr.TrainingListView.as_view(), name="api-trainings"),
+    path(
+        "trainings/<id:pk>/attendance/",
+        tr.TrainingAttendanceView.as_view(),
+        name="api-training-attendance",
+    ),
+    path("assessments/", tr.AssessmentListView.as_view(), name="api-assessments"),
     path("cases/<id:pk>/subsidy/", sub.CaseSubsidyView.as_view(), name="api-case-subsidy"),
     *router.urls,
 ]

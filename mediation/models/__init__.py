@@ -9,7 +9,7 @@ handoffs       cross-agency handoffs and swept deadlines
 idempotency    the creating POSTs' idempotency keys and first answers
 events         the event outbox and alert reads
 prevention     screening rounds, findings, consultations
-county         case subsidies (以案定补): standard, grades, ledger, monthly sheets
+county         case subsidies (以案定补); mediator training and yearly assessment
 accounts       password history
 clocks         legal time limits and the holiday calendar
 supervision    mediator roster, complaints, negative list, audit, monthly statistics
@@ -25,7 +25,15 @@ from mediation.models.case import (
     new_tracking_token,
 )
 from mediation.models.clocks import Holiday, TimeLimit
-from mediation.models.county import CaseSubsidy, SubsidyLine, SubsidyMonth, SubsidyStandard
+from mediation.models.county import (
+    CaseSubsidy,
+    MediatorGrade,
+    SubsidyLine,
+    SubsidyMonth,
+    SubsidyStandard,
+    TrainingAttendance,
+    TrainingSession,
+)
 from mediation.models.events import AlertRead, CaseEvent
 from mediation.models.handoffs import Deadline, Handoff
 from mediation.models.idempotency import IdempotencyKey
@@ -71,6 +79,7 @@ __all__ = [
     "Holiday",
     "IdempotencyKey",
     "MediationSession",
+    "MediatorGrade",
     "MediatorKind",
     "MediatorProfile",
     "Membership",
@@ -85,6 +94,8 @@ __all__ = [
     "SubsidyMonth",
     "SubsidyStandard",
     "TimeLimit",
+    "TrainingAttendance",
+    "TrainingSession",
     "Webhook",
     "WebhookDelivery",
     "new_tracking_token",

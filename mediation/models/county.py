@@ -1,12 +1,13 @@
 """The county bureau's year (DESIGN §12.4): case subsidies (以案定补) — the yearly standard,
 each case's grade, the ledger of what is owed per month, and each organisation's monthly
-sheet with its approval."""
+sheet with its approval — and mediator training with the yearly assessment (考评)."""
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from mediation.law.subsidies import SubsidyGrade, SubsidyMonthStatus
+from mediation.law.training import MediatorAssessment
 
 from .case import Case
 from .organisations import Organization
@@ -114,3 +115,58 @@ class SubsidyMonth(models.Model):
         verbose_name = _("月度补贴表")
         verbose_name_plural = _("月度补贴表")
         constraints = [models.UniqueConstraint(fields=["org", "month"], name="subsidymonth_unique")]
+
+
+class TrainingSession(models.Model):
+    """A training the bureau (or a township office) held for mediators (《人民调解法》第十四条)."""
+
+    topic = models.CharField(_("培训主题"), max_length=100)
+    hours = models.DecimalField(_("学时"), max_digits=4, decimal_places=1)
+    trainer = models.CharField(_("授课人"), max_length=50)
+    held_on = models.DateField(_("培训日期"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("调解员培训")
+        verbose_name_plural = _("调解员培训")
+        ordering = ["-held_on", "-id"]
+        indexes = [models.Index(fields=["held_on"], name="training_held_on")]
+
+
+class TrainingAttendance(models.Model):
+    session = models.ForeignKey(
+        TrainingSession, on_delete=models.CASCADE, related_name="attendance"
+    )
+    mediator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="trainings_attended"
+    )
+
+    class Meta:
+        verbose_name = _("培训出勤")
+        verbose_name_plural = _("培训出勤")
+        constraints = [
+            models.UniqueConstraint(fields=["session", "mediator"], name="attendance_once")
+        ]
+
+
+class MediatorGrade(models.Model):
+    """The supervisor's yearly assessment of a mediator (考评)."""
+
+    mediator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assessments"
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    grade = models.CharField(_("考评等次"), max_length=32, choices=MediatorAssessment.choices)
+    note = models.CharField(_("说明"), max_length=500, blank=True)
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    set_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("调解员考评")
+        verbose_name_plural = _("调解员考评")
+        constraints = [
+            models.UniqueConstraint(fields=["mediator", "year"], name="assessment_once_a_year")
+        ]

@@ -306,6 +306,22 @@ def test_every_operation_answers_as_documented(api, world):
         supervisor.post(f"/api/subsidies/{month}/approve/", org, format="json").status_code == 409
     )
     assert supervisor.post(f"/api/subsidies/{month}/return/", org, format="json").status_code == 400
+    # -- training and the yearly assessment
+    session = {"topic": "人民调解法", "hours": "2", "trainer": "司法局", "held_on": str(today)}
+    r = supervisor.post(
+        "/api/trainings/", {**session, "attendees": [world.mediator.pk]}, format="json"
+    )
+    assert r.status_code == 201
+    assert supervisor.get("/api/trainings/?year=2026").status_code == 200
+    r = supervisor.post(
+        f"/api/trainings/{r.json()['id']}/attendance/",
+        {"attendees": [world.mediator2.pk]},
+        format="json",
+    )
+    assert r.status_code == 200
+    grade = {"mediator": world.mediator.pk, "year": today.year, "grade": "excellent"}
+    assert supervisor.post("/api/assessments/", grade, format="json").status_code == 200
+    assert supervisor.get("/api/assessments/").status_code == 200
     assert supervisor.get("/api/stats/summary/").status_code == 200
     assert supervisor.get("/api/stats/ministry/").status_code == 200
     assert supervisor.get("/api/stats/export.xlsx").status_code == 200
