@@ -55,7 +55,7 @@ def seed_subsidies(supervisor: User, now: dt.datetime) -> int:
         grading.grade_case(case.pk, head, {"grade": grade}, now=at)
         graded += 1
     last_month = (timezone.localdate(now).replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-    orgs = SubsidyLine.objects.filter(month=last_month).values_list("org_id", flat=True).distinct()
+    orgs = set(SubsidyLine.objects.filter(month=last_month).values_list("org_id", flat=True))
     for i, org_id in enumerate(sorted(orgs)):
         head = _head(org_id)
         if head is None:
