@@ -379,6 +379,7 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
         "SubsidyGradeEnum": "mediation.law.subsidies.SubsidyGrade",
         "SubsidyMonthStatusEnum": "mediation.law.subsidies.SubsidyMonthStatus",
         "MediatorAssessmentEnum": "mediation.law.training.MediatorAssessment",
+        "IndicatorMetricEnum": "mediation.law.indicators.IndicatorMetric",
     },
 }
 

@@ -50,6 +50,8 @@ OPERATION_IDS: dict[str, str] = {
     "trainings_attendance_create": "trainings_add_attendance",
     "assessments_retrieve": "assessments_list",
     "assessments_create": "assessments_set",
+    "indicators_retrieve": "indicators_list",
+    "indicators_create": "indicators_set",
     "tasks_retrieve": "tasks_list",
     "tasks_complete_create": "tasks_complete",
 }

@@ -1,6 +1,7 @@
-"""Mediator training and the yearly assessment over the API (DESIGN §12.4): thin views
-over mediation.county.training."""
+"""Mediator training, the yearly assessment and the plan's targets over the API (DESIGN
+§12.4): thin views over mediation.county.training and mediation.county.indicators."""
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -10,8 +11,9 @@ from rest_framework.views import APIView
 
 from config.limits import BoundedJSONParser
 from mediation import policies
-from mediation.county import training
+from mediation.county import indicators, training
 from mediation.errors import InvalidFields, NotPermitted
+from mediation.law.indicators import IndicatorMetric
 from mediation.law.training import MediatorAssessment
 from mediation.models import MediatorGrade
 
@@ -149,3 +151,58 @@ class AssessmentListView(APIView):
     def post(self, request: SignedInRequest) -> Response:
         row = training.grade_mediator(request.user, form_data(request))
         return Response(training.grade_json(row))
+
+
+# -- the plan's targets (附件2 指标) ----------------------------------------------------------
+
+
+class TrendPointSerializer(serializers.Serializer):
+    month = serializers.CharField()
+    value = serializers.CharField(allow_null=True)
+
+
+class IndicatorSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    year = serializers.IntegerField()
+    name = serializers.CharField()
+    metric = serializers.ChoiceField(IndicatorMetric.choices)
+    how = serializers.CharField(help_text="计算口径")
+    target = serializers.CharField()
+    unit = serializers.CharField()
+    note = serializers.CharField()
+    value = serializers.CharField(allow_null=True, help_text="年初至今的数值；无数据为 null")
+    met = serializers.BooleanField(allow_null=True)
+    trend = TrendPointSerializer(many=True)
+
+
+class IndicatorListSerializer(serializers.Serializer):
+    results = IndicatorSerializer(many=True)
+
+
+@component("IndicatorRequest")
+def indicator_request() -> Schema:
+    return form_schema(indicators.IndicatorForm)
+
+
+class IndicatorListView(APIView):
+    parser_classes = [BoundedJSONParser]
+
+    @extend_schema(
+        summary="规划指标（目标值、按数据计算的数值和逐月趋势；监督管理人员）",
+        parameters=[YEAR],
+        responses={200: IndicatorListSerializer, **errors(400, 403, *AUTH_ERRORS)},
+    )
+    def get(self, request: SignedInRequest) -> Response:
+        if not policies.is_supervisor(request.user):
+            raise NotPermitted(_("只有司法局监督管理人员可以查看规划指标"))
+        year = _year(request) or timezone.localdate().year
+        return Response({"results": indicators.indicator_rows(year)})
+
+    @extend_schema(
+        summary="新增或修改规划指标（按年度和名称）",
+        request={"application/json": ref("IndicatorRequest")},
+        responses={200: IndicatorSerializer, **errors(400, 403, 415, *AUTH_ERRORS)},
+    )
+    def post(self, request: SignedInRequest) -> Response:
+        row = indicators.set_indicator(request.user, form_data(request))
+        return Response(next(r for r in indicators.indicator_rows(row.year) if r["id"] == row.pk))

@@ -95,6 +95,7 @@ urlpatterns = [
         name="api-training-attendance",
     ),
     path("assessments/", tr.AssessmentListView.as_view(), name="api-assessments"),
+    path("indicators/", tr.IndicatorListView.as_view(), name="api-indicators"),
     path("cases/<id:pk>/subsidy/", sub.CaseSubsidyView.as_view(), name="api-case-subsidy"),
     *router.urls,
 ]

@@ -9,7 +9,7 @@ handoffs       cross-agency handoffs and swept deadlines
 idempotency    the creating POSTs' idempotency keys and first answers
 events         the event outbox and alert reads
 prevention     screening rounds, findings, consultations
-county         case subsidies (以案定补); mediator training and yearly assessment
+county         case subsidies (以案定补); mediator training and assessment; plan targets
 accounts       password history
 clocks         legal time limits and the holiday calendar
 supervision    mediator roster, complaints, negative list, audit, monthly statistics
@@ -27,6 +27,7 @@ from mediation.models.case import (
 from mediation.models.clocks import Holiday, TimeLimit
 from mediation.models.county import (
     CaseSubsidy,
+    Indicator,
     MediatorGrade,
     SubsidyLine,
     SubsidyMonth,
@@ -78,6 +79,7 @@ __all__ = [
     "Handoff",
     "Holiday",
     "IdempotencyKey",
+    "Indicator",
     "MediationSession",
     "MediatorGrade",
     "MediatorKind",

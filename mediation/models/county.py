@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from mediation.law.indicators import IndicatorMetric
 from mediation.law.subsidies import SubsidyGrade, SubsidyMonthStatus
 from mediation.law.training import MediatorAssessment
 
@@ -170,3 +171,22 @@ class MediatorGrade(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["mediator", "year"], name="assessment_once_a_year")
         ]
+
+
+class Indicator(models.Model):
+    """One of the plan's targets for a year (附件2 指标) and the figure it is measured by."""
+
+    year = models.PositiveSmallIntegerField(_("年度"))
+    position = models.PositiveSmallIntegerField(default=0)
+    name = models.CharField(_("指标"), max_length=100)
+    metric = models.CharField(_("计算口径"), max_length=32, choices=IndicatorMetric.choices)
+    target = models.DecimalField(_("目标值"), max_digits=12, decimal_places=2)
+    unit = models.CharField(_("单位"), max_length=8)
+    note = models.CharField(_("说明"), max_length=500, blank=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("规划指标")
+        verbose_name_plural = _("规划指标")
+        ordering = ["year", "position", "id"]
+        constraints = [models.UniqueConstraint(fields=["year", "name"], name="indicator_unique")]

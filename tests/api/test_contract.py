@@ -322,6 +322,9 @@ def test_every_operation_answers_as_documented(api, world):
     grade = {"mediator": world.mediator.pk, "year": today.year, "grade": "excellent"}
     assert supervisor.post("/api/assessments/", grade, format="json").status_code == 200
     assert supervisor.get("/api/assessments/").status_code == 200
+    target = {"year": today.year, "name": "调解成功率", "metric": "success_rate", "target": "90"}
+    assert supervisor.post("/api/indicators/", target, format="json").status_code == 200
+    assert supervisor.get("/api/indicators/").status_code == 200
     assert supervisor.get("/api/stats/summary/").status_code == 200
     assert supervisor.get("/api/stats/ministry/").status_code == 200
     assert supervisor.get("/api/stats/export.xlsx").status_code == 200

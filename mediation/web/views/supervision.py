@@ -23,7 +23,7 @@ from mediation import policies
 from mediation.actions import clock_changes
 from mediation.api.calendar import year_json
 from mediation.api.supervision import complaint_json
-from mediation.county import subsidies
+from mediation.county import indicators, subsidies
 from mediation.errors import InvalidFields, NotPermitted, NotVisible, StateConflict
 from mediation.law import clocks
 from mediation.law.choices import MEDIATING_KINDS, Category, Network, Role
@@ -117,6 +117,18 @@ def _subsidy_figure(today: dt.date) -> dict[str, object]:
     return {"id": "fig-subsidy", "label": label, "value": value, "missing": False}
 
 
+def _indicators(today: dt.date) -> list[dict[str, Any]]:
+    """The plan's targets of the year with their figure and a small trend chart each."""
+    rows = indicators.indicator_rows(today.year, today=today)
+    for r in rows:
+        points = [
+            {"label": p["month"], "key": p["month"], "count": float(p["value"] or 0)}
+            for p in r["trend"]
+        ]
+        r["svg"] = charts.vbar(r["name"], points, chart_id=f"indicator-{r['id']}", height=120)
+    return rows
+
+
 @login_required
 def dashboard(request: AuthedRequest) -> HttpResponse:
     denied = _supervisor_or_403(request)
@@ -182,6 +194,7 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
             "filters": filters,
             "data": data,
             "figures": figures,
+            "indicators": _indicators(timezone.localdate()),
             "charts": chart_svgs,
             "month_svg": month_svg,
             "high_risk": supervision.high_risk_cases(request.user, filters),
