@@ -54,8 +54,13 @@ def month_of(moment: dt.datetime) -> dt.date:
     return timezone.localdate(moment).replace(day=1)
 
 
+# Township-level names end so (乡、镇、街道); the district's own name (…区) is in every address.
+TOWNSHIP_ENDINGS = ("乡", "镇", "街道")
+
+
 def _townships() -> set[str]:
-    return set(Organization.objects.exclude(region="").values_list("region", flat=True))
+    regions = Organization.objects.exclude(region="").values_list("region", flat=True)
+    return {r for r in regions if r.endswith(TOWNSHIP_ENDINGS)}
 
 
 def cross_township(case: Case) -> bool:

@@ -295,3 +295,25 @@ def test_the_standard_is_the_supervisors_and_checked(world, api):
         r = api(world.head).get("/api/subsidies/standards/")
         assert r.status_code == 200 and r.json()["results"][0]["difficult"] == "400.00"
         assert api(world.mediator).get("/api/subsidies/standards/").status_code == 403
+
+
+def test_parties_of_two_townships_make_a_cross_township_dispute(world, api):
+    """The district's name (红寺堡区) is in every address: only townships count."""
+    apart = [
+        {**PLAIN[0], "address": "宁夏吴忠市红寺堡区南川乡东源村"},
+        {**PLAIN[1], "address": "宁夏吴忠市红寺堡区红寺堡镇弘德村"},
+    ]
+    together = [
+        {**PLAIN[0], "address": "宁夏吴忠市红寺堡区南川乡东源村"},
+        {**PLAIN[1], "address": "宁夏吴忠市红寺堡区南川乡南川村"},
+    ]
+    with time_machine.travel(OCT, tick=False):
+        a = world.make_case(State.FAILED, parties=apart)
+        b = world.make_case(State.FAILED, parties=together)
+        head = api(world.head)
+        ra, rb = (
+            head.get(f"/api/cases/{a.pk}/subsidy/").json(),
+            head.get(f"/api/cases/{b.pk}/subsidy/").json(),
+        )
+    assert (ra["cross_township"], ra["proposed"]) == (True, "difficult")
+    assert (rb["cross_township"], rb["proposed"]) == (False, "simple")
