@@ -1,6 +1,7 @@
-"""Demo data for 以案定补 (manage.py seed_demo): this year's and last year's standard, the
-ended cases of the people's committees graded by their heads, and last month's sheets
-submitted — one approved, one returned — through the same calls the pages use."""
+"""Demo data for the county bureau's year (manage.py seed_demo): this year's and last year's
+subsidy standard, the ended cases of the people's committees graded by their heads, last
+month's sheets submitted (some approved, some returned); trainings, assessments and the
+plan's targets — through the same calls the pages use."""
 
 from __future__ import annotations
 
@@ -13,9 +14,16 @@ from django.utils import timezone
 from mediation.actions import subsidies as grading
 from mediation.law.choices import OrgKind, Role
 from mediation.law.subsidies import PAID_OUTCOMES
-from mediation.models import Case, Membership, SubsidyLine
+from mediation.models import (
+    Case,
+    Indicator,
+    MediatorGrade,
+    Membership,
+    SubsidyLine,
+    TrainingSession,
+)
 
-from . import subsidies
+from . import indicators, subsidies, training
 
 AMOUNTS = {
     "simple": "100",
@@ -67,3 +75,67 @@ def seed_subsidies(supervisor: User, now: dt.datetime) -> int:
             body = {"org": org_id, "reason": "请核对疑难案件的等级理由"}
             subsidies.decide(supervisor, last_month, body, approve=False, now=now)
     return graded
+
+
+def seed_training_and_targets(supervisor: User, now: dt.datetime) -> None:
+    """Two held trainings with the committees' mediators, a third announced, last year's
+    assessments, and this year's plan targets."""
+    if TrainingSession.objects.exists() or Indicator.objects.exists():
+        return
+    today = timezone.localdate(now)
+    mediators = sorted(
+        set(
+            Membership.objects.filter(
+                role=Role.MEDIATOR, org__kind=OrgKind.PEOPLE_COMMITTEE
+            ).values_list("user_id", flat=True)
+        )
+    )
+    held = [
+        ("《人民调解法》与调解文书制作", "6", today.replace(month=3, day=15), mediators),
+        ("婚姻家庭纠纷调解技巧", "3", today.replace(month=6, day=20), mediators[::2]),
+    ]
+    for topic, hours, day, who in held:
+        if day <= today:
+            training.record_session(
+                supervisor,
+                {
+                    "topic": topic,
+                    "hours": hours,
+                    "trainer": "区司法局",
+                    "held_on": day.isoformat(),
+                    "attendees": who,
+                },
+                now=now,
+            )
+    training.record_session(
+        supervisor,
+        {
+            "topic": "矛盾纠纷排查化解",
+            "hours": "4",
+            "trainer": "区司法局",
+            "held_on": (today + dt.timedelta(days=20)).isoformat(),
+        },
+        now=now,
+    )
+    grades = ["excellent", "competent", "competent", "basically_competent"]
+    for i, user_id in enumerate(mediators):
+        if not MediatorGrade.objects.filter(mediator_id=user_id, year=today.year - 1).exists():
+            body = {"mediator": user_id, "year": today.year - 1, "grade": grades[i % len(grades)]}
+            training.grade_mediator(supervisor, body, now=now)
+    for position, (name, metric, target) in enumerate(
+        [
+            ("人民调解成功率", "success_rate", "95"),
+            ("司法确认率", "confirmation_rate", "30"),
+            ("矛盾纠纷排查覆盖率", "screening_coverage", "100"),
+            ("12348热线咨询解答", "consultations_answered", "100"),
+            ("调解员年度培训覆盖率", "training_coverage", "100"),
+        ]
+    ):
+        body = {
+            "year": today.year,
+            "name": name,
+            "metric": metric,
+            "target": target,
+            "position": position,
+        }
+        indicators.set_indicator(supervisor, body, now=now)

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from mediation.actions import services
-from mediation.county.demo import seed_subsidies
+from mediation.county.demo import seed_subsidies, seed_training_and_targets
 from mediation.law.choices import Category, Channel, FailReason, OrgKind, ReferRoute, Role, State
 from mediation.law.identity import id_check_char
 from mediation.law.transitions import STATUS_OR_TITLE_CATEGORIES
@@ -497,6 +497,7 @@ def seed(stdout: TextIO | None = None, count: int = len(PLAN)) -> dict[str, int]
         created += 1
     seed_prevention(rng, users, orgs, now)
     seed_subsidies(users["supervisor"], now)
+    seed_training_and_targets(users["supervisor"], now)
     return {"organizations": len(orgs), "cases_created": created}
 
 

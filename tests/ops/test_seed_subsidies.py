@@ -2,7 +2,15 @@
 
 from mediation.law.choices import State
 from mediation.law.subsidies import PAID_OUTCOMES
-from mediation.models import Case, CaseSubsidy, SubsidyLine, SubsidyStandard
+from mediation.models import (
+    Case,
+    CaseSubsidy,
+    Indicator,
+    MediatorGrade,
+    SubsidyLine,
+    SubsidyStandard,
+    TrainingSession,
+)
 from mediation.ops import demo
 
 
@@ -18,3 +26,14 @@ def test_the_demo_grades_every_ended_committee_case_once(db, monkeypatch):
     lines = SubsidyLine.objects.count()
     demo.seed(count=len(plan))  # again: nothing more
     assert SubsidyLine.objects.count() == lines
+
+
+def test_the_demo_has_trainings_assessments_and_targets(db, monkeypatch):
+    monkeypatch.setattr(demo, "PLAN", [State.AGREED] * 2)
+    demo.seed(count=2)
+    assert TrainingSession.objects.count() >= 1
+    assert MediatorGrade.objects.exists()
+    assert Indicator.objects.count() == 5
+    counts = (TrainingSession.objects.count(), MediatorGrade.objects.count())
+    demo.seed(count=2)
+    assert (TrainingSession.objects.count(), MediatorGrade.objects.count()) == counts
