@@ -16,6 +16,7 @@ from mediation.web.views import (
     portal,
     prevention,
     subsidies,
+    training,
 )
 from mediation.web.views import supervision as sv
 
@@ -69,6 +70,7 @@ urlpatterns = [
         name="consultation_register",
     ),
     path("subsidies/", subsidies.subsidy_sheet, name="subsidy_sheet"),
+    path("supervision/trainings/", training.training_page, name="training_page"),
     path("cases/<int:pk>/subsidy/", subsidies.case_subsidy, name="case_subsidy"),
     path("track/", portal.track, name="track"),
     path("track/<str:token>/", portal.track_token, name="track_token"),
