@@ -164,22 +164,33 @@ def sheet(user: Actor, month: dt.date, org: int | None = None) -> dict[str, Any]
             }
         )
     rows_by_org: dict[int, list[dict[str, Any]]] = {}
-    grades = dict(SubsidyGrade.choices)
-    for line in lines.select_related("case", "mediator").order_by("org_id", "id"):
-        rows_by_org.setdefault(line.org_id, []).append(
+    grades = {k: str(v) for k, v in SubsidyGrade.choices}
+    # Plain rows, not model instances: a district month holds tens of thousands of lines.
+    for line in lines.order_by("org_id", "id").values(
+        "org_id",
+        "case_id",
+        "case__number",
+        "mediator__first_name",
+        "mediator__username",
+        "grade",
+        "base",
+        "extras",
+        "amount",
+        "adjustment",
+        "reason",
+    ):
+        rows_by_org.setdefault(line["org_id"], []).append(
             {
-                "case": line.case_id,
-                "number": line.case.number,
-                "mediator": line.mediator.first_name or line.mediator.username
-                if line.mediator
-                else "",
-                "grade": line.grade,
-                "grade_label": str(grades[line.grade]),
-                "base": money(line.base),
-                "extras": money(line.extras),
-                "amount": money(line.amount),
-                "adjustment": line.adjustment,
-                "reason": line.reason,
+                "case": line["case_id"],
+                "number": line["case__number"],
+                "mediator": line["mediator__first_name"] or line["mediator__username"] or "",
+                "grade": line["grade"],
+                "grade_label": grades[line["grade"]],
+                "base": money(line["base"]),
+                "extras": money(line["extras"]),
+                "amount": money(line["amount"]),
+                "adjustment": line["adjustment"],
+                "reason": line["reason"],
             }
         )
     status = {m.org_id: m for m in months}
