@@ -415,6 +415,10 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
         "AttachmentKindEnum": "mediation.law.choices.AttachmentKind",
         "ComplaintStateEnum": "mediation.models.supervision.ComplaintState",
         "MediatorKindEnum": "mediation.models.supervision.MediatorKind",
+        "SubsidyGradeEnum": "mediation.law.subsidies.SubsidyGrade",
+        "SubsidyMonthStatusEnum": "mediation.law.subsidies.SubsidyMonthStatus",
+        "MediatorAssessmentEnum": "mediation.law.training.MediatorAssessment",
+        "IndicatorMetricEnum": "mediation.law.indicators.IndicatorMetric",
     },
 }
 

@@ -15,6 +15,8 @@ from mediation.web.views import (
     petition,
     portal,
     prevention,
+    subsidies,
+    training,
 )
 from mediation.web.views import supervision as sv
 
@@ -67,6 +69,9 @@ urlpatterns = [
         prevention.consultation_register,
         name="consultation_register",
     ),
+    path("subsidies/", subsidies.subsidy_sheet, name="subsidy_sheet"),
+    path("supervision/trainings/", training.training_page, name="training_page"),
+    path("cases/<int:pk>/subsidy/", subsidies.case_subsidy, name="case_subsidy"),
     path("track/", portal.track, name="track"),
     path("track/<str:token>/", portal.track_token, name="track_token"),
 ]

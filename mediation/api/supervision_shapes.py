@@ -126,6 +126,9 @@ class MediatorSerializer(S.Serializer):
     ended = S.IntegerField()
     success_rate = S.FloatField(**RATE)
     negative_list = NegativeEntrySerializer(many=True)
+    training_hours = S.CharField(help_text="本年度培训学时")
+    assessment = S.CharField(allow_null=True, help_text="本年度考评等次（未评定为 null）")
+    assessment_label = S.CharField(allow_null=True)
     specialty_match = S.BooleanField(required=False, help_text="case= 时：专长与纠纷类型相符")
     region_match = S.BooleanField(required=False, help_text="case= 时：同一乡镇（街道）")
 

@@ -4,7 +4,9 @@ from rest_framework.routers import SimpleRouter
 import config.converters  # noqa: F401  (<id:…>)
 
 from . import events, prevention, views
+from . import subsidies as sub
 from . import supervision as sv
+from . import training as tr
 from .calendar import CalendarView
 from .portal import PortalApplicationView
 from .webhooks import WebhookDeliveriesView, WebhookDetailView, WebhookListView
@@ -62,5 +64,38 @@ urlpatterns = [
         WebhookDeliveriesView.as_view(),
         name="api-webhook-deliveries",
     ),
+    path("subsidies/standards/", sub.StandardListView.as_view(), name="api-subsidy-standards"),
+    re_path(
+        r"^subsidies/(?P<month>[^/]{1,20})\.xlsx$",
+        sub.SheetWorkbookView.as_view(),
+        name="api-subsidy-xlsx",
+    ),
+    re_path(
+        r"^subsidies/(?P<month>[^/.]{1,20})/$", sub.SheetView.as_view(), name="api-subsidy-sheet"
+    ),
+    re_path(
+        r"^subsidies/(?P<month>[^/.]{1,20})/submit/$",
+        sub.SubmitView.as_view(),
+        name="api-subsidy-submit",
+    ),
+    re_path(
+        r"^subsidies/(?P<month>[^/.]{1,20})/approve/$",
+        sub.ApproveView.as_view(),
+        name="api-subsidy-approve",
+    ),
+    re_path(
+        r"^subsidies/(?P<month>[^/.]{1,20})/return/$",
+        sub.ReturnView.as_view(),
+        name="api-subsidy-return",
+    ),
+    path("trainings/", tr.TrainingListView.as_view(), name="api-trainings"),
+    path(
+        "trainings/<id:pk>/attendance/",
+        tr.TrainingAttendanceView.as_view(),
+        name="api-training-attendance",
+    ),
+    path("assessments/", tr.AssessmentListView.as_view(), name="api-assessments"),
+    path("indicators/", tr.IndicatorListView.as_view(), name="api-indicators"),
+    path("cases/<id:pk>/subsidy/", sub.CaseSubsidyView.as_view(), name="api-case-subsidy"),
     *router.urls,
 ]

@@ -9,6 +9,7 @@ handoffs       cross-agency handoffs and swept deadlines
 idempotency    the creating POSTs' idempotency keys and first answers
 events         the event outbox and alert reads
 prevention     screening rounds, findings, consultations
+county         case subsidies (以案定补); mediator training and assessment; plan targets
 accounts       password history
 admins         administrator changes awaiting confirmation, second-factor enrolment links
 clocks         legal time limits and the holiday calendar
@@ -26,6 +27,16 @@ from mediation.models.case import (
     new_tracking_token,
 )
 from mediation.models.clocks import Holiday, TimeLimit
+from mediation.models.county import (
+    CaseSubsidy,
+    Indicator,
+    MediatorGrade,
+    SubsidyLine,
+    SubsidyMonth,
+    SubsidyStandard,
+    TrainingAttendance,
+    TrainingSession,
+)
 from mediation.models.events import AlertRead, CaseEvent
 from mediation.models.handoffs import Deadline, Handoff
 from mediation.models.idempotency import IdempotencyKey
@@ -58,6 +69,7 @@ __all__ = [
     "CaseNumberSequence",
     "CaseParty",
     "CaseStatMonth",
+    "CaseSubsidy",
     "Complaint",
     "ComplaintState",
     "Consultation",
@@ -71,7 +83,9 @@ __all__ = [
     "Handoff",
     "Holiday",
     "IdempotencyKey",
+    "Indicator",
     "MediationSession",
+    "MediatorGrade",
     "MediatorKind",
     "MediatorProfile",
     "Membership",
@@ -82,7 +96,12 @@ __all__ = [
     "ScreeningFinding",
     "ScreeningRound",
     "StatCursor",
+    "SubsidyLine",
+    "SubsidyMonth",
+    "SubsidyStandard",
     "TimeLimit",
+    "TrainingAttendance",
+    "TrainingSession",
     "Webhook",
     "WebhookDelivery",
     "new_tracking_token",

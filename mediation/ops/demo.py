@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from mediation.actions import services
+from mediation.county.demo import seed_subsidies, seed_training_and_targets
 from mediation.documents import backlog, records
 from mediation.law.choices import Category, Channel, FailReason, OrgKind, ReferRoute, Role, State
 from mediation.law.identity import id_check_char
@@ -466,6 +467,8 @@ def seed(
     with records.deferred(defer_documents) as jobs:
         created = _seed_cases(rng, users, orgs, count, now, say)
         seed_prevention(rng, users, orgs, now)
+        seed_subsidies(users["supervisor"], now)
+        seed_training_and_targets(users["supervisor"], now)
     # after the jobs' own on-commit hooks (immediate here, in autocommit; last in a test's)
     transaction.on_commit(lambda: backlog.add(jobs))
     return {"organizations": len(orgs), "cases_created": created}

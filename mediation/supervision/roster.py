@@ -26,11 +26,15 @@ from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
 
 from mediation import policies
+from mediation.county import training
 from mediation.law.choices import OPEN_STATES, Category, Role
+from mediation.law.training import MediatorAssessment
 from mediation.models import Case, Membership, NegativeListEntry
 from mediation.policies import Actor
 
 from .aggregates import AGREED_OUTCOMES, ENDED_OUTCOMES, rate
+
+ASSESSMENTS = dict(MediatorAssessment.choices)
 
 
 def _case_count(condition: Q) -> Coalesce:
@@ -49,7 +53,11 @@ _Rows = TypeVar("_Rows", bound="QuerySet[Any]")  # the plain or the annotated us
 
 def _with_rows(qs: _Rows, today: dt.date) -> _Rows:
     """What a roster row shows beside the user: profile, memberships, active negative-list
-    entries (mediator_json reads them)."""
+    entries, this year's training hours and assessment (mediator_json reads them)."""
+    qs = qs.annotate(
+        training_hours=training.hours_this_year(today.year),
+        assessment=training.grade_this_year(today.year),
+    )
     return qs.select_related("mediator_profile").prefetch_related(
         Prefetch(
             "memberships",
@@ -135,6 +143,9 @@ def mediator_json(u: Any) -> dict:
         "ended": u.ended,
         "success_rate": rate(u.agreed, u.ended),
         "negative_list": [entry_json(e) for e in u.active_entries],
+        "training_hours": f"{u.training_hours:.1f}",
+        "assessment": u.assessment,
+        "assessment_label": str(ASSESSMENTS[u.assessment]) if u.assessment else None,
     }
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from mediation import policies
+from mediation.county.subsidies import may_see_subsidies
 
 from . import alerts
 from .forms import registrable_orgs
@@ -22,6 +23,7 @@ def desks(request: HttpRequest) -> dict[str, Any]:
         return {
             "screenings": policies.may_use_screening_desk(user),
             "consultations": policies.may_use_consultation_desk(user),
+            "subsidies": may_see_subsidies(user),
         }
 
     # Computed only when a template reads it (error pages, fragments don't).

@@ -280,6 +280,9 @@ def _mediator_choices(case: Case) -> Choices:
         if m["region_match"]:
             notes.append(_("同乡镇"))
         notes.append(_("在办%(n)s件") % {"n": m["load"]})
+        notes.append(_("本年培训%(h)s学时") % {"h": m["training_hours"]})
+        if m["assessment_label"]:
+            notes.append(_("考评%(g)s") % {"g": m["assessment_label"]})
         if m["negative_list"]:
             notes.append(_("⚠ 有不良执业信息"))
         choices.append((str(m["id"]), f"{m['name']}（{'，'.join(str(n) for n in notes)}）"))

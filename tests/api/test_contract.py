@@ -290,6 +290,41 @@ def test_every_operation_answers_as_documented(api, world):
     assert supervisor.get(f"/api/webhooks/{hook_id}/deliveries/").status_code == 200
     assert supervisor.delete(f"/api/webhooks/{hook_id}/").status_code == 204
     assert supervisor.get(f"/api/webhooks/{hook_id}/").status_code == 404
+    # -- case subsidies (以案定补)
+    month = f"{today:%Y-%m}"
+    graded = world.make_case(State.AGREED).pk
+    assert supervisor.get("/api/subsidies/standards/").status_code == 200
+    assert head.post("/api/subsidies/standards/", {}, format="json").status_code == 403
+    assert head.get(f"/api/cases/{graded}/subsidy/").status_code == 200
+    r = head.post(f"/api/cases/{graded}/subsidy/", {"grade": "x"}, format="json")
+    assert r.status_code == 400
+    assert head.get(f"/api/subsidies/{month}/").status_code == 200
+    assert head.get(f"/api/subsidies/{month}.xlsx").status_code == 200
+    org = {"org": world.home.pk}
+    assert head.post(f"/api/subsidies/{month}/submit/", org, format="json").status_code == 400
+    assert (
+        supervisor.post(f"/api/subsidies/{month}/approve/", org, format="json").status_code == 409
+    )
+    assert supervisor.post(f"/api/subsidies/{month}/return/", org, format="json").status_code == 400
+    # -- training and the yearly assessment
+    session = {"topic": "人民调解法", "hours": "2", "trainer": "司法局", "held_on": str(today)}
+    r = supervisor.post(
+        "/api/trainings/", {**session, "attendees": [world.mediator.pk]}, format="json"
+    )
+    assert r.status_code == 201
+    assert supervisor.get("/api/trainings/?year=2026").status_code == 200
+    r = supervisor.post(
+        f"/api/trainings/{r.json()['id']}/attendance/",
+        {"attendees": [world.mediator2.pk]},
+        format="json",
+    )
+    assert r.status_code == 200
+    grade = {"mediator": world.mediator.pk, "year": today.year, "grade": "excellent"}
+    assert supervisor.post("/api/assessments/", grade, format="json").status_code == 200
+    assert supervisor.get("/api/assessments/").status_code == 200
+    target = {"year": today.year, "name": "调解成功率", "metric": "success_rate", "target": "90"}
+    assert supervisor.post("/api/indicators/", target, format="json").status_code == 200
+    assert supervisor.get("/api/indicators/").status_code == 200
     assert supervisor.get("/api/stats/summary/").status_code == 200
     assert supervisor.get("/api/stats/ministry/").status_code == 200
     assert supervisor.get("/api/stats/export.xlsx").status_code == 200

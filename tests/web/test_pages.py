@@ -211,7 +211,9 @@ def test_accept_form_offers_org_mediators_and_assigns(client, world):
     login(client, world.head)
     page = text(client.get(f"/cases/{case.pk}/"))
     # each choice carries its suggestion notes (issue 13: specialty, township, load)
-    assert f'<option value="{world.mediator2.pk}">杨志强（同乡镇，在办0件）</option>' in page
+    # and the year's training hours (#32)
+    notes = "同乡镇，在办0件，本年培训0.0学时"
+    assert f'<option value="{world.mediator2.pk}">杨志强（{notes}）</option>' in page
     r = client.post(
         f"/cases/{case.pk}/transitions/accept/", {"accept-mediator": world.mediator2.pk}
     )

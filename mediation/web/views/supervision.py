@@ -3,6 +3,7 @@ Ministry's statistics table, the mediator roster, complaint handling; and the pu
 complaint form. Thin: figures come from mediation.supervision.figures, changes go through
 mediation.supervision.complaints, rights from mediation.policies."""
 
+import datetime as dt
 from typing import Any, cast
 from urllib.parse import urlencode
 
@@ -24,6 +25,7 @@ from mediation import policies
 from mediation.actions import clock_changes
 from mediation.api.calendar import year_json
 from mediation.api.supervision import complaint_json
+from mediation.county import indicators, subsidies
 from mediation.errors import InvalidFields, NotPermitted, NotVisible, StateConflict
 from mediation.law import clocks
 from mediation.law.choices import MEDIATING_KINDS, Category, Network, Role
@@ -108,6 +110,27 @@ def _figure(label: str, value: float | None, *, fid: str = "", fmt: str = "n") -
     return {"id": fid, "label": label, "value": text, "missing": value is None}
 
 
+def _subsidy_figure(today: dt.date) -> dict[str, object]:
+    """Last month's 以案定补 total, and how much of it the bureau has approved."""
+    last = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    t = subsidies.month_total(last)
+    label = _("%(m)s以案定补（元）") % {"m": t["month"]}
+    value = _("%(t)s（已审核 %(a)s）") % {"t": t["total"], "a": t["approved"]}
+    return {"id": "fig-subsidy", "label": label, "value": value, "missing": False}
+
+
+def _indicators(today: dt.date) -> list[dict[str, Any]]:
+    """The plan's targets of the year with their figure and a small trend chart each."""
+    rows = indicators.indicator_rows(today.year, today=today)
+    for r in rows:
+        points = [
+            {"label": p["month"], "key": p["month"], "count": float(p["value"] or 0)}
+            for p in r["trend"]
+        ]
+        r["svg"] = charts.vbar(r["name"], points, chart_id=f"indicator-{r['id']}", height=120)
+    return rows
+
+
 @login_required
 @reads_statistics
 def dashboard(request: AuthedRequest) -> HttpResponse:
@@ -133,6 +156,7 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
             prevention.committees_without_screening(timezone.localdate()).count(),
             fid="fig-unscreened",
         ),
+        _subsidy_figure(timezone.localdate()),
     ]
     chart_svgs = [
         (
@@ -173,6 +197,7 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
             "filters": filters,
             "data": data,
             "figures": figures,
+            "indicators": _indicators(timezone.localdate()),
             "charts": chart_svgs,
             "month_svg": month_svg,
             "high_risk": supervision.high_risk_cases(request.user, filters),
