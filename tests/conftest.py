@@ -132,7 +132,8 @@ class World(SimpleNamespace):
 
         task = CaseTask.objects.get(case=case, kind="confirmation.register", status="NEW")
         clerk = self.staff(task.org, "clerk")
-        number = number or f"（2026）宁0303民特{case.pk}号"
+        year = timezone.localdate(now).year if now else timezone.localdate().year
+        number = number or f"（{year}）宁0303民特{case.pk}号"
         complete_task(task.pk, clerk, {"decision": "register", "number": number}, now=now)
         case.refresh_from_db()
         return case
@@ -194,7 +195,10 @@ class World(SimpleNamespace):
                 case = run("reject_confirmation", self.judge, {"grounds": "违反法律规定"})
             return case
         services.add_follow_up(
-            case, mediator, {"date": today.isoformat(), "performed": True}, now=now
+            case,
+            mediator,
+            {"date": today.isoformat(), "performed": True, "early_reason": "已提前履行完毕"},
+            now=now,
         )
         case = run("close", mediator, {"note": "已履行"})
         if state == State.ARCHIVED:

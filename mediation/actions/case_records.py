@@ -18,7 +18,12 @@ from mediation import policies
 from mediation.documents import records
 from mediation.errors import InvalidFields, NotPermitted, StateConflict
 from mediation.events import record_event
-from mediation.law.case_rules import ROUTE_REFUSALS, performance_routes, police_report_errors
+from mediation.law.case_rules import (
+    ROUTE_REFUSALS,
+    performance_routes,
+    police_report_errors,
+    record_day_error,
+)
 from mediation.law.choices import EventType, PerformanceRoute, RiskLevel, State
 from mediation.law.jsonform import Data, Errors, JsonForm, errors_of
 from mediation.models import Case, FollowUp, MediationSession
@@ -37,16 +42,39 @@ class SessionForm(JsonForm):
     attendees = forms.CharField(max_length=2000)
     record = forms.CharField(max_length=50000)
 
+    def __init__(self, data: Data, *, case: Case, now: dt.datetime) -> None:
+        super().__init__(data)
+        self.case, self.now = case, now
+
+    def clean_held_at(self) -> dt.datetime:
+        held_at: dt.datetime = self.cleaned_data["held_at"]
+        if held_at > self.now:
+            raise ValidationError(_("调解时间不能晚于现在"))
+        error = record_day_error(
+            timezone.localdate(held_at), self.case, timezone.localdate(self.now)
+        )
+        if error:
+            raise ValidationError(error)
+        return held_at
+
 
 class FollowUpForm(JsonForm):
     date = forms.DateField()
     performed = forms.NullBooleanField()
     note = forms.CharField(max_length=5000, required=False)
     route = forms.ChoiceField(choices=PerformanceRoute.choices, required=False)
+    early_reason = forms.CharField(max_length=500, required=False)
 
-    def __init__(self, data: Data, *, case: Case) -> None:
+    def __init__(self, data: Data, *, case: Case, now: dt.datetime) -> None:
         super().__init__(data)
-        self.case = case
+        self.case, self.now = case, now
+
+    def clean_date(self) -> dt.date:
+        day: dt.date = self.cleaned_data["date"]
+        error = record_day_error(day, self.case, timezone.localdate(self.now))
+        if error:
+            raise ValidationError(error)
+        return day
 
     def clean_performed(self) -> bool:
         value = self.cleaned_data.get("performed")
@@ -92,7 +120,7 @@ def add_session(
     now = now or timezone.now()
     with transaction.atomic():
         case = _record(case_or_id, user, {State.ACCEPTED, State.MEDIATING}, policies.may_record)
-        form = SessionForm(data or {})
+        form = SessionForm(data or {}, case=case, now=now)
         if not form.is_valid():
             raise InvalidFields(_("提交的内容有误"), errors_of(form))
         session = MediationSession.objects.create(
@@ -113,7 +141,7 @@ def add_follow_up(
         case = _record(
             case_or_id, user, {State.AGREED, State.CONFIRMED, State.CLOSED}, policies.may_record
         )
-        form = FollowUpForm(data or {}, case=case)
+        form = FollowUpForm(data or {}, case=case, now=now)
         if not form.is_valid():
             raise InvalidFields(_("提交的内容有误"), errors_of(form))
         follow_up = FollowUp.objects.create(

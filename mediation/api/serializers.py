@@ -247,6 +247,7 @@ class CaseListSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "number",
+            "original_number",
             "network",
             "network_label",
             "org",
@@ -352,6 +353,7 @@ class FollowUpSerializer(serializers.Serializer):
     route = serializers.CharField(
         help_text="未履行时当事人选择的途径（enforcement / suit / …）或空"
     )
+    early_reason = serializers.CharField(help_text="回访早于协议履行期限而结案的理由，或空")
     routes_open = serializers.SerializerMethodField()
     recorded_by = serializers.IntegerField(source="recorded_by_id", allow_null=True)
     created_at = serializers.DateTimeField()

@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy
 from mediation.law.parties import legal_aid_parties
 from mediation.models import Case, Organization
 
-from . import clocks
+from . import clocks, handoffs
+from .case_rules import closing_follow_up_error
 from .choices import (
     MEDIATING_KINDS,
     ROUTE_TARGET_KIND,
@@ -36,6 +37,7 @@ from .forms_base import (
 )
 from .jsonform import DeadlineField
 from .limits import Stage
+from .remits import remit_error
 from .routes import (
     LEGAL_AID_REFUSAL,
     NOT_ARBITRABLE,
@@ -94,6 +96,9 @@ class TransferForm(TransitionForm):
             )
         if org.pk == self.case.org_id:
             raise forms.ValidationError(_("接收组织与当前组织相同"))
+        error = remit_error(org, self.case.category)
+        if error:
+            raise forms.ValidationError(error)
         return org
 
     def method_kwargs(self) -> dict[str, Any]:
@@ -457,10 +462,16 @@ class CloseForm(TransitionForm):
             State.AGREED,
             State.CONFIRMED,
         )
+        # A court's 调解书 or its leave to withdraw ends a referred case by itself.
+        if needs_follow_up and handoffs.court_instrument(case):
+            needs_follow_up = False
         if needs_follow_up and not case.follow_ups.exists():
             raise forms.ValidationError(
                 _("人民调解达成协议的案件结案前须有回访记录（协议履行情况）"), code="follow_up"
             )
+        error = closing_follow_up_error(case) if needs_follow_up else None
+        if error:
+            raise forms.ValidationError(error, code="follow_up_early")
         return data
 
 

@@ -27,7 +27,7 @@ from mediation.models.clocks import Holiday, TimeLimit
 from mediation.models.events import AlertRead, CaseEvent
 from mediation.models.handoffs import Deadline, Handoff
 from mediation.models.idempotency import IdempotencyKey
-from mediation.models.organisations import Membership, Organization
+from mediation.models.organisations import Membership, Organization, OrganRemit
 from mediation.models.parties import CaseParty, Party
 from mediation.models.prevention import Consultation, ScreeningFinding, ScreeningRound
 from mediation.models.records import Agreement, Attachment, Document, FollowUp, MediationSession
@@ -72,6 +72,7 @@ __all__ = [
     "MediatorProfile",
     "Membership",
     "NegativeListEntry",
+    "OrganRemit",
     "Organization",
     "Party",
     "PasswordHistory",

@@ -40,6 +40,16 @@ class Organization(models.Model):  # type: ignore[django-manager-missing]
         _("仲裁范围"), max_length=16, choices=ArbitrationScope.choices, blank=True
     )
 
+    # Courts only: the court's code in its case numbers (（2026）宁0303民特1号).
+    court_code = models.CharField(
+        _("法院代字"), max_length=16, blank=True, help_text=_("法院案号中的代字，如“宁0303”")
+    )
+    # Courts only: whether this court takes applications to confirm an administrative
+    # organ's mediation agreement — each court's practice, not a rule of law.
+    confirms_admin_agreements = models.BooleanField(
+        _("受理行政调解协议的司法确认申请"), default=True
+    )
+
     class Meta:
         verbose_name = _("组织")
         verbose_name_plural = _("组织")
@@ -78,3 +88,21 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.org} ({self.get_role_display()})"
+
+
+class OrganRemit(models.Model):
+    """What an administrative organ of one kind (Organization.subtype) may mediate: the
+    dispute categories within its statutory remit, editable by an administrator."""
+
+    subtype = models.CharField(_("行政机关类别"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=50)
+    categories = models.JSONField(_("可调解的纠纷类别"), default=list)
+    basis = models.CharField(_("依据"), max_length=300)
+
+    class Meta:
+        verbose_name = _("行政调解职责范围")
+        verbose_name_plural = _("行政调解职责范围")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name

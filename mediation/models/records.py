@@ -58,6 +58,8 @@ class FollowUp(models.Model):
     route = models.CharField(
         _("未履行时当事人选择的途径"), max_length=24, choices=PerformanceRoute.choices, blank=True
     )
+    # Why the follow-up a case closes on came before the agreement's performance date.
+    early_reason = models.CharField(_("提前回访结案的理由"), max_length=500, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -19,7 +19,7 @@ from mediation.law.transitions import STATUS_OR_TITLE_CATEGORIES
 from mediation.models import Case, MediatorProfile, Membership, Organization
 from mediation.prevention import records as prevention
 from workflows.models import CaseTask
-from workflows.services import complete_task
+from workflows.services import complete_task, start_court_referral, start_petition_transfer
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -42,38 +42,21 @@ INDUSTRY = [
     ("红寺堡区教育纠纷人民调解委员会", "教", "education"),
     ("红寺堡区环境纠纷人民调解委员会", "环", "environment"),
 ]
+# name, short code, the kind of organ whose remit (mediation.law.remits) it mediates within
 ADMIN_ORGANS = [
-    ("红寺堡区公安局交通警察大队", "交警"),
-    ("红寺堡区人力资源和社会保障局", "人社"),
-    ("红寺堡区卫生健康局", "卫健"),
-    ("红寺堡区市场监督管理局", "市监"),
-    ("红寺堡区自然资源局", "自然"),
+    ("红寺堡区公安局交通警察大队", "交警", "traffic_police"),
+    ("红寺堡区人力资源和社会保障局", "人社", "human_resources"),
+    ("红寺堡区卫生健康局", "卫健", "health"),
+    ("红寺堡区市场监督管理局", "市监", "market_regulation"),
+    ("红寺堡区自然资源局", "自然", "natural_resources"),
 ]
 DISTRICT = "红寺堡区"
 
 SURNAMES = "马杨李王张刘丁海田苏金白何罗周吴"
-GIVEN = [
-    "建国",
-    "桂兰",
-    "玉梅",
-    "学军",
-    "海燕",
-    "志强",
-    "秀英",
-    "文华",
-    "明",
-    "小花",
-    "振华",
-    "国庆",
-    "淑珍",
-    "春燕",
-    "永福",
-    "德胜",
-    "彩霞",
-    "金花",
-    "红军",
-    "少华",
-]
+# Given names by the gender they are read as, so a party's name and gender agree.
+GIVEN_MALE = ["建国", "学军", "志强", "文华", "振华", "国庆", "永福", "德胜", "红军", "少华"]
+GIVEN_FEMALE = ["桂兰", "玉梅", "海燕", "秀英", "小花", "淑珍", "春燕", "彩霞", "金花", "丽娟"]
+GIVEN = GIVEN_MALE + GIVEN_FEMALE
 ETHNIC = ["回族", "汉族", "回族", "汉族", "回族"]
 
 # username, organisation name, role, Chinese name
@@ -108,6 +91,7 @@ def build_organizations() -> dict[str, Organization]:
         parent: Organization | None = None,
         subtype: str = "",
         scope: str = "",
+        court_code: str = "",
     ) -> Organization:
         org, _created = Organization.objects.update_or_create(
             name=name,
@@ -118,6 +102,7 @@ def build_organizations() -> dict[str, Organization]:
                 "parent": parent,
                 "subtype": subtype,
                 "scope": scope,
+                "court_code": court_code,
             },
         )
         orgs[name] = org
@@ -135,11 +120,11 @@ def build_organizations() -> dict[str, Organization]:
         DISTRICT,
         scope="land_contract",
     )
-    court = put("红寺堡区人民法院", "红院", OrgKind.COURT, DISTRICT)
+    court = put("红寺堡区人民法院", "红院", OrgKind.COURT, DISTRICT, court_code="宁0303")
     put("红寺堡区人民法院太阳山人民法庭", "太庭", OrgKind.COURT, "太阳山镇", court)
     put("红寺堡区律师调解工作室", "律", OrgKind.LAWYER_STUDIO, DISTRICT, bureau)
-    for name, short in ADMIN_ORGANS:
-        put(name, short, OrgKind.ADMIN_ORGAN, DISTRICT)
+    for name, short, subtype in ADMIN_ORGANS:
+        put(name, short, OrgKind.ADMIN_ORGAN, DISTRICT, subtype=subtype)
     for name, short, subtype in INDUSTRY:
         put(name, short, OrgKind.PEOPLE_COMMITTEE, DISTRICT, bureau, subtype)
     for town, short, villages in TOWNSHIPS:
@@ -212,7 +197,7 @@ def _person(rng: random.Random, role: str, today: dt.date) -> dict[str, Any]:
     person: dict[str, Any] = {
         "role": role,
         "kind": "person",
-        "name": rng.choice(SURNAMES) + rng.choice(GIVEN),
+        "name": rng.choice(SURNAMES) + rng.choice(GIVEN_MALE if male else GIVEN_FEMALE),
         "gender": "male" if male else "female",
         "ethnicity": rng.choice(ETHNIC),
         "id_number": make_id_number(rng, birth, male),
@@ -225,7 +210,7 @@ def _person(rng: random.Random, role: str, today: dt.date) -> dict[str, Any]:
         parent_birth = dt.date(today.year - 42, birth.month, birth.day)
         person["representative"] = {
             "kind": "guardian",
-            "name": person["name"][:1] + rng.choice(GIVEN),
+            "name": person["name"][:1] + rng.choice(GIVEN_FEMALE if male else GIVEN_MALE),
             "id_number": make_id_number(rng, parent_birth, not male),
             "phone": f"138{rng.randrange(10**7, 10**8)}",
             "authorization": "户口簿载明的父母子女关系",
@@ -250,8 +235,21 @@ SUMMARIES = {
 }
 
 
+# The disputes an industry committee or an administrative organ takes (its remit).
+SPECIALISED = {
+    "medical": [Category.MEDICAL],
+    "traffic": [Category.TRAFFIC],
+    "labour": [Category.LABOR],
+    "traffic_police": [Category.TRAFFIC],
+    "health": [Category.MEDICAL],
+    "human_resources": [Category.LABOR],
+    "market_regulation": [Category.CONSUMER],
+    "natural_resources": [Category.HOUSING_LAND],
+}
+
+
 def _case_payload(rng: random.Random, org: Organization, today: dt.date) -> dict[str, Any]:
-    category = rng.choice(list(SUMMARIES))
+    category = rng.choice(SPECIALISED.get(org.subtype) or list(SUMMARIES))
     summary, claims = SUMMARIES[category]
     respondent = _person(rng, "respondent", today)
     if rng.random() < 0.25:
@@ -487,15 +485,37 @@ def seed(stdout: TextIO | None = None, count: int = len(PLAN)) -> dict[str, int]
             State.MEDIATING,
         ):
             start = now - dt.timedelta(days=rng.randint(0, 12), hours=rng.randint(1, 20))
-        registrar = users["intake"] if i % 2 else users["mediator"]
-        if registrar.username == "mediator" and org != home:
-            registrar = users["intake"]
         payload = _case_payload(rng, org, timezone.localdate(start))
-        case = services.register_case(registrar, payload, now=start)
+        case = _register(i, org, payload, users, start)
         drive(case, target, rng, users, orgs, start)
         created += 1
     seed_prevention(rng, users, orgs, now)
     return {"organizations": len(orgs), "cases_created": created}
+
+
+def _register(
+    i: int, org: Organization, payload: dict[str, Any], users: dict[str, User], t: dt.datetime
+) -> Case:
+    """Most cases come to the desk; some come from the petition bureau (访调对接) or are
+    referred by the court (诉调对接) — to people's mediation committees only."""
+    if org.kind == OrgKind.PEOPLE_COMMITTEE and i % 10 == 4:
+        received = timezone.localdate(t)
+        body = {
+            **payload,
+            "petition_number": f"红访转〔{received.year}〕{i + 1}号",
+            "petitioner_consent": True,
+            "received_on": received.isoformat(),
+            "feedback_due": (received + dt.timedelta(days=60)).isoformat(),
+        }
+        return start_petition_transfer(users["petition"], body, now=t)
+    if org.kind == OrgKind.PEOPLE_COMMITTEE and i % 10 == 7:
+        year = timezone.localdate(t).year
+        body = {**payload, "referral_number": f"（{year}）宁0303民诉前调{i + 1}号"}
+        return start_court_referral(users["clerk"], body, now=t)
+    registrar = users["intake"] if i % 2 else users["mediator"]
+    if registrar.username == "mediator" and org.name != "红寺堡镇人民调解委员会":
+        registrar = users["intake"]
+    return services.register_case(registrar, payload, now=t)
 
 
 def seed_prevention(

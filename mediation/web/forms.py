@@ -551,6 +551,7 @@ class FollowUpForm(forms.Form):
     route = forms.ChoiceField(
         label=_("未履行时当事人选择的途径"), choices=[*BLANK, *PerformanceRoute.choices]
     )
+    early_reason = forms.CharField(label=_("早于履行期限回访结案的理由"), max_length=500)
 
     def __init__(self, *args: Any, routes: Iterable[str] | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "followup")

@@ -158,7 +158,9 @@ def test_close_of_agreed_peoples_case_needs_follow_up(world):
     case = world.make_case(State.AGREED)
     err = refused(InvalidFields, case, "close", world.mediator, {})
     assert "回访" in err.errors["non_field_errors"][0]
-    services.add_follow_up(case, world.mediator, {"date": "2026-01-05", "performed": False})
+    services.add_follow_up(
+        case, world.mediator, {"date": timezone.localdate().isoformat(), "performed": False}
+    )
     assert services.perform(case, "close", world.mediator, {}).state == State.CLOSED
 
 
