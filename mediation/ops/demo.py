@@ -237,12 +237,9 @@ SUMMARIES = {
 
 # The disputes an industry committee or an administrative organ takes (its remit).
 SPECIALISED = {
-    "medical": [Category.MEDICAL],
-    "traffic": [Category.TRAFFIC],
-    "labour": [Category.LABOR],
-    "traffic_police": [Category.TRAFFIC],
-    "health": [Category.MEDICAL],
-    "human_resources": [Category.LABOR],
+    **dict.fromkeys(["medical", "health"], [Category.MEDICAL]),
+    **dict.fromkeys(["traffic", "traffic_police"], [Category.TRAFFIC]),
+    **dict.fromkeys(["labour", "human_resources"], [Category.LABOR]),
     "market_regulation": [Category.CONSUMER],
     "natural_resources": [Category.HOUSING_LAND],
 }
@@ -263,15 +260,7 @@ def _case_payload(rng: random.Random, org: Organization, today: dt.date) -> dict
     return {
         "org": org.pk,
         "category": category,
-        "channel": rng.choice(
-            [
-                Channel.WALK_IN,
-                Channel.HOTLINE,
-                Channel.ONLINE,
-                Channel.PROACTIVE,
-                Channel.POLICE_REFERRAL,
-            ]
-        ),
+        "channel": rng.choice(DESK_CHANNELS),
         "summary": summary,
         "claims": claims,
         "amount": str(rng.choice([None, 1500, 3000, 12000, 48000]) or ""),
@@ -279,6 +268,9 @@ def _case_payload(rng: random.Random, org: Organization, today: dt.date) -> dict
         "parties": [_person(rng, "applicant", today), respondent],
     }
 
+
+DESK_CHANNELS = [Channel.WALK_IN, Channel.HOTLINE, Channel.ONLINE, Channel.PROACTIVE]
+DESK_CHANNELS.append(Channel.POLICE_REFERRAL)
 
 # Target end states, weighted so every page has something to show.
 PLAN = (
