@@ -332,6 +332,9 @@ class AgreementSerializer(serializers.Serializer):
     performance_due = serializers.DateField()
     effective_date = serializers.DateField()
     concerns_status = serializers.BooleanField()
+    amount = serializers.DecimalField(
+        max_digits=14, decimal_places=2, allow_null=True, help_text="协议涉及金额（元），或空"
+    )
     created_at = serializers.DateTimeField()
 
 

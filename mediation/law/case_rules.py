@@ -101,6 +101,11 @@ def performance_routes(case: Case) -> list[str]:
         routes += [PerformanceRoute.LABOUR_ARBITRATION, PerformanceRoute.PAYMENT_ORDER]
     elif not confirmed:
         routes.append(PerformanceRoute.SUIT)
+        # A creditor of money under an agreement may ask for a payment order (CPL art 225;
+        # 2017 律师调解意见): any monetary agreement, not only a labour one.
+        agreement = case.current_agreement
+        if agreement is not None and agreement.amount:
+            routes.append(PerformanceRoute.PAYMENT_ORDER)
     return routes
 
 
@@ -116,8 +121,8 @@ ROUTE_REFUSALS: dict[str, _StrPromise] = {
         "只有劳动争议调解协议不履行的才申请劳动争议仲裁（《劳动争议调解仲裁法》第十五条）"
     ),
     PerformanceRoute.PAYMENT_ORDER: _lazy(
-        "只有劳动争议调解协议中的劳动报酬、工伤医疗费、经济补偿或赔偿金事项可以申请支付令"
-        "（《劳动争议调解仲裁法》第十六条）"
+        "支付令只适用于给付金钱或有价证券的请求：调解协议须载明给付金额（《民事诉讼法》"
+        "第二百二十五条；劳动争议见《劳动争议调解仲裁法》第十六条）；已经司法确认的协议应申请强制执行"
     ),
 }
 

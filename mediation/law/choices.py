@@ -125,6 +125,7 @@ class Tag(models.TextChoices):
     SINGLE_MOTHER = "single_mother", _("单亲母亲")
     LEFT_BEHIND = "left_behind", _("留守妇女儿童")
     POVERTY_HOUSEHOLD = "poverty_household", _("建档立卡户")
+    NO_FIXED_INCOME = "no_fixed_income", _("无固定生活来源")
 
 
 PRIORITY_TAGS = frozenset({Tag.ELDERLY, Tag.DISABLED, Tag.MILITARY_FAMILY, Tag.VETERAN})
@@ -273,7 +274,6 @@ CONSULTATION_CHANNELS = (Channel.HOTLINE, Channel.WALK_IN)
 
 # Parties who qualify for legal aid without the economic-hardship review (《中华人民共和国
 # 法律援助法》第四十二条: the elderly, the disabled, 优抚对象) or on it (第三十一条: 经济困难).
-LEGAL_AID_TAGS = PRIORITY_TAGS | {Tag.LOW_INCOME, Tag.POVERTY_HOUSEHOLD}
 
 
 class AttachmentKind(models.TextChoices):

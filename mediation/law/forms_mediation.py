@@ -235,6 +235,13 @@ class ReachAgreementForm(TransitionForm):
         label=gettext_lazy("生效日期（书面协议：最后签名盖章之日）"), required=False
     )
     concerns_status = forms.BooleanField(label=gettext_lazy("涉及身份关系"), required=False)
+    amount = forms.DecimalField(
+        label=gettext_lazy("协议涉及金额（元）"),
+        required=False,
+        min_value=0,
+        max_digits=14,
+        decimal_places=2,
+    )
 
     @classmethod
     def field_choices(cls, case: Case) -> dict[str, list[str]]:

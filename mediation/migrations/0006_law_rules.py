@@ -96,5 +96,12 @@ class Migration(migrations.Migration):
             name="early_reason",
             field=models.CharField(blank=True, max_length=500, verbose_name="提前回访结案的理由"),
         ),
+        migrations.AddField(
+            model_name="agreement",
+            name="amount",
+            field=models.DecimalField(
+                blank=True, decimal_places=2, max_digits=14, null=True, verbose_name="协议涉及金额"
+            ),
+        ),
         migrations.RunPython(forward, backward),
     ]

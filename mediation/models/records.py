@@ -22,6 +22,10 @@ class Agreement(models.Model):
     performance_due = models.DateField(_("履行期限"))
     effective_date = models.DateField(_("生效日期"))
     concerns_status = models.BooleanField(_("涉及身份关系"), default=False)
+    # The money the agreement settles (the Ministry's 协议涉及金额); none: no money term.
+    amount = models.DecimalField(
+        _("协议涉及金额"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
     created_at = models.DateTimeField()
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"

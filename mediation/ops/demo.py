@@ -237,9 +237,9 @@ SUMMARIES = {
 
 # The disputes an industry committee or an administrative organ takes (its remit).
 SPECIALISED = {
-    **dict.fromkeys(["medical", "health"], [Category.MEDICAL]),
-    **dict.fromkeys(["traffic", "traffic_police"], [Category.TRAFFIC]),
-    **dict.fromkeys(["labour", "human_resources"], [Category.LABOR]),
+    **{key: [Category.MEDICAL] for key in ("medical", "health")},
+    **{key: [Category.TRAFFIC] for key in ("traffic", "traffic_police")},
+    **{key: [Category.LABOR] for key in ("labour", "human_resources")},
     "market_regulation": [Category.CONSUMER],
     "natural_resources": [Category.HOUSING_LAND],
 }
@@ -379,6 +379,7 @@ def drive(
         "responsibilities": "被申请人对纠纷的发生负主要责任，申请人负次要责任。",
         "terms": "被申请人于协议生效后十日内支付申请人人民币三千元。",
         "performance_method": "银行转账",
+        "amount": "3000.00",
     }
     t = min(t + dt.timedelta(days=1), timezone.now())
     eff = timezone.localdate(t)

@@ -161,3 +161,33 @@ def test_an_early_follow_up_with_its_reason_closes(world):
         },
     )
     assert services.perform(case, "close", world.mediator, {}).state == State.CLOSED
+
+
+# -- after the agreement: payment orders (CPL art 225) -------------------------------------
+
+
+def test_payment_order_on_a_monetary_agreement_outside_labour(world):
+    case = world.make_case(State.MEDIATING, category="contract")
+    case = services.perform(case, "reach_agreement", world.mediator, agreement(amount="3000.00"))
+    assert case.current_agreement.amount == 3000
+    assert services.performance_routes(case) == ["suit", "payment_order"]
+    follow_up = services.add_follow_up(
+        case,
+        world.mediator,
+        {"date": timezone.localdate().isoformat(), "performed": False, "route": "payment_order"},
+    )
+    assert follow_up.route == "payment_order"
+    # no money term: no payment order, and the refusal names the article
+    plain = world.make_case(State.AGREED, category="neighbour")
+    with pytest.raises(InvalidFields) as err:
+        services.add_follow_up(
+            plain,
+            world.mediator,
+            {
+                "date": timezone.localdate().isoformat(),
+                "performed": False,
+                "route": "payment_order",
+            },
+        )
+    assert "第二百二十五条" in err.value.errors["route"][0]
+    assert not plain.follow_ups.exists()
