@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from mediation.actions import services
 from mediation.law.choices import State
+from mediation.models import OrganRemit
 from mediation.ops.demo import build_accounts, build_organizations
 
 
@@ -97,6 +98,10 @@ def case_body(org, **overrides):
         "region": "红寺堡镇",
         "parties": [dict(APPLICANT), dict(RESPONDENT)],
     }
+    if org.kind == "admin_organ" and "category" not in overrides:
+        # an administrative organ mediates only within its remit (mediation.law.remits)
+        remit = OrganRemit.objects.filter(subtype=org.subtype).first()
+        body["category"] = remit.categories[0] if remit else body["category"]
     body.update(overrides)
     return body
 

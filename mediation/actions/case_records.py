@@ -24,7 +24,7 @@ from mediation.law.case_rules import (
     police_report_errors,
     record_day_error,
 )
-from mediation.law.choices import EventType, PerformanceRoute, RiskLevel, State
+from mediation.law.choices import EscalationKind, EventType, PerformanceRoute, RiskLevel, State
 from mediation.law.jsonform import Data, Errors, JsonForm, errors_of
 from mediation.models import Case, FollowUp, MediationSession
 
@@ -190,7 +190,10 @@ def flag_risk(
     raw_to = data.get("reported_to")
     reported_to = raw_to.strip() if isinstance(raw_to, str) else ""
     reported_at = _parse_moment(data.get("reported_at"))
+    kind: Any = data.get("kind") or ""
     errors: Errors = {}
+    if kind and kind not in EscalationKind.values:
+        errors["kind"] = [_("应为 criminal、mass_petition、mass_fight 或 suicide")]
     if level not in RiskLevel.values:
         errors["level"] = [_("风险等级应为 low、medium 或 high")]
     if not note:
@@ -222,13 +225,16 @@ def flag_risk(
         Case.objects.filter(pk=case.pk).update(
             risk_level=level,
             risk_note=note,
+            risk_kind=kind,
             risk_reported_to=reported_to,
             risk_reported_at=reported_at,
             updated_at=now,
         )
-        case.risk_level, case.risk_note = level, note
+        case.risk_level, case.risk_note, case.risk_kind = level, note, kind
         case.risk_reported_to, case.risk_reported_at = reported_to, reported_at
         payload: Data = {"level": level, "note": note}
+        if kind:
+            payload["kind"] = kind
         if level == RiskLevel.HIGH and reported_at is not None:  # required for HIGH above
             payload.update(reported_to=reported_to, reported_at=reported_at.isoformat())
         record_event(case, EventType.CASE_RISK_FLAGGED, user, payload, at=now)

@@ -208,6 +208,15 @@ class RiskLevel(models.TextChoices):
     HIGH = "high", _("高")
 
 
+class EscalationKind(models.TextChoices):
+    """What a dispute threatened to become (the Ministry's 防止民间纠纷激化 columns)."""
+
+    CRIMINAL = "criminal", _("民转刑")
+    MASS_PETITION = "mass_petition", _("群体性上访")
+    MASS_FIGHT = "mass_fight", _("群体性械斗")
+    SUICIDE = "suicide", _("自杀")
+
+
 class EventType(models.TextChoices):
     CASE_CREATED = "case.created", _("案件登记")
     CASE_TRANSITIONED = "case.transitioned", _("状态变更")

@@ -32,8 +32,11 @@ def forward(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
             subtype=subtype, defaults={"name": name, "categories": categories, "basis": basis}
         )
     TimeLimit = apps.get_model("mediation", "TimeLimit")
+    Case = apps.get_model("mediation", "Case")
     for old, new in BASIS.items():
         TimeLimit.objects.filter(basis=old).update(basis=new)
+        # the open cases show the basis of their clock: no longer the invented rule
+        Case.objects.filter(due_basis=old).update(due_basis=new)
 
 
 def backward(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
@@ -101,6 +104,21 @@ class Migration(migrations.Migration):
             name="amount",
             field=models.DecimalField(
                 blank=True, decimal_places=2, max_digits=14, null=True, verbose_name="协议涉及金额"
+            ),
+        ),
+        migrations.AddField(
+            model_name="case",
+            name="risk_kind",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("criminal", "民转刑"),
+                    ("mass_petition", "群体性上访"),
+                    ("mass_fight", "群体性械斗"),
+                    ("suicide", "自杀"),
+                ],
+                max_length=16,
+                verbose_name="激化为",
             ),
         ),
         migrations.RunPython(forward, backward),

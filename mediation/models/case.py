@@ -22,6 +22,7 @@ from mediation.law.choices import (
     Category,
     Channel,
     ConfirmationRuling,
+    EscalationKind,
     Network,
     Outcome,
     ReferRoute,
@@ -210,6 +211,9 @@ class Case(GuardedStates, models.Model):  # type: ignore[django-manager-missing]
         _("激化风险"), max_length=8, choices=RiskLevel.choices, blank=True
     )
     risk_note = models.TextField(_("风险说明"), blank=True)
+    risk_kind = models.CharField(
+        _("激化为"), max_length=16, choices=EscalationKind.choices, blank=True
+    )
     risk_reported_to = models.CharField(_("报告的公安机关"), max_length=100, blank=True)
     risk_reported_at = models.DateTimeField(_("报告时间"), null=True, blank=True)
     tracking_token = models.CharField(

@@ -413,17 +413,13 @@ def drive(
             _complete_court_task(case, "confirmation.decide", judge, grounds, t)
         return
     if target in (State.CLOSED, State.ARCHIVED):
-        services.add_follow_up(
-            case,
-            mediator,
-            {
-                "date": (eff + dt.timedelta(days=12)).isoformat(),
-                "performed": True,
-                "note": "已按协议履行",
-            },
-            now=t,
-        )
-        step("close", mediator, {"note": "协议已履行"}, days=13)
+        # the follow-up comes after the performance date (eff + 10), unless that is ahead
+        t = min(t + dt.timedelta(days=12), timezone.now())
+        visit = {"date": timezone.localdate(t).isoformat(), "performed": True, "note": "已履行"}
+        if timezone.localdate(t) < eff + dt.timedelta(days=10):
+            visit["early_reason"] = "被申请人已提前履行完毕"
+        services.add_follow_up(case, mediator, visit, now=t)
+        step("close", mediator, {"note": "协议已履行"}, days=0)
         if target == State.ARCHIVED:
             step("archive", head, {})
 

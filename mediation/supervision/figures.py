@@ -34,6 +34,7 @@ from mediation.law.choices import (
     OPEN_STATES,
     Category,
     Channel,
+    EscalationKind,
     EventType,
     HandoffKind,
     Network,
@@ -224,6 +225,10 @@ MINISTRY_COLUMNS = [
     ("performed", gettext_lazy("协议履行（件）")),
     ("confirmation_requested", gettext_lazy("申请司法确认（件）")),
     ("confirmed", gettext_lazy("司法确认有效（件）")),
+    ("prevented_criminal", gettext_lazy("防止激化：民转刑（件）")),
+    ("prevented_mass_petition", gettext_lazy("防止激化：群体性上访（件）")),
+    ("prevented_mass_fight", gettext_lazy("防止激化：群体性械斗（件）")),
+    ("prevented_suicide", gettext_lazy("防止激化：自杀（件）")),
     ("source_applied", gettext_lazy("纠纷来源：当事人申请（件）")),
     ("source_proactive", gettext_lazy("纠纷来源：主动调解（件）")),
     ("source_referred", gettext_lazy("纠纷来源：委托移送（件）")),
@@ -284,6 +289,10 @@ def ministry_table(user: Actor, filters: Filters) -> dict:
         "confirmed": Count("id", filter=Q(outcome="confirmed")),
         "parties": Sum("party_n", filter=Q(accepted_at__isnull=False)),
     }
+    # 防止民间纠纷激化: a dispute flagged as about to become one of these that the
+    # mediation settled.
+    for kind in EscalationKind.values:
+        aggregates[f"prevented_{kind}"] = Count("id", filter=success & Q(risk_kind=kind))
     for key, channels in SOURCES.items():
         aggregates[key] = Count("id", filter=Q(accepted_at__isnull=False, channel__in=channels))
     rows = {r["category"]: r for r in annotated.values("category").annotate(**aggregates)}

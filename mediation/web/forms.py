@@ -19,6 +19,7 @@ from mediation.law.choices import (
     ROUTE_TARGET_KIND,
     Category,
     Channel,
+    EscalationKind,
     Gender,
     Network,
     OrgKind,
@@ -569,6 +570,7 @@ class FollowUpForm(forms.Form):
 class RiskForm(forms.Form):
     level = forms.ChoiceField(label=_("风险等级"), choices=[*BLANK, *RiskLevel.choices])
     note = forms.CharField(label=_("风险情况"), widget=forms.Textarea(attrs={"rows": 2}))
+    kind = forms.ChoiceField(label=_("可能激化为"), choices=[*BLANK, *EscalationKind.choices])
     reported_to = forms.CharField(label=_("已报告的公安派出所（高风险必填）"), max_length=100)
     reported_at = forms.CharField(
         label=_("报告时间（高风险必填）"),

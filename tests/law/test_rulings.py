@@ -191,3 +191,31 @@ def test_payment_order_on_a_monetary_agreement_outside_labour(world):
         )
     assert "第二百二十五条" in err.value.errors["route"][0]
     assert not plain.follow_ups.exists()
+
+
+# -- citations ---------------------------------------------------------------------------
+
+
+def test_no_invented_rule_and_the_right_articles(world):
+    from mediation.law import petitions
+    from mediation.law.limits import SEEDED
+    from mediation.models import TimeLimit
+    from mediation.prevention import records as prevention
+
+    assert not any("大调解工作规范" in row[-1] for row in SEEDED)
+    assert not TimeLimit.objects.filter(basis__contains="大调解工作规范").exists()
+    assert TimeLimit.objects.filter(basis__contains="若干规定》第三十三条").exists()
+    assert petitions.LEGAL_PROCEEDINGS_LAW == "《信访工作条例》第三十二条第一项"
+    with pytest.raises(InvalidFields) as err:
+        prevention.record_screening(
+            world.mediator,
+            {
+                "org": world.court.pk,
+                "period_start": "2026-11-01",
+                "period_end": "2026-11-02",
+                "places": "辖区",
+                "found": [],
+            },
+        )
+    assert "《人民调解法》第八条" not in messages(err.value)
+    assert "若干规定》第五条" in messages(err.value)

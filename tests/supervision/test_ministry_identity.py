@@ -6,10 +6,13 @@ from decimal import Decimal
 
 import pytest
 
-from mediation.law.choices import Network
+from mediation.actions import services
+from mediation.errors import InvalidFields
+from mediation.law.choices import Network, State
 from mediation.models import Agreement, Case
 from mediation.ops import demo
 from mediation.supervision.figures import SUCCEEDED, Filters, ministry_table
+from tests.law.test_law import agreement
 
 
 @pytest.fixture
@@ -41,3 +44,25 @@ def test_ministry_rows_add_up_over_the_demo_data(seeded, world):
     )
     assert total["amount"] == f"{yuan / 10000:.2f}"
     assert total["source_referred"] > 0  # petition transfers and court referrals
+
+
+def test_prevented_escalation_counts_by_kind(world):
+    case = world.make_case(State.MEDIATING)
+    with pytest.raises(InvalidFields) as err:
+        services.flag_risk(case, world.mediator, {"level": "medium", "note": "x", "kind": "riot"})
+    assert "kind" in err.value.errors
+    services.flag_risk(
+        case, world.mediator, {"level": "medium", "note": "扬言集体上访", "kind": "mass_petition"}
+    )
+    unsettled = world.make_case(State.MEDIATING)
+    services.flag_risk(unsettled, world.mediator, {"level": "low", "note": "x", "kind": "suicide"})
+    services.perform(
+        case,
+        "reach_agreement",
+        world.mediator,
+        agreement(amount="12345.00"),
+    )
+    total = ministry_table(world.supervisor, Filters(None, None, "", ""))["total"]
+    assert (total["prevented_mass_petition"], total["prevented_suicide"]) == (1, 0)
+    assert total["amount"] == "1.23"  # 12345 元 in 万元, two decimals
+    assert total["written"] + total["oral"] == total["succeeded"] == 1

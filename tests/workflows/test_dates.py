@@ -170,7 +170,7 @@ def test_agreed_extension_date_is_the_end_of_that_day(world, as_user):
     )
     assert resp.status_code == 200, resp.content
     case.refresh_from_db()
-    assert timezone.localtime(case.due_at).isoformat() == "2026-05-29T23:59:59+08:00"
+    assert timezone.localtime(case.due_at).isoformat() == "2026-12-31T23:59:59+08:00"
     bad = as_user(world.head).post(
         f"/api/cases/{case.pk}/transitions/extend/",
         {"due_at": "2026-02-30", "reason": "x", "consent": True},
