@@ -184,3 +184,16 @@ def test_minte_number_has_the_courts_form(world, number):
             register.pk, world.clerk, {"decision": "register", "number": "（2026）宁0303民特9号"}
         )
     assert Handoff.objects.get(case=case, kind="confirmation").external_number.endswith("民特9号")
+
+
+def test_applicant_tracks_a_transferred_case_by_its_first_number(world, client):
+    from tests.conftest import APPLICANT
+
+    case = world.make_case(State.REGISTERED)
+    first = case.number
+    case = services.perform(
+        case, "transfer", world.head, {"target_org": world.other.pk, "reason": "属地管辖"}
+    )
+    resp = client.post("/track/", {"number": first, "phone": APPLICANT["phone"]})
+    assert resp.status_code == 200
+    assert case.number in resp.content.decode()
