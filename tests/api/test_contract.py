@@ -145,7 +145,7 @@ def test_every_operation_answers_as_documented(api, world):
     assert judge.post("/api/tasks/999999/complete/", {}, format="json").status_code == 404
     r = mediator.post(
         f"/api/cases/{cid}/follow-ups/",
-        {"date": today.isoformat(), "performed": True},
+        {"date": today.isoformat(), "performed": True, "early_reason": "已当场履行"},
         format="json",
     )
     assert r.status_code == 201
