@@ -34,6 +34,7 @@ from .models import (
     Membership,
     NegativeListEntry,
     Organization,
+    OrganRemit,
     Party,
     TimeLimit,
 )
@@ -44,6 +45,11 @@ class OrganizationAdmin(admin.ModelAdmin):
     list_display = ["name", "short_code", "kind", "network", "region", "parent"]
     list_filter = ["kind", "network", "region"]
     search_fields = ["name", "short_code"]
+
+
+@admin.register(OrganRemit)
+class OrganRemitAdmin(admin.ModelAdmin):
+    list_display = ["subtype", "name", "categories", "basis"]
 
 
 @admin.register(Membership)

@@ -16,7 +16,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from config.converters import ID_MAX
-from mediation.law import partners
+from mediation.law import handoffs, partners
 from mediation.law.choices import (
     MEDIATING_KINDS,
     Channel,
@@ -382,7 +382,11 @@ RULES = {
     "reopen": lambda u, c: _head(u, c) or _petition_officer_of_case(u, c),
     "refer": lambda u, c: _mediator(u, c) or _head(u, c) or _referring_court_clerk(u, c),
     "record_result": _referral_target_staff,
-    "close": lambda u, c: _mediator(u, c) or _head(u, c),
+    "close": lambda u, c: (
+        _mediator(u, c)
+        or _head(u, c)
+        or (_referring_court_clerk(u, c) and bool(handoffs.court_instrument(c)))
+    ),
     "archive": _head,
 }
 
@@ -444,7 +448,7 @@ set_transition_policy(may_transition)
 
 def may_record_screening(user: Actor, org: Organization) -> bool:
     """A people's mediation committee's mediators and head record its screening rounds
-    (《人民调解法》第八条: committees prevent disputes by screening their area)."""
+    (《人民调解工作若干规定》第五条: preventing disputes from escalating is their task)."""
     return org.kind == OrgKind.PEOPLE_COMMITTEE and has_role(
         user, org.pk, Role.MEDIATOR, Role.ORG_HEAD
     )

@@ -13,6 +13,7 @@ from django.utils import timezone
 from mediation.actions import services
 from mediation.law.choices import State
 from mediation.live import caps
+from mediation.models import OrganRemit
 from mediation.ops.demo import build_accounts, build_organizations
 
 
@@ -112,6 +113,10 @@ def case_body(org, **overrides):
         "region": "红寺堡镇",
         "parties": [dict(APPLICANT), dict(RESPONDENT)],
     }
+    if org.kind == "admin_organ" and "category" not in overrides:
+        # an administrative organ mediates only within its remit (mediation.law.remits)
+        remit = OrganRemit.objects.filter(subtype=org.subtype).first()
+        body["category"] = remit.categories[0] if remit else body["category"]
     body.update(overrides)
     return body
 
@@ -147,7 +152,8 @@ class World(SimpleNamespace):
 
         task = CaseTask.objects.get(case=case, kind="confirmation.register", status="NEW")
         clerk = self.staff(task.org, "clerk")
-        number = number or f"（2026）宁0303民特{case.pk}号"
+        year = timezone.localdate(now).year if now else timezone.localdate().year
+        number = number or f"（{year}）宁0303民特{case.pk}号"
         complete_task(task.pk, clerk, {"decision": "register", "number": number}, now=now)
         case.refresh_from_db()
         return case
@@ -209,7 +215,10 @@ class World(SimpleNamespace):
                 case = run("reject_confirmation", self.judge, {"grounds": "违反法律规定"})
             return case
         services.add_follow_up(
-            case, mediator, {"date": today.isoformat(), "performed": True}, now=now
+            case,
+            mediator,
+            {"date": today.isoformat(), "performed": True, "early_reason": "已提前履行完毕"},
+            now=now,
         )
         case = run("close", mediator, {"note": "已履行"})
         if state == State.ARCHIVED:

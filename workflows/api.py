@@ -172,7 +172,7 @@ def petition_transfer_request() -> dict[str, Any]:
             },
             "received_on": {**PAST_DAY, "description": "信访部门收到信访事项之日（缺省今天）"},
             "notified_on": {**PAST_DAY, "description": "已告知信访人受理之日"},
-            # mediation.law.petitions: consent (art 33); not 涉法涉诉 (art 22).
+            # mediation.law.petitions: consent (art 33); not 涉法涉诉 (art 32 item 1).
             "petitioner_consent": {
                 "type": "boolean",
                 "enum": [True],  # anything else is refused: said in the schema, not only 400
@@ -204,7 +204,17 @@ def court_referral_request() -> dict[str, Any]:
                 "description": "pre_filing 委派（诉前）/ post_filing 委托（诉中），缺省委派",
             },
             "summary_procedure": {"type": "boolean", "nullable": True},
-            "due_at": {**DUE, "nullable": True, "description": "法院函定的期限（可选）"},
+            "due_at": {
+                **DUE,
+                "nullable": True,
+                "description": "法院函定的期限（可选；超过委派30日/委托15日/简易程序7日的，"
+                "须记录当事人同意延长）",
+            },
+            "extension_agreed": {
+                "type": "boolean",
+                "nullable": True,
+                "description": "当事人同意延长调解期限（due_at 超过法定期限时必填 true）",
+            },
             "court": {
                 "type": "integer",
                 "minimum": 1,

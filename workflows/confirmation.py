@@ -25,7 +25,7 @@ from mediation.law import handoffs
 from mediation.law.choices import HandoffKind, State
 from mediation.law.clocks import Clock
 from mediation.law.handoffs import REFUSAL_REASONS
-from mediation.models import Case
+from mediation.models import Case, Organization
 
 from .common import Data, DecisionForm, Decisions, FlowBase, iso, parse_iso
 from .models import CaseProcess, CaseTask
@@ -34,6 +34,14 @@ from .nodes import CaseTaskNode
 
 class RegisterForm(DecisionForm):
     number = forms.CharField(label=gettext_lazy("案号"), max_length=64)
+
+    def clean_number(self) -> str:
+        number = str(self.cleaned_data["number"]).strip()
+        court = Organization.objects.get(pk=self.task.org_id)
+        error = handoffs.special_number_error(number, court, timezone.localdate())
+        if error:
+            raise forms.ValidationError(error)
+        return number
 
 
 class RefuseForm(DecisionForm):
@@ -196,10 +204,8 @@ class ConfirmationFlow(FlowBase, flow.Flow):
         # Refused at intake (不予受理): the clerk's reject_confirmation records the ruling
         # `not_accepted`, from which the mediator may file the same agreement again at the
         # right court, resume mediation or refer the dispute on.
-        grounds = handoffs.refusal_grounds(data["reason"], data.get("note") or "")
-        services.perform(
-            process.case_id, "reject_confirmation", user, {"grounds": grounds}, now=now
-        )
+        refusal = {"reason": data["reason"], "grounds": data.get("note") or ""}
+        services.perform(process.case_id, "reject_confirmation", user, refusal, now=now)
         services.close_handoff(process.handoff, "refused", now)
         return {"reason": data["reason"]}
 

@@ -123,6 +123,7 @@ class CourtReferralFlow(FlowBase, flow.Flow):
             return {}
         if decision == "mediation_document":
             services.update_handoff(handoff, {"mediation_document": data["number"]})
+            _closed_by_court(case, user, _("人民法院出具调解书：%(number)s") % data, now)
             services.close_handoff(handoff, "mediation_document", now)
             return {"number": data["number"]}
         if decision == "file":
@@ -133,6 +134,8 @@ class CourtReferralFlow(FlowBase, flow.Flow):
             return {"filing_number": data["filing_number"]}
         if decision == "withdraw_suit":
             services.update_handoff(handoff, {"suit_withdrawn": data["note"]})
+            note = _("人民法院准许撤诉：%(note)s") % {"note": data["note"]}
+            _closed_by_court(case, user, note, now)
             services.close_handoff(handoff, "suit_withdrawn", now)
             return {}
         if decision == "resume_trial":
@@ -147,6 +150,12 @@ class CourtReferralFlow(FlowBase, flow.Flow):
             return {}
         services.close_handoff(handoff, "acknowledged", now)
         return {}
+
+
+def _closed_by_court(case: Case, user: User, note: str, now: dt.datetime) -> None:
+    """The court's 调解书 (CPL art 100) or its leave to withdraw the suit (art 148) ends the
+    referred dispute: the case closes on the court's act, not on a later confirmation."""
+    services.perform(case.pk, "close", user, {"note": note}, now=now)
 
 
 def _back_to_court(case: Case, user: User, handoff: Handoff, result: str, now: dt.datetime) -> None:

@@ -14,7 +14,7 @@ inserts.
 """
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import EllipsisType
 from typing import Any, cast
 
@@ -27,6 +27,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from viewflow.workflow.status import PROCESS, STATUS
 
+from config.converters import ID_MAX
 from mediation import policies
 from mediation.actions import services as case_services
 from mediation.actions.handoffs import check_number_free
@@ -248,6 +249,24 @@ def _acting_org(orgs: list[int], requested: Any, field: str, errors: Errors) -> 
 YES = (True, "true", "on", "1")
 
 
+def _target_kind_check(
+    data: Mapping[str, Any], rule: Callable[[str], str | None], errors: Errors
+) -> None:
+    """Who may receive a handoff as a mediation case is the law's (`rule` by org kind);
+    an unknown organisation is the registration's own error."""
+    raw = data.get("org")
+    if isinstance(raw, bool) or not (
+        isinstance(raw, int) or (isinstance(raw, str) and raw.isascii() and raw.isdigit())
+    ):
+        return
+    if not 0 < int(raw) <= ID_MAX:
+        return
+    kind = Organization.objects.filter(pk=int(raw)).values_list("kind", flat=True).first()
+    error = rule(kind) if kind else None
+    if error:
+        errors["org"] = [error]
+
+
 def start_petition_transfer(
     user: User, data: Mapping[str, Any] | None, *, now: dt.datetime | None = None
 ) -> Case:
@@ -265,6 +284,11 @@ def start_petition_transfer(
     legal = data.pop("in_legal_proceedings", False)
     errors.update(petitions.transfer_refusals(consent in YES, legal in YES))
     due = _deadline(data.pop("feedback_due", None), "feedback_due", errors, now)
+    if due is not None and "feedback_due" not in errors:
+        error = petitions.feedback_due_error(due, now)
+        if error:
+            errors["feedback_due"] = [error]
+    _target_kind_check(data, petitions.transfer_target_error, errors)
     bureau_id = _acting_org(bureaus, data.pop("petition_bureau", None), "petition_bureau", errors)
     received_on = _past_date(data.pop("received_on", None), "received_on", errors, now)
     notified_on = _past_date(data.pop("notified_on", None), "notified_on", errors, now, None)
@@ -366,7 +390,13 @@ def start_court_referral(
     # (accept, mediation.law.transitions); only a date the court's letter fixes is set now.
     explicit = data.pop("due_at", None)
     due = _deadline(explicit, "due_at", errors, now) if explicit not in (None, "") else None
+    agreed = data.pop("extension_agreed", None) is True
+    if due is not None and "due_at" not in errors and not kind_error:
+        error = handoffs.referral_due_error(due, kind, summary, agreed, now)
+        if error:
+            errors["due_at"] = [error]
     court_id = _acting_org(courts, data.pop("court", None), "court", errors)
+    _target_kind_check(data, handoffs.referral_target_error, errors)
     if errors:
         raise InvalidFields(_("提交的内容有误"), errors)
     assert court_id is not None  # else an error above
@@ -386,6 +416,7 @@ def start_court_referral(
             "kind": kind,
             "summary_procedure": summary,
             "due_set_by_court": due is not None,
+            "extension_agreed": agreed,
         },
     )
 

@@ -26,6 +26,7 @@ def record_agreement(case: Case, cleaned: Data, user: User | None, now: dt.datet
         performance_due=cleaned["performance_due"],
         effective_date=cleaned["effective_date"],
         concerns_status=cleaned["concerns_status"],
+        amount=cleaned.get("amount"),
         created_at=now,
         created_by=user,
     )

@@ -18,8 +18,20 @@ from mediation import policies
 from mediation.documents import records
 from mediation.errors import InvalidFields, NotPermitted, StateConflict
 from mediation.events import record_event
-from mediation.law.case_rules import ROUTE_REFUSALS, performance_routes, police_report_errors
-from mediation.law.choices import EventType, PerformanceRoute, RiskLevel, Satisfaction, State
+from mediation.law.case_rules import (
+    ROUTE_REFUSALS,
+    performance_routes,
+    police_report_errors,
+    record_day_error,
+)
+from mediation.law.choices import (
+    EscalationKind,
+    EventType,
+    PerformanceRoute,
+    RiskLevel,
+    Satisfaction,
+    State,
+)
 from mediation.law.jsonform import Data, Errors, JsonForm, errors_of
 from mediation.models import Case, FollowUp, MediationSession
 
@@ -37,6 +49,21 @@ class SessionForm(JsonForm):
     attendees = forms.CharField(max_length=2000)
     record = forms.CharField(max_length=50000)
 
+    def __init__(self, data: Data, *, case: Case, now: dt.datetime) -> None:
+        super().__init__(data)
+        self.case, self.now = case, now
+
+    def clean_held_at(self) -> dt.datetime:
+        held_at: dt.datetime = self.cleaned_data["held_at"]
+        if held_at > self.now:
+            raise ValidationError(_("调解时间不能晚于现在"))
+        error = record_day_error(
+            timezone.localdate(held_at), self.case, timezone.localdate(self.now)
+        )
+        if error:
+            raise ValidationError(error)
+        return held_at
+
 
 class FollowUpForm(JsonForm):
     date = forms.DateField()
@@ -45,10 +72,18 @@ class FollowUpForm(JsonForm):
     route = forms.ChoiceField(choices=PerformanceRoute.choices, required=False)
     satisfaction = forms.ChoiceField(choices=Satisfaction.choices, required=False)
     escalation_signs = forms.BooleanField(required=False)
+    early_reason = forms.CharField(max_length=500, required=False)
 
-    def __init__(self, data: Data, *, case: Case) -> None:
+    def __init__(self, data: Data, *, case: Case, now: dt.datetime) -> None:
         super().__init__(data)
-        self.case = case
+        self.case, self.now = case, now
+
+    def clean_date(self) -> dt.date:
+        day: dt.date = self.cleaned_data["date"]
+        error = record_day_error(day, self.case, timezone.localdate(self.now))
+        if error:
+            raise ValidationError(error)
+        return day
 
     def clean_performed(self) -> bool:
         value = self.cleaned_data.get("performed")
@@ -94,7 +129,7 @@ def add_session(
     now = now or timezone.now()
     with transaction.atomic():
         case = _record(case_or_id, user, {State.ACCEPTED, State.MEDIATING}, policies.may_record)
-        form = SessionForm(data or {})
+        form = SessionForm(data or {}, case=case, now=now)
         if not form.is_valid():
             raise InvalidFields(_("提交的内容有误"), errors_of(form))
         session = MediationSession.objects.create(
@@ -115,7 +150,7 @@ def add_follow_up(
         case = _record(
             case_or_id, user, {State.AGREED, State.CONFIRMED, State.CLOSED}, policies.may_record
         )
-        form = FollowUpForm(data or {}, case=case)
+        form = FollowUpForm(data or {}, case=case, now=now)
         if not form.is_valid():
             raise InvalidFields(_("提交的内容有误"), errors_of(form))
         follow_up = FollowUp.objects.create(
@@ -166,7 +201,10 @@ def flag_risk(
     raw_to = data.get("reported_to")
     reported_to = raw_to.strip() if isinstance(raw_to, str) else ""
     reported_at = _parse_moment(data.get("reported_at"))
+    kind: Any = data.get("kind") or ""
     errors: Errors = {}
+    if kind and kind not in EscalationKind.values:
+        errors["kind"] = [_("应为 criminal、mass_petition、mass_fight 或 suicide")]
     if level not in RiskLevel.values:
         errors["level"] = [_("风险等级应为 low、medium 或 high")]
     if not note:
@@ -198,13 +236,16 @@ def flag_risk(
         Case.objects.filter(pk=case.pk).update(
             risk_level=level,
             risk_note=note,
+            risk_kind=kind,
             risk_reported_to=reported_to,
             risk_reported_at=reported_at,
             updated_at=now,
         )
-        case.risk_level, case.risk_note = level, note
+        case.risk_level, case.risk_note, case.risk_kind = level, note, kind
         case.risk_reported_to, case.risk_reported_at = reported_to, reported_at
         payload: Data = {"level": level, "note": note}
+        if kind:
+            payload["kind"] = kind
         if level == RiskLevel.HIGH and reported_at is not None:  # required for HIGH above
             payload.update(reported_to=reported_to, reported_at=reported_at.isoformat())
         record_event(case, EventType.CASE_RISK_FLAGGED, user, payload, at=now)

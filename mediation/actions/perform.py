@@ -29,6 +29,7 @@ from mediation.supervision.complaints import warnings_for
 
 from . import agreements, handoffs
 from .base import CaseRef, _in_transaction_hooks, grant_access, load_for_update
+from .registration import allocate_number
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -89,7 +90,12 @@ def _perform_atomic(
         source, previous_org = case.state, case.org_id
         event_data = {"transition": name, "from": source, **form.event_data()}
         before = _values(case)
-        method(at=now, **form.method_kwargs())
+        kwargs = form.method_kwargs()
+        if name == "transfer":
+            # the receiving organisation numbers the case (the old number stays as 原案号)
+            target = kwargs["target_org"]
+            kwargs["number"] = allocate_number(target, timezone.localtime(now).year)
+        method(at=now, **kwargs)
         # Write only what the transition changed (the state check still guards the row).
         changed = [name for name, value in _values(case).items() if before[name] != value]
         case.updated_at = now
@@ -106,6 +112,8 @@ def _perform_atomic(
         if name == "request_confirmation" and case.confirmation_court_id:
             grant_access(case, case.confirmation_court_id, AccessReason.HANDOFF, now)
         event_data["to"] = case.state
+        if name == "transfer":
+            event_data.update(number=case.number, original_number=case.original_number)
         events: list[EventItem] = [(EventType.CASE_TRANSITIONED, event_data)]
         if name in ("accept", "reassign"):
             events.append((EventType.CASE_ASSIGNED, {"mediator": case.mediator_id}))

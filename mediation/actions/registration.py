@@ -33,6 +33,7 @@ from mediation.law.choices import (
 )
 from mediation.law.clocks import acceptance_clock
 from mediation.law.jsonform import Data, Errors, errors_of
+from mediation.law.remits import remit_error
 from mediation.models import Case, CaseNumberSequence, CaseParty, Organization, Party
 
 from .base import grant_access
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 
-def _allocate_number(org: Organization, year: int) -> str:
+def allocate_number(org: Organization, year: int) -> str:
     """Next number for (org, year), inside the caller's transaction: the counter row is
     locked until commit, so numbers are never duplicated and a rollback leaves no gap."""
     CaseNumberSequence.objects.bulk_create(
@@ -107,6 +108,8 @@ def validate_registration(
             errors["org"] = [_("组织不存在")]
         elif org.kind not in MEDIATING_KINDS:
             errors["org"] = [_("只能登记到调解组织")]
+        elif error := remit_error(org, form.cleaned_data["category"]):
+            errors["category"] = [error]
     if errors or org is None:
         raise InvalidFields(_("提交的内容有误"), errors)
     if authorize is not None:
@@ -160,7 +163,7 @@ def _write_registration(
     cd, org, parties = registration.fields, registration.org, registration.parties
     with transaction.atomic():
         case: Case = Case(
-            number=_allocate_number(org, timezone.localtime(now).year),
+            number=allocate_number(org, timezone.localtime(now).year),
             network=org.network,
             org=org,
             registering_org=org,

@@ -148,6 +148,7 @@ def case_row(case: Case, context: Context) -> dict[str, Any]:
     return {
         "id": case.pk,
         "number": case.number,
+        "original_number": case.original_number,
         "network": case.network,
         "network_label": lab["network"].get(case.network, case.network),
         "org": case.org_id,

@@ -8,7 +8,7 @@ from django import forms
 from django.utils.functional import Promise
 
 from mediation.actions import services
-from mediation.law.choices import RiskLevel, Tag
+from mediation.law.choices import EscalationKind, RiskLevel, Tag
 from mediation.prevention import records as prevention
 from mediation.supervision import complaints
 
@@ -94,6 +94,13 @@ def risk_request() -> Schema:
         "properties": {
             "level": {"type": "string", "enum": list(RiskLevel.values)},
             "note": {"type": "string", "minLength": 1, "pattern": r"\S"},
+            "kind": {
+                "type": "string",
+                "enum": [*EscalationKind.values, ""],
+                "nullable": True,
+                "description": "可能激化为：criminal 民转刑 / mass_petition 群体性上访 / "
+                "mass_fight 群体性械斗 / suicide 自杀",
+            },
             # PML art 25: required for a high risk (services.flag_risk says so in a 400).
             "reported_to": {
                 "type": "string",

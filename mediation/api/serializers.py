@@ -248,6 +248,7 @@ class CaseListSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "number",
+            "original_number",
             "network",
             "network_label",
             "org",
@@ -332,6 +333,9 @@ class AgreementSerializer(serializers.Serializer):
     performance_due = serializers.DateField()
     effective_date = serializers.DateField()
     concerns_status = serializers.BooleanField()
+    amount = serializers.DecimalField(
+        max_digits=14, decimal_places=2, allow_null=True, help_text="协议涉及金额（元），或空"
+    )
     created_at = serializers.DateTimeField()
 
 
@@ -353,6 +357,7 @@ class FollowUpSerializer(serializers.Serializer):
     route = serializers.CharField(
         help_text="未履行时当事人选择的途径（enforcement / suit / …）或空"
     )
+    early_reason = serializers.CharField(help_text="回访早于协议履行期限而结案的理由，或空")
     routes_open = serializers.SerializerMethodField()
     satisfaction = serializers.CharField(
         help_text="当事人满意度（satisfied / fairly / dissatisfied）或空"

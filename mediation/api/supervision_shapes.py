@@ -67,9 +67,18 @@ class MinistryRowSerializer(S.Serializer):
     succeeded = S.IntegerField()
     written = S.IntegerField()
     oral = S.IntegerField()
-    amount = S.CharField()
+    amount = S.CharField(help_text="协议涉及金额（万元，两位小数）")
+    performed = S.IntegerField()
     confirmation_requested = S.IntegerField()
     confirmed = S.IntegerField()
+    prevented_criminal = S.IntegerField()
+    prevented_mass_petition = S.IntegerField()
+    prevented_mass_fight = S.IntegerField()
+    prevented_suicide = S.IntegerField()
+    source_applied = S.IntegerField()
+    source_proactive = S.IntegerField()
+    source_referred = S.IntegerField()
+    parties = S.IntegerField()
 
 
 class MinistryTotalSerializer(MinistryRowSerializer):

@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -100,6 +101,11 @@ def performance_routes(case: Case) -> list[str]:
         routes += [PerformanceRoute.LABOUR_ARBITRATION, PerformanceRoute.PAYMENT_ORDER]
     elif not confirmed:
         routes.append(PerformanceRoute.SUIT)
+        # A creditor of money under an agreement may ask for a payment order (CPL art 225;
+        # 2017 律师调解意见): any monetary agreement, not only a labour one.
+        agreement = case.current_agreement
+        if agreement is not None and agreement.amount:
+            routes.append(PerformanceRoute.PAYMENT_ORDER)
     return routes
 
 
@@ -115,8 +121,8 @@ ROUTE_REFUSALS: dict[str, _StrPromise] = {
         "只有劳动争议调解协议不履行的才申请劳动争议仲裁（《劳动争议调解仲裁法》第十五条）"
     ),
     PerformanceRoute.PAYMENT_ORDER: _lazy(
-        "只有劳动争议调解协议中的劳动报酬、工伤医疗费、经济补偿或赔偿金事项可以申请支付令"
-        "（《劳动争议调解仲裁法》第十六条）"
+        "支付令只适用于给付金钱或有价证券的请求：调解协议须载明给付金额（《民事诉讼法》"
+        "第二百二十五条；劳动争议见《劳动争议调解仲裁法》第十六条）；已经司法确认的协议应申请强制执行"
     ),
 }
 
@@ -137,3 +143,32 @@ def police_report_errors(reported_to: str, reported_at: dt.datetime | None) -> d
     if reported_at is None:
         errors["reported_at"] = [rule % {"what": _("报告时间")}]
     return errors
+
+
+# -- the dates of records under a case ------------------------------------------------------
+
+
+def record_day_error(day: dt.date, case: Case, today: dt.date) -> str | None:
+    """A session or follow-up happened: not after today, not before the case began."""
+    if day > today:
+        return _("日期不能晚于今天")
+    began = timezone.localdate(case.created_at) if case.created_at else None
+    if began is not None and day < began:
+        return _("日期不能早于案件登记之日（%(day)s）") % {"day": began.isoformat()}
+    return None
+
+
+def closing_follow_up_error(case: Case) -> str | None:
+    """The follow-up a case closes on comes after the agreement's performance date, or
+    says why earlier (e.g. performed ahead of time): the committee supervises performance
+    (《人民调解法》第三十一条)."""
+    agreement = case.current_agreement
+    last = case.follow_ups.order_by("-date", "-id").first()
+    if agreement is None or last is None or last.date >= agreement.performance_due:
+        return None
+    if last.early_reason.strip():
+        return None
+    return _(
+        "最近一次回访（%(day)s）早于协议履行期限（%(due)s）：请在履行期限届满后回访，"
+        "或在回访记录中说明提前回访结案的理由（《人民调解法》第三十一条）"
+    ) % {"day": last.date.isoformat(), "due": agreement.performance_due.isoformat()}

@@ -127,6 +127,7 @@ class Tag(models.TextChoices):
     SINGLE_MOTHER = "single_mother", _("单亲母亲")
     LEFT_BEHIND = "left_behind", _("留守妇女儿童")
     POVERTY_HOUSEHOLD = "poverty_household", _("建档立卡户")
+    NO_FIXED_INCOME = "no_fixed_income", _("无固定生活来源")
 
 
 PRIORITY_TAGS = frozenset({Tag.ELDERLY, Tag.DISABLED, Tag.MILITARY_FAMILY, Tag.VETERAN})
@@ -217,6 +218,15 @@ class RiskLevel(models.TextChoices):
     HIGH = "high", _("高")
 
 
+class EscalationKind(models.TextChoices):
+    """What a dispute threatened to become (the Ministry's 防止民间纠纷激化 columns)."""
+
+    CRIMINAL = "criminal", _("民转刑")
+    MASS_PETITION = "mass_petition", _("群体性上访")
+    MASS_FIGHT = "mass_fight", _("群体性械斗")
+    SUICIDE = "suicide", _("自杀")
+
+
 class EventType(models.TextChoices):
     CASE_CREATED = "case.created", _("案件登记")
     CASE_TRANSITIONED = "case.transitioned", _("状态变更")
@@ -283,7 +293,6 @@ CONSULTATION_CHANNELS = (Channel.HOTLINE, Channel.WALK_IN)
 
 # Parties who qualify for legal aid without the economic-hardship review (《中华人民共和国
 # 法律援助法》第四十二条: the elderly, the disabled, 优抚对象) or on it (第三十一条: 经济困难).
-LEGAL_AID_TAGS = PRIORITY_TAGS | {Tag.LOW_INCOME, Tag.POVERTY_HOUSEHOLD}
 
 
 class AttachmentKind(models.TextChoices):

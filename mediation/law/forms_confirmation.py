@@ -16,7 +16,7 @@ from mediation.law.parties import agent_may_apply_error
 from mediation.models import Organization
 
 from . import clocks, handoffs
-from .choices import ConfirmationRuling, OrgKind, State
+from .choices import AgreementForm, ConfirmationRuling, Network, OrgKind, State
 from .forms_base import NoteForm, PartyIdsField, TransitionForm
 from .limits import Stage
 from .routes import STATUS_OR_TITLE_CATEGORIES, court_jurisdiction_error
@@ -42,6 +42,15 @@ class RequestConfirmationForm(TransitionForm):
         error = court_jurisdiction_error(self.case, org)
         if error:
             raise forms.ValidationError(error)
+        # Whether a court confirms administrative mediation agreements is its own practice
+        # (a setting of the court, or of the basic court a tribunal belongs to).
+        basic = org.parent if org.parent_id else org
+        if self.case.network == Network.ADMINISTRATIVE and not (
+            org.confirms_admin_agreements and (basic is None or basic.confirms_admin_agreements)
+        ):
+            raise forms.ValidationError(
+                _("%(court)s不受理行政调解协议的司法确认申请（本院设置）") % {"court": org.name}
+            )
         return org
 
     def _party_ids(self, field: str) -> list[int] | None:
@@ -122,6 +131,16 @@ class RequestConfirmationForm(TransitionForm):
         agreement = self.case.current_agreement
         if agreement is None:
             raise forms.ValidationError(_("案件没有调解协议"))
+        if handoffs.referral_kind(self.case) == handoffs.POST_FILING:
+            raise forms.ValidationError(str(handoffs.POST_FILING_NO_CONFIRMATION), code="filed")
+        if agreement.form == AgreementForm.ORAL:
+            raise forms.ValidationError(
+                _(
+                    "口头调解协议不能申请司法确认：申请须提交书面调解协议（《最高人民法院关于人民"
+                    "调解协议司法确认程序的若干规定》法释〔2011〕5号第三条；民诉法解释第三百五十四条）"
+                ),
+                code="oral",
+            )
         if agreement.concerns_status:
             raise forms.ValidationError(
                 _(
@@ -183,23 +202,46 @@ class ConfirmForm(TransitionForm):
 
 class RejectConfirmationForm(ConfirmForm):
     label = gettext_lazy("不予确认")
-    grounds = forms.CharField(label=gettext_lazy("不予确认理由"), max_length=4000)
+    reason = forms.ChoiceField(
+        label=gettext_lazy("不予受理理由（立案登记时）"),
+        choices=handoffs.REFUSAL_REASONS,
+        required=False,
+    )
+    grounds = forms.CharField(label=gettext_lazy("不予确认理由"), max_length=4000, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        # The clerk refuses before registration (不予受理), and only on the grounds of
+        # 民诉法解释 art 355; after it only the judge rules on the merits (驳回申请, art 358)
+        # — policies.RULES lets each act only at their stage.
+        self.registered = policies.confirmation_registered(self.case)
+        reason, grounds = data.get("reason") or "", (data.get("grounds") or "").strip()
+        if not self.registered:
+            if not reason:
+                self.add_error("reason", str(handoffs.CLERK_REFUSES_ONLY_INTAKE))
+            else:
+                data["grounds"] = handoffs.refusal_grounds(reason, grounds)
+        elif reason:
+            self.add_error("reason", _("已立案的申请由法官裁定驳回，不再以不予受理事由裁定"))
+        elif not grounds:
+            self.add_error("grounds", _("请填写驳回申请的理由（民诉法解释第三百五十八条）"))
+        return data
+
+    def _ruling(self) -> str:
+        return ConfirmationRuling.REJECTED if self.registered else ConfirmationRuling.NOT_ACCEPTED
 
     def method_kwargs(self) -> dict[str, Any]:
-        # The clerk refuses before registration (不予受理); after it only the judge rules
-        # (驳回申请) — policies.RULES lets each act only at their stage.
-        registered = policies.confirmation_registered(self.case)
-        ruling = ConfirmationRuling.REJECTED if registered else ConfirmationRuling.NOT_ACCEPTED
         return {
             **super().method_kwargs(),
             "grounds": self.cleaned_data["grounds"],
-            "ruling": ruling,
+            "ruling": self._ruling(),
         }
 
     def event_data(self) -> dict[str, Any]:
-        registered = policies.confirmation_registered(self.case)
-        ruling = ConfirmationRuling.REJECTED if registered else ConfirmationRuling.NOT_ACCEPTED
-        return {"ruling": ruling}
+        out: dict[str, Any] = {"ruling": self._ruling()}
+        if not self.registered:
+            out["reason"] = self.cleaned_data["reason"]
+        return out
 
 
 class WithdrawConfirmationForm(NoteForm):

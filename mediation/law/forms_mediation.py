@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy
 from mediation.law.parties import legal_aid_parties
 from mediation.models import Case, Organization
 
-from . import clocks
+from . import clocks, handoffs
+from .case_rules import closing_follow_up_error
 from .choices import (
     MEDIATING_KINDS,
     ROUTE_TARGET_KIND,
@@ -36,6 +37,7 @@ from .forms_base import (
 )
 from .jsonform import DeadlineField
 from .limits import Stage
+from .remits import remit_error
 from .routes import (
     LEGAL_AID_REFUSAL,
     NOT_ARBITRABLE,
@@ -94,6 +96,9 @@ class TransferForm(TransitionForm):
             )
         if org.pk == self.case.org_id:
             raise forms.ValidationError(_("接收组织与当前组织相同"))
+        error = remit_error(org, self.case.category)
+        if error:
+            raise forms.ValidationError(error)
         return org
 
     def method_kwargs(self) -> dict[str, Any]:
@@ -232,6 +237,13 @@ class ReachAgreementForm(TransitionForm):
         label=gettext_lazy("生效日期（书面协议：最后签名盖章之日）"), required=False
     )
     concerns_status = forms.BooleanField(label=gettext_lazy("涉及身份关系"), required=False)
+    amount = forms.DecimalField(
+        label=gettext_lazy("协议涉及金额（元）"),
+        required=False,
+        min_value=0,
+        max_digits=14,
+        decimal_places=2,
+    )
 
     @classmethod
     def field_choices(cls, case: Case) -> dict[str, list[str]]:
@@ -459,10 +471,16 @@ class CloseForm(TransitionForm):
             State.AGREED,
             State.CONFIRMED,
         )
+        # A court's 调解书 or its leave to withdraw ends a referred case by itself.
+        if needs_follow_up and handoffs.court_instrument(case):
+            needs_follow_up = False
         if needs_follow_up and not case.follow_ups.exists():
             raise forms.ValidationError(
                 _("人民调解达成协议的案件结案前须有回访记录（协议履行情况）"), code="follow_up"
             )
+        error = closing_follow_up_error(case) if needs_follow_up else None
+        if error:
+            raise forms.ValidationError(error, code="follow_up_early")
         return data
 
 

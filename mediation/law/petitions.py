@@ -2,7 +2,7 @@
 
 A petition goes to people's mediation only with the petitioner's consent (art 33), and never
 a matter that is, or by law must be, settled by litigation, arbitration or administrative
-review (涉法涉诉, art 22). The petition keeps its own clocks on the handoff: the petitioner
+review (涉法涉诉, art 32 item 1). The petition keeps its own clocks on the handoff: the petitioner
 is told within 15 days of receipt whether the matter is accepted, and the matter is handled
 within 60 days of acceptance, with one extension of at most 30.
 """
@@ -18,12 +18,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from mediation.law import clocks
+from mediation.law.choices import OrgKind
 from mediation.law.jsonform import JsonForm
 from mediation.law.limits import Stage
 
 # The citations, stated once: the API's error and schema and the desk's form quote them.
 CONSENT_LAW = "《信访工作条例》第三十三条"
-LEGAL_PROCEEDINGS_LAW = "《信访工作条例》第二十二条"
+LEGAL_PROCEEDINGS_LAW = "《信访工作条例》第三十二条第一项"
 REGULATION = "《信访工作条例》，2022年"
 
 CONSENT_LABEL = format_lazy("{}（{}）", gettext_lazy("信访人同意通过调解解决"), CONSENT_LAW)
@@ -33,7 +34,7 @@ ACCEPT_NOTICE, HANDLE = "accept_notice", "handle"
 
 
 def transfer_refusals(consented: bool, in_legal_proceedings: bool) -> dict[str, list[str]]:
-    """The field errors that keep a petition from people's mediation (arts 33, 22)."""
+    """The field errors that keep a petition from people's mediation (arts 33, 32)."""
     errors = {}
     if not consented:
         errors["petitioner_consent"] = [
@@ -60,6 +61,32 @@ def notice_day_error(day: dt.date, received_on: dt.date | None, today: dt.date) 
             "day": received_on.isoformat()
         }
     return None
+
+
+# Where a petition may go for mediation: a people's mediation committee, or the organ with
+# power over the matter; never a court as a mediation case — a matter for a court goes by
+# legal procedure (涉法涉诉, 《信访工作条例》第三十二条第一项).
+TRANSFER_KINDS = (OrgKind.PEOPLE_COMMITTEE, OrgKind.ADMIN_ORGAN)
+
+
+def transfer_target_error(kind: str) -> str | None:
+    if kind in TRANSFER_KINDS:
+        return None
+    return _(
+        "信访事项只能转交人民调解委员会或有权处理的行政机关调解；应当通过诉讼程序处理的，"
+        "按照法律规定的程序处理，不作为调解案件转交法院（%(law)s）"
+    ) % {"law": LEGAL_PROCEEDINGS_LAW}
+
+
+def feedback_due_error(due: dt.datetime, now: dt.datetime) -> str | None:
+    """The mediation's feedback falls within the petition's own handling period: 60 days
+    from acceptance (the transfer), at most 30 more by extension."""
+    handle = clocks.extended(Stage.PETITION_HANDLE, clocks.clock(Stage.PETITION_HANDLE, now))
+    if due <= handle.due:
+        return None
+    return _(
+        "反馈期限不得晚于信访事项的办理期限（自受理之日起60日，延长不超过30日，即%(day)s；%(basis)s）"
+    ) % {"day": timezone.localdate(handle.due).isoformat(), "basis": handle.basis}
 
 
 def received_on_of(state: Mapping[str, Mapping[str, Any]]) -> dt.date | None:

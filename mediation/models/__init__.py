@@ -40,7 +40,7 @@ from mediation.models.county import (
 from mediation.models.events import AlertRead, CaseEvent
 from mediation.models.handoffs import Deadline, Handoff
 from mediation.models.idempotency import IdempotencyKey
-from mediation.models.organisations import Membership, Organization
+from mediation.models.organisations import Membership, Organization, OrganRemit
 from mediation.models.parties import CaseParty, Party
 from mediation.models.prevention import Consultation, ScreeningFinding, ScreeningRound
 from mediation.models.records import Agreement, Attachment, Document, FollowUp, MediationSession
@@ -90,6 +90,7 @@ __all__ = [
     "MediatorProfile",
     "Membership",
     "NegativeListEntry",
+    "OrganRemit",
     "Organization",
     "Party",
     "PasswordHistory",

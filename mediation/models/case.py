@@ -22,6 +22,7 @@ from mediation.law.choices import (
     Category,
     Channel,
     ConfirmationRuling,
+    EscalationKind,
     Network,
     Outcome,
     ReferRoute,
@@ -111,6 +112,9 @@ class Case(GuardedStates, models.Model):  # type: ignore[django-manager-missing]
     # The mixin's state guard refuses a stale ORM save (admin, commands, tests); the
     # service's own write applies the same guard in SQL (mediation.models.case_sql).
     number = models.CharField(_("案号"), max_length=64, unique=True)
+    # A transferred case is numbered by the organisation that receives it; the number it
+    # had before is kept and shown beside it.
+    original_number = models.CharField(_("原案号"), max_length=64, blank=True)
     network = models.CharField(_("调解类型"), max_length=16, choices=Network.choices)
     org = models.ForeignKey(
         Organization, verbose_name=_("当前组织"), on_delete=models.PROTECT, related_name="cases"
@@ -207,6 +211,9 @@ class Case(GuardedStates, models.Model):  # type: ignore[django-manager-missing]
         _("激化风险"), max_length=8, choices=RiskLevel.choices, blank=True
     )
     risk_note = models.TextField(_("风险说明"), blank=True)
+    risk_kind = models.CharField(
+        _("激化为"), max_length=16, choices=EscalationKind.choices, blank=True
+    )
     risk_reported_to = models.CharField(_("报告的公安机关"), max_length=100, blank=True)
     risk_reported_at = models.DateTimeField(_("报告时间"), null=True, blank=True)
     tracking_token = models.CharField(
@@ -290,7 +297,10 @@ class Case(GuardedStates, models.Model):  # type: ignore[django-manager-missing]
         target=State.REGISTERED,
         permission=_permission("transfer"),
     )
-    def transfer(self, *, at: dt.datetime, target_org: Organization, clock: "Clock | None") -> None:
+    def transfer(
+        self, *, at: dt.datetime, target_org: Organization, clock: "Clock | None", number: str
+    ) -> None:
+        self.original_number, self.number = self.number, number
         self.org = target_org
         self.network = target_org.network
         self.mediator = None

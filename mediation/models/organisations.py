@@ -35,8 +35,8 @@ class Organization(models.Model):  # type: ignore[django-manager-missing]
     )
     address = models.CharField(_("地址"), max_length=200, blank=True)
     phone = models.CharField(_("电话"), max_length=30, blank=True)
-    # Courts only: the code of the court in its case numbers (（2026）宁0303民初7号), as the
-    # Supreme People's Court assigns it; a tribunal numbers under its basic court's code.
+    # Courts only: the code of the court in its case numbers (（2026）宁0303民初7号, 民特 too),
+    # as the Supreme People's Court assigns it; a tribunal numbers under its basic court's.
     court_code = models.CharField(
         _("法院代字"),
         max_length=16,
@@ -46,6 +46,12 @@ class Organization(models.Model):  # type: ignore[django-manager-missing]
     # Arbitration commissions only: which disputes they hear (labour, land contract, commercial).
     scope = models.CharField(
         _("仲裁范围"), max_length=16, choices=ArbitrationScope.choices, blank=True
+    )
+
+    # Courts only: whether this court takes applications to confirm an administrative
+    # organ's mediation agreement — each court's practice, not a rule of law.
+    confirms_admin_agreements = models.BooleanField(
+        _("受理行政调解协议的司法确认申请"), default=True
     )
 
     class Meta:
@@ -95,3 +101,21 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.org} ({self.get_role_display()})"
+
+
+class OrganRemit(models.Model):
+    """What an administrative organ of one kind (Organization.subtype) may mediate: the
+    dispute categories within its statutory remit, editable by an administrator."""
+
+    subtype = models.CharField(_("行政机关类别"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=50)
+    categories = models.JSONField(_("可调解的纠纷类别"), default=list)
+    basis = models.CharField(_("依据"), max_length=300)
+
+    class Meta:
+        verbose_name = _("行政调解职责范围")
+        verbose_name_plural = _("行政调解职责范围")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -22,6 +22,10 @@ class Agreement(models.Model):
     performance_due = models.DateField(_("履行期限"))
     effective_date = models.DateField(_("生效日期"))
     concerns_status = models.BooleanField(_("涉及身份关系"), default=False)
+    # The money the agreement settles (the Ministry's 协议涉及金额); none: no money term.
+    amount = models.DecimalField(
+        _("协议涉及金额"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
     created_at = models.DateTimeField()
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
@@ -64,6 +68,8 @@ class FollowUp(models.Model):
         _("当事人满意度"), max_length=16, choices=Satisfaction.choices, blank=True
     )
     escalation_signs = models.BooleanField(_("有矛盾激化迹象"), default=False)
+    # Why the follow-up a case closes on came before the agreement's performance date.
+    early_reason = models.CharField(_("提前回访结案的理由"), max_length=500, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )

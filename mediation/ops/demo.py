@@ -21,10 +21,10 @@ from mediation.law.choices import Category, Channel, FailReason, OrgKind, ReferR
 from mediation.law.identity import id_check_char
 from mediation.law.transitions import STATUS_OR_TITLE_CATEGORIES
 from mediation.models import Case, Membership, Organization
+from mediation.ops.demo_prevention import seed_prevention
 from mediation.ops.demo_staff import DemoPassword, build_mediator_profiles
-from mediation.prevention import records as prevention
 from workflows.models import CaseTask
-from workflows.services import complete_task
+from workflows.services import complete_task, start_court_referral, start_petition_transfer
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -47,38 +47,21 @@ INDUSTRY = [
     ("红寺堡区教育纠纷人民调解委员会", "教", "education"),
     ("红寺堡区环境纠纷人民调解委员会", "环", "environment"),
 ]
+# name, short code, the kind of organ whose remit (mediation.law.remits) it mediates within
 ADMIN_ORGANS = [
-    ("红寺堡区公安局交通警察大队", "交警"),
-    ("红寺堡区人力资源和社会保障局", "人社"),
-    ("红寺堡区卫生健康局", "卫健"),
-    ("红寺堡区市场监督管理局", "市监"),
-    ("红寺堡区自然资源局", "自然"),
+    ("红寺堡区公安局交通警察大队", "交警", "traffic_police"),
+    ("红寺堡区人力资源和社会保障局", "人社", "human_resources"),
+    ("红寺堡区卫生健康局", "卫健", "health"),
+    ("红寺堡区市场监督管理局", "市监", "market_regulation"),
+    ("红寺堡区自然资源局", "自然", "natural_resources"),
 ]
 DISTRICT = "红寺堡区"
 
 SURNAMES = "马杨李王张刘丁海田苏金白何罗周吴"
-GIVEN = [
-    "建国",
-    "桂兰",
-    "玉梅",
-    "学军",
-    "海燕",
-    "志强",
-    "秀英",
-    "文华",
-    "明",
-    "小花",
-    "振华",
-    "国庆",
-    "淑珍",
-    "春燕",
-    "永福",
-    "德胜",
-    "彩霞",
-    "金花",
-    "红军",
-    "少华",
-]
+# Given names by the gender they are read as, so a party's name and gender agree.
+GIVEN_MALE = ["建国", "学军", "志强", "文华", "振华", "国庆", "永福", "德胜", "红军", "少华"]
+GIVEN_FEMALE = ["桂兰", "玉梅", "海燕", "秀英", "小花", "淑珍", "春燕", "彩霞", "金花", "丽娟"]
+GIVEN = GIVEN_MALE + GIVEN_FEMALE
 ETHNIC = ["回族", "汉族", "回族", "汉族", "回族"]
 
 # username, organisation name, role, Chinese name
@@ -147,8 +130,8 @@ def build_organizations() -> dict[str, Organization]:
     court = put("红寺堡区人民法院", "红院", OrgKind.COURT, DISTRICT, court_code="宁0303")
     put("红寺堡区人民法院太阳山人民法庭", "太庭", OrgKind.COURT, "太阳山镇", court)
     put("红寺堡区律师调解工作室", "律", OrgKind.LAWYER_STUDIO, DISTRICT, bureau)
-    for name, short in ADMIN_ORGANS:
-        put(name, short, OrgKind.ADMIN_ORGAN, DISTRICT)
+    for name, short, subtype in ADMIN_ORGANS:
+        put(name, short, OrgKind.ADMIN_ORGAN, DISTRICT, subtype=subtype)
     for name, short, subtype in INDUSTRY:
         put(name, short, OrgKind.PEOPLE_COMMITTEE, DISTRICT, bureau, subtype)
     for town, short, villages in TOWNSHIPS:
@@ -222,7 +205,7 @@ def _person(rng: random.Random, role: str, today: dt.date) -> dict[str, Any]:
     person: dict[str, Any] = {
         "role": role,
         "kind": "person",
-        "name": rng.choice(SURNAMES) + rng.choice(GIVEN),
+        "name": rng.choice(SURNAMES) + rng.choice(GIVEN_MALE if male else GIVEN_FEMALE),
         "gender": "male" if male else "female",
         "ethnicity": rng.choice(ETHNIC),
         "id_number": make_id_number(rng, birth, male),
@@ -235,7 +218,7 @@ def _person(rng: random.Random, role: str, today: dt.date) -> dict[str, Any]:
         parent_birth = dt.date(today.year - 42, birth.month, birth.day)
         person["representative"] = {
             "kind": "guardian",
-            "name": person["name"][:1] + rng.choice(GIVEN),
+            "name": person["name"][:1] + rng.choice(GIVEN_FEMALE if male else GIVEN_MALE),
             "id_number": make_id_number(rng, parent_birth, not male),
             "phone": f"138{rng.randrange(10**7, 10**8)}",
             "authorization": "户口簿载明的父母子女关系",
@@ -260,8 +243,18 @@ SUMMARIES = {
 }
 
 
+# The disputes an industry committee or an administrative organ takes (its remit).
+SPECIALISED = {
+    **{key: [Category.MEDICAL] for key in ("medical", "health")},
+    **{key: [Category.TRAFFIC] for key in ("traffic", "traffic_police")},
+    **{key: [Category.LABOR] for key in ("labour", "human_resources")},
+    "market_regulation": [Category.CONSUMER],
+    "natural_resources": [Category.HOUSING_LAND],
+}
+
+
 def _case_payload(rng: random.Random, org: Organization, today: dt.date) -> dict[str, Any]:
-    category = rng.choice(list(SUMMARIES))
+    category = rng.choice(SPECIALISED.get(org.subtype) or list(SUMMARIES))
     summary, claims = SUMMARIES[category]
     respondent = _person(rng, "respondent", today)
     if rng.random() < 0.25:
@@ -275,15 +268,7 @@ def _case_payload(rng: random.Random, org: Organization, today: dt.date) -> dict
     return {
         "org": org.pk,
         "category": category,
-        "channel": rng.choice(
-            [
-                Channel.WALK_IN,
-                Channel.HOTLINE,
-                Channel.ONLINE,
-                Channel.PROACTIVE,
-                Channel.POLICE_REFERRAL,
-            ]
-        ),
+        "channel": rng.choice(DESK_CHANNELS),
         "summary": summary,
         "claims": claims,
         "amount": str(rng.choice([None, 1500, 3000, 12000, 48000]) or ""),
@@ -291,6 +276,9 @@ def _case_payload(rng: random.Random, org: Organization, today: dt.date) -> dict
         "parties": [_person(rng, "applicant", today), respondent],
     }
 
+
+DESK_CHANNELS = [Channel.WALK_IN, Channel.HOTLINE, Channel.ONLINE, Channel.PROACTIVE]
+DESK_CHANNELS.append(Channel.POLICE_REFERRAL)
 
 # Target end states, weighted so every page has something to show.
 PLAN = (
@@ -399,6 +387,7 @@ def drive(
         "responsibilities": "被申请人对纠纷的发生负主要责任，申请人负次要责任。",
         "terms": "被申请人于协议生效后十日内支付申请人人民币三千元。",
         "performance_method": "银行转账",
+        "amount": "3000.00",
     }
     t = min(t + dt.timedelta(days=1), timezone.now())
     eff = timezone.localdate(t)
@@ -432,17 +421,13 @@ def drive(
             _complete_court_task(case, "confirmation.decide", judge, grounds, t)
         return
     if target in (State.CLOSED, State.ARCHIVED):
-        services.add_follow_up(
-            case,
-            mediator,
-            {
-                "date": (eff + dt.timedelta(days=12)).isoformat(),
-                "performed": True,
-                "note": "已按协议履行",
-            },
-            now=t,
-        )
-        step("close", mediator, {"note": "协议已履行"}, days=13)
+        # the follow-up comes after the performance date (eff + 10), unless that is ahead
+        t = min(t + dt.timedelta(days=12), timezone.now())
+        visit = {"date": timezone.localdate(t).isoformat(), "performed": True, "note": "已履行"}
+        if timezone.localdate(t) < eff + dt.timedelta(days=10):
+            visit["early_reason"] = "被申请人已提前履行完毕"
+        services.add_follow_up(case, mediator, visit, now=t)
+        step("close", mediator, {"note": "协议已履行"}, days=0)
         if target == State.ARCHIVED:
             step("archive", head, {})
 
@@ -466,7 +451,7 @@ def seed(
     now = timezone.now()
     with records.deferred(defer_documents) as jobs:
         created = _seed_cases(rng, users, orgs, count, now, say)
-        seed_prevention(rng, users, orgs, now)
+        seed_prevention(rng, users, orgs, now, person=_person, staff=_staff)
         seed_subsidies(users["supervisor"], now)
         seed_training_and_targets(users["supervisor"], now)
     # after the jobs' own on-commit hooks (immediate here, in autocommit; last in a test's)
@@ -496,11 +481,8 @@ def _seed_cases(
             State.MEDIATING,
         ):
             start = now - dt.timedelta(days=rng.randint(0, 12), hours=rng.randint(1, 20))
-        registrar = users["intake"] if i % 2 else users["mediator"]
-        if registrar.username == "mediator" and org != home:
-            registrar = users["intake"]
         payload = _case_payload(rng, org, timezone.localdate(start))
-        case = services.register_case(registrar, payload, now=start)
+        case = _register(i, org, payload, users, start)
         drive(case, target, rng, users, orgs, start)
         created += 1
         if say and time.monotonic() - shown > 2:
@@ -509,91 +491,26 @@ def _seed_cases(
     return created
 
 
-def seed_prevention(
-    rng: random.Random, users: dict[str, User], orgs: dict[str, Organization], now: dt.datetime
-) -> None:
-    """Screening rounds of the committees (some found disputes registered as proactive
-    cases) and 12348 / window consultations (one registered as a case), through the same
-    services the pages use."""
-    today = timezone.localdate(now)
-    committees = [o for o in orgs.values() if o.kind == "people_committee" and o.region]
-    # Most committees screened this month; a few did not, so the supervisor sees them.
-    for i, org in enumerate(committees[:-4]):
-        screener = _staff(org, Role.MEDIATOR) or _staff(org, Role.ORG_HEAD)
-        if screener is None:
-            continue
-        start = today.replace(day=1)
-        end = max(start, today - dt.timedelta(days=1))
-        found = []
-        if i % 3 == 0:
-            found.append(
-                {
-                    "summary": f"{org.region}两户村民因宅基地界址争执，情绪激动",
-                    "category": "housing_land",
-                    "risk": "medium",
-                    "parties": [
-                        _person(rng, "applicant", today),
-                        _person(rng, "respondent", today),
-                    ],
-                }
-            )
-        if i % 4 == 1:
-            found.append(
-                {"summary": "务工人员反映工程款拖欠，人数较多", "category": "labor", "risk": "high"}
-            )
-        round_ = prevention.record_screening(
-            screener,
-            {
-                "org": org.pk,
-                "period_start": start.isoformat(),
-                "period_end": end.isoformat(),
-                "places": f"{org.name}辖区各组、集市、在建工地",
-                "found": found,
-                "note": "逐户走访",
-            },
-            now=now,
-        )
-        first = round_.found.order_by("position").first()
-        if first is not None and first.parties:
-            prevention.register_finding(screener, round_.pk, first.pk, now=now)
-    intake = users["intake"]
-    questions = [
-        ("hotline", "legal_advice", "labor", "老板拖欠三个月工资怎么办？"),
-        ("walk_in", "dispute", "neighbour", "邻居在公共通道堆放杂物影响通行。"),
-        ("hotline", "legal_aid", "marriage_family", "离婚诉讼请不起律师。"),
-        ("hotline", "mediation", "traffic", "交通事故赔偿谈不拢。"),
-    ]
-    answers = {
-        "legal_advice": "可先协商，或申请劳动争议调解、仲裁。",
-        "dispute": "建议向村人民调解委员会申请调解。",
-        "legal_aid": "经济困难可向法律援助中心申请法律援助。",
-        "mediation": "可向交通事故纠纷人民调解委员会申请调解。",
-    }
-    for channel, topic, category, question in questions:
-        person = _person(rng, "applicant", today)
-        row = prevention.record_consultation(
-            intake,
-            {
-                "channel": channel,
-                "topic": topic,
-                "category": category,
-                "question": question,
-                "answer": answers[topic],
-                "caller_name": person["name"],
-                "caller_phone": person["phone"],
-            },
-            now=now,
-        )
-        if topic == "dispute":
-            prevention.register_consultation(
-                intake,
-                row.pk,
-                {
-                    "org": orgs["红寺堡镇人民调解委员会"].pk,
-                    "parties": [
-                        {**person, "role": "applicant"},
-                        _person(rng, "respondent", today),
-                    ],
-                },
-                now=now,
-            )
+def _register(
+    i: int, org: Organization, payload: dict[str, Any], users: dict[str, User], t: dt.datetime
+) -> Case:
+    """Most cases come to the desk; some come from the petition bureau (访调对接) or are
+    referred by the court (诉调对接) — to people's mediation committees only."""
+    if org.kind == OrgKind.PEOPLE_COMMITTEE and i % 10 == 4:
+        received = timezone.localdate(t)
+        body = {
+            **payload,
+            "petition_number": f"红访转〔{received.year}〕{i + 1}号",
+            "petitioner_consent": True,
+            "received_on": received.isoformat(),
+            "feedback_due": (received + dt.timedelta(days=60)).isoformat(),
+        }
+        return start_petition_transfer(users["petition"], body, now=t)
+    if org.kind == OrgKind.PEOPLE_COMMITTEE and i % 10 == 7:
+        year = timezone.localdate(t).year
+        body = {**payload, "referral_number": f"（{year}）宁0303民诉前调{i + 1}号"}
+        return start_court_referral(users["clerk"], body, now=t)
+    registrar = users["intake"] if i % 2 else users["mediator"]
+    if registrar.username == "mediator" and org.name != "红寺堡镇人民调解委员会":
+        registrar = users["intake"]
+    return services.register_case(registrar, payload, now=t)

@@ -112,7 +112,11 @@ def record_screening(
         if org is None:
             errors["org"] = [_("组织不存在")]
         elif org.kind != OrgKind.PEOPLE_COMMITTEE:
-            errors["org"] = [_("矛盾纠纷排查由人民调解委员会开展（《人民调解法》第八条）")]
+            errors["org"] = [
+                _(
+                    "矛盾纠纷排查由人民调解委员会开展（《人民调解工作若干规定》第五条：人民调解委员会调解民间纠纷，防止民间纠纷激化）"
+                )
+            ]
     if errors or org is None:  # no errors: the organisation was found
         raise InvalidFields(_("提交的内容有误"), errors)
     if not policies.may_record_screening(user, org):

@@ -13,6 +13,7 @@ Period: cases registered (created_at, Asia/Shanghai days) from `start` to `end` 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import (
@@ -21,6 +22,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
 )
 from django.utils import timezone
@@ -32,11 +34,12 @@ from mediation.law.choices import (
     OPEN_STATES,
     Category,
     Channel,
+    EscalationKind,
     EventType,
     HandoffKind,
     Network,
 )
-from mediation.models import Agreement, Case, CaseEvent, Handoff
+from mediation.models import Agreement, Case, CaseEvent, CaseParty, FollowUp, Handoff
 from mediation.policies import Actor
 from mediation.prevention import records as prevention
 
@@ -216,57 +219,100 @@ def screening_counts(filters: Filters) -> dict[str, int] | None:
 MINISTRY_COLUMNS = [
     ("accepted", gettext_lazy("受理纠纷（件）")),
     ("succeeded", gettext_lazy("调解成功（件）")),
-    ("written", gettext_lazy("书面协议（份）")),
+    ("written", gettext_lazy("书面协议（件）")),
     ("oral", gettext_lazy("口头协议（件）")),
-    ("amount", gettext_lazy("涉及金额（元）")),
+    ("amount", gettext_lazy("协议涉及金额（万元）")),
+    ("performed", gettext_lazy("协议履行（件）")),
     ("confirmation_requested", gettext_lazy("申请司法确认（件）")),
     ("confirmed", gettext_lazy("司法确认有效（件）")),
+    ("prevented_criminal", gettext_lazy("防止激化：民转刑（件）")),
+    ("prevented_mass_petition", gettext_lazy("防止激化：群体性上访（件）")),
+    ("prevented_mass_fight", gettext_lazy("防止激化：群体性械斗（件）")),
+    ("prevented_suicide", gettext_lazy("防止激化：自杀（件）")),
+    ("source_applied", gettext_lazy("纠纷来源：当事人申请（件）")),
+    ("source_proactive", gettext_lazy("纠纷来源：主动调解（件）")),
+    ("source_referred", gettext_lazy("纠纷来源：委托移送（件）")),
+    ("parties", gettext_lazy("当事人人数（人）")),
 ]
+# 纠纷来源: the parties applied, the committee found it (PML art 17), or another body
+# referred it (petition bureau, court, police, another organisation).
+SOURCES = {
+    "source_applied": (Channel.WALK_IN, Channel.HOTLINE, Channel.ONLINE),
+    "source_proactive": (Channel.PROACTIVE,),
+    "source_referred": (
+        Channel.PETITION_TRANSFER,
+        Channel.COURT_REFERRAL,
+        Channel.POLICE_REFERRAL,
+        Channel.ORG_TRANSFER,
+    ),
+}
+# 调解成功: the mediation reached an agreement, counted once per case whatever the court
+# later ruled on it — a refused confirmation (and a referral after it) stays a success;
+# a case whose mediation resumed counts once it agrees again.
+SUCCEEDED = Q(outcome__in=(*AGREED_OUTCOMES, "confirmation_rejected")) | Q(
+    outcome="referred", end_reason=""
+)
+TEN_THOUSAND = Decimal(10000)
 
 
 def ministry_table(user: Actor, filters: Filters) -> dict:
-    """Disputes of people's mediation by category for the period: accepted, succeeded,
-    agreements written/oral, amounts, judicial confirmations; and the 排查 counts."""
+    """Disputes of people's mediation by category for the period: accepted, succeeded —
+    written + oral, by each case's current agreement, so the two add up to it —, the
+    agreements' amount in 万元, performance, judicial confirmations, the disputes' sources,
+    the parties; and the 排查 counts."""
     if filters.network and filters.network != Network.PEOPLE:
         return {"rows": None, "total": None, "screening": screening_counts(filters)}
     qs = scoped(user, Filters(filters.start, filters.end, Network.PEOPLE, filters.region))
-    rows = {
-        r["category"]: r
-        for r in qs.values("category").annotate(
-            accepted=Count("id", filter=Q(accepted_at__isnull=False)),
-            succeeded=Count("id", filter=Q(outcome__in=AGREED_OUTCOMES)),
-            amount=Sum("amount", filter=Q(accepted_at__isnull=False)),
-            confirmation_requested=Count("id", filter=Q(confirmation_requested_at__isnull=False)),
-            confirmed=Count("id", filter=Q(outcome="confirmed")),
-        )
-    }
-    forms = (
-        Agreement.objects.filter(case__in=qs.values("pk"))
-        .values("case__category", "form")
-        .annotate(n=Count("case_id", distinct=True))
+    latest = Agreement.objects.filter(case_id=OuterRef("pk")).order_by("-id")
+    last_follow_up = FollowUp.objects.filter(case_id=OuterRef("pk")).order_by("-date", "-id")
+    party_count = (
+        CaseParty.objects.filter(case_id=OuterRef("pk"))
+        .values("case_id")
+        .annotate(n=Count("id"))
+        .values("n")
     )
-    by_form = {(r["case__category"], r["form"]): r["n"] for r in forms}
+    success = SUCCEEDED & Q(agreement_form__isnull=False)
+    annotated = qs.annotate(
+        agreement_form=Subquery(latest.values("form")[:1]),
+        agreement_amount=Subquery(latest.values("amount")[:1]),
+        last_performed=Subquery(last_follow_up.values("performed")[:1]),
+        party_n=Subquery(party_count[:1]),
+    )
+    aggregates: dict[str, Any] = {
+        "accepted": Count("id", filter=Q(accepted_at__isnull=False)),
+        "succeeded": Count("id", filter=success),
+        "written": Count("id", filter=success & Q(agreement_form="written")),
+        "oral": Count("id", filter=success & Q(agreement_form="oral")),
+        "amount": Sum("agreement_amount", filter=success),
+        "performed": Count("id", filter=success & Q(last_performed=True)),
+        "confirmation_requested": Count("id", filter=Q(confirmation_requested_at__isnull=False)),
+        "confirmed": Count("id", filter=Q(outcome="confirmed")),
+        "parties": Sum("party_n", filter=Q(accepted_at__isnull=False)),
+    }
+    # 防止民间纠纷激化: a dispute flagged as about to become one of these that the
+    # mediation settled.
+    for kind in EscalationKind.values:
+        aggregates[f"prevented_{kind}"] = Count("id", filter=success & Q(risk_kind=kind))
+    for key, channels in SOURCES.items():
+        aggregates[key] = Count("id", filter=Q(accepted_at__isnull=False, channel__in=channels))
+    rows = {r["category"]: r for r in annotated.values("category").annotate(**aggregates)}
     out: list[dict[str, Any]] = []
     total: dict[str, Any] = {k: 0 for k, _label in MINISTRY_COLUMNS}
     for code, label in Category.choices:
         r = rows.get(code, {})
-        row: dict[str, Any] = {
-            "key": code,
-            "label": str(label),
-            "accepted": r.get("accepted", 0),
-            "succeeded": r.get("succeeded", 0),
-            "written": by_form.get((code, "written"), 0),
-            "oral": by_form.get((code, "oral"), 0),
-            "amount": r.get("amount") or 0,
-            "confirmation_requested": r.get("confirmation_requested", 0),
-            "confirmed": r.get("confirmed", 0),
-        }
-        for k in total:
+        row: dict[str, Any] = {"key": code, "label": str(label)}
+        for k, _label in MINISTRY_COLUMNS:
+            row[k] = r.get(k) or 0
             total[k] += row[k]
-        row["amount"] = f"{row['amount']:.2f}"
+        row["amount"] = _wan(row["amount"])
         out.append(row)
-    total["amount"] = f"{total['amount']:.2f}"
+    total["amount"] = _wan(total["amount"])
     return {"rows": out, "total": total, "screening": screening_counts(filters)}
+
+
+def _wan(yuan: Decimal | int) -> str:
+    """元 → 万元 with two decimals, as the Ministry's form asks."""
+    return f"{(Decimal(yuan) / TEN_THOUSAND).quantize(Decimal('0.01'), ROUND_HALF_UP)}"
 
 
 def columns() -> list[tuple[str, str]]:

@@ -19,6 +19,7 @@ from mediation.law.choices import (
     ROUTE_TARGET_KIND,
     Category,
     Channel,
+    EscalationKind,
     Gender,
     Network,
     OrgKind,
@@ -535,6 +536,7 @@ class FollowUpForm(forms.Form):
     escalation_signs = forms.ChoiceField(
         label=_("有无矛盾激化迹象"), choices=[*BLANK, ("false", _("无")), ("true", _("有"))]
     )
+    early_reason = forms.CharField(label=_("早于履行期限回访结案的理由"), max_length=500)
 
     def __init__(self, *args: Any, routes: Iterable[str] | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "followup")
@@ -552,6 +554,7 @@ class FollowUpForm(forms.Form):
 class RiskForm(forms.Form):
     level = forms.ChoiceField(label=_("风险等级"), choices=[*BLANK, *RiskLevel.choices])
     note = forms.CharField(label=_("风险情况"), widget=forms.Textarea(attrs={"rows": 2}))
+    kind = forms.ChoiceField(label=_("可能激化为"), choices=[*BLANK, *EscalationKind.choices])
     reported_to = forms.CharField(label=_("已报告的公安派出所（高风险必填）"), max_length=100)
     reported_at = forms.CharField(
         label=_("报告时间（高风险必填）"),

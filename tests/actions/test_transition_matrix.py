@@ -172,7 +172,7 @@ def data_for(world, name, case, people):
         "withdraw": {"note": "申请人撤回"},
         "request_confirmation": {"court": world.court.pk, "joint_application": True},
         "confirm": {},
-        "reject_confirmation": {"grounds": "违反法律强制性规定"},
+        "reject_confirmation": {"reason": "wrong_court", "grounds": "违反法律强制性规定"},
         "withdraw_confirmation": {"note": "申请人撤回申请"},
         "resume": {"note": "修改协议"},
         "reopen": {"note": "重新调解", "consent": True},
@@ -306,11 +306,19 @@ def test_every_source_state_is_accepted(world, network, monkeypatch):
             if name == "request_confirmation" and state == State.CONFIRMATION_REJECTED:
                 # re-filing follows the clerk's refusal to accept (不予受理), not a rejection
                 case = world.make_case(State.CONFIRMING, org=org)
-                case = services.perform(case, "reject_confirmation", world.clerk, {"grounds": "x"})
+                case = services.perform(
+                    case, "reject_confirmation", world.clerk, {"reason": "wrong_court"}
+                )
             if name == "close" and state in (State.AGREED, State.CONFIRMED):
                 if network == "people":
                     services.add_follow_up(
-                        case, people["mediator"], {"date": "2026-01-01", "performed": True}
+                        case,
+                        people["mediator"],
+                        {
+                            "date": timezone.localdate().isoformat(),
+                            "performed": True,
+                            "early_reason": "已提前履行",
+                        },
                     )
             if state == State.ARCHIVED:
                 continue

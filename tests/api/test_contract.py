@@ -103,10 +103,11 @@ def test_every_operation_answers_as_documented(api, world):
     assert mediator.post(f"/api/cases/{cid}/sessions/", session, format="json").status_code == 201
     r = mediator.post(
         f"/api/cases/{cid}/sessions/",
-        {**session, "held_at": "1074-02-14T06:27:03Z"},  # local mean time then: in UTC
+        {**session, "held_at": "1074-02-14T06:27:03Z"},
         format="json",
     )
-    assert r.status_code == 201 and r.json()["held_at"] == "1074-02-14T06:27:03Z"
+    # a session before the case began is refused (issue #28: dates checked)
+    assert r.status_code == 400 and "held_at" in r.json()["errors"]
     r = mediator.post(
         f"/api/cases/{cid}/risk/", {"level": "low", "note": "情绪平稳"}, format="json"
     )
@@ -145,7 +146,7 @@ def test_every_operation_answers_as_documented(api, world):
     assert judge.post("/api/tasks/999999/complete/", {}, format="json").status_code == 404
     r = mediator.post(
         f"/api/cases/{cid}/follow-ups/",
-        {"date": today.isoformat(), "performed": True},
+        {"date": today.isoformat(), "performed": True, "early_reason": "已当场履行"},
         format="json",
     )
     assert r.status_code == 201

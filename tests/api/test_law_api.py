@@ -146,7 +146,7 @@ def test_confirmation_rules(api, world):
 
 def test_clerk_refusal_is_not_accepted_and_the_mediator_refiles(api, world):
     case = world.make_case(State.CONFIRMING)
-    r = run(api(world.clerk), case, "reject_confirmation", {"grounds": "不属于本院管辖"})
+    r = run(api(world.clerk), case, "reject_confirmation", {"reason": "wrong_court"})
     assert r.status_code == 200 and r.json()["confirmation_ruling"] == "not_accepted"
     names = {t["name"] for t in r.json()["available_transitions"]}
     assert "confirm" not in names

@@ -80,7 +80,12 @@ def test_people_mediation_lifecycle_over_http(api, world):
 
     r = mediator.post(
         f"/api/cases/{cid}/follow-ups/",
-        {"date": today.isoformat(), "performed": True, "note": "已改建"},
+        {
+            "date": today.isoformat(),
+            "performed": True,
+            "note": "已改建",
+            "early_reason": "已提前改建",
+        },
         format="json",
     )
     assert r.status_code == 201, r.json()

@@ -5,6 +5,7 @@ takes is what the server takes — checked by the strict validator an integrator
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from openapi_schema_validator import OAS31Validator
 
 from mediation import policies
@@ -104,7 +105,7 @@ def test_summary_procedure_null_is_absent(api: Any, world: Any) -> None:
 
 def test_follow_up_route_null_is_documented_and_absent(api: Any, world: Any) -> None:
     case = world.make_case(State.AGREED)
-    body = {"date": "2026-11-18", "performed": True, "route": None}
+    body = {"date": timezone.localdate().isoformat(), "performed": True, "route": None}
     assert _valid("FollowUpRequest", body)
     assert not _valid("FollowUpRequest", {**body, "route": "appeal"})
     r = api(world.mediator).post(f"/api/cases/{case.pk}/follow-ups/", body, format="json")

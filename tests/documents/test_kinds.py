@@ -407,7 +407,8 @@ def test_case_file_files_every_document_in_order(world, font_mode):
     add_session(world, case, "第一次调解记录。", n=2)
     add_session(world, case, "第二次调解记录。", n=1)
     case = agree(world, case)
-    services.add_follow_up(case, world.mediator, {"date": today().isoformat(), "performed": True})
+    visit = {"date": today().isoformat(), "performed": True, "early_reason": "已当场履行"}
+    services.add_follow_up(case, world.mediator, visit)
     case = services.perform(case, "close", world.mediator, {"note": "已履行"})
     pdf = documents.render("case_file", case)
     text = pdftotext(pdf)

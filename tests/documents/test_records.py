@@ -8,6 +8,7 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.utils import timezone
 from PIL import Image
 from rest_framework.test import APIClient
 
@@ -221,7 +222,9 @@ def test_case_file_files_attachments_in_place(world, django_capture_on_commit_ca
     assert upload(client, case, "evidence", "鉴定.pdf", pdf_bytes(2)).status_code == 201
     with django_capture_on_commit_callbacks(execute=True):
         case = agree(world, case)
-        services.add_follow_up(case, world.mediator, {"date": "2026-11-20", "performed": True})
+        today = timezone.localdate().isoformat()
+        visit = {"date": today, "performed": True, "early_reason": "已付清"}
+        services.add_follow_up(case, world.mediator, visit)
         assert upload(client, case, "receipt", "收条.png", png_bytes()).status_code == 201
         case = services.perform(case, "close", world.mediator, {"note": "已履行"})
         case = services.perform(case, "archive", world.head)

@@ -158,7 +158,15 @@ def test_close_of_agreed_peoples_case_needs_follow_up(world):
     case = world.make_case(State.AGREED)
     err = refused(InvalidFields, case, "close", world.mediator, {})
     assert "回访" in err.errors["non_field_errors"][0]
-    services.add_follow_up(case, world.mediator, {"date": "2026-01-05", "performed": False})
+    services.add_follow_up(
+        case,
+        world.mediator,
+        {
+            "date": timezone.localdate().isoformat(),
+            "performed": False,
+            "early_reason": "当事人已起诉",
+        },
+    )
     assert services.perform(case, "close", world.mediator, {}).state == State.CLOSED
 
 
@@ -278,8 +286,8 @@ def test_accept_and_reassign_need_a_mediator_of_the_org(world):
 # -- transfer --------------------------------------------------------------------------
 
 
-def test_transfer_moves_org_and_network_keeps_number_and_sight(world):
-    case = world.make_case(State.MEDIATING)
+def test_transfer_moves_org_and_network_renumbers_and_keeps_sight(world):
+    case = world.make_case(State.MEDIATING, category="traffic")
     number = case.number
     case = services.perform(
         case, "transfer", world.head, {"target_org": world.traffic_police.pk, "reason": "交通事故"}
@@ -287,7 +295,8 @@ def test_transfer_moves_org_and_network_keeps_number_and_sight(world):
     assert case.state == State.REGISTERED
     assert case.org_id == world.traffic_police.pk
     assert case.network == "administrative"
-    assert case.number == number
+    # the receiving organisation numbers it; the old number stays as 原案号
+    assert case.original_number == number and "交警行调字" in case.number
     assert case.mediator_id is None and case.accepted_at is None
     assert case.registering_org_id == world.home.pk
     reasons = dict(CaseAccess.objects.filter(case=case).values_list("org_id", "reason"))
@@ -330,7 +339,7 @@ def test_transfer_by_intake_desk_and_refusals(world):
         case, "transfer", world.intake, {"target_org": world.court.pk, "reason": "诉前委派"}
     )
     assert case.network == "judicial"
-    assert "红人调字" in case.number
+    assert "红人调字" in case.original_number and case.number.startswith("（2026）红院")
 
 
 def test_transfer_keeps_priority_acceptance_limit(world):

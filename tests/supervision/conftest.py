@@ -45,7 +45,8 @@ def district(world):
     cases = {}
     a = w.make_case(State.AGREED, now=at(3, 5), amount="3000.00", parties=_parties(True))
     services.add_follow_up(a, w.mediator, {"date": "2026-03-08", "performed": False}, now=at(3, 8))
-    services.add_follow_up(a, w.mediator, {"date": "2026-03-14", "performed": True}, now=at(3, 14))
+    paid = {"date": "2026-03-14", "performed": True, "early_reason": "已提前履行完毕"}
+    services.add_follow_up(a, w.mediator, paid, now=at(3, 14))
     cases["A"] = services.perform(a, "close", w.mediator, {"note": "已履行"}, now=at(3, 15))
     cases["B"] = w.make_case(
         State.FAILED, now=at(3, 10), category="labor", amount="", parties=_parties(False)

@@ -4,6 +4,7 @@ an empty period, each filter, and the 400s for impossible filters."""
 import pytest
 
 from mediation.law.choices import State
+from mediation.models import Agreement
 from mediation.supervision.figures import parse_filters, summary
 
 from .conftest import at
@@ -21,7 +22,8 @@ def test_every_figure_of_the_whole_period(api, world, district):
     s = api(world.supervisor).get("/api/stats/summary/?from=2026-03-01&to=2026-07-31").json()
     assert s["total"] == 7
     assert counts(s["by_network"]) == {"people": 6, "administrative": 1}
-    assert counts(s["by_category"]) == {"neighbour": 6, "labor": 1}
+    # E registered at the traffic police: a traffic dispute, within its remit
+    assert counts(s["by_category"]) == {"neighbour": 5, "labor": 1, "traffic": 1}
     assert counts(s["by_channel"]) == {"walk_in": 7}
     assert counts(s["by_region"]) == {"红寺堡镇": 6, "太阳山镇": 1}
     assert [(m["key"], m["count"]) for m in s["by_month"]] == [
@@ -137,22 +139,35 @@ def test_monthly_summary_follows_every_change(api, world, district):
 
 
 def test_ministry_table(api, world, district):
+    # the agreements' own amounts (协议涉及金额), not the claims'
+    Agreement.objects.filter(case=district["A"]).update(amount="3000.00")
+    Agreement.objects.filter(case=district["C"]).update(amount="5000.00")
     t = api(world.supervisor).get("/api/stats/ministry/?from=2026-03-01&to=2026-07-31").json()
     rows = {r["key"]: r for r in t["rows"]}
     assert len(t["rows"]) == 20  # every category of the Ministry's table, zeros included
     n = rows["neighbour"]
     # accepted: A, C, D (F withdrawn and G declined before acceptance; E administrative)
     assert (n["accepted"], n["succeeded"], n["written"], n["oral"]) == (3, 2, 2, 0)
-    assert (n["amount"], n["confirmation_requested"], n["confirmed"]) == ("9000.00", 1, 1)
+    assert (n["amount"], n["confirmation_requested"], n["confirmed"]) == ("0.80", 1, 1)
+    assert (n["performed"], n["parties"]) == (1, 6)  # A performed at its last follow-up
     assert (rows["labor"]["accepted"], rows["labor"]["succeeded"]) == (1, 0)
     assert t["total"] == {
         "accepted": 4,
         "succeeded": 2,
         "written": 2,
         "oral": 0,
-        "amount": "9000.00",
+        "amount": "0.80",
+        "performed": 1,
         "confirmation_requested": 1,
         "confirmed": 1,
+        "prevented_criminal": 0,
+        "prevented_mass_petition": 0,
+        "prevented_mass_fight": 0,
+        "prevented_suicide": 0,
+        "source_applied": 4,
+        "source_proactive": 0,
+        "source_referred": 0,
+        "parties": 8,
     }
     assert t["screening"] is None  # no screening records yet: 无数据, never 0
     other = api(world.supervisor).get("/api/stats/ministry/?network=judicial").json()
@@ -180,7 +195,8 @@ def test_dashboard_page_shows_figures_charts_and_no_data(client, world, district
     empty = client.get("/supervision/?from=2025-01-01&to=2025-01-31").content.decode()
     assert empty.count("无数据") >= 6
     ministry = client.get("/supervision/ministry/?from=2026-03-01&to=2026-07-31")
-    assert "9000.00" in ministry.content.decode() and "无数据" in ministry.content.decode()
+    assert "协议涉及金额（万元）" in ministry.content.decode()
+    assert "无数据" in ministry.content.decode()
 
 
 def test_dashboard_is_for_supervisors(client, world):

@@ -120,7 +120,9 @@ def test_list_paginates(client, world):
 
 def test_list_masks_party_names_of_cases_not_handled(client, world):
     case = world.make_case()
-    services.perform(case, "transfer", world.head, {"target_org": world.other.pk, "reason": "属地"})
+    case = services.perform(
+        case, "transfer", world.head, {"target_org": world.other.pk, "reason": "属地"}
+    )
     login(client, world.mediator)  # former handler: still sees the case, masked
     page = text(client.get("/"))
     assert case.number in page
@@ -301,7 +303,7 @@ def test_session_and_follow_up_forms(client, world):
     ok = client.post(
         f"/cases/{case.pk}/sessions/",
         {
-            "session-held_at": "2026-11-20T09:30",
+            "session-held_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
             "session-place": "红寺堡镇调解室",
             "session-attendees": "双方当事人",
             "session-record": "双方同意协商。",
@@ -333,6 +335,7 @@ def test_session_and_follow_up_forms(client, world):
             # the Ministry's 回访记录 asks both (issue 28)
             "followup-satisfaction": "satisfied",
             "followup-escalation_signs": "false",
+            "followup-early_reason": "已当场付清",
         },
     )
     assert r.status_code == 302

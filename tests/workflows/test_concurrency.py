@@ -38,7 +38,9 @@ def race(calls):
 def test_one_of_two_concurrent_rulings_wins(world):
     case = world.make_case(State.CONFIRMING)
     register = CaseTask.objects.get(case=case, kind="confirmation.register")
-    complete_task(register.pk, world.clerk, {"decision": "register", "number": "民特1号"})
+    complete_task(
+        register.pk, world.clerk, {"decision": "register", "number": "（2026）宁0303民特1号"}
+    )
     decide = CaseTask.objects.get(case=case, kind="confirmation.decide")
     results = race(
         [
@@ -68,7 +70,9 @@ def test_one_of_two_concurrent_registrations_wins(world):
     results = race(
         [
             lambda n=n: complete_task(
-                register.pk, world.clerk, {"decision": "register", "number": f"民特{n}号"}
+                register.pk,
+                world.clerk,
+                {"decision": "register", "number": f"（2026）宁0303民特{n + 1}号"},
             )
             for n in range(3)
         ]

@@ -54,7 +54,7 @@ def test_limits_run_from_sign_for(world, refer, extra, last_day):
 
 
 def test_explicit_due_and_validation(world, refer, as_user):
-    case = refer(due_at="2099-03-01T12:00:00+08:00")
+    case = refer(due_at="2099-03-01T12:00:00+08:00", extension_agreed=True)
     assert Handoff.objects.get(case=case).due_at.isoformat().startswith("2099-03-01T04:00")
     case = services.perform(case, "accept", world.head, {"mediator": world.mediator.pk})
     assert case.due_at.isoformat().startswith("2099-03-01T04:00")  # the court's own date

@@ -24,7 +24,7 @@ def transfer_body(world, **overrides):
     return {
         **case_body(world.home),
         "petition_number": "宁红信转〔2026〕31号",
-        "feedback_due": "2026-12-31",
+        "feedback_due": "2026-05-29",
         "received_on": "2026-02-27",
         "petitioner_consent": True,
         **overrides,
@@ -38,9 +38,9 @@ def test_feedback_due_date_is_the_end_of_that_day(world, as_user):
     )
     assert resp.status_code == 201, resp.content
     handoff = Handoff.objects.get(case_id=resp.json()["id"], kind="petition")
-    assert timezone.localtime(handoff.due_at).isoformat() == "2026-12-31T23:59:59+08:00"
+    assert timezone.localtime(handoff.due_at).isoformat() == "2026-05-29T23:59:59+08:00"
     body = as_user(world.petition).get(f"/api/cases/{resp.json()['id']}/").json()
-    assert body["petition"]["feedback_due"] == "2026-12-31T23:59:59+08:00"
+    assert body["petition"]["feedback_due"] == "2026-05-29T23:59:59+08:00"
 
 
 @time_machine.travel(NOW, tick=False)
@@ -77,7 +77,11 @@ def test_petition_clock_is_closed_after_acceptance(world, as_user):
     mediator, petition = as_user(world.mediator), as_user(world.petition)
     resp = petition.post(
         "/api/petitions/transfers/",
-        transfer_body(world, feedback_due="2099-12-31", received_on=""),
+        transfer_body(
+            world,
+            feedback_due=(timezone.localdate() + dt.timedelta(days=30)).isoformat(),
+            received_on="",
+        ),
         format="json",
     )
     case = Case.objects.get(pk=resp.json()["id"])

@@ -94,7 +94,8 @@ def test_party_who_does_not_qualify_is_refused_with_the_article(world, centre, a
         services.perform(
             case, "refer", world.mediator, {"route": "legal_aid", "target_org": centre.pk}
         )
-    assert "法律援助法》第三十一条、第四十二条" in exc.value.errors["route"][0]
+    assert "第三十一条" in exc.value.errors["route"][0]
+    assert "法律援助法》第四十二条" in exc.value.errors["route"][0]
     assert snapshot(case) == before
     # the same through the API: 400, nothing written
     resp = as_user(world.mediator).post(
@@ -124,11 +125,30 @@ def test_legal_aid_needs_the_centre_as_target(world, centre):
     assert Case.objects.get(pk=case.pk).state == State.FAILED
 
 
-def test_elderly_party_qualifies_by_age(world, centre):
-    # 1950: over 60, derived from the ID number — a group exempt from the hardship review.
+def test_elderly_party_qualifies_without_a_fixed_living(world, centre):
+    """法律援助法 art 42 (一): age alone is not the ground — an elderly person without a
+    fixed source of living is exempt from the hardship review."""
     elderly = {**plain_party("applicant", "马建国"), "id_number": resident_id(dt.date(1950, 3, 1))}
     case = world.make_case(State.FAILED, parties=[elderly, dict(RESPONDENT)])
-    services.perform(case, "refer", world.mediator, {"route": "legal_aid", "target_org": centre.pk})
+    body = {"route": "legal_aid", "target_org": centre.pk}
+    with pytest.raises(InvalidFields):
+        services.perform(case, "refer", world.mediator, body)
+    elderly["tags"] = ["no_fixed_income"]
+    case = world.make_case(State.FAILED, parties=[elderly, dict(RESPONDENT)])
+    services.perform(case, "refer", world.mediator, body)
+    assert Case.objects.get(pk=case.pk).state == State.REFERRED
+
+
+def test_migrant_worker_qualifies_when_claiming_pay(world, centre):
+    """法律援助法 art 42 (三): a migrant worker claiming pay or injury compensation."""
+    worker = {**plain_party("applicant", "马建国"), "tags": ["migrant_worker"]}
+    case = world.make_case(State.FAILED, parties=[worker, dict(RESPONDENT)], category="labor")
+    services.perform(
+        case,
+        "refer",
+        world.mediator,
+        {"route": "legal_aid", "target_org": centre.pk},
+    )
     assert Case.objects.get(pk=case.pk).state == State.REFERRED
 
 

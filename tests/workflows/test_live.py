@@ -39,7 +39,9 @@ async def test_confirmation_handoff_is_live_on_both_sides(world):
     @sync_to_async
     def register():
         task = CaseTask.objects.get(case=case, kind="confirmation.register")
-        complete_task(task.pk, world.clerk, {"decision": "register", "number": "民特12号"})
+        complete_task(
+            task.pk, world.clerk, {"decision": "register", "number": "（2026）宁0303民特12号"}
+        )
 
     await register()
     for comm in (mediator, clerk):

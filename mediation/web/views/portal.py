@@ -4,6 +4,7 @@ import hashlib
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -71,7 +72,9 @@ def track(request: HttpRequest) -> HttpResponse:
         if over_ip or over_num:
             error, status = _("查询过于频繁，请稍后再试"), 429
         else:
-            case = Case.objects.select_related("org").filter(number=number).first()
+            # a transferred case is also found by the number the applicant was first given
+            found = Q(number=number) | Q(original_number=number)
+            case = Case.objects.select_related("org").filter(found).first()
             match = case is not None and any(
                 _normalise_phone(link.party.phone) == phone and phone
                 for link in case.case_parties.select_related("party").filter(

@@ -1,0 +1,68 @@
+"""The Ministry's table adds up over the demo data (issue #28): per row 书面 + 口头 = 调解成功,
+a refused confirmation counted once as a success, 协议涉及金额 the agreements' own amount in
+万元, the disputes' sources adding up to the accepted."""
+
+from decimal import Decimal
+
+import pytest
+
+from mediation.actions import services
+from mediation.errors import InvalidFields
+from mediation.law.choices import Network, State
+from mediation.models import Agreement, Case
+from mediation.ops import demo
+from mediation.supervision.figures import SUCCEEDED, Filters, ministry_table
+from tests.law.test_law import agreement
+
+
+@pytest.fixture
+def seeded(db):
+    demo.seed()
+    return demo
+
+
+def test_ministry_rows_add_up_over_the_demo_data(seeded, world):
+    table = ministry_table(world.supervisor, Filters(None, None, "", ""))
+    rows, total = table["rows"], table["total"]
+    assert total["succeeded"] > 0
+    for row in [*rows, total]:
+        assert row["written"] + row["oral"] == row["succeeded"], row
+        sources = row["source_applied"] + row["source_proactive"] + row["source_referred"]
+        assert sources == row["accepted"], row
+        assert row["performed"] <= row["succeeded"]
+    for key in ("succeeded", "written", "oral", "accepted", "parties"):
+        assert total[key] == sum(r[key] for r in rows), key
+    people = Case.objects.filter(network=Network.PEOPLE)
+    succeeded = people.filter(SUCCEEDED, agreements__isnull=False).distinct()
+    assert total["succeeded"] == succeeded.count()
+    # a case whose confirmation the court refused is one success, not zero nor two
+    rejected = people.filter(outcome="confirmation_rejected")
+    assert rejected.exists() and set(rejected) <= set(succeeded)
+    yuan = sum(
+        (Agreement.objects.filter(case=c).order_by("-id").first().amount or Decimal(0))
+        for c in succeeded
+    )
+    assert total["amount"] == f"{yuan / 10000:.2f}"
+    assert total["source_referred"] > 0  # petition transfers and court referrals
+
+
+def test_prevented_escalation_counts_by_kind(world):
+    case = world.make_case(State.MEDIATING)
+    with pytest.raises(InvalidFields) as err:
+        services.flag_risk(case, world.mediator, {"level": "medium", "note": "x", "kind": "riot"})
+    assert "kind" in err.value.errors
+    services.flag_risk(
+        case, world.mediator, {"level": "medium", "note": "扬言集体上访", "kind": "mass_petition"}
+    )
+    unsettled = world.make_case(State.MEDIATING)
+    services.flag_risk(unsettled, world.mediator, {"level": "low", "note": "x", "kind": "suicide"})
+    services.perform(
+        case,
+        "reach_agreement",
+        world.mediator,
+        agreement(amount="12345.00"),
+    )
+    total = ministry_table(world.supervisor, Filters(None, None, "", ""))["total"]
+    assert (total["prevented_mass_petition"], total["prevented_suicide"]) == (1, 0)
+    assert total["amount"] == "1.23"  # 12345 元 in 万元, two decimals
+    assert total["written"] + total["oral"] == total["succeeded"] == 1
