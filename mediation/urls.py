@@ -12,6 +12,7 @@ from mediation.web.views import (
     corrections,
     court,
     intake,
+    party,
     petition,
     portal,
     prevention,
@@ -67,6 +68,13 @@ urlpatterns = [
         prevention.consultation_register,
         name="consultation_register",
     ),
+    path("party/", party.party_home, name="party_home"),
+    path(
+        "party/cases/<int:pk>/notices/<slug:nid>/read/",
+        party.party_notice_read,
+        name="party_notice_read",
+    ),
+    path("party/cases/<int:pk>/evidence/", party.party_evidence, name="party_evidence"),
     path("track/", portal.track, name="track"),
     path("track/<str:token>/", portal.track_token, name="track_token"),
 ]

@@ -217,6 +217,8 @@ class EventType(models.TextChoices):
     DEADLINE_APPROACHING = "deadline.approaching", _("期限将至")
     DEADLINE_OVERDUE = "deadline.overdue", _("已超期")
     CASE_RISK_FLAGGED = "case.risk_flagged", _("矛盾激化风险")
+    # 电子送达 (CPL art 90): a party opened a notice on /party/; time and address recorded.
+    PARTY_NOTICE_READ = "party.notice_read", _("电子送达回执")
 
 
 class HandoffKind(models.TextChoices):
