@@ -75,6 +75,7 @@ urlpatterns = [
         name="party_notice_read",
     ),
     path("party/cases/<int:pk>/evidence/", party.party_evidence, name="party_evidence"),
+    path("party/cases/<int:pk>/sign/", party.party_sign, name="party_sign"),
     path("track/", portal.track, name="track"),
     path("track/<str:token>/", portal.track_token, name="track_token"),
 ]

@@ -22,12 +22,14 @@ from rest_framework.views import APIView
 
 from mediation.actions import attachments
 from mediation.actions import party_access as parties
+from mediation.actions import party_signing as signing
 from mediation.errors import InvalidFields
-from mediation.models import PartySession
+from mediation.models import PartySession, PartySignature, SignedDocument
 from mediation.ops.ratelimit import client_ip
 
 from .guards import QuotaHeaders
 from .headers import RATE_LIMIT_HEADERS
+from .signed_in import SignedInRequest
 from .views import CASE_ID, errors, json_object
 
 KEYWORD = "Party"
@@ -109,6 +111,18 @@ CASE_FIELDS: dict[str, serializers.Field] = {
         many=True,
     ),
     "notices": inline_serializer("PartyNotice", NOTICE_FIELDS, many=True),
+    "documents": inline_serializer(
+        "PartyDocumentToSign",
+        {
+            "document": serializers.ChoiceField(choices=SignedDocument.choices),
+            "title": serializers.CharField(),
+            "text": serializers.CharField(),
+            "sha256": serializers.CharField(),
+            "open": serializers.BooleanField(help_text="现在可以签署"),
+            "signed_at": serializers.DateTimeField(allow_null=True),
+        },
+        many=True,
+    ),
 }
 NOTICE_ID = OpenApiParameter("nid", str, OpenApiParameter.PATH, description="通知 id")
 PARTY_ERRORS = (401,)
@@ -188,7 +202,7 @@ class PartyCasesView(PartyView):
         tags=["party"],
     )
     def get(self, request: Request) -> Response:
-        return Response(parties.my_cases(self.session(request)))
+        return Response(signing.my_cases(self.session(request)))
 
 
 class PartyNoticeReadView(PartyView):
@@ -252,3 +266,88 @@ class PartyEvidenceView(PartyView):
             {"id": att.pk, "name": att.name, "size": att.size, "sha256": att.sha256},
             status=status.HTTP_201_CREATED,
         )
+
+
+def signature_fields() -> dict[str, serializers.Field]:
+    return {
+        "id": serializers.IntegerField(),
+        "document": serializers.ChoiceField(choices=SignedDocument.choices),
+        "party": serializers.IntegerField(),
+        "method": serializers.CharField(),
+        "sha256": serializers.CharField(),
+        "signed_at": serializers.DateTimeField(),
+    }
+
+
+TextChangedSerializer = inline_serializer(
+    "TextChanged",
+    {
+        "detail": serializers.CharField(),
+        "errors": serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
+        "current_state": serializers.CharField(),
+        "text": serializers.CharField(required=False, help_text="更正后的文本"),
+        "sha256": serializers.CharField(required=False, help_text="更正后文本的 SHA-256"),
+    },
+)
+
+
+def signature_json(signature: PartySignature) -> dict[str, Any]:
+    return {
+        "id": signature.pk,
+        "document": signature.document,
+        "party": signature.party_id,
+        "method": signature.method,
+        "sha256": signature.text_sha256,
+        "signed_at": timezone.localtime(signature.signed_at).isoformat(),
+    }
+
+
+class PartyConfirmView(PartyView):
+    @extend_schema(
+        operation_id="party_confirm",
+        summary="当事人确认并签署调解协议或司法确认申请（文本已更正则 409 并给出新文本）",
+        parameters=[CASE_ID],
+        request=inline_serializer(
+            "PartyConfirmRequest",
+            {
+                "document": serializers.ChoiceField(choices=SignedDocument.choices),
+                "sha256": serializers.CharField(help_text="所阅读文本的 SHA-256"),
+                "signature": serializers.CharField(help_text="data:image/png;base64,…"),
+            },
+        ),
+        responses={
+            201: inline_serializer("PartySignature", signature_fields(), many=True),
+            409: TextChangedSerializer,
+            **errors(400, 404, 415, *PARTY_ERRORS),
+        },
+        tags=["party"],
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        done = signing.sign_online(
+            self.session(request), pk, json_object(request), client_ip(request)
+        )
+        return Response([signature_json(s) for s in done], status=status.HTTP_201_CREATED)
+
+
+class PaperSignatureView(APIView):
+    @extend_schema(
+        operation_id="case_paper_signature",
+        summary="登记当事人纸质签署（扫描件为已上传的案件材料）",
+        parameters=[CASE_ID],
+        request=inline_serializer(
+            "PaperSignatureRequest",
+            {
+                "party": serializers.IntegerField(),
+                "document": serializers.ChoiceField(choices=SignedDocument.choices),
+                "attachment": serializers.IntegerField(),
+            },
+        ),
+        responses={
+            201: inline_serializer("PaperSignature", signature_fields()),
+            **errors(400, 403, 404, 409, 415, 401, 405),
+        },
+        tags=["cases"],
+    )
+    def post(self, request: SignedInRequest, pk: int) -> Response:
+        signature = signing.record_paper(pk, request.user, json_object(request))
+        return Response(signature_json(signature), status=status.HTTP_201_CREATED)

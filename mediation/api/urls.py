@@ -28,6 +28,14 @@ urlpatterns = [
         name="api-party-notice-read",
     ),
     path(
+        "party/cases/<id:pk>/confirm/", party.PartyConfirmView.as_view(), name="api-party-confirm"
+    ),
+    path(
+        "cases/<id:pk>/paper-signatures/",
+        party.PaperSignatureView.as_view(),
+        name="api-case-paper-signature",
+    ),
+    path(
         "party/cases/<id:pk>/attachments/",
         party.PartyEvidenceView.as_view(),
         name="api-party-evidence",

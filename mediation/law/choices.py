@@ -219,6 +219,7 @@ class EventType(models.TextChoices):
     CASE_RISK_FLAGGED = "case.risk_flagged", _("矛盾激化风险")
     # 电子送达 (CPL art 90): a party opened a notice on /party/; time and address recorded.
     PARTY_NOTICE_READ = "party.notice_read", _("电子送达回执")
+    PARTY_SIGNED = "party.signed", _("当事人签署")
 
 
 class HandoffKind(models.TextChoices):

@@ -30,7 +30,15 @@ from mediation.models.handoffs import Deadline, Handoff
 from mediation.models.idempotency import IdempotencyKey
 from mediation.models.organisations import Membership, Organization
 from mediation.models.parties import CaseParty, Party
-from mediation.models.party_access import PartyCode, PartySession, SmsMessage, SmsStatus
+from mediation.models.party_access import (
+    PartyCode,
+    PartySession,
+    PartySignature,
+    SignedDocument,
+    SignMethod,
+    SmsMessage,
+    SmsStatus,
+)
 from mediation.models.prevention import Consultation, ScreeningFinding, ScreeningRound
 from mediation.models.records import Agreement, Attachment, Document, FollowUp, MediationSession
 from mediation.models.supervision import (
@@ -78,9 +86,12 @@ __all__ = [
     "Party",
     "PartyCode",
     "PartySession",
+    "PartySignature",
     "PasswordHistory",
     "ScreeningFinding",
     "ScreeningRound",
+    "SignMethod",
+    "SignedDocument",
     "SmsMessage",
     "SmsStatus",
     "StatCursor",

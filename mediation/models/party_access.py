@@ -2,6 +2,7 @@
 and the text messages the system sends (an outbox: a message the gateway did not take stays
 queued and is retried, never lost)."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -65,3 +66,42 @@ class SmsMessage(models.Model):
         verbose_name_plural = _("短信")
         ordering = ["id"]
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="sms_due")]
+
+
+class SignedDocument(models.TextChoices):
+    AGREEMENT = "agreement", _("调解协议书")
+    CONFIRMATION_APPLICATION = "confirmation_application", _("司法确认申请书")
+
+
+class SignMethod(models.TextChoices):
+    ONLINE = "online", _("网上签署")
+    PAPER = "paper", _("纸质签署")
+
+
+class PartySignature(models.Model):
+    """A party's confirmation of a document's text: online (the signature image as PNG, with
+    the time, the address and the SHA-256 of the text read) or on paper (the scan recorded
+    by the mediator). It holds only for the text it names: a corrected text has another
+    hash, and the party is asked again."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="party_signatures")
+    party = models.ForeignKey(
+        "mediation.Party", on_delete=models.PROTECT, related_name="signatures"
+    )
+    document = models.CharField(max_length=32, choices=SignedDocument.choices)
+    method = models.CharField(max_length=8, choices=SignMethod.choices)
+    text_sha256 = models.CharField(max_length=64)
+    image = models.FileField(max_length=200, blank=True)
+    attachment = models.ForeignKey(
+        "mediation.Attachment", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_at = models.DateTimeField()
+    address = models.CharField(max_length=64, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("当事人签署")
+        verbose_name_plural = _("当事人签署")
+        ordering = ["id"]

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mediation import documents, policies
-from mediation.actions import party_access, services
+from mediation.actions import party_access, party_signing, services
 from mediation.api.serializers import petition_json
 from mediation.law import clocks
 from mediation.law.choices import (
@@ -253,6 +253,7 @@ def detail_context(
         "attachments": list(case.attachments.all()),
         "party_online": {
             "receipts": party_access.receipts(case),
+            "signatures": party_signing.signature_rows(case),
             "sms": list(case.sms_messages.order_by("-id")[:20]) if full else [],
         },
         "attachment_kinds": AttachmentKind.choices if may_record else None,

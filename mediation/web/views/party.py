@@ -11,7 +11,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from mediation.actions import party_access as parties
-from mediation.errors import DomainError, InvalidFields, NotVisible
+from mediation.actions import party_signing as signing
+from mediation.errors import DomainError, InvalidFields, NotVisible, StateConflict
 from mediation.models import PartySession
 from mediation.ops.ratelimit import client_ip
 
@@ -40,7 +41,7 @@ def party_home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "party/home.html",
-        {"cases": parties.my_cases(session), "message": request.session.pop("party_msg", "")},
+        {"cases": signing.my_cases(session), "message": request.session.pop("party_msg", "")},
     )
 
 
@@ -103,6 +104,26 @@ def party_evidence(request: HttpRequest, pk: int) -> HttpResponse:
         request.session["party_msg"] = _("证据材料已提交")
     except NotVisible:
         return render(request, "404.html", status=404)
+    except InvalidFields as exc:
+        request.session["party_msg"] = _first_error(exc)
+    return HttpResponseRedirect(reverse("party_home") + f"#case-{pk}")
+
+
+@require_POST
+def party_sign(request: HttpRequest, pk: int) -> HttpResponse:
+    """The signature pad's form: the drawn PNG (filled in by party.js), the document and
+    the hash of the text the party read."""
+    session = _session(request)
+    if session is None:
+        return HttpResponseRedirect(reverse("party_home"))
+    body = {key: request.POST.get(key, "") for key in ("document", "sha256", "signature")}
+    try:
+        signing.sign_online(session, pk, body, client_ip(request))
+        request.session["party_msg"] = _("已签署")
+    except NotVisible:
+        return render(request, "404.html", status=404)
+    except StateConflict as exc:
+        request.session["party_msg"] = exc.detail
     except InvalidFields as exc:
         request.session["party_msg"] = _first_error(exc)
     return HttpResponseRedirect(reverse("party_home") + f"#case-{pk}")
