@@ -491,6 +491,10 @@ SMS_HTTP_URL = env.str("SMS_HTTP_URL", default="")
 SMS_HTTP_KEY = env.str("SMS_HTTP_KEY", default="")
 SMS_HTTP_TEMPLATE_ID = env.str("SMS_HTTP_TEMPLATE_ID", default="")
 SMS_HTTP_TIMEOUT_SECONDS = env.float("SMS_HTTP_TIMEOUT_SECONDS", default=5.0)
+# The organisation's PAdES key and certificate (PEM) for signed agreements; empty: a
+# self-signed demo pair made under MEDIA_ROOT/signing/ on first use.
+SIGNING_KEY_FILE = env.str("SIGNING_KEY_FILE", default="")
+SIGNING_CERT_FILE = env.str("SIGNING_CERT_FILE", default="")
 # A message the gateway refused is retried with backoff this many times, then marked failed.
 SMS_MAX_ATTEMPTS = env.int("SMS_MAX_ATTEMPTS", default=8)
 if SMS_BACKEND == "http" and not SMS_HTTP_URL:

@@ -27,6 +27,7 @@ from mediation.errors import InvalidFields, NotVisible
 from mediation.events import record_event
 from mediation.law.choices import AttachmentKind, EventType, PartyRole, State
 from mediation.law.identity import display_name, mask_name
+from mediation.law.signing import agreement_text
 from mediation.models import (
     Attachment,
     Case,
@@ -221,22 +222,6 @@ def party_case(session: PartySession, case_id: object) -> tuple[Case, list[CaseP
 
 def _local(value: dt.datetime) -> str:
     return timezone.localtime(value).strftime("%Y年%m月%d日 %H:%M")
-
-
-def agreement_text(case: Case) -> tuple[str, str] | None:
-    """The latest agreement's text and its SHA-256 (what a party reads and confirms)."""
-    agreement = case.agreements.order_by("-id").first()
-    if agreement is None:
-        return None
-    parts = [
-        (_("纠纷主要事实、争议事项"), agreement.facts),
-        (_("各方当事人的责任"), agreement.responsibilities),
-        (_("协议内容"), agreement.terms),
-        (_("履行方式"), agreement.performance_method),
-        (_("履行期限"), agreement.performance_due.isoformat()),
-    ]
-    text = "\n".join(f"{label}：{value}" for label, value in parts if value)
-    return text, hashlib.sha256(text.encode()).hexdigest()
 
 
 def notices(case: Case) -> list[Notice]:

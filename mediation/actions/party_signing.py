@@ -9,8 +9,9 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-import hashlib
+import functools
 import io
+import logging
 import secrets
 from typing import TYPE_CHECKING, Any
 
@@ -19,11 +20,14 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from mediation import policies
+from mediation.documents import pades
 from mediation.errors import InvalidFields, NotPermitted, NotVisible, StateConflict, TextChanged
 from mediation.events import record_event
-from mediation.law.choices import EventType, PartyRole, State
+from mediation.law.choices import EventType, State
+from mediation.law.signing import agreement_text, document_text, valid_signatures
 from mediation.models import (
     Attachment,
     Case,
@@ -34,12 +38,13 @@ from mediation.models import (
     SignMethod,
 )
 
-from .party_access import agreement_text, party_case
 from .party_access import my_cases as cases_of
+from .party_access import party_case
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
+log = logging.getLogger(__name__)
 MAX_SIGNATURE_BYTES = 200 * 1024
 MAX_SIGNATURE_PIXELS = 2000 * 1000
 PNG_PREFIX = "data:image/png;base64,"
@@ -49,26 +54,6 @@ SIGNING_STATES = {
     SignedDocument.AGREEMENT: {State.AGREED},
     SignedDocument.CONFIRMATION_APPLICATION: {State.AGREED, State.CONFIRMATION_REJECTED},
 }
-
-
-def document_text(case: Case, document: str) -> tuple[str, str] | None:
-    """The text a party confirms and its SHA-256; None when there is none yet. The joint
-    application names the agreement's hash, so a corrected agreement voids both."""
-    agreement = agreement_text(case)
-    if agreement is None:
-        return None
-    if document == SignedDocument.AGREEMENT:
-        return agreement
-    applicants = "、".join(
-        link.party.name
-        for link in case.case_parties.select_related("party").order_by("position", "id")
-        if link.role in (PartyRole.APPLICANT, PartyRole.RESPONDENT)
-    )
-    text = _(
-        "申请人%(names)s经%(org)s主持调解，达成调解协议（协议文本SHA-256：%(sha)s）。"
-        "依照《中华人民共和国民事诉讼法》第二百零五条，申请人共同申请人民法院确认该调解协议有效。"
-    ) % {"names": applicants, "org": case.org.name, "sha": agreement[1]}
-    return text, hashlib.sha256(text.encode()).hexdigest()
 
 
 def check_signature_image(value: object) -> bytes:
@@ -142,13 +127,24 @@ def sign_online(
                 raise TextChanged(
                     _("文本已更正，请重新阅读后签署"), case.state, current[0], current[1]
                 )
-            return [
+            done = [
                 _record(case, link, document, current[1], now, address, image=stored)
                 for link in mine
             ]
+            if document == SignedDocument.AGREEMENT:
+                # the last party's signature: the organisation signs the stored PDF
+                transaction.on_commit(functools.partial(_sign_pdf, case.pk))
+            return done
     except Exception:
         default_storage.delete(stored)
         raise
+
+
+def _sign_pdf(case_id: int) -> None:
+    try:
+        pades.sign_agreement(case_id)
+    except Exception:  # the signatures stand; the signed PDF is made again on the next
+        log.exception("signing the agreement PDF of case %s failed", case_id)
 
 
 def _record(
@@ -234,17 +230,6 @@ def record_paper(
         return _record(case, link, document, current[1], now, "", attachment=att, user=user)
 
 
-def valid_signatures(case: Case, document: str) -> dict[int, PartySignature]:
-    """Party id → their signature of the document's current text (the latest one)."""
-    current = document_text(case, document)
-    if current is None:
-        return {}
-    out: dict[int, PartySignature] = {}
-    for signature in case.party_signatures.filter(document=document, text_sha256=current[1]):
-        out[signature.party_id] = signature
-    return out
-
-
 def signature_rows(case: Case) -> list[dict[str, Any]]:
     """Who has signed what (the mediator's case page, the party's page): per party and
     document the signature of the current text, or a note that an older one was voided."""
@@ -305,3 +290,30 @@ def my_cases(session: PartySession) -> list[dict[str, Any]]:
     for row in rows:
         row["documents"] = to_sign(cases[row["id"]], [me["party"] for me in row["me"]])
     return rows
+
+
+METHOD_LABELS = {
+    "online": gettext_lazy("本人网上确认"),
+    "paper": gettext_lazy("本人纸质签名（扫描件已登记）"),
+    "paper_all": gettext_lazy("纸质申请书签名（调解员记录）"),
+}
+
+
+def application_rows(case: Case) -> list[dict[str, Any]]:
+    """How each applicant applied for judicial confirmation, as the latest request
+    recorded it (the court's clerk reads this on the case page)."""
+    event = (
+        case.events.filter(
+            type=EventType.CASE_TRANSITIONED, payload__data__transition="request_confirmation"
+        )
+        .order_by("-id")
+        .first()
+    )
+    if event is None:
+        return []
+    applied = event.payload.get("data", {}).get("applied") or {}
+    names = dict(case.case_parties.values_list("party_id", "party__name"))
+    return [
+        {"party_name": names.get(int(pk), ""), "method": METHOD_LABELS.get(how, how)}
+        for pk, how in applied.items()
+    ]

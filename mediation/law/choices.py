@@ -285,6 +285,8 @@ class AttachmentKind(models.TextChoices):
     EVIDENCE = "evidence", _("证据材料")
     RECEIPT = "receipt", _("履行凭证")
     OTHER = "other", _("其他材料")
+    # the paper joint application for judicial confirmation, signed by every applicant
+    SIGNED_APPLICATION = "signed_application", _("司法确认申请书签名件")
 
 
 @functools.cache

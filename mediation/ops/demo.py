@@ -404,7 +404,7 @@ def drive(
         return
     judicial = case.network == "judicial"
     if target in (State.CONFIRMING, State.CONFIRMED, State.CONFIRMATION_REJECTED) and not judicial:
-        application = {"court": court.pk, "joint_application": True}
+        application = {"court": court.pk, "joint_application": True, "paper_signatures": True}
         if case.category in STATUS_OR_TITLE_CATEGORIES:
             application.update(concerns_status=False, concerns_title=False)
         step("request_confirmation", mediator, application)

@@ -130,7 +130,7 @@ def test_every_operation_answers_as_documented(api, world):
     assert r.status_code == 200
     r = mediator.post(
         f"/api/cases/{cid}/transitions/request_confirmation/",
-        {"court": world.court.pk, "joint_application": True},
+        {"court": world.court.pk, "joint_application": True, "paper_signatures": True},
         format="json",
     )
     assert r.status_code == 200

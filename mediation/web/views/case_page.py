@@ -254,6 +254,7 @@ def detail_context(
         "party_online": {
             "receipts": party_access.receipts(case),
             "signatures": party_signing.signature_rows(case),
+            "application": party_signing.application_rows(case),
             "sms": list(case.sms_messages.order_by("-id")[:20]) if full else [],
         },
         "attachment_kinds": AttachmentKind.choices if may_record else None,
