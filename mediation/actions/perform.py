@@ -27,7 +27,7 @@ from mediation.models import Case, CaseAccess, case_sql
 from mediation.models.case_sql import StaleCase
 from mediation.supervision.complaints import warnings_for
 
-from . import agreements, handoffs
+from . import agreements, handoffs, party_notify
 from .base import CaseRef, _in_transaction_hooks, grant_access, load_for_update
 
 if TYPE_CHECKING:
@@ -118,6 +118,7 @@ def _perform_atomic(
             fn(case, name, user, now)
         # The documents of this event are written once it commits (records, not views).
         records.after_event(case, name, written[0])
+        party_notify.after_transition(case, name)
     return case
 
 
