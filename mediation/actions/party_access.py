@@ -220,6 +220,15 @@ def party_case(session: PartySession, case_id: object) -> tuple[Case, list[CaseP
     return links[0].case, links
 
 
+# A fixed +08:00: Asia/Shanghai's historic offsets (LMT +08:05:43) are no RFC 3339 offset.
+_CST = dt.timezone(dt.timedelta(hours=8))
+
+
+def iso(value: dt.datetime) -> str:
+    """An instant as RFC 3339 with China's offset, for the party API."""
+    return value.astimezone(_CST).isoformat()
+
+
 def _local(value: dt.datetime) -> str:
     return timezone.localtime(value).strftime("%Y年%m月%d日 %H:%M")
 
@@ -254,7 +263,7 @@ def notices(case: Case) -> list[Notice]:
                 % {"at": _local(session.held_at), "place": session.place},
                 session.created_at,
                 extra={
-                    "time": timezone.localtime(session.held_at).isoformat(),
+                    "time": iso(session.held_at),
                     "place": session.place,
                 },
             )
@@ -346,8 +355,8 @@ def case_view(case: Case, mine: list[CaseParty]) -> dict[str, Any]:
                 "kind": n.kind,
                 "title": n.title,
                 "text": n.text,
-                "issued_at": timezone.localtime(n.issued_at).isoformat(),
-                "read_at": timezone.localtime(n.read_at).isoformat() if n.read_at else None,
+                "issued_at": iso(n.issued_at),
+                "read_at": iso(n.read_at) if n.read_at else None,
                 **n.extra,
             }
             for n in items

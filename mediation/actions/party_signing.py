@@ -38,8 +38,8 @@ from mediation.models import (
     SignMethod,
 )
 
+from .party_access import iso, party_case
 from .party_access import my_cases as cases_of
-from .party_access import party_case
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -277,7 +277,7 @@ def to_sign(case: Case, party_ids: list[int]) -> list[dict[str, Any]]:
                 "text": current[0],
                 "sha256": current[1],
                 "open": case.state in SIGNING_STATES[document],
-                "signed_at": timezone.localtime(mine[0].signed_at).isoformat() if mine else None,
+                "signed_at": iso(mine[0].signed_at) if mine else None,
             }
         )
     return out

@@ -7,7 +7,6 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
@@ -176,7 +175,7 @@ class PartySessionView(QuotaHeaders):
         session = parties.session_for(token)
         assert session is not None
         return Response(
-            {"token": token, "expires_at": timezone.localtime(session.expires_at).isoformat()},
+            {"token": token, "expires_at": parties.iso(session.expires_at)},
             status=status.HTTP_201_CREATED,
         )
 
@@ -222,7 +221,7 @@ class PartyNoticeReadView(PartyView):
     )
     def post(self, request: Request, pk: int, nid: str) -> Response:
         at = parties.read_notice(self.session(request), pk, nid, client_ip(request))
-        return Response({"notice": nid, "read_at": timezone.localtime(at).isoformat()})
+        return Response({"notice": nid, "read_at": parties.iso(at)})
 
 
 class PartyEvidenceView(PartyView):
@@ -298,7 +297,7 @@ def signature_json(signature: PartySignature) -> dict[str, Any]:
         "party": signature.party_id,
         "method": signature.method,
         "sha256": signature.text_sha256,
-        "signed_at": timezone.localtime(signature.signed_at).isoformat(),
+        "signed_at": parties.iso(signature.signed_at),
     }
 
 

@@ -184,7 +184,10 @@ def test_applicants_both_sides_or_one_side_with_consent(world):
     err = refused(case, "request_confirmation", world.mediator, {"court": world.court.pk})
     assert "applicants" in err.errors
     case = services.perform(
-        case, "request_confirmation", world.mediator, {**body, "consent_of": [ids["respondent"]]}
+        case,
+        "request_confirmation",
+        world.mediator,
+        {**body, "consent_of": [ids["respondent"]], "paper_signatures": True},
     )
     assert case.confirmation_applicants == [ids["applicant"]]
     assert case.confirmation_consent_of == [ids["respondent"]]
