@@ -17,6 +17,7 @@ from mediation.law.choices import Category, Channel, FailReason, OrgKind, ReferR
 from mediation.law.identity import id_check_char
 from mediation.law.transitions import STATUS_OR_TITLE_CATEGORIES
 from mediation.models import Case, MediatorProfile, Membership, Organization
+from mediation.ops import demo_parties
 from mediation.prevention import records as prevention
 from workflows.models import CaseTask
 from workflows.services import complete_task
@@ -495,6 +496,7 @@ def seed(stdout: TextIO | None = None, count: int = len(PLAN)) -> dict[str, int]
         drive(case, target, rng, users, orgs, start)
         created += 1
     seed_prevention(rng, users, orgs, now)
+    created += demo_parties.seed_online_dispute(users, orgs, _person, drive) is not None
     return {"organizations": len(orgs), "cases_created": created}
 
 
