@@ -140,6 +140,13 @@ def sign_online(
         raise
 
 
+def sign_application_pdf(case_id: int) -> None:
+    try:
+        pades.sign_application(case_id)
+    except Exception:  # the application stands; its signed PDF is not essential to it
+        log.exception("signing the application PDF of case %s failed", case_id)
+
+
 def _sign_pdf(case_id: int) -> None:
     try:
         pades.sign_agreement(case_id)

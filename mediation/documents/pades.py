@@ -109,7 +109,7 @@ def signature_page(case: Case, signatures: list[PartySignature], sha: str) -> by
     height = A4[1]
     y = height - 30 * mm
     page.setFont(font, 14)
-    page.drawString(25 * mm, y, "当事人签名（网上签署）")
+    page.drawString(25 * mm, y, "当事人签名")
     page.setFont(font, 9)
     y -= 8 * mm
     page.drawString(25 * mm, y, f"{case.number}  协议文本SHA-256：{sha}")
@@ -222,23 +222,35 @@ def check_json(doc: Document, checks: list[Check]) -> dict[str, Any]:
 
 
 def sign_agreement(case_id: int) -> Document | None:
-    """Once every party has signed the agreement's current text: its stored PDF with the
-    signature page, signed, stored as a new version. Idempotent: an agreement whose
-    latest version is already signed is left alone."""
+    """Once every party has signed the agreement's current text."""
     case = Case.objects.select_related("org").get(pk=case_id)
-    current = document_text(case, "agreement")
-    signed = valid_signatures(case, "agreement")
-    party_ids = set(case.case_parties.values_list("party_id", flat=True))
+    return _sign_stored(
+        case, "agreement", set(case.case_parties.values_list("party_id", flat=True))
+    )
+
+
+def sign_application(case_id: int) -> Document | None:
+    """Once the court has the joint application and every applicant confirmed it."""
+    case = Case.objects.select_related("org").get(pk=case_id)
+    return _sign_stored(case, "confirmation_application", set(case.confirmation_applicants or []))
+
+
+def _sign_stored(case: Case, kind: str, party_ids: set[int]) -> Document | None:
+    """The stored PDF of `kind` with the signature page, signed, as a new version; only
+    when each of `party_ids` has signed the current text. Idempotent: a latest version
+    already signed is left alone (a correction makes a new unsigned version first)."""
+    current = document_text(case, kind)
+    signed = valid_signatures(case, kind)
     if current is None or not party_ids or not party_ids <= set(signed):
         return None
-    docs = ensure(case, "agreement")
+    docs = ensure(case, kind)
     if not docs:
         return None
     doc = docs[-1]
     if doc.reason == "signed":
         return doc
-    ordered = [signed[pk] for pk in sorted(signed) if pk in party_ids]
+    ordered = [signed[pk] for pk in sorted(party_ids)]
     page = signature_page(case, ordered, current[1])
     full = sign_pdf(_append(read(doc, full=True), page), case)
     masked = sign_pdf(_append(read(doc, full=False), page), case)
-    return store(case, "agreement", doc.subject, full, masked, doc.title, reason="signed")
+    return store(case, kind, doc.subject, full, masked, doc.title, reason="signed")

@@ -5,6 +5,7 @@ signed application it can verify."""
 from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
+from mediation.documents import pades
 from mediation.law.choices import State
 from mediation.models import Case, Document, Organization
 from mediation.ops import demo_parties
@@ -42,7 +43,9 @@ def test_the_demo_dispute_is_signed_and_applied_for_from_phones(
         format="json",
     )
     assert r.status_code == 200, r.content
+    pades.sign_application(case.pk)  # what the request's on-commit hook does
     clerk = APIClient()
     clerk.credentials(HTTP_AUTHORIZATION=f"Token {token_for(User.objects.get(username='clerk'))}")
-    body = clerk.get(f"/api/cases/{case.pk}/documents/agreement.pdf/verify").json()
-    assert body["signed"] and body["intact"]
+    for kind in ("agreement", "confirmation_application"):
+        body = clerk.get(f"/api/cases/{case.pk}/documents/{kind}.pdf/verify").json()
+        assert body["signed"] and body["intact"], kind
