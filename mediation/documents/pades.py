@@ -144,6 +144,25 @@ def _append(pdf: bytes, extra: bytes) -> bytes:
     return buf.getvalue()
 
 
+_signers: dict[tuple[str, float, str, float], Any] = {}
+
+
+def _signer(key_path: Path, cert_path: Path) -> Any:
+    """The loaded signer, once per process and key file version: loading checks the RSA
+    key, which costs more than the signature itself."""
+    from pyhanko.sign import signers  # lazy: pyHanko loads for signing
+
+    cache_key = (str(key_path), key_path.stat().st_mtime, str(cert_path), cert_path.stat().st_mtime)
+    signer = _signers.get(cache_key)
+    if signer is None:
+        signer = signers.SimpleSigner.load(str(key_path), str(cert_path))
+        if signer is None:
+            raise ValueError("the signing key or certificate cannot be read")
+        _signers.clear()
+        _signers[cache_key] = signer
+    return signer
+
+
 def sign_pdf(pdf: bytes, case: Case) -> bytes:
     """The PDF with the organisation's PAdES signature (an incremental update)."""
     from pyhanko.pdf_utils.incremental_writer import (  # lazy: pyHanko loads for signing
@@ -151,9 +170,7 @@ def sign_pdf(pdf: bytes, case: Case) -> bytes:
     )
     from pyhanko.sign import fields, signers
 
-    key_path, cert_path = ensure_pair()
-    signer = signers.SimpleSigner.load(str(key_path), str(cert_path))
-    assert signer is not None
+    signer = _signer(*ensure_pair())
     meta = signers.PdfSignatureMetadata(
         field_name=FIELD,
         subfilter=fields.SigSeedSubFilter.PADES,
@@ -162,7 +179,9 @@ def sign_pdf(pdf: bytes, case: Case) -> bytes:
         location=case.org.region or case.org.name,
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-    return signers.sign_pdf(writer, meta, signer=signer).getvalue()
+    # A fixed reservation: pyHanko otherwise signs once more only to measure the size.
+    out = signers.PdfSigner(meta, signer=signer).sign_pdf(writer, bytes_reserved=16384)
+    return out.getvalue()
 
 
 @dataclass
