@@ -496,7 +496,8 @@ def seed(stdout: TextIO | None = None, count: int = len(PLAN)) -> dict[str, int]
         drive(case, target, rng, users, orgs, start)
         created += 1
     seed_prevention(rng, users, orgs, now)
-    created += demo_parties.seed_online_dispute(users, orgs, _person, drive) is not None
+    # beside the plan: the dispute whose parties take part online (§12.2)
+    demo_parties.seed_online_dispute(users, orgs, _person, drive)
     return {"organizations": len(orgs), "cases_created": created}
 
 
