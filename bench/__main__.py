@@ -5,7 +5,7 @@ import os
 import sys
 import time
 
-ALL = ["transitions", "api", "ws", "pdf", "stats", "calendar", "idempotency", "webhooks"]
+ALL = ["transitions", "api", "ws", "pdf", "stats", "calendar", "idempotency", "webhooks", "parties"]
 
 
 def main(argv):

@@ -527,6 +527,32 @@ PORTAL_RATE_PER_CASE = env.int("PORTAL_RATE_PER_CASE", default=5)
 # Online applications (网上申请调解) per client address and window.
 PORTAL_APPLY_PER_IP = env.int("PORTAL_APPLY_PER_IP", default=5)
 
+# The parties' sign-in (DESIGN.md §12.2): codes asked per phone and per address in a window,
+# and how long a signed-in party stays signed in.
+PARTY_CODE_PER_PHONE = env.int("PARTY_CODE_PER_PHONE", default=5)
+PARTY_CODE_PER_IP = env.int("PARTY_CODE_PER_IP", default=20)
+PARTY_CODE_WINDOW_SECONDS = env.int("PARTY_CODE_WINDOW_SECONDS", default=60 * 60)
+PARTY_SESSION_MINUTES = env.int("PARTY_SESSION_MINUTES", default=120)
+# Text messages (mediation/ops/sms.py): file (JSON lines, the default: nothing to set up),
+# console (development) or http (a gateway: URL, key, template id).
+SMS_BACKEND = env.str("SMS_BACKEND", default="file")
+if SMS_BACKEND not in {"file", "console", "http"}:
+    raise ImproperlyConfigured("SMS_BACKEND must be 'file', 'console' or 'http'")
+# Empty: media/sms.jsonl under MEDIA_ROOT.
+SMS_FILE_PATH = env.str("SMS_FILE_PATH", default="")
+SMS_HTTP_URL = env.str("SMS_HTTP_URL", default="")
+SMS_HTTP_KEY = env.str("SMS_HTTP_KEY", default="")
+SMS_HTTP_TEMPLATE_ID = env.str("SMS_HTTP_TEMPLATE_ID", default="")
+SMS_HTTP_TIMEOUT_SECONDS = env.float("SMS_HTTP_TIMEOUT_SECONDS", default=5.0)
+# The organisation's PAdES key and certificate (PEM) for signed agreements; empty: a
+# self-signed demo pair made under MEDIA_ROOT/signing/ on first use.
+SIGNING_KEY_FILE = env.str("SIGNING_KEY_FILE", default="")
+SIGNING_CERT_FILE = env.str("SIGNING_CERT_FILE", default="")
+# A message the gateway refused is retried with backoff this many times, then marked failed.
+SMS_MAX_ATTEMPTS = env.int("SMS_MAX_ATTEMPTS", default=8)
+if SMS_BACKEND == "http" and not SMS_HTTP_URL:
+    raise ImproperlyConfigured("SMS_BACKEND=http needs SMS_HTTP_URL")
+
 # Supervision (DESIGN.md §8): how many complaints one address may file per window. (The
 # time limit for handling one is a TimeLimit row, stage complaint_handle.)
 COMPLAINT_RATE_PER_IP = env.int("COMPLAINT_RATE_PER_IP", default=5)

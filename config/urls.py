@@ -10,7 +10,7 @@ from rest_framework.request import Request
 import config.converters  # noqa: F401  (<id:…>)
 from config.enrolment import enrol_view
 from mediation.api.attachments import AttachmentDownloadView, AttachmentUploadView
-from mediation.documents.views import document_pdf
+from mediation.documents.views import document_pdf, document_verify
 from mediation.ops.health import healthz, readyz
 from mediation.ops.metrics import metrics_view
 from workflows.pages import task_complete, task_list
@@ -54,6 +54,11 @@ urlpatterns = [
             )
         ),
         name="api-docs",
+    ),
+    path(
+        "api/cases/<id:pk>/documents/<str:kind>.pdf/verify",
+        document_verify,
+        name="case-document-verify",
     ),
     path("api/cases/<id:pk>/documents/<str:kind>.pdf", document_pdf, name="case-document"),
     path(

@@ -54,6 +54,16 @@ class NumberTaken(StateConflict):
         self.existing_case = {"id": case_id, "number": case_number}
 
 
+class TextChanged(StateConflict):
+    """409: a party signed a text that has changed since they read it; carries the text
+    and its SHA-256 as they are now, so the party reads it again (DESIGN.md §12.2)."""
+
+    def __init__(self, detail: str, current_state: str, text: str, sha256: str) -> None:
+        super().__init__(detail, current_state, {"sha256": [detail]})
+        self.text = text
+        self.sha256 = sha256
+
+
 class KeyReused(DomainError):
     """422: an Idempotency-Key sent again with another request (DESIGN.md §12.3)."""
 

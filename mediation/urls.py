@@ -12,6 +12,7 @@ from mediation.web.views import (
     corrections,
     court,
     intake,
+    party,
     petition,
     portal,
     prevention,
@@ -72,6 +73,14 @@ urlpatterns = [
     path("subsidies/", subsidies.subsidy_sheet, name="subsidy_sheet"),
     path("supervision/trainings/", training.training_page, name="training_page"),
     path("cases/<int:pk>/subsidy/", subsidies.case_subsidy, name="case_subsidy"),
+    path("party/", party.party_home, name="party_home"),
+    path(
+        "party/cases/<int:pk>/notices/<slug:nid>/read/",
+        party.party_notice_read,
+        name="party_notice_read",
+    ),
+    path("party/cases/<int:pk>/evidence/", party.party_evidence, name="party_evidence"),
+    path("party/cases/<int:pk>/sign/", party.party_sign, name="party_sign"),
     path("track/", portal.track, name="track"),
     path("track/<str:token>/", portal.track_token, name="track_token"),
 ]

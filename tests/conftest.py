@@ -203,7 +203,7 @@ class World(SimpleNamespace):
             case = run(
                 "request_confirmation",
                 mediator,
-                {"court": self.court.pk, "joint_application": True},
+                {"court": self.court.pk, "joint_application": True, "paper_signatures": True},
             )
             if state == State.CONFIRMING:
                 return case

@@ -112,9 +112,14 @@ class CourtReferralFlow(FlowBase, flow.Flow):
         process = activation.process
         case, handoff = process.case, process.handoff
         if decision == "confirm":
-            # The parties' joint application is filed at the referring court; the
-            # judicial confirmation flow starts from this transition like any other.
-            application = {"court": handoff.org_id, "joint_application": True}
+            # The parties' joint application is filed at the referring court, on paper
+            # before its clerk (the task's joint_application); the judicial confirmation
+            # flow starts from this transition like any other.
+            application = {
+                "court": handoff.org_id,
+                "joint_application": True,
+                "paper_signatures": True,
+            }
             for field in ("concerns_status", "concerns_title"):
                 if data.get(field) is not None:
                     application[field] = data[field]

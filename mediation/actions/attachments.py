@@ -133,8 +133,22 @@ def add_attachment(
 ) -> Attachment:
     """Store an uploaded file under the case. Raises NotVisible, NotPermitted,
     InvalidFields (wrong kind or type, too big, archived case): nothing is stored then."""
+    return store_attachment(upload_target(case_or_id, user), kind, upload, user, now=now)
+
+
+def store_attachment(
+    case: Case,
+    kind: str | None,
+    upload: UploadedFile | None,
+    user: User | None,
+    *,
+    extra: dict[str, Any] | None = None,
+    now: dt.datetime | None = None,
+) -> Attachment:
+    """The checks and the storing of `add_attachment`, for a case the caller has already
+    checked for this uploader (a staff user, or a signed-in party: `user` None and `extra`
+    naming the party in the event)."""
     now = now or timezone.now()
-    case = upload_target(case_or_id, user)
     errors: dict[str, list[str]] = {}
     if kind not in AttachmentKind.values:
         errors["kind"] = [_("材料类型应为：%(k)s") % {"k": "、".join(AttachmentKind.values)}]
@@ -187,7 +201,13 @@ def add_attachment(
                 case,
                 EventType.CASE_UPDATED,
                 user,
-                {"record": "attachment", "attachment": att.pk, "kind": kind, "name": name},
+                {
+                    "record": "attachment",
+                    "attachment": att.pk,
+                    "kind": kind,
+                    "name": name,
+                    **(extra or {}),
+                },
                 at=now,
             )
     except Exception:

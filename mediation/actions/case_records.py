@@ -35,6 +35,7 @@ from mediation.law.choices import (
 from mediation.law.jsonform import Data, Errors, JsonForm, errors_of
 from mediation.models import Case, FollowUp, MediationSession
 
+from . import party_notify
 from .base import CaseRef, load_for_update
 
 if TYPE_CHECKING:
@@ -139,6 +140,7 @@ def add_session(
             case, EventType.CASE_UPDATED, user, {"record": "session", "session": session.pk}, at=now
         )
         records.after_event(case, "session", event, subject=f"session:{session.pk}")
+        party_notify.after_session(case, session)
     return session
 
 

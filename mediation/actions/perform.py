@@ -27,7 +27,7 @@ from mediation.models import Case, CaseAccess, case_sql
 from mediation.models.case_sql import StaleCase
 from mediation.supervision.complaints import warnings_for
 
-from . import agreements, handoffs
+from . import agreements, handoffs, party_notify, party_signing
 from .base import CaseRef, _in_transaction_hooks, grant_access, load_for_update
 from .registration import allocate_number
 
@@ -126,6 +126,10 @@ def _perform_atomic(
             fn(case, name, user, now)
         # The documents of this event are written once it commits (records, not views).
         records.after_event(case, name, written[0])
+        party_notify.after_transition(case, name)
+        if name == "request_confirmation":
+            # after the application's own PDF (registered above, so produced first)
+            transaction.on_commit(functools.partial(party_signing.sign_application_pdf, case.pk))
     return case
 
 

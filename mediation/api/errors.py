@@ -21,7 +21,13 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from config.limits import BodyTooLarge
 from config.renderers import FastJSONRenderer
-from mediation.errors import DomainError, NumberTaken, PreconditionFailed, StateConflict
+from mediation.errors import (
+    DomainError,
+    NumberTaken,
+    PreconditionFailed,
+    StateConflict,
+    TextChanged,
+)
 
 logger = logging.getLogger("datiaojie.api")
 
@@ -86,6 +92,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             extra["current_state"] = exc.current_state
         if isinstance(exc, NumberTaken):
             extra["existing_case"] = exc.existing_case
+        if isinstance(exc, TextChanged):
+            extra.update(text=exc.text, sha256=exc.sha256)
         answer = Response(error_body(exc.detail, exc.errors, **extra), status=domain_status(exc))
         if isinstance(exc, PreconditionFailed):
             answer["ETag"] = exc.etag

@@ -3,7 +3,7 @@ from rest_framework.routers import SimpleRouter
 
 import config.converters  # noqa: F401  (<id:…>)
 
-from . import events, prevention, views
+from . import events, party, prevention, views
 from . import subsidies as sub
 from . import supervision as sv
 from . import training as tr
@@ -21,6 +21,27 @@ urlpatterns = [
     path("me/", views.MeView.as_view(), name="api-me"),
     path("events/", events.EventsView.as_view(), name="api-events"),
     path("portal/applications/", PortalApplicationView.as_view(), name="api-portal-apply"),
+    path("party/code/", party.PartyCodeView.as_view(), name="api-party-code"),
+    path("party/session/", party.PartySessionView.as_view(), name="api-party-session"),
+    path("party/cases/", party.PartyCasesView.as_view(), name="api-party-cases"),
+    path(
+        "party/cases/<id:pk>/notices/<slug:nid>/read/",
+        party.PartyNoticeReadView.as_view(),
+        name="api-party-notice-read",
+    ),
+    path(
+        "party/cases/<id:pk>/confirm/", party.PartyConfirmView.as_view(), name="api-party-confirm"
+    ),
+    path(
+        "cases/<id:pk>/paper-signatures/",
+        party.PaperSignatureView.as_view(),
+        name="api-case-paper-signature",
+    ),
+    path(
+        "party/cases/<id:pk>/attachments/",
+        party.PartyEvidenceView.as_view(),
+        name="api-party-evidence",
+    ),
     path("screenings/", prevention.ScreeningListView.as_view(), name="api-screenings"),
     path(
         "screenings/unscreened/",

@@ -34,7 +34,7 @@ from mediation.actions import services
 from .. import policies
 from ..api.views import errors
 from ..models import Case, Document
-from . import ALL_KINDS, CASE_FILE, KINDS, applies, records
+from . import ALL_KINDS, CASE_FILE, KINDS, applies, pades, records
 
 
 class _AnyAccept(BaseContentNegotiation):
@@ -190,3 +190,56 @@ class CaseDocumentView(APIView):
 
 
 document_pdf = CaseDocumentView.as_view()
+
+
+DocumentCheckSerializer = inline_serializer(
+    "DocumentSignatureCheck",
+    {
+        "kind": serializers.CharField(),
+        "version": serializers.IntegerField(),
+        "sha256": serializers.CharField(),
+        "signed": serializers.BooleanField(),
+        "intact": serializers.BooleanField(help_text="每个签名均完整有效"),
+        "signatures": inline_serializer(
+            "DocumentSignature",
+            {
+                "signer": serializers.CharField(),
+                "signed_at": serializers.DateTimeField(allow_null=True),
+                "intact": serializers.BooleanField(),
+                "valid": serializers.BooleanField(),
+                "trusted": serializers.BooleanField(),
+                "whole_file": serializers.BooleanField(),
+            },
+            many=True,
+        ),
+    },
+)
+
+
+class CaseDocumentVerifyView(APIView):
+    @extend_schema(
+        operation_id="case_document_verify",
+        summary="核验文书的电子签章（PAdES）：签章人、时间、是否完整",
+        parameters=[
+            OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="案件 id"),
+            OpenApiParameter("kind", OpenApiTypes.STR, OpenApiParameter.PATH, enum=ALL_KINDS),
+        ],
+        responses={200: DocumentCheckSerializer, **errors(401, 404, 405)},
+        tags=["cases"],
+    )
+    def get(self, request: Request, pk: int, kind: str) -> HttpResponse:
+        case = Case.objects.filter(pk=pk).first()
+        user = request.user
+        if case is None or not isinstance(user, User) or not policies.can_see(user, case):
+            return _not_found(_("案件不存在"))
+        doc = Document.objects.filter(case=case, kind=kind).order_by("-version").first()
+        if kind not in ALL_KINDS or doc is None:
+            return _not_found(_("没有存档的该种文书"))
+        full = policies.handles(user, case, via="document")
+        checks = pades.verify_pdf(records.read(doc, full=full))
+        return JsonResponse(
+            pades.check_json(doc, checks), json_dumps_params={"ensure_ascii": False}
+        )
+
+
+document_verify = CaseDocumentVerifyView.as_view()

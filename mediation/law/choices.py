@@ -237,6 +237,9 @@ class EventType(models.TextChoices):
     DEADLINE_APPROACHING = "deadline.approaching", _("期限将至")
     DEADLINE_OVERDUE = "deadline.overdue", _("已超期")
     CASE_RISK_FLAGGED = "case.risk_flagged", _("矛盾激化风险")
+    # 电子送达 (CPL art 90): a party opened a notice on /party/; time and address recorded.
+    PARTY_NOTICE_READ = "party.notice_read", _("电子送达回执")
+    PARTY_SIGNED = "party.signed", _("当事人签署")
 
 
 class HandoffKind(models.TextChoices):
@@ -303,6 +306,8 @@ class AttachmentKind(models.TextChoices):
     INVESTIGATION = "investigation", _("调查记录")
     RECEIPT = "receipt", _("履行凭证")
     OTHER = "other", _("其他材料")
+    # the paper joint application for judicial confirmation, signed by every applicant
+    SIGNED_APPLICATION = "signed_application", _("司法确认申请书签名件")
 
 
 @functools.cache

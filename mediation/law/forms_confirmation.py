@@ -15,7 +15,7 @@ from mediation import policies
 from mediation.law.parties import agent_may_apply_error
 from mediation.models import Organization
 
-from . import clocks, handoffs
+from . import clocks, handoffs, signing
 from .choices import AgreementForm, ConfirmationRuling, Network, OrgKind, State
 from .forms_base import NoteForm, PartyIdsField, TransitionForm
 from .limits import Stage
@@ -28,6 +28,11 @@ class RequestConfirmationForm(TransitionForm):
     applicants = PartyIdsField(label=gettext_lazy("申请人（当事人）"), required=False)
     joint_application = forms.BooleanField(label=gettext_lazy("全体当事人共同申请"), required=False)
     consent_of = PartyIdsField(label=gettext_lazy("同意申请的其他当事人"), required=False)
+    # The mediator's record that every applicant signed the paper application (its scan
+    # attached as kind signed_application); otherwise each applicant confirms online.
+    paper_signatures = forms.BooleanField(
+        label=gettext_lazy("全体申请人已在纸质申请书上签名"), required=False
+    )
     concerns_status = forms.NullBooleanField(
         label=gettext_lazy("协议是否涉及婚姻、收养、亲子等身份关系"), required=False
     )
@@ -102,7 +107,24 @@ class RequestConfirmationForm(TransitionForm):
             if error:
                 self.add_error("applicants", error)
                 return
+        methods = signing.application_methods(
+            self.case, applicants, bool(data.get("paper_signatures"))
+        )
+        unconfirmed = [pk for pk in applicants if str(pk) not in methods]
+        if unconfirmed:
+            names = "、".join(parties[pk].name for pk in unconfirmed)
+            self.add_error(
+                "applicants",
+                _(
+                    "司法确认申请须由申请人本人提出（《民事诉讼法》第二百零五条，法释〔2011〕5号"
+                    "第二条）：%(names)s尚未在网上确认申请；全体申请人已在纸质申请书上签名的，"
+                    "请注明（paper_signatures）并上传申请书扫描件"
+                )
+                % {"names": names},
+            )
+            return
         data["applicant_ids"], data["consent_ids"] = applicants, sorted(consent_of)
+        data["applied"] = methods
 
     def _clean_excluded_matters(self, data: dict[str, Any]) -> None:
         asks = self.case.category in STATUS_OR_TITLE_CATEGORIES
@@ -179,6 +201,9 @@ class RequestConfirmationForm(TransitionForm):
             "concerns_status": d.get("concerns_status"),
             "concerns_title": d.get("concerns_title"),
             "refiled": self.case.state == State.CONFIRMATION_REJECTED,
+            # how each applicant applied (online / paper / paper_all): the clerk sees it
+            "applied": d["applied"],
+            "paper_signatures": bool(d.get("paper_signatures")),
         }
 
 

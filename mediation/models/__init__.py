@@ -4,6 +4,7 @@
 organisations  Organization, Membership
 case           the case, its number sequence and access rows
 parties        a case's parties and their role in it
+party_access   the parties' sign-in codes and sessions, the text-message outbox
 records        agreements, sessions, follow-ups, documents, attachments
 handoffs       cross-agency handoffs and swept deadlines
 idempotency    the creating POSTs' idempotency keys and first answers
@@ -42,6 +43,15 @@ from mediation.models.handoffs import Deadline, Handoff
 from mediation.models.idempotency import IdempotencyKey
 from mediation.models.organisations import Membership, Organization, OrganRemit
 from mediation.models.parties import CaseParty, Party
+from mediation.models.party_access import (
+    PartyCode,
+    PartySession,
+    PartySignature,
+    SignedDocument,
+    SignMethod,
+    SmsMessage,
+    SmsStatus,
+)
 from mediation.models.prevention import Consultation, ScreeningFinding, ScreeningRound
 from mediation.models.records import Agreement, Attachment, Document, FollowUp, MediationSession
 from mediation.models.supervision import (
@@ -93,9 +103,16 @@ __all__ = [
     "OrganRemit",
     "Organization",
     "Party",
+    "PartyCode",
+    "PartySession",
+    "PartySignature",
     "PasswordHistory",
     "ScreeningFinding",
     "ScreeningRound",
+    "SignMethod",
+    "SignedDocument",
+    "SmsMessage",
+    "SmsStatus",
     "StatCursor",
     "SubsidyLine",
     "SubsidyMonth",

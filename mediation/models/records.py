@@ -128,7 +128,7 @@ class Attachment(models.Model):
     PNG, recognised by content, stored under a random name outside the web root."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")
-    kind = models.CharField(_("材料类型"), max_length=16, choices=AttachmentKind.choices)
+    kind = models.CharField(_("材料类型"), max_length=24, choices=AttachmentKind.choices)
     name = models.CharField(_("文件名"), max_length=200)
     content_type = models.CharField(max_length=32)
     file = models.FileField(max_length=200)

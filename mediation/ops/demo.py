@@ -21,6 +21,7 @@ from mediation.law.choices import Category, Channel, FailReason, OrgKind, ReferR
 from mediation.law.identity import id_check_char
 from mediation.law.transitions import STATUS_OR_TITLE_CATEGORIES
 from mediation.models import Case, Membership, Organization
+from mediation.ops import demo_parties
 from mediation.ops.demo_prevention import seed_prevention
 from mediation.ops.demo_staff import DemoPassword, build_mediator_profiles
 from workflows.models import CaseTask
@@ -403,7 +404,7 @@ def drive(
         return
     judicial = case.network == "judicial"
     if target in (State.CONFIRMING, State.CONFIRMED, State.CONFIRMATION_REJECTED) and not judicial:
-        application = {"court": court.pk, "joint_application": True}
+        application = {"court": court.pk, "joint_application": True, "paper_signatures": True}
         if case.category in STATUS_OR_TITLE_CATEGORIES:
             application.update(concerns_status=False, concerns_title=False)
         step("request_confirmation", mediator, application)
@@ -454,6 +455,8 @@ def seed(
         seed_prevention(rng, users, orgs, now, person=_person, staff=_staff)
         seed_subsidies(users["supervisor"], now)
         seed_training_and_targets(users["supervisor"], now)
+        # beside the plan: the dispute whose parties take part online (§12.2)
+        demo_parties.seed_online_dispute(users, orgs, _person, drive)
     # after the jobs' own on-commit hooks (immediate here, in autocommit; last in a test's)
     transaction.on_commit(lambda: backlog.add(jobs))
     return {"organizations": len(orgs), "cases_created": created}

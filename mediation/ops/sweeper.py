@@ -12,6 +12,8 @@ from django.db import close_old_connections
 
 from mediation.law.deadlines import sweep
 
+from . import sms
+
 log = logging.getLogger(__name__)
 FIRST_DELAY = 3.0
 
@@ -27,6 +29,8 @@ def _loop(interval: float) -> None:
             counts = sweep()
             if counts["approaching"] or counts["overdue"]:
                 log.info("deadline sweep: %s", counts)
+            # Text messages the gateway did not take are retried on the same beat.
+            sms.retry_due()
         except Exception:  # a failed sweep is retried next round; the server keeps serving
             log.exception("deadline sweep failed")
         finally:

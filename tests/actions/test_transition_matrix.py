@@ -170,7 +170,11 @@ def data_for(world, name, case, people):
         },
         "fail": {"reason": "no_agreement", "routes": "可向人民法院起诉"},
         "withdraw": {"note": "申请人撤回"},
-        "request_confirmation": {"court": world.court.pk, "joint_application": True},
+        "request_confirmation": {
+            "court": world.court.pk,
+            "joint_application": True,
+            "paper_signatures": True,
+        },
         "confirm": {},
         "reject_confirmation": {"reason": "wrong_court", "grounds": "违反法律强制性规定"},
         "withdraw_confirmation": {"note": "申请人撤回申请"},

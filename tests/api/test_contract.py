@@ -129,9 +129,10 @@ def test_every_operation_answers_as_documented(api, world):
     }
     r = mediator.post(f"/api/cases/{cid}/transitions/reach_agreement/", agreement, format="json")
     assert r.status_code == 200
+    _party_door(mediator, cid, pid)
     r = mediator.post(
         f"/api/cases/{cid}/transitions/request_confirmation/",
-        {"court": world.court.pk, "joint_application": True},
+        {"court": world.court.pk, "joint_application": True, "paper_signatures": True},
         format="json",
     )
     assert r.status_code == 200
@@ -354,3 +355,50 @@ def test_committed_schema_is_the_served_one(api, world):
     served = yaml.safe_load(api(world.head).get("/api/schema/").content)
     committed = yaml.safe_load((ROOT / "docs" / "openapi.yaml").read_text(encoding="utf-8"))
     assert served == committed, "docs/openapi.yaml is stale: run `make schema`"
+
+
+def _party_door(mediator, cid, pid):
+    """The parties' own endpoints (DESIGN.md §12.2) on an agreed case, and the mediator's
+    paper route and the signature check beside them."""
+    import base64
+    import io
+    import re
+
+    from PIL import Image
+    from rest_framework.test import APIClient
+
+    from mediation.models import SmsMessage
+
+    party = APIClient()
+    assert party.post("/api/party/code/", {"phone": "12"}, format="json").status_code == 400
+    r = party.post("/api/party/code/", {"phone": "13995312345"}, format="json")
+    assert r.status_code == 204
+    code = re.search(r"\d{6}", SmsMessage.objects.filter(purpose="code").last().text).group(0)
+    r = party.post("/api/party/session/", {"phone": "13995312345", "code": code}, format="json")
+    assert r.status_code == 201
+    assert party.get("/api/party/cases/").status_code == 401
+    party.credentials(HTTP_AUTHORIZATION=f"Party {r.json()['token']}")
+    row = next(x for x in party.get("/api/party/cases/").json() if x["id"] == cid)
+    assert party.post(f"/api/party/cases/{cid}/notices/acceptance/read/").status_code == 200
+    assert party.post(f"/api/party/cases/{cid}/notices/nothing/read/").status_code == 404
+    image = io.BytesIO()
+    Image.new("RGB", (40, 20), "white").save(image, "PNG")
+    png = io.BytesIO(image.getvalue())
+    png.name = "证据.png"
+    r = party.post(f"/api/party/cases/{cid}/attachments/", {"file": png}, format="multipart")
+    assert r.status_code == 201
+    attachment = r.json()["id"]
+    doc = next(d for d in row["documents"] if d["document"] == "agreement")
+    signature = "data:image/png;base64," + base64.b64encode(image.getvalue()).decode()
+    body = {"document": "agreement", "sha256": "0" * 64, "signature": signature}
+    assert party.post(f"/api/party/cases/{cid}/confirm/", body, format="json").status_code == 409
+    body["sha256"] = doc["sha256"]
+    assert party.post(f"/api/party/cases/{cid}/confirm/", body, format="json").status_code == 201
+    r = mediator.post(
+        f"/api/cases/{cid}/paper-signatures/",
+        {"party": pid, "document": "confirmation_application", "attachment": attachment},
+        format="json",
+    )
+    assert r.status_code == 201
+    assert mediator.get(f"/api/cases/{cid}/documents/agreement.pdf").status_code == 200
+    assert mediator.get(f"/api/cases/{cid}/documents/agreement.pdf/verify").status_code == 200

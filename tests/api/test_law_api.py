@@ -122,7 +122,7 @@ def test_confirmation_rules(api, world):
         client,
         case,
         "request_confirmation",
-        {"court": world.court.pk, "joint_application": True},
+        {"court": world.court.pk, "joint_application": True, "paper_signatures": True},
         "concerns_status",
         "第三百五十五条",
     )
@@ -130,7 +130,12 @@ def test_confirmation_rules(api, world):
         client,
         case,
         "request_confirmation",
-        {**base, "applicants": [ids["applicant"]], "consent_of": [ids["respondent"]]},
+        {
+            **base,
+            "applicants": [ids["applicant"]],
+            "consent_of": [ids["respondent"]],
+            "paper_signatures": True,
+        },
     )
     assert r.status_code == 200, r.content
     body = r.json()
@@ -156,7 +161,10 @@ def test_clerk_refusal_is_not_accepted_and_the_mediator_refiles(api, world):
     }
     assert "request_confirmation" in offered
     r = run(
-        mediator, case, "request_confirmation", {"court": world.court.pk, "joint_application": True}
+        mediator,
+        case,
+        "request_confirmation",
+        {"court": world.court.pk, "joint_application": True, "paper_signatures": True},
     )
     assert r.status_code == 200 and r.json()["state"] == State.CONFIRMING
 

@@ -49,7 +49,12 @@ def test_applicants_and_consent_of_are_lists_of_party_ids(api: Any, world: Any) 
         assert props["properties"][name]["items"]["type"] == "integer"
     case = world.make_case(State.AGREED)
     pids = sorted(case.case_parties.values_list("party_id", flat=True))
-    body = {"court": world.court.pk, "applicants": [pids[0]], "consent_of": [pids[1]]}
+    body = {
+        "court": world.court.pk,
+        "applicants": [pids[0]],
+        "consent_of": [pids[1]],
+        "paper_signatures": True,
+    }
     assert _valid("TransitionRequestConfirmation", body)
     assert not _valid("TransitionRequestConfirmation", {**body, "applicants": str(pids[0])})
     r = api(world.mediator).post(

@@ -7,6 +7,8 @@ import sys
 
 
 def main():
+    import datetime as dt
+
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.browser.settings")
@@ -58,6 +60,18 @@ def main():
         parties=[{**plain_party("applicant", "罗玉梅"), "tags": ["low_income"]}, dict(RESPONDENT)],
     )
     out["legal_aid"] = {"id": aid.pk, "number": aid.number}
+    # an agreed dispute whose two parties sign in on their phones (/party/)
+    signing = world.make_case(
+        State.AGREED,
+        parties=[
+            {**plain_party("applicant", "周玉兰"), "phone": "13600000021"},
+            {
+                **plain_party("respondent", "韩志强", birth=dt.date(1979, 3, 2)),
+                "phone": "13600000022",
+            },
+        ],
+    )
+    out["party_agreed"] = {"id": signing.pk, "number": signing.number}
     for name, state in (
         ("conflict", State.MEDIATING),
         ("risk", State.MEDIATING),
@@ -67,8 +81,6 @@ def main():
         case = world.make_case(state)
         out[name] = {"id": case.pk, "number": case.number}
     # registered ten days ago: its acceptance deadline is long past, for the server's sweep
-    import datetime as dt
-
     from django.utils import timezone
 
     late = world.make_case(State.REGISTERED, now=timezone.now() - dt.timedelta(days=10))

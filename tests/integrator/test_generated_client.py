@@ -200,7 +200,9 @@ def test_a_case_from_registration_to_the_courts_decision(generated, settings):
         "cases_transition_request_confirmation",
         "cases",
         id=case.id,
-        body=m.TransitionRequestConfirmation(court=world.court.pk, joint_application=True),
+        body=m.TransitionRequestConfirmation(
+            court=world.court.pk, joint_application=True, paper_signatures=True
+        ),
     )
     assert answer.status_code == 200, answer.content
     assert answer.parsed.state == m.StateEnum.CONFIRMING

@@ -184,7 +184,10 @@ def test_applicants_both_sides_or_one_side_with_consent(world):
     err = refused(case, "request_confirmation", world.mediator, {"court": world.court.pk})
     assert "applicants" in err.errors
     case = services.perform(
-        case, "request_confirmation", world.mediator, {**body, "consent_of": [ids["respondent"]]}
+        case,
+        "request_confirmation",
+        world.mediator,
+        {**body, "consent_of": [ids["respondent"]], "paper_signatures": True},
     )
     assert case.confirmation_applicants == [ids["applicant"]]
     assert case.confirmation_consent_of == [ids["respondent"]]
@@ -192,7 +195,7 @@ def test_applicants_both_sides_or_one_side_with_consent(world):
 
 def test_status_and_title_answered_explicitly_and_refused_when_true(world):
     case = world.make_case(State.AGREED, category="housing_land")
-    body = {"court": world.court.pk, "joint_application": True}
+    body = {"court": world.court.pk, "joint_application": True, "paper_signatures": True}
     err = refused(case, "request_confirmation", world.mediator, body)
     assert {"concerns_status", "concerns_title"} <= set(err.errors)
     err = refused(
@@ -221,7 +224,7 @@ def test_court_must_have_jurisdiction(world):
         name="吴忠市利通区人民法院", short_code="利院", kind="court", region="利通区"
     )
     case = world.make_case(State.AGREED)  # 红寺堡镇
-    body = {"joint_application": True}
+    body = {"joint_application": True, "paper_signatures": True}
     err = refused(case, "request_confirmation", world.mediator, {**body, "court": far.pk})
     assert "第二百零五条" in err.errors["court"][0]
     # the 太阳山 tribunal is not the place of a 红寺堡镇 dispute
@@ -249,7 +252,7 @@ def test_only_a_judge_rules_and_only_after_registration(world):
         case,
         "request_confirmation",
         world.mediator,
-        {"court": world.court.pk, "joint_application": True},
+        {"court": world.court.pk, "joint_application": True, "paper_signatures": True},
         exc=StateConflict,
     )
 
@@ -263,7 +266,10 @@ def test_full_confirmation_flow_refused_refiled_extended_confirmed(world):
     mediator = case.mediator
     case = services.perform(case, "reach_agreement", mediator, agreement())
     case = services.perform(
-        case, "request_confirmation", mediator, {"court": world.court.pk, "joint_application": True}
+        case,
+        "request_confirmation",
+        mediator,
+        {"court": world.court.pk, "joint_application": True, "paper_signatures": True},
     )
     complete_task(
         task(case, "confirmation.register").pk,
@@ -278,7 +284,7 @@ def test_full_confirmation_flow_refused_refiled_extended_confirmed(world):
         case,
         "request_confirmation",
         mediator,
-        {"court": world.tribunal.pk, "joint_application": True},
+        {"court": world.tribunal.pk, "joint_application": True, "paper_signatures": True},
     )
     assert case.state == State.CONFIRMING and case.confirmation_ruling == ""
     assert case.agreements.count() == agreements  # no new agreement
@@ -326,14 +332,17 @@ def test_referred_case_files_at_the_referring_court(world, as_referral):
     case = as_referral("pre_filing")
     other = world.tribunal
     err = refused(
-        case, "request_confirmation", case.mediator, {"court": other.pk, "joint_application": True}
+        case,
+        "request_confirmation",
+        case.mediator,
+        {"court": other.pk, "joint_application": True, "paper_signatures": True},
     )
     assert "作出委派的人民法院" in err.errors["court"][0]
     case = services.perform(
         case,
         "request_confirmation",
         case.mediator,
-        {"court": world.court.pk, "joint_application": True},
+        {"court": world.court.pk, "joint_application": True, "paper_signatures": True},
     )
     assert case.confirmation_court == world.court
 
@@ -434,7 +443,7 @@ def test_agent_applying_for_confirmation_needs_an_authorisation(world):
     agent = {"kind": "agent", "name": "丁律师", "phone": "13995300002"}
     applicant = {**plain_party("applicant", "马明"), "representative": agent}
     case = world.make_case(State.AGREED, parties=[applicant, plain_party("respondent", "杨军")])
-    body = {"court": world.court.pk, "joint_application": True}
+    body = {"court": world.court.pk, "joint_application": True, "paper_signatures": True}
     err = refused(case, "request_confirmation", world.mediator, body)
     assert (
         "授权委托书" in err.errors["applicants"][0] and "第六十二条" in err.errors["applicants"][0]

@@ -18,7 +18,7 @@ from tests.helpers import plain_party, snapshot, try_and_undo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 T0 = dt.datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI)
-CONFIRM = {"joint_application": True}
+CONFIRM = {"joint_application": True, "paper_signatures": True}
 
 
 def end_of(day: dt.date) -> dt.datetime:

@@ -55,7 +55,8 @@ def test_seed_demo_accounts_and_organisations(db, settings):
         assert {"org_head", "mediator"} <= roles, org.name
     # the plan's cases, plus the disputes found by screening and one consultation
     planned = Case.objects.filter(screening_finding__isnull=True, consultation__isnull=True)
-    assert planned.count() == 12
+    # (and the dispute whose parties take part online, DESIGN §12.2)
+    assert planned.count() == 12 + 1
     proactive = Case.objects.filter(screening_finding__isnull=False)
     assert proactive.exists()
     assert set(proactive.values_list("channel", flat=True)) == {"proactive"}

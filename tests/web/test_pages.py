@@ -163,7 +163,7 @@ def test_detail_masks_personal_data_for_non_handlers(client, world):
         case,
         "request_confirmation",
         world.mediator,
-        {"court": world.court.pk, "joint_application": True},
+        {"court": world.court.pk, "joint_application": True, "paper_signatures": True},
     )
     login(client, world.supervisor)
     page = text(client.get(f"/cases/{case.pk}/"))

@@ -17,7 +17,7 @@ def requested(world):
         case,
         "request_confirmation",
         world.mediator,
-        {"court": world.court.pk, "joint_application": True},
+        {"court": world.court.pk, "joint_application": True, "paper_signatures": True},
     )
     return case
 

@@ -212,7 +212,7 @@ def test_due_dates(world, as_user):
 def request_confirmation(client, case, court, joint=True):
     return client.post(
         f"/api/cases/{case.pk}/transitions/request_confirmation/",
-        {"court": court.pk, "joint_application": joint},
+        {"court": court.pk, "joint_application": joint, "paper_signatures": True},
         format="json",
     )
 
@@ -261,7 +261,7 @@ def test_request_starts_the_flow_in_the_same_transaction(world, as_user):
             case,
             "request_confirmation",
             world.mediator,
-            {"court": world.court.pk, "joint_application": True},
+            {"court": world.court.pk, "joint_application": True, "paper_signatures": True},
         )
         assert CaseTask.objects.filter(case=case, kind="confirmation.register").exists()
         raise RuntimeError("rolled back")

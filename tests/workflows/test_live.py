@@ -30,7 +30,7 @@ async def test_confirmation_handoff_is_live_on_both_sides(world):
         case,
         "request_confirmation",
         world.mediator,
-        {"court": world.court.pk, "joint_application": True},
+        {"court": world.court.pk, "joint_application": True, "paper_signatures": True},
     )
     expected = ["case.transitioned", "handoff.opened"]
     assert types(await drain(mediator)) == expected

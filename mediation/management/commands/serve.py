@@ -18,6 +18,7 @@ from django.db import connections
 
 from mediation.documents import backlog
 from mediation.law.choices import Role
+from mediation.ops import demo_parties
 from mediation.ops.demo import ACCOUNTS
 
 
@@ -55,6 +56,8 @@ def ready_text(url: str) -> str:
         "",
         f"大调解已启动：{url}",
         f"案件进度查询：{url}/track/    网上申请调解：{url}/apply/",
+        f"当事人登录：{url}/party/    演示当事人手机：{'、'.join(demo_parties.PHONES)}"
+        "（验证码写入 media/sms.jsonl）",
         f"演示账号（密码：{settings.DEMO_PASSWORD}）：",
     ]
     for username, org, role, name in ACCOUNTS:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mediation import documents, policies
-from mediation.actions import services
+from mediation.actions import party_access, party_signing, services
 from mediation.api.serializers import petition_json
 from mediation.law import clocks
 from mediation.law.choices import (
@@ -150,6 +150,11 @@ def event_text(event: CaseEvent) -> str:
             "level": choice_label(RiskLevel, data.get("level", "")),
             "note": data.get("note", ""),
         }
+    if event.type == EventType.PARTY_NOTICE_READ:
+        return _("%(party)s已阅读%(title)s（电子送达）") % {
+            "party": data.get("party_name", ""),
+            "title": data.get("title", ""),
+        }
     return event.get_type_display()
 
 
@@ -246,6 +251,12 @@ def detail_context(
         "kept_form": kept_form,
         "documents": _documents(case),
         "attachments": list(case.attachments.all()),
+        "party_online": {
+            "receipts": party_access.receipts(case),
+            "signatures": party_signing.signature_rows(case),
+            "application": party_signing.application_rows(case),
+            "sms": list(case.sms_messages.order_by("-id")[:20]) if full else [],
+        },
         "attachment_kinds": AttachmentKind.choices if may_record else None,
         "overdue": is_overdue(case, now),
         "due_left": due_left(case, now),
