@@ -300,6 +300,7 @@ def _cover(ctx: Ctx) -> list[Flowable]:
     parties = "；".join(f"{link.get_role_display()}：{link.party.name}" for link in ctx.links)
     rows = [
         ["案号", case.number],
+        *([["原案号", case.original_number]] if case.original_number else []),
         ["案由", f"{case.get_category_display()}纠纷"],
         ["当事人", parties],
         [ctx.mediator_title, ctx.mediator_name or "—"],

@@ -309,8 +309,15 @@ class Ctx:
         s = self.s
         out: list[Flowable] = [para(self.org.name, s.subtitle), para(title, s.title)]
         if numbered:
-            out.append(para(f"编号：{self.case.number}", s.number))
+            out.append(para(f"编号：{self.case.number}{self.original_number}", s.number))
         return out
+
+    @property
+    def original_number(self) -> str:
+        """A transferred case is numbered by its receiver; the number the parties were given
+        first stays on its papers (原案号, issue 28)."""
+        first = self.case.original_number
+        return f"（原案号：{first}）" if first else ""
 
     def seal(self, date: DateLike | None, signatures: Flowable | None = None) -> list[Flowable]:
         """The organisation's seal and date line, right-aligned, kept on one page with

@@ -69,7 +69,7 @@ def build_application(ctx: Ctx) -> list[Section]:
 def build_acceptance(ctx: Ctx) -> list[Section]:
     s, case = ctx.s, ctx.case
     rows = [
-        ["案号", case.number, "受理日期", ymd(case.accepted_at)],
+        ["案号", case.number + ctx.original_number, "受理日期", ymd(case.accepted_at)],
         ["来源渠道", case.get_channel_display(), "纠纷类型", case.get_category_display()],
         ["乡镇（街道）", case.region or "—", "村（社区）", case.village or "—"],
         ["登记时间", ymd_hm(case.created_at), "调解期限", ymd(case.due_at) or "—"],

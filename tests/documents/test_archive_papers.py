@@ -401,3 +401,21 @@ def test_court_referral_result_goes_back_to_the_court(world):
     assert "出具调解书；案号：（2026）宁0303民初5号" in flat(pdftotext(pdf), case.number)
     if os.environ.get("LAW_DOCS_DUMP"):
         Path(os.environ["LAW_DOCS_DUMP"], "referral_case_file.pdf").write_bytes(pdf)
+
+
+def test_a_transferred_case_keeps_its_first_number_on_its_papers(world):
+    """The receiver numbers a transferred case (issue 28); the number the parties were given
+    first stays on the receiver's papers as 原案号, and on the 卷宗's cover."""
+    case = world.make_case(State.REGISTERED)
+    first = case.number
+    case = services.perform(
+        case, "transfer", world.head, {"target_org": world.other.pk, "reason": "属地管辖"}
+    )
+    receiver_head = world.staff(world.other, "org_head")
+    mediator = world.staff(world.other, "mediator")
+    case = services.perform(case, "accept", receiver_head, {"mediator": mediator.pk})
+    for kind in ("acceptance", "rights_notice"):  # a form with its 案号 row; a numbered notice
+        text = flat(pdftotext(documents.render(kind, case)))
+        assert case.number in text and f"原案号：{first}" in text, kind
+    cover = flat(pdftotext(documents.render("case_file", case), 1, 1))
+    assert "原案号" in cover and first in cover
