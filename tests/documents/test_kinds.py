@@ -346,7 +346,8 @@ def test_transfer_letter_for_referral_and_for_transfer(world, font_mode):
         [
             "红寺堡镇人民调解委员会",
             "移送函",
-            moved.number,
+            # the sender's number: the receiver numbers the case anew (issue 28)
+            moved.original_number,
             "太阳山镇人民调解委员会：",
             "因纠纷发生地在太阳山镇",
             "我单位现将该纠纷移送你单位调解",

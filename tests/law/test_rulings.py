@@ -34,7 +34,10 @@ def test_post_filing_referral_cannot_request_confirmation(world, referred):
     case = referred("post_filing")
     for user in (world.mediator, world.clerk):
         err = refused(
-            case, "request_confirmation", user, {"court": world.court.pk, "joint_application": True}
+            case,
+            "request_confirmation",
+            user,
+            {"court": world.court.pk, "joint_application": True, "paper_signatures": True},
         )
         assert "第二百零五条" in messages(err) and "第一百条" in messages(err)
     # 委派 (before filing) still may
@@ -43,7 +46,7 @@ def test_post_filing_referral_cannot_request_confirmation(world, referred):
         case,
         "request_confirmation",
         world.mediator,
-        {"court": world.court.pk, "joint_application": True},
+        {"court": world.court.pk, "joint_application": True, "paper_signatures": True},
     )
     assert case.state == State.CONFIRMING
 
@@ -84,7 +87,7 @@ def test_oral_agreement_cannot_be_confirmed(world):
         case,
         "request_confirmation",
         world.mediator,
-        {"court": world.court.pk, "joint_application": True},
+        {"court": world.court.pk, "joint_application": True, "paper_signatures": True},
     )
     assert "法释〔2011〕5号第三条" in messages(err) and "第三百五十四条" in messages(err)
 

@@ -82,7 +82,7 @@ def test_court_decides_whether_it_confirms_admin_agreements(world):
     case = services.perform(case, "reach_agreement", case.mediator, agreement())
     world.court.confirms_admin_agreements = False
     world.court.save()
-    application = {"court": world.court.pk, "joint_application": True}
+    application = {"court": world.court.pk, "joint_application": True, "paper_signatures": True}
     err = refused(case, "request_confirmation", case.mediator, application)
     assert "不受理行政调解协议" in err.errors["court"][0]
     world.court.confirms_admin_agreements = True
