@@ -14,6 +14,7 @@ def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.browser.settings")
     django.setup()
     from django.db import transaction
+    from django.utils import timezone
 
     from mediation.actions import services
     from mediation.law.choices import State
@@ -44,7 +45,8 @@ def main():
                 case,
                 world.mediator,
                 {
-                    "held_at": "2026-11-20T09:30",
+                    # today: a session is never before the case was accepted
+                    "held_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
                     "place": "红寺堡镇调解室",
                     "attendees": "马建国、杨学军、调解员马桂兰",
                     "record": "双方陈述了院墙排水问题的经过，同意在十日内再次协商。",
@@ -81,10 +83,23 @@ def main():
         case = world.make_case(state)
         out[name] = {"id": case.pk, "number": case.number}
     # registered ten days ago: its acceptance deadline is long past, for the server's sweep
-    from django.utils import timezone
-
     late = world.make_case(State.REGISTERED, now=timezone.now() - dt.timedelta(days=10))
     out["overdue"] = {"id": late.pk, "number": late.number}
+    # a notice the gateway refused for good, for the head's SMS page (/sms/)
+    from mediation.models import Case, SmsMessage, SmsStatus
+
+    now = timezone.now()
+    SmsMessage.objects.create(
+        phone="13600000021",
+        text="【大调解】您的纠纷已受理，案号（2026）红人调字第0001号，请留意调解通知。",
+        purpose="notice",
+        case=Case.objects.get(pk=out["accepted"]["id"]),
+        status=SmsStatus.FAILED,
+        attempts=5,
+        last_error="http: <urlopen error [Errno 111] Connection refused> https://sms.example.invalid/api/v1/send",
+        created_at=now,
+        next_attempt_at=now,
+    )
     out["home"] = world.home.pk
     json.dump(out, sys.stdout, ensure_ascii=False)
 

@@ -316,6 +316,7 @@ STAFF_PAGES = [
     ("clerk", "/court/referrals/", "phone-court-desk"),
     ("clerk", "/tasks/", "phone-court-tasks"),
     ("head", "/cases/{risk}/", "phone-case-head"),
+    ("head", "/sms/", "phone-sms"),
     (None, "/apply/", "phone-apply"),
     (None, "/track/", "phone-track"),
 ]
