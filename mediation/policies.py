@@ -114,7 +114,6 @@ def is_supervisor(user: Actor | None) -> bool:
 def visible_cases(user: Actor | None, qs: QuerySet[Case] | None = None) -> QuerySet[Case]:
     """Cases the user may see: handled now or before by one of their organisations, a
     handoff partner of theirs, or anything for a supervisor. Used by every queryset."""
-
     qs = Case.objects.all() if qs is None else qs
     if user is None or not user.is_authenticated:
         return qs.none()
@@ -129,7 +128,6 @@ def visible_cases(user: Actor | None, qs: QuerySet[Case] | None = None) -> Query
 def visible_to_orgs(qs: QuerySet[Case], orgs: Iterable[int]) -> QuerySet[Case]:
     """The cases of `qs` these organisations handle or handled (visible_cases' condition
     for a caller who is no supervisor)."""
-
     return qs.filter(Exists(CaseAccess.objects.filter(case_id=OuterRef("pk"), org_id__in=orgs)))
 
 
@@ -432,6 +430,11 @@ def may_transfer_petition(user: Actor) -> list[int]:
 def may_refer_to_mediation(user: Actor) -> list[int]:
     """Courts on whose behalf the user (a court clerk) may refer a dispute to mediation."""
     return sorted(o for o, r in roles_by_org(user).items() if Role.CLERK in r)
+
+
+def sms_watch_orgs(user: Actor) -> list[int]:
+    """Organisations whose undelivered messages to parties the user follows: their heads."""
+    return sorted(o for o, r in roles_by_org(user).items() if Role.ORG_HEAD in r)
 
 
 def may_transition(user: Actor | None, case: Case, name: str) -> bool:

@@ -16,6 +16,7 @@ from mediation.web.views import (
     petition,
     portal,
     prevention,
+    sms,
     subsidies,
     training,
 )
@@ -81,6 +82,7 @@ urlpatterns = [
     ),
     path("party/cases/<int:pk>/evidence/", party.party_evidence, name="party_evidence"),
     path("party/cases/<int:pk>/sign/", party.party_sign, name="party_sign"),
+    path("sms/", sms.sms_failures, name="sms_failures"),
     path("track/", portal.track, name="track"),
     path("track/<str:token>/", portal.track_token, name="track_token"),
 ]

@@ -273,3 +273,45 @@ def _sign_stored(case: Case, kind: str, party_ids: set[int]) -> Document | None:
     full = sign_pdf(_append(read(doc, full=True), page), case)
     masked = sign_pdf(_append(read(doc, full=False), page), case)
     return store(case, kind, doc.subject, full, masked, doc.title, reason="signed")
+
+
+def check_document(doc: Document, *, full: bool) -> dict[str, Any]:
+    """One stored version checked: the payload of GET …/documents/{kind}.pdf/verify."""
+    return check_json(doc, verify_pdf(read(doc, full=full)))
+
+
+SIGNED_KINDS = ("agreement", "confirmation_application")
+
+
+def _common_name(subject: str) -> str:
+    """The certificate's common name out of pyHanko's "Common Name: X, Organization: Y"."""
+    for part in subject.split(", "):
+        label, _sep, value = part.partition(": ")
+        if label == "Common Name":
+            return value
+    return subject
+
+
+def signature_notes(case: Case, *, full: bool) -> list[dict[str, Any]]:
+    """For the tracking page and the case page: the latest version of each signable kind
+    that was signed, checked with the same code as the verify endpoint. A version stored
+    as signed whose signature no longer holds (or cannot be found) reads as altered."""
+    notes: list[dict[str, Any]] = []
+    for kind in SIGNED_KINDS:
+        doc = Document.objects.filter(case=case, kind=kind).order_by("-version").first()
+        if doc is None or doc.reason != "signed":
+            continue
+        checked = check_document(doc, full=full)
+        first = checked["signatures"][0] if checked["signatures"] else {}
+        when = first.get("signed_at")
+        notes.append(
+            {
+                "kind": kind,
+                "title": doc.title,
+                "version": doc.version,
+                "signer": _common_name(first.get("signer") or ""),
+                "signed_at": dt.datetime.fromisoformat(when) if when else None,
+                "intact": checked["intact"],
+            }
+        )
+    return notes

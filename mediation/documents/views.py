@@ -236,9 +236,8 @@ class CaseDocumentVerifyView(APIView):
         if kind not in ALL_KINDS or doc is None:
             return _not_found(_("没有存档的该种文书"))
         full = policies.handles(user, case, via="document")
-        checks = pades.verify_pdf(records.read(doc, full=full))
         return JsonResponse(
-            pades.check_json(doc, checks), json_dumps_params={"ensure_ascii": False}
+            pades.check_document(doc, full=full), json_dumps_params={"ensure_ascii": False}
         )
 
 

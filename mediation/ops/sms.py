@@ -26,7 +26,7 @@ from typing import Protocol
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from mediation.models import Case, SmsMessage, SmsStatus
@@ -162,3 +162,16 @@ def retry_due() -> dict[str, int]:
     )
     sent = sum(deliver(pk) for pk in due)
     return {"tried": len(due), "sent": sent}
+
+
+def undelivered(org_ids: list[int]) -> QuerySet[SmsMessage]:
+    """The messages about these organisations' cases that have not gone out: given up
+    first, then those still being retried, newest first (the head's SMS page)."""
+    return (
+        SmsMessage.objects.filter(
+            case__org_id__in=org_ids, status__in=[SmsStatus.QUEUED, SmsStatus.FAILED]
+        )
+        .select_related("case")
+        # "failed" sorts before "queued"
+        .order_by("status", "-id")
+    )

@@ -3,6 +3,7 @@ their unread alerts (banner and nav counter). Who may use a desk is mediation.po
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.http import HttpRequest
@@ -12,6 +13,7 @@ from mediation.county.subsidies import may_see_subsidies
 
 from . import alerts
 from .forms import registrable_orgs
+from .views.sms import failure_count
 
 
 def desks(request: HttpRequest) -> dict[str, Any]:
@@ -26,6 +28,10 @@ def desks(request: HttpRequest) -> dict[str, Any]:
             "subsidies": may_see_subsidies(user),
         }
 
+    @functools.cache  # the nav and the queue's banner ask once per page
+    def sms_failures() -> int | None:
+        return failure_count(user)
+
     # Computed only when a template reads it (error pages, fragments don't).
     return {
         "nav_desks": nav,
@@ -35,4 +41,6 @@ def desks(request: HttpRequest) -> dict[str, Any]:
             "court": bool(policies.may_refer_to_mediation(user)),
         },
         "alerts": alerts.summary(user),
+        # the head's count of undelivered messages to parties (None: not a head)
+        "sms_failures": sms_failures,
     }

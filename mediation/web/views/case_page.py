@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from mediation import documents, policies
 from mediation.actions import party_access, party_signing, services
 from mediation.api.serializers import petition_json
+from mediation.documents import pades
 from mediation.law import clocks
 from mediation.law.choices import (
     OPEN_STATES,
@@ -250,6 +251,7 @@ def detail_context(
         "corrections": corrections_context(user, case),
         "kept_form": kept_form,
         "documents": _documents(case),
+        "signatures": pades.signature_notes(case, full=full),
         "attachments": list(case.attachments.all()),
         "party_online": {
             "receipts": party_access.receipts(case),

@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from mediation.documents import pades
 from mediation.law.choices import OPEN_STATES, EventType, PartyRole
 from mediation.law.identity import mask_name
 from mediation.models import Case
@@ -52,6 +53,8 @@ def _public_view(case: Case) -> dict[str, Any]:
         "applicants": [mask_name(p.party.name) for p in parties if p.role == PartyRole.APPLICANT],
         "respondents": [mask_name(p.party.name) for p in parties if p.role == PartyRole.RESPONDENT],
         "history": transitions,
+        # the masked copy is what a member of the public could be shown; it is signed too
+        "signatures": pades.signature_notes(case, full=False),
     }
 
 
