@@ -8,7 +8,7 @@ import pytest
 
 from mediation.actions import services
 from mediation.errors import InvalidFields
-from mediation.law.choices import Network, State
+from mediation.law.choices import EscalationKind, Network, State
 from mediation.models import Agreement, Case
 from mediation.ops import demo
 from mediation.supervision.figures import SUCCEEDED, Filters, ministry_table
@@ -44,6 +44,20 @@ def test_ministry_rows_add_up_over_the_demo_data(seeded, world):
     )
     assert total["amount"] == f"{yuan / 10000:.2f}"
     assert total["source_referred"] > 0  # petition transfers and court referrals
+    # 防止民间纠纷激化: every kind has prevented disputes on the demo, each one a flagged
+    # dispute the mediation settled — never more than the row's successes, and the rows
+    # add up to the total
+    for kind in EscalationKind.values:
+        key = f"prevented_{kind}"
+        settled = succeeded.filter(risk_kind=kind).count()
+        assert total[key] == settled > 0, key
+        assert total[key] == sum(r[key] for r in rows), key
+        assert people.filter(risk_kind=kind).count() >= settled
+    for row in rows:
+        prevented = sum(row[f"prevented_{k}"] for k in EscalationKind.values)
+        assert prevented <= row["succeeded"], row
+    # a flagged dispute that did not settle is not counted as prevented
+    assert people.exclude(pk__in=succeeded).exclude(risk_kind="").exists()
 
 
 def test_prevented_escalation_counts_by_kind(world):
