@@ -63,6 +63,9 @@ class StatsSummarySerializer(S.Serializer):
 class MinistryRowSerializer(S.Serializer):
     key = S.CharField()
     label = S.CharField()  # type: ignore[assignment]  # a declared field (DRF's metaclass takes it off the class)
+    includes = S.ListField(
+        child=S.CharField(), help_text="本行包含的案件纠纷类型（category 代码），按司法部统计表归类"
+    )
     accepted = S.IntegerField()
     succeeded = S.IntegerField()
     written = S.IntegerField()
@@ -86,6 +89,7 @@ class MinistryTotalSerializer(MinistryRowSerializer):
         fields = super().get_fields()
         fields.pop("key")
         fields.pop("label")
+        fields.pop("includes")
         return fields
 
 

@@ -129,7 +129,7 @@ def referral_kind_error(kind: str) -> str | None:
 
 
 # 特邀调解: the court refers to an invited mediation organisation or mediator, never to a
-# court (法释〔2016〕14号 第二条).
+# court (法释〔2016〕14号 第一条: 特邀调解组织或者特邀调解员).
 REFERRAL_TARGET_KINDS = (OrgKind.PEOPLE_COMMITTEE, OrgKind.ADMIN_ORGAN, OrgKind.LAWYER_STUDIO)
 
 
@@ -138,7 +138,7 @@ def referral_target_error(kind: str) -> str | None:
         return None
     return _(
         "委派、委托调解只能交由特邀调解组织或者特邀调解员进行，不能委派给人民法院"
-        "（《最高人民法院关于人民法院特邀调解的规定》法释〔2016〕14号第二条）"
+        "（《最高人民法院关于人民法院特邀调解的规定》法释〔2016〕14号第一条）"
     )
 
 

@@ -24,7 +24,9 @@ from mediation.law.limits import Stage
 
 # The citations, stated once: the API's error and schema and the desk's form quote them.
 CONSENT_LAW = "《信访工作条例》第三十三条"
-LEGAL_PROCEEDINGS_LAW = "《信访工作条例》第三十二条第一项"
+# 申诉求决类事项 (art 31; arts 29 and 30 are 建议意见 and 检举控告), its first item:
+# matters for a court or another legal procedure go by that procedure.
+LEGAL_PROCEEDINGS_LAW = "《信访工作条例》第三十一条第一项"
 REGULATION = "《信访工作条例》，2022年"
 
 CONSENT_LABEL = format_lazy("{}（{}）", gettext_lazy("信访人同意通过调解解决"), CONSENT_LAW)
@@ -34,7 +36,7 @@ ACCEPT_NOTICE, HANDLE = "accept_notice", "handle"
 
 
 def transfer_refusals(consented: bool, in_legal_proceedings: bool) -> dict[str, list[str]]:
-    """The field errors that keep a petition from people's mediation (arts 33, 32)."""
+    """The field errors that keep a petition from people's mediation (arts 33, 31)."""
     errors = {}
     if not consented:
         errors["petitioner_consent"] = [
@@ -53,7 +55,7 @@ def transfer_refusals(consented: bool, in_legal_proceedings: bool) -> dict[str, 
 
 def notice_day_error(day: dt.date, received_on: dt.date | None, today: dt.date) -> str | None:
     """The petitioner is told of the acceptance after the bureau received the petition and
-    before today's end (信访工作条例 第三十一条: within 15 days of receipt), never earlier."""
+    before today's end (信访工作条例 第二十二条: sorted within 15 days), never earlier."""
     if day > today:
         return _("日期不能晚于今天")
     if received_on is not None and day < received_on:
@@ -65,7 +67,7 @@ def notice_day_error(day: dt.date, received_on: dt.date | None, today: dt.date) 
 
 # Where a petition may go for mediation: a people's mediation committee, or the organ with
 # power over the matter; never a court as a mediation case — a matter for a court goes by
-# legal procedure (涉法涉诉, 《信访工作条例》第三十二条第一项).
+# legal procedure (涉法涉诉, 《信访工作条例》第三十一条第一项).
 TRANSFER_KINDS = (OrgKind.PEOPLE_COMMITTEE, OrgKind.ADMIN_ORGAN)
 
 

@@ -17,7 +17,16 @@ from django.utils import timezone
 from mediation.actions import services
 from mediation.county.demo import seed_subsidies, seed_training_and_targets
 from mediation.documents import backlog, records
-from mediation.law.choices import Category, Channel, FailReason, OrgKind, ReferRoute, Role, State
+from mediation.law.choices import (
+    Category,
+    Channel,
+    EscalationKind,
+    FailReason,
+    OrgKind,
+    ReferRoute,
+    Role,
+    State,
+)
 from mediation.law.identity import id_check_char
 from mediation.law.transitions import STATUS_OR_TITLE_CATEGORIES
 from mediation.models import Case, Membership, Organization
@@ -364,6 +373,7 @@ def drive(
         },
         now=t,
     )
+    _flag_escalation(case, mediator, t)
     if target == State.MEDIATING:
         return
     if target in (State.FAILED, State.REFERRED):
@@ -431,6 +441,24 @@ def drive(
         step("close", mediator, {"note": "协议已履行"}, days=0)
         if target == State.ARCHIVED:
             step("archive", head, {})
+
+
+# 防止民间纠纷激化 (the Ministry table's columns): some mediations meet a dispute that
+# threatens to become one of these — one case in five, the kinds in turn — and those that
+# settle count as prevented; the others stay flagged.
+ESCALATIONS = [
+    (EscalationKind.CRIMINAL, "一方扬言报复对方，有持械伤人的苗头"),
+    (EscalationKind.MASS_PETITION, "十余户村民扬言集体到区政府上访"),
+    (EscalationKind.MASS_FIGHT, "双方家族各自召集亲属，有聚众械斗的苗头"),
+    (EscalationKind.SUICIDE, "申请人情绪低落，流露轻生念头"),
+]
+
+
+def _flag_escalation(case: Case, mediator: User, t: dt.datetime) -> None:
+    if case.pk % 5:
+        return
+    kind, note = ESCALATIONS[(case.pk // 5) % len(ESCALATIONS)]
+    services.flag_risk(case, mediator, {"level": "medium", "note": note, "kind": kind}, now=t)
 
 
 def seed(

@@ -114,7 +114,7 @@ def record_screening(
         elif org.kind != OrgKind.PEOPLE_COMMITTEE:
             errors["org"] = [
                 _(
-                    "矛盾纠纷排查由人民调解委员会开展（《人民调解工作若干规定》第五条：人民调解委员会调解民间纠纷，防止民间纠纷激化）"
+                    "矛盾纠纷排查由人民调解委员会开展（《人民调解工作若干规定》第三条：人民调解委员会的任务是调解民间纠纷，防止民间纠纷激化，预防民间纠纷发生）"
                 )
             ]
     if errors or org is None:  # no errors: the organisation was found

@@ -254,12 +254,44 @@ SUCCEEDED = Q(outcome__in=(*AGREED_OUTCOMES, "confirmation_rejected")) | Q(
 )
 TEN_THOUSAND = Decimal(10000)
 
+# The Ministry's 矛盾纠纷类型 (rows of the 人民调解工作统计表), in the form's order, as the
+# justice bureaus publish the table's figures (e.g. 黄石市司法局's monthly 数据发布). Our
+# case categories are finer; each folds into one row here, the case keeps its own category.
+MINISTRY_CATEGORIES = [
+    ("marriage_family", gettext_lazy("婚姻家庭")),
+    ("neighbour", gettext_lazy("邻里")),
+    ("housing_land", gettext_lazy("房屋宅基地")),
+    ("contract", gettext_lazy("合同")),
+    ("production", gettext_lazy("生产经营")),
+    ("damages", gettext_lazy("损害赔偿")),
+    ("forest_land", gettext_lazy("山林土地")),
+    ("land_acquisition", gettext_lazy("征地拆迁")),
+    ("environment", gettext_lazy("环境污染")),
+    ("labor", gettext_lazy("劳动争议")),
+    ("consumer", gettext_lazy("消费")),
+    ("medical", gettext_lazy("医疗")),
+    ("traffic", gettext_lazy("道路交通事故")),
+    ("property_mgmt", gettext_lazy("物业")),
+    ("other", gettext_lazy("其他")),
+]
+# Ours → the Ministry's row: the same name where the form has it; 土地承包流转 is land
+# (山林土地); a tourist's dispute with a travel agency is a consumer's (消费); the kinds
+# the form does not name (校园, 知识产权, 互联网) are 其他.
+MINISTRY_CATEGORY_OF = {
+    **{code: code for code, _label in MINISTRY_CATEGORIES},
+    Category.LAND_CONTRACT: "forest_land",
+    Category.TOURISM: "consumer",
+    Category.EDUCATION: "other",
+    Category.IP: "other",
+    Category.INTERNET: "other",
+}
+
 
 def ministry_table(user: Actor, filters: Filters) -> dict:
-    """Disputes of people's mediation by category for the period: accepted, succeeded —
-    written + oral, by each case's current agreement, so the two add up to it —, the
-    agreements' amount in 万元, performance, judicial confirmations, the disputes' sources,
-    the parties; and the 排查 counts."""
+    """Disputes of people's mediation by the Ministry's category (MINISTRY_CATEGORIES) for
+    the period: accepted, succeeded — written + oral, by each case's current agreement, so
+    the two add up to it —, the agreements' amount in 万元, performance, judicial
+    confirmations, the disputes' sources, the parties; and the 排查 counts."""
     if filters.network and filters.network != Network.PEOPLE:
         return {"rows": None, "total": None, "screening": screening_counts(filters)}
     qs = scoped(user, Filters(filters.start, filters.end, Network.PEOPLE, filters.region))
@@ -298,11 +330,11 @@ def ministry_table(user: Actor, filters: Filters) -> dict:
     rows = {r["category"]: r for r in annotated.values("category").annotate(**aggregates)}
     out: list[dict[str, Any]] = []
     total: dict[str, Any] = {k: 0 for k, _label in MINISTRY_COLUMNS}
-    for code, label in Category.choices:
-        r = rows.get(code, {})
-        row: dict[str, Any] = {"key": code, "label": str(label)}
+    for key, label in MINISTRY_CATEGORIES:
+        ours = [c for c in Category.values if MINISTRY_CATEGORY_OF[c] == key]
+        row: dict[str, Any] = {"key": key, "label": str(label), "includes": ours}
         for k, _label in MINISTRY_COLUMNS:
-            row[k] = r.get(k) or 0
+            row[k] = sum((rows.get(c, {}).get(k) or 0 for c in ours), 0)
             total[k] += row[k]
         row["amount"] = _wan(row["amount"])
         out.append(row)

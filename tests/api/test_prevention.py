@@ -155,7 +155,7 @@ def test_screening_only_by_a_peoples_committee(world, api):
         "/api/screenings/", round_body(world.traffic_police), format="json"
     )
     assert resp.status_code == 400
-    assert "人民调解工作若干规定》第五条" in resp.json()["errors"]["org"][0]
+    assert "人民调解工作若干规定》第三条" in resp.json()["errors"]["org"][0]
 
 
 CONSULTATION = {

@@ -208,7 +208,7 @@ def test_no_invented_rule_and_the_right_articles(world):
     assert not any("大调解工作规范" in row[-1] for row in SEEDED)
     assert not TimeLimit.objects.filter(basis__contains="大调解工作规范").exists()
     assert TimeLimit.objects.filter(basis__contains="若干规定》第三十三条").exists()
-    assert petitions.LEGAL_PROCEEDINGS_LAW == "《信访工作条例》第三十二条第一项"
+    assert petitions.LEGAL_PROCEEDINGS_LAW == "《信访工作条例》第三十一条第一项"
     with pytest.raises(InvalidFields) as err:
         prevention.record_screening(
             world.mediator,
@@ -221,4 +221,6 @@ def test_no_invented_rule_and_the_right_articles(world):
             },
         )
     assert "《人民调解法》第八条" not in messages(err.value)
-    assert "若干规定》第五条" in messages(err.value)
+    # 第三条 is the committees' tasks (防止民间纠纷激化); 第五条 is the agreement's nature
+    assert "若干规定》第三条" in messages(err.value)
+    assert "若干规定》第五条" not in messages(err.value)

@@ -144,7 +144,7 @@ def test_ministry_table(api, world, district):
     Agreement.objects.filter(case=district["C"]).update(amount="5000.00")
     t = api(world.supervisor).get("/api/stats/ministry/?from=2026-03-01&to=2026-07-31").json()
     rows = {r["key"]: r for r in t["rows"]}
-    assert len(t["rows"]) == 20  # every category of the Ministry's table, zeros included
+    assert len(t["rows"]) == 15  # every category of the Ministry's table, zeros included
     n = rows["neighbour"]
     # accepted: A, C, D (F withdrawn and G declined before acceptance; E administrative)
     assert (n["accepted"], n["succeeded"], n["written"], n["oral"]) == (3, 2, 2, 0)

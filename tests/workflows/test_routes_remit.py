@@ -107,7 +107,7 @@ def test_petition_never_goes_to_a_court_as_a_mediation_case(world, as_user):
         "/api/petitions/transfers/", petition_body(world, world.court), format="json"
     )
     assert resp.status_code == 400
-    assert "第三十二条第一项" in resp.json()["errors"]["org"][0]
+    assert "第三十一条第一项" in resp.json()["errors"]["org"][0]
     assert not Case.objects.exists()
     police = organ(world, "traffic_police")
     body = petition_body(world, police, category="traffic")
@@ -133,7 +133,7 @@ def test_court_referral_goes_to_invited_mediators_not_the_court(world, as_user):
     client = as_user(world.clerk)
     resp = client.post("/api/courts/referrals/", referral_body(world, world.court), format="json")
     assert resp.status_code == 400
-    assert "法释〔2016〕14号第二条" in resp.json()["errors"]["org"][0]
+    assert "法释〔2016〕14号第一条" in resp.json()["errors"]["org"][0]
     assert not Case.objects.exists()
 
 
