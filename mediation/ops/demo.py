@@ -83,6 +83,8 @@ ACCOUNTS = [
     ("land_arbiter", "红寺堡区农村土地承包仲裁委员会", Role.ARBITRATOR, "马玉琴"),
     ("legalaid", "红寺堡区法律援助中心", Role.LEGAL_AID_OFFICER, "罗彩霞"),
     ("supervisor", "红寺堡区司法局", Role.SUPERVISOR, "白淑珍"),
+    # a village legal adviser arranged by the township's justice office (§12.4)
+    ("adviser", "红寺堡镇司法所", Role.LEGAL_ADVISER, "何文华"),
 ]
 
 
