@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from mediation.actions import services
-from mediation.county.demo import seed_subsidies, seed_training_and_targets
+from mediation.county.demo import seed_advisers, seed_subsidies, seed_training_and_targets
 from mediation.documents import backlog, records
 from mediation.law.choices import Category, Channel, FailReason, OrgKind, ReferRoute, Role, State
 from mediation.law.identity import id_check_char
@@ -457,6 +457,7 @@ def seed(
         seed_prevention(rng, users, orgs, now, person=_person, staff=_staff)
         seed_subsidies(users["supervisor"], now)
         seed_training_and_targets(users["supervisor"], now)
+        seed_advisers(users["supervisor"], users.get("adviser"), now)
         # beside the plan: the dispute whose parties take part online (§12.2)
         demo_parties.seed_online_dispute(users, orgs, _person, drive)
     # after the jobs' own on-commit hooks (immediate here, in autocommit; last in a test's)
