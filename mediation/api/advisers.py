@@ -72,7 +72,7 @@ class TownshipCoverageSerializer(serializers.Serializer):
 
 class ServiceCountSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(AdviserServiceKind.choices)
-    label = serializers.CharField()
+    kind_label = serializers.CharField()
     count = serializers.IntegerField()
     people = serializers.IntegerField()
 

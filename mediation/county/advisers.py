@@ -289,7 +289,7 @@ def service_counts(year: int, adviser: LegalAdviser | None = None) -> dict[str, 
     kinds = [
         {
             "kind": k.value,
-            "label": str(k.label),
+            "kind_label": str(k.label),
             "count": found.get(k.value, {}).get("n", 0),
             "people": found.get(k.value, {}).get("people") or 0,
         }
