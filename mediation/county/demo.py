@@ -131,6 +131,7 @@ def seed_training_and_targets(supervisor: User, now: dt.datetime) -> None:
             ("矛盾纠纷排查覆盖率", "screening_coverage", "100"),
             ("12348热线咨询解答", "consultations_answered", "100"),
             ("调解员年度培训覆盖率", "training_coverage", "100"),
+            ("村（居）法律顾问覆盖率", "adviser_coverage", "100"),
         ]
     ):
         body = {

@@ -147,3 +147,25 @@ def test_an_adviser_sees_only_their_own(api, world):
         format="json",
     )
     assert r.status_code == 403
+
+
+def test_the_plans_coverage_target_as_an_indicator(api, world):
+    sup = api(world.supervisor)
+    a = _register(sup, world, "红寺堡镇司法所", world.adviser)
+    for village, since in [
+        ("红寺堡镇中圈塘村人民调解委员会", "2026-03-01"),
+        ("红寺堡镇弘德村人民调解委员会", "2026-11-01"),
+    ]:
+        body = {"village": world.org(village).pk, "since": since}
+        r = sup.post(f"/api/advisers/{a}/villages/", body, format="json")
+        assert r.status_code == 201
+    with time_machine.travel(NOW, tick=False):
+        target = {"year": 2026, "name": "村（居）法律顾问覆盖率", "metric": "adviser_coverage"}
+        r = sup.post("/api/indicators/", {**target, "target": "100"}, format="json")
+        assert r.status_code == 200
+    row = r.json()
+    trend = {p["month"]: p["value"] for p in row["trend"]}
+    # 14 villages: none in February, 1 from March, 2 from November
+    assert (trend["2026-02"], trend["2026-03"], trend["2026-10"]) == ("0.0", "7.1", "7.1")
+    assert trend["2026-11"] == row["value"] == "14.3"
+    assert row["met"] is False and row["unit"] == "%"
