@@ -419,6 +419,8 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
         "SubsidyMonthStatusEnum": "mediation.law.subsidies.SubsidyMonthStatus",
         "MediatorAssessmentEnum": "mediation.law.training.MediatorAssessment",
         "IndicatorMetricEnum": "mediation.law.indicators.IndicatorMetric",
+        "AdviserKindEnum": "mediation.law.advisers.AdviserKind",
+        "AdviserServiceKindEnum": "mediation.law.advisers.AdviserServiceKind",
     },
 }
 

@@ -451,8 +451,7 @@ set_transition_policy(may_transition)
 
 def may_record_screening(user: Actor, org: Organization) -> bool:
     """A people's mediation committee's mediators and head record its screening rounds
-    (《人民调解工作若干规定》第三条: their tasks include preventing disputes from escalating
-    and from arising; 第五条 is the agreement's contract nature)."""
+    (《人民调解工作若干规定》第三条: their tasks include preventing disputes arising)."""
     return org.kind == OrgKind.PEOPLE_COMMITTEE and has_role(
         user, org.pk, Role.MEDIATOR, Role.ORG_HEAD
     )

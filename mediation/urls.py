@@ -5,6 +5,7 @@ from django.urls import path
 
 from mediation.web.views import (
     accounts,
+    advisers,
     alerts,
     apply,
     attachments,
@@ -73,6 +74,8 @@ urlpatterns = [
     ),
     path("subsidies/", subsidies.subsidy_sheet, name="subsidy_sheet"),
     path("supervision/trainings/", training.training_page, name="training_page"),
+    path("supervision/advisers/", advisers.adviser_register, name="adviser_register"),
+    path("adviser/", advisers.adviser_page, name="adviser_page"),
     path("cases/<int:pk>/subsidy/", subsidies.case_subsidy, name="case_subsidy"),
     path("party/", party.party_home, name="party_home"),
     path(

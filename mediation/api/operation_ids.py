@@ -52,6 +52,12 @@ OPERATION_IDS: dict[str, str] = {
     "assessments_create": "assessments_set",
     "indicators_retrieve": "indicators_list",
     "indicators_create": "indicators_set",
+    "advisers_retrieve": "advisers_list",
+    "advisers_create": "advisers_register",
+    "advisers_villages_create": "advisers_assign_village",
+    "advisers_services_retrieve": "adviser_services_list",
+    "advisers_services_create": "adviser_services_record",
+    "advisers_coverage_retrieve": "advisers_coverage",
     "tasks_retrieve": "tasks_list",
     "tasks_complete_create": "tasks_complete",
 }

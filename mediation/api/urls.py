@@ -3,6 +3,7 @@ from rest_framework.routers import SimpleRouter
 
 import config.converters  # noqa: F401  (<id:…>)
 
+from . import advisers as adv
 from . import events, party, prevention, views
 from . import subsidies as sub
 from . import supervision as sv
@@ -117,6 +118,14 @@ urlpatterns = [
     ),
     path("assessments/", tr.AssessmentListView.as_view(), name="api-assessments"),
     path("indicators/", tr.IndicatorListView.as_view(), name="api-indicators"),
+    path("advisers/", adv.AdviserListView.as_view(), name="api-advisers"),
+    path("advisers/coverage/", adv.CoverageView.as_view(), name="api-adviser-coverage"),
+    path(
+        "advisers/<id:pk>/villages/",
+        adv.AdviserVillagesView.as_view(),
+        name="api-adviser-villages",
+    ),
+    path("advisers/services/", adv.AdviserServiceListView.as_view(), name="api-adviser-services"),
     path("cases/<id:pk>/subsidy/", sub.CaseSubsidyView.as_view(), name="api-case-subsidy"),
     *router.urls,
 ]

@@ -1,7 +1,7 @@
 """Demo data for the county bureau's year (manage.py seed_demo): this year's and last year's
 subsidy standard, the ended cases of the people's committees graded by their heads, last
-month's sheets submitted (some approved, some returned); trainings, assessments and the
-plan's targets — through the same calls the pages use."""
+month's sheets submitted (some approved, some returned); trainings, assessments, the
+plan's targets, the village legal advisers — through the same calls the pages use."""
 
 from __future__ import annotations
 
@@ -17,13 +17,15 @@ from mediation.law.subsidies import PAID_OUTCOMES
 from mediation.models import (
     Case,
     Indicator,
+    LegalAdviser,
     MediatorGrade,
     Membership,
+    Organization,
     SubsidyLine,
     TrainingSession,
 )
 
-from . import indicators, subsidies, training
+from . import advisers, indicators, subsidies, training
 
 AMOUNTS = {
     "simple": "100",
@@ -129,6 +131,7 @@ def seed_training_and_targets(supervisor: User, now: dt.datetime) -> None:
             ("矛盾纠纷排查覆盖率", "screening_coverage", "100"),
             ("12348热线咨询解答", "consultations_answered", "100"),
             ("调解员年度培训覆盖率", "training_coverage", "100"),
+            ("村（居）法律顾问覆盖率", "adviser_coverage", "100"),
         ]
     ):
         body = {
@@ -139,3 +142,53 @@ def seed_training_and_targets(supervisor: User, now: dt.datetime) -> None:
             "position": position,
         }
         indicators.set_indicator(supervisor, body, now=now)
+
+
+# name, kind, workplace, the township whose 司法所 arranges them, how many of its villages
+DEMO_ADVISERS = [
+    ("何文华", "lawyer", "宁夏红寺堡律师事务所", "红寺堡镇", 2),
+    ("马明", "lawyer", "宁夏红寺堡律师事务所", "太阳山镇", 2),
+    ("杨丽", "grassroots_worker", "大河乡法律服务所", "大河乡", 2),
+    ("李强", "grassroots_worker", "新庄集乡法律服务所", "新庄集乡", 1),  # one village waits
+    ("丁春燕", "lawyer", "宁夏弘德律师事务所", "柳泉乡", 2),
+    ("苏建国", "grassroots_worker", "南川乡法律服务所", "南川乡", 2),
+    ("金海燕", "lawyer", "宁夏弘德律师事务所", "新民街道", 2),
+]
+DEMO_SERVICES = [
+    ("duty", 1, 0, "每周一村委会值班"),
+    ("consultation", 1, 3, "土地流转租金支付咨询"),
+    ("duty", 8, 0, "每周一村委会值班"),
+    ("mediation", 8, 4, "参与调解宅基地界址纠纷"),
+    ("contract_review", 10, 1, "审查村集体枸杞园承包合同"),
+    ("lecture", 15, 45, "民法典婚姻家庭编讲座"),
+    ("checkup", 22, 0, "村规民约法治体检"),
+]
+
+
+def seed_advisers(supervisor: User, adviser_account: User | None, now: dt.datetime) -> None:
+    """Every township's advisers but one village of 新庄集乡, and the demo adviser's month of
+    duty days and services (the account `adviser`)."""
+    if LegalAdviser.objects.exists():
+        return
+    for name, kind, workplace, town, count in DEMO_ADVISERS:
+        office = Organization.objects.get(name=f"{town}司法所")
+        body = {"name": name, "kind": kind, "workplace": workplace, "org": office.pk}
+        if name == "何文华" and adviser_account is not None:
+            body["user"] = adviser_account.pk
+        row = advisers.register_adviser(supervisor, body, now=now)
+        for village in advisers.villages().filter(region=town).order_by("pk")[:count]:
+            advisers.assign_village(supervisor, row.pk, {"village": village.pk}, now=now)
+    if adviser_account is None:
+        return
+    mine = LegalAdviser.objects.get(user=adviser_account).villages.order_by("pk")
+    today = timezone.localdate(now)
+    for i, (kind, days_ago, people, note) in enumerate(DEMO_SERVICES):
+        on = today - dt.timedelta(days=days_ago)
+        body = {
+            "kind": kind,
+            "on": on.isoformat(),
+            "village": mine[i % len(mine)].village_id,
+            "people": people,
+            "note": note,
+        }
+        advisers.record_service(adviser_account, body, now=now)

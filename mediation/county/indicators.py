@@ -18,10 +18,12 @@ from django.utils.translation import gettext_lazy
 
 from mediation import policies
 from mediation.errors import InvalidFields, NotPermitted
+from mediation.law.advisers import VILLAGE_SUBTYPES
 from mediation.law.choices import OrgKind, Outcome, Role
 from mediation.law.indicators import HOW, UNITS, IndicatorMetric
 from mediation.law.jsonform import Data, JsonForm, errors_of
 from mediation.models import (
+    AdviserVillage,
     Case,
     Consultation,
     Indicator,
@@ -33,6 +35,11 @@ from mediation.models import (
 
 AGREED = (Outcome.AGREED, Outcome.CONFIRMED)
 ENDED = tuple(o for o in Outcome if o != Outcome.DECLINED)
+COVERAGES = (
+    IndicatorMetric.SCREENING_COVERAGE,
+    IndicatorMetric.TRAINING_COVERAGE,
+    IndicatorMetric.ADVISER_COVERAGE,
+)
 # (numerator, denominator) per month, or (count, None) for counted figures.
 Monthly = dict[int, tuple[int, int | None]]
 
@@ -128,6 +135,8 @@ def _monthly(metric: str, year: int, months: int) -> Monthly:
             )
             out[m] = (n, committees)
         return out
+    if metric == IndicatorMetric.ADVISER_COVERAGE:
+        return _adviser_coverage(year, months)
     # training coverage: mediators trained so far this year ÷ all mediators
     mediators = Membership.objects.filter(role=Role.MEDIATOR).values("user_id").distinct().count()
     out = {}
@@ -142,6 +151,25 @@ def _monthly(metric: str, year: int, months: int) -> Monthly:
             .count()
         )
         out[m] = (n, mediators)
+    return out
+
+
+def _adviser_coverage(year: int, months: int) -> Monthly:
+    """Villages served by an adviser at each month's end ÷ all villages."""
+    villages = Organization.objects.filter(
+        kind=OrgKind.PEOPLE_COMMITTEE, subtype__in=VILLAGE_SUBTYPES
+    )
+    total = villages.count()
+    out: Monthly = {}
+    for m in range(1, months + 1):
+        end = (dt.date(year, m, 1) + dt.timedelta(days=32)).replace(day=1)
+        n = (
+            AdviserVillage.objects.filter(village__in=villages, since__lt=end)
+            .values("village_id")
+            .distinct()
+            .count()
+        )
+        out[m] = (n, total)
     return out
 
 
@@ -167,7 +195,7 @@ def indicator_rows(year: int, *, today: dt.date | None = None) -> list[dict[str,
             num, den = monthly.get(m, (0, 0 if percent else None))
             v = _value(num, den, percent)
             trend.append({"month": f"{year}-{m:02d}", "value": None if v is None else str(v)})
-        if ind.metric in (IndicatorMetric.SCREENING_COVERAGE, IndicatorMetric.TRAINING_COVERAGE):
+        if ind.metric in COVERAGES:
             # a coverage is the latest month's, not a sum over the year
             last = trend[-1]["value"] if trend else None
             value = None if last is None else Decimal(last)

@@ -56,6 +56,7 @@ class Role(models.TextChoices):
     PETITION_OFFICER = "petition_officer", _("信访干部")
     LEGAL_AID_OFFICER = "legal_aid_officer", _("法律援助工作人员")
     SUPERVISOR = "supervisor", _("监督管理")
+    LEGAL_ADVISER = "legal_adviser", _("村（居）法律顾问")
 
 
 class ArbitrationScope(models.TextChoices):

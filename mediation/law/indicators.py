@@ -12,6 +12,7 @@ class IndicatorMetric(models.TextChoices):
     CONSULTATIONS_ANSWERED = "consultations_answered", _("法律咨询解答量")
     CASES_MEDIATED = "cases_mediated", _("受理调解纠纷数")
     TRAINING_COVERAGE = "training_coverage", _("调解员培训覆盖率")
+    ADVISER_COVERAGE = "adviser_coverage", _("村（居）法律顾问覆盖率")
 
 
 # How each figure is computed, shown beside the target so nobody has to guess.
@@ -22,6 +23,7 @@ HOW = {
     IndicatorMetric.CONSULTATIONS_ANSWERED: _("12348 热线和窗口解答的法律咨询件数"),
     IndicatorMetric.CASES_MEDIATED: _("登记的纠纷案件数（不含不予受理）"),
     IndicatorMetric.TRAINING_COVERAGE: _("年初至当月参加过培训的调解员 ÷ 全部调解员"),
+    IndicatorMetric.ADVISER_COVERAGE: _("当月末已配备法律顾问的村（社区） ÷ 全部村（社区）"),
 }
 UNITS = {
     IndicatorMetric.SUCCESS_RATE: "%",
@@ -30,4 +32,5 @@ UNITS = {
     IndicatorMetric.CONSULTATIONS_ANSWERED: "件",
     IndicatorMetric.CASES_MEDIATED: "件",
     IndicatorMetric.TRAINING_COVERAGE: "%",
+    IndicatorMetric.ADVISER_COVERAGE: "%",
 }

@@ -11,6 +11,7 @@ idempotency    the creating POSTs' idempotency keys and first answers
 events         the event outbox and alert reads
 prevention     screening rounds, findings, consultations
 county         case subsidies (以案定补); mediator training and assessment; plan targets
+advisers       village legal advisers, the villages they serve, their services
 accounts       password history
 admins         administrator changes awaiting confirmation, second-factor enrolment links
 clocks         legal time limits and the holiday calendar
@@ -20,6 +21,7 @@ webhooks       webhook endpoints and their deliveries
 
 from mediation.models.accounts import PasswordHistory
 from mediation.models.admins import AdminChange, FactorEnrolment
+from mediation.models.advisers import AdviserService, AdviserVillage, LegalAdviser
 from mediation.models.case import (
     Case,
     CaseAccess,
@@ -69,6 +71,8 @@ from mediation.models.webhooks import DeliveryStatus, Webhook, WebhookDelivery
 
 __all__ = [
     "AdminChange",
+    "AdviserService",
+    "AdviserVillage",
     "Agreement",
     "AlertRead",
     "Attachment",
@@ -94,6 +98,7 @@ __all__ = [
     "Holiday",
     "IdempotencyKey",
     "Indicator",
+    "LegalAdviser",
     "MediationSession",
     "MediatorGrade",
     "MediatorKind",

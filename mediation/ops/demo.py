@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from mediation.actions import services
-from mediation.county.demo import seed_subsidies, seed_training_and_targets
+from mediation.county.demo import seed_advisers, seed_subsidies, seed_training_and_targets
 from mediation.documents import backlog, records
 from mediation.law.choices import (
     Category,
@@ -92,6 +92,8 @@ ACCOUNTS = [
     ("land_arbiter", "红寺堡区农村土地承包仲裁委员会", Role.ARBITRATOR, "马玉琴"),
     ("legalaid", "红寺堡区法律援助中心", Role.LEGAL_AID_OFFICER, "罗彩霞"),
     ("supervisor", "红寺堡区司法局", Role.SUPERVISOR, "白淑珍"),
+    # a village legal adviser arranged by the township's justice office (§12.4)
+    ("adviser", "红寺堡镇司法所", Role.LEGAL_ADVISER, "何文华"),
 ]
 
 
@@ -486,6 +488,7 @@ def seed(
         demo_parties.seed_online_dispute(users, orgs, _person, drive)
         seed_subsidies(users["supervisor"], now)
         seed_training_and_targets(users["supervisor"], now)
+        seed_advisers(users["supervisor"], users.get("adviser"), now)
     # after the jobs' own on-commit hooks (immediate here, in autocommit; last in a test's)
     transaction.on_commit(lambda: backlog.add(jobs))
     return {"organizations": len(orgs), "cases_created": created}

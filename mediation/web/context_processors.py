@@ -10,6 +10,7 @@ from django.http import HttpRequest
 
 from mediation import policies
 from mediation.county.subsidies import may_see_subsidies
+from mediation.law.choices import Role
 
 from . import alerts
 from .forms import registrable_orgs
@@ -26,6 +27,7 @@ def desks(request: HttpRequest) -> dict[str, Any]:
             "screenings": policies.may_use_screening_desk(user),
             "consultations": policies.may_use_consultation_desk(user),
             "subsidies": may_see_subsidies(user),
+            "adviser": policies.has_role_anywhere(user, Role.LEGAL_ADVISER),
         }
 
     @functools.cache  # the nav and the queue's banner ask once per page

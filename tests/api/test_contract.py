@@ -327,6 +327,22 @@ def test_every_operation_answers_as_documented(api, world):
     target = {"year": today.year, "name": "调解成功率", "metric": "success_rate", "target": "90"}
     assert supervisor.post("/api/indicators/", target, format="json").status_code == 200
     assert supervisor.get("/api/indicators/").status_code == 200
+    # -- village legal advisers
+    office, village = world.org("红寺堡镇司法所"), world.org("红寺堡镇中圈塘村人民调解委员会")
+    body = {"name": "何文华", "kind": "lawyer", "org": office.pk, "user": world.adviser.pk}
+    r = supervisor.post("/api/advisers/", body, format="json")
+    assert r.status_code == 201
+    adviser_id = r.json()["id"]
+    r = supervisor.post(
+        f"/api/advisers/{adviser_id}/villages/", {"village": village.pk}, format="json"
+    )
+    assert r.status_code == 201
+    adviser = api(world.adviser)
+    service = {"kind": "consultation", "on": str(today), "village": village.pk, "people": 2}
+    assert adviser.post("/api/advisers/services/", service, format="json").status_code == 201
+    assert adviser.get("/api/advisers/").status_code == 200
+    assert adviser.get("/api/advisers/services/").status_code == 200
+    assert supervisor.get("/api/advisers/coverage/").status_code == 200
     assert supervisor.get("/api/stats/summary/").status_code == 200
     assert supervisor.get("/api/stats/ministry/").status_code == 200
     assert supervisor.get("/api/stats/export.xlsx").status_code == 200

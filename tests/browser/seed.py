@@ -39,14 +39,20 @@ def main():
         ("live_list", State.REGISTERED),
         ("screenshot", State.MEDIATING),
     ):
-        case = world.make_case(state)
-        if name == "screenshot":
+        if name != "screenshot":
+            case = world.make_case(state)
+        else:
+            # a session is dated within the case (after it began, never in the future)
+            from django.utils import timezone
+
+            began = timezone.now() - dt.timedelta(days=2)
+            case = world.make_case(state, now=began)
+            held = timezone.localtime(began + dt.timedelta(days=1))
             services.add_session(
                 case,
                 world.mediator,
                 {
-                    # today: a session is never before the case was accepted
-                    "held_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+                    "held_at": held.strftime("%Y-%m-%dT%H:%M"),
                     "place": "红寺堡镇调解室",
                     "attendees": "马建国、杨学军、调解员马桂兰",
                     "record": "双方陈述了院墙排水问题的经过，同意在十日内再次协商。",
@@ -101,6 +107,16 @@ def main():
         next_attempt_at=now,
     )
     out["home"] = world.home.pk
+    # the demo adviser on the register, serving one village of 红寺堡镇 (#32)
+    from mediation.county import advisers
+
+    office = orgs["红寺堡镇司法所"]
+    row = advisers.register_adviser(
+        world.supervisor,
+        {"name": "何文华", "kind": "lawyer", "org": office.pk, "user": world.adviser.pk},
+    )
+    village = orgs["红寺堡镇中圈塘村人民调解委员会"]
+    advisers.assign_village(world.supervisor, row.pk, {"village": village.pk})
     json.dump(out, sys.stdout, ensure_ascii=False)
 
 

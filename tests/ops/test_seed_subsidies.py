@@ -33,7 +33,7 @@ def test_the_demo_has_trainings_assessments_and_targets(db, monkeypatch):
     demo.seed(count=2)
     assert TrainingSession.objects.count() >= 1
     assert MediatorGrade.objects.exists()
-    assert Indicator.objects.count() == 5
+    assert Indicator.objects.count() == 6
     counts = (TrainingSession.objects.count(), MediatorGrade.objects.count())
     demo.seed(count=2)
     assert (TrainingSession.objects.count(), MediatorGrade.objects.count()) == counts

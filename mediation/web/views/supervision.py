@@ -25,7 +25,7 @@ from mediation import policies
 from mediation.actions import clock_changes
 from mediation.api.calendar import year_json
 from mediation.api.supervision import complaint_json
-from mediation.county import indicators, subsidies
+from mediation.county import advisers, indicators, subsidies
 from mediation.errors import InvalidFields, NotPermitted, NotVisible, StateConflict
 from mediation.law import clocks
 from mediation.law.choices import MEDIATING_KINDS, Category, Network, Role
@@ -60,6 +60,8 @@ def home(request: HttpRequest) -> HttpResponse:
     """The supervisor's home is the dashboard; everyone else's the case queue."""
     if request.user.is_authenticated and policies.is_supervisor(request.user) and not request.GET:
         return redirect("supervision_dashboard")
+    if request.user.is_authenticated and advisers.own_adviser(request.user) is not None:
+        return redirect("adviser_page")
     # case_list's login_required sends a visitor to sign in before its body runs
     return case_list(cast(AuthedRequest, request))
 
@@ -198,6 +200,8 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
             "data": data,
             "figures": figures,
             "indicators": _indicators(timezone.localdate()),
+            "coverage": advisers.coverage(),
+            "adviser_counts": advisers.service_counts(timezone.localdate().year)["kinds"],
             "charts": chart_svgs,
             "month_svg": month_svg,
             "high_risk": supervision.high_risk_cases(request.user, filters),
