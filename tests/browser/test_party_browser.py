@@ -4,12 +4,14 @@ signs the agreement on the signature pad; nothing leaves the host."""
 import json
 import re
 import time
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 PHONE = "13600000021"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"  # looked at, not committed
 
 
 def _code(server, phone: str) -> str:
@@ -69,6 +71,8 @@ def test_a_party_signs_in_reads_and_signs_on_a_phone(server, browser):
             page.locator(f'#case-{case["id"]} article.to-sign[data-document="agreement"]')
         ).to_have_attribute("data-signed", "1")
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "phone-party.png"), full_page=True)
         assert not errors, errors
         assert all(u.startswith(server["url"]) or u.startswith("data:") for u in requests)
     finally:
