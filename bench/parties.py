@@ -39,9 +39,9 @@ def run(args):
     _signing()
     fd, path = tempfile.mkstemp(prefix="dtj_bench_party_", suffix=".sqlite3")
     os.close(fd)
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{path}"}
-    env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    env.setdefault("LOG_REQUESTS", "false")
+    # the caller's environment wins over these defaults, as setdefault would
+    defaults = {"DJANGO_SETTINGS_MODULE": "config.settings", "LOG_REQUESTS": "false"}
+    env = {**defaults, **os.environ, "DATABASE_URL": f"sqlite:///{path}"}
     env.pop("REDIS_URL", None)
     try:
         code = "import sys, bench.parties as b; b.page_worker(sys.argv[1:])"
