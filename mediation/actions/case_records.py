@@ -203,9 +203,10 @@ def flag_risk(
     raw_to = data.get("reported_to")
     reported_to = raw_to.strip() if isinstance(raw_to, str) else ""
     reported_at = _parse_moment(data.get("reported_at"))
-    kind: Any = data.get("kind") or ""
+    kind: Any = data.get("kind")
+    kind = "" if kind is None or kind == "" else kind  # absent; an empty {} is not absent
     errors: Errors = {}
-    if kind and kind not in EscalationKind.values:
+    if kind != "" and (not isinstance(kind, str) or kind not in EscalationKind.values):
         errors["kind"] = [_("应为 criminal、mass_petition、mass_fight 或 suicide")]
     if level not in RiskLevel.values:
         errors["level"] = [_("风险等级应为 low、medium 或 high")]

@@ -55,7 +55,8 @@ def court_code(court: Organization) -> str:
 
 
 def special_number_error(number: str, court: Organization, today: dt.date) -> str | None:
-    """A 民特 number in the form `（2026）宁0303民特12号`: this year, this court's code."""
+    """A 民特 number in the form `（2026）宁0303民特12号`: the year the court received it
+    (this year or last), this court's code."""
     code = court_code(court)
     pattern = re.escape(code) if code else r"[\u4e00-\u9fff]\d{4}"
     match = re.fullmatch(rf"（(\d{{4}})）{pattern}民特([1-9]\d*)号", number.strip())
@@ -67,8 +68,11 @@ def special_number_error(number: str, court: Organization, today: dt.date) -> st
             "example": example,
             "law": CASE_NUMBER_RULE,
         }
-    if int(match.group(1)) != today.year:
-        return _("案号的年度应为收案年度%(year)d（%(law)s）") % {
+    # 收案年度: the year the court received the application — this year, or last year for
+    # one received before the new year and registered after it.
+    if not today.year - 1 <= int(match.group(1)) <= today.year:
+        return _("案号的年度应为收案年度（%(last)d或%(year)d年）（%(law)s）") % {
+            "last": today.year - 1,
             "year": today.year,
             "law": CASE_NUMBER_RULE,
         }
