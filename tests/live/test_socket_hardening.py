@@ -14,6 +14,7 @@ from django.test import Client
 
 from mediation.actions import services
 from mediation.law.choices import State
+from mediation.live import relay as live
 from mediation.models import CaseEvent
 
 from .conftest import drain, open_socket
@@ -35,6 +36,17 @@ def make_case(world, state=State.ACCEPTED):
 @sync_to_async
 def last_event_id():
     return CaseEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+async def wait_relayed(event_id, timeout=10.0):
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        hub = live.current_hub()
+        if hub is not None and (hub.last_relayed or 0) >= event_id:
+            return
+        assert loop.time() < deadline, "the hub did not relay the event"
+        await asyncio.sleep(0.02)
 
 
 async def connect(headers, path="/ws/events/", scope_extra=None):
@@ -83,6 +95,10 @@ async def test_another_first_message_releases_the_held_events_at_once(world, set
     case = await make_case(world)
     comm = await open_socket(world.mediator)
     await perform(case, "begin", world.mediator, {"consent": True})
+    # Held, not sent: wait until the hub has relayed the event to the socket (on a loaded
+    # host that can take longer than the test's own next step).
+    begun = await last_event_id()
+    await wait_relayed(begun)
     await comm.send_json_to({"action": "watch", "case": case.pk})
     got = await drain(comm, timeout=1.0)
     assert [m["type"] for m in got] == ["case.transitioned", "watching"]
