@@ -7,15 +7,21 @@ mediating cases, one after another, timing each (perform, one transaction, one e
 
   without: no webhook;
   with:    a webhook endpoint whose cursor is set back so that it has a backlog of
-           --events=N minus this phase's events to deliver (default 10,000 in all), and a
-           delivery thread in this process (the in-server default, mediation.live.webhooks)
-           delivering all of them while the transitions run.
+           --events=N minus this phase's events to deliver (default 10,000 in all), and
+           `manage.py deliver_webhooks` beside (the deployment's datiaojie-webhooks.service,
+           at its own low CPU priority, WEBHOOK_NICE) delivering all of them while the
+           transitions run.
+
+The receiver stands in for the court's platform, another machine: on this host it runs at
+the lowest CPU priority so that the bench measures what our deliverer costs, not what a
+receiver sharing our two cores costs (at full priority it adds about 0.3× on two cores).
 
 Reported: p50/p99 transition latency in each phase (target: with within 10 % of without)
 and the delivery throughput (events/s) until the receiver has every event.
 
-Options: --transitions=N (3000), --events=N (10000), --deliverer=thread|process (process:
-`manage.py deliver_webhooks` beside, as a separate service would).
+Options: --transitions=N (3000), --events=N (10000), --deliverer=process|thread (thread:
+the embedded setup's delivery thread inside this process, mediation.live.webhooks; it
+shares the interpreter lock with the transitions and is not held to the target).
 """
 
 from __future__ import annotations
@@ -84,7 +90,11 @@ def run(args) -> None:
     print(
         f"   with {r['delivered']:,} deliveries running ({r['deliverer']}): p50"
         f" {r['with_p50'] * 1000:.1f} ms, p99 {r['with_p99'] * 1000:.1f} ms → {ratio:.2f}×"
-        f" (target ≤ 1.10: {'met' if ratio <= 1.10 else 'NOT met'})"
+        + (
+            f" (target ≤ 1.10: {'met' if ratio <= 1.10 else 'NOT met'})"
+            if r["deliverer"] == "process"
+            else " (the embedded thread: the target is the deployment's deliverer's)"
+        )
     )
     print(
         f"   delivery: {r['delivered']:,} events in {r['delivery_seconds']:.1f} s ="
@@ -131,7 +141,7 @@ def _worker(args) -> None:
 
     n = _opt(args, "transitions", 3000)
     total = _opt(args, "events", 10_000)
-    deliverer = _opt(args, "deliverer", "thread")
+    deliverer = _opt(args, "deliverer", "process")
     records.after_event = lambda *a, **kw: None  # documents are bench pdf's
     call_command("migrate", verbosity=0)
     orgs = build_organizations()
@@ -168,7 +178,8 @@ def _worker(args) -> None:
         max(0, backlog - 1)
     ]
     receiver = subprocess.Popen(
-        [sys.executable, "-m", "bench.webhooks", "--receiver"],
+        # another machine in truth: lowest priority here (see above)
+        ["nice", "-n", "19", sys.executable, "-m", "bench.webhooks", "--receiver"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,

@@ -1,3 +1,4 @@
+import os
 import time
 from typing import Any
 
@@ -19,6 +20,10 @@ class Command(BaseCommand):
         if options["once"]:
             self.stdout.write(f"attempts={worker.run_until_idle()}")
             return
+        if settings.WEBHOOK_NICE > 0:
+            # The service is background work: the cores go to the processes serving
+            # requests first.
+            os.nice(settings.WEBHOOK_NICE)
         interval = float(settings.WEBHOOK_POLL_SECONDS or 1.0)
         try:
             while True:
