@@ -14,7 +14,12 @@ It relies on three daphne/twisted internals, checked by tests/security/test_boun
 - twisted calls `Request.gotLength(length)` once the headers are in (length or None);
 - twisted calls `Request.handleContentChunk(data)` for every piece of body received, and
   `Request.process()` when the request is complete;
-- daphne's server has `log_action(protocol, action, details)`, its access-log hook.
+- daphne's server has `log_action(protocol, action, details)`, its access-log hook;
+- twisted's Request takes `parsePOSTFormSubmission` (kept as `_parsePOSTFormSubmission`):
+  the guard turns it off. Twisted otherwise parses every multipart or form body into
+  `request.args` — which daphne never reads — holding an upload in memory once more, and
+  answers a body it cannot parse with a bare 400 (no JSON, no Content-Type) before the
+  application sees it (schemathesis, issue 29: an empty multipart to the party's sign-in).
 Under any other ASGI server `install()` finds no daphne and does nothing; the ASGI
 middleware still bounds the body there. With daphne installed but any of these internals
 moved, `install()` raises at start (`DaphneGuardError`): serving unguarded would quietly
@@ -104,6 +109,8 @@ def check_hooks() -> None:
         hook = getattr(twisted_http.Request, name, None)
         if not callable(hook) or _params(hook) != params:
             problems.append(f"twisted Request.{name}({', '.join(params[1:])}) has moved")
+    if "parsePOSTFormSubmission" not in _params(twisted_http.Request.__init__):
+        problems.append("twisted Request(parsePOSTFormSubmission=) has moved")
     if _params(getattr(Server, "log_action", None)) != ["self", "protocol", "action", "details"]:
         problems.append("daphne Server.log_action(protocol, action, details) has moved")
     if problems:
@@ -136,6 +143,8 @@ def install() -> bool:
         request.channel.transport.loseConnection()
 
     def guarded_got_length(self: WebRequest, length: int | None) -> None:
+        # The application parses the body (see above): twisted must not.
+        self._parsePOSTFormSubmission = False
         ctype = self.requestHeaders.getRawHeaders(b"content-type") or [b""]
         self._body_limit = limit_for(ctype[0].decode("latin1"))
         self._body_seen = 0

@@ -168,3 +168,38 @@ def test_daphne_guard_fails_at_start_when_daphne_internals_move(monkeypatch):
     monkeypatch.setitem(sys.modules, "daphne.http_protocol", None)  # the module moved
     with pytest.raises(daphne_guard.DaphneGuardError, match="daphne"):
         daphne_guard.install()
+
+
+@pytest.mark.live
+@pytest.mark.django_db(transaction=True)
+def test_daphne_leaves_form_bodies_to_the_application(world):
+    """Schemathesis (issue 29): an empty multipart body (its closing boundary only) got a
+    bare `400 Bad Request` from twisted, no JSON and no Content-Type, before the
+    application saw it — twisted parsed every form body into `request.args`, which daphne
+    never reads (and held each upload in memory once more)."""
+    server = Daphne(database_url(connection.settings_dict)).start()
+    boundary = "c637e12e2b1a998d80d1b087531af51c"
+    answers = {}
+    try:
+        for path, body in (
+            ("/api/party/code/", f"--{boundary}--\r\n".encode()),
+            ("/api/auth/token/", b"--not-the-boundary\r\n\r\n"),
+        ):
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+            try:
+                conn.request(
+                    "POST",
+                    path,
+                    body=body,
+                    headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+                )
+                resp = conn.getresponse()
+                answers[path] = (resp.status, resp.getheader("Content-Type"), resp.read())
+            finally:
+                conn.close()
+    finally:
+        out = server.stop()
+    for path, (code, ctype, body) in answers.items():
+        assert ctype == "application/json", (path, code, body[:200], out[-1500:])
+        assert code in (400, 415), (path, code)
+        assert json.loads(body)["detail"], path
