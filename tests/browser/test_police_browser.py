@@ -1,6 +1,9 @@
 """警调对接 in Chromium (issue 32): the officer files a referral from a phone, the
-committee's mediator takes it to a result and feeds it back, the police desk shows the
-result and the feedback, and the station's review closes the link."""
+committee's mediator takes it to a result and feeds it back (a high risk flag on the way
+reaches the station's open desk live), the police desk shows the result and the feedback,
+and the station's review closes the link."""
+
+import datetime as dt
 
 import pytest
 from playwright.sync_api import expect
@@ -54,6 +57,23 @@ def test_police_referral_result_and_feedback(server, new_page):
     open_transition(mediator, "begin").get_by_label("被申请人同意调解").check()
     submit(mediator, "begin")
     expect(state_badge(mediator)).to_have_text("调解中")
+
+    # a high risk flag on the referred case reaches the station's open desk live (§5 fan-out)
+    officer.goto(server["url"] + "/police/referrals/")
+    officer.wait_for_function("!document.getElementById('live-status').hidden")
+    form = mediator.locator("details.risk-form")
+    form.locator("summary").click()
+    form.get_by_label("风险等级").select_option("high")
+    form.get_by_label("风险情况").fill("被申请人扬言要找人报复对方")
+    form.get_by_label("已报告的公安派出所").fill("红寺堡派出所")
+    reported = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))) - dt.timedelta(minutes=10)
+    form.get_by_label("报告时间").fill(reported.strftime("%Y-%m-%dT%H:%M"))
+    form.get_by_role("button", name="确认标记").click()
+    expect(mediator.locator(".msg-success")).to_contain_text("已标记矛盾激化风险")
+    alert = officer.locator("#alerts-bar li", has_text="被申请人扬言要找人报复对方")
+    expect(alert).to_be_visible(timeout=10_000)  # without a reload
+    alert.get_by_role("button", name="知道了").click()
+    expect(alert).to_have_count(0)
     form = open_transition(mediator, "fail")
     form.get_by_label("终止原因").select_option(index=1)
     form.get_by_label("告知的其他途径").fill("可向人民法院提起诉讼")
@@ -72,6 +92,7 @@ def test_police_referral_result_and_feedback(server, new_page):
     row = officer.locator("#police-referrals tr", has_text=number)
     expect(row).to_contain_text(INCIDENT)
     expect(row).to_contain_text("调解终止")
+    expect(row.locator(".badge.risk-high")).to_be_visible()
     expect(row).to_contain_text("已反馈，待审核")
     expect(row.locator(".feedback-text")).to_have_text(feedback)
     width = officer.evaluate("document.documentElement.scrollWidth")
