@@ -60,7 +60,8 @@ def test_police_referral_result_and_feedback(server, new_page):
 
     # a high risk flag on the referred case reaches the station's open desk live (§5 fan-out)
     officer.goto(server["url"] + "/police/referrals/")
-    officer.wait_for_function("!document.getElementById('live-status').hidden")
+    # connected (the dot is in the folded menu at 390 px: its attribute, not its visibility)
+    expect(officer.locator("#live-status[hidden]")).to_have_count(0)
     form = mediator.locator("details.risk-form")
     form.locator("summary").click()
     form.get_by_label("风险等级").select_option("high")
