@@ -33,6 +33,8 @@ def referral_target_error(kind: str) -> str | None:
 def incident_number_error(number: str) -> str | None:
     if not number:
         return _("请填写接处警编号（同一派出所的编号只对应一个案件）")
+    if "\x00" in number:  # PostgreSQL text cannot hold it: refused here, not a 500 there
+        return _("接处警编号不能包含空字符")
     if len(number) > INCIDENT_NUMBER:
         return _("接处警编号不超过%(n)s个字") % {"n": INCIDENT_NUMBER}
     return None

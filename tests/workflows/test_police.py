@@ -89,7 +89,7 @@ def test_referral_to_a_non_committee_is_refused(world, as_user, receiver):
     assert not Case.objects.exists() and not Handoff.objects.exists()
 
 
-@pytest.mark.parametrize("number", [None, "", "   ", 815, "号" * 65])
+@pytest.mark.parametrize("number", [None, "", "   ", 815, "号" * 65, "红派\x00"])
 def test_incident_number_is_required_text(world, as_user, number):
     body = {**case_body(world.home), "incident_number": number}
     if number is None:
