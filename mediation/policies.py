@@ -405,6 +405,8 @@ TASK_ROLES = {
     "confirmation.decide": (Role.JUDGE,),
     "petition.feedback": (Role.MEDIATOR, Role.ORG_HEAD),
     "petition.review": (Role.PETITION_OFFICER,),
+    "police.feedback": (Role.MEDIATOR, Role.ORG_HEAD),  # 警调对接 (mediation.county.police)
+    "police.review": (Role.POLICE_OFFICER,),
     "court.outcome": (Role.CLERK, Role.JUDGE),
     "referral.filing": RECEIVING_ROLES,
     "referral.acknowledge": RECEIVING_ROLES,
@@ -528,8 +530,7 @@ def may_see_screenings(user: Actor, recorders: list[Organization] | None = None)
 
 
 def may_see_consultations(user: Actor, desks: list[int] | None = None) -> bool:
-    """The consultation page: the intake desks and supervisors. `desks` is
-    consultation_orgs(user) when the caller has it already."""
+    """The consultation page: intake desks, supervisors (`desks`: consultation_orgs(user))."""
     if desks is None:
         desks = consultation_orgs(user)
     return bool(desks) or is_supervisor(user)
@@ -588,8 +589,7 @@ def roster_scope(user: Actor, qs: QuerySet[User]) -> QuerySet[User]:
 
 
 def may_see_complaints(user: Actor | None) -> bool:
-    """The complaint list: supervisors, and the mediating staff (each sees the complaints
-    about themself, visible_complaints)."""
+    """The complaint list: supervisors, and mediating staff (each their own, visible_complaints)."""
     return may_supervise(user) or may_see_roster(user)
 
 

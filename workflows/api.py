@@ -28,7 +28,7 @@ from mediation.events import case_snapshot
 from mediation.law import petitions
 from mediation.models import Case
 
-from . import confirmation, court, petition, petition_clock, referral, services
+from . import confirmation, court, petition, petition_clock, police, referral, services
 from .models import CaseTask
 from .nodes import CaseTaskNode
 
@@ -62,6 +62,7 @@ FLOWS = (
     petition.PetitionFlow,
     referral.ReferralFlow,
     court.CourtReferralFlow,
+    police.PoliceFlow,
 )
 # Every task node of the flows, in the order the flows declare them.
 TASK_NODES = [n for f in FLOWS for n in vars(f).values() if isinstance(n, CaseTaskNode)]

@@ -31,8 +31,9 @@ from config.converters import ID_MAX
 from mediation import policies
 from mediation.actions import services as case_services
 from mediation.actions.handoffs import check_number_free
+from mediation.county.police import referring_stations
 from mediation.errors import InvalidFields, NotPermitted, NotVisible, StateConflict
-from mediation.law import days, handoffs, petitions
+from mediation.law import days, handoffs, petitions, police
 from mediation.law.choices import OUTCOME_STATES, Channel, HandoffKind, HandoffStatus
 from mediation.law.jsonform import errors_of
 from mediation.law.transitions import describe_form_fields
@@ -44,6 +45,7 @@ from .court import CourtReferralFlow
 from .models import CaseTask
 from .nodes import CaseTaskNode, driving, is_driving, is_quiet
 from .petition import PetitionFlow
+from .police import PoliceFlow
 from .referral import ReferralFlow
 
 OPEN = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
@@ -322,7 +324,7 @@ def _register_with_handoff(
     now: dt.datetime,
     channel: str,
     kind: str,
-    flow: type[PetitionFlow] | type[CourtReferralFlow],
+    flow: type[PetitionFlow] | type[CourtReferralFlow] | type[PoliceFlow],
     *,
     partner: Organization,
     number: str,
@@ -418,6 +420,43 @@ def start_court_referral(
             "due_set_by_court": due is not None,
             "extension_agreed": agreed,
         },
+    )
+
+
+def start_police_referral(
+    user: User, data: Mapping[str, Any] | None, *, now: dt.datetime | None = None
+) -> Case:
+    """警调对接: a police officer hands a dispute to a people's mediation committee."""
+    now = now or timezone.now()
+    data = dict(data or {})
+    stations = referring_stations(user)
+    if not stations:
+        raise NotPermitted(_("只有派出所民警可以移交纠纷"))
+    errors: Errors = {}
+    raw = data.pop("incident_number", None)
+    number = raw.strip() if isinstance(raw, str) else ""
+    error = police.incident_number_error(number) if raw is None or isinstance(raw, str) else None
+    if error or not (raw is None or isinstance(raw, str)):
+        errors["incident_number"] = [error or _("应为文本")]
+    explicit = data.pop("feedback_due", None)
+    due = _deadline(explicit, "feedback_due", errors, now) if explicit not in (None, "") else None
+    _target_kind_check(data, police.referral_target_error, errors)
+    station_id = _acting_org(stations, data.pop("police_station", None), "police_station", errors)
+    if errors:
+        raise InvalidFields(_("提交的内容有误"), errors)
+    assert station_id is not None  # else an error above
+    return _register_with_handoff(
+        user,
+        data,
+        now,
+        Channel.POLICE_REFERRAL,
+        HandoffKind.POLICE,
+        PoliceFlow,
+        partner=Organization.objects.get(pk=station_id),
+        number=number,
+        number_field="incident_number",
+        due=due,
+        event_data={"incident_number": number},
     )
 
 

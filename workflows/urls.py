@@ -2,7 +2,7 @@ from django.urls import path
 
 import config.converters  # noqa: F401  (<id:…>)
 
-from . import api
+from . import api, police_api
 
 urlpatterns = [
     path("tasks/", api.TaskListView.as_view(), name="api-tasks"),
@@ -14,4 +14,5 @@ urlpatterns = [
         name="api-petition-clock",
     ),
     path("courts/referrals/", api.CourtReferralView.as_view(), name="api-court-referral"),
+    path("police/referrals/", police_api.PoliceReferralView.as_view(), name="api-police-referral"),
 ]

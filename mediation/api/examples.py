@@ -63,6 +63,18 @@ EXAMPLES: dict[str, dict[str, Example]] = {
             },
         }
     },
+    "police_refer": {
+        "call_out": {
+            "summary": "派出所将出警遇到的邻里纠纷移交人民调解委员会",
+            "value": {
+                "org": 22,
+                **A_DISPUTE,
+                "parties": TWO_NEIGHBOURS,
+                "incident_number": "红公（红寺堡）接警〔2026〕0815号",
+                "feedback_due": "2026-12-31",
+            },
+        }
+    },
     "portal_apply": {
         "online": {
             "summary": "当事人在线申请调解",

@@ -306,6 +306,7 @@ LINKS: dict[tuple[str, str], dict[str, Link]] = {
         "UpdateClock": ("petitions_update_clock", CASE_ID),
     },
     ("courts_refer", "201"): CASE_LINKS,
+    ("police_refer", "201"): CASE_LINKS,
     ("tasks_list", "200"): {"Complete": ("tasks_complete", {"id": "$response.body#/0/id"})},
     ("tasks_complete", "200"): {"Tasks": ("tasks_list", {})},
     ("complaints_submit", "201"): {
@@ -496,7 +497,7 @@ def _transition_links(paths: Schema) -> None:
             if op_id.startswith("cases_transition_"):
                 ok = op["responses"]["200"]
                 ok["links"] = links(op_id.removeprefix("cases_transition_"))
-            elif op_id in ("cases_register", "petitions_transfer", "courts_refer"):
+            elif op_id in ("cases_register", "petitions_transfer", "courts_refer", "police_refer"):
                 created = op["responses"]["201"]
                 created.setdefault("links", {}).pop("Transition", None)
                 created["links"].update(

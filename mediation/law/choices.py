@@ -34,6 +34,7 @@ class OrgKind(models.TextChoices):
     JUSTICE_BUREAU = "justice_bureau", _("司法局/司法所")
     LEGAL_SERVICE_CENTER = "legal_service_center", _("公共法律服务中心")
     LEGAL_AID = "legal_aid", _("法律援助中心")
+    POLICE_STATION = "police_station", _("公安派出所")
 
 
 KIND_NETWORK = {
@@ -57,6 +58,7 @@ class Role(models.TextChoices):
     LEGAL_AID_OFFICER = "legal_aid_officer", _("法律援助工作人员")
     SUPERVISOR = "supervisor", _("监督管理")
     LEGAL_ADVISER = "legal_adviser", _("村（居）法律顾问")
+    POLICE_OFFICER = "police_officer", _("派出所民警")
 
 
 class ArbitrationScope(models.TextChoices):
@@ -251,6 +253,7 @@ class HandoffKind(models.TextChoices):
     LITIGATION = "litigation", _("移送诉讼")
     ADMINISTRATIVE_ADJUDICATION = "administrative_adjudication", _("移送行政裁决")
     LEGAL_AID = "legal_aid", _("转法律援助")
+    POLICE = "police", _("警调对接")
 
 
 class HandoffStatus(models.TextChoices):

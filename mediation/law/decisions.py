@@ -23,6 +23,8 @@ DECISION_LABELS = {
 }
 DECISION_LABELS_BY_TASK = {
     ("petition.review", "accept"): _("认可反馈（办结）"),
+    ("police.review", "accept"): _("已知悉（办结）"),
+    ("police.review", "return"): _("退回补充反馈"),
     ("court.outcome", "confirm"): _("申请司法确认"),
     ("referral.acknowledge", "accept"): _("受理"),
     ("referral.filing", "record"): _("登记当事人申请"),

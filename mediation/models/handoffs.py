@@ -9,7 +9,12 @@ from .case import Case
 from .organisations import Organization
 
 # The handoffs whose external_number the partner issues and which identify one case.
-NUMBERED_KINDS = (HandoffKind.PETITION, HandoffKind.COURT_REFERRAL, HandoffKind.CONFIRMATION)
+NUMBERED_KINDS = (
+    HandoffKind.PETITION,
+    HandoffKind.COURT_REFERRAL,
+    HandoffKind.CONFIRMATION,
+    HandoffKind.POLICE,  # the station's 接处警 number
+)
 
 
 class Handoff(models.Model):
@@ -37,8 +42,8 @@ class Handoff(models.Model):
         verbose_name_plural = _("衔接")
         ordering = ["id"]
         constraints = [
-            # The partner's own number (信访件编号, 委派/委托编号, 民特 number) names one
-            # case per issuing organisation (DESIGN.md §12.3): retries never duplicate.
+            # The partner's own number (信访件编号, 委派/委托编号, 民特 number, 接处警编号) names
+            # one case per issuing organisation (DESIGN.md §12.3): retries never duplicate.
             models.UniqueConstraint(
                 fields=["org", "kind", "external_number"],
                 condition=models.Q(kind__in=NUMBERED_KINDS) & ~models.Q(external_number=""),

@@ -31,6 +31,7 @@ from mediation.law.identity import id_check_char
 from mediation.law.transitions import STATUS_OR_TITLE_CATEGORIES
 from mediation.models import Case, Membership, Organization
 from mediation.ops import demo_parties
+from mediation.ops.demo_police import POLICE_STATIONS, seed_police_referrals
 from mediation.ops.demo_prevention import seed_prevention
 from mediation.ops.demo_staff import DemoPassword, build_mediator_profiles
 from workflows.models import CaseTask
@@ -94,6 +95,7 @@ ACCOUNTS = [
     ("supervisor", "红寺堡区司法局", Role.SUPERVISOR, "白淑珍"),
     # a village legal adviser arranged by the township's justice office (§12.4)
     ("adviser", "红寺堡镇司法所", Role.LEGAL_ADVISER, "何文华"),
+    ("police", "红寺堡派出所", Role.POLICE_OFFICER, "海志强"),  # 警调对接 (§12.4)
 ]
 
 
@@ -160,6 +162,8 @@ def build_organizations() -> dict[str, Organization]:
                 committee,
                 "village",
             )
+    for name, short, region in POLICE_STATIONS:
+        put(name, short, OrgKind.POLICE_STATION, region)
     return orgs
 
 
@@ -489,6 +493,7 @@ def seed(
         seed_subsidies(users["supervisor"], now)
         seed_training_and_targets(users["supervisor"], now)
         seed_advisers(users["supervisor"], users.get("adviser"), now)
+        seed_police_referrals(users, orgs, _person, drive)
     # after the jobs' own on-commit hooks (immediate here, in autocommit; last in a test's)
     transaction.on_commit(lambda: backlog.add(jobs))
     return {"organizations": len(orgs), "cases_created": created}

@@ -9,6 +9,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from mediation import policies
+from mediation.county.police import may_use_police_desk
 from mediation.county.subsidies import may_see_subsidies
 from mediation.law.choices import Role
 
@@ -41,6 +42,7 @@ def desks(request: HttpRequest) -> dict[str, Any]:
             "register": bool(registrable_orgs(user)),
             "petition": bool(policies.may_transfer_petition(user)),
             "court": bool(policies.may_refer_to_mediation(user)),
+            "police": may_use_police_desk(user),
         },
         "alerts": alerts.summary(user),
         # the head's count of undelivered messages to parties (None: not a head)

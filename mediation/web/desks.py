@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from mediation import policies
-from mediation.errors import InvalidFields, NotPermitted
+from mediation.errors import InvalidFields, NotPermitted, NumberTaken
 from mediation.law.choices import HandoffStatus, PartyRole, State
 from mediation.law.identity import mask_name
 from mediation.models import Case, CaseParty, Handoff
@@ -150,6 +150,11 @@ def handoff_form_view(
             except NotPermitted as exc:
                 form.add_error(None, exc.detail)
                 status = 403
+            except NumberTaken as exc:
+                # the partner's number names another case already: said beside the number
+                for field, said in exc.errors.items():
+                    form.add_error(field if field in form.fields else None, said)
+                status = 409
             else:
                 messages.success(request, done % {"number": case.number})
                 return redirect("case_detail", pk=case.pk)

@@ -12,7 +12,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from mediation import policies
-from mediation.law import lengths, petitions
+from mediation.law import lengths, petitions, police
 from mediation.law.choices import MEDIATING_KINDS, Category, OrgKind, PartyKind
 from mediation.models import Organization
 
@@ -295,6 +295,28 @@ class PetitionTransferForm(HandoffCaseForm):
             "feedback_due": self.value("feedback_due"),
             "petitioner_consent": self.data.get("petitioner_consent") in ("on", "true", "1"),
         }
+
+
+class PoliceReferralForm(HandoffCaseForm):
+    """警调对接: the receiver is a people's mediation committee (mediation.law.police)."""
+
+    incident_number = _text(police.INCIDENT_LABEL, police.INCIDENT_NUMBER)
+    feedback_due = forms.CharField(
+        label=_("反馈期限（可不填）"), required=False, widget=DateInput()
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        committees = Organization.objects.filter(kind__in=police.RECEIVING_KINDS)
+        rows = committees.order_by("region", "id").values_list("pk", "name")
+        set_choices(self.fields["org"], [*BLANK, *((str(pk), name) for pk, name in rows)])
+        self.fields["org"].label = _("接收的人民调解委员会")
+
+    def payload(self) -> dict[str, Any]:
+        body = {**super().payload(), "incident_number": self.value("incident_number")}
+        if self.value("feedback_due"):
+            body["feedback_due"] = self.value("feedback_due")
+        return body
 
 
 REFERRAL_KINDS = [

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 AGREEMENT_TASKS = ("confirmation.register", "confirmation.decide", "court.outcome")
 PETITION_TASKS = ("petition.feedback", "petition.review")
+POLICE_TASKS = ("police.feedback", "police.review")
 
 
 def card_for(task: CaseTask) -> dict[str, Any]:
@@ -36,6 +37,13 @@ def card_for(task: CaseTask) -> dict[str, Any]:
         data = (handoff.data or {}) if handoff else {}
         card["petition_number"] = handoff.external_number if handoff else ""
         if task.kind == "petition.review":
+            card["feedback"] = data.get("feedback", "")
+        card["return_note"] = data.get("return_note", "")
+    if task.kind in POLICE_TASKS:
+        handoff = case.handoffs.filter(kind=HandoffKind.POLICE).order_by("-id").first()
+        data = (handoff.data or {}) if handoff else {}
+        card["incident_number"] = handoff.external_number if handoff else ""
+        if task.kind == "police.review":
             card["feedback"] = data.get("feedback", "")
         card["return_note"] = data.get("return_note", "")
     return card

@@ -199,6 +199,10 @@ def test_every_operation_answers_as_documented(api, world):
     body = {**case_body(world.home), "referral_number": "（2026）宁0303诉前调1号"}
     assert clerk.post("/api/courts/referrals/", body, format="json").status_code == 201
 
+    # -- a police referral (警调对接)
+    body = {**case_body(world.home), "incident_number": "红派接警〔2026〕1号"}
+    assert api(world.police).post("/api/police/referrals/", body, format="json").status_code == 201
+
     # -- prevention, portal, supervision
     r = head.post(
         "/api/screenings/",

@@ -55,8 +55,11 @@ def test_seed_demo_accounts_and_organisations(db, settings):
         assert {"org_head", "mediator"} <= roles, org.name
     # the plan's cases, plus the disputes found by screening and one consultation
     planned = Case.objects.filter(screening_finding__isnull=True, consultation__isnull=True)
-    # (and the dispute whose parties take part online, DESIGN §12.2)
-    assert planned.count() == 12 + 1
+    # (and the dispute whose parties take part online, DESIGN §12.2, and the police
+    # stations' referrals, §12.4, one in each stage of the link)
+    assert planned.count() == 12 + 1 + 3
+    police = Case.objects.filter(channel="police_referral")
+    assert sorted(police.values_list("handoffs__status", flat=True)) == ["closed", "open", "open"]
     proactive = Case.objects.filter(screening_finding__isnull=False)
     assert proactive.exists()
     assert set(proactive.values_list("channel", flat=True)) == {"proactive"}

@@ -25,7 +25,7 @@ def test_the_schema_describes_every_declared_decision_and_nothing_else():
     assert {n for n in components if n.startswith("Decision") and n != "Decision"} == set(declared)
     for name, (_kind, decision) in declared.items():
         assert components[name]["properties"]["decision"]["enum"] == [decision]
-    assert TASK_TYPES == [node.kind for node in TASK_NODES] and len(set(TASK_TYPES)) == 8
+    assert TASK_TYPES == [node.kind for node in TASK_NODES] and len(set(TASK_TYPES)) == 10
     outcome = {d for n, (k, d) in declared.items() if k == "court.outcome"}
     assert {"withdraw_suit", "resume_trial"} <= outcome
 
