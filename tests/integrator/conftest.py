@@ -46,7 +46,7 @@ def live_api(world, settings):
     # the documents the seeding stored are in this test's store: the server reads them there
     env = {**SERVER_ENV, "MEDIA_ROOT": str(settings.MEDIA_ROOT)}
     server = Daphne(database_url(connection.settings_dict), env=env).start()
-    roles = ("head", "mediator", "intake", "petition", "clerk", "judge", "supervisor")
+    roles = ("head", "mediator", "intake", "petition", "clerk", "judge", "supervisor", "police")
     try:
         yield server, world, {r: tokens.issue(getattr(world, r)) for r in roles}, cases
     finally:

@@ -37,6 +37,7 @@ ROLES = {
     "head": None,
     "petition": r"^(petitions_.*|tasks_.*|cases_get|cases_list|cases_events|events|me)$",
     "clerk": r"^(courts_refer|tasks_.*|cases_get|cases_list|events|cases_transition_confirm)$",
+    "police": r"^(police_refer|tasks_.*|cases_get|cases_list|cases_events|events|me)$",
     "supervisor": (
         r"^(stats_.*|cases_export|mediators|negative_list|complaints_.*|screenings_unscreened"
         r"|organizations_.*|cases_list|events)$"
