@@ -2,12 +2,16 @@
 statement, the confirmation application, the notices that end or hand off a case, the
 follow-up record, the undisputed facts."""
 
-import re
+import datetime as dt
 
+from django.db.models import Min, Q
 from django.utils import timezone
 
 from mediation.law.choices import (
+    Category,
     FailReason,
+    Network,
+    OrgKind,
     PartyRole,
     Role,
 )
@@ -116,10 +120,28 @@ def build_agreement(ctx: Ctx) -> list[Section]:
 def court_case_number(case: Case) -> str:
     """The court's own number for the case it closes by a 民事调解书: （2026）宁0303民初7号 —
     year, the basic court's code (a tribunal numbers under it), the type 民初 (first-instance
-    civil case, 《关于人民法院案件案号的若干规定》), the sequence without padding."""
-    m = re.match(r"（(\d{4})）.*?0*(\d+)号$", case.number)
-    year, seq = (m.group(1), m.group(2)) if m else (str(timezone.localtime().year), "1")
+    civil case, 《最高人民法院关于人民法院案件案号的若干规定》), the sequence without padding.
+
+    The sequence is the court's, not the mediation case's: a tribunal and its basic court
+    each number their 诉前调 cases from 1, so their serials would give two cases one 民初
+    number. N is the case's place, by its first agreement, among the judicial cases of the
+    basic court and its tribunals whose first agreement fell in that year — unique per court
+    and year, and stable, since agreements are never deleted."""
     court = case.org.basic_court
+    first = case.agreements.order_by("id").first()
+    year = timezone.localtime(first.created_at if first else None).year
+    if first is None:
+        return f"（{year}）{court.court_code or court.short_code}民初　号"
+    tz = timezone.get_current_timezone()
+    start = dt.datetime(year, 1, 1, tzinfo=tz)
+    end = dt.datetime(year + 1, 1, 1, tzinfo=tz)
+    seq = (
+        Case.objects.filter(network=Network.JUDICIAL)
+        .filter(Q(org=court) | Q(org__parent=court, org__kind=OrgKind.COURT))
+        .annotate(first_id=Min("agreements__id"), first_at=Min("agreements__created_at"))
+        .filter(first_id__lte=first.id, first_at__gte=start, first_at__lt=end)
+        .count()
+    )
     return f"（{year}）{court.court_code or court.short_code}民初{seq}号"
 
 
@@ -176,7 +198,9 @@ def build_mediation_statement(ctx: Ctx) -> list[Section]:
     duties = responsibilities(ctx)
     if duties:
         out += [para("各方当事人的责任：", s.heading), *[para(d, s.indent) for d in duties]]
-    fee, half = acceptance_fee(case.amount), mediated_fee(case.amount)
+    labour = case.category == Category.LABOR
+    fee = acceptance_fee(case.amount, labour=labour)
+    half = mediated_fee(case.amount, labour=labour)
     out += [
         para("本案经本院主持调解，当事人自愿达成如下协议：", s.heading),
         *paras(a.terms, s.indent),

@@ -1,0 +1,52 @@
+"""The 民事调解书's number and fee clause as a court clerk checks them (issue #28): one
+民初 sequence per basic court and year, its tribunals numbering under it; the fee by
+《诉讼费用交纳办法》, halved for mediation, and who bears it."""
+
+import re
+from decimal import Decimal
+
+from django.utils import timezone
+
+from mediation import documents
+from mediation.law.choices import State
+from mediation.law.court_fees import acceptance_fee, mediated_fee
+
+from .conftest import flat, pdftotext
+
+NUMBER = re.compile(r"（(\d{4})）宁0303民初([1-9]\d*)号")
+
+
+def _number(case) -> tuple[str, str]:
+    text = flat(pdftotext(documents.render("mediation_statement", case)), case.number)
+    found = NUMBER.findall(text)
+    assert len(found) == 1, text
+    return found[0]
+
+
+def test_court_numbers_are_the_basic_courts_one_sequence(world):
+    # The tribunal's first case and the court's first case both have serial 1 of their
+    # own 诉前调 sequences; the 民初 numbers are the basic court's, 1 and 2, in the order
+    # the agreements were reached, and stay so when rendered again.
+    first = world.make_case(State.AGREED, org=world.tribunal)
+    second = world.make_case(State.AGREED, org=world.court)
+    assert first.number.endswith("第0001号") and second.number.endswith("第0001号")
+    year = str(timezone.localtime(first.agreements.get().created_at).year)
+    assert _number(first) == (year, "1")
+    assert _number(second) == (year, "2")
+    assert _number(first) == (year, "1")
+
+
+def test_fee_clause_halves_the_schedule_and_names_who_bears_it(world):
+    case = world.make_case(State.AGREED, org=world.court, amount="50000")
+    text = flat(pdftotext(documents.render("mediation_statement", case)), case.number)
+    assert "案件受理费1050元，减半收取计525元，由原告马建国负担" in text
+    assert "《诉讼费用交纳办法》第十五条、第三十一条" in text
+
+
+def test_a_labour_dispute_pays_ten_yuan_a_case(world):
+    # 《诉讼费用交纳办法》第十三条第（四）项, whatever the amount claimed
+    assert acceptance_fee(Decimal(80_000), labour=True) == Decimal(10)
+    assert mediated_fee(Decimal(80_000), labour=True) == Decimal(5)
+    case = world.make_case(State.AGREED, org=world.court, category="labor", amount="80000")
+    text = flat(pdftotext(documents.render("mediation_statement", case)), case.number)
+    assert "案件受理费10元，减半收取计5元" in text
