@@ -1,0 +1,39 @@
+"""The demo data as a supervisor reads it (issue #28): administrative organs mediate only
+within their remit, every person's gender agrees with the identity number (GB 11643: the
+17th digit is odd for men) and with the given name where the name is unmistakable, and
+petition transfers and court referrals are among the cases."""
+
+import pytest
+
+from mediation.law.choices import Channel, OrgKind
+from mediation.models import Case, OrganRemit, Party
+from mediation.ops import demo
+
+# Characters that in the demo's names end only a woman's given name, and only a man's.
+FEMALE_ENDINGS = set("梅兰燕珍芳花霞娟凤英秀琴莲")
+MALE_ENDINGS = set("军国强刚勇林平")
+
+
+@pytest.mark.slow  # seeds the whole demo (about 30 s)
+def test_demo_data_a_supervisor_would_not_question(db):
+    demo.seed()
+    # administrative organs mediate only within their remit
+    remits = {r.subtype: set(r.categories) for r in OrganRemit.objects.all()}
+    cases = Case.objects.filter(org__kind=OrgKind.ADMIN_ORGAN).select_related("org")
+    assert cases.exists()
+    for case in cases:
+        assert case.category in remits[case.org.subtype], (case.number, case.category)
+    # names and genders agree
+    people = Party.objects.filter(kind="person").exclude(id_number="")
+    assert people.exists()
+    for party in people:
+        male = int(party.id_number[16]) % 2 == 1
+        assert party.gender == ("male" if male else "female"), (party.name, party.id_number)
+        last = party.name[-1]
+        if last in FEMALE_ENDINGS:
+            assert party.gender == "female", party.name
+        if last in MALE_ENDINGS:
+            assert party.gender == "male", party.name
+    # petition transfers and court referrals among the cases
+    channels = set(Case.objects.values_list("channel", flat=True))
+    assert {Channel.PETITION_TRANSFER, Channel.COURT_REFERRAL} <= channels
