@@ -81,10 +81,17 @@ def build_acceptance(ctx: Ctx) -> list[Section]:
     for link in ctx.links:
         p = link.party
         tags = "、".join(str(Tag(t).label) for t in p.tags if t in Tag.values)
+        who = f"{p.name}（{tags}）" if tags else p.name
+        # A minor or a person without full capacity acts through a guardian (民法典
+        # 第二十三条): the form names who signs for them, as the application does.
+        rep = p.representative_info
+        if rep and rep.get("name"):
+            word = "法定代理人" if rep.get("kind") == "guardian" else "委托代理人"
+            who += f"；{word}：{rep['name']}"
         party_rows.append(
             [
                 link.get_role_display(),
-                f"{p.name}（{tags}）" if tags else p.name,
+                who,
                 p.get_gender_display() if p.gender else "—",
                 ctx.id_number(p) or p.credit_code or "—",
                 ctx.phone(p) or "—",

@@ -210,9 +210,10 @@ def _person(rng: random.Random, role: str, today: dt.date) -> dict[str, Any]:
     tags: list[str] = []
     if rng.random() < 0.08:
         tags.append("disabled")
-    if rng.random() < 0.05:
+    # A veteran or a migrant worker is an adult: the draws stay, so the demo is the same.
+    if rng.random() < 0.05 and age >= 18:
         tags.append("veteran")
-    if rng.random() < 0.1:
+    if rng.random() < 0.1 and age >= 18:
         tags.append("migrant_worker")
     person: dict[str, Any] = {
         "role": role,

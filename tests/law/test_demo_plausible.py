@@ -37,3 +37,8 @@ def test_demo_data_a_supervisor_would_not_question(db):
     # petition transfers and court referrals among the cases
     channels = set(Case.objects.values_list("channel", flat=True))
     assert {Channel.PETITION_TRANSFER, Channel.COURT_REFERRAL} <= channels
+    # a minor is neither a veteran nor a migrant worker
+    minors = [p for p in Party.objects.all() if "minor" in p.tags]
+    assert minors
+    for party in minors:
+        assert not {"veteran", "migrant_worker"} & set(party.tags), party.name
