@@ -6,8 +6,8 @@ petition transfers and court referrals are among the cases."""
 import pytest
 
 from mediation.law.choices import Channel, OrgKind
-from mediation.models import Case, OrganRemit, Party
-from mediation.ops import demo
+from mediation.models import Agreement, Case, CaseParty, OrganRemit, Party
+from mediation.ops import demo, demo_disputes
 
 # Characters that in the demo's names end only a woman's given name, and only a man's.
 FEMALE_ENDINGS = set("梅兰燕珍芳花霞娟凤英秀琴莲")
@@ -42,3 +42,13 @@ def test_demo_data_a_supervisor_would_not_question(db):
     assert minors
     for party in minors:
         assert not {"veteran", "migrant_worker"} & set(party.tags), party.name
+    # an employer, a hospital, a property or a sales company is an organisation; a
+    # termination names arbitration only for a labour dispute; the terms answer the claim
+    for link in CaseParty.objects.filter(
+        role="respondent", case__category__in=["labor", "medical", "property_mgmt", "consumer"]
+    ).select_related("party"):
+        assert link.party.kind == "organization", link.party.name
+    for case in Case.objects.exclude(category="labor").exclude(routes_advised=""):
+        assert "仲裁" not in case.routes_advised, case.number
+    for agreement in Agreement.objects.select_related("case"):
+        assert agreement.terms == demo_disputes.TERMS[agreement.case.category]
