@@ -168,6 +168,12 @@ COURT_ROLES: dict[str, str] = {
 STATEMENT_EFFECT = "《中华人民共和国民事诉讼法》第一百条第三款"
 
 
+def court_words(text: str) -> str:
+    """The mediation's words for the parties in the court's: a 民事调解书 names them 原告
+    and 被告 throughout, as its heading does (the 诉前调解 record said 申请人/被申请人)."""
+    return text.replace("被申请人", "\0").replace("申请人", "原告").replace("\0", "被告")
+
+
 def build_mediation_statement(ctx: Ctx) -> list[Section]:
     """民事调解书: the court's own instrument (民事诉讼法 第一百条): the claims, the facts,
     the result and the fee, under the basic court's name, number and seal even when its
@@ -191,11 +197,11 @@ def build_mediation_statement(ctx: Ctx) -> list[Section]:
             s.indent,
         ),
         para("诉讼请求：", s.heading),
-        *(paras(case.claims, s.indent) or [para("—", s.indent)]),
+        *(paras(court_words(case.claims), s.indent) or [para("—", s.indent)]),
         para("案件事实：", s.heading),
-        *paras(agreement_facts(ctx), s.indent),
+        *paras(court_words(agreement_facts(ctx)), s.indent),
     ]
-    duties = responsibilities(ctx)
+    duties = [court_words(d) for d in responsibilities(ctx)]
     if duties:
         out += [para("各方当事人的责任：", s.heading), *[para(d, s.indent) for d in duties]]
     labour = case.category == Category.LABOR
@@ -203,7 +209,7 @@ def build_mediation_statement(ctx: Ctx) -> list[Section]:
     half = mediated_fee(case.amount, labour=labour)
     out += [
         para("本案经本院主持调解，当事人自愿达成如下协议：", s.heading),
-        *paras(a.terms, s.indent),
+        *paras(court_words(a.terms), s.indent),
         para(f"履行方式：{a.performance_method}；履行期限：{ymd(a.performance_due)}前。", s.indent),
         para(
             f"案件受理费{yuan(fee)}元，减半收取计{yuan(half)}元，由原告{ctx.names(plaintiffs)}"

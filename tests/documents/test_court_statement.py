@@ -50,3 +50,11 @@ def test_a_labour_dispute_pays_ten_yuan_a_case(world):
     case = world.make_case(State.AGREED, org=world.court, category="labor", amount="80000")
     text = flat(pdftotext(documents.render("mediation_statement", case)), case.number)
     assert "案件受理费10元，减半收取计5元" in text
+
+
+def test_the_statement_names_the_parties_plaintiff_and_defendant_throughout(world):
+    case = world.make_case(State.AGREED, org=world.court)
+    text = flat(pdftotext(documents.render("mediation_statement", case)), case.number)
+    assert "申请人" not in text  # the mediation's words, not the court's
+    assert "被告修建院墙未留排水通道，应承担主要责任。" in text
+    assert "被告于十日内改建排水沟并赔偿原告三千元。" in text
