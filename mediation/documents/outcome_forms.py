@@ -82,6 +82,10 @@ def build_agreement(ctx: Ctx) -> list[Section]:
         para("履行方式、时限：", s.heading),
         *paras(a.performance_method, s.indent),
         para(f"履行期限：{ymd(a.performance_due)}前履行完毕。", s.indent),
+    ]
+    # The closing clauses — the effect, the confirmation, the copies — go with the
+    # signatures: a signature page never stands with only a line of boilerplate.
+    closing = [
         para(
             f"本{word}自{ymd(a.effective_date)}起生效，对双方当事人具有法律约束力，"
             f"当事人应当按照约定履行（{ctx.law('agreement')}）。",
@@ -89,16 +93,16 @@ def build_agreement(ctx: Ctx) -> list[Section]:
         ),
     ]
     if not a.concerns_status:
-        out.append(
+        closing.append(
             para(
                 f"双方当事人认为有必要的，可以自本{word}生效之日起三十日内共同向"
                 "人民法院申请司法确认。",
                 s.indent,
             )
         )
-    # The last clause goes with the signatures: a signature page never stands bare.
     signatures = keep_together(
         [
+            *closing,
             para(
                 f"本{word}一式{cn_count(copies)}份，当事人各持一份，{ctx.org.name}留存一份。",
                 s.indent,
