@@ -40,7 +40,7 @@ def test_an_investigation_record_is_filed_before_the_sessions(world, settings, t
         f"/api/cases/{case.pk}/attachments/",
         {
             "kind": "investigation",
-            "file": SimpleUploadedFile("现场调查.pdf", pdf_bytes(1), content_type="application/pdf"),
+            "file": SimpleUploadedFile("现场调查.pdf", pdf_bytes(1), "application/pdf"),
         },
         format="multipart",
     )
