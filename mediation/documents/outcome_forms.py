@@ -149,18 +149,42 @@ def court_case_number(case: Case) -> str:
     return f"（{year}）{court.court_code or court.short_code}民初{seq}号"
 
 
-def _court_clerk(org: Organization) -> str:
-    """The clerk who signs: the tribunal's own, or else the basic court's."""
+def _court_member(org: Organization, role: str) -> str:
+    """The tribunal's own member of `role`, or else the basic court's."""
     for where in dict.fromkeys([org, org.basic_court]):
         m = (
             Membership.objects.select_related("user")
-            .filter(org=where, role=Role.CLERK, user__is_active=True)
+            .filter(org=where, role=role, user__is_active=True)
             .order_by("id")
             .first()
         )
         if m:
             return display_name(m.user)
     return ""
+
+
+def _court_clerk(org: Organization) -> str:
+    """The clerk who signs: the tribunal's own, or else the basic court's."""
+    return _court_member(org, Role.CLERK)
+
+
+def _court_judge(case: Case) -> str:
+    """The 审判员 who signs the 调解书 (民事诉讼法 第一百条第二款: 审判人员、书记员署名): the
+    case's mediator when a judge of the tribunal or its court; a mediator who is not (an
+    invited mediator, a judge's assistant) cannot sign a court's instrument, so the
+    tribunal's, or else the court's, judge does."""
+    org = case.org
+    if (
+        case.mediator_id
+        and Membership.objects.filter(
+            user_id=case.mediator_id,
+            org__in=[org, org.basic_court],
+            role=Role.JUDGE,
+            user__is_active=True,
+        ).exists()
+    ):
+        return display_name(case.mediator)
+    return _court_member(org, Role.JUDGE)
 
 
 # In court the parties are plaintiff and defendant (民事诉讼法 第五十一条).
@@ -231,7 +255,7 @@ def build_mediation_statement(ctx: Ctx) -> list[Section]:
                     s.indent,
                 ),
                 gap(8),
-                para(f"审判员　{ctx.mediator_name or '　　　　'}", s.right),
+                para(f"审判员　{_court_judge(case) or '　　　　'}", s.right),
                 gap(4),
                 para(cn_date(a.effective_date), s.right),
                 para(f"{court.name}（院印）", s.right),

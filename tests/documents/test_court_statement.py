@@ -10,6 +10,8 @@ from django.utils import timezone
 from mediation import documents
 from mediation.law.choices import State
 from mediation.law.court_fees import acceptance_fee, mediated_fee
+from mediation.law.identity import display_name
+from mediation.models import Membership
 
 from .conftest import flat, pdftotext
 
@@ -58,3 +60,18 @@ def test_the_statement_names_the_parties_plaintiff_and_defendant_throughout(worl
     assert "申请人" not in text  # the mediation's words, not the court's
     assert "被告修建院墙未留排水通道，应承担主要责任。" in text
     assert "被告于十日内改建排水沟并赔偿原告三千元。" in text
+
+
+def test_the_statement_is_signed_by_a_judge_not_the_mediator(world):
+    """民事诉讼法 第一百条: 审判人员、书记员署名 — a court's mediator who is not a judge
+    (an invited mediator, a judge's assistant) does not sign the court's instrument."""
+    case = world.make_case(State.AGREED, org=world.court)
+    judge = Membership.objects.filter(org=world.court, role="judge").first().user
+    assert not Membership.objects.filter(user=case.mediator, role="judge").exists()
+    text = flat(pdftotext(documents.render("mediation_statement", case)), case.number)
+    assert f"审判员{display_name(judge)}" in text.replace("　", "").replace(" ", "")
+    assert f"审判员{display_name(case.mediator)}" not in text.replace("　", "").replace(" ", "")
+    # a judge who mediated signs it
+    Membership.objects.create(user=case.mediator, org=world.court, role="judge")
+    text = flat(pdftotext(documents.render("mediation_statement", case)), case.number)
+    assert f"审判员{display_name(case.mediator)}" in text.replace("　", "").replace(" ", "")
