@@ -11,6 +11,7 @@ import io
 from typing import TypeAlias, cast
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
 from django.utils import timezone
@@ -39,6 +40,7 @@ from mediation.law.choices import (
 )
 from mediation.law.decisions import DECISION_LABELS, DECISION_LABELS_BY_TASK
 from mediation.law.identity import display_name
+from mediation.law.subsidies import SubsidyGrade
 from mediation.law.transitions import FORMS
 from mediation.models import Case, CaseEvent, Party
 
@@ -151,7 +153,22 @@ def _updated(data: dict) -> str:
         return f"更正{what}" + (f"（{names}）" if names else "")
     if data.get("due_at"):
         return f"办理期限调整为{_when(data['due_at'])}"
+    if record == "subsidy_grade":
+        grade = data.get("grade")
+        said = f"核定补贴等级：{SubsidyGrade(grade).label}" if grade in SubsidyGrade.values else ""
+        amount = data.get("amount")
+        if said and isinstance(amount, str) and amount:
+            said += f"，补贴{amount}元"
+        return said
     return ""
+
+
+def _mediator(value: object) -> str:
+    """The mediator an event names by user id, by name: the file never shows an id."""
+    if not isinstance(value, int):
+        return ""
+    user = User.objects.filter(pk=value).first()
+    return f"调解员：{display_name(user)}" if user is not None else ""
 
 
 def describe_event(event: CaseEvent) -> tuple[str, str]:
@@ -171,6 +188,8 @@ def describe_event(event: CaseEvent) -> tuple[str, str]:
             detail += f"；{said}"
     elif event.type == EventType.CASE_CREATED:
         detail = "优先办理" if data.get("priority") else ""
+    elif event.type == EventType.CASE_ASSIGNED:
+        detail = _mediator(data.get("mediator"))
     elif event.type == EventType.CASE_UPDATED:
         detail = _updated(data)
     elif event.type == EventType.CASE_RISK_FLAGGED:

@@ -8,6 +8,7 @@ from mediation.law.choices import (
     Tag,
 )
 from mediation.law.identity import display_name
+from mediation.models import Party
 
 from .context import (
     Ctx,
@@ -81,10 +82,17 @@ def build_acceptance(ctx: Ctx) -> list[Section]:
     for link in ctx.links:
         p = link.party
         tags = "、".join(str(Tag(t).label) for t in p.tags if t in Tag.values)
+        who = f"{p.name}（{tags}）" if tags else p.name
+        # A minor or a person without full capacity acts through a guardian (民法典
+        # 第二十三条): the form names who signs for them, as the application does.
+        rep = p.representative_info
+        if rep and rep.get("name"):
+            word = "法定代理人" if rep.get("kind") == "guardian" else "委托代理人"
+            who += f"；{word}：{rep['name']}"
         party_rows.append(
             [
                 link.get_role_display(),
-                f"{p.name}（{tags}）" if tags else p.name,
+                who,
                 p.get_gender_display() if p.gender else "—",
                 ctx.id_number(p) or p.credit_code or "—",
                 ctx.phone(p) or "—",
@@ -143,12 +151,28 @@ DUTIES = [
 ]
 
 
+def _guardian(party: Party) -> str:
+    rep = party.representative_info
+    return rep["name"] if rep and rep.get("kind") == "guardian" and rep.get("name") else ""
+
+
+def _addressee(party: Party) -> str:
+    """A minor is told through the guardian who acts for them (民法典 第二十三条)."""
+    guardian = _guardian(party)
+    return f"{party.name}（法定代理人：{guardian}）" if guardian else party.name
+
+
+def _reader(party: Party) -> str:
+    guardian = _guardian(party)
+    return f"{party.name}的法定代理人{guardian}" if guardian else party.name
+
+
 def build_rights_notice(ctx: Ctx) -> list[Section]:
     s, case = ctx.s, ctx.case
     everyone = [link.party for link in ctx.links]
     out = ctx.head(ctx.title("rights_notice"))
     out += [
-        para(f"{ctx.names(everyone)}：", s.body),
+        para(f"{'、'.join(_addressee(p) for p in everyone)}：", s.body),
         para(
             f"你（单位）与对方当事人之间的{case.get_category_display()}纠纷，"
             f"{ctx.self_word}已于{ymd(case.accepted_at)}受理。"
@@ -168,7 +192,7 @@ def build_rights_notice(ctx: Ctx) -> list[Section]:
             s.indent,
         ),
         *ctx.seal(case.accepted_at),
-        signature_block(s, [f"{p.name}已阅知（签名）：" for p in everyone]),
+        signature_block(s, [f"{_reader(p)}已阅知（签名）：" for p in everyone]),
     ]
     return [out]
 

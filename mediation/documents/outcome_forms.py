@@ -2,12 +2,16 @@
 statement, the confirmation application, the notices that end or hand off a case, the
 follow-up record, the undisputed facts."""
 
-import re
+import datetime as dt
 
+from django.db.models import Min, Q
 from django.utils import timezone
 
 from mediation.law.choices import (
+    Category,
     FailReason,
+    Network,
+    OrgKind,
     PartyRole,
     Role,
 )
@@ -78,6 +82,10 @@ def build_agreement(ctx: Ctx) -> list[Section]:
         para("履行方式、时限：", s.heading),
         *paras(a.performance_method, s.indent),
         para(f"履行期限：{ymd(a.performance_due)}前履行完毕。", s.indent),
+    ]
+    # The closing clauses — the effect, the confirmation, the copies — go with the
+    # signatures: a signature page never stands with only a line of boilerplate.
+    closing = [
         para(
             f"本{word}自{ymd(a.effective_date)}起生效，对双方当事人具有法律约束力，"
             f"当事人应当按照约定履行（{ctx.law('agreement')}）。",
@@ -85,16 +93,16 @@ def build_agreement(ctx: Ctx) -> list[Section]:
         ),
     ]
     if not a.concerns_status:
-        out.append(
+        closing.append(
             para(
                 f"双方当事人认为有必要的，可以自本{word}生效之日起三十日内共同向"
                 "人民法院申请司法确认。",
                 s.indent,
             )
         )
-    # The last clause goes with the signatures: a signature page never stands bare.
     signatures = keep_together(
         [
+            *closing,
             para(
                 f"本{word}一式{cn_count(copies)}份，当事人各持一份，{ctx.org.name}留存一份。",
                 s.indent,
@@ -116,25 +124,67 @@ def build_agreement(ctx: Ctx) -> list[Section]:
 def court_case_number(case: Case) -> str:
     """The court's own number for the case it closes by a 民事调解书: （2026）宁0303民初7号 —
     year, the basic court's code (a tribunal numbers under it), the type 民初 (first-instance
-    civil case, 《关于人民法院案件案号的若干规定》), the sequence without padding."""
-    m = re.match(r"（(\d{4})）.*?0*(\d+)号$", case.number)
-    year, seq = (m.group(1), m.group(2)) if m else (str(timezone.localtime().year), "1")
+    civil case, 《最高人民法院关于人民法院案件案号的若干规定》), the sequence without padding.
+
+    The sequence is the court's, not the mediation case's: a tribunal and its basic court
+    each number their 诉前调 cases from 1, so their serials would give two cases one 民初
+    number. N is the case's place, by its first agreement, among the judicial cases of the
+    basic court and its tribunals whose first agreement fell in that year — unique per court
+    and year, and stable, since agreements are never deleted."""
     court = case.org.basic_court
+    first = case.agreements.order_by("id").first()
+    year = timezone.localtime(first.created_at if first else None).year
+    if first is None:
+        return f"（{year}）{court.court_code or court.short_code}民初　号"
+    tz = timezone.get_current_timezone()
+    start = dt.datetime(year, 1, 1, tzinfo=tz)
+    end = dt.datetime(year + 1, 1, 1, tzinfo=tz)
+    seq = (
+        Case.objects.filter(network=Network.JUDICIAL)
+        .filter(Q(org=court) | Q(org__parent=court, org__kind=OrgKind.COURT))
+        .annotate(first_id=Min("agreements__id"), first_at=Min("agreements__created_at"))
+        .filter(first_id__lte=first.id, first_at__gte=start, first_at__lt=end)
+        .count()
+    )
     return f"（{year}）{court.court_code or court.short_code}民初{seq}号"
 
 
-def _court_clerk(org: Organization) -> str:
-    """The clerk who signs: the tribunal's own, or else the basic court's."""
+def _court_member(org: Organization, role: str) -> str:
+    """The tribunal's own member of `role`, or else the basic court's."""
     for where in dict.fromkeys([org, org.basic_court]):
         m = (
             Membership.objects.select_related("user")
-            .filter(org=where, role=Role.CLERK, user__is_active=True)
+            .filter(org=where, role=role, user__is_active=True)
             .order_by("id")
             .first()
         )
         if m:
             return display_name(m.user)
     return ""
+
+
+def _court_clerk(org: Organization) -> str:
+    """The clerk who signs: the tribunal's own, or else the basic court's."""
+    return _court_member(org, Role.CLERK)
+
+
+def _court_judge(case: Case) -> str:
+    """The 审判员 who signs the 调解书 (民事诉讼法 第一百条第二款: 审判人员、书记员署名): the
+    case's mediator when a judge of the tribunal or its court; a mediator who is not (an
+    invited mediator, a judge's assistant) cannot sign a court's instrument, so the
+    tribunal's, or else the court's, judge does."""
+    org = case.org
+    if (
+        case.mediator_id
+        and Membership.objects.filter(
+            user_id=case.mediator_id,
+            org__in=[org, org.basic_court],
+            role=Role.JUDGE,
+            user__is_active=True,
+        ).exists()
+    ):
+        return display_name(case.mediator)
+    return _court_member(org, Role.JUDGE)
 
 
 # In court the parties are plaintiff and defendant (民事诉讼法 第五十一条).
@@ -144,6 +194,12 @@ COURT_ROLES: dict[str, str] = {
     PartyRole.THIRD_PARTY: "第三人",
 }
 STATEMENT_EFFECT = "《中华人民共和国民事诉讼法》第一百条第三款"
+
+
+def court_words(text: str) -> str:
+    """The mediation's words for the parties in the court's: a 民事调解书 names them 原告
+    and 被告 throughout, as its heading does (the 诉前调解 record said 申请人/被申请人)."""
+    return text.replace("被申请人", "\0").replace("申请人", "原告").replace("\0", "被告")
 
 
 def build_mediation_statement(ctx: Ctx) -> list[Section]:
@@ -169,17 +225,19 @@ def build_mediation_statement(ctx: Ctx) -> list[Section]:
             s.indent,
         ),
         para("诉讼请求：", s.heading),
-        *(paras(case.claims, s.indent) or [para("—", s.indent)]),
+        *(paras(court_words(case.claims), s.indent) or [para("—", s.indent)]),
         para("案件事实：", s.heading),
-        *paras(agreement_facts(ctx), s.indent),
+        *paras(court_words(agreement_facts(ctx)), s.indent),
     ]
-    duties = responsibilities(ctx)
+    duties = [court_words(d) for d in responsibilities(ctx)]
     if duties:
         out += [para("各方当事人的责任：", s.heading), *[para(d, s.indent) for d in duties]]
-    fee, half = acceptance_fee(case.amount), mediated_fee(case.amount)
+    labour = case.category == Category.LABOR
+    fee = acceptance_fee(case.amount, labour=labour)
+    half = mediated_fee(case.amount, labour=labour)
     out += [
         para("本案经本院主持调解，当事人自愿达成如下协议：", s.heading),
-        *paras(a.terms, s.indent),
+        *paras(court_words(a.terms), s.indent),
         para(f"履行方式：{a.performance_method}；履行期限：{ymd(a.performance_due)}前。", s.indent),
         para(
             f"案件受理费{yuan(fee)}元，减半收取计{yuan(half)}元，由原告{ctx.names(plaintiffs)}"
@@ -197,7 +255,7 @@ def build_mediation_statement(ctx: Ctx) -> list[Section]:
                     s.indent,
                 ),
                 gap(8),
-                para(f"审判员　{ctx.mediator_name or '　　　　'}", s.right),
+                para(f"审判员　{_court_judge(case) or '　　　　'}", s.right),
                 gap(4),
                 para(cn_date(a.effective_date), s.right),
                 para(f"{court.name}（院印）", s.right),

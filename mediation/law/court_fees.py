@@ -18,13 +18,17 @@ _BANDS: list[tuple[Decimal, Decimal]] = [
 _TOP_RATE = Decimal("0.005")
 _FLOOR = Decimal(10_000)
 _FLOOR_FEE = Decimal(50)
-# 第十三条第（二）项第5目: a case without an amount (其他非财产案件) pays 50–100 yuan; the
+# 第十三条第（二）项: a case without an amount (其他非财产案件) pays 50–100 yuan; the
 # lower end, as a basic court charges a neighbours' dispute.
 NON_PROPERTY_FEE = Decimal(50)
+# 第十三条第（四）项: a labour dispute pays 10 yuan a case, whatever the amount claimed.
+LABOUR_FEE = Decimal(10)
 
 
-def acceptance_fee(amount: Decimal | None) -> Decimal:
+def acceptance_fee(amount: Decimal | None, *, labour: bool = False) -> Decimal:
     """案件受理费 for a claim of `amount` yuan (《诉讼费用交纳办法》第十三条)."""
+    if labour:
+        return LABOUR_FEE
     if amount is None or amount <= 0:
         return NON_PROPERTY_FEE
     if amount <= _FLOOR:
@@ -38,9 +42,9 @@ def acceptance_fee(amount: Decimal | None) -> Decimal:
     return (fee + (amount - lower) * _TOP_RATE).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
-def mediated_fee(amount: Decimal | None) -> Decimal:
+def mediated_fee(amount: Decimal | None, *, labour: bool = False) -> Decimal:
     """Half the fee when the case ends in mediation (《诉讼费用交纳办法》第十五条)."""
-    return (acceptance_fee(amount) / 2).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    return (acceptance_fee(amount, labour=labour) / 2).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
 def yuan(value: Decimal) -> str:

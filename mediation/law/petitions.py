@@ -2,9 +2,9 @@
 
 A petition goes to people's mediation only with the petitioner's consent (art 33), and never
 a matter that is, or by law must be, settled by litigation, arbitration or administrative
-review (涉法涉诉, art 32 item 1). The petition keeps its own clocks on the handoff: the petitioner
-is told within 15 days of receipt whether the matter is accepted, and the matter is handled
-within 60 days of acceptance, with one extension of at most 30.
+review (涉法涉诉, art 28: 诉讼与信访分离). The petition keeps its own clocks on the
+handoff: the petitioner is told within 15 days of receipt whether the matter is accepted,
+and the matter is handled within 60 days of acceptance, with one extension of at most 30.
 """
 
 import datetime as dt
@@ -24,9 +24,11 @@ from mediation.law.limits import Stage
 
 # The citations, stated once: the API's error and schema and the desk's form quote them.
 CONSENT_LAW = "《信访工作条例》第三十三条"
-# 申诉求决类事项 (art 31; arts 29 and 30 are 建议意见 and 检举控告), its first item:
-# matters for a court or another legal procedure go by that procedure.
-LEGAL_PROCEEDINGS_LAW = "《信访工作条例》第三十一条第一项"
+# Art 33 (checked against the regulation's text): mediation of a 申诉求决 matter with both
+# sides' consent. Art 28 (its text checked): 诉讼与信访分离 — petitions seeking a remedy by
+# civil, administrative or criminal litigation leave the petition system for the legal
+# organs. The item of art 31 once cited here could not be checked, so it is not cited.
+LEGAL_PROCEEDINGS_LAW = "《信访工作条例》第二十八条"
 REGULATION = "《信访工作条例》，2022年"
 
 CONSENT_LABEL = format_lazy("{}（{}）", gettext_lazy("信访人同意通过调解解决"), CONSENT_LAW)
@@ -36,7 +38,7 @@ ACCEPT_NOTICE, HANDLE = "accept_notice", "handle"
 
 
 def transfer_refusals(consented: bool, in_legal_proceedings: bool) -> dict[str, list[str]]:
-    """The field errors that keep a petition from people's mediation (arts 33, 31)."""
+    """The field errors that keep a petition from people's mediation (arts 33, 28)."""
     errors = {}
     if not consented:
         errors["petitioner_consent"] = [
@@ -55,7 +57,7 @@ def transfer_refusals(consented: bool, in_legal_proceedings: bool) -> dict[str, 
 
 def notice_day_error(day: dt.date, received_on: dt.date | None, today: dt.date) -> str | None:
     """The petitioner is told of the acceptance after the bureau received the petition and
-    before today's end (信访工作条例 第二十二条: sorted within 15 days), never earlier."""
+    before today's end (信访工作条例: sorted within 15 days), never earlier."""
     if day > today:
         return _("日期不能晚于今天")
     if received_on is not None and day < received_on:
@@ -67,7 +69,7 @@ def notice_day_error(day: dt.date, received_on: dt.date | None, today: dt.date) 
 
 # Where a petition may go for mediation: a people's mediation committee, or the organ with
 # power over the matter; never a court as a mediation case — a matter for a court goes by
-# legal procedure (涉法涉诉, 《信访工作条例》第三十一条第一项).
+# legal procedure (涉法涉诉, 《信访工作条例》第二十八条).
 TRANSFER_KINDS = (OrgKind.PEOPLE_COMMITTEE, OrgKind.ADMIN_ORGAN)
 
 

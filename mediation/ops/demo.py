@@ -30,7 +30,7 @@ from mediation.law.choices import (
 from mediation.law.identity import id_check_char
 from mediation.law.transitions import STATUS_OR_TITLE_CATEGORIES
 from mediation.models import Case, Membership, Organization
-from mediation.ops import demo_parties
+from mediation.ops import demo_disputes, demo_parties
 from mediation.ops.demo_police import POLICE_STATIONS, seed_police_referrals
 from mediation.ops.demo_prevention import seed_prevention
 from mediation.ops.demo_staff import DemoPassword, build_mediator_profiles
@@ -214,9 +214,10 @@ def _person(rng: random.Random, role: str, today: dt.date) -> dict[str, Any]:
     tags: list[str] = []
     if rng.random() < 0.08:
         tags.append("disabled")
-    if rng.random() < 0.05:
+    # A veteran or a migrant worker is an adult: the draws stay, so the demo is the same.
+    if rng.random() < 0.05 and age >= 18:
         tags.append("veteran")
-    if rng.random() < 0.1:
+    if rng.random() < 0.1 and age >= 18:
         tags.append("migrant_worker")
     person: dict[str, Any] = {
         "role": role,
@@ -254,7 +255,10 @@ SUMMARIES = {
     Category.LAND_CONTRACT: ("土地流转合同到期后租金未付清。", "请求支付剩余流转费。"),
     Category.CONTRACT: ("买卖枸杞苗合同履行发生争议。", "请求退还货款。"),
     Category.MEDICAL: ("患者术后出现并发症，家属对诊疗过程有异议。", "请求医院赔偿医疗费。"),
-    Category.PROPERTY_MGMT: ("业主拒交物业费，称小区管理不到位。", "请求物业公司改进服务。"),
+    Category.PROPERTY_MGMT: (
+        "申请人以小区照明和门禁长期损坏为由拒交物业费，与物业公司发生争执。",
+        "请求物业公司修复设施、改进服务。",
+    ),
     Category.CONSUMER: ("购买的农机存在质量问题。", "请求退货退款。"),
 }
 
@@ -273,11 +277,17 @@ def _case_payload(rng: random.Random, org: Organization, today: dt.date) -> dict
     category = rng.choice(SPECIALISED.get(org.subtype) or list(SUMMARIES))
     summary, claims = SUMMARIES[category]
     respondent = _person(rng, "respondent", today)
-    if rng.random() < 0.25:
+    # The draws stay as they were (rng.random, then rng.choice when drawn): the rest of
+    # the demo is the same; only who the respondent is follows the dispute.
+    drawn = rng.random() < 0.25
+    if drawn:
+        rng.choice(["红寺堡区某建筑公司", "某农业合作社", "某物业服务公司"])
+    name = demo_disputes.respondent_org(category, drawn)
+    if name:
         respondent = {
             "role": "respondent",
             "kind": "organization",
-            "name": rng.choice(["红寺堡区某建筑公司", "某农业合作社", "某物业服务公司"]),
+            "name": name,
             "credit_code": "91640300MA76A1B2C3",
             "phone": "0953-5012345",
         }
@@ -386,7 +396,7 @@ def drive(
         step(
             "fail",
             mediator,
-            {"reason": rng.choice(FailReason.values), "routes": "可申请仲裁或向人民法院起诉"},
+            {"reason": rng.choice(FailReason.values), "routes": demo_disputes.routes(case)},
         )
         if target == State.REFERRED:
             route = (
@@ -402,7 +412,7 @@ def drive(
         "form": "written",
         "facts": summary,
         "responsibilities": "被申请人对纠纷的发生负主要责任，申请人负次要责任。",
-        "terms": "被申请人于协议生效后十日内支付申请人人民币三千元。",
+        "terms": demo_disputes.terms(case),
         "performance_method": "银行转账",
         "amount": "3000.00",
     }

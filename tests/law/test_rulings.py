@@ -208,7 +208,8 @@ def test_no_invented_rule_and_the_right_articles(world):
     assert not any("大调解工作规范" in row[-1] for row in SEEDED)
     assert not TimeLimit.objects.filter(basis__contains="大调解工作规范").exists()
     assert TimeLimit.objects.filter(basis__contains="若干规定》第三十三条").exists()
-    assert petitions.LEGAL_PROCEEDINGS_LAW == "《信访工作条例》第三十一条第一项"
+    assert petitions.LEGAL_PROCEEDINGS_LAW == "《信访工作条例》第二十八条"
+    assert petitions.CONSENT_LAW == "《信访工作条例》第三十三条"
     with pytest.raises(InvalidFields) as err:
         prevention.record_screening(
             world.mediator,

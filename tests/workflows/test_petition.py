@@ -145,7 +145,7 @@ def test_transfer_records_consent_and_refuses_matters_before_a_court(world, as_u
     resp = client.post("/api/petitions/transfers/", body, format="json")
     assert resp.status_code == 400
     assert "涉法涉诉" in resp.json()["errors"]["in_legal_proceedings"][0]
-    assert "第三十一条第一项" in resp.json()["errors"]["in_legal_proceedings"][0]
+    assert "第二十八条" in resp.json()["errors"]["in_legal_proceedings"][0]
     assert not Case.objects.exists()
     resp = client.post(
         "/api/petitions/transfers/", {**base, "petitioner_consent": True}, format="json"

@@ -107,7 +107,7 @@ def test_petition_never_goes_to_a_court_as_a_mediation_case(world, as_user):
         "/api/petitions/transfers/", petition_body(world, world.court), format="json"
     )
     assert resp.status_code == 400
-    assert "第三十一条第一项" in resp.json()["errors"]["org"][0]
+    assert "第二十八条" in resp.json()["errors"]["org"][0]
     assert not Case.objects.exists()
     police = organ(world, "traffic_police")
     body = petition_body(world, police, category="traffic")
