@@ -22,17 +22,13 @@ ROOT = Path(__file__).resolve().parents[2]
 EXCLUDE = ["--exclude-operation-id", "auth_token_revoke"]
 # Known findings of the first fuzzing of this session's new doors, not yet fixed (issues 29
 # and 32 keep them open): the party's sign-in and upload answer a form-encoded body as no
-# JSON body should; the subsidy grading and month submission, the training and assessment
-# lists' filters and the paper-signature record refuse schema-valid requests by rules the
-# schema does not state yet. Each is to come back in when fixed.
+# JSON body should; the paper-signature record refuses schema-valid requests by rules the
+# schema does not state yet. Each is to come back in when fixed. (The subsidy grading and
+# month submission and the training and assessment lists came back: issue 32.)
 for _op in (
     "party_code",
     "party_session",
     "party_evidence_upload",
-    "cases_grade_subsidy",
-    "subsidy_sheet_submit",
-    "trainings_list",
-    "assessments_list",
     "case_paper_signature",
 ):
     EXCLUDE += ["--exclude-operation-id", _op]
@@ -56,6 +52,9 @@ pytestmark = [
 ]
 
 
+PHASES = "examples,coverage,fuzzing,stateful"
+
+
 def fetch_schema(url, token) -> bytes:
     """The document as an integrator gets it: from the server, signed in."""
     parts = urlsplit(url)
@@ -69,7 +68,7 @@ def fetch_schema(url, token) -> bytes:
         conn.close()
 
 
-def schemathesis(url, token, tmp_path, role, only) -> subprocess.CompletedProcess:
+def schemathesis(url, token, tmp_path, role, only, phases=PHASES) -> subprocess.CompletedProcess:
     schema = tmp_path / f"openapi-{role}.yaml"
     schema.write_bytes(fetch_schema(url, token))
     cmd = [
@@ -85,7 +84,7 @@ def schemathesis(url, token, tmp_path, role, only) -> subprocess.CompletedProces
         "--checks",
         "all",
         "--phases",
-        "examples,coverage,fuzzing,stateful",
+        phases,
         "--no-color",
         *EXCLUDE,
         *(["--include-operation-id-regex", only] if only else []),
@@ -105,8 +104,12 @@ def test_schemathesis_all_checks_and_phases_as_several_roles(live_api, tmp_path)
     failed = []
     # ST_ROLES=head,clerk runs only those (reproducing one role's finding).
     roles = os.environ.get("ST_ROLES") or ",".join(ROLES)
-    for role, only in ((r, ROLES[r]) for r in roles.split(",")):
-        run = schemathesis(url, tokens[role], tmp_path, role, only)
+    # ST_OPS=<regex> runs only those operations (proving a fix of one finding).
+    # (without the stateful phase: a few operations leave it no links to follow)
+    ops = os.environ.get("ST_OPS")
+    phases = "examples,coverage,fuzzing" if ops else PHASES
+    for role, only in ((r, ops or ROLES[r]) for r in roles.split(",")):
+        run = schemathesis(url, tokens[role], tmp_path, role, only, phases)
         if run.returncode != 0:
             failed.append(f"== as {role}\n{run.stdout[-12000:]}\n{run.stderr[-2000:]}")
     assert not failed, "\n".join(failed) + "\n== server log\n" + server.output()[-8000:]
