@@ -42,6 +42,7 @@ from mediation.prevention import records as prevention
 
 from . import ministry_sql, statcache
 from .aggregates import (
+    AGREED_OUTCOMES,
     Filters,
     Parts,
     rate,
@@ -242,6 +243,13 @@ SOURCES = {
         Channel.ORG_TRANSFER,
     ),
 }
+# 调解成功: the mediation reached an agreement, counted once per case whatever the court
+# later ruled on it — a refused confirmation (and a referral after it) stays a success;
+# a case whose mediation resumed counts once it agrees again. ministry_sql.SUCCESS says the
+# same in the table's SQL.
+SUCCEEDED = Q(outcome__in=(*AGREED_OUTCOMES, "confirmation_rejected")) | Q(
+    outcome="referred", end_reason=""
+)
 TEN_THOUSAND = Decimal(10000)
 
 # The Ministry's 矛盾纠纷类型 (rows of the 人民调解工作统计表), in the form's order, as the
