@@ -36,6 +36,8 @@ OPERATION_IDS: dict[str, str] = {
     "screenings_unscreened_retrieve": "screenings_unscreened",
     "stats_export.xlsx_retrieve": "stats_export",
     "stats_ministry_retrieve": "stats_ministry",
+    "stats_ministry_report_retrieve": "stats_ministry_report",
+    "stats_ministry_report.xlsx_retrieve": "stats_ministry_workbook",
     "stats_monthly_.pdf_retrieve": "stats_monthly_report",
     "stats_summary_retrieve": "stats_summary",
     "subsidies_standards_retrieve": "subsidy_standards",

@@ -14,6 +14,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.converters import ID_MAX
 from config.limits import BoundedJSONParser
 from mediation import policies
 from mediation.actions import subsidies as grading
@@ -132,7 +133,12 @@ def month_request() -> Schema:
     return {
         "type": "object",
         "properties": {
-            "org": {"type": "integer"},
+            "org": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": ID_MAX,
+                "description": "调解组织 id（报送：本人任负责人的组织）",
+            },
             "reason": {"type": "string", "maxLength": 500, "description": "退回时必填"},
         },
         "required": ["org"],
@@ -247,7 +253,17 @@ class SheetWorkbookView(APIView):
         )
 
 
+# A month is submitted once it has ended: the current and later months are refused with
+# that rule (a date relative to today, which the schema cannot state).
+MONTH_PARAM = OpenApiParameter(
+    "month",
+    str,
+    OpenApiParameter.PATH,
+    pattern=r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$",
+    description="月份 YYYY-MM；报送须是已结束的月份（当月及以后不能报送）",
+)
 _MONTH_SCHEMA: dict[str, Any] = {
+    "parameters": [MONTH_PARAM],
     "request": {"application/json": ref("SubsidyMonthRequest")},
     "responses": {200: SubsidyMonthSerializer, **errors(400, 403, 409, 415, *AUTH_ERRORS)},
 }

@@ -34,7 +34,7 @@ from mediation.models import Case, Complaint, NegativeListEntry
 from mediation.models.supervision import ComplaintState, MediatorKind
 from mediation.ops.ratelimit import client_ip, count
 from mediation.policies import Actor
-from mediation.supervision import complaints, exports, roster
+from mediation.supervision import complaints, exports, ministry_export, ministry_report, roster
 from mediation.supervision import figures as supervision
 
 from . import supervision_shapes as shapes
@@ -150,8 +150,14 @@ class MonthlyReportView(APIView):
         params = {**request.query_params.dict(), "from": first.isoformat(), "to": last.isoformat()}
         filters = supervision.parse_filters(params)
         data = supervision.summary(request.user, filters)
-        table = supervision.ministry_table(request.user, filters)
-        pdf = exports.monthly_pdf(data, table, filters, first)
+        report = ministry_report.ministry_report(request.user, filters)
+        pdf = exports.monthly_pdf(
+            data,
+            report["cases"],
+            filters,
+            first,
+            more=lambda styles: ministry_export.pdf_story(styles, report),
+        )
         _audit_export(request.user, "monthly_pdf", filters.as_dict())
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="monthly-{month}.pdf"'

@@ -72,15 +72,22 @@ def assessment_request() -> Schema:
 
 
 TRAINING_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="培训 id")
-YEAR = OpenApiParameter("year", OpenApiTypes.INT, description="年度（缺省：全部）")
+YEAR_MIN, YEAR_MAX = 2000, 2100  # the assessment's own bounds (GradeForm.year)
+YEAR = OpenApiParameter(
+    "year",
+    {"type": "integer", "minimum": YEAR_MIN, "maximum": YEAR_MAX},
+    description="年度（缺省：全部）",
+)
 
 
 def _year(request: SignedInRequest) -> int | None:
     raw = request.query_params.get("year")
     if not raw:
         return None
-    if not (raw.isascii() and raw.isdigit() and len(raw) == 4):
-        raise InvalidFields(_("参数有误"), {"year": [_("应为四位年份")]})
+    # raw[:5]: a year of thousands of digits is no year, and int() of it would raise
+    if not (raw.isascii() and raw.isdigit() and YEAR_MIN <= int(raw[:5]) <= YEAR_MAX):
+        message = _("年度应为%(a)d至%(b)d之间的四位年份") % {"a": YEAR_MIN, "b": YEAR_MAX}
+        raise InvalidFields(_("参数有误"), {"year": [message]})
     return int(raw)
 
 

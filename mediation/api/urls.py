@@ -4,7 +4,7 @@ from rest_framework.routers import SimpleRouter
 import config.converters  # noqa: F401  (<id:…>)
 
 from . import advisers as adv
-from . import events, party, prevention, views
+from . import events, ministry, party, prevention, views
 from . import subsidies as sub
 from . import supervision as sv
 from . import training as tr
@@ -62,6 +62,16 @@ urlpatterns = [
     ),
     path("stats/summary/", sv.StatsSummaryView.as_view(), name="api-stats-summary"),
     path("stats/ministry/", sv.MinistryTableView.as_view(), name="api-stats-ministry"),
+    path(
+        "stats/ministry/report/",
+        ministry.MinistryReportView.as_view(),
+        name="api-stats-ministry-report",
+    ),
+    path(
+        "stats/ministry/report.xlsx",
+        ministry.MinistryWorkbookView.as_view(),
+        name="api-stats-ministry-workbook",
+    ),
     path("stats/export.xlsx", sv.StatsExportView.as_view(), name="api-stats-export"),
     re_path(
         r"^stats/monthly/(?P<month>[^/]{1,20})\.pdf$",

@@ -7,7 +7,7 @@ resident ID numbers and phones are always masked. Every export is an AuditEvent
 import datetime as dt
 import io
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import SimpleNamespace
 from typing import Any, TypeAlias
 
@@ -27,7 +27,7 @@ from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import PageBreak, SimpleDocTemplate
+from reportlab.platypus import Flowable, PageBreak, SimpleDocTemplate
 
 from mediation.documents import fonts, layout
 from mediation.law.choices import Network, PartyRole, choice_labels
@@ -339,7 +339,14 @@ def _chart(
     return d
 
 
-def monthly_pdf(data: dict, table: dict, filters: Filters, month: dt.date) -> bytes:
+def monthly_pdf(
+    data: dict,
+    table: dict,
+    filters: Filters,
+    month: dt.date,
+    more: Callable[[Any], list[Flowable]] | None = None,
+) -> bytes:
+    """The month's report; `more(styles)` adds the Ministry report's other tables."""
     font = fonts.font_name()
     s = layout.styles(font)
     title = _("矛盾纠纷多元化解工作月报（%(y)s年%(m)s月）") % {"y": month.year, "m": month.month}
@@ -384,6 +391,8 @@ def monthly_pdf(data: dict, table: dict, filters: Filters, month: dt.date) -> by
             s.body,
         ),
     ]
+    if more is not None:
+        story += more(s)
     buf = io.BytesIO()
 
     def footer(canvas: Canvas, doc: SimpleDocTemplate) -> None:

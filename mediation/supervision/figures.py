@@ -22,8 +22,6 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
-    Sum,
 )
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,16 +32,15 @@ from mediation.law.choices import (
     OPEN_STATES,
     Category,
     Channel,
-    EscalationKind,
     EventType,
     HandoffKind,
     Network,
 )
-from mediation.models import Agreement, Case, CaseEvent, CaseParty, FollowUp, Handoff
+from mediation.models import Case, CaseEvent, Handoff
 from mediation.policies import Actor
 from mediation.prevention import records as prevention
 
-from . import statcache
+from . import ministry_sql, statcache
 from .aggregates import (
     AGREED_OUTCOMES,
     Filters,
@@ -248,7 +245,8 @@ SOURCES = {
 }
 # 调解成功: the mediation reached an agreement, counted once per case whatever the court
 # later ruled on it — a refused confirmation (and a referral after it) stays a success;
-# a case whose mediation resumed counts once it agrees again.
+# a case whose mediation resumed counts once it agrees again. ministry_sql.SUCCESS says the
+# same in the table's SQL.
 SUCCEEDED = Q(outcome__in=(*AGREED_OUTCOMES, "confirmation_rejected")) | Q(
     outcome="referred", end_reason=""
 )
@@ -295,39 +293,9 @@ def ministry_table(user: Actor, filters: Filters) -> dict:
     if filters.network and filters.network != Network.PEOPLE:
         return {"rows": None, "total": None, "screening": screening_counts(filters)}
     qs = scoped(user, Filters(filters.start, filters.end, Network.PEOPLE, filters.region))
-    latest = Agreement.objects.filter(case_id=OuterRef("pk")).order_by("-id")
-    last_follow_up = FollowUp.objects.filter(case_id=OuterRef("pk")).order_by("-date", "-id")
-    party_count = (
-        CaseParty.objects.filter(case_id=OuterRef("pk"))
-        .values("case_id")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    success = SUCCEEDED & Q(agreement_form__isnull=False)
-    annotated = qs.annotate(
-        agreement_form=Subquery(latest.values("form")[:1]),
-        agreement_amount=Subquery(latest.values("amount")[:1]),
-        last_performed=Subquery(last_follow_up.values("performed")[:1]),
-        party_n=Subquery(party_count[:1]),
-    )
-    aggregates: dict[str, Any] = {
-        "accepted": Count("id", filter=Q(accepted_at__isnull=False)),
-        "succeeded": Count("id", filter=success),
-        "written": Count("id", filter=success & Q(agreement_form="written")),
-        "oral": Count("id", filter=success & Q(agreement_form="oral")),
-        "amount": Sum("agreement_amount", filter=success),
-        "performed": Count("id", filter=success & Q(last_performed=True)),
-        "confirmation_requested": Count("id", filter=Q(confirmation_requested_at__isnull=False)),
-        "confirmed": Count("id", filter=Q(outcome="confirmed")),
-        "parties": Sum("party_n", filter=Q(accepted_at__isnull=False)),
-    }
-    # 防止民间纠纷激化: a dispute flagged as about to become one of these that the
-    # mediation settled.
-    for kind in EscalationKind.values:
-        aggregates[f"prevented_{kind}"] = Count("id", filter=success & Q(risk_kind=kind))
-    for key, channels in SOURCES.items():
-        aggregates[key] = Count("id", filter=Q(accepted_at__isnull=False, channel__in=channels))
-    rows = {r["category"]: r for r in annotated.values("category").annotate(**aggregates)}
+    # 调解成功 (ministry_sql.SUCCESS), 防止民间纠纷激化 (a dispute flagged as about
+    # to become one of these that the mediation settled) and the sources: ministry_sql.
+    rows = ministry_sql.sums_by_category(qs, SOURCES)
     out: list[dict[str, Any]] = []
     total: dict[str, Any] = {k: 0 for k, _label in MINISTRY_COLUMNS}
     for key, label in MINISTRY_CATEGORIES:

@@ -349,6 +349,8 @@ def test_every_operation_answers_as_documented(api, world):
     assert supervisor.get("/api/advisers/coverage/").status_code == 200
     assert supervisor.get("/api/stats/summary/").status_code == 200
     assert supervisor.get("/api/stats/ministry/").status_code == 200
+    assert supervisor.get("/api/stats/ministry/report/").status_code == 200
+    assert supervisor.get("/api/stats/ministry/report.xlsx").status_code == 200
     assert supervisor.get("/api/stats/export.xlsx").status_code == 200
     assert supervisor.get(f"/api/stats/monthly/{today:%Y-%m}.pdf").status_code == 200
     assert supervisor.get("/api/cases/export.xlsx").status_code == 200

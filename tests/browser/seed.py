@@ -117,6 +117,16 @@ def main():
     )
     village = orgs["红寺堡镇中圈塘村人民调解委员会"]
     advisers.assign_village(world.supervisor, row.pk, {"village": village.pk})
+    # the year's subsidy standard, trainings and assessments: the county pages at 390 px (#32)
+    from mediation.county import subsidies
+    from mediation.county.demo import seed_training_and_targets
+
+    amounts = {"simple": "100", "general": "200", "difficult": "400", "major": "800"}
+    extras = {f: "50" for f in subsidies.AMOUNT_FIELDS if f.startswith("extra_")}
+    subsidies.set_standard(
+        world.supervisor, {"year": timezone.localdate(now).year, **amounts, **extras}, now=now
+    )
+    seed_training_and_targets(world.supervisor, now)
     json.dump(out, sys.stdout, ensure_ascii=False)
 
 

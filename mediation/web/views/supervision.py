@@ -283,6 +283,8 @@ def ministry(request: AuthedRequest) -> HttpResponse:
             "rows": rows,
             "screening": table["screening"],
             "query": request.GET.urlencode() if not errors else "",
+            # the last month that has ended: the monthly PDF carries the whole report
+            "month": f"{timezone.localdate().replace(day=1) - dt.timedelta(days=1):%Y-%m}",
             "nav": "supervision",
         },
         status=400 if errors else 200,
