@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -251,7 +252,8 @@ def still_allowed(p: Participant, user: Any, party_session_key: str | None) -> b
 
     try:
         if p.staff:
-            fresh = type(user).objects.filter(pk=user.pk).first() if user is not None else None
+            # read afresh: deactivated or moved since joining
+            fresh = get_user_model().objects.filter(pk=getattr(user, "pk", None)).first()
             staff_participant(fresh, p.session_id)
         else:
             party_participant(session_for(party_session_key), p.session_id)

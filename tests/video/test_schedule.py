@@ -41,7 +41,7 @@ def test_the_api_refuses_a_past_time_and_a_stranger(world):
 
 
 def test_the_invited_party_sees_the_invitation(world, online, django_capture_on_commit_callbacks):
-    case, session, _applicant = online
+    _case, session, _applicant = online
     client = party_client(APPLICANT_PHONE, django_capture_on_commit_callbacks)
     body = client.get("/api/party/cases/").json()
     notices = [n for c in body for n in c["notices"] if n["kind"] == "video"]
