@@ -276,16 +276,17 @@ def notices(case: Case) -> list[Notice]:
         if session.online:
             out.append(video_notice(session))
             continue
+        held = session.held_at or session.created_at  # a held session has its time
         out.append(
             Notice(
                 f"session-{session.pk}",
                 "session",
                 _("调解通知"),
                 _("调解时间：%(at)s；调解地点：%(place)s。请按时参加。")
-                % {"at": _local(session.held_at), "place": session.place},
+                % {"at": _local(held), "place": session.place},
                 session.created_at,
                 extra={
-                    "time": iso(session.held_at),
+                    "time": iso(held),
                     "place": session.place,
                 },
             )

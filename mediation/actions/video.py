@@ -253,7 +253,7 @@ def still_allowed(p: Participant, user: Any, party_session_key: str | None) -> b
     try:
         if p.staff:
             # read afresh: deactivated or moved since joining
-            fresh = get_user_model().objects.filter(pk=getattr(user, "pk", None)).first()
+            fresh = get_user_model().objects.filter(pk=getattr(user, "pk", None) or 0).first()
             staff_participant(fresh, p.session_id)
         else:
             party_participant(session_for(party_session_key), p.session_id)

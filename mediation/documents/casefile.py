@@ -293,7 +293,7 @@ def _attachment_parts(case: Case, font: str, papers: list[Paper]) -> dict[str, l
     parts: dict[str, list[Part]] = {}
     for paper in papers:
         if paper.is_recording:
-            parts.setdefault(paper.kind, []).append(Part(paper.title, [], "录像另存"))
+            parts.setdefault(paper.kind, []).append(Part(paper.title, [], "另存"))
             continue
         if paper.is_image:
             pages = [image_pages[id(paper)]]

@@ -122,7 +122,7 @@ async def test_join_relay_and_leave_are_events_in_order(world):
     assert w["you"] == f"user:{world.mediator.pk}" and w["ice_servers"] == []
     applicant = await party(APPLICANT["phone"], session.pk)
     w2 = await joined(applicant)
-    assert [p["id"] for p in w2["participants"]][0] == f"user:{world.mediator.pk}"
+    assert {p["id"] for p in w2["participants"]} == {f"user:{world.mediator.pk}", w2["you"]}
     seen = await mediator.receive_json_from(timeout=5)
     assert seen["type"] == "joined" and seen["participant"]["id"] == w2["you"]
     # an offer goes to its addressee only, marked with its sender
