@@ -173,7 +173,7 @@ def _invite_by_sms(case: Case, session: MediationSession, invited: list[int]) ->
 class Participant:
     who: str  # "party:<id>" | "user:<id>"
     name: str
-    role: str  # "mediator" or the party's role label
+    role: str  # 调解员, or the party's role (申请人…) as the tiles show it
     case_id: int
     session_id: int
     staff: bool
@@ -200,7 +200,9 @@ def staff_participant(user: Any, session_id: object, case_id: object = None) -> 
         raise NotVisible(_("视频调解不存在"))
     if not user.is_active or not policies.may_record(user, case):
         raise NotPermitted(_("只有本案调解员和受邀请的当事人可以进入视频调解"))
-    return Participant(f"user:{user.pk}", display_name(user), "mediator", case.pk, session.pk, True)
+    return Participant(
+        f"user:{user.pk}", display_name(user), _("调解员"), case.pk, session.pk, True
+    )
 
 
 def party_participant(

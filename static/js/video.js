@@ -200,6 +200,7 @@
   // -- recording (the mediator's browser) --------------------------------------------------
   const recorder = {
     running: false,
+    chunks: 0,
     mix: null,
     queue: Promise.resolve(),
     offset: 0,
@@ -266,6 +267,7 @@
         return;
       }
       this.offset += data.length;
+      this.chunks += 1;
     },
     start: async function () {
       const room = await (await fetch(api + "video/", { credentials: "same-origin" })).json();
@@ -295,11 +297,15 @@
         credentials: "same-origin",
         headers: { "X-CSRFToken": csrf },
       });
-      if (r.ok) say(L.saved);
+      if (r.ok) {
+        say(L.saved);
+        root.dataset.attachment = String((await r.json()).id);
+      }
       root.dataset.recording = r.ok ? "saved" : "failed";
       return r.ok;
     },
   };
+  window.videoRoom.recorder = recorder;
   const recordButton = document.getElementById("video-record");
   if (recordButton) {
     recordButton.addEventListener("click", async function () {
