@@ -85,6 +85,18 @@
     return p;
   }
 
+  // Two who meet learn of each other from the welcome's list or from "joined", possibly
+  // both at once: exactly one of them offers (the smaller id), so offers never cross.
+  async function meet(info) {
+    const p = peer(info.id, info);
+    if (state.me < info.id && !p.offered) {
+      p.offered = true;
+      const offer = await p.pc.createOffer();
+      await p.pc.setLocalDescription(offer);
+      send({ action: "offer", to: info.id, sdp: offer.sdp });
+    }
+  }
+
   function drop(id) {
     const p = peers.get(id);
     if (!p) return;
@@ -99,14 +111,11 @@
     if (m.type === "welcome") {
       state.me = m.you;
       state.ice = m.ice_servers || [];
-      m.participants.forEach(function (x) {
-        if (x.id !== state.me) peer(x.id, x);
-      });
+      for (const x of m.participants) {
+        if (x.id !== state.me) await meet(x);
+      }
     } else if (m.type === "joined") {
-      const p = peer(m.participant.id, m.participant);
-      const offer = await p.pc.createOffer();
-      await p.pc.setLocalDescription(offer);
-      send({ action: "offer", to: m.participant.id, sdp: offer.sdp });
+      await meet(m.participant);
     } else if (m.type === "offer") {
       const p = peer(m.from, peers.has(m.from) ? peers.get(m.from).info : { name: "", role: "" });
       await p.pc.setRemoteDescription({ type: "offer", sdp: m.sdp });
@@ -144,7 +153,12 @@
     const ws = new WebSocket(scheme + location.host + root.dataset.ws);
     state.ws = ws;
     ws.onopen = function () { send({ action: "join" }); };
-    ws.onmessage = function (ev) { onMessage(ev).catch(function (e) { say(String(e)); }); };
+    // one message at a time, in order: a candidate must not overtake its offer's
+    // setRemoteDescription (it would be refused and the pair might never connect)
+    let chain = Promise.resolve();
+    ws.onmessage = function (ev) {
+      chain = chain.then(function () { return onMessage(ev); }).catch(function (e) { say(String(e)); });
+    };
     ws.onclose = function (ev) {
       if (!state.ended) end(ev.code === 4403 ? message.textContent || L.ended : L.ended);
     };
