@@ -13,9 +13,10 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+import tempfile
 from typing import TYPE_CHECKING
 
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
@@ -135,26 +136,17 @@ def _in_room(session_id: int, who: str) -> bool:
 def finish(p: Participant, user: User, *, now: dt.datetime | None = None) -> Attachment:
     """Join the chunks into the session's recording, an attachment; the 调解记录 follows."""
     now = now or timezone.now()
-    with transaction.atomic():
-        case = Case.objects.select_for_update().get(pk=p.case_id)
-        session = MediationSession.objects.select_for_update().get(pk=p.session_id)
-        recording = VideoRecording.objects.filter(session=session).first()
-        if recording is None or recording.chunks == 0:
-            raise StateConflict(_("尚未收到录像"), "no_recording")
-        if recording.attachment_id is not None:
-            raise StateConflict(_("录像已完成"), "recorded")
-        parts = list(recording.parts.order_by("index"))
-        digest = hashlib.sha256()
-        whole = bytearray()
-        for part in parts:
-            chunk = crypto.read_stored(part.file)
-            digest.update(chunk)
-            whole += chunk
-        name = default_storage.save(
-            f"attachments/{timezone.localtime(now).year}/{case.pk}/{secrets.token_hex(16)}.webm",
-            ContentFile(crypto.seal(bytes(whole))),
-        )
-        try:
+    ready = _ready(p.session_id)
+    parts = list(ready.parts.order_by("index"))
+    # joined and sealed before any lock (seconds for a long session): the case stays free
+    name, sha, size = _join_sealed(p.case_id, [x.file for x in parts], now)
+    try:
+        with transaction.atomic():
+            case = Case.objects.select_for_update().get(pk=p.case_id)
+            session = MediationSession.objects.select_for_update().get(pk=p.session_id)
+            recording = _ready(session.pk)
+            if recording.chunks != len(parts):  # a chunk came in meanwhile: join again
+                raise StateConflict(_("录像仍在上传，请稍后再完成"), "uploading")
             att = Attachment.objects.create(
                 case=case,
                 kind=AttachmentKind.SESSION_RECORDING,
@@ -162,35 +154,64 @@ def finish(p: Participant, user: User, *, now: dt.datetime | None = None) -> Att
                 % {"d": timezone.localtime(session.held_at or now).strftime("%Y%m%d%H%M")},
                 content_type=WEBM,
                 file=name,
-                size=len(whole),
-                sha256=digest.hexdigest(),
+                size=size,
+                sha256=sha,
                 pages=1,
                 uploaded_by=user,
                 uploaded_at=now,
             )
-        except Exception:
-            default_storage.delete(name)
-            raise
-        recording.attachment = att
-        recording.save(update_fields=["attachment"])
-        _write_record(session, att)
-        event = record_event(
-            case,
-            EventType.SESSION_RECORDED,
-            user,
-            {
-                "session": session.pk,
-                "attachment": att.pk,
-                "sha256": att.sha256,
-                "size": att.size,
-                "chunks": len(parts),
-            },
-            at=now,
-        )
-        records.after_event(case, "session", event, subject=f"session:{session.pk}")
-        files = [x.file for x in parts]
-        transaction.on_commit(lambda: _delete(files))
+            recording.attachment = att
+            recording.save(update_fields=["attachment"])
+            _write_record(session, att)
+            event = record_event(
+                case,
+                EventType.SESSION_RECORDED,
+                user,
+                {
+                    "session": session.pk,
+                    "attachment": att.pk,
+                    "sha256": att.sha256,
+                    "size": att.size,
+                    "chunks": len(parts),
+                },
+                at=now,
+            )
+            records.after_event(case, "session", event, subject=f"session:{session.pk}")
+            files = [x.file for x in parts]
+            transaction.on_commit(lambda: _delete(files))
+    except Exception:
+        default_storage.delete(name)  # nothing half-written
+        raise
     return att
+
+
+def _ready(session_id: int) -> VideoRecording:
+    recording = VideoRecording.objects.filter(session_id=session_id).first()
+    if recording is None or recording.chunks == 0:
+        raise StateConflict(_("尚未收到录像"), "no_recording")
+    if recording.attachment_id is not None:
+        raise StateConflict(_("录像已完成"), "recorded")
+    return recording
+
+
+def _join_sealed(case_id: int, names: list[str], now: dt.datetime) -> tuple[str, str, int]:
+    """The chunks joined and sealed as one attachment file, streamed through temporary
+    files (a 30-minute recording is hundreds of MB: never whole in memory)."""
+    digest, size = hashlib.sha256(), 0
+    with tempfile.TemporaryFile() as plain, tempfile.TemporaryFile() as sealed:
+        for chunk_name in names:
+            chunk = crypto.read_stored(chunk_name)
+            digest.update(chunk)
+            size += len(chunk)
+            plain.write(chunk)
+        plain.seek(0)
+        crypto.seal_stream(plain, sealed)
+        sealed.seek(0)
+        name = default_storage.save(
+            f"attachments/{timezone.localtime(now).year}/{case_id}/{secrets.token_hex(16)}.webm",
+            File(sealed),
+        )
+    return name, digest.hexdigest(), size
 
 
 def _delete(names: list[str]) -> None:
