@@ -40,6 +40,7 @@ from mediation.ops import sms
 
 from . import party_notify
 from .base import CaseRef, load_for_update
+from .party_access import session_for
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -250,8 +251,6 @@ def party_participant(
 
 def still_allowed(p: Participant, user: Any, party_session_key: str | None) -> bool:
     """Re-checked on every signalling message: access may have ended since joining."""
-    from .party_access import session_for
-
     try:
         if p.staff:
             # read afresh: deactivated or moved since joining

@@ -26,7 +26,7 @@ from mediation.actions import video
 from mediation.actions import video_recording as recording
 from mediation.actions.attachments import attachment_json
 from mediation.errors import NotPermitted
-from mediation.models import PartySession
+from mediation.models import PartySession, VideoRecording
 
 from . import serializers as s
 from .party import PartyTokenAuthentication
@@ -92,8 +92,6 @@ class RoomView(APIView):
 
 
 def room_json(p: video.Participant) -> dict[str, Any]:
-    from mediation.models import VideoRecording
-
     rec = VideoRecording.objects.filter(session_id=p.session_id).first()
     return {
         "session": p.session_id,

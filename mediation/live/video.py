@@ -30,6 +30,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from mediation.actions import video
+from mediation.actions.party_access import session_for
 from mediation.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -112,8 +113,6 @@ class VideoConsumer(AsyncWebsocketConsumer):
 
     @database_sync_to_async
     def _authorise(self, sid: int) -> video.Participant:
-        from mediation.actions.party_access import session_for
-
         user, token = self._credentials()
         if user is not None and getattr(user, "is_authenticated", False):
             return video.staff_participant(user, sid)

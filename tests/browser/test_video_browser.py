@@ -21,7 +21,8 @@ MEDIA_ARGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-str
 BYTES_RECEIVED = """async () => {
   let total = 0;
   for (const p of window.videoRoom.peers.values()) {
-    (await p.pc.getStats()).forEach(r => { if (r.type === "inbound-rtp") total += r.bytesReceived; });
+    const stats = await p.pc.getStats();
+    stats.forEach(r => { if (r.type === "inbound-rtp") total += r.bytesReceived; });
   }
   return total;
 }"""
