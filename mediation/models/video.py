@@ -32,7 +32,9 @@ class VideoInvitation(models.Model):
 class VideoPresence(models.Model):
     """One stay of a participant in the room: `who` is "party:<id>" or "user:<id>"."""
 
-    session = models.ForeignKey(MediationSession, on_delete=models.CASCADE, related_name="+")
+    session = models.ForeignKey(
+        MediationSession, on_delete=models.CASCADE, related_name="presences"
+    )
     who = models.CharField(max_length=32)
     name = models.CharField(max_length=100)
     role = models.CharField(max_length=32)

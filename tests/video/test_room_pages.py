@@ -3,6 +3,7 @@ an uninvited party or no sign-in do not. The case page links an online session's
 
 from django.test import Client
 
+from mediation.actions import party_access, video
 from tests.conftest import RESPONDENT
 from tests.party.conftest import APPLICANT_PHONE
 
@@ -43,3 +44,18 @@ def test_staff_and_invited_party_get_the_room(world, online):
     uninvited = _party_browser(RESPONDENT["phone"])
     assert uninvited.get(f"/party/cases/{case.pk}/sessions/{session.pk}/video/").status_code == 403
     assert Client().get(f"/party/cases/{case.pk}/sessions/{session.pk}/video/").status_code == 302
+
+
+def test_the_case_page_shows_who_is_in_the_room(world, online):
+    case, session, applicant = online
+    p = video.party_participant(
+        party_access.session_for(party_token(APPLICANT_PHONE)), session.pk, case.pk
+    )
+    presence = video.join(p)
+    staff = Client()
+    staff.force_login(world.mediator)
+    html = staff.get(f"/cases/{case.pk}/").content.decode()
+    assert f'data-in-room="party:{applicant.pk} "' in html
+    video.leave(presence.pk)
+    html = staff.get(f"/cases/{case.pk}/").content.decode()
+    assert 'data-in-room=""' in html
