@@ -5,7 +5,18 @@ import os
 import sys
 import time
 
-ALL = ["transitions", "api", "ws", "pdf", "stats", "calendar", "idempotency", "webhooks", "parties"]
+ALL = [
+    "transitions",
+    "api",
+    "ws",
+    "pdf",
+    "stats",
+    "calendar",
+    "idempotency",
+    "webhooks",
+    "parties",
+    "video",
+]
 
 
 def main(argv):

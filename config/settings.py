@@ -448,6 +448,14 @@ WEBHOOK_NICE = env.int("WEBHOOK_NICE", default=19)
 WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=True)
 
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+# Online sessions (DESIGN §12.6): the browsers' ICE servers, a JSON list of RTCIceServer
+# objects; none: host candidates only (the embedded setup's intranet). A TURN server for
+# parties outside: deploy/coturn/turnserver.conf.
+WEBRTC_ICE_SERVERS = env.json("WEBRTC_ICE_SERVERS", default=[])
+if not isinstance(WEBRTC_ICE_SERVERS, list) or not all(
+    isinstance(x, dict) and "urls" in x for x in WEBRTC_ICE_SERVERS
+):
+    raise ImproperlyConfigured('WEBRTC_ICE_SERVERS: a JSON list of {"urls": …} objects')
 PDF_FONT_PATH = env.str("PDF_FONT_PATH", default="")
 # auto: embedded TTF when a font file is found, else built-in STSong-Light; or ttf / cid.
 PDF_FONT_MODE = env.str("PDF_FONT_MODE", default="auto")

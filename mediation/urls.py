@@ -21,6 +21,7 @@ from mediation.web.views import (
     sms,
     subsidies,
     training,
+    video,
 )
 from mediation.web.views import supervision as sv
 
@@ -87,6 +88,23 @@ urlpatterns = [
     ),
     path("party/cases/<int:pk>/evidence/", party.party_evidence, name="party_evidence"),
     path("party/cases/<int:pk>/sign/", party.party_sign, name="party_sign"),
+    # online sessions' rooms (DESIGN §12.6)
+    path("cases/<int:pk>/sessions/<int:sid>/video/", video.staff_room, name="video_room"),
+    path(
+        "cases/<int:pk>/sessions/<int:sid>/video/consent/",
+        video.staff_consent,
+        name="video_consent",
+    ),
+    path(
+        "party/cases/<int:pk>/sessions/<int:sid>/video/",
+        video.party_room,
+        name="party_video_room",
+    ),
+    path(
+        "party/cases/<int:pk>/sessions/<int:sid>/video/consent/",
+        video.party_consent,
+        name="party_video_consent",
+    ),
     path("sms/", sms.sms_failures, name="sms_failures"),
     path("track/", portal.track, name="track"),
     path("track/<str:token>/", portal.track_token, name="track_token"),

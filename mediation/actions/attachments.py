@@ -37,7 +37,9 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
-EXTENSION = {PDF: "pdf", JPEG: "jpg", PNG: "png"}
+# video/webm: an online session's recording, filed by mediation.actions.video_recording
+# (never accepted as an upload here: sniff() knows only the three papers)
+EXTENSION = {PDF: "pdf", JPEG: "jpg", PNG: "png", "video/webm": "webm"}
 
 
 def max_bytes() -> int:

@@ -35,7 +35,7 @@ from mediation.law.choices import (
 from mediation.law.jsonform import Data, Errors, JsonForm, errors_of
 from mediation.models import Case, FollowUp, MediationSession
 
-from . import party_notify
+from . import party_notify, video
 from .base import CaseRef, load_for_update
 
 if TYPE_CHECKING:
@@ -128,6 +128,9 @@ def add_session(
     case_or_id: CaseRef, user: User, data: Data | None, *, now: dt.datetime | None = None
 ) -> MediationSession:
     now = now or timezone.now()
+    if isinstance(data, dict) and data.get("online") is True:
+        # scheduled, not held: its own door (DESIGN §12.6)
+        return video.schedule(case_or_id, user, data, now=now)
     with transaction.atomic():
         case = _record(case_or_id, user, {State.ACCEPTED, State.MEDIATING}, policies.may_record)
         form = SessionForm(data or {}, case=case, now=now)

@@ -33,6 +33,7 @@ from mediation.models import (
     Case,
     CaseEvent,
     CaseParty,
+    MediationSession,
     Party,
     PartyCode,
     PartySession,
@@ -233,6 +234,24 @@ def _local(value: dt.datetime) -> str:
     return timezone.localtime(value).strftime("%Y年%m月%d日 %H:%M")
 
 
+def video_notice(session: MediationSession) -> Notice:
+    """An online session's invitation: its time and the room's link (DESIGN §12.6)."""
+    at = session.scheduled_at or session.held_at or session.created_at
+    return Notice(
+        f"session-{session.pk}",
+        "video",
+        _("视频调解邀请"),
+        _("视频调解时间：%(at)s。请在当事人页面进入视频调解室，并确认录音录像告知。")
+        % {"at": _local(at)},
+        session.created_at,
+        extra={
+            "time": iso(at),
+            "place": session.place,
+            "room": f"/party/cases/{session.case_id}/sessions/{session.pk}/video/",
+        },
+    )
+
+
 def notices(case: Case) -> list[Notice]:
     """The notices served on the parties, in the order they were issued."""
     out: list[Notice] = []
@@ -254,16 +273,20 @@ def notices(case: Case) -> list[Notice]:
             )
         )
     for session in case.sessions.all():
+        if session.online:
+            out.append(video_notice(session))
+            continue
+        held = session.held_at or session.created_at  # a held session has its time
         out.append(
             Notice(
                 f"session-{session.pk}",
                 "session",
                 _("调解通知"),
                 _("调解时间：%(at)s；调解地点：%(place)s。请按时参加。")
-                % {"at": _local(session.held_at), "place": session.place},
+                % {"at": _local(held), "place": session.place},
                 session.created_at,
                 extra={
-                    "time": iso(session.held_at),
+                    "time": iso(held),
                     "place": session.place,
                 },
             )

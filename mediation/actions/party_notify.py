@@ -28,6 +28,14 @@ def _fit(text: str, stretch: str) -> str:
     return text.replace("{x}", stretch)
 
 
+def fit(text: str, stretch: str) -> str:
+    return _fit(text, stretch)
+
+
+def is_mobile(phone: str) -> bool:
+    return bool(_MOBILE.match(phone))
+
+
 def _phones(case: Case) -> list[str]:
     phones: list[str] = []
     for link in case.case_parties.select_related("party"):

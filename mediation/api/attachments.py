@@ -81,7 +81,7 @@ class AttachmentDownloadView(APIView):
         responses={
             **{
                 (200, media): OpenApiResponse(OpenApiTypes.BINARY)
-                for media in ("application/pdf", "image/jpeg", "image/png")
+                for media in attachments.EXTENSION
             },
             **errors(404, *AUTH_ERRORS),
         },

@@ -72,13 +72,16 @@ PartyToken = inline_serializer(
 )
 NOTICE_FIELDS: dict[str, serializers.Field] = {
     "id": serializers.CharField(),
-    "kind": serializers.ChoiceField(choices=["acceptance", "session", "agreement", "termination"]),
+    "kind": serializers.ChoiceField(
+        choices=["acceptance", "session", "video", "agreement", "termination"]
+    ),
     "title": serializers.CharField(),
     "text": serializers.CharField(),
     "issued_at": serializers.DateTimeField(),
     "read_at": serializers.DateTimeField(allow_null=True),
     "time": serializers.DateTimeField(required=False, help_text="调解通知：调解时间"),
     "place": serializers.CharField(required=False, help_text="调解通知：调解地点"),
+    "room": serializers.CharField(required=False, help_text="视频调解邀请：调解室的地址"),
     "sha256": serializers.CharField(required=False, help_text="调解协议：文本的 SHA-256"),
 }
 CASE_FIELDS: dict[str, serializers.Field] = {

@@ -75,7 +75,24 @@ def party_correction() -> Schema:
 
 @component("SessionRequest")
 def session_request() -> Schema:
-    return form_schema(services._SessionForm)
+    online = {
+        "type": "object",
+        "description": "预定视频调解（DESIGN §12.6）：预定时间晚于现在，邀请本案当事人",
+        "properties": {
+            "online": {"type": "boolean", "enum": [True]},
+            "scheduled_at": {"type": "string", "format": "date-time"},
+            "invited": {
+                "type": "array",
+                "items": {"type": "integer"},
+                "minItems": 1,
+                "maxItems": 3,
+                "description": "受邀请的当事人编号（本案当事人）",
+            },
+            "place": {"type": "string", "maxLength": 200, "nullable": True},
+        },
+        "required": ["online", "scheduled_at", "invited"],
+    }
+    return {"anyOf": [form_schema(services._SessionForm), online]}
 
 
 @component("FollowUpRequest")

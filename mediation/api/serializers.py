@@ -341,7 +341,9 @@ class AgreementSerializer(serializers.Serializer):
 
 class SessionSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    held_at = DateTimeField()
+    held_at = DateTimeField(allow_null=True, help_text="举行时间；预定的视频调解举行前为空")
+    online = serializers.BooleanField(help_text="视频调解")
+    scheduled_at = DateTimeField(allow_null=True, help_text="视频调解的预定时间，或空")
     place = serializers.CharField()
     attendees = serializers.CharField()
     record = serializers.CharField()

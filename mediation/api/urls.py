@@ -4,7 +4,7 @@ from rest_framework.routers import SimpleRouter
 import config.converters  # noqa: F401  (<id:…>)
 
 from . import advisers as adv
-from . import events, ministry, party, prevention, views
+from . import events, ministry, party, prevention, video, views
 from . import subsidies as sub
 from . import supervision as sv
 from . import training as tr
@@ -22,6 +22,27 @@ urlpatterns = [
     path("me/", views.MeView.as_view(), name="api-me"),
     path("events/", events.EventsView.as_view(), name="api-events"),
     path("portal/applications/", PortalApplicationView.as_view(), name="api-portal-apply"),
+    # online sessions (DESIGN §12.6)
+    path(
+        "cases/<id:pk>/sessions/<id:sid>/video/",
+        video.VideoRoomView.as_view(),
+        name="api-video-room",
+    ),
+    path(
+        "cases/<id:pk>/sessions/<id:sid>/video/consent/",
+        video.VideoConsentView.as_view(),
+        name="api-video-consent",
+    ),
+    path(
+        "cases/<id:pk>/sessions/<id:sid>/recording/",
+        video.RecordingChunkView.as_view(),
+        name="api-recording-chunk",
+    ),
+    path(
+        "cases/<id:pk>/sessions/<id:sid>/recording/finish/",
+        video.RecordingFinishView.as_view(),
+        name="api-recording-finish",
+    ),
     path("party/code/", party.PartyCodeView.as_view(), name="api-party-code"),
     path("party/session/", party.PartySessionView.as_view(), name="api-party-session"),
     path("party/cases/", party.PartyCasesView.as_view(), name="api-party-cases"),

@@ -87,6 +87,7 @@ FILE_ORDER = [
     ("att", AttachmentKind.EVIDENCE),
     ("att", AttachmentKind.INVESTIGATION),
     ("doc", "session_record"),
+    ("att", AttachmentKind.SESSION_RECORDING),
     ("doc", "agreement"),
     ("doc", "oral_agreement"),
     ("doc", "mediation_statement"),
@@ -236,7 +237,12 @@ class Paper:
 
     @property
     def is_image(self) -> bool:
-        return self.content_type != "application/pdf"
+        return self.content_type.startswith("image/")
+
+    @property
+    def is_recording(self) -> bool:
+        """A session's video: listed in the contents, kept as its own file (no pages)."""
+        return self.kind == AttachmentKind.SESSION_RECORDING
 
 
 def _reader(data: bytes) -> PdfReader:
@@ -305,6 +311,9 @@ def _attachment_parts(case: Case, font: str, papers: list[Paper]) -> dict[str, l
     image_pages = dict(zip(map(id, images), _image_pages(case, font, images), strict=True))
     parts: dict[str, list[Part]] = {}
     for paper in papers:
+        if paper.is_recording:
+            parts.setdefault(paper.kind, []).append(Part(paper.title, [], "另存"))
+            continue
         if paper.is_image:
             pages = [image_pages[id(paper)]]
         else:
@@ -365,6 +374,8 @@ def retention(ctx: Ctx) -> str:
 
 
 def _pages_label(part: Part) -> str:
+    if not part.pages:
+        return "—"
     last = part.first + len(part.pages) - 1
     return str(part.first) if last == part.first else f"{part.first}–{last}"
 

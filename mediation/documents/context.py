@@ -197,7 +197,9 @@ class Ctx:
 
     @cached_property
     def sessions(self) -> list[MediationSession]:
-        return list(self.case.sessions.select_related("recorded_by").order_by("held_at", "id"))
+        # held sessions only: an online one scheduled but not yet held has no record
+        held = self.case.sessions.filter(held_at__isnull=False)
+        return list(held.select_related("recorded_by").order_by("held_at", "id"))
 
     @cached_property
     def follow_ups(self) -> list[FollowUp]:

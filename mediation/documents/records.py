@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from pypdf import PdfReader
 
+from ..law.choices import AttachmentKind
 from ..models import Case, CaseEvent, Document, crypto
 from . import fonts
 from .casefile import FILE_ORDER, Paper, StoredDocs, assemble_from
@@ -333,7 +334,9 @@ def gather(case: Case, full: bool) -> tuple[StoredDocs, list[Paper]]:
         ]
     papers = []
     for att in case.attachments.order_by("id"):
-        data = crypto.read_stored(att.file.name)
+        # a recording is listed, not bound in: its bytes are not read
+        recording = att.kind == AttachmentKind.SESSION_RECORDING
+        data = b"" if recording else crypto.read_stored(att.file.name)
         papers.append(
             Paper(att.kind, f"{att.get_kind_display()}：{att.name}", att.content_type, data)
         )

@@ -80,7 +80,7 @@ def transfer_papers(ctx: Ctx, event: CaseEvent | None, source: Organization | No
         papers.append(f"{kind_title('application', network)}一份")
     if data.get("from") in ("accepted", "mediating"):
         papers.append(f"{kind_title('acceptance', network)}一份")
-    sessions = [x for x in ctx.sessions if x.held_at <= at]
+    sessions = [x for x in ctx.sessions if x.held_at is not None and x.held_at <= at]
     if sessions:
         papers.append(f"调解记录{cn_count(len(sessions))}份")
     for att in ctx.case.attachments.filter(uploaded_at__lte=at).order_by("uploaded_at", "id"):

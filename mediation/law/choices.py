@@ -243,6 +243,10 @@ class EventType(models.TextChoices):
     # 电子送达 (CPL art 90): a party opened a notice on /party/; time and address recorded.
     PARTY_NOTICE_READ = "party.notice_read", _("电子送达回执")
     PARTY_SIGNED = "party.signed", _("当事人签署")
+    # An online session's room (DESIGN §12.6): who came and went, and its recording.
+    SESSION_JOINED = "session.joined", _("进入视频调解")
+    SESSION_LEFT = "session.left", _("离开视频调解")
+    SESSION_RECORDED = "session.recorded", _("视频调解录像")
 
 
 class HandoffKind(models.TextChoices):
@@ -312,6 +316,8 @@ class AttachmentKind(models.TextChoices):
     OTHER = "other", _("其他材料")
     # the paper joint application for judicial confirmation, signed by every applicant
     SIGNED_APPLICATION = "signed_application", _("司法确认申请书签名件")
+    # an online session's recording (WebM), made in the mediator's browser (DESIGN §12.6)
+    SESSION_RECORDING = "session_recording", _("视频调解录像")
 
 
 @functools.cache

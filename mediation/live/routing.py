@@ -13,9 +13,12 @@ from django.http.request import validate_host
 from django.urls import path
 
 from .consumers import EventsConsumer
+from .video import VideoConsumer
 
 websocket_urlpatterns = [
     path("ws/events/", EventsConsumer.as_asgi()),
+    # an online session's signalling, in its own group (DESIGN §12.6)
+    path("ws/video/<int:sid>/", VideoConsumer.as_asgi()),
 ]
 
 

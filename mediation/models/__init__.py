@@ -17,6 +17,7 @@ admins         administrator changes awaiting confirmation, second-factor enrolm
 clocks         legal time limits and the holiday calendar
 supervision    mediator roster, complaints, negative list, audit, monthly statistics
 webhooks       webhook endpoints and their deliveries
+video          online sessions: invitations, presence, consent, recordings
 """
 
 from mediation.models.accounts import PasswordHistory
@@ -67,6 +68,13 @@ from mediation.models.supervision import (
     NegativeListEntry,
     StatCursor,
 )
+from mediation.models.video import (
+    RecordingChunk,
+    VideoConsent,
+    VideoInvitation,
+    VideoPresence,
+    VideoRecording,
+)
 from mediation.models.webhooks import DeliveryStatus, Webhook, WebhookDelivery
 
 __all__ = [
@@ -112,6 +120,7 @@ __all__ = [
     "PartySession",
     "PartySignature",
     "PasswordHistory",
+    "RecordingChunk",
     "ScreeningFinding",
     "ScreeningRound",
     "SignMethod",
@@ -125,6 +134,10 @@ __all__ = [
     "TimeLimit",
     "TrainingAttendance",
     "TrainingSession",
+    "VideoConsent",
+    "VideoInvitation",
+    "VideoPresence",
+    "VideoRecording",
     "Webhook",
     "WebhookDelivery",
     "new_tracking_token",

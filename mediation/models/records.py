@@ -38,7 +38,10 @@ class Agreement(models.Model):
 
 class MediationSession(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="sessions")
-    held_at = models.DateTimeField(_("时间"))
+    # None while an online session is only scheduled: set when it takes place (DESIGN §12.6).
+    held_at = models.DateTimeField(_("时间"), null=True, blank=True)
+    online = models.BooleanField(_("视频调解"), default=False)
+    scheduled_at = models.DateTimeField(_("预定时间"), null=True, blank=True)
     place = models.CharField(_("地点"), max_length=200)
     attendees = models.TextField(_("参加人员"))
     record = models.TextField(_("调解记录"))

@@ -357,6 +357,8 @@ def test_every_operation_answers_as_documented(api, world):
     assert head.get("/api/stats/export.xlsx").status_code == 403
     assert head.delete("/api/auth/token/").status_code == 204
 
+    _video_door(mediator, world)
+
     # One operation per transition: the family counts as visited (each transition is
     # driven over the API by the lifecycle and workflow tests, all contract-checked).
     def family(path):
@@ -377,6 +379,32 @@ def test_committed_schema_is_the_served_one(api, world):
     served = yaml.safe_load(api(world.head).get("/api/schema/").content)
     committed = yaml.safe_load((ROOT / "docs" / "openapi.yaml").read_text(encoding="utf-8"))
     assert served == committed, "docs/openapi.yaml is stale: run `make schema`"
+
+
+def _video_door(mediator, world):
+    """An online session's room (DESIGN.md §12.6): its state, the notice, the recording."""
+    import datetime as dt
+
+    from mediation.law.choices import State
+
+    case = world.make_case(State.MEDIATING)
+    party = case.case_parties.first().party_id
+    soon = (timezone.now() + dt.timedelta(hours=1)).isoformat()
+    body = {"online": True, "scheduled_at": soon, "invited": [party]}
+    r = mediator.post(f"/api/cases/{case.pk}/sessions/", body, format="json")
+    assert r.status_code == 201
+    base = f"/api/cases/{case.pk}/sessions/{r.json()['id']}/"
+    assert mediator.get(base + "video/").status_code == 200
+    assert mediator.post(base + "video/consent/").status_code == 200
+    r = mediator.post(
+        base + "recording/",
+        b"\x1a\x45\xdf\xa3",
+        content_type="application/octet-stream",
+        HTTP_CONTENT_RANGE="bytes 0-3/*",
+        HTTP_X_CHUNK_SHA256="0" * 64,
+    )
+    assert r.status_code == 400
+    assert mediator.post(base + "recording/finish/").status_code == 409
 
 
 def _party_door(mediator, cid, pid):

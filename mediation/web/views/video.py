@@ -1,0 +1,94 @@
+"""The room of an online session (DESIGN.md §12.6): `/cases/{id}/sessions/{sid}/video/` for
+the case's mediators, `/party/cases/{id}/sessions/{sid}/video/` for an invited party signed
+in on /party/. The page is static/js/video.js (WebRTC, signalling over /ws/video/{sid}/);
+the recording notice is accepted here (a form POST with the CSRF token), the recording
+itself goes to the API (mediation.api.video)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from mediation.actions import party_access as parties
+from mediation.actions import video
+from mediation.errors import NotPermitted, NotVisible
+from mediation.models import MediationSession
+
+from .party import SESSION_KEY
+
+NOTICE = _(
+    "本次视频调解将全程录音录像，录像作为调解记录的一部分存入案件卷宗，仅供依法查阅。"
+    "请确认您已知悉并同意录音录像后再开始；不同意的，可告知调解员改为现场调解。"
+)
+
+
+def _refused(request: HttpRequest, exc: NotPermitted | NotVisible) -> HttpResponse:
+    status = 404 if isinstance(exc, NotVisible) else 403
+    return render(request, "error.html", {"message": exc.detail}, status=status)
+
+
+def _page(request: HttpRequest, p: video.Participant, base: str) -> HttpResponse:
+    session = MediationSession.objects.get(pk=p.session_id)
+    ctx: dict[str, Any] = {
+        "p": p,
+        "session": session,
+        "notice": NOTICE,
+        "ws_path": f"/ws/video/{p.session_id}/",
+        "consent_url": f"{base}consent/",
+        "api_base": f"/api/cases/{p.case_id}/sessions/{p.session_id}/",
+    }
+    return render(request, "video/room.html", ctx)
+
+
+@never_cache
+@login_required
+def staff_room(request: HttpRequest, pk: int, sid: int) -> HttpResponse:
+    try:
+        p = video.staff_participant(request.user, sid, pk)
+    except (NotPermitted, NotVisible) as exc:
+        return _refused(request, exc)
+    return _page(request, p, request.path)
+
+
+@require_POST
+@login_required
+def staff_consent(request: HttpRequest, pk: int, sid: int) -> HttpResponse:
+    try:
+        p = video.staff_participant(request.user, sid, pk)
+    except (NotPermitted, NotVisible) as exc:
+        return JsonResponse({"detail": exc.detail}, status=403)
+    video.consent(p)
+    return JsonResponse({"missing_consent": video.missing_consent(p.session_id)})
+
+
+def _party(request: HttpRequest, pk: int, sid: int) -> video.Participant:
+    session = parties.session_for(request.session.get(SESSION_KEY))
+    return video.party_participant(session, sid, pk)
+
+
+@never_cache
+def party_room(request: HttpRequest, pk: int, sid: int) -> HttpResponse:
+    if parties.session_for(request.session.get(SESSION_KEY)) is None:
+        return HttpResponseRedirect(reverse("party_home"))
+    try:
+        p = _party(request, pk, sid)
+    except (NotPermitted, NotVisible) as exc:
+        return _refused(request, exc)
+    return _page(request, p, request.path)
+
+
+@require_POST
+def party_consent(request: HttpRequest, pk: int, sid: int) -> HttpResponse:
+    try:
+        p = _party(request, pk, sid)
+    except (NotPermitted, NotVisible) as exc:
+        return JsonResponse({"detail": exc.detail}, status=403)
+    video.consent(p)
+    return JsonResponse({"missing_consent": video.missing_consent(p.session_id)})
