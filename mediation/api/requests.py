@@ -75,7 +75,14 @@ def party_correction() -> Schema:
 
 @component("SessionRequest")
 def session_request() -> Schema:
-    online = {
+    """A session held (the mediation record). Its name is what generated clients have
+    called it since the first release; an online session is its own component beside it."""
+    return form_schema(services._SessionForm)
+
+
+@component("OnlineSessionRequest")
+def online_session_request() -> Schema:
+    return {
         "type": "object",
         "description": "预定视频调解（DESIGN §12.6）：预定时间晚于现在，邀请本案当事人",
         "properties": {
@@ -92,7 +99,13 @@ def session_request() -> Schema:
         },
         "required": ["online", "scheduled_at", "invited"],
     }
-    return {"anyOf": [form_schema(services._SessionForm), online]}
+
+
+@component("AddSessionRequest")
+def add_session_request() -> Schema:
+    # Two named shapes, so that a generated client keeps `SessionRequest` and gains
+    # `OnlineSessionRequest` (an inline anyOf became SessionRequestType0/Type1 there).
+    return {"anyOf": [ref("SessionRequest"), ref("OnlineSessionRequest")]}
 
 
 @component("FollowUpRequest")

@@ -533,9 +533,9 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(one_page([serialise(e) for e in rows]))
 
     @extend_schema(
-        summary="登记调解记录",
+        summary="登记调解记录，或预定视频调解（online: true）",
         parameters=[CASE_ID, *IDEMPOTENCY],
-        request={"application/json": ref("SessionRequest")},
+        request={"application/json": ref("AddSessionRequest")},
         responses={
             201: s.SessionSerializer,
             **errors(400, 403, 404, 409, 415, 422, *AUTH_ERRORS),

@@ -497,13 +497,14 @@ def seed(
     with records.deferred(defer_documents) as jobs:
         created = _seed_cases(rng, users, orgs, count, now, say)
         seed_prevention(rng, users, orgs, now, person=_person, staff=_staff)
-        # beside the plan: the dispute whose parties take part online (§12.2); before the
-        # month's subsidies, which grade every ended committee case, this one included
+        # beside the plan: the dispute whose parties take part online (§12.2) and the
+        # police stations' referrals (警调对接); before the month's subsidies, which grade
+        # every ended committee case, these included
         demo_parties.seed_online_dispute(users, orgs, _person, drive)
+        seed_police_referrals(users, orgs, _person, drive)
         seed_subsidies(users["supervisor"], now)
         seed_training_and_targets(users["supervisor"], now)
         seed_advisers(users["supervisor"], users.get("adviser"), now)
-        seed_police_referrals(users, orgs, _person, drive)
     # after the jobs' own on-commit hooks (immediate here, in autocommit; last in a test's)
     transaction.on_commit(lambda: backlog.add(jobs))
     return {"organizations": len(orgs), "cases_created": created}

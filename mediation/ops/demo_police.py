@@ -24,17 +24,18 @@ POLICE_STATIONS = [
     ("太阳山派出所", "太派", "太阳山镇"),
 ]
 
-# incident number, days ago, the state the committee takes it to, the feedback, reviewed
+# incident number (in the call's year), days ago, the state the committee takes it to,
+# the feedback, reviewed
 REFERRALS = [
-    ("红派接警〔2026〕0311号", 20, State.AGREED, "双方达成书面调解协议，赔偿已当场给付。", True),
+    ("红派接警〔{year}〕0311号", 20, State.AGREED, "双方达成书面调解协议，赔偿已当场给付。", True),
     (
-        "红派接警〔2026〕0358号",
+        "红派接警〔{year}〕0358号",
         12,
         State.FAILED,
         "被申请人拒绝调解，已告知双方可向法院起诉。",
         False,
     ),
-    ("红派接警〔2026〕0402号", 2, State.ACCEPTED, "", False),
+    ("红派接警〔{year}〕0402号", 2, State.ACCEPTED, "", False),
 ]
 SUMMARIES = [
     "出警查明：两户因院墙排水发生口角并推搡，无人受伤，双方同意由村调委会调解。",
@@ -54,11 +55,12 @@ def seed_police_referrals(
     home = orgs["红寺堡镇人民调解委员会"]
     rng = random.Random(110)
     made = 0
-    for i, (number, ago, target, feedback, reviewed) in enumerate(REFERRALS):
-        if Handoff.objects.filter(kind=HandoffKind.POLICE, external_number=number).exists():
-            continue
+    for i, (pattern, ago, target, feedback, reviewed) in enumerate(REFERRALS):
         t = timezone.now() - dt.timedelta(days=ago)
         today = timezone.localdate(t)
+        number = pattern.format(year=today.year)
+        if Handoff.objects.filter(kind=HandoffKind.POLICE, external_number=number).exists():
+            continue
         parties = [person(rng, "applicant", today), person(rng, "respondent", today)]
         for p in parties:  # adults with no guardian: the builder may draw a minor
             p.pop("representative", None)
