@@ -74,6 +74,7 @@ from mediation.models.video import (
     VideoInvitation,
     VideoPresence,
     VideoRecording,
+    room_state,
 )
 from mediation.models.webhooks import DeliveryStatus, Webhook, WebhookDelivery
 
@@ -141,4 +142,5 @@ __all__ = [
     "Webhook",
     "WebhookDelivery",
     "new_tracking_token",
+    "room_state",
 ]

@@ -55,6 +55,13 @@ class MediationSession(models.Model):
         verbose_name_plural = _("调解记录")
         ordering = ["held_at", "id"]
 
+    @property
+    def room_state(self) -> str:
+        """An online session's room now: waiting (parties, no staff), in, or empty."""
+        from .video import room_state
+
+        return room_state(x.who for x in self.presences.all() if x.left_at is None)
+
 
 class FollowUp(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="follow_ups")

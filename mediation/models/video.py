@@ -2,12 +2,23 @@
 accepted the recording notice, who is in the room, and the recording's chunks as they
 arrive from the mediator's browser."""
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .parties import Party
 from .records import Attachment, MediationSession
+
+
+def room_state(inside: Iterable[str]) -> str:
+    """`in` when a staff participant ("user:<id>") is present, `waiting` with parties
+    only, else `empty`."""
+    whos = list(inside)
+    if any(w.startswith("user:") for w in whos):
+        return "in"
+    return "waiting" if whos else "empty"
 
 
 class VideoInvitation(models.Model):
@@ -60,7 +71,14 @@ class VideoConsent(models.Model):
 
 
 class VideoRecording(models.Model):
-    """A recording being uploaded, chunk by chunk; `attachment` once finished."""
+    """A recording being uploaded, chunk by chunk; assembled in the background once
+    finished (`state`), then `attachment`."""
+
+    class State(models.TextChoices):
+        RECORDING = "recording", _("录制中")
+        ASSEMBLING = "assembling", _("合并中")
+        READY = "ready", _("已完成")
+        FAILED = "failed", _("合并失败")
 
     session = models.OneToOneField(
         MediationSession, on_delete=models.CASCADE, related_name="recording"
@@ -74,6 +92,7 @@ class VideoRecording(models.Model):
     attachment = models.OneToOneField(
         Attachment, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    state = models.CharField(max_length=16, choices=State.choices, default=State.RECORDING)
 
 
 class RecordingChunk(models.Model):
