@@ -70,6 +70,7 @@ from mediation.models.supervision import (
 )
 from mediation.models.video import (
     RecordingChunk,
+    RoomState,
     VideoConsent,
     VideoInvitation,
     VideoPresence,
@@ -135,6 +136,7 @@ __all__ = [
     "TimeLimit",
     "TrainingAttendance",
     "TrainingSession",
+    "RoomState",
     "VideoConsent",
     "VideoInvitation",
     "VideoPresence",

@@ -12,13 +12,26 @@ from .parties import Party
 from .records import Attachment, MediationSession
 
 
+class RecordingState(models.TextChoices):
+    RECORDING = "recording", _("录制中")
+    ASSEMBLING = "assembling", _("合并中")
+    READY = "ready", _("已完成")
+    FAILED = "failed", _("合并失败")
+
+
+class RoomState(models.TextChoices):
+    EMPTY = "empty", _("调解室无人")
+    WAITING = "waiting", _("当事人在调解室等候")
+    IN = "in", _("调解进行中")
+
+
 def room_state(inside: Iterable[str]) -> str:
     """`in` when a staff participant ("user:<id>") is present, `waiting` with parties
     only, else `empty`."""
     whos = list(inside)
     if any(w.startswith("user:") for w in whos):
-        return "in"
-    return "waiting" if whos else "empty"
+        return RoomState.IN
+    return RoomState.WAITING if whos else RoomState.EMPTY
 
 
 class VideoInvitation(models.Model):
@@ -74,11 +87,7 @@ class VideoRecording(models.Model):
     """A recording being uploaded, chunk by chunk; assembled in the background once
     finished (`state`), then `attachment`."""
 
-    class State(models.TextChoices):
-        RECORDING = "recording", _("录制中")
-        ASSEMBLING = "assembling", _("合并中")
-        READY = "ready", _("已完成")
-        FAILED = "failed", _("合并失败")
+    State = RecordingState
 
     session = models.OneToOneField(
         MediationSession, on_delete=models.CASCADE, related_name="recording"

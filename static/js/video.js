@@ -311,12 +311,21 @@
         credentials: "same-origin",
         headers: { "X-CSRFToken": csrf },
       });
-      if (r.ok) {
-        say(L.saved);
-        root.dataset.attachment = String((await r.json()).id);
+      // 202: joined in the background; the room's JSON says when it is filed
+      let rec = r.ok ? await r.json() : null;
+      if (rec) say(L.assembling);
+      while (rec && rec.state === "assembling") {
+        await new Promise(function (resolve) { setTimeout(resolve, 1000); });
+        const room = await fetch(api + "video/", { credentials: "same-origin" });
+        rec = room.ok ? (await room.json()).recording : rec;
       }
-      root.dataset.recording = r.ok ? "saved" : "failed";
-      return r.ok;
+      const ok = !!rec && rec.state === "ready";
+      if (ok) {
+        say(L.saved);
+        root.dataset.attachment = String(rec.attachment);
+      }
+      root.dataset.recording = ok ? "saved" : "failed";
+      return ok;
     },
   };
   window.videoRoom.recorder = recorder;
