@@ -57,6 +57,7 @@ from mediation.models.party_access import (
 )
 from mediation.models.prevention import Consultation, ScreeningFinding, ScreeningRound
 from mediation.models.records import Agreement, Attachment, Document, FollowUp, MediationSession
+from mediation.models.room import RoomState, room_state
 from mediation.models.supervision import (
     AuditEvent,
     CaseStatMonth,
@@ -70,12 +71,10 @@ from mediation.models.supervision import (
 )
 from mediation.models.video import (
     RecordingChunk,
-    RoomState,
     VideoConsent,
     VideoInvitation,
     VideoPresence,
     VideoRecording,
-    room_state,
 )
 from mediation.models.webhooks import DeliveryStatus, Webhook, WebhookDelivery
 

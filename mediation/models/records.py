@@ -9,6 +9,7 @@ from mediation.law.choices import AgreementForm, AttachmentKind, PerformanceRout
 
 from .case import Case
 from .events import CaseEvent
+from .room import room_state
 
 
 class Agreement(models.Model):
@@ -58,8 +59,6 @@ class MediationSession(models.Model):
     @property
     def room_state(self) -> str:
         """An online session's room now: waiting (parties, no staff), in, or empty."""
-        from .video import room_state
-
         return room_state(x.who for x in self.presences.all() if x.left_at is None)
 
 

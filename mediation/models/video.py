@@ -2,8 +2,6 @@
 accepted the recording notice, who is in the room, and the recording's chunks as they
 arrive from the mediator's browser."""
 
-from collections.abc import Iterable
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -17,21 +15,6 @@ class RecordingState(models.TextChoices):
     ASSEMBLING = "assembling", _("合并中")
     READY = "ready", _("已完成")
     FAILED = "failed", _("合并失败")
-
-
-class RoomState(models.TextChoices):
-    EMPTY = "empty", _("调解室无人")
-    WAITING = "waiting", _("当事人在调解室等候")
-    IN = "in", _("调解进行中")
-
-
-def room_state(inside: Iterable[str]) -> str:
-    """`in` when a staff participant ("user:<id>") is present, `waiting` with parties
-    only, else `empty`."""
-    whos = list(inside)
-    if any(w.startswith("user:") for w in whos):
-        return RoomState.IN
-    return RoomState.WAITING if whos else RoomState.EMPTY
 
 
 class VideoInvitation(models.Model):
