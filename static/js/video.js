@@ -312,17 +312,17 @@
         headers: { "X-CSRFToken": csrf },
       });
       // 202: joined in the background; the room's JSON says when it is filed
-      let rec = r.ok ? await r.json() : null;
-      if (rec) say(L.assembling);
-      while (rec && rec.state === "assembling") {
+      let filed = r.ok ? await r.json() : null;
+      if (filed) say(L.assembling);
+      while (filed && filed.state === "assembling") {
         await new Promise(function (resolve) { setTimeout(resolve, 1000); });
         const room = await fetch(api + "video/", { credentials: "same-origin" });
-        rec = room.ok ? (await room.json()).recording : rec;
+        filed = room.ok ? (await room.json()).recording : filed;
       }
-      const ok = !!rec && rec.state === "ready";
+      const ok = !!filed && filed.state === "ready";
       if (ok) {
         say(L.saved);
-        root.dataset.attachment = String(rec.attachment);
+        root.dataset.attachment = String(filed.attachment);
       }
       root.dataset.recording = ok ? "saved" : "failed";
       return ok;
