@@ -48,6 +48,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# a 30-minute recording assembles in ~10 s (bench/video.py); far beyond: finish may restart
+ASSEMBLY_STALE = dt.timedelta(minutes=10)
 MAX_CHUNK_BYTES = 1024 * 1024  # within REQUEST_MAX_BYTES: a few seconds of video
 _RANGE = re.compile(r"^bytes (\d{1,15})-(\d{1,15})/(\d{1,15}|\*)$")
 _SHA = re.compile(r"^[0-9a-f]{64}$")
@@ -149,13 +151,20 @@ def finish(p: Participant, user: User, *, now: dt.datetime | None = None) -> Vid
     with transaction.atomic():
         MediationSession.objects.select_for_update().get(pk=p.session_id)
         recording = _ready(p.session_id)
-        if recording.state == VideoRecording.State.ASSEMBLING:
+        if recording.state == VideoRecording.State.ASSEMBLING and not _stale(recording, now):
             raise StateConflict(_("录像正在合并"), recording.state)
         recording.state = VideoRecording.State.ASSEMBLING
-        recording.save(update_fields=["state"])
+        recording.finished_at = now
+        recording.save(update_fields=["state", "finished_at"])
         job = (recording.pk, user.pk, now)
         transaction.on_commit(lambda: start_assembly(*job))
     return recording
+
+
+def _stale(recording: VideoRecording, now: dt.datetime) -> bool:
+    """Assembling for longer than any assembly takes: its thread died with its server."""
+    began = recording.finished_at
+    return began is None or now - began > ASSEMBLY_STALE
 
 
 def _in_thread(recording_id: int, user_id: int, now: dt.datetime) -> None:

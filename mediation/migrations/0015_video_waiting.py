@@ -27,5 +27,10 @@ class Migration(migrations.Migration):
             name='type',
             field=models.CharField(choices=[('case.created', '案件登记'), ('case.transitioned', '状态变更'), ('case.assigned', '指派调解员'), ('case.updated', '案件更新'), ('handoff.opened', '衔接流程开启'), ('task.completed', '任务完成'), ('deadline.approaching', '期限将至'), ('deadline.overdue', '已超期'), ('case.risk_flagged', '矛盾激化风险'), ('party.notice_read', '电子送达回执'), ('party.signed', '当事人签署'), ('session.joined', '进入视频调解'), ('session.left', '离开视频调解'), ('session.recorded', '视频调解录像'), ('session.waiting', '当事人等候视频调解')], max_length=32, verbose_name='事件'),
         ),
+        migrations.AddField(
+            model_name="videorecording",
+            name="finished_at",
+            field=models.DateTimeField(blank=True, null=True),
+        ),
         migrations.RunPython(finished_are_ready, migrations.RunPython.noop),
     ]

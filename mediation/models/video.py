@@ -85,6 +85,8 @@ class VideoRecording(models.Model):
         Attachment, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     state = models.CharField(max_length=16, choices=State.choices, default=State.RECORDING)
+    # when assembly began: a server restarted meanwhile leaves `assembling` behind
+    finished_at = models.DateTimeField(null=True, blank=True)
 
 
 class RecordingChunk(models.Model):

@@ -201,3 +201,28 @@ def test_a_failed_joining_leaves_nothing_and_may_be_finished_again(
     with django_capture_on_commit_callbacks(execute=True):
         assembly()
     assert staff.get(url(case, session, "video/")).json()["recording"]["state"] == "ready"
+
+
+def test_an_assembly_left_behind_by_a_restart_may_be_finished_again(
+    room, world, assembly, django_capture_on_commit_callbacks
+):
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
+    case, session, mediator, party, staff = room
+    video.consent(mediator)
+    video.consent(party)
+    put_chunk(staff, case, session, 0, CHUNKS[0])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert staff.post(url(case, session, "recording/finish/")).status_code == 202
+    assembly.jobs.clear()  # the server went down with its thread
+    assert staff.post(url(case, session, "recording/finish/")).status_code == 409
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=11), tick=False):
+        staff.force_login(world.mediator)  # the sign-in would have lapsed meanwhile
+        with django_capture_on_commit_callbacks(execute=True):
+            assert staff.post(url(case, session, "recording/finish/")).status_code == 202
+        with django_capture_on_commit_callbacks(execute=True):
+            assembly()
+        assert staff.get(url(case, session, "video/")).json()["recording"]["state"] == "ready"
