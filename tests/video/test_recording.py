@@ -174,17 +174,23 @@ def test_the_case_file_lists_the_recording(room, assembly, django_capture_on_com
     assert "本次调解以视频方式在线进行" in text and "SHA-256" in text
 
 
+def _finished_once(room, capture):
+    """One chunk, everyone consented, finish asked (202): its assembly not yet run."""
+    case, session, mediator, party, staff = room
+    video.consent(mediator)
+    video.consent(party)
+    put_chunk(staff, case, session, 0, CHUNKS[0])
+    with capture(execute=True):
+        assert staff.post(url(case, session, "recording/finish/")).status_code == 202
+    return case, session, staff
+
+
 def test_a_failed_joining_leaves_nothing_and_may_be_finished_again(
     room, assembly, monkeypatch, django_capture_on_commit_callbacks
 ):
     from mediation.actions import video_recording
 
-    case, session, mediator, party, staff = room
-    video.consent(mediator)
-    video.consent(party)
-    put_chunk(staff, case, session, 0, CHUNKS[0])
-    with django_capture_on_commit_callbacks(execute=True):
-        assert staff.post(url(case, session, "recording/finish/")).status_code == 202
+    case, session, staff = _finished_once(room, django_capture_on_commit_callbacks)
 
     def broken(*_args):
         raise OSError("disk full")
@@ -211,12 +217,7 @@ def test_an_assembly_left_behind_by_a_restart_may_be_finished_again(
     import time_machine
     from django.utils import timezone
 
-    case, session, mediator, party, staff = room
-    video.consent(mediator)
-    video.consent(party)
-    put_chunk(staff, case, session, 0, CHUNKS[0])
-    with django_capture_on_commit_callbacks(execute=True):
-        assert staff.post(url(case, session, "recording/finish/")).status_code == 202
+    case, session, staff = _finished_once(room, django_capture_on_commit_callbacks)
     assembly.jobs.clear()  # the server went down with its thread
     assert staff.post(url(case, session, "recording/finish/")).status_code == 409
     with time_machine.travel(timezone.now() + dt.timedelta(minutes=11), tick=False):
