@@ -405,6 +405,9 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
         "GenderEnum": "mediation.law.choices.Gender",
         "TagEnum": "mediation.law.choices.Tag",
         "StateEnum": "mediation.law.choices.State",
+        # an online session's room and its recording (mediation/api/video.py)
+        "RoomStateEnum": "mediation.models.room.RoomState",
+        "RecordingStateEnum": "mediation.models.video.RecordingState",
         "FailReasonEnum": "mediation.law.choices.FailReason",
         "ReferRouteEnum": "mediation.law.choices.ReferRoute",
         "AgreementFormEnum": "mediation.law.choices.AgreementForm",

@@ -89,6 +89,7 @@ urlpatterns = [
     path("party/cases/<int:pk>/evidence/", party.party_evidence, name="party_evidence"),
     path("party/cases/<int:pk>/sign/", party.party_sign, name="party_sign"),
     # online sessions' rooms (DESIGN §12.6)
+    path("calendar/", video.calendar, name="video_calendar"),
     path("cases/<int:pk>/sessions/<int:sid>/video/", video.staff_room, name="video_room"),
     path(
         "cases/<int:pk>/sessions/<int:sid>/video/consent/",

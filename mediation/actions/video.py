@@ -35,6 +35,7 @@ from mediation.models import (
     VideoConsent,
     VideoInvitation,
     VideoPresence,
+    room_state,
 )
 from mediation.ops import sms
 
@@ -287,6 +288,9 @@ def join(p: Participant, address: str = "", *, now: dt.datetime | None = None) -
             joined_at=now,
         )
         record_event(case, EventType.SESSION_JOINED, None, _presence_data(presence), at=now)
+        if not p.staff and not inside.filter(who__startswith="user:").exists():
+            # nobody to mediate: the case's mediator is alerted (alerts.ALERT_TYPES)
+            record_event(case, EventType.SESSION_WAITING, None, _presence_data(presence), at=now)
     return presence
 
 
@@ -316,13 +320,14 @@ def _presence_data(presence: VideoPresence) -> dict[str, Any]:
 
 
 def room(session_id: int) -> dict[str, Any]:
-    """Who is in the room now, and who has accepted the recording notice."""
+    """Who is in the room now, who has accepted the recording notice, and its state:
+    `waiting` (parties without a mediator), `in` (a mediator present) or `empty`."""
     inside = VideoPresence.objects.filter(session_id=session_id, left_at__isnull=True)
     agreed = set(VideoConsent.objects.filter(session_id=session_id).values_list("who", flat=True))
     people: dict[str, dict[str, Any]] = {}
     for x in inside:
         people[x.who] = {"id": x.who, "name": x.name, "role": x.role, "consented": x.who in agreed}
-    return {"participants": list(people.values())}
+    return {"participants": list(people.values()), "state": room_state(people)}
 
 
 def consent(p: Participant, *, now: dt.datetime | None = None) -> bool:

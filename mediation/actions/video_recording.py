@@ -4,18 +4,23 @@ chunks while the session runs, so a dropped connection loses a few seconds at mo
 Nothing is taken before every participant in the room has accepted the recording notice.
 Each chunk declares its place (`Content-Range`), size and SHA-256; one that does not match
 is refused and nothing is kept. A chunk is sealed and stored on its own (one request holds
-a thread for one chunk only); finishing joins them, in order, into an attachment of kind
-`session_recording`, sealed like every attachment, and writes the session's 调解记录."""
+a thread for one chunk only); finishing answers at once and joins them in the background,
+in order, into an attachment of kind `session_recording`, sealed like every attachment,
+and writes the session's 调解记录."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import re
 import secrets
 import tempfile
+import threading
 from typing import TYPE_CHECKING
 
+from django import db
+from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -41,6 +46,10 @@ from .video import EBML_MAGIC, WEBM, Participant, missing_consent
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
+log = logging.getLogger(__name__)
+
+# a 30-minute recording assembles in ~10 s (bench/video.py); far beyond: finish may restart
+ASSEMBLY_STALE = dt.timedelta(minutes=10)
 MAX_CHUNK_BYTES = 1024 * 1024  # within REQUEST_MAX_BYTES: a few seconds of video
 _RANGE = re.compile(r"^bytes (\d{1,15})-(\d{1,15})/(\d{1,15}|\*)$")
 _SHA = re.compile(r"^[0-9a-f]{64}$")
@@ -101,6 +110,8 @@ def add_chunk(
             )
         if recording.attachment_id is not None:
             raise StateConflict(_("录像已完成，不能再上传"), "recorded")
+        if recording.state == VideoRecording.State.ASSEMBLING:
+            raise StateConflict(_("录像正在合并，不能再上传"), recording.state)
         if offset != recording.received:
             raise StateConflict(
                 _("应从第%(n)s字节续传") % {"n": recording.received}, "offset_mismatch"
@@ -133,20 +144,61 @@ def _in_room(session_id: int, who: str) -> bool:
     ).exists()
 
 
-def finish(p: Participant, user: User, *, now: dt.datetime | None = None) -> Attachment:
-    """Join the chunks into the session's recording, an attachment; the 调解记录 follows."""
+def finish(p: Participant, user: User, *, now: dt.datetime | None = None) -> VideoRecording:
+    """Close the upload and assemble in the background (`state` assembling → ready or
+    failed): the request holds its thread for a row's update, never for the joining."""
     now = now or timezone.now()
-    ready = _ready(p.session_id)
-    parts = list(ready.parts.order_by("index"))
-    # joined and sealed before any lock (seconds for a long session): the case stays free
-    name, sha, size = _join_sealed(p.case_id, [x.file for x in parts], now)
+    with transaction.atomic():
+        MediationSession.objects.select_for_update().get(pk=p.session_id)
+        recording = _ready(p.session_id)
+        if recording.state == VideoRecording.State.ASSEMBLING and not _stale(recording, now):
+            raise StateConflict(_("录像正在合并"), recording.state)
+        recording.state = VideoRecording.State.ASSEMBLING
+        recording.finished_at = now
+        recording.save(update_fields=["state", "finished_at"])
+        job = (recording.pk, user.pk, now)
+        transaction.on_commit(lambda: start_assembly(*job))
+    return recording
+
+
+def _stale(recording: VideoRecording, now: dt.datetime) -> bool:
+    """Assembling for longer than any assembly takes: its thread died with its server."""
+    began = recording.finished_at
+    return began is None or now - began > ASSEMBLY_STALE
+
+
+def _in_thread(recording_id: int, user_id: int, now: dt.datetime) -> None:
     try:
+        assemble(recording_id, user_id, now)
+    finally:
+        db.connections.close_all()  # this thread's own connection
+
+
+def start_assembly(recording_id: int, user_id: int, now: dt.datetime) -> None:
+    """The joining in a thread of its own (tests replace this to run it in place)."""
+    threading.Thread(
+        target=_in_thread, args=(recording_id, user_id, now), name="recording-assembly"
+    ).start()
+
+
+def assemble(recording_id: int, user_id: int, now: dt.datetime) -> Attachment | None:
+    """Join the chunks into the session's recording, an attachment; the 调解记录 and the
+    `session.recorded` event in the same transaction. A failure leaves `failed` (finish
+    may be asked again) and nothing half-written."""
+    recording = VideoRecording.objects.select_related("session").get(pk=recording_id)
+    parts = list(recording.parts.order_by("index"))
+    case_id = recording.session.case_id
+    name = ""
+    try:
+        # joined and sealed before any lock (seconds for a long session): the case stays free
+        name, sha, size = _join_sealed(case_id, [x.file for x in parts], now)
         with transaction.atomic():
-            case = Case.objects.select_for_update().get(pk=p.case_id)
-            session = MediationSession.objects.select_for_update().get(pk=p.session_id)
-            recording = _ready(session.pk)
-            if recording.chunks != len(parts):  # a chunk came in meanwhile: join again
-                raise StateConflict(_("录像仍在上传，请稍后再完成"), "uploading")
+            case = Case.objects.select_for_update().get(pk=case_id)
+            session = MediationSession.objects.select_for_update().get(pk=recording.session_id)
+            recording = VideoRecording.objects.get(pk=recording_id)
+            if recording.state != VideoRecording.State.ASSEMBLING:
+                raise StateConflict(_("录像不在合并中"), recording.state)
+            user = get_user_model().objects.get(pk=user_id)
             att = Attachment.objects.create(
                 case=case,
                 kind=AttachmentKind.SESSION_RECORDING,
@@ -161,7 +213,8 @@ def finish(p: Participant, user: User, *, now: dt.datetime | None = None) -> Att
                 uploaded_at=now,
             )
             recording.attachment = att
-            recording.save(update_fields=["attachment"])
+            recording.state = VideoRecording.State.READY
+            recording.save(update_fields=["attachment", "state"])
             _write_record(session, att)
             event = record_event(
                 case,
@@ -180,8 +233,13 @@ def finish(p: Participant, user: User, *, now: dt.datetime | None = None) -> Att
             files = [x.file for x in parts]
             transaction.on_commit(lambda: _delete(files))
     except Exception:
-        default_storage.delete(name)  # nothing half-written
-        raise
+        log.exception("recording %s could not be assembled", recording_id)
+        if name:
+            default_storage.delete(name)  # nothing half-written
+        VideoRecording.objects.filter(
+            pk=recording_id, state=VideoRecording.State.ASSEMBLING
+        ).update(state=VideoRecording.State.FAILED)
+        return None
     return att
 
 

@@ -24,17 +24,31 @@ from rest_framework.views import APIView
 from config.tokens import TokenAuthentication
 from mediation.actions import video
 from mediation.actions import video_recording as recording
-from mediation.actions.attachments import attachment_json
 from mediation.errors import NotPermitted
-from mediation.models import PartySession, VideoRecording
+from mediation.models import PartySession, RoomState, VideoRecording
 
-from . import serializers as s
 from .party import PartyTokenAuthentication
 from .views import AUTH_ERRORS, CASE_ID, errors
 
 SESSION_ID = OpenApiParameter(
     "sid", OpenApiTypes.INT, OpenApiParameter.PATH, description="调解记录 id"
 )
+
+
+def recording_fields() -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+    """Fresh fields each time: a serializer class takes its fields out of the dict."""
+    return {
+        "received": serializers.IntegerField(),
+        "chunks": serializers.IntegerField(),
+        "state": serializers.ChoiceField(
+            choices=VideoRecording.State.choices,
+            help_text="recording 录制中；assembling 合并中；ready 已完成；failed 失败（可再完成）",
+        ),
+        "sha256": serializers.CharField(allow_null=True, help_text="完成后录像的 SHA-256"),
+        "attachment": serializers.IntegerField(allow_null=True, help_text="完成后的案件材料 id"),
+    }
+
+
 ROOM = inline_serializer(
     "VideoRoom",
     {
@@ -50,9 +64,13 @@ ROOM = inline_serializer(
             many=True,
         ),
         "missing_consent": serializers.ListField(child=serializers.CharField()),
+        "state": serializers.ChoiceField(
+            choices=RoomState.choices,
+            help_text="empty 无人；waiting 当事人等候（无调解员）；in 调解员在场",
+        ),
         "recording": inline_serializer(
             "VideoRecordingProgress",
-            {"received": serializers.IntegerField(), "chunks": serializers.IntegerField()},
+            recording_fields(),
             allow_null=True,
         ),
     },
@@ -92,12 +110,25 @@ class RoomView(APIView):
 
 
 def room_json(p: video.Participant) -> dict[str, Any]:
-    rec = VideoRecording.objects.filter(session_id=p.session_id).first()
+    rec = (
+        VideoRecording.objects.select_related("attachment").filter(session_id=p.session_id).first()
+    )
     return {
         "session": p.session_id,
         **video.room(p.session_id),
         "missing_consent": video.missing_consent(p.session_id),
-        "recording": {"received": rec.received, "chunks": rec.chunks} if rec else None,
+        "recording": recording_json(rec) if rec else None,
+    }
+
+
+def recording_json(rec: VideoRecording) -> dict[str, Any]:
+    att = rec.attachment
+    return {
+        "received": rec.received,
+        "chunks": rec.chunks,
+        "state": rec.state,
+        "sha256": att.sha256 if att else None,
+        "attachment": att.pk if att else None,
     }
 
 
@@ -175,12 +206,29 @@ class RecordingChunkView(RoomView):
 class RecordingFinishView(RoomView):
     @extend_schema(
         operation_id="cases_recording_finish",
-        summary="完成录像：合并为案件材料（视频调解录像），写入调解记录",
+        summary="完成录像：立即受理，后台合并为案件材料（视频调解录像）并写入调解记录",
+        description="合并的进度见视频调解室的 recording.state（assembling → ready 或 failed）。",
         parameters=[CASE_ID, SESSION_ID],
         request=None,
-        responses={201: s.AttachmentSerializer, **errors(403, 404, 409, *AUTH_ERRORS)},
+        responses={
+            202: inline_serializer("RecordingFinishing", recording_fields()),
+            **errors(403, 404, 409, *AUTH_ERRORS),
+        },
+        examples=[
+            OpenApiExample(
+                "合并中",
+                value={
+                    "received": 294649856,
+                    "chunks": 900,
+                    "state": "assembling",
+                    "sha256": None,
+                    "attachment": None,
+                },
+                response_only=True,
+            )
+        ],
     )
     def post(self, request: Request, pk: int, sid: int) -> Response:
         p, user = self.mediator(request, pk, sid)
-        att = recording.finish(p, user)
-        return Response(attachment_json(att), status=status.HTTP_201_CREATED)
+        rec = recording.finish(p, user)
+        return Response(recording_json(rec), status=status.HTTP_202_ACCEPTED)

@@ -247,6 +247,8 @@ class EventType(models.TextChoices):
     SESSION_JOINED = "session.joined", _("进入视频调解")
     SESSION_LEFT = "session.left", _("离开视频调解")
     SESSION_RECORDED = "session.recorded", _("视频调解录像")
+    # A party in the room with no mediator of the case: an alert to the case's mediator.
+    SESSION_WAITING = "session.waiting", _("当事人等候视频调解")
 
 
 class HandoffKind(models.TextChoices):

@@ -57,6 +57,7 @@ from mediation.models.party_access import (
 )
 from mediation.models.prevention import Consultation, ScreeningFinding, ScreeningRound
 from mediation.models.records import Agreement, Attachment, Document, FollowUp, MediationSession
+from mediation.models.room import RoomState, room_state
 from mediation.models.supervision import (
     AuditEvent,
     CaseStatMonth,
@@ -121,6 +122,7 @@ __all__ = [
     "PartySignature",
     "PasswordHistory",
     "RecordingChunk",
+    "RoomState",
     "ScreeningFinding",
     "ScreeningRound",
     "SignMethod",
@@ -141,4 +143,5 @@ __all__ = [
     "Webhook",
     "WebhookDelivery",
     "new_tracking_token",
+    "room_state",
 ]

@@ -9,6 +9,7 @@ from mediation.law.choices import AgreementForm, AttachmentKind, PerformanceRout
 
 from .case import Case
 from .events import CaseEvent
+from .room import room_state
 
 
 class Agreement(models.Model):
@@ -54,6 +55,11 @@ class MediationSession(models.Model):
         verbose_name = _("调解记录")
         verbose_name_plural = _("调解记录")
         ordering = ["held_at", "id"]
+
+    @property
+    def room_state(self) -> str:
+        """An online session's room now: waiting (parties, no staff), in, or empty."""
+        return room_state(x.who for x in self.presences.all() if x.left_at is None)
 
 
 class FollowUp(models.Model):

@@ -10,6 +10,13 @@ from .parties import Party
 from .records import Attachment, MediationSession
 
 
+class RecordingState(models.TextChoices):
+    RECORDING = "recording", _("录制中")
+    ASSEMBLING = "assembling", _("合并中")
+    READY = "ready", _("已完成")
+    FAILED = "failed", _("合并失败")
+
+
 class VideoInvitation(models.Model):
     """A party invited to an online session's room, until `expires_at`."""
 
@@ -60,7 +67,10 @@ class VideoConsent(models.Model):
 
 
 class VideoRecording(models.Model):
-    """A recording being uploaded, chunk by chunk; `attachment` once finished."""
+    """A recording being uploaded, chunk by chunk; assembled in the background once
+    finished (`state`), then `attachment`."""
+
+    State = RecordingState
 
     session = models.OneToOneField(
         MediationSession, on_delete=models.CASCADE, related_name="recording"
@@ -74,6 +84,9 @@ class VideoRecording(models.Model):
     attachment = models.OneToOneField(
         Attachment, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    state = models.CharField(max_length=16, choices=State.choices, default=State.RECORDING)
+    # when assembly began: a server restarted meanwhile leaves `assembling` behind
+    finished_at = models.DateTimeField(null=True, blank=True)
 
 
 class RecordingChunk(models.Model):

@@ -30,7 +30,7 @@ from mediation.law.choices import (
 from mediation.law.identity import id_check_char
 from mediation.law.transitions import STATUS_OR_TITLE_CATEGORIES
 from mediation.models import Case, Membership, Organization
-from mediation.ops import demo_disputes, demo_parties
+from mediation.ops import demo_disputes, demo_parties, demo_video
 from mediation.ops.demo_police import POLICE_STATIONS, seed_police_referrals
 from mediation.ops.demo_prevention import seed_prevention
 from mediation.ops.demo_staff import DemoPassword, build_mediator_profiles
@@ -505,6 +505,7 @@ def seed(
         seed_subsidies(users["supervisor"], now)
         seed_training_and_targets(users["supervisor"], now)
         seed_advisers(users["supervisor"], users.get("adviser"), now)
+        demo_video.seed_video_session(users, now)
     # after the jobs' own on-commit hooks (immediate here, in autocommit; last in a test's)
     transaction.on_commit(lambda: backlog.add(jobs))
     return {"organizations": len(orgs), "cases_created": created}

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +26,7 @@ ALERT_TYPES = (
     EventType.DEADLINE_APPROACHING,
     EventType.DEADLINE_OVERDUE,
     EventType.CASE_RISK_FLAGGED,
+    EventType.SESSION_WAITING,
 )
 # Older alerts are history, not news: the banner looks back this far.
 WINDOW = dt.timedelta(days=30)
@@ -38,6 +39,8 @@ def unread(user: Actor | None, now: dt.datetime | None = None) -> QuerySet[CaseE
     now = now or timezone.now()
     read = AlertRead.objects.filter(user=user, event_id=OuterRef("pk"))
     qs = CaseEvent.objects.filter(type__in=ALERT_TYPES, at__gte=now - WINDOW)
+    # a party waiting in an online session's room is news to the case's mediator only
+    qs = qs.exclude(Q(type=EventType.SESSION_WAITING) & ~Q(case__mediator_id=user.pk))
     return policies.visible_events(user, qs).exclude(Exists(read)).order_by("-id")
 
 
@@ -54,6 +57,11 @@ def text(event: CaseEvent) -> str:
             "n": number,
             "level": level,
             "note": data.get("note", ""),
+        }
+    if event.type == EventType.SESSION_WAITING:
+        return _("%(n)s 当事人%(name)s在视频调解室等候") % {
+            "n": number,
+            "name": data.get("name", ""),
         }
     due = (data.get("due_at") or "")[:10]
     if event.type == EventType.DEADLINE_OVERDUE:

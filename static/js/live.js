@@ -9,7 +9,7 @@
   var mode = body.getAttribute("data-live") || (document.getElementById("alerts-bar") ? "page" : null);
   if (!mode || !("WebSocket" in window)) return;
   window.datiaojieLive = { lastId: function () { return lastId; } };
-  var ALERTS = { "deadline.approaching": 1, "deadline.overdue": 1, "case.risk_flagged": 1 };
+  var ALERTS = { "deadline.approaching": 1, "deadline.overdue": 1, "case.risk_flagged": 1, "session.waiting": 1 };
   var conn = document.getElementById("live-conn");
   var everOpen = false;
 

@@ -311,12 +311,21 @@
         credentials: "same-origin",
         headers: { "X-CSRFToken": csrf },
       });
-      if (r.ok) {
-        say(L.saved);
-        root.dataset.attachment = String((await r.json()).id);
+      // 202: joined in the background; the room's JSON says when it is filed
+      let filed = r.ok ? await r.json() : null;
+      if (filed) say(L.assembling);
+      while (filed && filed.state === "assembling") {
+        await new Promise(function (resolve) { setTimeout(resolve, 1000); });
+        const room = await fetch(api + "video/", { credentials: "same-origin" });
+        filed = room.ok ? (await room.json()).recording : filed;
       }
-      root.dataset.recording = r.ok ? "saved" : "failed";
-      return r.ok;
+      const ok = !!filed && filed.state === "ready";
+      if (ok) {
+        say(L.saved);
+        root.dataset.attachment = String(filed.attachment);
+      }
+      root.dataset.recording = ok ? "saved" : "failed";
+      return ok;
     },
   };
   window.videoRoom.recorder = recorder;

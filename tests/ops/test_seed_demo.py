@@ -9,11 +9,12 @@ from mediation.models import (
     Case,
     CaseEvent,
     Consultation,
+    MediationSession,
     Membership,
     Organization,
     ScreeningRound,
 )
-from mediation.ops import demo
+from mediation.ops import demo, demo_video
 
 
 def _counts():
@@ -31,6 +32,12 @@ def test_seed_is_idempotent(db):
     # a slice of the plan keeps the test fast; the second run goes through the command
     result = demo.seed(count=24)
     assert result["cases_created"] == 24
+    # one online session scheduled on a case of the demo mediator (§12.6); the slice has
+    # no case in mediation yet, so an accepted one
+    online = MediationSession.objects.get(online=True, place=demo_video.PLACE)
+    assert online.case.state in ("mediating", "accepted")
+    assert online.case.mediator.username == "mediator"
+    assert online.held_at is None and online.invitations.count() >= 2
     first = _counts()
     out = StringIO()
     call_command("seed_demo", stdout=out)

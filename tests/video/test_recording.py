@@ -31,6 +31,22 @@ def room(world, online):
     return case, session, mediator, party, staff
 
 
+@pytest.fixture
+def assembly(monkeypatch):
+    """The background joining, captured: run in place when the test says so."""
+    from mediation.actions import video_recording
+
+    jobs = []
+    monkeypatch.setattr(video_recording, "start_assembly", lambda *job: jobs.append(job))
+
+    def run():
+        while jobs:
+            video_recording.assemble(*jobs.pop(0))
+
+    run.jobs = jobs
+    return run
+
+
 def _party_session():
     from mediation.actions.party_access import session_for
 
@@ -86,7 +102,7 @@ def test_a_chunk_not_matching_its_size_or_hash_is_refused(room):
     assert r.status_code == 409 and str(len(CHUNKS[0])) in r.json()["detail"]
 
 
-def test_finishing_files_the_recording(room, world, django_capture_on_commit_callbacks):
+def test_finishing_files_the_recording(room, world, assembly, django_capture_on_commit_callbacks):
     case, session, mediator, party, staff = room
     video.consent(mediator)
     video.consent(party)
@@ -100,9 +116,20 @@ def test_finishing_files_the_recording(room, world, django_capture_on_commit_cal
         offset += len(chunk)
     with django_capture_on_commit_callbacks(execute=True):
         r = staff.post(url(case, session, "recording/finish/"))
-    assert r.status_code == 201, r.content
+    # answered at once: the joining waits for its own thread
+    assert r.status_code == 202, r.content
+    assert r.json()["state"] == "assembling" and r.json()["attachment"] is None
+    assert len(assembly.jobs) == 1 and not Attachment.objects.filter(case=case).exists()
+    assert staff.get(url(case, session, "video/")).json()["recording"]["state"] == "assembling"
+    # no chunk and no second finish while it is being joined
+    assert put_chunk(staff, case, session, sum(map(len, CHUNKS)), b"d" * 10).status_code == 409
+    assert staff.post(url(case, session, "recording/finish/")).status_code == 409
+    with django_capture_on_commit_callbacks(execute=True):
+        assembly()
     whole = b"".join(CHUNKS)
-    att = Attachment.objects.get(pk=r.json()["id"])
+    status = staff.get(url(case, session, "video/")).json()["recording"]
+    assert status["state"] == "ready" and status["sha256"] == hashlib.sha256(whole).hexdigest()
+    att = Attachment.objects.get(pk=status["attachment"])
     assert att.kind == "session_recording" and att.content_type == "video/webm"
     assert att.sha256 == hashlib.sha256(whole).hexdigest() and att.size == len(whole)
     assert read_stored(att.file.name) == whole
@@ -124,7 +151,7 @@ def test_finishing_files_the_recording(room, world, django_capture_on_commit_cal
     ).exists()
 
 
-def test_the_case_file_lists_the_recording(room, django_capture_on_commit_callbacks):
+def test_the_case_file_lists_the_recording(room, assembly, django_capture_on_commit_callbacks):
     import subprocess
 
     case, session, mediator, party, staff = room
@@ -133,6 +160,8 @@ def test_the_case_file_lists_the_recording(room, django_capture_on_commit_callba
     put_chunk(staff, case, session, 0, CHUNKS[0])
     with django_capture_on_commit_callbacks(execute=True):
         staff.post(url(case, session, "recording/finish/"))
+    with django_capture_on_commit_callbacks(execute=True):
+        assembly()
     from mediation.documents.records import assemble
 
     pdf, _pages = assemble(case)
@@ -143,3 +172,58 @@ def test_the_case_file_lists_the_recording(room, django_capture_on_commit_callba
     assert "视频调解录像：" in contents and "另存" in contents
     # the 调解记录 names the recording by its hash
     assert "本次调解以视频方式在线进行" in text and "SHA-256" in text
+
+
+def _finished_once(room, capture):
+    """One chunk, everyone consented, finish asked (202): its assembly not yet run."""
+    case, session, mediator, party, staff = room
+    video.consent(mediator)
+    video.consent(party)
+    put_chunk(staff, case, session, 0, CHUNKS[0])
+    with capture(execute=True):
+        assert staff.post(url(case, session, "recording/finish/")).status_code == 202
+    return case, session, staff
+
+
+def test_a_failed_joining_leaves_nothing_and_may_be_finished_again(
+    room, assembly, monkeypatch, django_capture_on_commit_callbacks
+):
+    from mediation.actions import video_recording
+
+    case, session, staff = _finished_once(room, django_capture_on_commit_callbacks)
+
+    def broken(*_args):
+        raise OSError("disk full")
+
+    with monkeypatch.context() as m:
+        m.setattr(video_recording, "_write_record", broken)
+        assembly()
+    status = staff.get(url(case, session, "video/")).json()["recording"]
+    assert status["state"] == "failed" and status["attachment"] is None
+    assert not Attachment.objects.filter(case=case).exists()
+    assert not CaseEvent.objects.filter(case=case, type=EventType.SESSION_RECORDED).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert staff.post(url(case, session, "recording/finish/")).status_code == 202
+    with django_capture_on_commit_callbacks(execute=True):
+        assembly()
+    assert staff.get(url(case, session, "video/")).json()["recording"]["state"] == "ready"
+
+
+def test_an_assembly_left_behind_by_a_restart_may_be_finished_again(
+    room, world, assembly, django_capture_on_commit_callbacks
+):
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
+    case, session, staff = _finished_once(room, django_capture_on_commit_callbacks)
+    assembly.jobs.clear()  # the server went down with its thread
+    assert staff.post(url(case, session, "recording/finish/")).status_code == 409
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=11), tick=False):
+        staff.force_login(world.mediator)  # the sign-in would have lapsed meanwhile
+        with django_capture_on_commit_callbacks(execute=True):
+            assert staff.post(url(case, session, "recording/finish/")).status_code == 202
+        with django_capture_on_commit_callbacks(execute=True):
+            assembly()
+        assert staff.get(url(case, session, "video/")).json()["recording"]["state"] == "ready"

@@ -6,22 +6,29 @@ itself goes to the API (mediation.api.video)."""
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from mediation import policies
 from mediation.actions import party_access as parties
 from mediation.actions import video
 from mediation.errors import NotPermitted, NotVisible
 from mediation.models import MediationSession
 
 from .party import SESSION_KEY
+
+if TYPE_CHECKING:
+    from .. import AuthedRequest
 
 NOTICE = _(
     "本次视频调解将全程录音录像，录像作为调解记录的一部分存入案件卷宗，仅供依法查阅。"
@@ -92,3 +99,39 @@ def party_consent(request: HttpRequest, pk: int, sid: int) -> HttpResponse:
         return JsonResponse({"detail": exc.detail}, status=403)
     video.consent(p)
     return JsonResponse({"missing_consent": video.missing_consent(p.session_id)})
+
+
+# -- the mediator's calendar -------------------------------------------------------------
+
+CALENDAR_DAYS = 30
+
+
+@login_required
+def calendar(request: AuthedRequest) -> HttpResponse:
+    """The online sessions the user is to hold (the case's mediator, or who scheduled it),
+    from those still open to their invitations to CALENDAR_DAYS ahead, by day, each with
+    its room."""
+    now = timezone.now()
+    user = request.user
+    sessions = (
+        MediationSession.objects.filter(
+            online=True,
+            scheduled_at__gte=now - dt.timedelta(hours=video.INVITATION_HOURS),
+            scheduled_at__lt=now + dt.timedelta(days=CALENDAR_DAYS),
+            case__state__in=video.OPEN_STATES,
+            case__in=policies.visible_cases(user).values("pk"),
+        )
+        .filter(Q(case__mediator=user) | Q(recorded_by=user))
+        .select_related("case")
+        .prefetch_related("presences", "invitations__party")
+        .order_by("scheduled_at", "id")
+    )
+    days: dict[dt.date, list[MediationSession]] = {}
+    for s in sessions:
+        assert s.scheduled_at is not None
+        days.setdefault(timezone.localdate(s.scheduled_at), []).append(s)
+    return render(
+        request,
+        "video/calendar.html",
+        {"days": sorted(days.items()), "horizon": CALENDAR_DAYS, "nav": "video_calendar"},
+    )
