@@ -29,13 +29,12 @@ BYTES_RECEIVED = """async () => {
 
 
 @pytest.fixture(scope="module")
-def media_browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + MEDIA_ARGS)
-        yield b
-        b.close()
+def media_browser(browser):
+    # From the suite's one Playwright (a second sync_playwright inside it is refused):
+    # the same Chromium launched again with the fake camera and microphone.
+    b = browser.browser_type.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + MEDIA_ARGS)
+    yield b
+    b.close()
 
 
 def _context(browser, width, height):
